@@ -1,0 +1,1 @@
+"""Pure pandas analytics: ingestion, metrics, SKU scores, forecasts, insights."""
