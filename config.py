@@ -1,0 +1,120 @@
+"""Application settings: defaults in code, overridden by the environment, then by explicit config."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+DEFAULT_SECRET_KEY = "dev-secret-key-change-in-production"
+PROJECT_DIR = Path(__file__).resolve().parent
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+class ConfigError(RuntimeError):
+    """Raised when the configuration cannot be used; the message is one line for the operator."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting the app reads. Field names match the environment variables."""
+
+    SECRET_KEY: str = DEFAULT_SECRET_KEY
+    FLASK_DEBUG: bool = False
+    FLASK_ENV: str = "development"
+    HOST: str = "127.0.0.1"
+    PORT: int = 5000
+    RATE_LIMIT: int = 10
+    RATE_LIMIT_WINDOW: int = 60
+    CALLBACK_RATE_LIMIT: int = 600
+    MAX_CONTENT_LENGTH: int = 16 * 1024 * 1024
+    OLLAMA_HOST: str = "http://127.0.0.1:11434"
+    OLLAMA_MODEL: str = "llama3"
+    OLLAMA_TIMEOUT: float = 90.0
+    OLLAMA_MAX_RETRIES: int = 3
+    SESSION_TIMEOUT_HOURS: float = 24.0
+    SESSION_SWEEP_SECONDS: int = 300
+    CACHE_DIR: str = str(PROJECT_DIR / "instance" / "cache")
+    REDIS_URL: str = ""
+    TRUSTED_PROXIES: int = 0
+    LOG_LEVEL: str = "INFO"
+    GOOGLE_SERVICE_ACCOUNT_FILE: str = ""
+
+    @property
+    def production(self) -> bool:
+        return self.FLASK_ENV.lower() == "production"
+
+    @property
+    def session_ttl_seconds(self) -> int:
+        return int(self.SESSION_TIMEOUT_HOURS * 3600)
+
+    @property
+    def rate_limit_string(self) -> str:
+        """The API/upload limit in flask-limiter notation."""
+        return f"{self.RATE_LIMIT} per {self.RATE_LIMIT_WINDOW} second"
+
+    @property
+    def callback_rate_limit_string(self) -> str:
+        """Generous limit for Dash's callback route (pages fire many callbacks and polls)."""
+        return f"{self.CALLBACK_RATE_LIMIT} per {self.RATE_LIMIT_WINDOW} second"
+
+
+def _parse_bool(name: str, raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ConfigError(f"{name} must be true or false, not {raw!r}.")
+
+
+def _coerce(name: str, kind: type, raw: object) -> object:
+    if not isinstance(raw, str):
+        return kind(raw)
+    if kind is bool:
+        return _parse_bool(name, raw)
+    try:
+        return kind(raw.strip())
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, not {raw!r}.") from None
+
+
+def load_settings(
+    overrides: Mapping[str, object] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Settings:
+    """Build settings from defaults, then ``environ`` (default ``os.environ``), then ``overrides``.
+
+    Raises ``ConfigError`` for unparsable values, non-positive limits, and for a production
+    environment (``FLASK_ENV=production``) still using the default ``SECRET_KEY``.
+    """
+    environ = os.environ if environ is None else environ
+    overrides = overrides or {}
+    values: dict[str, object] = {}
+    for field in fields(Settings):
+        kind = type(field.default)
+        if field.name in overrides:
+            values[field.name] = _coerce(field.name, kind, overrides[field.name])
+        elif field.name in environ and environ[field.name] != "":
+            values[field.name] = _coerce(field.name, kind, environ[field.name])
+    if "CACHE_DIR" in values and not Path(str(values["CACHE_DIR"])).is_absolute():
+        values["CACHE_DIR"] = str(PROJECT_DIR / str(values["CACHE_DIR"]))
+    settings = Settings(**values)
+    _validate(settings)
+    return settings
+
+
+def _validate(settings: Settings) -> None:
+    for name in ("RATE_LIMIT", "RATE_LIMIT_WINDOW", "CALLBACK_RATE_LIMIT", "MAX_CONTENT_LENGTH"):
+        if getattr(settings, name) <= 0:
+            raise ConfigError(f"{name} must be greater than 0.")
+    if settings.SESSION_TIMEOUT_HOURS <= 0:
+        raise ConfigError("SESSION_TIMEOUT_HOURS must be greater than 0.")
+    if settings.production and settings.SECRET_KEY in ("", DEFAULT_SECRET_KEY):
+        raise ConfigError(
+            "Refusing to start: FLASK_ENV=production needs a SECRET_KEY other than the "
+            "default (set SECRET_KEY to a long random string)."
+        )

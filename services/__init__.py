@@ -1,0 +1,1 @@
+"""Side-effecting services: the session store, data loading, probes, external sources."""

@@ -1,0 +1,81 @@
+"""Cached health probes (Prophet importable, Ollama reachable) shared through the session store."""
+
+from __future__ import annotations
+
+import logging
+import subprocess
+import sys
+import threading
+import time
+from typing import Any
+
+import requests
+
+from services.store import SessionStore
+
+logger = logging.getLogger(__name__)
+
+PROPHET_PROBE_TTL = 3600.0
+OLLAMA_PROBE_TTL = 30.0
+_PROPHET_CHECK = "import prophet, cmdstanpy; print(prophet.__version__)"
+
+
+def prophet_status(store: SessionStore) -> dict[str, Any]:
+    """Whether Prophet imports, checked in a child process (it costs ~2 s and ~30 MB).
+
+    The first call starts the check in the background and reports ``"checking"``; the
+    result is cached for an hour for every worker.
+    """
+    cached = store.get_global("probe:prophet")
+    if cached is not None:
+        return cached
+    if store.add_global("probe:prophet:running", 1, 60):
+        threading.Thread(target=_probe_prophet, args=(store,), daemon=True).start()
+    return {"available": None, "state": "checking"}
+
+
+def _probe_prophet(store: SessionStore) -> None:
+    started = time.time()
+    try:
+        result = subprocess.run(
+            [sys.executable, "-c", _PROPHET_CHECK],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        ok = result.returncode == 0
+        status = {
+            "available": ok,
+            "state": "ok" if ok else "unavailable",
+            "version": result.stdout.strip() if ok else None,
+            "checked_at": started,
+        }
+        if not ok:
+            logger.warning("prophet does not import; forecasts use the fallback model")
+    except (OSError, subprocess.SubprocessError):
+        logger.exception("prophet probe failed")
+        status = {"available": False, "state": "unavailable", "checked_at": started}
+    store.set_global("probe:prophet", status, ttl=PROPHET_PROBE_TTL)
+
+
+def ollama_status(store: SessionStore, host: str, model: str, timeout: float = 1.0) -> dict[str, Any]:
+    """Whether Ollama answers at ``host`` and has ``model``; cached for 30 s across workers."""
+    key = f"probe:ollama:{host}:{model}"
+    cached = store.get_global(key)
+    if cached is not None:
+        return cached
+    status: dict[str, Any] = {"host": host, "model": model, "reachable": False, "model_present": False}
+    try:
+        response = requests.get(f"{host.rstrip('/')}/api/tags", timeout=timeout)
+        response.raise_for_status()
+        names = {m.get("name", "") for m in response.json().get("models", [])}
+        status["reachable"] = True
+        status["model_present"] = any(
+            name == model or name.split(":")[0] == model for name in names
+        )
+    except (requests.RequestException, ValueError, AttributeError):
+        pass
+    status["checked_at"] = time.time()
+    store.set_global(key, status, ttl=OLLAMA_PROBE_TTL)
+    return status

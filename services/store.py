@@ -1,0 +1,353 @@
+"""Session store: uploaded datasets and per-session state, shared by every thread and worker.
+
+One small interface, two backends: diskcache on local disk (the default, ``CACHE_DIR``) and
+Redis (``REDIS_URL``) for deployments spread over several machines. Nothing is kept in
+process memory, so any gunicorn worker can serve any request.
+
+Layout of a session ``sid``:
+
+- ``meta``: a JSON-serialisable dict (filename, created_at, expires_at, mapping, report...).
+- frames: named pandas DataFrames stored as Parquet bytes (``"frame"`` is the canonical
+  dataset, ``"table"`` the source table it was built from, others are derived caches).
+- values: named JSON-serialisable values (chat history, forecast results...).
+
+Sessions expire ``ttl`` seconds after creation; ``sweep()`` deletes expired ones and adds
+them to a persistent ``cleanup_count``.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import os
+import re
+import secrets
+import threading
+import time
+from abc import ABC, abstractmethod
+from typing import Any
+
+import pandas as pd
+
+logger = logging.getLogger(__name__)
+
+SESSION_ID_RE = re.compile(r"^[A-Za-z0-9_-]{32}$")
+
+
+def new_session_id() -> str:
+    """An unguessable, URL-safe id: 24 random bytes (192 bits) → 32 characters."""
+    return secrets.token_urlsafe(24)
+
+
+def is_session_id(value: str | None) -> bool:
+    """True when ``value`` has the shape of a session id (checked before any lookup)."""
+    return bool(value) and bool(SESSION_ID_RE.match(value))
+
+
+def frame_to_bytes(df: pd.DataFrame) -> bytes:
+    """Serialise a frame to Parquet bytes (columnar, typed, compressed)."""
+    buffer = io.BytesIO()
+    df.to_parquet(buffer, engine="pyarrow", index=False, compression="zstd")
+    return buffer.getvalue()
+
+
+def frame_from_bytes(data: bytes) -> pd.DataFrame:
+    """Inverse of ``frame_to_bytes``."""
+    return pd.read_parquet(io.BytesIO(data), engine="pyarrow")
+
+
+class SessionStore(ABC):
+    """Shared, expiring storage of sessions. Implementations must be thread- and process-safe."""
+
+    def __init__(self, ttl_seconds: int) -> None:
+        self.ttl = int(ttl_seconds)
+
+    # -- sessions ---------------------------------------------------------------------------
+    def create(self, meta: dict[str, Any], frames: dict[str, pd.DataFrame]) -> str:
+        """Store a new session; returns its id. ``meta`` gains id, created_at and expires_at."""
+        sid = new_session_id()
+        now = time.time()
+        meta = {**meta, "session_id": sid, "created_at": now, "expires_at": now + self.ttl}
+        for name, frame in frames.items():
+            self._set(self._key(sid, "frame", name), frame_to_bytes(frame), self.ttl)
+        self._set(self._key(sid, "meta"), _dumps(meta), self.ttl)
+        self._index_add(sid, meta["expires_at"])
+        return sid
+
+    def get_meta(self, sid: str) -> dict[str, Any] | None:
+        """The session's metadata, or None when unknown or expired."""
+        if not is_session_id(sid):
+            return None
+        raw = self._get(self._key(sid, "meta"))
+        if raw is None:
+            return None
+        meta = json.loads(raw)
+        if meta["expires_at"] <= time.time():
+            return None
+        return meta
+
+    def update_meta(self, sid: str, changes: dict[str, Any]) -> dict[str, Any]:
+        """Merge ``changes`` into the metadata (keeps the expiry); KeyError when unknown."""
+        meta = self.get_meta(sid)
+        if meta is None:
+            raise KeyError(sid)
+        meta.update(changes)
+        self._set(self._key(sid, "meta"), _dumps(meta), self._remaining(meta))
+        return meta
+
+    def get_frame(self, sid: str, name: str = "frame") -> pd.DataFrame | None:
+        """A stored frame of a live session, or None."""
+        if self.get_meta(sid) is None:
+            return None
+        raw = self._get(self._key(sid, "frame", name))
+        return None if raw is None else frame_from_bytes(raw)
+
+    def put_frame(self, sid: str, name: str, frame: pd.DataFrame) -> None:
+        """Store (or replace) a named frame of a live session."""
+        meta = self.get_meta(sid)
+        if meta is None:
+            raise KeyError(sid)
+        self._set(self._key(sid, "frame", name), frame_to_bytes(frame), self._remaining(meta))
+
+    def get_value(self, sid: str, name: str, default: Any = None) -> Any:
+        """A named JSON value of a live session."""
+        if self.get_meta(sid) is None:
+            return default
+        raw = self._get(self._key(sid, "value", name))
+        return default if raw is None else json.loads(raw)
+
+    def set_value(self, sid: str, name: str, value: Any) -> None:
+        """Store a named JSON value of a live session (expires with it)."""
+        meta = self.get_meta(sid)
+        if meta is None:
+            raise KeyError(sid)
+        self._set(self._key(sid, "value", name), _dumps(value), self._remaining(meta))
+
+    def delete(self, sid: str) -> None:
+        """Remove a session and everything stored under it."""
+        self._delete_session(sid)
+        self._index_remove(sid)
+
+    # -- values not tied to a session (remembered mappings, probes) -------------------------
+    def get_global(self, name: str, default: Any = None) -> Any:
+        raw = self._get(f"global:{name}")
+        return default if raw is None else json.loads(raw)
+
+    def set_global(self, name: str, value: Any, ttl: float | None = None) -> None:
+        self._set(f"global:{name}", _dumps(value), ttl)
+
+    def add_global(self, name: str, value: Any, ttl: float) -> bool:
+        """Set ``name`` only if absent (atomic across processes); True when this call set it."""
+        return self._add(f"global:{name}", _dumps(value), ttl)
+
+    # -- housekeeping -------------------------------------------------------------------------
+    def sweep(self) -> int:
+        """Delete expired sessions; returns how many were removed (added to cleanup_count)."""
+        expired = self._index_expired(time.time())
+        for sid in expired:
+            self.delete(sid)
+        if expired:
+            self._incr("stats:cleanup_count", len(expired))
+            logger.info("session sweep removed %s expired session(s)", len(expired))
+        return len(expired)
+
+    def maybe_sweep(self, interval_seconds: float) -> int:
+        """Sweep at most once per interval across all processes (a shared lock key)."""
+        if self.add_global("sweep_lock", 1, interval_seconds):
+            return self.sweep()
+        return 0
+
+    def stats(self) -> dict[str, Any]:
+        return {
+            "active_sessions": self._index_count(time.time()),
+            "cleanup_count": int(self._get("stats:cleanup_count") or 0),
+        }
+
+    def _remaining(self, meta: dict[str, Any]) -> float:
+        return max(1.0, meta["expires_at"] - time.time())
+
+    @staticmethod
+    def _key(sid: str, kind: str, name: str = "") -> str:
+        return f"session:{sid}:{kind}" + (f":{name}" if name else "")
+
+    # -- backend primitives -------------------------------------------------------------------
+    @property
+    @abstractmethod
+    def backend(self) -> str: ...
+
+    @abstractmethod
+    def ping(self) -> bool: ...
+
+    @abstractmethod
+    def _get(self, key: str) -> bytes | None: ...
+
+    @abstractmethod
+    def _set(self, key: str, value: bytes, ttl: float | None) -> None: ...
+
+    @abstractmethod
+    def _add(self, key: str, value: bytes, ttl: float) -> bool: ...
+
+    @abstractmethod
+    def _incr(self, key: str, amount: int) -> None: ...
+
+    @abstractmethod
+    def _delete_session(self, sid: str) -> None: ...
+
+    @abstractmethod
+    def _index_add(self, sid: str, expires_at: float) -> None: ...
+
+    @abstractmethod
+    def _index_remove(self, sid: str) -> None: ...
+
+    @abstractmethod
+    def _index_expired(self, now: float) -> list[str]: ...
+
+    @abstractmethod
+    def _index_count(self, now: float) -> int: ...
+
+
+def _dumps(value: Any) -> bytes:
+    return json.dumps(value, separators=(",", ":"), default=str).encode()
+
+
+class DiskcacheSessionStore(SessionStore):
+    """Sessions in a diskcache directory (SQLite + files): safe across threads and processes.
+
+    The ``Cache`` is opened lazily in each process (never shared across ``fork``).
+    """
+
+    backend = "diskcache"
+
+    def __init__(self, directory: str, ttl_seconds: int) -> None:
+        super().__init__(ttl_seconds)
+        self.directory = directory
+        self._local = threading.local()
+
+    @property
+    def cache(self):
+        import diskcache
+
+        if getattr(self._local, "pid", None) != os.getpid():
+            self._local.cache = diskcache.Cache(self.directory, eviction_policy="none")
+            self._local.pid = os.getpid()
+        return self._local.cache
+
+    def ping(self) -> bool:
+        try:
+            self.cache.get("stats:ping")
+            return True
+        except Exception:  # noqa: BLE001 - reported as unhealthy, not raised
+            logger.exception("diskcache store is not usable")
+            return False
+
+    def _get(self, key: str) -> bytes | None:
+        return self.cache.get(key)
+
+    def _set(self, key: str, value: bytes, ttl: float | None) -> None:
+        tag = key.split(":")[1] if key.startswith("session:") else None
+        self.cache.set(key, value, expire=ttl, tag=tag)
+
+    def _add(self, key: str, value: bytes, ttl: float) -> bool:
+        return bool(self.cache.add(key, value, expire=ttl))
+
+    def _incr(self, key: str, amount: int) -> None:
+        with self.cache.transact():
+            current = int(self.cache.get(key) or 0)
+            self.cache.set(key, str(current + amount).encode())
+
+    def _delete_session(self, sid: str) -> None:
+        self.cache.evict(sid)
+
+    def _index_add(self, sid: str, expires_at: float) -> None:
+        self.cache.set(f"index:{sid}", expires_at)
+
+    def _index_remove(self, sid: str) -> None:
+        self.cache.delete(f"index:{sid}")
+
+    def _index_items(self) -> list[tuple[str, float]]:
+        items = []
+        for key in self.cache.iterkeys():
+            if isinstance(key, str) and key.startswith("index:"):
+                expires_at = self.cache.get(key)
+                if expires_at is not None:
+                    items.append((key[6:], float(expires_at)))
+        return items
+
+    def _index_expired(self, now: float) -> list[str]:
+        return [sid for sid, expires_at in self._index_items() if expires_at <= now]
+
+    def _index_count(self, now: float) -> int:
+        return sum(1 for _, expires_at in self._index_items() if expires_at > now)
+
+
+class RedisSessionStore(SessionStore):
+    """Sessions in Redis: keys expire by TTL, a sorted set indexes sessions by expiry."""
+
+    backend = "redis"
+    INDEX = "index:sessions"
+
+    def __init__(self, url: str, ttl_seconds: int, prefix: str = "smbrc:") -> None:
+        super().__init__(ttl_seconds)
+        self.url = url
+        self.prefix = prefix
+        self._pid: int | None = None
+        self._client = None
+
+    @property
+    def client(self):
+        import redis
+
+        if self._pid != os.getpid():
+            self._client = redis.Redis.from_url(self.url, socket_timeout=5)
+            self._pid = os.getpid()
+        return self._client
+
+    def ping(self) -> bool:
+        try:
+            return bool(self.client.ping())
+        except Exception:  # noqa: BLE001 - reported as unhealthy, not raised
+            logger.exception("redis store is not reachable")
+            return False
+
+    def _k(self, key: str) -> str:
+        return self.prefix + key
+
+    def _get(self, key: str) -> bytes | None:
+        return self.client.get(self._k(key))
+
+    def _set(self, key: str, value: bytes, ttl: float | None) -> None:
+        self.client.set(self._k(key), value, px=int(ttl * 1000) if ttl else None)
+
+    def _add(self, key: str, value: bytes, ttl: float) -> bool:
+        return bool(self.client.set(self._k(key), value, px=int(ttl * 1000), nx=True))
+
+    def _incr(self, key: str, amount: int) -> None:
+        self.client.incrby(self._k(key), amount)
+
+    def _delete_session(self, sid: str) -> None:
+        keys = list(self.client.scan_iter(match=self._k(f"session:{sid}:*"), count=500))
+        if keys:
+            self.client.delete(*keys)
+
+    def _index_add(self, sid: str, expires_at: float) -> None:
+        self.client.zadd(self._k(self.INDEX), {sid: expires_at})
+
+    def _index_remove(self, sid: str) -> None:
+        self.client.zrem(self._k(self.INDEX), sid)
+
+    def _index_expired(self, now: float) -> list[str]:
+        return [s.decode() for s in self.client.zrangebyscore(self._k(self.INDEX), "-inf", now)]
+
+    def _index_count(self, now: float) -> int:
+        return int(self.client.zcount(self._k(self.INDEX), f"({now}", "+inf"))
+
+
+def store_from_settings(settings) -> SessionStore:
+    """The store the settings ask for: Redis when ``REDIS_URL`` is set, else diskcache."""
+    if settings.REDIS_URL:
+        return RedisSessionStore(settings.REDIS_URL, settings.session_ttl_seconds)
+    os.makedirs(settings.CACHE_DIR, exist_ok=True)
+    return DiskcacheSessionStore(
+        os.path.join(settings.CACHE_DIR, "sessions"), settings.session_ttl_seconds
+    )
