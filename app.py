@@ -1,0 +1,109 @@
+"""App factory and development server for SMB Revenue Cloud."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from collections.abc import Mapping
+
+import diskcache
+from dash import Dash, DiskcacheManager
+from flask import Flask
+from flask_wtf.csrf import generate_csrf
+from markupsafe import escape
+
+from callbacks import register_callbacks
+from components.shell import app_shell
+from config import PROJECT_DIR, ConfigError, Settings, load_settings
+from services.store import store_from_settings
+from web.api import create_api_blueprint
+from web.logging_setup import configure_logging
+from web.routes import create_routes_blueprint
+from web.security import init_security
+
+logger = logging.getLogger(__name__)
+
+
+class RevenueDash(Dash):
+    """Dash app whose page carries the CSRF token for scripts and API clients."""
+
+    def interpolate_index(self, **kwargs: str) -> str:
+        kwargs["metas"] = (
+            kwargs.get("metas", "")
+            + f'<meta name="csrf-token" content="{escape(generate_csrf())}">'
+        )
+        return super().interpolate_index(**kwargs)
+
+
+def _background_manager(settings: Settings) -> DiskcacheManager:
+    """Background-callback manager: jobs and results in a diskcache shared by all workers."""
+    cache = diskcache.Cache(os.path.join(settings.CACHE_DIR, "jobs"))
+    return DiskcacheManager(cache, expire=3600)
+
+
+def create_app(config: Mapping[str, object] | None = None) -> Dash:
+    """Build the Flask server and the Dash app on it, wired with every feature.
+
+    ``config`` overrides settings by name (see ``config.Settings``); the environment and
+    ``.env`` supply the rest.
+    """
+    settings = load_settings(config)
+    configure_logging(settings.LOG_LEVEL)
+    os.makedirs(settings.CACHE_DIR, exist_ok=True)
+
+    server = Flask(__name__, instance_path=str(PROJECT_DIR / "instance"))
+    server.config["DEBUG"] = settings.FLASK_DEBUG
+    store = store_from_settings(settings)
+    server.extensions["smbrc.settings"] = settings
+    server.extensions["smbrc.store"] = store
+
+    app = RevenueDash(
+        __name__,
+        server=server,
+        title="SMB Revenue Cloud",
+        update_title=None,
+        assets_folder=str(PROJECT_DIR / "assets"),
+        serve_locally=True,
+        suppress_callback_exceptions=True,
+        background_callback_manager=_background_manager(settings),
+        meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
+    )
+    server.extensions["smbrc.dash"] = app
+    app.layout = app_shell
+    register_callbacks(app)
+
+    limiter = init_security(server, settings)
+    server.register_blueprint(create_routes_blueprint(limiter, settings))
+    server.register_blueprint(create_api_blueprint(limiter, settings))
+
+    @server.before_request
+    def sweep_expired_sessions() -> None:
+        store.maybe_sweep(settings.SESSION_SWEEP_SECONDS)
+
+    logger.info(
+        "app ready store=%s cache_dir=%s production=%s",
+        store.backend,
+        settings.CACHE_DIR,
+        settings.production,
+    )
+    return app
+
+
+def main() -> None:
+    """``python app.py``: development server on HOST:PORT (default 127.0.0.1:5000)."""
+    from dotenv import load_dotenv
+
+    load_dotenv(PROJECT_DIR / ".env")
+    try:
+        app = create_app()
+    except ConfigError as error:
+        sys.stderr.write(f"error: {error}\n")
+        raise SystemExit(2) from None
+    settings: Settings = app.server.extensions["smbrc.settings"]
+    logger.info("serving on http://%s:%s", settings.HOST, settings.PORT)
+    app.run(host=settings.HOST, port=settings.PORT, debug=settings.FLASK_DEBUG)
+
+
+if __name__ == "__main__":
+    main()

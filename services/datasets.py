@@ -1,0 +1,112 @@
+"""From uploaded bytes to a stored session, and back: the only place that joins ingestion and the store."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from analytics.ingest import IngestResult, columns_signature, ingest_bytes, rebuild
+from analytics.metrics import choose_granularity
+from analytics.schema import normalise_mapping
+from services.store import SessionStore
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """A live session's metadata and canonical frame."""
+
+    meta: dict[str, Any]
+    frame: pd.DataFrame
+
+
+def _mapping_key(columns: list[str]) -> str:
+    return f"mapping:{columns_signature(columns)}"
+
+
+def create_session(
+    store: SessionStore,
+    data: bytes,
+    filename: str,
+    *,
+    sheet: str | None = None,
+    source: str = "upload",
+) -> dict[str, Any]:
+    """Ingest ``data`` (in memory only) and store it as a new session.
+
+    A mapping the user confirmed earlier for a file with the same columns is applied.
+    Raises ``analytics.errors.IngestError`` (with an HTTP-ish ``status``) on unusable input.
+    Returns the session's metadata.
+    """
+    result = ingest_bytes(data, filename, sheet=sheet)
+    remembered = store.get_global(_mapping_key(list(result.table.columns)))
+    if remembered and normalise_mapping(remembered) != normalise_mapping(result.mapping):
+        try:
+            result = rebuild(result.table, remembered, read_info=result.report["read"])
+            result.warnings.insert(
+                0, "Applied the column mapping you confirmed earlier for files with these columns."
+            )
+        except ValueError:
+            logger.info("remembered mapping no longer fits; using detection")
+    meta = _meta_from_result(result, filename=filename, source=source)
+    sid = store.create(meta, {"frame": result.frame, "table": result.table})
+    logger.info("session created rows=%s columns=%s", meta["rows"], len(meta["columns"]))
+    return store.get_meta(sid) or {}
+
+
+def remap_session(
+    store: SessionStore,
+    sid: str,
+    mapping: Mapping[str, str | None],
+    *,
+    drop_duplicates: bool | None = None,
+    remember: bool = True,
+) -> dict[str, Any]:
+    """Rebuild a session's dataset with a user-corrected mapping (and remember it)."""
+    meta = store.get_meta(sid)
+    table = store.get_frame(sid, "table")
+    if meta is None or table is None:
+        raise KeyError(sid)
+    drop = meta.get("drop_duplicates", False) if drop_duplicates is None else drop_duplicates
+    result = rebuild(table, mapping, read_info=meta["report"]["read"], drop_duplicates=drop)
+    store.put_frame(sid, "frame", result.frame)
+    changes = _meta_from_result(result, filename=meta["filename"], source=meta.get("source", "upload"))
+    changes["drop_duplicates"] = drop
+    changes["revision"] = int(meta.get("revision", 0)) + 1
+    updated = store.update_meta(sid, changes)
+    if remember:
+        store.set_global(_mapping_key(list(table.columns)), result.mapping)
+    return updated
+
+
+def load_dataset(store: SessionStore, sid: str) -> Dataset | None:
+    """The session's metadata and canonical frame, or None when unknown/expired."""
+    meta = store.get_meta(sid)
+    if meta is None:
+        return None
+    frame = store.get_frame(sid, "frame")
+    if frame is None:
+        return None
+    return Dataset(meta=meta, frame=frame)
+
+
+def _meta_from_result(result: IngestResult, *, filename: str, source: str) -> dict[str, Any]:
+    return {
+        "filename": filename,
+        "source": source,
+        "rows": int(len(result.frame)),
+        "rows_read": int(result.report.get("rows_read", len(result.table))),
+        "columns": [str(c) for c in result.table.columns],
+        "mapping": normalise_mapping(result.mapping),
+        "confidence": {k: round(float(v), 3) for k, v in result.confidence.items()},
+        "warnings": list(result.warnings),
+        "report": result.report,
+        "drop_duplicates": bool(result.report.get("duplicates", {}).get("dropped", False)),
+        "granularity": choose_granularity(result.frame),
+        "currency": result.report.get("currency"),
+    }

@@ -1,0 +1,1 @@
+"""Flask-side wiring: logging, security (CSRF, rate limits, headers), JSON routes."""

@@ -1,0 +1,101 @@
+"""Top-level JSON routes: ``POST /upload`` and ``GET /health``."""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import UTC, datetime
+
+from flask import Blueprint, current_app, request
+from flask_limiter import Limiter
+
+from analytics.errors import IngestError
+from services.datasets import create_session
+from services.probes import ollama_status, prophet_status
+from web.errors import json_error
+from web.security import too_large_message
+
+logger = logging.getLogger(__name__)
+
+ALLOWED_EXTENSIONS = (".csv", ".tsv", ".txt", ".xlsx", ".xls")
+
+
+def create_routes_blueprint(limiter: Limiter, settings) -> Blueprint:
+    """Build the blueprint holding /upload and /health for one app instance."""
+    bp = Blueprint("core", __name__)
+
+    @bp.post("/upload")
+    @limiter.limit(settings.rate_limit_string, scope="upload")
+    def upload():
+        store = current_app.extensions["smbrc.store"]
+        sheet_url = (request.form.get("sheet_url") or "").strip()
+        sheet = (request.form.get("sheet") or "").strip() or None
+        if sheet_url:
+            from services.sheets import fetch_sheet
+
+            try:
+                data, filename = fetch_sheet(
+                    sheet_url,
+                    service_account_file=settings.GOOGLE_SERVICE_ACCOUNT_FILE or None,
+                )
+            except IngestError as error:
+                return json_error(str(error), getattr(error, "status", 400))
+            source = "google_sheets"
+        else:
+            upload_file = request.files.get("file")
+            if upload_file is None or not upload_file.filename:
+                return json_error(
+                    "No file was sent. Attach a CSV, XLSX or XLS file as the form field "
+                    "'file' (or a Google Sheets link as 'sheet_url').",
+                    400,
+                )
+            data = upload_file.stream.read(settings.MAX_CONTENT_LENGTH + 1)
+            if len(data) > settings.MAX_CONTENT_LENGTH:
+                return json_error(too_large_message(settings.MAX_CONTENT_LENGTH), 413)
+            filename = _clean_filename(upload_file.filename)
+            source = "upload"
+        started = time.perf_counter()
+        try:
+            meta = create_session(store, data, filename, sheet=sheet, source=source)
+        except IngestError as error:
+            logger.info("upload rejected status=%s reason=%s", error.status, type(error).__name__)
+            return json_error(str(error), error.status)
+        finally:
+            del data  # the raw bytes are never kept
+        logger.info("upload ingested in %.0fms", (time.perf_counter() - started) * 1000)
+        sid = meta["session_id"]
+        return {
+            "session_id": sid,
+            "dashboard_url": current_app.extensions["smbrc.dash"].get_relative_path(
+                f"/dashboard/{sid}"
+            ),
+            "rows": meta["rows"],
+            "mapping": meta["mapping"],
+            "warnings": meta["warnings"],
+        }, 201
+
+    @bp.get("/health")
+    @limiter.exempt
+    def health():
+        store = current_app.extensions["smbrc.store"]
+        store_ok = store.ping()
+        stats = store.stats() if store_ok else {"active_sessions": None, "cleanup_count": None}
+        return {
+            "status": "healthy" if store_ok else "degraded",
+            "active_sessions": stats["active_sessions"],
+            "cleanup_count": stats["cleanup_count"],
+            "timestamp": datetime.now(UTC).replace(tzinfo=None).isoformat(timespec="seconds"),
+            "store": {"backend": store.backend, "ok": store_ok},
+            "prophet": prophet_status(store) if store_ok else {"available": None},
+            "ollama": ollama_status(store, settings.OLLAMA_HOST, settings.OLLAMA_MODEL)
+            if store_ok
+            else {"reachable": None},
+        }
+
+    return bp
+
+
+def _clean_filename(name: str) -> str:
+    """The file's base name, without any path, limited in length."""
+    base = name.replace("\\", "/").rsplit("/", 1)[-1].strip() or "upload"
+    return base[:200]

@@ -1,0 +1,188 @@
+"""Security wiring on the Flask server: request ids, CSRF, rate limits, size limits, headers."""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+import time
+import uuid
+
+from flask import Flask, Response, g, request
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_wtf.csrf import CSRFError, CSRFProtect, generate_csrf
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from config import Settings
+from web.errors import json_error
+
+logger = logging.getLogger(__name__)
+
+CSRF_COOKIE = "_csrf_token"
+CALLBACK_PATH_SUFFIX = "_dash-update-component"
+#: Multipart framing around an uploaded file; the file itself is held to MAX_CONTENT_LENGTH.
+MULTIPART_OVERHEAD = 64 * 1024
+_REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self' 'unsafe-inline' 'unsafe-eval'",
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data: blob:",
+        "font-src 'self' data:",
+        "connect-src 'self'",
+        "frame-ancestors 'none'",
+        "form-action 'self'",
+        "base-uri 'self'",
+    ]
+)
+
+
+def wants_json() -> bool:
+    """API-style paths answer errors in JSON; pages keep Dash's own handling."""
+    path = request.path
+    return (
+        path.startswith("/api/")
+        or path in ("/upload", "/health")
+        or path.endswith(CALLBACK_PATH_SUFFIX)
+    )
+
+
+def init_security(server: Flask, settings: Settings) -> Limiter:
+    """Attach request ids, CSRF protection, rate limiting and headers to ``server``.
+
+    Returns the limiter so routes can declare their limits.
+    """
+    if settings.TRUSTED_PROXIES > 0:
+        n = settings.TRUSTED_PROXIES
+        server.wsgi_app = ProxyFix(server.wsgi_app, x_for=n, x_proto=n, x_host=n)
+
+    server.config.update(
+        SECRET_KEY=settings.SECRET_KEY,
+        MAX_CONTENT_LENGTH=settings.MAX_CONTENT_LENGTH + MULTIPART_OVERHEAD,
+        WTF_CSRF_TIME_LIMIT=None,
+        WTF_CSRF_HEADERS=["X-CSRFToken", "X-CSRF-Token"],
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.production,
+    )
+
+    @server.before_request
+    def assign_request_id() -> None:
+        incoming = request.headers.get("X-Request-ID", "")
+        g.request_id = incoming if _REQUEST_ID_RE.match(incoming) else uuid.uuid4().hex[:16]
+        g.request_started = time.perf_counter()
+
+    CSRFProtect(server)
+
+    limiter = Limiter(
+        key_func=get_remote_address,
+        app=server,
+        storage_uri=settings.REDIS_URL or "memory://",
+        default_limits=[],
+        headers_enabled=True,
+        strategy="fixed-window",
+        key_prefix="smbrc",
+    )
+    _limit_dash_callbacks(server, limiter, settings)
+
+    @server.after_request
+    def finish(response: Response) -> Response:
+        response.headers["X-Request-ID"] = getattr(g, "request_id", "-")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        if response.mimetype == "text/html" and request.method == "GET":
+            response.set_cookie(
+                CSRF_COOKIE,
+                generate_csrf(),
+                samesite="Strict",
+                secure=settings.production,
+                httponly=False,
+            )
+        if not request.path.startswith("/_dash-component-suites") and not request.path.startswith(
+            "/assets/"
+        ):
+            elapsed = (time.perf_counter() - getattr(g, "request_started", time.perf_counter()))
+            logger.info(
+                "%s %s %s %.1fms",
+                request.method,
+                request.path,
+                response.status_code,
+                elapsed * 1000,
+            )
+        return response
+
+    @server.errorhandler(CSRFError)
+    def csrf_failed(error: CSRFError):
+        return json_error(
+            f"Security check failed: {error.description} Reload the page and try again; "
+            "API clients must send the token from GET / as the X-CSRFToken header.",
+            400,
+        )
+
+    @server.errorhandler(RequestEntityTooLarge)
+    def too_large(_error: RequestEntityTooLarge):
+        return json_error(too_large_message(settings.MAX_CONTENT_LENGTH), 413)
+
+    @server.errorhandler(429)
+    def rate_limited(error: HTTPException):
+        limit = getattr(error, "limit", None)
+        reset = getattr(limit, "reset_at", None) if limit is not None else None
+        retry_after = max(1, math.ceil(reset - time.time())) if reset else settings.RATE_LIMIT_WINDOW
+        response, status = json_error(
+            f"Too many requests: the limit is {error.description}. "
+            f"Wait {retry_after} seconds and try again.",
+            429,
+        )
+        response.headers["Retry-After"] = str(retry_after)
+        return response, status
+
+    @server.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        if not wants_json():
+            return error
+        return json_error(error.description or error.name, error.code or 500)
+
+    @server.errorhandler(Exception)
+    def unexpected(error: Exception):
+        logger.exception("unhandled error on %s %s", request.method, request.path)
+        return json_error(
+            "Something went wrong on our side while handling this request. "
+            f"Try again; if it keeps happening, report request id {g.get('request_id', '-')}.",
+            500,
+        )
+
+    return limiter
+
+
+def too_large_message(limit_bytes: int) -> str:
+    return (
+        f"The file is larger than the {limit_bytes / 1024 / 1024:.0f} MB limit. "
+        "Split it into smaller files (for example one per year) or remove unused columns, "
+        "then upload again."
+    )
+
+
+def _limit_dash_callbacks(server: Flask, limiter: Limiter, settings: Settings) -> None:
+    """Give Dash's callback route its own generous limit.
+
+    The view is found by its URL (not by Dash's private view name) and the limited
+    wrapper is put back into ``view_functions``; decorating alone would not apply.
+    """
+    endpoints = [
+        rule.endpoint
+        for rule in server.url_map.iter_rules()
+        if rule.rule.endswith(CALLBACK_PATH_SUFFIX)
+    ]
+    if not endpoints:
+        raise RuntimeError("Dash callback route not found; create the Dash app before security")
+    for endpoint in endpoints:
+        view = server.view_functions[endpoint]
+        server.view_functions[endpoint] = limiter.limit(
+            settings.callback_rate_limit_string, scope="dash-callbacks"
+        )(view)
