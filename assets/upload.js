@@ -1,0 +1,191 @@
+/* Upload page behaviour: file picker, drag-and-drop, Google Sheets link, progress, messages.
+ *
+ * The page is rendered by Dash (React), so handlers are delegated from `document`.
+ * Files go to `POST /upload` as multipart form data with the CSRF token from the page's
+ * <meta name="csrf-token">; on success the browser opens the returned dashboard URL.
+ */
+(function () {
+  "use strict";
+
+  var DROPZONE = "upload-dropzone";
+  var FILE_INPUT = "upload-file-input";
+  var ACCEPT = ".csv,.tsv,.txt,.xlsx,.xls";
+  var STATUS = "upload-status";
+  var PROGRESS = "upload-progress";
+  var SHEET_INPUT = "sheet-url-input";
+  var SHEET_BUTTON = "sheet-url-button";
+  var busy = false;
+
+  function csrfToken() {
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    return meta ? meta.getAttribute("content") : "";
+  }
+
+  function byId(id) { return document.getElementById(id); }
+
+  function setStatus(kind, text) {
+    var box = byId(STATUS);
+    if (!box) { return; }
+    box.textContent = "";
+    if (!text) { return; }
+    var div = document.createElement("div");
+    div.className = "alert mb-0 alert-" + kind;
+    div.setAttribute("role", kind === "danger" ? "alert" : "status");
+    div.textContent = text;
+    box.appendChild(div);
+  }
+
+  function setProgress(percent, label) {
+    var bar = byId(PROGRESS);
+    if (!bar) { return; }
+    var wrap = bar.closest(".upload-progress-wrap");
+    if (percent === null) {
+      if (wrap) { wrap.classList.add("d-none"); }
+      return;
+    }
+    if (wrap) { wrap.classList.remove("d-none"); }
+    var inner = bar.querySelector(".progress-bar") || bar;
+    inner.style.width = percent + "%";
+    inner.setAttribute("aria-valuenow", String(percent));
+    inner.textContent = label || "";
+  }
+
+  function formatMB(bytes) { return (bytes / 1024 / 1024).toFixed(1) + " MB"; }
+
+  function accepted(zone) {
+    return (zone.getAttribute("data-accept") || "").split(",").filter(Boolean);
+  }
+
+  function validate(file, zone) {
+    var max = parseInt(zone.getAttribute("data-max-bytes") || "0", 10);
+    var name = (file.name || "").toLowerCase();
+    var ok = accepted(zone).some(function (ext) { return name.endsWith(ext); });
+    if (!ok) {
+      return "“" + file.name + "” is not a CSV or Excel file. Export your data as CSV, XLSX or XLS and try again.";
+    }
+    if (max && file.size > max) {
+      return "“" + file.name + "” is " + formatMB(file.size) + ", larger than the " +
+        formatMB(max) + " limit. Split it into smaller files (for example one per year) or remove unused columns.";
+    }
+    if (file.size === 0) {
+      return "“" + file.name + "” is empty. Choose the exported file that contains your data.";
+    }
+    return null;
+  }
+
+  function send(formData, label) {
+    if (busy) { return; }
+    busy = true;
+    setStatus("", "");
+    setProgress(0, label);
+    var xhr = new XMLHttpRequest();
+    xhr.open("POST", "/upload");
+    xhr.setRequestHeader("X-CSRFToken", csrfToken());
+    xhr.setRequestHeader("Accept", "application/json");
+    xhr.upload.onprogress = function (event) {
+      if (event.lengthComputable) {
+        var pct = Math.round((event.loaded / event.total) * 100);
+        setProgress(pct, pct < 100 ? "Uploading… " + pct + "%" : "Reading your data…");
+      }
+    };
+    xhr.upload.onload = function () { setProgress(100, "Reading your data…"); };
+    xhr.onload = function () {
+      busy = false;
+      var body = null;
+      try { body = JSON.parse(xhr.responseText); } catch (e) { body = null; }
+      if (xhr.status === 201 && body && body.dashboard_url) {
+        setProgress(100, "Opening your dashboard…");
+        window.location.assign(body.dashboard_url);
+        return;
+      }
+      setProgress(null);
+      var message = body && body.error ? body.error :
+        "The upload failed (HTTP " + xhr.status + "). Try again in a moment.";
+      setStatus("danger", message);
+    };
+    xhr.onerror = function () {
+      busy = false;
+      setProgress(null);
+      setStatus("danger", "The connection to the server was lost during the upload. Check that the app is running and try again.");
+    };
+    xhr.send(formData);
+  }
+
+  function uploadFile(file) {
+    var zone = byId(DROPZONE);
+    if (!zone || !file) { return; }
+    var problem = validate(file, zone);
+    if (problem) { setStatus("danger", problem); return; }
+    var form = new FormData();
+    form.append("file", file, file.name);
+    send(form, "Uploading…");
+  }
+
+  function fileInput() {
+    /* One hidden <input type=file> kept in the body: the native picker is opened from it. */
+    var input = byId(FILE_INPUT);
+    if (input) { return input; }
+    var zone = byId(DROPZONE);
+    input = document.createElement("input");
+    input.type = "file";
+    input.id = FILE_INPUT;
+    input.accept = zone ? (zone.getAttribute("data-accept") || ACCEPT) : ACCEPT;
+    input.className = "visually-hidden";
+    input.setAttribute("aria-hidden", "true");
+    input.tabIndex = -1;
+    input.addEventListener("change", function () {
+      if (input.files && input.files[0]) { uploadFile(input.files[0]); }
+      input.value = "";
+    });
+    document.body.appendChild(input);
+    return input;
+  }
+
+  function pickFile() { fileInput().click(); }
+
+  function loadSheet() {
+    var input = byId(SHEET_INPUT);
+    var url = input ? input.value.trim() : "";
+    if (!url) {
+      setStatus("danger", "Paste the link of a Google Sheet first (Share → Copy link).");
+      return;
+    }
+    var form = new FormData();
+    form.append("sheet_url", url);
+    send(form, "Fetching the sheet…");
+  }
+
+  function inZone(target) { return target && target.closest && target.closest("#" + DROPZONE); }
+
+  document.addEventListener("click", function (event) {
+    if (inZone(event.target)) { pickFile(); return; }
+    if (event.target.closest && event.target.closest("#" + SHEET_BUTTON)) { loadSheet(); }
+  });
+  document.addEventListener("keydown", function (event) {
+    if ((event.key === "Enter" || event.key === " ") && inZone(event.target)) {
+      event.preventDefault();
+      pickFile();
+    }
+    if (event.key === "Enter" && event.target.id === SHEET_INPUT) { loadSheet(); }
+  });
+  ["dragenter", "dragover"].forEach(function (name) {
+    document.addEventListener(name, function (event) {
+      var zone = inZone(event.target);
+      if (zone) { event.preventDefault(); zone.classList.add("dragover"); }
+    });
+  });
+  document.addEventListener("dragleave", function (event) {
+    var zone = inZone(event.target);
+    if (zone) { zone.classList.remove("dragover"); }
+  });
+  document.addEventListener("drop", function (event) {
+    var zone = inZone(event.target);
+    if (!zone) { return; }
+    event.preventDefault();
+    zone.classList.remove("dragover");
+    var files = event.dataTransfer && event.dataTransfer.files;
+    if (files && files.length) { uploadFile(files[0]); }
+  });
+
+  document.addEventListener("DOMContentLoaded", fileInput);
+})();

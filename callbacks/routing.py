@@ -1,0 +1,34 @@
+"""Page routing: the URL decides which page the shell shows."""
+
+from __future__ import annotations
+
+import re
+
+from dash import Dash, Input, Output
+from dash.development.base_component import Component
+
+from callbacks.context import settings, store
+from components import ids
+from components.dashboard import dashboard_page
+from components.pages import not_found_page, session_expired_page
+from components.upload import upload_page
+
+DASHBOARD_PATH = re.compile(r"^/dashboard/([^/]+)/?$")
+
+
+def render_page(pathname: str | None) -> Component:
+    """The page for ``pathname``: upload, a session's dashboard, expired, or not found."""
+    path = pathname or "/"
+    if path in ("/", ""):
+        return upload_page(settings().MAX_CONTENT_LENGTH)
+    match = DASHBOARD_PATH.match(path)
+    if match:
+        meta = store().get_meta(match.group(1))
+        if meta is None:
+            return session_expired_page(settings().SESSION_TIMEOUT_HOURS)
+        return dashboard_page(meta, meta.get("granularity", "month"))
+    return not_found_page()
+
+
+def register(app: Dash) -> None:
+    app.callback(Output(ids.PAGE, "children"), Input(ids.URL, "pathname"))(render_page)

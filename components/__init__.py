@@ -1,0 +1,1 @@
+"""Layout pieces: small pure functions returning dash-bootstrap-components trees."""

@@ -1,0 +1,54 @@
+"""The page frame: navigation bar, URL tracking and the page container."""
+
+from __future__ import annotations
+
+import dash_bootstrap_components as dbc
+from dash import dcc, html
+
+from components import ids
+
+
+def navbar() -> dbc.Navbar:
+    return dbc.Navbar(
+        dbc.Container(
+            [
+                dbc.NavbarBrand(
+                    [html.Span("SMB", className="brand-mark me-2"), "Revenue Cloud"],
+                    href="/",
+                    className="fw-semibold",
+                ),
+                dbc.Nav(
+                    [dbc.NavItem(dbc.NavLink("New upload", href="/", external_link=True))],
+                    className="ms-auto",
+                    navbar=True,
+                ),
+            ],
+            fluid="lg",
+        ),
+        color="dark",
+        dark=True,
+        className="mb-4 shadow-sm",
+    )
+
+
+def app_shell() -> html.Div:
+    """Root layout: the page body is filled by the routing callback from the URL."""
+    return html.Div(
+        [
+            dcc.Location(id=ids.URL, refresh=False),
+            navbar(),
+            dbc.Container(
+                dcc.Loading(html.Div(id=ids.PAGE), type="default", delay_show=300),
+                fluid="lg",
+                className="pb-5",
+            ),
+            html.Footer(
+                dbc.Container(
+                    "Your data stays on this server. Files are read in memory and kept "
+                    "only for the length of your session.",
+                    fluid="lg",
+                ),
+                className="text-muted small py-3 border-top",
+            ),
+        ]
+    )
