@@ -1,0 +1,138 @@
+"""Upload speed and memory: POST /upload of a ~13 MB, 300,000-row CSV vs a bare pandas parse.
+
+Target (issue "Foundation"): upload ≤ 4× the bare ``pd.read_csv(engine="pyarrow")`` and the
+server process's peak RSS during uploads under 400 MB. Prints medians of 5 runs.
+
+Run: ``.venv/bin/python benchmarks/bench_upload.py`` (or ``make bench``).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import pandas as pd
+import psutil
+import requests
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks.datagen import csv_bytes, messy_csv_bytes, transactions  # noqa: E402
+
+PROJECT = Path(__file__).resolve().parents[1]
+RUNS = 5
+
+
+def median_time(fn, runs: int = RUNS) -> float:
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+class PeakRSS(threading.Thread):
+    """Samples a process's resident memory every 20 ms."""
+
+    def __init__(self, pid: int) -> None:
+        super().__init__(daemon=True)
+        self.process = psutil.Process(pid)
+        self.peak = 0
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        while not self.stop.is_set():
+            try:
+                self.peak = max(self.peak, self.process.memory_info().rss)
+            except psutil.Error:
+                return
+            time.sleep(0.02)
+
+
+def start_server(cache_dir: str) -> tuple[subprocess.Popen, str]:
+    port = 5600 + os.getpid() % 300
+    env = {
+        **os.environ,
+        "SECRET_KEY": "bench-secret",
+        "CACHE_DIR": cache_dir,
+        "RATE_LIMIT": "100000",
+        "GUNICORN_WORKERS": "1",
+        "GUNICORN_THREADS": "2",
+        "PORT": str(port),
+        "LOG_LEVEL": "WARNING",
+        "OLLAMA_HOST": "http://127.0.0.1:9",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:server"],
+        cwd=PROJECT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(300):
+        try:
+            requests.get(url + "/health", timeout=1)
+            return process, url
+        except requests.RequestException:
+            time.sleep(0.2)
+    process.kill()
+    raise SystemExit("server did not start")
+
+
+def worker_pid(master: subprocess.Popen) -> int:
+    children = psutil.Process(master.pid).children()
+    return children[0].pid if children else master.pid
+
+
+def main() -> None:
+    frame = transactions()
+    clean = csv_bytes(frame)
+    messy = messy_csv_bytes(frame)
+    print(f"file: {len(frame):,} rows, clean {len(clean) / 1e6:.1f} MB, messy {len(messy) / 1e6:.1f} MB")
+
+    bare = median_time(lambda: pd.read_csv(io.BytesIO(clean), engine="pyarrow"))
+    print(f"bare pd.read_csv(engine='pyarrow'): {bare * 1000:.0f} ms (median of {RUNS})")
+
+    with tempfile.TemporaryDirectory() as cache_dir:
+        process, url = start_server(cache_dir)
+        try:
+            http = requests.Session()
+            token = re.search(r'name="csrf-token" content="([^"]+)"', http.get(url + "/").text).group(1)
+            rss = PeakRSS(worker_pid(process))
+            baseline = psutil.Process(rss.process.pid).memory_info().rss
+            rss.start()
+
+            def post(data: bytes, name: str) -> None:
+                response = http.post(
+                    url + "/upload", files={"file": (name, data, "text/csv")},
+                    headers={"X-CSRFToken": token}, timeout=120,
+                )
+                if response.status_code != 201:
+                    raise SystemExit(f"upload failed: {response.status_code} {response.text[:300]}")
+
+            post(clean, "warmup.csv")
+            upload_clean = median_time(lambda: post(clean, "bench.csv"))
+            upload_messy = median_time(lambda: post(messy, "bench-messy.csv"))
+            rss.stop.set()
+            rss.join()
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+
+    print(f"POST /upload clean: {upload_clean * 1000:.0f} ms (median of {RUNS}); "
+          f"ratio to bare parse: {upload_clean / bare:.2f}x (target ≤ 4x)")
+    print(f"POST /upload messy: {upload_messy * 1000:.0f} ms (median of {RUNS}); "
+          f"ratio to clean upload: {upload_messy / upload_clean:.2f}x (target ≤ 2x)")
+    print(f"server worker RSS: idle {baseline / 2**20:.0f} MB, peak {rss.peak / 2**20:.0f} MB "
+          f"(target < 400 MB)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,58 @@
+"""Production shape: gunicorn with 2 workers shares sessions through the store."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import requests
+
+from tests.conftest import CSRF_META, transactions_frame
+from tests.integration.servers import Gunicorn
+
+pytestmark = pytest.mark.slow
+
+
+def _client_session(url: str) -> tuple[requests.Session, str]:
+    http = requests.Session()
+    page = http.get(url + "/", timeout=10)
+    token = CSRF_META.search(page.text).group(1)
+    return http, token
+
+
+def test_two_workers_share_uploaded_sessions(tmp_path):
+    env = {
+        "SECRET_KEY": "gunicorn-test-secret",
+        "CACHE_DIR": str(tmp_path / "cache"),
+        "GUNICORN_WORKERS": "2",
+        "GUNICORN_THREADS": "2",
+        "RATE_LIMIT": "1000",
+        "OLLAMA_HOST": "http://127.0.0.1:9",
+        "LOG_LEVEL": "INFO",
+    }
+    frame = transactions_frame(rows=300)
+    with Gunicorn(env, tmp_path / "gunicorn.log") as server:
+        http, token = _client_session(server.url)
+        created = http.post(
+            server.url + "/upload",
+            files={"file": ("sales.csv", frame.to_csv(index=False).encode(), "text/csv")},
+            headers={"X-CSRFToken": token},
+            timeout=60,
+        )
+        assert created.status_code == 201, created.text
+        sid = created.json()["session_id"]
+        totals = set()
+        for _ in range(24):
+            # A new connection each time, so requests spread over both workers.
+            response = requests.get(
+                f"{server.url}/api/data/{sid}", headers={"Connection": "close"}, timeout=10
+            )
+            assert response.status_code == 200
+            totals.add(response.json()["kpis"]["total_revenue"])
+        assert totals == {round(float(frame["Revenue"].sum()), 2)}
+        health = requests.get(server.url + "/health", timeout=10).json()
+        assert health["active_sessions"] == 1
+        log = server.log()
+    pids = set(re.findall(r"pid=(\d+) logger=web\.security request_id=\S+ msg=\"GET /api/data/", log))
+    assert len(pids) == 2, f"expected both workers to answer, saw pids {pids}"
+    assert "access remote=" in log  # gunicorn access log on stdout

@@ -1,0 +1,94 @@
+"""A user's first minute, in a real headless browser: upload a file, see the dashboard."""
+
+from __future__ import annotations
+
+import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as ec
+from selenium.webdriver.support.ui import WebDriverWait
+
+from analytics.formatting import format_money
+from tests.conftest import transactions_frame
+from tests.integration.conftest import LAPTOP, PHONE
+from tests.integration.servers import ThreadedServer
+
+pytestmark = pytest.mark.browser
+
+
+def _kpi_values(driver) -> dict[str, str]:
+    cards = driver.find_elements(By.CSS_SELECTOR, ".kpi-card")
+    values = {}
+    for card in cards:
+        label = card.find_element(By.CSS_SELECTOR, ".kpi-label").text.strip().lower()
+        values[label] = card.find_element(By.CSS_SELECTOR, ".kpi-value").text.strip()
+    return values
+
+
+def test_upload_csv_shows_dashboard_with_right_total(browser, make_app, tmp_path, artifacts_dir):
+    frame = transactions_frame(rows=600, seed=11)
+    path = tmp_path / "shop-sales.csv"
+    frame.to_csv(path, index=False)
+    expected = format_money(round(float(frame["Revenue"].sum()), 2), "$")
+
+    app = make_app()
+    with ThreadedServer(app.server) as server:
+        browser.get(server.url + "/")
+        wait = WebDriverWait(browser, 30)
+        wait.until(ec.presence_of_element_located((By.ID, "upload-dropzone")))
+        browser.save_screenshot(str(artifacts_dir / "upload-page-laptop.png"))
+        file_input = wait.until(ec.presence_of_element_located((By.ID, "upload-file-input")))
+        file_input.send_keys(str(path))
+        wait.until(ec.url_contains("/dashboard/"))
+        wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, ".kpi-card")))
+        wait.until(
+            lambda d: _kpi_values(d).get("total revenue") == expected,
+            message=f"total revenue card never showed {expected}",
+        )
+        wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "#timeseries-graph .main-svg")))
+        values = _kpi_values(browser)
+        assert values["transactions"] == f"{len(frame):,}"
+        assert values["active skus"] == str(frame["SKU"].nunique())
+        browser.save_screenshot(str(artifacts_dir / "dashboard-laptop.png"))
+        browser.set_window_size(*PHONE)
+        browser.refresh()
+        wait.until(lambda d: _kpi_values(d).get("total revenue") == expected)
+        browser.save_screenshot(str(artifacts_dir / "dashboard-phone.png"))
+        browser.set_window_size(*LAPTOP)
+
+
+def test_too_large_file_gets_a_clear_message(browser, make_app, tmp_path, artifacts_dir):
+    path = tmp_path / "big.csv"
+    path.write_bytes(b"Date,Revenue\n" + b"2024-01-01,10.00\n" * 5000)
+    app = make_app(MAX_CONTENT_LENGTH=20_000)
+    with ThreadedServer(app.server) as server:
+        browser.get(server.url + "/")
+        wait = WebDriverWait(browser, 30)
+        file_input = wait.until(ec.presence_of_element_located((By.ID, "upload-file-input")))
+        file_input.send_keys(str(path))
+        alert = wait.until(ec.visibility_of_element_located((By.CSS_SELECTOR, "#upload-status .alert")))
+        assert "limit" in alert.text
+        assert "/dashboard/" not in browser.current_url
+        browser.save_screenshot(str(artifacts_dir / "upload-too-large.png"))
+
+
+def test_unreadable_file_shows_the_server_message(browser, make_app, tmp_path):
+    path = tmp_path / "customers.csv"
+    path.write_text("Name,Email\nAda,ada@example.com\nGrace,grace@example.com\n")
+    app = make_app()
+    with ThreadedServer(app.server) as server:
+        browser.get(server.url + "/")
+        wait = WebDriverWait(browser, 30)
+        wait.until(ec.presence_of_element_located((By.ID, "upload-file-input"))).send_keys(str(path))
+        alert = wait.until(ec.visibility_of_element_located((By.CSS_SELECTOR, "#upload-status .alert")))
+        assert alert.text.strip()
+        assert "Traceback" not in browser.page_source
+
+
+def test_expired_link_shows_a_friendly_page(browser, make_app, artifacts_dir):
+    app = make_app()
+    with ThreadedServer(app.server) as server:
+        browser.get(server.url + "/dashboard/" + "Z" * 32)
+        wait = WebDriverWait(browser, 30)
+        heading = wait.until(ec.visibility_of_element_located((By.TAG_NAME, "h1")))
+        assert "expired" in heading.text.lower()
+        browser.save_screenshot(str(artifacts_dir / "expired.png"))

@@ -1,0 +1,72 @@
+"""The app factory honours its config, and several instances coexist in one process."""
+
+from __future__ import annotations
+
+import pytest
+
+from app import create_app
+from config import DEFAULT_SECRET_KEY, ConfigError, load_settings
+from tests.conftest import upload
+
+
+def test_factory_honours_config(make_app, tmp_path):
+    app = make_app(RATE_LIMIT=3, SESSION_TIMEOUT_HOURS=2)
+    settings = app.server.extensions["smbrc.settings"]
+    assert settings.RATE_LIMIT == 3
+    assert settings.session_ttl_seconds == 7200
+    assert settings.CACHE_DIR.startswith(str(tmp_path))
+    assert app.server.config["SECRET_KEY"] == "test-secret-key"
+
+
+def test_two_instances_in_one_process_both_serve_callbacks(make_app, sales_csv):
+    first, second = make_app(), make_app()
+    for app in (first, second):
+        client = app.server.test_client()
+        created = upload(client, sales_csv)
+        assert created.status_code == 201
+        layout = client.get("/_dash-dependencies")
+        assert layout.status_code == 200
+        outputs = {dep["output"] for dep in layout.get_json()}
+        assert any("page.children" in out for out in outputs)
+
+
+def test_production_refuses_default_secret(app_config):
+    with pytest.raises(ConfigError, match="SECRET_KEY"):
+        create_app({**app_config, "FLASK_ENV": "production", "SECRET_KEY": DEFAULT_SECRET_KEY})
+
+
+def test_production_accepts_a_real_secret(app_config):
+    app = create_app({**app_config, "FLASK_ENV": "production", "SECRET_KEY": "x" * 40})
+    assert app.server.config["SESSION_COOKIE_SECURE"] is True
+
+
+@pytest.mark.parametrize(
+    ("env", "field", "expected"),
+    [
+        ({"FLASK_DEBUG": "true"}, "FLASK_DEBUG", True),
+        ({"FLASK_DEBUG": "0"}, "FLASK_DEBUG", False),
+        ({"RATE_LIMIT": "25"}, "RATE_LIMIT", 25),
+        ({"OLLAMA_TIMEOUT": "2.5"}, "OLLAMA_TIMEOUT", 2.5),
+        ({"OLLAMA_MODEL": "mistral"}, "OLLAMA_MODEL", "mistral"),
+        ({}, "MAX_CONTENT_LENGTH", 16 * 1024 * 1024),
+        ({}, "SESSION_TIMEOUT_HOURS", 24.0),
+        ({}, "OLLAMA_MAX_RETRIES", 3),
+    ],
+)
+def test_settings_from_environment(env, field, expected):
+    assert getattr(load_settings(environ=env), field) == expected
+
+
+def test_explicit_config_beats_environment():
+    settings = load_settings({"RATE_LIMIT": 7}, environ={"RATE_LIMIT": "25"})
+    assert settings.RATE_LIMIT == 7
+
+
+@pytest.mark.parametrize(
+    "env",
+    [{"FLASK_DEBUG": "maybe"}, {"RATE_LIMIT": "ten"}, {"RATE_LIMIT": "0"}, {"SESSION_TIMEOUT_HOURS": "-1"}],
+)
+def test_bad_settings_are_refused_with_a_reason(env):
+    with pytest.raises(ConfigError) as error:
+        load_settings(environ=env)
+    assert "\n" not in str(error.value)
