@@ -7,8 +7,7 @@ import os
 import sys
 from collections.abc import Mapping
 
-import diskcache
-from dash import Dash, DiskcacheManager
+from dash import Dash
 from flask import Flask
 from flask_wtf.csrf import generate_csrf
 from markupsafe import escape
@@ -16,6 +15,7 @@ from markupsafe import escape
 from callbacks import register_callbacks
 from components.shell import app_shell
 from config import PROJECT_DIR, ConfigError, Settings, load_settings
+from services.jobs import background_manager
 from services.store import store_from_settings
 from web.api import create_api_blueprint
 from web.logging_setup import configure_logging
@@ -36,12 +36,6 @@ class RevenueDash(Dash):
         return super().interpolate_index(**kwargs)
 
 
-def _background_manager(settings: Settings) -> DiskcacheManager:
-    """Background-callback manager: jobs and results in a diskcache shared by all workers."""
-    cache = diskcache.Cache(os.path.join(settings.CACHE_DIR, "jobs"))
-    return DiskcacheManager(cache, expire=3600)
-
-
 def create_app(config: Mapping[str, object] | None = None) -> Dash:
     """Build the Flask server and the Dash app on it, wired with every feature.
 
@@ -58,6 +52,9 @@ def create_app(config: Mapping[str, object] | None = None) -> Dash:
     server.extensions["smbrc.settings"] = settings
     server.extensions["smbrc.store"] = store
 
+    manager = background_manager(settings)
+    if settings.REDIS_URL:
+        server.extensions["smbrc.celery"] = manager.handle
     app = RevenueDash(
         __name__,
         server=server,
@@ -66,7 +63,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Dash:
         assets_folder=str(PROJECT_DIR / "assets"),
         serve_locally=True,
         suppress_callback_exceptions=True,
-        background_callback_manager=_background_manager(settings),
+        background_callback_manager=manager,
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
     )
     server.extensions["smbrc.dash"] = app

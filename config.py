@@ -42,6 +42,7 @@ class Settings:
     TRUSTED_PROXIES: int = 0
     LOG_LEVEL: str = "INFO"
     GOOGLE_SERVICE_ACCOUNT_FILE: str = ""
+    MAX_CONCURRENT_JOBS: int = 2
 
     @property
     def production(self) -> bool:
@@ -108,7 +109,13 @@ def load_settings(
 
 
 def _validate(settings: Settings) -> None:
-    for name in ("RATE_LIMIT", "RATE_LIMIT_WINDOW", "CALLBACK_RATE_LIMIT", "MAX_CONTENT_LENGTH"):
+    for name in (
+        "RATE_LIMIT",
+        "RATE_LIMIT_WINDOW",
+        "CALLBACK_RATE_LIMIT",
+        "MAX_CONTENT_LENGTH",
+        "MAX_CONCURRENT_JOBS",
+    ):
         if getattr(settings, name) <= 0:
             raise ConfigError(f"{name} must be greater than 0.")
     if settings.SESSION_TIMEOUT_HOURS <= 0:

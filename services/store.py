@@ -137,6 +137,9 @@ class SessionStore(ABC):
     def set_global(self, name: str, value: Any, ttl: float | None = None) -> None:
         self._set(f"global:{name}", _dumps(value), ttl)
 
+    def delete_global(self, name: str) -> None:
+        self._delete(f"global:{name}")
+
     def add_global(self, name: str, value: Any, ttl: float) -> bool:
         """Set ``name`` only if absent (atomic across processes); True when this call set it."""
         return self._add(f"global:{name}", _dumps(value), ttl)
@@ -190,6 +193,9 @@ class SessionStore(ABC):
 
     @abstractmethod
     def _incr(self, key: str, amount: int) -> None: ...
+
+    @abstractmethod
+    def _delete(self, key: str) -> None: ...
 
     @abstractmethod
     def _delete_session(self, sid: str) -> None: ...
@@ -255,6 +261,9 @@ class DiskcacheSessionStore(SessionStore):
         with self.cache.transact():
             current = int(self.cache.get(key) or 0)
             self.cache.set(key, str(current + amount).encode())
+
+    def _delete(self, key: str) -> None:
+        self.cache.delete(key)
 
     def _delete_session(self, sid: str) -> None:
         self.cache.evict(sid)
@@ -324,6 +333,9 @@ class RedisSessionStore(SessionStore):
 
     def _incr(self, key: str, amount: int) -> None:
         self.client.incrby(self._k(key), amount)
+
+    def _delete(self, key: str) -> None:
+        self.client.delete(self._k(key))
 
     def _delete_session(self, sid: str) -> None:
         keys = list(self.client.scan_iter(match=self._k(f"session:{sid}:*"), count=500))

@@ -1,0 +1,20 @@
+"""Celery worker entry for scale-out deployments (``REDIS_URL`` set).
+
+``celery -A worker:celery_app worker --loglevel=INFO`` runs the dashboard's background jobs
+(forecasts, AI answers) on any machine that shares the Redis server and ``SECRET_KEY``.
+"""
+
+import sys
+
+from dotenv import load_dotenv
+
+from config import PROJECT_DIR
+
+load_dotenv(PROJECT_DIR / ".env")
+
+from app import create_app  # noqa: E402
+
+app = create_app()
+celery_app = app.server.extensions.get("smbrc.celery")
+if celery_app is None:
+    sys.exit("error: the Celery worker needs REDIS_URL; without it jobs run in the app itself.")
