@@ -12,6 +12,7 @@ import hashlib
 import json
 import logging
 import math
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -313,6 +314,9 @@ class ForecastResult:
     backtest: dict[str, BacktestScore] = field(default_factory=dict)
     chosen_by: str = "only_model"
     message: str = ""
+    #: Seconds spent per stage (``aggregate``, ``prophet_import``, ``backtest_<model>``,
+    #: ``backtest``, ``fit`` of the chosen model, ``total``); not part of :meth:`to_dict`.
+    timings: dict[str, float] = field(default_factory=dict, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-serialisable dict: dates ``YYYY-MM-DD``, figures rounded (to cents when the
@@ -669,10 +673,13 @@ def forecast(
             return _insufficient(
                 empty, None, metric, int(horizon or 0), "all rows share one date"
             )
+    started = time.perf_counter()
+    timings: dict[str, float] = {}
     day = dated[DATE].dt.normalize()
     series, trimmed = _trim_partial(
         _aggregate(dated, metric, info), info, day.min(), day.max()
     )
+    timings["aggregate"] = time.perf_counter() - started
     h = int(horizon or DEFAULT_HORIZONS[info.label])
     n = len(series)
     words = _PERIOD_WORDS[info.label]
@@ -695,7 +702,9 @@ def forecast(
         )
 
     needs_prophet = "prophet" in candidates and (backtest or model == "prophet")
+    tick = time.perf_counter()
     prophet_cls, prophet_note = _load_prophet() if needs_prophet else (None, "")
+    timings["prophet_import"] = time.perf_counter() - tick
     if prophet_cls is None:
         candidates.remove("prophet")
         if prophet_note:
@@ -720,16 +729,19 @@ def forecast(
         values = series.to_numpy(dtype="float64")
         scale_season = m if seasonal else 1
         for name in list(candidates):
+            tick = time.perf_counter()
             try:
                 scores[name] = bt.backtest(runners[name], values, plan, scale_season)
-            except (
-                Exception
-            ) as exc:  # a model that cannot fit some cut-off is not chosen
+            except Exception as exc:  # a model failing at a cut-off is not chosen
                 logger.warning("Backtest of %s failed: %s", name, exc)
                 notes.append(
                     f"{_MODEL_LABELS[name]} failed in the backtest ({type(exc).__name__})"
                 )
                 candidates.remove(name)
+            timings[f"backtest_{name}"] = time.perf_counter() - tick
+        timings["backtest"] = sum(
+            v for k, v in timings.items() if k.startswith("backtest_")
+        )
 
     def ranked() -> list[str]:
         scored = [c for c in candidates if c in scores]
@@ -743,6 +755,7 @@ def forecast(
         order, chosen_by = [fallback, bench], "only_model"
 
     chosen, fc = None, None
+    tick = time.perf_counter()
     for name in order:
         try:
             fc = runners[name](n, h)
@@ -753,6 +766,8 @@ def forecast(
             notes.append(
                 f"{_MODEL_LABELS[name]} failed to fit ({type(exc).__name__}: {exc})"
             )
+    timings["fit"] = time.perf_counter() - tick
+    timings["total"] = time.perf_counter() - started
     if chosen is None or fc is None:
         return ForecastResult(
             status="failed",
@@ -766,6 +781,7 @@ def forecast(
             backtest=scores,
             chosen_by=chosen_by,
             message="No forecast could be made from this data.",
+            timings=timings,
         )
     if chosen_by == "user" and chosen != model:
         chosen_by = "mase" if scores else "only_model"
@@ -795,6 +811,7 @@ def forecast(
         backtest=scores,
         chosen_by=chosen_by,
         message=message,
+        timings=timings,
     )
 
 
