@@ -523,13 +523,20 @@ def _trust_message(
         err, err_name = (
             (score.mape, "MAPE") if score.mape is not None else (score.smape, "sMAPE")
         )
+        shown = f"{err:.1f}" if err < 10 else f"{err:.0f}"
         parts.append(
             f"Tested on the last {score.n_origins} cut-offs ({bt_horizon} {words} ahead each), "
-            f"it was off by {err:.0f}% on average ({err_name})"
+            f"it was off by {shown}% on average ({err_name})"
         )
         bench_score = scores.get(bench)
-        if chosen == bench or bench_score is None:
-            parts[-1] += ", and no method beat simply repeating the past pattern."
+        best = min(scores, key=lambda name: scores[name].mase)
+        if bench_score is None:
+            parts[-1] += "."
+        elif chosen == bench:
+            if best == bench:
+                parts[-1] += ", and no method beat simply repeating the past pattern."
+            else:
+                parts[-1] += "."
         else:
             gain = (
                 100 * (1 - score.mase / bench_score.mase)
@@ -544,6 +551,11 @@ def _trust_message(
                 parts[-1] += (
                     ", about the same error as simply repeating the past pattern."
                 )
+        if best != chosen and scores[best].mase < score.mase:
+            parts.append(
+                f"{_MODEL_LABELS[best]} tested better on this data "
+                f"(MASE {scores[best].mase:.2f} against {score.mase:.2f})."
+            )
         parts.append(
             f"{score.coverage_80:.0%} of actual values fell inside its 80% band."
         )
@@ -581,10 +593,11 @@ def _insufficient(
         points = _points_frame(_future_dates(series.index[-1], horizon, info.freq), fc)
         model = "trend"
         model_reason = f"Straight-line trend only: {reason}."
+        seasonal_need = MIN_SEASONS * info.season_length
         message = (
             f"Only {n} {words} of history: this straight line with wide bands is a rough "
             f"direction, not a tested forecast. About {MIN_HISTORY} {words} are needed for one "
-            f"(two years for seasonal patterns)."
+            f"({seasonal_need} for seasonal patterns)."
         )
     return ForecastResult(
         status="insufficient_history",
@@ -701,6 +714,8 @@ def forecast(
             f"this history has {n}"
         )
 
+    if holidays_country and info.label != "daily":
+        notes.append(f"holidays are only modelled for daily data, not {info.label}")
     needs_prophet = "prophet" in candidates and (backtest or model == "prophet")
     tick = time.perf_counter()
     prophet_cls, prophet_note = _load_prophet() if needs_prophet else (None, "")
