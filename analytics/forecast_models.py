@@ -221,7 +221,9 @@ def prophet_model(
     with cmdstanpy.disable_logging(), warnings.catch_warnings():
         # Prophet's own pandas calls raise deprecation warnings on pandas 3.
         warnings.filterwarnings("ignore", module=r"prophet\.")
-        model.fit(history)
+        # Prophet picks Newton below 100 points, which can take seconds on near-exact
+        # fits; L-BFGS is fast and Prophet still falls back to Newton if it fails.
+        model.fit(history, algorithm="LBFGS")
         yhat = model.predict(future)["yhat"].to_numpy(dtype="float64")
         model.uncertainty_samples = max(int(uncertainty_samples), 20)
         try:

@@ -205,3 +205,68 @@ def test_bands_cover_about_their_level_on_a_noisy_seasonal_series() -> None:
         cover_95.append(score.coverage_95)
     assert np.mean(cover_80) == pytest.approx(0.80, abs=0.03)
     assert np.mean(cover_95) == pytest.approx(0.95, abs=0.02)
+
+
+class FakeProphet:
+    """Stands in for prophet.Prophet: records calls, returns fixed draws."""
+
+    instances: list[FakeProphet] = []
+
+    def __init__(self, **kwargs) -> None:
+        self.kwargs = kwargs
+        self.uncertainty_samples = kwargs["uncertainty_samples"]
+        self.fit_kwargs: dict = {}
+        self.country: str | None = None
+        FakeProphet.instances.append(self)
+
+    def add_country_holidays(self, country_name: str) -> None:
+        self.country = country_name
+
+    def fit(self, df: pd.DataFrame, **kwargs) -> None:
+        self.fit_kwargs = kwargs
+
+    def predict(self, future: pd.DataFrame) -> pd.DataFrame:
+        return pd.DataFrame({"yhat": np.full(len(future), 50.0)})
+
+    def predictive_samples(self, future: pd.DataFrame) -> dict:
+        np.random.random()  # consumes the seeded global state like Prophet does
+        draws = np.tile(
+            np.arange(self.uncertainty_samples, dtype="float64"), (len(future), 1)
+        )
+        return {"yhat": draws}
+
+
+@pytest.mark.parametrize(("label", "country"), [("daily", "US"), ("monthly", None)])
+def test_prophet_model_fits_once_and_takes_both_bands_from_the_same_draws(
+    label: str, country: str | None
+) -> None:
+    FakeProphet.instances.clear()
+    dates = pd.date_range(
+        "2023-01-01", periods=30, freq="D" if label == "daily" else "MS"
+    )
+    future = pd.date_range(dates[-1], periods=4, freq=dates.freq)[1:]
+    state = np.random.get_state()
+    fc = fm.prophet_model(
+        FakeProphet,
+        dates,
+        np.ones(30),
+        future,
+        label,
+        holidays_country="us",
+        uncertainty_samples=101,
+    )
+    (model,) = FakeProphet.instances
+    assert model.kwargs["uncertainty_samples"] == 0  # point forecast without sampling
+    assert model.fit_kwargs == {"algorithm": "LBFGS"}
+    assert model.country == country
+    np.testing.assert_allclose(fc.yhat, 50.0)
+    np.testing.assert_allclose(fc.lower_95, 2.5)  # percentiles of draws 0..100
+    np.testing.assert_allclose(fc.lower_80, 10.0)
+    np.testing.assert_allclose(fc.upper_80, 90.0)
+    np.testing.assert_allclose(fc.upper_95, 97.5)
+    after = np.random.get_state()
+    assert (
+        after[0] == state[0]
+        and np.array_equal(after[1], state[1])
+        and after[2] == state[2]
+    )
