@@ -875,6 +875,8 @@ SKU_MIN_MONTHS = 3
 SKU_TREND_ALPHA = 0.05
 #: Two-sided level of the projected_lower/projected_upper band.
 SKU_BAND = 0.80
+#: Range of the scores of ``analytics.sku`` (0-100); projections and bands are clipped to it.
+SCORE_BOUNDS: tuple[float, float] = (0.0, 100.0)
 
 _SKU_COLUMNS = [
     "sku",
@@ -967,8 +969,11 @@ def _sku_fits(frame: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _project(fits: pd.DataFrame, x0: float) -> pd.DataFrame:
-    """Projection, band and trend flag of each fit at month ``x0`` (0 = latest month)."""
+def _project(
+    fits: pd.DataFrame, x0: float, bounds: tuple[float, float] | None
+) -> pd.DataFrame:
+    """Projection, band and trend flag of each fit at month ``x0`` (0 = latest month),
+    clipped to ``bounds`` when given."""
     n = fits["n"]
     yhat = fits["y_mean"] + fits["slope"] * (x0 - fits["x_mean"])
     t_band = fm.t_quantile(0.5 + SKU_BAND / 2, (n - 2).to_numpy())
@@ -977,18 +982,24 @@ def _project(fits: pd.DataFrame, x0: float) -> pd.DataFrame:
     )
     t_crit = fm.t_quantile(1 - SKU_TREND_ALPHA, (n - 2).to_numpy())
     down = (fits["slope"] < 0) & (fits["t_stat"] <= -t_crit)
+    lower, upper = yhat - half, yhat + half
+    if bounds is not None:
+        yhat, lower, upper = (s.clip(*bounds) for s in (yhat, lower, upper))
     return pd.DataFrame(
         {
             "projected_score": yhat,
-            "projected_lower": yhat - half,
-            "projected_upper": yhat + half,
+            "projected_lower": lower,
+            "projected_upper": upper,
             "trending_down": down.fillna(False).astype(bool),
         }
     )
 
 
 def project_sku_scores(
-    monthly_scores: pd.DataFrame, periods: int = 1, window: int = SKU_WINDOW
+    monthly_scores: pd.DataFrame,
+    periods: int = 1,
+    window: int = SKU_WINDOW,
+    bounds: tuple[float, float] | None = SCORE_BOUNDS,
 ) -> pd.DataFrame:
     """Project every SKU's score ``periods`` months past the latest month, all SKUs at once.
 
@@ -1005,6 +1016,10 @@ def project_sku_scores(
         Months ahead of the latest month (1 = next month).
     window:
         Months of history per fit (default 6).
+    bounds:
+        Score range the projection and its band are clipped to (default 0-100, the range
+        of ``analytics.sku`` scores); None leaves them unclipped. The slope is never
+        clipped.
 
     Returns
     -------
@@ -1023,7 +1038,7 @@ def project_sku_scores(
         name="sku",
     )
     fits = _sku_fits(frame).reindex(skus)
-    projected = _project(fits, float(periods))
+    projected = _project(fits, float(periods), bounds)
     out = pd.DataFrame(
         {
             "sku": skus.to_numpy(),
@@ -1042,7 +1057,11 @@ def project_sku_scores(
 
 
 def sku_score_forecast(
-    monthly_scores: pd.DataFrame, sku: str, periods: int = 3, window: int = SKU_WINDOW
+    monthly_scores: pd.DataFrame,
+    sku: str,
+    periods: int = 3,
+    window: int = SKU_WINDOW,
+    bounds: tuple[float, float] | None = SCORE_BOUNDS,
 ) -> dict[str, Any]:
     """One SKU's score history and its projection for the next ``periods`` months.
 
@@ -1050,7 +1069,8 @@ def sku_score_forecast(
     -------
     ``{sku, history: [{month, score}], projection: [{month, score, lower, upper}],
     slope, trending_down, months, window, message}``; months are ``YYYY-MM-DD`` month
-    starts, the band is the 80 % prediction interval of :func:`project_sku_scores`, the
+    starts, the band is the 80 % prediction interval of :func:`project_sku_scores` (clipped
+    to ``bounds`` likewise), the
     projection is empty (slope None) with fewer than 3 scored months in the window.
     Raises :class:`ForecastError` for an SKU that is not in the frame.
     """
@@ -1077,7 +1097,7 @@ def sku_score_forecast(
     trending_down = False
     if months >= SKU_MIN_MONTHS:
         for k in range(1, periods + 1):
-            row = _project(fits, float(k)).iloc[0]
+            row = _project(fits, float(k), bounds).iloc[0]
             month_start = pd.Timestamp(
                 year=(last + k) // 12, month=(last + k) % 12 + 1, day=1
             )
@@ -1090,14 +1110,17 @@ def sku_score_forecast(
                 }
             )
             trending_down = bool(row["trending_down"])
-        direction = (
-            "falling"
-            if trending_down
-            else ("rising" if slope > 0 else "flat or falling")
-        )
+        if trending_down:
+            direction = (
+                f"falling by {abs(slope):.1f} points a month, a clear downward trend"
+            )
+        elif slope > 0:
+            direction = f"rising by {slope:.1f} points a month"
+        else:
+            direction = f"down {abs(slope):.1f} points a month, within normal month-to-month swings"
         message = (
-            f"Straight line through the last {months} months of scores: {direction} by "
-            f"{abs(slope):.2f} points a month; the band shows where 80% of outcomes would fall."
+            f"Straight line through the last {months} months of scores: {direction}. "
+            "The band shows where 80% of outcomes would fall."
         )
     else:
         message = f"Only {months} scored month(s) in the last {window}: at least {SKU_MIN_MONTHS} are needed to project."

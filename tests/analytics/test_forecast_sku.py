@@ -130,6 +130,22 @@ def test_trending_down_uses_a_one_sided_t_test() -> None:
     assert not out.loc["WEAK", "trending_down"]
 
 
+@pytest.mark.parametrize(
+    ("bounds", "expected"),
+    [((0.0, 100.0), (0.0, 0.0, 0.0)), (None, (-10.0, -10.0, -10.0))],
+    ids=["clipped-to-score-range", "unclipped"],
+)
+def test_projection_is_clipped_to_the_score_range(bounds, expected) -> None:
+    out = project_sku_scores(_scores({"A": [40, 30, 20, 10]}), periods=2, bounds=bounds)
+    row = out.iloc[0]
+    assert (
+        row["projected_score"],
+        row["projected_lower"],
+        row["projected_upper"],
+    ) == expected
+    assert row["slope"] == pytest.approx(-10.0)
+
+
 def test_projection_does_not_mutate_input() -> None:
     frame = _scores({"A": [1, 2, 3], "B": [3, 2, 1]})
     before = frame.copy()
