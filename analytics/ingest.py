@@ -1,0 +1,546 @@
+"""Turn an uploaded CSV/XLSX/XLS (bytes, in memory) into the canonical transactions frame.
+
+Pipeline: :func:`analytics.readers.read_grid` (type by content, encoding, delimiter,
+sheet) → profit-and-loss statements go to :mod:`analytics.pnl` → otherwise
+:func:`analytics.readers.shape_table` (header row, blank rows/columns, index column,
+duplicate names, total rows) → :mod:`analytics.roles` (which column is which role) →
+:func:`rebuild` (parse the mapped columns with :mod:`analytics.parsing`, derive missing
+values, set aside unusable rows, count duplicates and negatives, write the report).
+
+Derived values: revenue = quantity × unit price when no revenue column is mapped;
+profit = revenue − cost and cost = revenue − profit when only one of them is known.
+Returns, cancellations and negative quantities stay in as negative amounts (net
+figures) and are counted in ``report["negatives"]``.
+
+Rows set aside (never silently dropped; listed in ``report["set_aside"]`` with their
+1-based source row numbers): total/subtotal rows, rows without a usable revenue, rows
+whose date is missing or unreadable (when the file has a date column), and exact
+duplicate rows when ``drop_duplicates=True``. ``rows_read == rows_used + sum of the
+set-aside counts`` always holds.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from analytics import pnl
+from analytics.errors import IngestError
+from analytics.parsing import (
+    DateParse,
+    NumberParse,
+    clean_text,
+    decimal_votes,
+    missing_mask,
+    parse_dates,
+    parse_numbers,
+)
+from analytics.readers import Grid, cell_ranges, read_grid, shape_table
+from analytics.roles import (
+    NUMERIC_ROLES,
+    TEXT_ROLES,
+    _sample,
+    describe_non_sales,
+    detect_roles,
+    name_score,
+    normalise_header,
+    profile_table,
+    role_label,
+)
+from analytics.schema import (
+    COST,
+    DATE,
+    PROFIT,
+    QUANTITY,
+    REVENUE,
+    ROLES,
+    SOURCE_ROW,
+    UNIT_PRICE,
+    conform_canonical,
+    normalise_mapping,
+)
+
+__all__ = ["IngestResult", "columns_signature", "ingest_bytes", "rebuild"]
+
+_EXAMPLE_ROWS = 10
+_UNCOMPUTED_CRITICAL_SHARE = 0.5
+
+
+@dataclass
+class IngestResult:
+    """Everything ingestion produced for one file.
+
+    ``frame`` is the canonical frame (``analytics.schema``) without the rows set aside;
+    ``table`` the source table after layout fixes (string column names; ``str``,
+    ``float64`` or ``datetime64`` columns), from which :func:`rebuild` recomputes
+    ``frame`` for another mapping; ``mapping`` role → column of ``table``;
+    ``confidence`` role → 0..1 for detected roles; ``report`` the JSON-serialisable
+    data-quality report; ``warnings`` short sentences for the user.
+    """
+
+    frame: pd.DataFrame
+    table: pd.DataFrame
+    mapping: dict[str, str | None]
+    confidence: dict[str, float]
+    report: dict[str, Any]
+    warnings: list[str] = field(default_factory=list)
+
+
+def columns_signature(columns: Sequence[str]) -> str:
+    """Stable hash of a set of column names (order, case and spacing do not matter)."""
+    names = sorted({" ".join(str(c).split()).lower() for c in columns})
+    return hashlib.sha256("\x1f".join(names).encode("utf-8")).hexdigest()[:24]
+
+
+def ingest_bytes(
+    data: bytes,
+    filename: str,
+    *,
+    sheet: str | None = None,
+    mapping: Mapping[str, str | None] | None = None,
+    drop_duplicates: bool = False,
+) -> IngestResult:
+    """Read a CSV/XLSX/XLS file from memory into an :class:`IngestResult`.
+
+    Parameters
+    ----------
+    data, filename:
+        The file's bytes and its name (the name is only used in messages; the type is
+        judged by content).
+    sheet:
+        Workbook sheet to read; by default the sheet holding the most data.
+    mapping:
+        Role → column to use instead of detection (validated: the columns must exist
+        and hold values of the right type).
+    drop_duplicates:
+        Drop exact duplicate rows (they are always counted in the report).
+
+    Raises
+    ------
+    IngestError
+        (``status`` 400) for unusable content, :class:`UnsupportedFileType` (415) when
+        the bytes are not CSV/XLSX/XLS. Messages say what is wrong and what to do.
+    """
+    grid = read_grid(data, filename, sheet=sheet)
+    statement = pnl.read_statement(grid)
+    if statement is not None:
+        return _from_statement(statement, grid)
+    shaped = shape_table(grid)
+    table = shaped.table
+    decimal = _file_decimal(table, grid.read.get("delimiter"))
+    read = {
+        **grid.read,
+        "decimal": decimal,
+        "thousands": None,
+        "date_order": "DMY" if decimal == "," else None,
+        "header_row": shaped.header_row,
+        "layout": "table",
+        "rows_read": shaped.rows_read,
+        "row_numbers": encode_rows(shaped.row_numbers),
+        "layout_set_aside": shaped.set_aside,
+        "notes": [*grid.notes, *shaped.notes],
+        "uncomputed": {c: cell_ranges([(r, _col_pos(table, c)) for r in rows]) for c, rows in shaped.uncomputed_by_column.items()},
+    }
+    if mapping is not None:
+        return rebuild(table, mapping, read_info=read, drop_duplicates=drop_duplicates)
+    profiles = profile_table(table, decimal=decimal)
+    detection = detect_roles(profiles)
+    _check_uncomputed(shaped.uncomputed_by_column, shaped.rows_read, detection.mapping, table)
+    if detection.mapping[REVENUE] is None and not (
+        detection.mapping[QUANTITY] and detection.mapping[UNIT_PRICE]
+    ):
+        raise _no_amount_error(profiles, detection.mapping)
+    return _build(
+        table,
+        detection.mapping,
+        read,
+        confidence=detection.confidence,
+        assumptions=detection.assumptions,
+        drop_duplicates=drop_duplicates,
+        detected=True,
+    )
+
+
+def rebuild(
+    table: pd.DataFrame,
+    mapping: Mapping[str, str | None],
+    *,
+    read_info: dict[str, Any],
+    drop_duplicates: bool = False,
+) -> IngestResult:
+    """Recompute the frame and report of a stored ``table`` for a (user-corrected) mapping.
+
+    ``read_info`` is ``result.report["read"]`` of the first ingestion. Raises
+    :class:`IngestError` naming the column and role when the mapping does not fit.
+    """
+    if read_info.get("layout") == "profit_and_loss":
+        return pnl.rebuild_statement(table, read_info)
+    full = normalise_mapping(mapping)
+    for role, column in full.items():
+        if column is not None and column not in table.columns:
+            raise IngestError(
+                f"The column '{column}' chosen for {role_label(role)} is not in the file. "
+                "Choose one of: " + ", ".join(map(str, table.columns)) + "."
+            )
+    if full[REVENUE] is None and not (full[QUANTITY] and full[UNIT_PRICE]):
+        raise IngestError(
+            "Choose a column for Revenue (or both Quantity and Unit price) so amounts can "
+            "be calculated."
+        )
+    return _build(
+        table,
+        full,
+        read_info,
+        confidence={role: 1.0 for role, col in full.items() if col},
+        assumptions=[],
+        drop_duplicates=drop_duplicates,
+        detected=False,
+    )
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def encode_rows(rows: np.ndarray) -> list[list[int]]:
+    """Source row numbers as ``[[first, count], ...]`` runs of consecutive rows."""
+    rows = np.asarray(rows, dtype="int64")
+    if rows.size == 0:
+        return []
+    breaks = np.flatnonzero(np.diff(rows) != 1) + 1
+    starts = np.concatenate([[0], breaks])
+    ends = np.concatenate([breaks, [rows.size]])
+    return [[int(rows[s]), int(e - s)] for s, e in zip(starts, ends, strict=True)]
+
+
+def decode_rows(runs: list[list[int]], n: int) -> np.ndarray:
+    """Inverse of :func:`encode_rows`; falls back to ``1..n`` when runs do not fit."""
+    if not runs or sum(c for _, c in runs) != n:
+        return np.arange(1, n + 1, dtype="int64")
+    return np.concatenate([np.arange(s, s + c, dtype="int64") for s, c in runs])
+
+
+def _col_pos(table: pd.DataFrame, column: str) -> int:
+    return int(list(table.columns).index(column))
+
+
+def _file_decimal(table: pd.DataFrame, delimiter: str | None) -> str:
+    dot = comma = 0
+    for name in table.columns:
+        col = table[name]
+        if col.dtype == "str":
+            d, c = decimal_votes(_sample(col, 2000))
+            dot += d
+            comma += c
+    if comma > dot:
+        return ","
+    if dot > comma:
+        return "."
+    return "," if delimiter == ";" else "."
+
+
+def _check_uncomputed(
+    uncomputed: dict[str, list[int]], rows_read: int, mapping: dict[str, str | None], table: pd.DataFrame
+) -> None:
+    mapped = {c for c in mapping.values() if c}
+    cells: list[tuple[int, int]] = []
+    for column, rows in uncomputed.items():
+        numeric_name = any(name_score(normalise_header(column), r) > 0 for r in NUMERIC_ROLES)
+        if len(rows) >= _UNCOMPUTED_CRITICAL_SHARE * max(rows_read, 1) and (
+            numeric_name or column in mapped
+        ):
+            cells.extend((r, _col_pos(table, column)) for r in rows)
+    if cells:
+        raise IngestError(
+            f"This XLSX was saved without computed values (cells {cell_ranges(cells)}); "
+            "open it in Excel and save it again, then upload the saved file."
+        )
+
+
+def _no_amount_error(profiles: list, mapping: dict[str, str | None]) -> IngestError:
+    what = describe_non_sales(profiles)
+    if mapping[DATE] is None:
+        return IngestError(
+            f"No column looks like a date or an amount; {what}. Upload a sales or "
+            "transactions export with at least an amount column."
+        )
+    return IngestError(
+        f"No column looks like an amount (revenue, sales, or quantity and unit price); "
+        f"{what}. Upload a sales or transactions export with an amount column, or choose "
+        "the revenue column yourself."
+    )
+
+
+def _first_rows(rows: np.ndarray, mask: np.ndarray) -> list[int]:
+    return [int(r) for r in rows[mask][:_EXAMPLE_ROWS]]
+
+
+def _unlabelled_totals(revenue: pd.Series, candidates: np.ndarray) -> np.ndarray:
+    """Trailing rows without a date whose amount equals the sum of the rows above."""
+    out = np.zeros(len(revenue), dtype=bool)
+    values = revenue.to_numpy()
+    n = len(values)
+    for pos in range(n - 1, max(n - 4, -1), -1):
+        if not candidates[pos] or np.isnan(values[pos]):
+            break
+        above = values[:pos][~candidates[:pos] & ~np.isnan(values[:pos])]
+        if above.size >= 2 and abs(above.sum() - values[pos]) <= max(0.01, 1e-9 * abs(values[pos])):
+            out[pos] = True
+            continue
+        others = out.copy()
+        if others.any():
+            break
+    return out
+
+
+def _build(
+    table: pd.DataFrame,
+    mapping: dict[str, str | None],
+    read: dict[str, Any],
+    *,
+    confidence: dict[str, float],
+    assumptions: list[str],
+    drop_duplicates: bool,
+    detected: bool,
+) -> IngestResult:
+    n = len(table)
+    rows = decode_rows(read.get("row_numbers", []), n)
+    read = dict(read)
+    assumptions = list(assumptions)
+    warnings: list[str] = []
+    data: dict[str, Any] = {}
+    parsed: dict[str, NumberParse] = {}
+
+    date_parse: DateParse | None = None
+    if mapping[DATE]:
+        column = mapping[DATE]
+        date_parse = parse_dates(table[column], order_hint=read.get("date_order"))
+        present = int((~missing_mask(table[column])).sum())
+        if not detected and present and date_parse.valid < 0.5 * present:
+            raise IngestError(
+                f"The column '{column}' chosen for Date does not hold dates the app can read "
+                f"(for example '{_example(table[column])}'). Choose another column for Date."
+            )
+        data[DATE] = date_parse.values
+        if date_parse.order in ("DMY", "MDY", "YMD"):
+            read["date_order"] = date_parse.order
+        if date_parse.ambiguous:
+            style = "day/month/year" if date_parse.order == "DMY" else "month/day/year"
+            assumptions.append(
+                f"Dates in '{column}' fit both day-first and month-first; read them as "
+                f"{style}. Check the date range and correct it if that is wrong."
+            )
+        if date_parse.mixed:
+            warnings.append(
+                f"'{column}' mixes day-first and month-first dates; dates that only fit the "
+                "other order could not be read."
+            )
+    for role in NUMERIC_ROLES:
+        column = mapping[role]
+        if not column:
+            continue
+        result = parse_numbers(table[column], decimal=read.get("decimal") or ".")
+        present = result.valid + result.invalid
+        if not detected and present and result.valid < 0.5 * present:
+            raise IngestError(
+                f"The column '{column}' chosen for {role_label(role)} does not hold numbers "
+                f"(for example '{_example(table[column])}'). Choose another column for "
+                f"{role_label(role)}."
+            )
+        parsed[role] = result
+        data[role] = result.values
+    for role in TEXT_ROLES:
+        column = mapping[role]
+        if column:
+            data[role] = clean_text(table[column])
+
+    index = table.index
+    nan = pd.Series(np.nan, index=index)
+    if REVENUE in data:
+        revenue = data[REVENUE]
+    else:
+        revenue = data[QUANTITY] * data[UNIT_PRICE]
+        data[REVENUE] = revenue
+        assumptions.append(
+            f"Revenue is {mapping[QUANTITY]} × {mapping[UNIT_PRICE]} (the file has no revenue column)."
+        )
+    cost = data.get(COST)
+    profit = data.get(PROFIT)
+    if cost is None and profit is not None:
+        data[COST] = revenue - profit
+        assumptions.append(f"Cost is revenue − {mapping[PROFIT]} (the file has no cost column).")
+    elif profit is None and cost is not None:
+        data[PROFIT] = revenue - cost
+        assumptions.append(f"Profit is revenue − {mapping[COST]} (the file has no profit column).")
+    for role in NUMERIC_ROLES:
+        data.setdefault(role, nan)
+
+    money = parsed.get(REVENUE) or parsed.get(UNIT_PRICE)
+    read["thousands"] = money.thousands if money is not None else read.get("thousands")
+    if money is not None and money.decided:
+        read["decimal"] = read.get("decimal") or money.decimal
+
+    no_revenue = revenue.isna().to_numpy()
+    set_aside: list[dict[str, Any]] = [dict(e) for e in read.get("layout_set_aside", [])]
+    totals = np.zeros(n, dtype=bool)
+    bad_date = np.zeros(n, dtype=bool)
+    if date_parse is not None:
+        undated = date_parse.values.isna().to_numpy()
+        text_roles = [data[r] for r in TEXT_ROLES if r in data]
+        blank_text = np.ones(n, dtype=bool)
+        for values in text_roles:
+            blank_text &= values.isna().to_numpy()
+        totals = _unlabelled_totals(revenue, undated & blank_text & ~no_revenue)
+        bad_date = undated & ~totals
+    reasons = [
+        ("total or subtotal row", totals),
+        ("no revenue amount (empty or unreadable)", no_revenue & ~totals),
+        ("date missing or unreadable", bad_date & ~no_revenue & ~totals),
+    ]
+    keep = np.ones(n, dtype=bool)
+    for reason, mask in reasons:
+        count = int(mask.sum())
+        if count:
+            set_aside.append({"reason": reason, "count": count, "rows": _first_rows(rows, mask)})
+            keep &= ~mask
+
+    duplicates = _duplicates(table, keep)
+    dup_count = int(duplicates.sum())
+    if dup_count and drop_duplicates:
+        set_aside.append(
+            {"reason": "duplicate row (dropped)", "count": dup_count, "rows": _first_rows(rows, duplicates)}
+        )
+        keep &= ~duplicates
+        warnings.append(f"Dropped {dup_count} exact duplicate row(s).")
+    elif dup_count:
+        warnings.append(
+            f"{dup_count} row(s) are exact duplicates of another row; they are kept "
+            "(you can choose to drop them)."
+        )
+
+    frame_data = {SOURCE_ROW: rows, **{k: v.to_numpy() if hasattr(v, "to_numpy") else v for k, v in data.items()}}
+    full = pd.DataFrame(frame_data, index=index)
+    frame = conform_canonical(full.loc[keep])
+
+    negatives = _negatives(frame)
+    if negatives["returns_or_cancellations"]:
+        assumptions.append(
+            f"Kept {negatives['returns_or_cancellations']} return/cancellation line(s) as "
+            "negative amounts, so totals are net."
+        )
+    if date_parse is None:
+        warnings.append(
+            "No date column was found, so the data cannot be shown over time. Choose the "
+            "date column if the file has one."
+        )
+    lost = sum(e["count"] for e in set_aside)
+    if lost:
+        parts = [f"{e['count']} {e['reason']}" for e in set_aside]
+        warnings.insert(0, f"Set aside {lost} row(s): " + "; ".join(parts) + ".")
+    if read.get("uncomputed"):
+        cells = "; ".join(f"{c}: {r}" for c, r in read["uncomputed"].items())
+        warnings.append(
+            f"Some formulas were saved without their results ({cells}) and were read as "
+            "empty. Open the file in Excel and save it again to include them."
+        )
+    if frame.empty:
+        raise IngestError(
+            "None of the rows could be used: "
+            + "; ".join(f"{e['count']} {e['reason']}" for e in set_aside)
+            + ". Check that the amount and date columns hold values, or choose other columns."
+        )
+
+    roles_report = [
+        {"role": role, "column": mapping[role], "confidence": float(confidence.get(role, 1.0))}
+        for role in ROLES
+        if mapping[role]
+    ]
+    if not mapping[REVENUE]:
+        roles_report.append(
+            {"role": REVENUE, "column": None, "confidence": 1.0,
+             "derived": f"{mapping[QUANTITY]} × {mapping[UNIT_PRICE]}"}  # fmt: skip
+        )
+    dup_rows = _first_rows(rows, duplicates)
+    report = {
+        "read": read,
+        "rows_read": int(read.get("rows_read", n)),
+        "rows_used": int(len(frame)),
+        "set_aside": set_aside,
+        "roles": roles_report,
+        "assumptions": [*read.get("notes", []), *assumptions],
+        "duplicates": {"count": dup_count, "rows": dup_rows, "dropped": bool(drop_duplicates and dup_count)},
+        "negatives": negatives,
+        "currency": (money.currency if money is not None else None),
+        "date_range": _date_range(frame),
+        "layout": read.get("layout", "table"),
+    }
+    return IngestResult(
+        frame=frame,
+        table=table,
+        mapping=dict(mapping),
+        confidence={k: float(v) for k, v in confidence.items() if mapping.get(k)},
+        report=report,
+        warnings=warnings,
+    )
+
+
+def _example(series: pd.Series) -> str:
+    values = clean_text(series).dropna()
+    return str(values.iloc[0])[:40] if len(values) else ""
+
+
+def _duplicates(table: pd.DataFrame, keep: np.ndarray) -> np.ndarray:
+    """Rows (among those kept) that repeat an earlier kept row exactly."""
+    out = np.zeros(len(table), dtype=bool)
+    if table.empty or table.shape[1] == 0:
+        return out
+    hashes = pd.util.hash_pandas_object(table, index=False).to_numpy()
+    kept = np.flatnonzero(keep)
+    dup = pd.Series(hashes[kept]).duplicated().to_numpy()
+    if dup.any():
+        candidates = kept[dup]
+        confirmed = table.iloc[kept].duplicated().to_numpy()[dup]
+        out[candidates[confirmed]] = True
+    return out
+
+
+def _negatives(frame: pd.DataFrame) -> dict[str, int]:
+    revenue = frame[REVENUE]
+    quantity = frame[QUANTITY]
+    neg_rev = revenue < 0
+    neg_qty = quantity < 0
+    return {
+        "returns_or_cancellations": int((neg_rev | neg_qty).sum()),
+        "negative_revenue": int(neg_rev.sum()),
+        "negative_quantity": int(neg_qty.sum()),
+        "negative_profit": int((frame[PROFIT] < 0).sum()),
+    }
+
+
+def _date_range(frame: pd.DataFrame) -> list[str] | None:
+    dates = frame[DATE].dropna()
+    if dates.empty:
+        return None
+    return [dates.min().strftime("%Y-%m-%d"), dates.max().strftime("%Y-%m-%d")]
+
+
+def _from_statement(statement: pnl.Statement, grid: Grid) -> IngestResult:
+    read = {
+        **grid.read,
+        "decimal": statement.decimal,
+        "thousands": None,
+        "date_order": None,
+        "header_row": statement.header_row,
+        "layout": "profit_and_loss",
+        "rows_read": len(statement.table),
+        "row_numbers": encode_rows(statement.row_numbers),
+        "layout_set_aside": [],
+        "notes": list(grid.notes),
+        "uncomputed": {},
+        "statement": statement.info,
+    }
+    return pnl.rebuild_statement(statement.table, read)

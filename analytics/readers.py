@@ -1,0 +1,752 @@
+"""From uploaded bytes to a grid of cells: file type, encoding, dialect, sheets, header.
+
+Everything happens in memory. The file type is decided by content (magic bytes and a
+text sniff), never by the name alone. CSV text is decoded once (BOMs, a strict UTF-8
+check, then charset-normaliser on a sample) and read with Arrow as strings; Excel files
+are read with calamine. :func:`read_grid` returns the raw grid (every cell, with source
+row numbers); :func:`shape_table` finds the header row, drops blank rows and columns,
+makes header names unique, drops an unnamed index column and sets aside total rows.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime
+import html
+import io
+import re
+import zipfile
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from analytics.errors import IngestError, UnsupportedFileType
+from analytics.parsing import MISSING_TOKENS, clean_text
+
+SAMPLE_BYTES = 256 * 1024
+DELIMITERS: tuple[str, ...] = (",", ";", "\t", "|")
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_BINARY_MAGIC: tuple[tuple[bytes, str], ...] = (
+    (b"\x89PNG", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF8", "a GIF image"),
+    (b"%PDF", "a PDF document"),
+    (b"\x1f\x8b", "a gzip archive"),
+    (b"Rar!", "a RAR archive"),
+    (b"7z\xbc\xaf", "a 7-Zip archive"),
+    (b"BM", "a bitmap image"),
+    (b"II*\x00", "a TIFF image"),
+    (b"MM\x00*", "a TIFF image"),
+    (b"\x00\x00\x00\x18ftyp", "a video"),
+    (b"\x00\x00\x00\x20ftyp", "a video"),
+    (b"RIFF", "a media file"),
+    (b"ID3", "an audio file"),
+    (b"\x7fELF", "a program"),
+    (b"MZ", "a program"),
+    (b"PAR1", "a Parquet file"),
+    (b"SQLite format 3", "a database file"),
+)
+_WHAT_TO_UPLOAD = "Upload a CSV, XLSX or XLS export of your sales or transactions."
+_TOTAL_LABEL = re.compile(
+    r"^\s*(?:grand\s+|sub\s*-?\s*)?totals?\b(?!\s+(?:income|revenue|sales|cost|expenses?)\b)"
+    r"|^\s*(?:gesamtsumme|gesamt|summe|total\s+general|totaux?)\s*:?\s*$",
+    re.IGNORECASE,
+)
+_INDEX_NAMES = ("", "unnamed: 0", "index", "level_0")
+
+
+@dataclass
+class Grid:
+    """Every cell of the chosen sheet or CSV file, before any layout decision.
+
+    ``cells`` has positional integer columns: ``str`` values for CSV, Python objects
+    (str, float, datetime, …; None when empty) for Excel. ``row_numbers`` holds the
+    1-based source row number of each grid row.
+    """
+
+    cells: pd.DataFrame
+    row_numbers: np.ndarray
+    read: dict[str, Any]
+    notes: list[str] = field(default_factory=list)
+    uncomputed: list[tuple[int, int]] = field(default_factory=list)
+    merged: list[tuple[tuple[int, int], tuple[int, int]]] = field(default_factory=list)
+
+
+@dataclass
+class Shaped:
+    """The table after layout fixes, with where its rows came from."""
+
+    table: pd.DataFrame
+    row_numbers: np.ndarray
+    header_row: int | None
+    set_aside: list[dict[str, Any]]
+    notes: list[str]
+    rows_read: int
+    uncomputed_by_column: dict[str, list[int]]
+
+
+# --------------------------------------------------------------------------- sniffing
+
+
+def sniff_kind(data: bytes, filename: str = "") -> str:
+    """``"xlsx"``, ``"xls"`` or ``"csv"`` judged by content; raises for anything else."""
+    if not data or not data.strip(b" \t\r\n\x00\xef\xbb\xbf\xff\xfe"):
+        raise IngestError(
+            "The file is empty. Export your sales data again and upload the file that "
+            "has rows in it."
+        )
+    head = data[:16]
+    if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
+        try:
+            names = set(zipfile.ZipFile(io.BytesIO(data)).namelist())
+        except zipfile.BadZipFile as error:
+            raise IngestError(
+                "This Excel file is damaged and cannot be opened. Open it in Excel and save "
+                "it again, or export the data as CSV."
+            ) from error
+        if "xl/workbook.xml" in names or any(n.startswith("xl/") for n in names):
+            return "xlsx"
+        if "content.xml" in names:
+            raise UnsupportedFileType(
+                "This is an OpenDocument spreadsheet (.ods). Save it as .xlsx or CSV and "
+                "upload that."
+            )
+        raise UnsupportedFileType(
+            "This is a ZIP archive (or a Word/PowerPoint file), not a spreadsheet. "
+            + _WHAT_TO_UPLOAD
+        )
+    if head.startswith(_OLE_MAGIC):
+        if b"E\x00n\x00c\x00r\x00y\x00p\x00t\x00e\x00d\x00P\x00a\x00c\x00k" in data[:65536 * 4]:
+            raise IngestError(
+                "This Excel file is password-protected. Remove the password in Excel "
+                "(File > Info > Protect Workbook) and upload it again."
+            )
+        return "xls"
+    for magic, what in _BINARY_MAGIC:
+        if head.startswith(magic):
+            raise UnsupportedFileType(f"This file is {what}, not a spreadsheet. {_WHAT_TO_UPLOAD}")
+    return "csv"
+
+
+def detect_encoding(data: bytes) -> str:
+    """The text encoding of ``data``: BOMs first, then a strict UTF-8 check, then a sample guess."""
+    if data.startswith(codecs.BOM_UTF32_LE) and data[2:4] == b"\x00\x00":
+        return "utf-32"
+    if data.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if data.startswith(codecs.BOM_UTF16_LE) or data.startswith(codecs.BOM_UTF16_BE):
+        return "utf-16"
+    sample = data[:SAMPLE_BYTES]
+    even_nuls = sample[0::2].count(0)
+    odd_nuls = sample[1::2].count(0)
+    half = max(1, len(sample) // 2)
+    if odd_nuls > 0.3 * half and even_nuls < 0.05 * half:
+        return "utf-16-le"
+    if even_nuls > 0.3 * half and odd_nuls < 0.05 * half:
+        return "utf-16-be"
+    try:
+        data.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError as error:
+        bad_at = error.start
+    from charset_normalizer import from_bytes
+
+    window = data[max(0, bad_at - 4096) : bad_at + SAMPLE_BYTES // 2]
+    best = from_bytes(window if len(window) > 64 else data[:SAMPLE_BYTES]).best()
+    guess = best.encoding if best is not None else None
+    for candidate in _encoding_preferences(guess):
+        try:
+            data.decode(candidate)
+            return candidate
+        except (UnicodeDecodeError, LookupError):
+            continue
+    return "latin-1"
+
+
+def _encoding_preferences(guess: str | None) -> list[str]:
+    western = {"cp1252", "latin_1", "iso8859_15", "iso8859_1", "cp1250", "mac_roman", "cp850"}
+    if guess is None or guess.replace("-", "_").lower() in western:
+        return ["cp1252", "latin-1"]
+    return [guess, "cp1252", "latin-1"]
+
+
+def _decode(data: bytes, encoding: str) -> str:
+    text = data.decode(encoding)
+    return text[1:] if text.startswith("\ufeff") else text
+
+
+def _looks_binary(text: str) -> bool:
+    sample = text[:20000]
+    if not sample:
+        return False
+    controls = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\t\r\n\f\x1a")
+    replacement = sample.count("\ufffd")
+    return controls > 0.01 * len(sample) or replacement > 0.01 * len(sample)
+
+
+def _text_kind(text: str) -> str | None:
+    start = text.lstrip()[:200].lower()
+    if start.startswith(("<!doctype html", "<html", "<?xml", "<table", "<head")):
+        return "a web page or XML file"
+    if start.startswith(("{", "[{", "[\n", "[ ")):
+        return "a JSON file"
+    return None
+
+
+def sniff_delimiter(lines: list[str]) -> str:
+    """The delimiter that splits most sample records into the same number of fields."""
+    best, best_score = ",", (-1, -1)
+    for delim in DELIMITERS:
+        counts = [len(r) for r in csv.reader(lines, delimiter=delim) if any(c.strip() for c in r)]
+        if not counts:
+            continue
+        values, freq = np.unique(counts, return_counts=True)
+        usable = values > 1
+        if not usable.any():
+            continue
+        mode_i = int(np.argmax(np.where(usable, freq, -1)))
+        score = (int(freq[mode_i]), int(values[mode_i]))
+        if score > best_score:
+            best, best_score = delim, score
+    return best
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def read_grid(data: bytes, filename: str = "", *, sheet: str | None = None) -> Grid:
+    """Read ``data`` (CSV, XLSX or XLS judged by content) into a :class:`Grid`.
+
+    Raises :class:`~analytics.errors.UnsupportedFileType` for other content and
+    :class:`~analytics.errors.IngestError` for damaged or empty files.
+    """
+    kind = sniff_kind(data, filename)
+    if kind == "csv":
+        return _read_csv(data)
+    return _read_excel(data, kind, sheet)
+
+
+def _read_csv(data: bytes) -> Grid:
+    encoding = detect_encoding(data)
+    text = _decode(data, encoding)
+    if _looks_binary(text):
+        raise UnsupportedFileType(
+            "This file does not contain readable text or spreadsheet data (it looks like a "
+            f"binary file). {_WHAT_TO_UPLOAD}"
+        )
+    other = _text_kind(text)
+    if other:
+        raise UnsupportedFileType(f"This file is {other}, not a CSV or Excel file. {_WHAT_TO_UPLOAD}")
+    sample_lines = text[:SAMPLE_BYTES].splitlines()[:400]
+    if len(text) > SAMPLE_BYTES and len(sample_lines) > 1:
+        sample_lines = sample_lines[:-1]
+    delimiter = sniff_delimiter(sample_lines)
+    utf8 = data[3:] if encoding == "utf-8-sig" else data if encoding == "utf-8" else text.encode("utf-8")
+    cells = _csv_cells(utf8, text, delimiter)
+    read = {
+        "file_type": "csv",
+        "encoding": _encoding_name(encoding),
+        "delimiter": delimiter,
+        "sheet": None,
+        "sheets": [],
+    }
+    return Grid(cells, np.arange(1, len(cells) + 1, dtype="int64"), read)
+
+
+def _encoding_name(encoding: str) -> str:
+    return {"utf-16-le": "utf-16", "utf-16-be": "utf-16", "latin-1": "latin-1"}.get(
+        encoding, codecs.lookup(encoding).name
+    )
+
+
+def _csv_cells(utf8: bytes, text: str, delimiter: str) -> pd.DataFrame:
+    """All records as a frame of ``str`` cells (Arrow; Python's csv for ragged files)."""
+    first = next(csv.reader(io.StringIO(text[:SAMPLE_BYTES]), delimiter=delimiter), [])
+    widths = [len(r) for r in csv.reader(text[:SAMPLE_BYTES].splitlines()[:200], delimiter=delimiter)]
+    width = max(widths + [len(first), 1])
+    names = [f"c{i}" for i in range(width)]
+    ragged: list[int] = []
+
+    def on_invalid(_row: Any) -> str:
+        ragged.append(1)
+        return "skip"
+
+    try:
+        table = pacsv.read_csv(
+            io.BytesIO(utf8),
+            read_options=pacsv.ReadOptions(column_names=names, block_size=1 << 22),
+            parse_options=pacsv.ParseOptions(
+                delimiter=delimiter,
+                newlines_in_values='"' in text,
+                ignore_empty_lines=False,
+                invalid_row_handler=on_invalid,
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types={n: pa.string() for n in names},
+                strings_can_be_null=True,
+                quoted_strings_can_be_null=False,
+                null_values=[""],
+            ),
+        )
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        ragged.append(1)
+        table = None
+    if ragged or table is None:
+        return _python_csv_cells(text, delimiter)
+    frame = table.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow", na_value=np.nan)}.get)
+    frame.columns = range(frame.shape[1])
+    return frame
+
+
+def _python_csv_cells(text: str, delimiter: str) -> pd.DataFrame:
+    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    frame = pd.DataFrame(rows, dtype="str")
+    if frame.shape[1] == 0:
+        raise IngestError("The file has no readable rows. " + _WHAT_TO_UPLOAD)
+    return frame.replace("", np.nan).astype("str")
+
+
+def _read_excel(data: bytes, kind: str, sheet: str | None) -> Grid:
+    from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
+
+    try:
+        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
+    except Exception as error:  # calamine raises its own types for damaged files
+        return _read_xls_with_xlrd(data, sheet, error) if kind == "xls" else _damaged(kind, error)
+    metas = [
+        m
+        for m in workbook.sheets_metadata
+        if m.typ == SheetTypeEnum.WorkSheet and m.visible == SheetVisibleEnum.Visible
+    ] or list(workbook.sheets_metadata)
+    names = [m.name for m in metas]
+    if not names:
+        raise IngestError("This workbook has no worksheets. " + _WHAT_TO_UPLOAD)
+    if sheet is not None and sheet not in workbook.sheet_names:
+        raise IngestError(
+            f"There is no sheet called '{sheet}' in this workbook. Its sheets are: "
+            + ", ".join(names)
+            + "."
+        )
+    grids: dict[str, pd.DataFrame] = {}
+    merged: dict[str, list] = {}
+    wanted = [sheet] if sheet is not None else names
+    for name in wanted:
+        try:
+            ws = workbook.get_sheet_by_name(name)
+            rows = ws.to_python(skip_empty_area=False)
+            merged[name] = list(ws.merged_cell_ranges or [])
+        except Exception as error:
+            if sheet is not None or len(wanted) == 1:
+                return _damaged(kind, error)
+            continue
+        grids[name] = _object_grid(rows)
+    if not grids:
+        raise IngestError("None of the sheets in this workbook could be read. " + _WHAT_TO_UPLOAD)
+    chosen = sheet if sheet is not None else max(grids, key=lambda n: _sheet_score(grids[n]))
+    notes = []
+    if sheet is None and len(grids) > 1:
+        notes.append(
+            f"Read the sheet '{chosen}' (it holds the most data); the workbook also has "
+            + ", ".join(f"'{n}'" for n in names if n != chosen)
+            + "."
+        )
+    cells = grids[chosen]
+    uncomputed = _uncomputed_formulas(data, chosen) if kind == "xlsx" else []
+    read = {
+        "file_type": kind,
+        "encoding": None,
+        "delimiter": None,
+        "sheet": chosen,
+        "sheets": names,
+    }
+    return Grid(
+        cells,
+        np.arange(1, len(cells) + 1, dtype="int64"),
+        read,
+        notes,
+        uncomputed,
+        merged.get(chosen, []),
+    )
+
+
+def _damaged(kind: str, error: Exception) -> Grid:
+    raise IngestError(
+        f"This {kind.upper()} file is damaged and cannot be read. Open it in Excel and save "
+        "it again, or export the data as CSV."
+    ) from error
+
+
+def _read_xls_with_xlrd(data: bytes, sheet: str | None, first_error: Exception) -> Grid:
+    import xlrd
+
+    try:
+        book = xlrd.open_workbook(file_contents=data)
+    except Exception:
+        return _damaged("xls", first_error)
+    names = book.sheet_names()
+    if sheet is not None and sheet not in names:
+        raise IngestError(
+            f"There is no sheet called '{sheet}' in this workbook. Its sheets are: "
+            + ", ".join(names)
+            + "."
+        )
+    grids = {}
+    for name in [sheet] if sheet else names:
+        ws = book.sheet_by_name(name)
+        rows = []
+        for r in range(ws.nrows):
+            row = []
+            for c in range(ws.ncols):
+                cell = ws.cell(r, c)
+                if cell.ctype == xlrd.XL_CELL_DATE:
+                    row.append(xlrd.xldate.xldate_as_datetime(cell.value, book.datemode))
+                elif cell.ctype in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK, xlrd.XL_CELL_ERROR):
+                    row.append(None)
+                else:
+                    row.append(cell.value)
+            rows.append(row)
+        grids[name] = _object_grid(rows)
+    chosen = sheet or max(grids, key=lambda n: _sheet_score(grids[n]))
+    read = {"file_type": "xls", "encoding": None, "delimiter": None, "sheet": chosen, "sheets": names}
+    cells = grids[chosen]
+    return Grid(cells, np.arange(1, len(cells) + 1, dtype="int64"), read)
+
+
+def _object_grid(rows: list[list[Any]]) -> pd.DataFrame:
+    if not rows:
+        return pd.DataFrame()
+    frame = pd.DataFrame(rows, dtype=object)
+    return frame.where(frame.ne(""), None)
+
+
+def _sheet_score(cells: pd.DataFrame) -> float:
+    """How much transaction-like data a sheet holds (numeric and date cells count most)."""
+    if cells.empty:
+        return 0.0
+    block = cells.iloc[:2000]
+    kinds = pd.Series(block.to_numpy(dtype=object).ravel()).map(type)
+    typed = int(kinds.isin([float, int, datetime.date, datetime.datetime]).sum())
+    filled = int(block.notna().to_numpy().sum())
+    return (typed + 0.25 * filled) * len(cells) / max(len(block), 1)
+
+
+_CELL_RE = re.compile(rb'<c r="([A-Z]{1,3})(\d+)"[^>]*?>(<f\b[^>]*?(?:/>|>.*?</f>))(\s*<v>[^<]+</v>)?', re.S)
+
+
+def _uncomputed_formulas(data: bytes, sheet: str) -> list[tuple[int, int]]:
+    """(row number, 0-based column) of formula cells saved without a computed value."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        path = _sheet_path(archive, sheet)
+        if path is None:
+            return []
+        xml = archive.read(path)
+    except (KeyError, zipfile.BadZipFile):
+        return []
+    if b"<f" not in xml:
+        return []
+    out = []
+    for match in _CELL_RE.finditer(xml):
+        if match.group(4) is None:
+            out.append((int(match.group(2)), column_index(match.group(1).decode())))
+    return out
+
+
+def _sheet_path(archive: zipfile.ZipFile, sheet: str) -> str | None:
+    workbook = archive.read("xl/workbook.xml").decode("utf-8", "replace")
+    rels = archive.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
+    rid = None
+    for match in re.finditer(r"<(?:\w+:)?sheet\b([^>]*)/?>", workbook):
+        attrs = match.group(1)
+        name = re.search(r'\bname="([^"]*)"', attrs)
+        if name and html.unescape(name.group(1)) == sheet:
+            found = re.search(r'\br:id="([^"]*)"', attrs) or re.search(r'\bid="([^"]*)"', attrs)
+            rid = found.group(1) if found else None
+            break
+    if rid is None:
+        return None
+    for match in re.finditer(r"<Relationship\b([^>]*)/?>", rels):
+        attrs = match.group(1)
+        if re.search(rf'\bId="{re.escape(rid)}"', attrs):
+            target = re.search(r'\bTarget="([^"]*)"', attrs)
+            if target:
+                t = target.group(1)
+                return t.lstrip("/") if t.startswith("/") else "xl/" + t
+    return None
+
+
+def column_index(letters: str) -> int:
+    """0-based index of an Excel column name (``A`` → 0, ``AA`` → 26)."""
+    n = 0
+    for ch in letters:
+        n = n * 26 + (ord(ch) - 64)
+    return n - 1
+
+
+def column_letters(index: int) -> str:
+    """Excel column name of a 0-based index (0 → ``A``)."""
+    out = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        out = chr(65 + rem) + out
+    return out
+
+
+def cell_ranges(cells: list[tuple[int, int]]) -> str:
+    """``D2:D40, F7`` style description of cells grouped into column runs."""
+    by_col: dict[int, list[int]] = {}
+    for row, col in sorted(cells, key=lambda rc: (rc[1], rc[0])):
+        by_col.setdefault(col, []).append(row)
+    parts = []
+    for col, rows in by_col.items():
+        start = prev = rows[0]
+        for row in rows[1:] + [None]:
+            if row is not None and row == prev + 1:
+                prev = row
+                continue
+            letters = column_letters(col)
+            parts.append(f"{letters}{start}" if start == prev else f"{letters}{start}:{letters}{prev}")
+            if row is not None:
+                start = prev = row
+    return ", ".join(parts[:6]) + (" …" if len(parts) > 6 else "")
+
+
+# --------------------------------------------------------------------------- layout
+
+
+def _cell_kinds(cells: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """(filled, number-like, label-like) masks of a small block of cells."""
+    text = cells.astype("str")
+    filled = cells.notna() & ~text.apply(lambda c: c.str.strip().str.lower().isin(MISSING_TOKENS[:1]))
+    numberish = cells.apply(_numberish)
+    dateish = cells.apply(_dateish)
+    label = filled & ~numberish & ~dateish
+    return filled, numberish, label
+
+
+def _numberish(col: pd.Series) -> pd.Series:
+    if col.dtype.kind in "fiu":
+        return col.notna()
+    is_num = col.map(lambda v: isinstance(v, (int, float)) and not isinstance(v, bool))
+    text = col.astype("str").str.strip()
+    pattern = r"[-+(]?[$€£¥]?\s?[-+]?\d[\d,.\s\u00a0']*%?\)?(?:\s?[€$£A-Z]{1,3})?"
+    return is_num | text.str.fullmatch(pattern).fillna(False).astype(bool)
+
+
+def _dateish(col: pd.Series) -> pd.Series:
+    from analytics.parsing import _DATE_SHAPE_RE
+
+    is_date = col.map(lambda v: hasattr(v, "year") and hasattr(v, "month"))
+    text = col.astype("str").str.strip()
+    return is_date | text.str.fullmatch(_DATE_SHAPE_RE).fillna(False).astype(bool)
+
+
+def find_header_row(cells: pd.DataFrame, scan: int = 60) -> int | None:
+    """Position of the header row in the grid (None when the first data row has no header).
+
+    The header is the first row that is (nearly) as wide as the rows below it and made
+    of labels rather than numbers or dates; title rows above it are narrower.
+    """
+    block = cells.iloc[:scan]
+    if block.empty:
+        return None
+    filled, numberish, label = _cell_kinds(block)
+    widths = filled.sum(axis=1).to_numpy()
+    labels = label.sum(axis=1).to_numpy()
+    numbers = numberish.sum(axis=1).to_numpy()
+    nonempty = np.flatnonzero(widths > 0)
+    if nonempty.size == 0:
+        return None
+    maxw = int(widths.max())
+    for pos in nonempty:
+        below = widths[pos + 1 : pos + 21]
+        below = below[below > 0]
+        typical = float(np.median(below)) if below.size else float(widths[pos])
+        wide_enough = widths[pos] >= max(1 if maxw == 1 else 2, 0.8 * typical)
+        if not wide_enough:
+            continue
+        if labels[pos] >= 0.6 * widths[pos] and numbers[pos] == 0 or labels[pos] == widths[pos]:
+            return int(pos)
+        return None
+    return None
+
+
+def _unique_names(raw: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    lowered = {n.lower() for n in raw}
+    out = []
+    for name in raw:
+        key = name.lower()
+        if key in seen:
+            seen[key] += 1
+            candidate = f"{name} ({seen[key]})"
+            while candidate.lower() in lowered:
+                seen[key] += 1
+                candidate = f"{name} ({seen[key]})"
+            lowered.add(candidate.lower())
+            out.append(candidate)
+        else:
+            seen[key] = 1
+            out.append(name)
+    return out
+
+
+def _header_name(value: Any) -> str:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if hasattr(value, "strftime"):
+        return value.strftime("%Y-%m-%d")
+    return " ".join(str(value).split())
+
+
+def _fill_merged(cells: pd.DataFrame, merged: list, first_row: int) -> pd.DataFrame:
+    if not merged:
+        return cells
+    out = cells.copy()
+    for (r0, c0), (r1, c1) in merged:
+        if r1 < first_row or r0 >= len(out) or c0 >= out.shape[1]:
+            continue
+        if r0 < first_row:
+            continue
+        value = cells.iat[r0, c0] if r0 < len(cells) else None
+        if value is None:
+            continue
+        out.iloc[r0 : r1 + 1, c0 : c1 + 1] = value
+    return out
+
+
+def column_to_table_dtype(col: pd.Series) -> pd.Series:
+    """An Excel object column as float64, datetime64 or str (parquet-friendly)."""
+    if col.dtype.kind in "fiuM" or col.dtype == "str":
+        return col.astype("float64") if col.dtype.kind in "iu" else col
+    kind = pd.api.types.infer_dtype(col, skipna=True)
+    if kind in ("floating", "integer", "mixed-integer-float", "decimal"):
+        return pd.to_numeric(col, errors="coerce").astype("float64")
+    if kind in ("datetime", "datetime64", "date"):
+        try:
+            return pd.to_datetime(col).astype("datetime64[ns]")
+        except (ValueError, TypeError, OverflowError):
+            pass
+    if kind == "empty":
+        return pd.Series(np.nan, index=col.index, dtype="str")
+    if kind == "boolean":
+        return col.map({True: "TRUE", False: "FALSE"}).astype("str")
+    text = col.astype("str").where(col.notna())
+    text = text.str.replace(r"^(-?\d+)\.0$", r"\1", regex=True)
+    text = text.str.replace(r"^(\d{4}-\d{2}-\d{2}) 00:00:00$", r"\1", regex=True)
+    return text.astype("str")
+
+
+def shape_table(grid: Grid) -> Shaped:
+    """Find the header, drop blank rows/columns and index columns, set aside total rows."""
+    cells = grid.cells
+    notes: list[str] = []
+    if cells.empty or not bool(cells.notna().to_numpy().any()):
+        raise IngestError("The file is empty. Export your sales data again and upload the file that has rows in it.")
+    header = find_header_row(cells)
+    if header is None:
+        first_data = int(np.flatnonzero(cells.notna().any(axis=1).to_numpy())[0])
+        names = [f"Column {i + 1}" for i in range(cells.shape[1])]
+        body = cells.iloc[first_data:]
+        rows = grid.row_numbers[first_data:]
+        notes.append("The file has no header row; columns are named Column 1, Column 2, …")
+        header_row = None
+    else:
+        names = [_header_name(v) for v in cells.iloc[header].tolist()]
+        body = cells.iloc[header + 1 :]
+        rows = grid.row_numbers[header + 1 :]
+        header_row = int(grid.row_numbers[header])
+        if header > 0:
+            notes.append(f"Skipped {header} row(s) above the header (the header is row {header_row}).")
+    if grid.merged:
+        start = header if header is not None else 0
+        filled = _fill_merged(cells, grid.merged, start)
+        body = filled.iloc[len(cells) - len(body) :]
+        if header is not None:
+            names = [_header_name(v) for v in filled.iloc[header].tolist()]
+        notes.append("Filled merged cells with their value.")
+    if body.shape[1] == 0:
+        raise IngestError("The file has no columns. " + _WHAT_TO_UPLOAD)
+    blank_rows = ~body.notna().any(axis=1).to_numpy()
+    if grid.read.get("file_type") == "csv":
+        blank_rows |= ~(body.apply(lambda c: c.str.strip().ne("")).fillna(False)).any(axis=1).to_numpy()
+    body = body.loc[~blank_rows]
+    rows = rows[~blank_rows]
+    if body.empty:
+        raise IngestError(
+            "The file has a header but no data rows. Export the data again including its rows."
+        )
+    col_filled = body.notna().any(axis=0).to_numpy()
+    keep = [i for i, name in enumerate(names) if col_filled[i] or name]
+    uncomputed_cols = {c for _, c in grid.uncomputed}
+    keep = sorted(set(keep) | (uncomputed_cols & set(range(len(names)))))
+    body = body.iloc[:, keep]
+    names = [names[i] for i in keep]
+    positions = keep
+    if names and names[0].lower() in _INDEX_NAMES and _is_index_column(body.iloc[:, 0]):
+        body = body.iloc[:, 1:]
+        names = names[1:]
+        positions = positions[1:]
+        notes.append("Ignored the unnamed index column.")
+    names = [n or f"Column {positions[i] + 1}" for i, n in enumerate(names)]
+    names = _unique_names(names)
+    table = pd.DataFrame(
+        {name: column_to_table_dtype(body.iloc[:, i].reset_index(drop=True)) for i, name in enumerate(names)}
+    )
+    rows_read = len(table)
+    totals = _total_rows(table)
+    set_aside = []
+    if bool(totals.any()):
+        set_aside.append(
+            {
+                "reason": "total or subtotal row",
+                "count": int(totals.sum()),
+                "rows": [int(r) for r in rows[totals][:10]],
+            }
+        )
+        table = table.loc[~totals].reset_index(drop=True)
+        rows = rows[~totals]
+    by_column: dict[str, list[int]] = {}
+    if grid.uncomputed:
+        lookup = dict(zip(positions, names, strict=True))
+        for row, col in grid.uncomputed:
+            if col in lookup and (header_row is None or row > header_row):
+                by_column.setdefault(lookup[col], []).append(row)
+    return Shaped(table, rows, header_row, set_aside, notes, rows_read, by_column)
+
+
+def _is_index_column(col: pd.Series) -> bool:
+    values = pd.to_numeric(clean_text(col) if col.dtype.kind not in "fiu" else col, errors="coerce")
+    if values.isna().any():
+        return False
+    return bool((values == np.floor(values)).all() and values.is_unique)
+
+
+def _total_rows(table: pd.DataFrame) -> np.ndarray:
+    """Rows labelled as totals (``Total``, ``Grand total``, ``Subtotal: …``) in a text column."""
+    mask = np.zeros(len(table), dtype=bool)
+    if table.empty:
+        return mask
+    text_cols = [c for c in table.columns if table[c].dtype == "str"]
+    for name in text_cols[:8]:
+        col = table[name]
+        hit = col.str.contains(_TOTAL_LABEL).fillna(False).to_numpy(dtype=bool)
+        if hit.any() and hit.sum() <= max(3, 0.02 * len(table)):
+            mask |= hit
+    if not mask.any():
+        return mask
+    # a labelled total leaves other cells of the row empty that are filled elsewhere
+    filled = table.notna().to_numpy()
+    typical = filled[~mask].mean(axis=0) > 0.9 if (~mask).any() else np.ones(filled.shape[1], bool)
+    sparse = (~filled[:, typical]).any(axis=1) if typical.any() else np.ones(len(table), bool)
+    last_rows = np.zeros(len(table), dtype=bool)
+    last_rows[-3:] = True
+    return mask & (sparse | last_rows)

@@ -1,0 +1,420 @@
+"""Which column plays which role: scored from header words and the values' profile.
+
+Every column gets a :class:`ColumnProfile` from a spread sample of its values (how many
+read as numbers or dates, integers, percentages, codes, distinct values, …). Each
+(column, role) pair is scored from the header (synonyms in English and common European
+languages, with stronger scores for specific phrases such as ``Unit Price`` than for
+generic words such as ``Price``) and gated by the values (a revenue column must hold
+amounts, a date column dates). Words that mark a column as something else (CPI,
+temperature, fuel price, unemployment, postcode, year, id, rate, discount, store…)
+exclude it from money roles. Roles are then assigned greedily, best score first, one
+column per role. When no header names revenue, the one plausible amount column is used
+with a low confidence (e.g. Prophet's ``ds``/``y``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from analytics.parsing import clean_text, looks_like_dates, parse_dates, parse_numbers
+from analytics.schema import (
+    CATEGORY,
+    COST,
+    CUSTOMER,
+    DATE,
+    PROFIT,
+    QUANTITY,
+    REVENUE,
+    ROLE_LABELS,
+    ROLES,
+    SKU,
+    UNIT_PRICE,
+)
+
+SAMPLE_ROWS = 3000
+MIN_CONFIDENCE = 0.35
+NUMERIC_ROLES = (REVENUE, COST, PROFIT, QUANTITY, UNIT_PRICE)
+TEXT_ROLES = (SKU, CATEGORY, CUSTOMER)
+
+# (pattern on the normalised header, score). Patterns match whole words.
+SYNONYMS: dict[str, tuple[tuple[str, float], ...]] = {
+    DATE: (
+        (r"(order|invoice|transaction|txn|sale|sales|purchase|posting|booking|document|billing) ?date", 1.0),
+        (r"date|datum|fecha|data|date de vente|ds", 0.9),
+        (r"week ?ending|week ?end|week ?start|week|month|period|periode|periodo|day|day of|tag|monat", 0.7),
+        (r"timestamp|datetime|date ?time|created( at)?|time ?stamp|zeitpunkt", 0.75),
+        (r".*\bdate\b.*|.*\bdatum\b.*", 0.6),
+    ),
+    REVENUE: (
+        (r"net (sales|revenue|amount|turnover|value)|revenue net|sales net", 1.0),
+        (r"(total |weekly |daily |monthly )?(sales|revenue|revenues|turnover)( amount| value| total| usd| eur| gbp)?", 0.92),
+        (r"(line|order|invoice|sale|sales|transaction|grand|net) ?(total|amount|value)", 0.9),
+        (r"amount|total|net|income|takings|receipts|gmv|sales value|extended price|ext price|total price|price total|line amount", 0.8),
+        (r"umsatz|umsatze|erlos|erlose|ventas|venta|ingresos|importe|betrag|chiffre d affaires|ca|omzet|fatturato|vendas|receita|bedrag", 0.85),
+        (r"gross (sales|revenue|amount)|sales gross|revenue gross", 0.75),
+        (r"value|sum|price paid|amount paid|paid|payment|subtotal|sub total", 0.55),
+        (r".*\b(sales|revenue|turnover)\b.*", 0.6),
+    ),
+    COST: (
+        (r"cogs|cost of goods( sold)?|cost of sales|cost of revenue|total cost|costs|cost", 0.95),
+        (r"(product|line|item|order|purchase|landed) cost|cost amount|cost value", 0.9),
+        (r"kosten|wareneinsatz|einkauf|coste|costo|costos|costes|cout|couts|kost|custo", 0.85),
+        (r"expense|expenses|spend", 0.6),
+        (r".*\bcosts?\b.*", 0.5),
+    ),
+    PROFIT: (
+        (r"(net |gross |operating )?(profit|profits)( amount)?|margin amount|gross margin|earnings", 0.95),
+        (r"gewinn|beneficio|ganancia|benefice|marge|winst|utile|lucro|rohertrag", 0.85),
+        (r"margin|net income", 0.6),
+        (r".*\bprofit\b.*", 0.55),
+    ),
+    SKU: (
+        (r"sku|sku id|sku code|stock ?code|product ?(id|code|number|no|sku|ref)|item ?(id|code|number|no|sku)|article ?(id|code|number|no)?|part ?(number|no|id)|upc|ean|gtin|barcode|asin|artikel ?(nr|nummer)?|artikelnummer|referencia|ref|reference|model|model number|variant ?id|style ?(code|number)", 0.95),
+        (r"product|item|produkt|producto|produit|article name|articulo|prodotto", 0.75),
+        (r"(product|item) ?(name|title|description)|title|name|description|bezeichnung|descripcion", 0.55),
+        (r".*\b(product|item|sku)\b.*", 0.5),
+    ),
+    QUANTITY: (
+        (r"quantity|qty|units|units sold|unit sold|quantity sold|qty sold|no of units|number of units|pieces|pcs|menge|anzahl|stuck|cantidad|quantite|aantal|quantita|quantidade|volume", 0.95),
+        (r"count|items|number of items|no of items|unit count", 0.6),
+        (r".*\b(qty|quantity|units)\b.*", 0.55),
+    ),
+    UNIT_PRICE: (
+        (r"unit ?price|price ?per ?unit|price ?each|unit ?selling ?price|sale price|selling price|sales price|unit ?price .*|retail price|list price|msrp|rrp|einzelpreis|stuckpreis|precio unitario|prix unitaire|prezzo unitario", 0.95),
+        (r"price|preis|precio|prix|prezzo|preco|prijs|rate per unit", 0.8),
+    ),
+    CATEGORY: (
+        (r"category|product category|item category|categories|kategorie|warengruppe|categoria|categorie|product ?(group|line|type|family|class)", 0.95),
+        (r"segment|department|dept|division|group|class|family|line|type|collection|genre|sub ?category", 0.65),
+        (r"brand|vendor|supplier|channel", 0.45),
+    ),
+    CUSTOMER: (
+        (r"customer|customer ?(id|no|number|code|name|ref)|client|client ?(id|name|no)|buyer|kunde|kunden ?(nr|nummer|name)?|cliente|klant|account ?(id|name|number)?|member ?(id)?|bill ?to|sold ?to|ship ?to ?name|purchaser|company|company name|customerid", 0.95),
+        (r"email|e mail|contact|shopper|consumer|user ?(id)?|patient|guest", 0.55),
+    ),
+}
+_COMPILED = {
+    role: tuple((re.compile(rf"^(?:{pattern})$"), score) for pattern, score in entries)
+    for role, entries in SYNONYMS.items()
+}
+
+#: Words that mark a column as not a money amount (nor quantity / price).
+NOT_MONEY = re.compile(
+    r"\b(cpi|temperature|temp|fuel|unemployment|postcode|postal|zip|zipcode|plz|year|years|"
+    r"yr|id|ids|no|nr|number|num|code|rate|rates|discount|discounts|disc|tax rate|percent|pct|"
+    r"percentage|store|stores|shop|branch|holiday|flag|lat|latitude|lon|lng|longitude|age|"
+    r"tax|vat|phone|tel|month|week|day|quarter|index|rank|score|rating|ratio|share|weight|size|"
+    r"height|width|length|distance|km|miles|mpg|duration|hours|minutes|seconds|version|"
+    r"markdown|band|manufacturing|wholesale|purchase price|cost price|population|"
+    r"employees|headcount|visits|views|clicks|sessions|impressions|inventory|stock level|"
+    r"on hand|reorder)\b"
+)
+#: Words that make a column an identifier of something other than a product.
+NOT_PRODUCT = re.compile(
+    r"\b(order|invoice|transaction|txn|receipt|customer|client|row|line|store|shop|"
+    r"employee|user|account|ship|shipping|country|city|state|region|postal|zip|"
+    r"supplier|vendor|tracking|payment|batch|serial|location)\b"
+)
+NOT_CUSTOMER = re.compile(r"\b(segment|type|group|country|city|state|region|since|count|postal|zip)\b")
+_DATE_WORDS = re.compile(r"\b(date|datum|fecha|day|time|timestamp|period|week|month|ds|created)\b")
+_LESS_PREFERRED_DATE = re.compile(r"\b(ship|shipping|shipped|delivery|delivered|due|dispatch|birth|dob|modified|updated|last|expiry|expiration|paid|payment|close|closed|end)\b")
+_GROSS = re.compile(r"\bgross\b")
+_PERSONAL = re.compile(r"\b(name|first name|last name|surname|email|e mail|phone|mobile|address|street|city|zip|postcode|postal)\b")
+
+
+def normalise_header(name: str) -> str:
+    """Lower-case words of a header: ``UnitPrice`` → ``unit price``, ``Weekly_Sales`` → ``weekly sales``."""
+    text = re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", " ", str(name))
+    text = text.lower()
+    text = (
+        text.replace("ä", "a").replace("ö", "o").replace("ü", "u").replace("ß", "ss")
+        .replace("é", "e").replace("è", "e").replace("ê", "e").replace("á", "a")
+        .replace("í", "i").replace("ó", "o").replace("ú", "u").replace("ñ", "n").replace("ç", "c")
+        .replace("#", " no ").replace("%", " percent ")
+    )
+    text = re.sub(r"\(.*?\)|\[.*?\]", lambda m: " " + m.group(0)[1:-1] + " ", text)
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", text).split())
+
+
+@dataclass(frozen=True)
+class ColumnProfile:
+    """What a sample of one column looks like."""
+
+    name: str
+    norm: str
+    position: int
+    filled: float
+    present: int
+    number_share: float
+    date_share: float
+    integer_share: float
+    distinct: int
+    distinct_ratio: float
+    negative_share: float
+    percent: bool
+    currency: str | None
+    leading_zero: bool
+    year_like: bool
+    sequential: bool
+    binary: bool
+    mean_abs: float
+    code_share: float
+    space_share: float
+    mean_length: float
+    is_datetime: bool
+    decimal: str = "."
+    date_order: str | None = None
+
+
+def _sample(series: pd.Series, size: int = SAMPLE_ROWS) -> pd.Series:
+    if len(series) <= size:
+        return series
+    step = len(series) / size
+    return series.iloc[(np.arange(size) * step).astype(int)]
+
+
+def profile_column(series: pd.Series, name: str, position: int, *, decimal: str = ".") -> ColumnProfile:
+    """Profile a spread sample of ``series`` (the table column called ``name``)."""
+    sample = _sample(series)
+    n = len(sample)
+    text = clean_text(sample)
+    present = text.notna()
+    count = int(present.sum())
+    norm = normalise_header(name)
+    if count == 0:
+        return ColumnProfile(
+            name, norm, position, 0.0, 0, 0.0, 0.0, 0.0, 0, 0.0, 0.0, False, None,
+            False, False, False, False, 0.0, 0.0, 0.0, 0.0, False, decimal,
+        )  # fmt: skip
+    numbers = parse_numbers(sample, decimal=decimal)
+    values = numbers.values[present]
+    numeric = values.notna()
+    number_share = float(numeric.mean())
+    nums = values[numeric]
+    is_datetime = series.dtype.kind == "M"
+    if is_datetime:
+        date_share, order = 1.0, None
+    elif series.dtype.kind in "fiu":
+        allow = bool(_DATE_WORDS.search(norm))
+        dates = parse_dates(sample, allow_serial=allow)
+        date_share = dates.valid / max(count, 1) if (allow or dates.format == "%Y%m%d") else 0.0
+        order = dates.order
+    elif looks_like_dates(text[present].head(300)) >= 0.5:
+        dates = parse_dates(sample)
+        date_share, order = dates.valid / max(count, 1), dates.order
+    else:
+        date_share, order = 0.0, None
+    distinct = int(text[present].nunique())
+    texts = text[present]
+    integer_share = float((nums == np.floor(nums)).mean()) if len(nums) else 0.0
+    leading_zero = bool(texts.str.fullmatch(r"0\d+").any()) if series.dtype.kind not in "fiu" else False
+    year_like = bool(len(nums) and integer_share == 1.0 and nums.between(1900, 2100).all())
+    ordered = nums.to_numpy()
+    sequential = bool(
+        len(ordered) >= 5
+        and integer_share == 1.0
+        and number_share == 1.0
+        and np.all(np.diff(ordered) > 0)
+        and ordered[-1] - ordered[0] <= 1.1 * len(series)
+    )
+    binary = bool(len(nums) and set(np.unique(nums)) <= {0.0, 1.0})
+    code_share = float(texts.str.fullmatch(r"(?=.*\d)[A-Za-z0-9][A-Za-z0-9\-_./#]*").mean())
+    space_share = float(texts.str.contains(" ", regex=False).mean())
+    return ColumnProfile(
+        name=name,
+        norm=norm,
+        position=position,
+        filled=count / max(n, 1),
+        present=count,
+        number_share=number_share,
+        date_share=float(date_share),
+        integer_share=integer_share,
+        distinct=distinct,
+        distinct_ratio=distinct / max(count, 1),
+        negative_share=float((nums < 0).mean()) if len(nums) else 0.0,
+        percent=numbers.percent,
+        currency=numbers.currency,
+        leading_zero=leading_zero,
+        year_like=year_like,
+        sequential=sequential,
+        binary=binary,
+        mean_abs=float(nums.abs().mean()) if len(nums) else 0.0,
+        code_share=code_share,
+        space_share=space_share,
+        mean_length=float(texts.str.len().mean()),
+        is_datetime=is_datetime,
+        decimal=numbers.decimal,
+        date_order=order,
+    )
+
+
+def profile_table(table: pd.DataFrame, *, decimal: str = ".") -> list[ColumnProfile]:
+    """Profiles of every column of ``table``."""
+    return [profile_column(table[c], c, i, decimal=decimal) for i, c in enumerate(table.columns)]
+
+
+def name_score(norm: str, role: str) -> float:
+    """How strongly a normalised header names ``role`` (0 when it does not)."""
+    best = 0.0
+    for pattern, score in _COMPILED[role]:
+        if score > best and pattern.match(norm):
+            best = score
+    return best
+
+
+def _is_date(p: ColumnProfile) -> bool:
+    return p.is_datetime or p.date_share >= 0.6
+
+
+def _is_amount(p: ColumnProfile) -> bool:
+    return p.present > 0 and p.number_share >= 0.8 and p.date_share < 0.6 and not p.is_datetime
+
+
+def score(p: ColumnProfile, role: str) -> float:
+    """Score in 0..1 that column ``p`` plays ``role``."""
+    s = name_score(p.norm, role)
+    if role == DATE:
+        if not _is_date(p):
+            return 0.0
+        if s == 0.0:
+            s = 0.5 if p.date_share >= 0.9 else 0.0
+        if _LESS_PREFERRED_DATE.search(p.norm):
+            s -= 0.25
+        return max(s, 0.0) * (0.6 + 0.4 * min(p.date_share, 1.0))
+    if role in NUMERIC_ROLES:
+        if s == 0.0 or not _is_amount(p) or p.leading_zero:
+            return 0.0
+        excluded = NOT_MONEY.search(p.norm)
+        if excluded and s < 0.95:
+            return 0.0
+        if excluded and role != QUANTITY and excluded.group(0) not in ("no", "number"):
+            return 0.0
+        if p.percent or p.sequential or (p.year_like and role != QUANTITY):
+            return 0.0
+        if role in (REVENUE, COST, PROFIT) and p.binary:
+            return 0.0
+        if role == REVENUE and _GROSS.search(p.norm):
+            s -= 0.1
+        if role == QUANTITY:
+            s *= 0.7 + 0.3 * p.integer_share
+        if role in (REVENUE, COST, UNIT_PRICE) and p.negative_share > 0.5:
+            s *= 0.7
+        return s * (0.7 + 0.3 * p.number_share)
+    if p.present == 0:
+        return 0.0
+    if role == SKU:
+        if s == 0.0 or NOT_PRODUCT.search(p.norm) or _is_date(p):
+            return 0.0
+        if p.number_share >= 0.9 and p.integer_share < 1.0:
+            return 0.0
+        # codes beat names: a code-like column gets a bonus, a description a penalty
+        return s + 0.05 * p.code_share - 0.1 * p.space_share * (1 if s < 0.95 else 0)
+    if role == CATEGORY:
+        if s == 0.0 or _is_date(p) or (p.number_share >= 0.9 and not p.leading_zero):
+            return 0.0
+        if p.distinct_ratio > 0.5 and p.distinct > 50:
+            s *= 0.5
+        return s
+    if role == CUSTOMER:
+        if s == 0.0 or _is_date(p) or NOT_CUSTOMER.search(p.norm):
+            return 0.0
+        if p.number_share >= 0.9 and p.integer_share < 1.0:
+            return 0.0
+        return s + 0.02 * p.code_share
+    return 0.0
+
+
+@dataclass
+class Detection:
+    """Detected mapping, per-role confidence, and sentences explaining choices."""
+
+    mapping: dict[str, str | None]
+    confidence: dict[str, float]
+    assumptions: list[str] = field(default_factory=list)
+
+
+def detect_roles(profiles: list[ColumnProfile]) -> Detection:
+    """Assign roles to columns from their profiles (see the module docstring)."""
+    pairs = []
+    for p in profiles:
+        for role in ROLES:
+            s = score(p, role)
+            if s >= MIN_CONFIDENCE:
+                pairs.append((round(s, 6), -p.position, role, p))
+    pairs.sort(key=lambda t: (t[0], t[1]), reverse=True)
+    mapping: dict[str, str | None] = {role: None for role in ROLES}
+    confidence: dict[str, float] = {}
+    used: set[str] = set()
+    for s, _, role, p in pairs:
+        if mapping[role] is None and p.name not in used:
+            mapping[role] = p.name
+            confidence[role] = round(min(s, 1.0), 3)
+            used.add(p.name)
+    assumptions: list[str] = []
+    by_name = {p.name: p for p in profiles}
+    if mapping[DATE] is None:
+        fallback = [p for p in profiles if p.name not in used and _is_date(p) and p.date_share >= 0.8]
+        if fallback:
+            p = max(fallback, key=lambda q: (q.date_share, -q.position))
+            mapping[DATE] = p.name
+            confidence[DATE] = 0.4
+            used.add(p.name)
+            assumptions.append(f"Used '{p.name}' as the date: it is the column that holds dates.")
+    if mapping[REVENUE] is None and not (mapping[QUANTITY] and mapping[UNIT_PRICE]):
+        fallback = [
+            p
+            for p in profiles
+            if p.name not in used
+            and _is_amount(p)
+            and not NOT_MONEY.search(p.norm)
+            and not (p.percent or p.sequential or p.year_like or p.binary or p.leading_zero)
+            and p.distinct > 2
+        ]
+        if fallback:
+            p = max(fallback, key=lambda q: q.mean_abs)
+            mapping[REVENUE] = p.name
+            confidence[REVENUE] = 0.5 if len(fallback) == 1 else 0.3
+            used.add(p.name)
+            why = "it is the only amount column" if len(fallback) == 1 else "it holds the largest amounts"
+            assumptions.append(
+                f"No column is named like revenue; used '{p.name}' as revenue because {why}."
+            )
+    revenue = mapping[REVENUE]
+    if revenue:
+        others = [
+            p.name
+            for p in profiles
+            if p.name != revenue and name_score(p.norm, REVENUE) >= 0.75 and _is_amount(p)
+            and not NOT_MONEY.search(p.norm)
+        ]
+        gross = [n for n in others if _GROSS.search(by_name[n].norm)]
+        if gross:
+            assumptions.append(
+                f"Used '{revenue}' as revenue rather than '{gross[0]}' (net of discounts and "
+                "returns, not gross)."
+            )
+        elif others:
+            assumptions.append(
+                f"Used '{revenue}' as revenue; '{others[0]}' also looks like an amount."
+            )
+    return Detection(mapping, confidence, assumptions)
+
+
+def describe_non_sales(profiles: list[ColumnProfile]) -> str:
+    """Explain (for an error message) what a file without dates or amounts seems to be."""
+    personal = sum(bool(_PERSONAL.search(p.norm)) for p in profiles)
+    productish = sum(bool(name_score(p.norm, SKU) or name_score(p.norm, UNIT_PRICE)) for p in profiles)
+    if personal >= 2:
+        return "the file seems to be a customer or contact list"
+    if productish >= 1:
+        return "the file seems to be a product list or price list"
+    return "the file does not look like sales data"
+
+
+def role_label(role: str) -> str:
+    """Human label of a role for messages."""
+    return ROLE_LABELS.get(role, role)
