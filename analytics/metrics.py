@@ -221,9 +221,10 @@ class _Coverage:
     step_months: int = 1
 
     def tolerance(self, window_days: int) -> pd.Timedelta:
-        """Slack allowed at the edges of a window: a tenth of it, at least one step."""
+        """Slack at the edges of a window: a tenth of it, at most a week (a few quiet
+        days at the start or end of the data), at least one sampling step."""
         step_days = 7 if self.step == "week" else 1
-        return pd.Timedelta(days=max(step_days - 1, window_days // 10))
+        return pd.Timedelta(days=max(step_days - 1, min(window_days // 10, 7)))
 
     def covers(self, first: pd.Timestamp, last: pd.Timestamp) -> bool:
         """True when the data reaches (nearly) both edges of ``[first, last]``."""
@@ -252,7 +253,7 @@ def _sampling(days: pd.DatetimeIndex) -> tuple[str, int]:
         months = np.asarray(days.year * 12 + days.month - 1, dtype="int64")
         gap = int(np.gcd.reduce(np.diff(months)))
         return "month", max(1, min(gap, 12))
-    if days.weekday.nunique() == 1:
+    if days.day_of_week.nunique() == 1:
         return "week", 1
     return "day", 1
 
@@ -359,8 +360,9 @@ def kpi_cards(
     - ``direction`` is "up", "down", "flat" or None.
 
     ``previous`` is None on every card when the history does not reach back to the
-    comparison period (the data must start no later than a tenth of the period's length
-    after the comparison period begins) and no explicit ``previous`` frame is given.
+    comparison period (the data must start no later than a tenth of the period's length,
+    at most a week, after the comparison period begins) and no explicit ``previous``
+    frame is given.
 
     Plus:
 
@@ -371,8 +373,9 @@ def kpi_cards(
       with the twelve before; each is ``{"period", "previous_period", "revenue",
       "profit"}`` with periods as ``"YYYY-MM"`` (yoy: ``"YYYY-MM..YYYY-MM"``) and
       revenue/profit as cards (profit None without profit data), or None when the history
-      does not allow it. A month is full when the range covers it and the data reaches
-      within a tenth of a month of both its ends (monthly data covers its whole month).
+      does not allow it (same rule as above for the earlier window). A month is full when
+      the range covers it and the data reaches within three days of both its ends
+      (monthly data covers its whole month).
     """
     current = _figures(df_filtered)
     coverage = _coverage(df_full)
@@ -535,7 +538,7 @@ def margin_series(df: pd.DataFrame, granularity: str | None = None) -> pd.DataFr
     margin = (series[PROFIT] / revenue).where(revenue != 0)
     return pd.DataFrame(
         {
-            "period": series["period"],
+            "period": series["period"].astype("datetime64[ns]"),
             REVENUE: revenue,
             PROFIT: series[PROFIT],
             "margin": margin.astype("float64"),
@@ -784,11 +787,11 @@ def seasonality(df: pd.DataFrame) -> dict[str, pd.DataFrame | None]:
         MONTH_LABELS,
     )
     weekday = None
-    if step == "day" and days.weekday.nunique() > 1:
-        span_days = pd.date_range(days[0], days[-1], freq="D").weekday
+    if step == "day" and days.day_of_week.nunique() > 1:
+        span_days = pd.date_range(days[0], days[-1], freq="D").day_of_week
         weekday = _profile(
             dated,
-            dated[DATE].dt.weekday,
+            dated[DATE].dt.day_of_week,
             np.bincount(np.asarray(span_days), minlength=7),
             "weekday",
             np.arange(7),

@@ -7,15 +7,15 @@ rows of the frame, with ``a`` the row's revenue:
   ``a`` divided by ``|m|`` when ``n >= 2`` and ``m != 0``, else 0;
 - ``F = minmax(n)``, ``P = minmax(m)``, ``C = 1 - minmax(v)``, where
   ``minmax(x) = (x - min) / (max - min)`` over all SKUs, and 1.0 for every SKU when
-  ``max = min``;
+  ``max = min`` (so when all SKUs share a value, e.g. a single SKU, F = P = 1 and C = 0);
 - ``score = 100 * (0.4 F + 0.4 P + 0.2 C)``, rounded to 6 decimals;
 - rank 1 is the highest score; equal scores are ranked by revenue (higher first), then
   by SKU id (alphabetical);
 - band: "green" from 70, "amber" from 40 up to 70, "red" below 40.
 
-Floating-point noise is not allowed to decide a result: a mean within 1e-9 of the SKU's
-total absolute amount of zero counts as zero, and a spread ``max - min`` within 1e-9 of
-the values' magnitude (at least 1) counts as ``max = min``.
+Floating-point noise is not allowed to decide a result: a mean whose sum is within 1e-9
+of the SKU's total absolute amount from zero counts as zero, and a spread ``max - min``
+within 1e-9 of the values' magnitude (at least 1) counts as ``max = min``.
 """
 
 from __future__ import annotations
@@ -123,6 +123,11 @@ def _band(score: np.ndarray) -> np.ndarray:
     return np.where(
         score >= GREEN_FROM, "green", np.where(score >= AMBER_FROM, "amber", "red")
     )
+
+
+def score_band(score: float) -> str:
+    """The band of a score: "green" from 70, "amber" from 40 up to 70, "red" below 40."""
+    return str(_band(np.asarray(float(score))))
 
 
 def _ranking_order(
