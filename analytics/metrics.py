@@ -38,6 +38,82 @@ def _money(value: float) -> float | None:
     return round(float(value), 2)
 
 
+_MONTHS_BEFORE_1970 = 1970 * 12
+_MAX_LOOKUP_DAYS = 400_000  # about 1,100 years
+
+
+def month_numbers(dates: pd.Series) -> np.ndarray:
+    """``year * 12 + month - 1`` of each date (no missing values): consecutive months
+    differ by 1, so integer maths replaces slow calendar conversions.
+
+    The calendar is looked up once per day of the span, then gathered per row.
+    """
+    days = _epoch_days(dates)
+    if days.size == 0:
+        return days
+    first, last = int(days.min()), int(days.max())
+    if last - first > _MAX_LOOKUP_DAYS:
+        return (
+            dates.dt.year.to_numpy(dtype="int64") * 12
+            + dates.dt.month.to_numpy(dtype="int64")
+            - 1
+        )
+    span = pd.DatetimeIndex(np.arange(first, last + 1).astype("datetime64[D]"))
+    table = np.asarray(span.year * 12 + span.month - 1, dtype="int64")
+    return table[days - first]
+
+
+def month_starts_of(numbers: np.ndarray) -> np.ndarray:
+    """First days (``datetime64[ns]``) of the months numbered by ``month_numbers``."""
+    since_1970 = np.asarray(numbers, dtype="int64") - _MONTHS_BEFORE_1970
+    return since_1970.astype("datetime64[M]").astype("datetime64[ns]")
+
+
+def _epoch_days(dates: pd.Series) -> np.ndarray:
+    """Whole days since 1970-01-01 of each date (no missing values), in any time unit."""
+    values = dates.to_numpy()
+    if values.dtype.kind != "M":
+        values = values.astype("datetime64[ns]")
+    unit, count = np.datetime_data(values.dtype)
+    per_day = np.timedelta64(1, "D") // np.timedelta64(count, unit)
+    return values.view("int64") // per_day
+
+
+def _period_numbers(dates: pd.Series, granularity: str) -> np.ndarray:
+    """Consecutive integers numbering the day / Monday-week / month / quarter of dates."""
+    if granularity == "day":
+        return _epoch_days(dates)
+    if granularity == "week":
+        return (_epoch_days(dates) + 3) // 7  # 1970-01-01 was a Thursday
+    months = month_numbers(dates)
+    return months if granularity == "month" else months // 3
+
+
+def _period_starts_of(numbers: np.ndarray, granularity: str) -> np.ndarray:
+    """Start dates (``datetime64[ns]``) of the periods numbered by ``_period_numbers``."""
+    numbers = np.asarray(numbers, dtype="int64")
+    if granularity == "day":
+        return numbers.astype("datetime64[D]").astype("datetime64[ns]")
+    if granularity == "week":
+        return (numbers * 7 - 3).astype("datetime64[D]").astype("datetime64[ns]")
+    return month_starts_of(numbers if granularity == "month" else numbers * 3)
+
+
+def _sums(
+    codes: np.ndarray, values: np.ndarray, size: int, *, nan_when_unknown: bool = False
+) -> np.ndarray:
+    """Per-code sums of ``values`` (codes 0..size-1). With ``nan_when_unknown``, NaN
+    values are skipped and a code with no known value gets NaN (``min_count=1``)."""
+    values = np.asarray(values, dtype="float64")
+    if not nan_when_unknown:
+        return np.bincount(codes, weights=values, minlength=size).astype("float64")
+    known = ~np.isnan(values)
+    total = np.bincount(codes, weights=np.where(known, values, 0.0), minlength=size)
+    total = total.astype("float64")
+    total[np.bincount(codes, weights=known, minlength=size) == 0] = np.nan
+    return total
+
+
 def kpis(df: pd.DataFrame) -> dict:
     """Headline figures of a canonical frame.
 
@@ -129,26 +205,19 @@ def timeseries(
                 PROFIT: [],
             }
         )
-    period = dated[DATE].dt.to_period(_period_freq(granularity)).dt.start_time
-    grouped = dated.groupby(period)
+    numbers = _period_numbers(dated[DATE], granularity)
+    first = int(numbers.min())
+    codes = numbers - first
+    size = int(codes.max()) + 1  # every period of the range, empty ones included
     out = pd.DataFrame(
         {
-            REVENUE: grouped[REVENUE].sum(),
-            COST: grouped[COST].sum(min_count=1),
-            PROFIT: grouped[PROFIT].sum(min_count=1),
+            "period": _period_starts_of(np.arange(first, first + size), granularity),
+            REVENUE: _sums(codes, dated[REVENUE].to_numpy(), size),
+            COST: _sums(codes, dated[COST].to_numpy(), size, nan_when_unknown=True),
+            PROFIT: _sums(codes, dated[PROFIT].to_numpy(), size, nan_when_unknown=True),
         }
     )
-    full = pd.date_range(
-        out.index.min(), out.index.max(), freq=FREQ_ALIASES[granularity]
-    )
-    out = out.reindex(out.index.union(full))
-    out[REVENUE] = out[REVENUE].fillna(0.0)
-    out.index.name = "period"
-    return granularity, out.reset_index()
-
-
-def _period_freq(granularity: str) -> str:
-    return {"day": "D", "week": "W-SUN", "month": "M", "quarter": "Q"}[granularity]
+    return granularity, out
 
 
 # --------------------------------------------------------------------------------------
@@ -179,6 +248,8 @@ BREAKDOWN_METRICS: tuple[str, ...] = (
     QUANTITY,
 )
 RANKING_METRICS: tuple[str, ...] = (REVENUE, PROFIT)
+#: Largest period × group grid ``breakdown_by_period`` builds.
+MAX_GRID_CELLS = 5_000_000
 
 MONTH_LABELS: tuple[str, ...] = (
     "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
@@ -237,7 +308,9 @@ class _Coverage:
 
 
 def _distinct_days(dates: pd.Series) -> pd.DatetimeIndex:
-    return pd.DatetimeIndex(dates.dropna().unique()).normalize().unique().sort_values()
+    """The sorted distinct calendar days of the dates (times of day dropped)."""
+    days = np.sort(pd.unique(_epoch_days(dates.dropna())))
+    return pd.DatetimeIndex(days.astype("datetime64[D]").astype("datetime64[ns]"))
 
 
 def _sampling(days: pd.DatetimeIndex) -> tuple[str, int]:
@@ -310,6 +383,10 @@ def _card(value: float | None, previous: float | None, *, points: bool = False) 
     }
 
 
+def _optional_money(value: float) -> float | None:
+    return None if pd.isna(value) else _money(float(value))
+
+
 def _iso(stamp: pd.Timestamp | None) -> str | None:
     return None if stamp is None else stamp.strftime("%Y-%m-%d")
 
@@ -317,8 +394,10 @@ def _iso(stamp: pd.Timestamp | None) -> str | None:
 def _in_dates(
     df: pd.DataFrame, first: pd.Timestamp, last: pd.Timestamp
 ) -> pd.DataFrame:
+    """The rows dated within ``[first, last]``, with the columns ``_figures`` reads."""
     dates = df[DATE]
-    return df.loc[(dates >= first) & (dates < last + pd.Timedelta(days=1))]
+    inside = (dates >= first) & (dates < last + pd.Timedelta(days=1))
+    return df.loc[inside, [DATE, REVENUE, COST, PROFIT, SKU]]
 
 
 def kpi_cards(
@@ -419,15 +498,20 @@ def kpi_cards(
 
 
 def _monthly_totals(df: pd.DataFrame) -> pd.DataFrame:
-    """Revenue and profit per month index (``year * 12 + month - 1``)."""
+    """Revenue and profit (NaN where unknown) per month number (``month_numbers``)."""
     dated = df.loc[df[DATE].notna(), [DATE, REVENUE, PROFIT]]
-    month = dated[DATE].dt.year * 12 + dated[DATE].dt.month - 1
-    grouped = dated.groupby(month.to_numpy())
+    if dated.empty:
+        return pd.DataFrame({REVENUE: [], PROFIT: []}, dtype="float64")
+    numbers = month_numbers(dated[DATE])
+    first = int(numbers.min())
+    codes = numbers - first
+    size = int(codes.max()) + 1
     return pd.DataFrame(
         {
-            REVENUE: grouped[REVENUE].sum(),
-            PROFIT: grouped[PROFIT].sum(min_count=1),
-        }
+            REVENUE: _sums(codes, dated[REVENUE].to_numpy(), size),
+            PROFIT: _sums(codes, dated[PROFIT].to_numpy(), size, nan_when_unknown=True),
+        },
+        index=np.arange(first, first + size),
     )
 
 
@@ -489,12 +573,11 @@ def _window_growth(
     )
     if not coverage.reaches_back_to(window_first, window_last):
         return None
-    index = np.arange(previous_first, anchor + 1)
-    window = totals.reindex(index)
+    window = totals.reindex(np.arange(previous_first, anchor + 1))
     revenue = window[REVENUE].fillna(0.0).to_numpy()
-    profit = window[PROFIT].to_numpy()
-    has_profit = bool(np.isfinite(profit).any())
-    profit = np.nan_to_num(profit)
+    profit = window[PROFIT]
+    profit_now = profit.iloc[months:].sum(min_count=1)
+    profit_before = profit.iloc[:months].sum(min_count=1)
 
     def label(first_index: int, last_index: int) -> str:
         first_label = _month_start(first_index).strftime("%Y-%m")
@@ -507,9 +590,9 @@ def _window_growth(
         "previous_period": label(previous_first, current_first - 1),
         REVENUE: _card(_money(revenue[months:].sum()), _money(revenue[:months].sum())),
         PROFIT: (
-            _card(_money(profit[months:].sum()), _money(profit[:months].sum()))
-            if has_profit
-            else None
+            None
+            if pd.isna(profit_now)
+            else _card(_money(profit_now), _optional_money(profit_before))
         ),
     }
 
@@ -547,26 +630,29 @@ def margin_series(df: pd.DataFrame, granularity: str | None = None) -> pd.DataFr
 
 
 def _totals_by(
-    df: pd.DataFrame, key: pd.Series | np.ndarray, name: str
+    df: pd.DataFrame, key: pd.Series, name: str, *, sort: bool = False
 ) -> pd.DataFrame:
-    """Revenue, cost, profit, margin, transactions and quantity per key value."""
-    grouped = df[[REVENUE, COST, PROFIT, QUANTITY]].groupby(
-        key, sort=False, dropna=False
-    )
-    totals = grouped[[COST, PROFIT, QUANTITY]].sum(min_count=1)
-    out = pd.DataFrame(
+    """Revenue, cost, profit, margin, transactions and quantity per value of ``key``
+    (which has no missing values); groups in order of appearance, or sorted."""
+    codes, labels = pd.factorize(key, sort=sort)
+    size = len(labels)
+    revenue = _sums(codes, df[REVENUE].to_numpy(), size)
+    profit = _sums(codes, df[PROFIT].to_numpy(), size, nan_when_unknown=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        margin = np.where(revenue != 0, profit / revenue, np.nan)
+    return pd.DataFrame(
         {
-            name: totals.index.astype("str"),
-            REVENUE: grouped[REVENUE].sum().to_numpy(),
-            COST: totals[COST].to_numpy(),
-            PROFIT: totals[PROFIT].to_numpy(),
+            name: pd.Series(labels, dtype="str"),
+            REVENUE: revenue,
+            COST: _sums(codes, df[COST].to_numpy(), size, nan_when_unknown=True),
+            PROFIT: profit,
+            "margin": margin,
+            "transactions": np.bincount(codes, minlength=size).astype("int64"),
+            QUANTITY: _sums(
+                codes, df[QUANTITY].to_numpy(), size, nan_when_unknown=True
+            ),
         }
     )
-    revenue = out[REVENUE]
-    out["margin"] = (out[PROFIT] / revenue).where(revenue != 0).astype("float64")
-    out["transactions"] = grouped.size().to_numpy().astype("int64")
-    out[QUANTITY] = totals[QUANTITY].to_numpy()
-    return out
 
 
 def _sort(frame: pd.DataFrame, metric: str, key: str, ascending: bool) -> pd.DataFrame:
@@ -614,9 +700,12 @@ def sku_totals(df: pd.DataFrame) -> pd.DataFrame:
     Columns ``sku``, ``revenue``, ``cost``, ``profit``, ``margin``, ``transactions``,
     ``quantity``; cost/profit/quantity NaN where unknown for that SKU.
     """
+    return _sku_totals(df, sort=True)
+
+
+def _sku_totals(df: pd.DataFrame, *, sort: bool) -> pd.DataFrame:
     known = df.loc[df[SKU].notna()]
-    out = _totals_by(known, known[SKU], SKU)
-    return out.sort_values(SKU, kind="mergesort").reset_index(drop=True)
+    return _totals_by(known, known[SKU], SKU, sort=sort)
 
 
 def top_bottom_skus(
@@ -634,7 +723,7 @@ def top_bottom_skus(
     _check_choice(by, RANKING_METRICS, "ranking")
     if n < 1:
         raise MetricError("The number of SKUs to show must be at least 1.")
-    totals = sku_totals(df)
+    totals = _sku_totals(df, sort=False)
     totals = totals.loc[totals[by].notna()]
     top = _sort(totals, by, SKU, ascending=False).head(n)
     bottom = _sort(totals, by, SKU, ascending=True).head(n)
@@ -658,7 +747,7 @@ def abc_pareto(df: pd.DataFrame, by: str = REVENUE) -> pd.DataFrame:
     Columns ``sku``, ``value``, ``share``, ``cumulative_share``, ``class``.
     """
     _check_choice(by, RANKING_METRICS, "ranking")
-    totals = sku_totals(df)
+    totals = _sku_totals(df, sort=False)
     totals = totals.loc[totals[by].notna(), [SKU, by]].rename(columns={by: "value"})
     ordered = _sort(totals, "value", SKU, ascending=False)
     value = ordered["value"].to_numpy(dtype="float64")
@@ -688,13 +777,9 @@ def loss_making_skus(df: pd.DataFrame) -> pd.DataFrame:
     -------
     Columns as ``sku_totals``; empty when the data has no profit figures.
     """
-    totals = sku_totals(df)
+    totals = _sku_totals(df, sort=False)
     losses = totals.loc[totals[PROFIT] < 0]
     return _sort(losses, PROFIT, SKU, ascending=True)
-
-
-def _period_starts(dates: pd.Series, granularity: str) -> pd.Series:
-    return dates.dt.to_period(_period_freq(granularity)).dt.start_time
 
 
 def breakdown_by_period(
@@ -729,24 +814,31 @@ def breakdown_by_period(
                 PROFIT: pd.Series([], dtype="float64"),
             }
         )
-    period = _period_starts(dated[DATE], granularity).rename("period")
-    group = dated[by].fillna(NOT_SET).rename(by)
-    grouped = dated[[REVENUE, PROFIT]].groupby([period, group])
-    sums = pd.DataFrame(
-        {REVENUE: grouped[REVENUE].sum(), PROFIT: grouped[PROFIT].sum(min_count=1)}
-    )
-    periods = pd.date_range(
-        period.min(), period.max(), freq=FREQ_ALIASES[granularity], name="period"
-    )
-    groups = pd.Index(np.sort(group.unique()), name=by, dtype="str")
-    grid = pd.MultiIndex.from_product([periods, groups])
-    out = sums.reindex(grid)
-    out[REVENUE] = out[REVENUE].fillna(0.0)
+    numbers = _period_numbers(dated[DATE], granularity)
+    first = int(numbers.min())
+    periods = int(numbers.max()) - first + 1
+    group_codes, groups = pd.factorize(dated[by].fillna(NOT_SET), sort=True)
+    cells = periods * len(groups)
+    if cells > MAX_GRID_CELLS:
+        raise MetricError(
+            f"A {granularity} breakdown by {by} would have {cells:,} cells; "
+            "choose a coarser granularity or narrow the filters."
+        )
+    codes = (numbers - first) * len(groups) + group_codes
+    profit = _sums(codes, dated[PROFIT].to_numpy(), cells, nan_when_unknown=True)
     if dated[PROFIT].notna().any():
-        out[PROFIT] = out[PROFIT].fillna(0.0)
-    out = out.reset_index()
-    out["period"] = out["period"].astype("datetime64[ns]")
-    return out
+        profit = np.nan_to_num(profit)
+    starts = _period_starts_of(np.arange(first, first + periods), granularity)
+    return pd.DataFrame(
+        {
+            "period": np.repeat(starts, len(groups)),
+            by: pd.Series(
+                np.tile(np.asarray(groups, dtype=object), periods), dtype="str"
+            ),
+            REVENUE: _sums(codes, dated[REVENUE].to_numpy(), cells),
+            PROFIT: profit,
+        }
+    )
 
 
 # ---- seasonality -------------------------------------------------------------------------
@@ -777,22 +869,22 @@ def seasonality(df: pd.DataFrame) -> dict[str, pd.DataFrame | None]:
 
     first_month = days[0].year * 12 + days[0].month - 1
     last_month = days[-1].year * 12 + days[-1].month - 1
-    span_months = np.arange(first_month, last_month + 1) % 12 + 1
     month = _profile(
         dated,
-        dated[DATE].dt.month,
-        np.bincount(span_months, minlength=13)[1:],
+        month_numbers(dated[DATE]) % 12,
+        np.bincount(np.arange(first_month, last_month + 1) % 12, minlength=12),
         "month",
         np.arange(1, 13),
         MONTH_LABELS,
     )
     weekday = None
     if step == "day" and days.day_of_week.nunique() > 1:
-        span_days = pd.date_range(days[0], days[-1], freq="D").day_of_week
+        first_day, last_day = _epoch_days(pd.Series(days[[0, -1]]))
         weekday = _profile(
             dated,
-            dated[DATE].dt.day_of_week,
-            np.bincount(np.asarray(span_days), minlength=7),
+            (_epoch_days(dated[DATE]) + 3)
+            % 7,  # 0 = Monday (1970-01-01 was a Thursday)
+            np.bincount((np.arange(first_day, last_day + 1) + 3) % 7, minlength=7),
             "weekday",
             np.arange(7),
             WEEKDAY_LABELS,
@@ -802,15 +894,16 @@ def seasonality(df: pd.DataFrame) -> dict[str, pd.DataFrame | None]:
 
 def _profile(
     dated: pd.DataFrame,
-    key: pd.Series,
+    codes: np.ndarray,
     periods: np.ndarray,
     name: str,
     slots: np.ndarray,
     labels: Sequence[str],
 ) -> pd.DataFrame:
-    grouped = dated[[REVENUE, PROFIT]].groupby(key.to_numpy())
-    revenue = grouped[REVENUE].sum().reindex(slots, fill_value=0.0).to_numpy()
-    profit = grouped[PROFIT].sum(min_count=1).reindex(slots).to_numpy()
+    """Totals per slot (``codes`` 0..len(slots)-1) and the average per covered period."""
+    size = len(slots)
+    revenue = _sums(codes, dated[REVENUE].to_numpy(), size)
+    profit = _sums(codes, dated[PROFIT].to_numpy(), size, nan_when_unknown=True)
     periods = periods.astype("int64")
     with np.errstate(invalid="ignore", divide="ignore"):
         average = np.where(periods > 0, revenue / np.maximum(periods, 1), np.nan)
@@ -818,7 +911,7 @@ def _profile(
     if np.isfinite(typical) and typical != 0:
         index = average / typical
     else:
-        index = np.full(len(slots), np.nan)
+        index = np.full(size, np.nan)
     return pd.DataFrame(
         {
             name: slots.astype("int64"),

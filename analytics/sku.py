@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from analytics.formatting import format_money, format_number, format_pct
+from analytics.metrics import month_numbers, month_starts_of
 from analytics.schema import DATE, PROFIT, QUANTITY, REVENUE, SKU
 
 WEIGHTS: dict[str, float] = {"frequency": 0.4, "price": 0.4, "consistency": 0.2}
@@ -266,15 +267,13 @@ def monthly_sku_scores(df: pd.DataFrame) -> pd.DataFrame:
         )
     sku_codes, uniques = pd.factorize(rows[SKU], sort=True)
     skus = len(uniques)
-    months_since_1970 = rows[DATE].to_numpy().astype("datetime64[M]").astype("int64")
-    first_month = int(months_since_1970.min())
-    pairs, pair_codes = _pair_codes(
-        (months_since_1970 - first_month) * skus + sku_codes
-    )
+    months = month_numbers(rows[DATE])
+    first_month = int(months.min())
+    pairs, pair_codes = _pair_codes((months - first_month) * skus + sku_codes)
     n, revenue, mean, v = _moments(
         pair_codes, rows[REVENUE].to_numpy(dtype="float64"), len(pairs)
     )
-    pair_month, pair_sku = pairs // skus + first_month, pairs % skus
+    pair_month, pair_sku = pairs // skus, pairs % skus
     starts, sizes = _segments(pair_month)
     f = _minmax(n, starts, sizes)
     p = _minmax(mean, starts, sizes)
@@ -283,10 +282,12 @@ def monthly_sku_scores(df: pd.DataFrame) -> pd.DataFrame:
 
     order = _ranking_order(pair_month, score, revenue)
     rank = np.arange(len(order)) - np.repeat(starts, sizes) + 1
-    month = pair_month[order].astype("datetime64[M]").astype("datetime64[ns]")
+    month_starts = month_starts_of(
+        np.arange(first_month, first_month + pair_month[-1] + 1)
+    )
     return pd.DataFrame(
         {
-            "month": month,
+            "month": month_starts[pair_month[order]],
             "sku": pd.Series(uniques.take(pair_sku[order]), dtype="str"),
             "score": score[order],
             "rank": rank.astype("int64"),

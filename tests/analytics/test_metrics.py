@@ -20,6 +20,7 @@ from analytics.metrics import (
     kpis,
     loss_making_skus,
     margin_series,
+    month_numbers,
     seasonality,
     sku_totals,
     timeseries,
@@ -62,6 +63,45 @@ def test_timeseries_keeps_its_shape(small_sales):
 
 def test_choose_granularity_still_picks_from_the_span(small_sales):
     assert choose_granularity(small_sales) == "day"
+
+
+@pytest.mark.parametrize("granularity", ["day", "week", "month", "quarter"])
+@pytest.mark.parametrize("first", ["1968-11-20", "2023-06-01"])
+def test_timeseries_matches_a_pandas_period_groupby(make_canonical, granularity, first):
+    rng = np.random.default_rng(5)
+    stamps = pd.Timestamp(first) + pd.to_timedelta(
+        rng.integers(0, 900 * 24, 400), unit="h"
+    )
+    frame = make_canonical(
+        date=stamps.strftime("%Y-%m-%d %H:%M").tolist(),
+        revenue=rng.integers(-5, 50, 400).astype(float),
+        profit=np.where(rng.random(400) < 0.5, np.nan, 1.0),
+    )
+    freq = {"day": "D", "week": "W-SUN", "month": "M", "quarter": "Q"}[granularity]
+    period = frame["date"].dt.to_period(freq).dt.start_time.astype("datetime64[ns]")
+    grouped = frame.groupby(period)
+    _, series = timeseries(frame, granularity)
+    nonempty = series.set_index("period").loc[grouped.size().index]
+    np.testing.assert_allclose(nonempty["revenue"], grouped["revenue"].sum())
+    np.testing.assert_allclose(nonempty["profit"], grouped["profit"].sum(min_count=1))
+    steps = series["period"].diff().dropna()
+    assert series["revenue"].sum() == pytest.approx(frame["revenue"].sum())
+    assert (steps > pd.Timedelta(0)).all()
+    assert len(series) == len(pd.period_range(period.min(), period.max(), freq=freq))
+
+
+@pytest.mark.parametrize(
+    ("first", "days"),
+    [("2019-03-10", 1500), ("1969-12-31", 3), ("0800-01-01", 450_000)],
+)
+def test_month_numbers_match_the_calendar(first, days):
+    rng = np.random.default_rng(8)
+    dates = pd.Series(
+        pd.Timestamp(first).as_unit("s")
+        + pd.to_timedelta(rng.integers(0, days, 300), unit="D")
+    )
+    expected = dates.dt.year * 12 + dates.dt.month - 1
+    assert month_numbers(dates).tolist() == expected.tolist()
 
 
 # ---- KPI cards ---------------------------------------------------------------------------------
@@ -558,6 +598,17 @@ def test_breakdown_by_period_without_profit_keeps_nan(make_canonical):
     assert len(out) == 6  # Jan, Feb, Mar × a, b
     assert out["profit"].isna().all()
     assert out["revenue"].sum() == 3.0
+
+
+def test_breakdown_by_period_refuses_a_huge_grid(make_canonical):
+    days = pd.date_range("2010-01-01", periods=5_001, freq="D")[::5]
+    frame = make_canonical(
+        date=days.strftime("%Y-%m-%d").tolist(),
+        revenue=[1.0] * len(days),
+        sku=[f"S{i}" for i in range(len(days))],
+    )
+    with pytest.raises(MetricError, match="coarser granularity"):
+        breakdown_by_period(frame, "day", by="sku")
 
 
 @pytest.mark.parametrize("granularity", ["day", "week", "month", "quarter"])
