@@ -1,4 +1,4 @@
-"""Headline figures and time series of a canonical transactions frame."""
+"""Headline figures, comparisons, series, breakdowns and rankings of canonical frames."""
 
 from __future__ import annotations
 
