@@ -240,6 +240,8 @@ class DataContext:
     has_cost: bool
     has_quantity: bool
     has_customer: bool
+    #: How the dates are spaced: "day" (transactions), "week" or "month" (exports).
+    sampling: str = "day"
 
     @property
     def has_dates(self) -> bool:
@@ -277,14 +279,17 @@ def data_context(df: pd.DataFrame) -> DataContext:
     dates = df[DATE]
     known = dates.dropna()
     first = last = covered = None
+    sampling = "day"
     if len(known):
         first, last = known.min().normalize(), known.max().normalize()
         days = pd.DatetimeIndex(known.dt.normalize().unique())
         covered = last
         if len(days) >= 2 and bool(days.is_month_start.all()):
             covered = last + pd.offsets.MonthEnd(0)
+            sampling = "month"
         elif len(days) >= 2 and days.day_of_week.nunique() == 1:
             covered = last + pd.Timedelta(days=6)
+            sampling = "week"
     skus = pd.Index(pd.unique(df[SKU].dropna()), dtype="str")
     categories = pd.Index(pd.unique(df[CATEGORY].dropna()), dtype="str")
     return DataContext(
@@ -298,6 +303,7 @@ def data_context(df: pd.DataFrame) -> DataContext:
         has_cost=bool(df[COST].notna().any()),
         has_quantity=bool(df[QUANTITY].notna().any()),
         has_customer=bool(df[CUSTOMER].notna().any()),
+        sampling=sampling,
     )
 
 
@@ -397,13 +403,16 @@ _IMPROVE = _words(
     r"how to",
     r"ways? to",
 )
-_MARGIN = _words(r"margins?", r"profitability", r"profitable")
+_MARGIN = _words(r"profit margins?", r"margins?", r"profitability", r"profitable")
 _UNDER = _words(
     r"underperform\w*",
     r"under-perform\w*",
     r"poor(?:ly)?",
     r"weak\w*",
     r"lagging",
+    r"lose",
+    r"loses",
+    r"lost money",
     r"struggl\w*",
     r"losing",
     r"loss(?:es)?",
@@ -980,6 +989,7 @@ class FactSheet:
         self.operations: list[dict[str, Any]] = []
         self.period: str | None = None
         self.rows: int | None = None
+        self.caveats: list[str] = []
 
     def fact(self, label: str, value: float | int | str | None, display: str) -> str:
         if isinstance(value, (float, np.floating)):
@@ -1023,6 +1033,11 @@ class FactSheet:
 
     def add(self, *lines: str) -> None:
         self.lines.extend(lines)
+
+    def caveat(self, line: str) -> None:
+        """A line about what the figures cover, kept even when a model rewrites the rest."""
+        self.lines.append(line)
+        self.caveats.append(line)
 
     def op(self, name: str, **params: Any) -> None:
         self.operations.append({"op": name, **params})
@@ -1089,12 +1104,12 @@ def _usable_metric(sheet: FactSheet, ctx: DataContext, metric: str) -> str:
         COST: "cost",
         QUANTITY: "quantity",
     }[metric]
-    sheet.add(
+    sheet.caveat(
         f"Your data has no {needs} figures, so I can't give "
         f"{METRIC_LABELS[metric].lower()}; here is revenue instead. "
-        f"(Map a {needs} column when uploading to unlock it.)",
-        "",
+        f"(Map a {needs} column when uploading to unlock it.)"
     )
+    sheet.add("")
     return REVENUE
 
 
@@ -1143,7 +1158,9 @@ def _op_total(
         sentence += f" ({count} transactions)"
     sheet.add(sentence + ".")
     if period is not None and not ctx.covers(period):
-        sheet.add(f"Note: your data covers only part of {period.label} ({ctx.span()}).")
+        sheet.caveat(
+            f"Note: your data covers only part of {period.label} ({ctx.span()})."
+        )
     if period is not None and period.kind in ("month", "quarter", "year", "week"):
         _context_changes(sheet, scoped, ctx, metric, period, value)
     if metric == REVENUE and ctx.has_profit:
@@ -1270,7 +1287,7 @@ def _op_compare(
     sheet.add("")
     partial = [p.label for p in (current, base) if not ctx.covers(p)]
     if partial:
-        sheet.add(
+        sheet.caveat(
             f"Note: your data covers only part of {' and '.join(partial)} ({ctx.span()}), "
             "so the comparison is not like for like."
         )
@@ -1470,7 +1487,7 @@ def _op_trend(
     sheet.op("trend", metric=metric, period=this.iso(), granularity="month")
     sheet.period = this.label
     if year == ctx.covered_to.year:
-        sheet.add(
+        sheet.caveat(
             f"“This year” is **{year}**, the latest year in your data "
             f"(which runs to {ctx.covered_to:%Y-%m-%d})."
         )
@@ -2780,7 +2797,9 @@ def answer(
         else:
             _OPERATIONS[intent.kind](sheet, frame, ctx, intent)
         if intent.notes and intent.kind not in ("trend",):
-            sheet.lines.insert(0, "_" + " ".join(intent.notes) + "_\n")
+            note_line = "_" + " ".join(intent.notes) + "_"
+            sheet.lines[:0] = [note_line, ""]
+            sheet.caveats.insert(0, note_line)
     draft = "\n".join(sheet.lines).strip()
     facts = tuple(sheet.facts)
     based_on = {
@@ -2799,7 +2818,9 @@ def answer(
         based_on=based_on,
         intent=intent.kind,
     )
-    if llm is None or intent.kind in _TEMPLATE_ONLY or intent.kind == "empty":
+    numeric = any(isinstance(f.value, (int, float)) for f in facts)
+    if llm is None or intent.kind in _TEMPLATE_ONLY or not numeric:
+        # Nothing for a model to rephrase: the computed answer is the whole answer.
         return result
     years = _allowed_years(ctx, intent)
     names = _names_in(frame, ctx, facts)
@@ -2808,6 +2829,9 @@ def answer(
     )
     if reply is None:
         return replace(result, note=note)
+    if sheet.caveats:
+        # Caveats about what the figures cover are kept whatever the model wrote.
+        reply = reply + "\n\n" + "\n".join(sheet.caveats)
     return replace(result, answer=reply, model=_model_name(llm))
 
 
