@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow.compute as pc
 
 from analytics import pnl
 from analytics.errors import IngestError
@@ -422,9 +423,8 @@ def _build(
             "(you can choose to drop them)."
         )
 
-    frame_data = {SOURCE_ROW: rows, **{k: v.to_numpy() if hasattr(v, "to_numpy") else v for k, v in data.items()}}
-    full = pd.DataFrame(frame_data, index=index)
-    frame = conform_canonical(full.loc[keep])
+    full = pd.DataFrame({SOURCE_ROW: pd.Series(rows, index=index), **data}, index=index)
+    frame = conform_canonical(full if keep.all() else full.loc[keep])
 
     negatives = _negatives(frame)
     if negatives["returns_or_cancellations"]:
@@ -493,18 +493,36 @@ def _example(series: pd.Series) -> str:
     return str(values.iloc[0])[:40] if len(values) else ""
 
 
+def row_codes(table: pd.DataFrame) -> np.ndarray:
+    """An exact integer id per distinct row of ``table`` (equal rows share an id)."""
+    key = np.zeros(len(table), dtype="int64")
+    cardinality = 1
+    for name in table.columns:
+        col = table[name]
+        if col.dtype == "str":
+            encoded = pc.dictionary_encode(col.array.__arrow_array__()).combine_chunks()
+            size = len(encoded.dictionary) + 1
+            codes = np.asarray(pc.fill_null(encoded.indices, size - 1).to_numpy(zero_copy_only=False), dtype="int64")
+        else:
+            codes, uniques = pd.factorize(col, use_na_sentinel=True)
+            size = len(uniques) + 1
+            codes = np.where(codes < 0, size - 1, codes).astype("int64")
+        if cardinality * size >= 2**62:
+            key, uniques = pd.factorize(key)
+            cardinality = len(uniques)
+        key = key * size + codes
+        cardinality *= size
+    return key
+
+
 def _duplicates(table: pd.DataFrame, keep: np.ndarray) -> np.ndarray:
     """Rows (among those kept) that repeat an earlier kept row exactly."""
     out = np.zeros(len(table), dtype=bool)
     if table.empty or table.shape[1] == 0:
         return out
-    hashes = pd.util.hash_pandas_object(table, index=False).to_numpy()
     kept = np.flatnonzero(keep)
-    dup = pd.Series(hashes[kept]).duplicated().to_numpy()
-    if dup.any():
-        candidates = kept[dup]
-        confirmed = table.iloc[kept].duplicated().to_numpy()[dup]
-        out[candidates[confirmed]] = True
+    codes = row_codes(table)[kept]
+    out[kept[pd.Series(codes).duplicated().to_numpy()]] = True
     return out
 
 

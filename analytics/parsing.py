@@ -121,18 +121,21 @@ def _to_str_series(arr: pa.ChunkedArray, index: pd.Index) -> pd.Series:
     return pd.Series(values.to_numpy() if values.dtype != _STR_DTYPE else values.array, index=index, dtype="str")
 
 
-def _missing_arrow(series: pd.Series) -> tuple[pa.ChunkedArray, pa.ChunkedArray]:
-    text = pc.utf8_trim_whitespace(_arrow(series))
-    missing = pc.fill_null(pc.is_in(pc.utf8_lower(text), value_set=_MISSING_SET), True)
-    return text, missing
+def _dictionary(series: pd.Series) -> tuple[pa.Array, pa.Array]:
+    """(indices, cleaned distinct values) of a text column; missing markers become null."""
+    encoded = pc.dictionary_encode(_arrow(series)).combine_chunks()
+    values = pc.utf8_trim_whitespace(encoded.dictionary)
+    missing = pc.fill_null(pc.is_in(pc.utf8_lower(values), value_set=_MISSING_SET), True)
+    return encoded.indices, pc.if_else(missing, pa.scalar(None, values.type), values)
 
 
 def missing_mask(series: pd.Series) -> pd.Series:
     """True where a cell is empty or a missing marker (``-``, ``N/A``, ``None`` …)."""
     if series.dtype.kind in "fiumMb":
         return series.isna()
-    _, missing = _missing_arrow(series)
-    return pd.Series(missing.to_numpy(), index=series.index, dtype=bool)
+    indices, values = _dictionary(series)
+    missing = pc.fill_null(pc.is_null(pc.take(values, indices)), True)
+    return pd.Series(np.asarray(missing.to_numpy(zero_copy_only=False), dtype=bool), index=series.index)
 
 
 def clean_text(series: pd.Series) -> pd.Series:
@@ -146,8 +149,8 @@ def clean_text(series: pd.Series) -> pd.Series:
         return out.where(series.notna())
     if series.dtype.kind == "M":
         return series.dt.strftime("%Y-%m-%d").astype("str")
-    text, missing = _missing_arrow(series)
-    return _to_str_series(pc.if_else(missing, pa.scalar(None, text.type), text), series.index)
+    indices, values = _dictionary(series)
+    return _to_str_series(pa.chunked_array([pc.take(values, indices)]), series.index)
 
 
 @dataclass(frozen=True)
@@ -192,12 +195,16 @@ def parse_numbers(
         n = int(series.notna().sum())
         return NumberParse(pd.Series(np.nan, index=index), ".", None, False, None, 0, n, False)
     hint = decimal or "."
-    text = pc.utf8_trim_whitespace(_arrow(series))
-    text = pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
-    present = _count(pc.is_valid(text))
-    if hint == "." and _count(_full(text, _PLAIN_NUMBER)) == present:
-        values = pc.cast(text, pa.float64()).to_numpy(zero_copy_only=False)
-        return NumberParse(pd.Series(values, index=index), ".", None, False, None, present, 0, False)
+    raw = _arrow(series)
+    present = len(raw) - raw.null_count
+    if hint == ".":
+        try:
+            values = pc.cast(raw, pa.float64()).to_numpy(zero_copy_only=False)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            values = None
+        if values is not None and np.isfinite(values).sum() == present:
+            return NumberParse(pd.Series(values, index=index), ".", None, False, None, present, 0, False)
+    text = pc.utf8_trim_whitespace(raw)
     encoded = pc.dictionary_encode(text).combine_chunks()
     parsed = _parse_unique_numbers(encoded.dictionary, hint, percent_as_fraction)
     indices = encoded.indices
@@ -320,7 +327,7 @@ _TIME_PARTS: tuple[str, ...] = (
     "", " %H:%M", " %H:%M:%S", "T%H:%M:%S", "T%H:%M", " %H:%M:%S.%f", "T%H:%M:%S.%f",
     " %I:%M %p", " %I:%M:%S %p", " %I:%M%p", " %I%p",
 )  # fmt: skip
-_TZ_RE = r"(?<=\d)(?:Z|\s?(?:UTC|GMT)|\s?[+-]\d{2}:?\d{2})$"
+_TZ_RE = r"(?:(?<=:\d\d)|(?<=\.\d{3})|(?<=\.\d{6}))(?:Z|\s?(?:UTC|GMT)|\s?[+-]\d{2}:?\d{2})$"
 _QUARTER_RE = r"(?i)^(?:(\d{4})\s*[-/ ]?\s*q([1-4])|q([1-4])\s*[-/ ]?\s*(\d{4}|\d{2}))$"
 _DATE_SHAPE_RE = (
     r"\d{4}[-/.]\d{1,2}(?:[-/.]\d{1,2})?(?:[ T].*)?"
@@ -380,22 +387,22 @@ def _time_parts(sample: pd.Series) -> list[str]:
 
 def _candidates(sample: pd.Series) -> list[tuple[str, str]]:
     """Formats (with their order) worth trying on a sample of distinct date texts."""
+    sample = sample.dropna()
+    shaped = sample[sample.str.fullmatch(_DATE_SHAPE_RE)]
+    sample = shaped if len(shaped) else sample
     stripped = sample.str.replace(r"(?i)\s?[ap]\.?m\.?$", "", regex=True)
-    letters = bool(stripped.str.contains(r"[A-Za-z]{3}").any())
-    first = stripped.str.extract(r"^(?:[A-Za-z]{3},?\s)?(?:\d+|[A-Za-z]+\.?)(\s?[-/. ,]\s?|)")[0]
-    seps = set(first.dropna().str.strip().replace("", " ").unique()) | set(
-        first.dropna().unique()
-    )
+    letters = float(stripped.str.contains(r"[A-Za-z]{3}").mean()) >= 0.5
+    date_part = stripped.str.replace(r"[ T]\d{1,2}:\d{2}.*$", "", regex=True)
+    seps = {ch for ch in "-/. ," if float(date_part.str.contains(ch, regex=False).mean()) >= 0.3}
     times = _time_parts(sample)
     out: list[tuple[str, str]] = []
     for part, order in _DATE_PARTS:
         if ("%b" in part or "%B" in part) != letters:
             continue
-        part_sep = re.sub(r"%[a-zA-Z]", "", part)[:1] or ""
-        if part_sep and part_sep not in seps and part_sep.strip() not in seps:
-            if not (part_sep == "," or (part.startswith("%a") and letters)):
-                continue
-        if not part_sep and part != "%Y%m%d":
+        part_seps = set(re.sub(r"%[a-zA-Z]", "", part))
+        if not part_seps and seps:
+            continue
+        if part_seps and not part_seps <= seps:
             continue
         for time in times:
             if time and order in ("YM", "MY"):
@@ -419,15 +426,14 @@ def _quarters(values: pd.Series) -> pd.Series:
     return pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
 
 
-def _order_by_rows(values: pd.Series, uniques: pd.Series, a: pd.Series, b: pd.Series) -> int:
-    """Which of two readings of ``uniques`` gives steadier steps in row order (0, 1 or -1)."""
-    head = values.dropna().head(5000)
+def _order_by_rows(codes: np.ndarray, a: pd.Series, b: pd.Series) -> int:
+    """Which of two readings gives steadier steps between rows in file order (0, 1 or -1)."""
+    head = codes[codes >= 0][:5000]
     steps = []
     for reading in (a, b):
-        lookup = pd.Series(reading.to_numpy(), index=uniques.to_numpy())
-        lookup = lookup[~lookup.index.duplicated()]
-        seq = pd.Series(head.map(lookup).to_numpy()).dropna()
+        seq = pd.Series(reading.to_numpy()[head]).dropna()
         diffs = seq.diff().dropna().abs().dt.days
+        diffs = diffs[diffs > 0]
         steps.append(float(diffs.median()) if len(diffs) else np.nan)
     if np.isnan(steps).any() or steps[0] == steps[1]:
         return -1
@@ -464,19 +470,29 @@ def parse_dates(
         return DateParse(values, None, None, False, n, 0)
     if series.dtype.kind in "fiu":
         return _dates_from_numbers(series.astype("float64"), allow_serial)
-    text = clean_text(series)
-    codes, uniques_index = pd.factorize(text)
-    uniques = pd.Series(uniques_index, dtype="str")
+    indices, distinct = _dictionary(series)
+    codes = np.asarray(pc.fill_null(indices, -1).to_numpy(zero_copy_only=False), dtype="int64")
+    codes = np.where(codes >= 0, codes, -1)
+    uniques = _to_str_series(pa.chunked_array([distinct]), pd.RangeIndex(len(distinct)))
+    missing_unique = uniques.isna().to_numpy()
     uniques = uniques.str.replace(_TZ_RE, "", regex=True).str.replace(r"\s+", " ", regex=True)
-    parsed, fmt, order, ambiguous, mixed = _parse_unique_dates(uniques, text, order_hint)
+    present_uniques = uniques.dropna()
+    serials = allow_serial and len(present_uniques) > 0 and bool(
+        present_uniques.str.fullmatch(r"\d{5}(?:\.\d+)?").all()
+    )
+    if serials:
+        parsed = _dates_from_numbers(pd.to_numeric(uniques, errors="coerce"), True).values
+        fmt, order, ambiguous, mixed = "excel-serial", None, False, False
+    else:
+        parsed, fmt, order, ambiguous, mixed = _parse_unique_dates(uniques, codes, order_hint)
+    parsed_ns = parsed.astype("datetime64[ns]").to_numpy()
     out = np.full(len(codes), np.datetime64("NaT"), dtype="datetime64[ns]")
     known = codes >= 0
-    parsed_ns = parsed.astype("datetime64[ns]").to_numpy()
     out[known] = parsed_ns[codes[known]]
     values = pd.Series(out, index=index)
     valid = int(values.notna().sum())
-    invalid = int(known.sum()) - valid
-    return DateParse(values, fmt, order, ambiguous, valid, invalid, mixed)
+    present = int(known.sum()) - int(missing_unique[codes[known]].sum())
+    return DateParse(values, fmt, order, ambiguous, valid, present - valid, mixed)
 
 
 def _dates_from_numbers(values: pd.Series, allow_serial: bool) -> DateParse:
@@ -508,7 +524,7 @@ def _spread_sample(values: pd.Series, size: int) -> pd.Series:
 
 
 def _parse_unique_dates(
-    uniques: pd.Series, rows: pd.Series, order_hint: str | None
+    uniques: pd.Series, codes: np.ndarray, order_hint: str | None
 ) -> tuple[pd.Series, str | None, str | None, bool, bool]:
     nat = pd.Series(pd.NaT, index=uniques.index, dtype="datetime64[ns]")
     if uniques.empty:
@@ -538,8 +554,9 @@ def _parse_unique_dates(
         if counts["DMY"] != counts["MDY"]:
             order = max(counts, key=counts.get)
         else:
-            ambiguous = _disagree(full["DMY"], full["MDY"])
-            choice = _order_by_rows(rows, uniques, full["DMY"], full["MDY"]) if ambiguous else 0
+            same_values = bool((full["DMY"].notna() == full["MDY"].notna()).all())
+            ambiguous = same_values and _disagree(full["DMY"], full["MDY"])
+            choice = _order_by_rows(codes, full["DMY"], full["MDY"]) if ambiguous else -1
             if choice >= 0:
                 order = ("DMY", "MDY")[choice]
             elif order_hint in ("DMY", "MDY"):

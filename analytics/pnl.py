@@ -68,7 +68,7 @@ _ANCHORS = re.compile(
     r"^(?:total (?:income|revenue|revenues|sales|trading income|operating income|cost of sales|"
     r"cost of goods sold|expenses|operating expenses|overheads|other income|direct costs)|gross profit|"
     r"gross margin|net profit|net income|net loss|operating profit|cost of sales|cost of goods sold|"
-    r"operating expenses|net operating income)\b"
+    r"operating expenses|net operating income)$"
 )
 _TITLE = re.compile(r"profit (?:and|&) loss|income statement|p ?& ?l\b|statement of (?:comprehensive )?income|profit loss")
 _TOTAL_COLUMN = re.compile(r"^(?:total|totals|ytd|year to date|amount|balance|sum|grand total|full year|fy)\b", re.I)
@@ -122,6 +122,12 @@ def read_statement(grid: Any) -> Statement | None:
     if amounts is None:
         return None
     first_item, value_cols = amounts
+    other_cols = [c for c in range(cells.shape[1]) if c != label_col and c not in value_cols]
+    if other_cols:
+        body = cells.iloc[first_item:, other_cols]
+        texty = body.notna().any(axis=1).mean()
+        if texty > 0.2:
+            return None
     header = _header_row(cells, label_col, value_cols, first_item)
     names, periods, totals = _period_columns(cells, header, value_cols, title_text)
     if not periods:
@@ -237,6 +243,18 @@ def _period_columns(
 
 def _title_period(title: str) -> str | None:
     """Start of the period a statement covers, read from its title (None when unsaid)."""
+    span_months = re.search(rf"\b({_MONTHS})(?: (\d{{4}}))? (?:to |through |until )?({_MONTHS}) (\d{{4}})\b", title)
+    if span_months:
+        year = span_months.group(2) or span_months.group(4)
+        start = parse_dates(pd.Series([f"{span_months.group(1)[:3]} {year}"], dtype="str")).values.iloc[0]
+        if not pd.isna(start):
+            return start.strftime("%Y-%m-%d")
+    months_ended = re.search(rf"\b(\d{{1,2}}) months (?:ended|ending|to) (\d{{1,2}} (?:{_MONTHS}) \d{{4}}|(?:{_MONTHS}) \d{{1,2}} \d{{4}})", title)
+    if months_ended:
+        end = parse_dates(pd.Series([months_ended.group(2)], dtype="str")).values.iloc[0]
+        if not pd.isna(end):
+            start = (end + pd.Timedelta(days=1)) - pd.DateOffset(months=int(months_ended.group(1)))
+            return start.strftime("%Y-%m-%d")
     ended = re.search(rf"(?:year|12 months|twelve months) (?:ended|ending|to) (\d{{1,2}} (?:{_MONTHS}) \d{{4}}|(?:{_MONTHS}) \d{{1,2}} \d{{4}})", title)
     if ended:
         end = parse_dates(pd.Series([ended.group(1)], dtype="str")).values.iloc[0]

@@ -23,10 +23,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from analytics.errors import IngestError, UnsupportedFileType
-from analytics.parsing import MISSING_TOKENS, clean_text
+from analytics.parsing import _DATE_SHAPE_RE, clean_text
 
 SAMPLE_BYTES = 256 * 1024
 DELIMITERS: tuple[str, ...] = (",", ";", "\t", "|")
@@ -52,11 +53,12 @@ _BINARY_MAGIC: tuple[tuple[bytes, str], ...] = (
     (b"SQLite format 3", "a database file"),
 )
 _WHAT_TO_UPLOAD = "Upload a CSV, XLSX or XLS export of your sales or transactions."
-_TOTAL_LABEL = re.compile(
-    r"^\s*(?:grand\s+|sub\s*-?\s*)?totals?\b(?!\s+(?:income|revenue|sales|cost|expenses?)\b)"
-    r"|^\s*(?:gesamtsumme|gesamt|summe|total\s+general|totaux?)\s*:?\s*$",
-    re.IGNORECASE,
+#: Labels of total rows (RE2 syntax, case-insensitive; "Total Income" lines belong to statements).
+_TOTAL_LABEL = (
+    r"(?i)^\s*(?:(?:grand\s+|sub\s*-?\s*)?totals?(?:$|[^a-z].*$|\s+(?:[a-hj-z]|i[^n]|in[^c]).*$)"
+    r"|(?:gesamtsumme|gesamt|summe|total\s+general|totaux?)\s*:?\s*$)"
 )
+_DATE_SHAPE = re.compile(_DATE_SHAPE_RE)
 _INDEX_NAMES = ("", "unnamed: 0", "index", "level_0")
 
 
@@ -305,7 +307,8 @@ def _csv_cells(utf8: bytes, text: str, delimiter: str) -> pd.DataFrame:
 
 def _python_csv_cells(text: str, delimiter: str) -> pd.DataFrame:
     rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-    frame = pd.DataFrame(rows, dtype="str")
+    width = max((len(r) for r in rows), default=0)
+    frame = pd.DataFrame([r + [""] * (width - len(r)) for r in rows], dtype="str")
     if frame.shape[1] == 0:
         raise IngestError("The file has no readable rows. " + _WHAT_TO_UPLOAD)
     return frame.replace("", np.nan).astype("str")
@@ -520,31 +523,33 @@ def cell_ranges(cells: list[tuple[int, int]]) -> str:
 # --------------------------------------------------------------------------- layout
 
 
-def _cell_kinds(cells: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """(filled, number-like, label-like) masks of a small block of cells."""
-    text = cells.astype("str")
-    filled = cells.notna() & ~text.apply(lambda c: c.str.strip().str.lower().isin(MISSING_TOKENS[:1]))
-    numberish = cells.apply(_numberish)
-    dateish = cells.apply(_dateish)
-    label = filled & ~numberish & ~dateish
-    return filled, numberish, label
+_NUMBER_CELL = re.compile(r"[-+(]?[$€£¥]?\s?[-+]?\d[\d,.\s\u00a0']*%?\)?(?:\s?[€$£A-Z]{1,3})?")
 
 
-def _numberish(col: pd.Series) -> pd.Series:
-    if col.dtype.kind in "fiu":
-        return col.notna()
-    is_num = col.map(lambda v: isinstance(v, (int, float)) and not isinstance(v, bool))
-    text = col.astype("str").str.strip()
-    pattern = r"[-+(]?[$€£¥]?\s?[-+]?\d[\d,.\s\u00a0']*%?\)?(?:\s?[€$£A-Z]{1,3})?"
-    return is_num | text.str.fullmatch(pattern).fillna(False).astype(bool)
+def _cell_kind(value: Any) -> int:
+    """0 empty, 1 number, 2 date, 3 label (for the few rows scanned for a header)."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return 0
+    if isinstance(value, bool):
+        return 3
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        return 1
+    if isinstance(value, (datetime.date, datetime.datetime, pd.Timestamp)):
+        return 2
+    text = str(value).strip()
+    if not text:
+        return 0
+    if _NUMBER_CELL.fullmatch(text):
+        return 1
+    if _DATE_SHAPE.fullmatch(text):
+        return 2
+    return 3
 
 
-def _dateish(col: pd.Series) -> pd.Series:
-    from analytics.parsing import _DATE_SHAPE_RE
-
-    is_date = col.map(lambda v: hasattr(v, "year") and hasattr(v, "month"))
-    text = col.astype("str").str.strip()
-    return is_date | text.str.fullmatch(_DATE_SHAPE_RE).fillna(False).astype(bool)
+def _cell_kinds(cells: pd.DataFrame) -> np.ndarray:
+    """Kind codes (see :func:`_cell_kind`) of a small block of cells."""
+    values = cells.to_numpy(dtype=object)
+    return np.array([[_cell_kind(v) for v in row] for row in values], dtype="int8").reshape(values.shape)
 
 
 def find_header_row(cells: pd.DataFrame, scan: int = 60) -> int | None:
@@ -556,10 +561,10 @@ def find_header_row(cells: pd.DataFrame, scan: int = 60) -> int | None:
     block = cells.iloc[:scan]
     if block.empty:
         return None
-    filled, numberish, label = _cell_kinds(block)
-    widths = filled.sum(axis=1).to_numpy()
-    labels = label.sum(axis=1).to_numpy()
-    numbers = numberish.sum(axis=1).to_numpy()
+    kinds = _cell_kinds(block)
+    widths = (kinds > 0).sum(axis=1)
+    labels = (kinds == 3).sum(axis=1)
+    numbers = (kinds == 1).sum(axis=1)
     nonempty = np.flatnonzero(widths > 0)
     if nonempty.size == 0:
         return None
@@ -676,8 +681,6 @@ def shape_table(grid: Grid) -> Shaped:
     if body.shape[1] == 0:
         raise IngestError("The file has no columns. " + _WHAT_TO_UPLOAD)
     blank_rows = ~body.notna().any(axis=1).to_numpy()
-    if grid.read.get("file_type") == "csv":
-        blank_rows |= ~(body.apply(lambda c: c.str.strip().ne("")).fillna(False)).any(axis=1).to_numpy()
     body = body.loc[~blank_rows]
     rows = rows[~blank_rows]
     if body.empty:
@@ -730,15 +733,30 @@ def _is_index_column(col: pd.Series) -> bool:
     return bool((values == np.floor(values)).all() and values.is_unique)
 
 
+def _mostly_numbers(sample: pd.Series) -> bool:
+    values = sample.dropna()
+    if values.empty:
+        return False
+    return float(values.str.fullmatch(r"[-+$€£(]*[0-9][0-9.,]*\)?%?").mean()) >= 0.9
+
+
 def _total_rows(table: pd.DataFrame) -> np.ndarray:
     """Rows labelled as totals (``Total``, ``Grand total``, ``Subtotal: …``) in a text column."""
     mask = np.zeros(len(table), dtype=bool)
     if table.empty:
         return mask
-    text_cols = [c for c in table.columns if table[c].dtype == "str"]
+    text_cols = [
+        c
+        for c in table.columns
+        if table[c].dtype == "str" and not _mostly_numbers(table[c].iloc[:200])
+    ]
     for name in text_cols[:8]:
-        col = table[name]
-        hit = col.str.contains(_TOTAL_LABEL).fillna(False).to_numpy(dtype=bool)
+        encoded = pc.dictionary_encode(table[name].array.__arrow_array__()).combine_chunks()
+        labels = pc.fill_null(pc.match_substring_regex(encoded.dictionary, _TOTAL_LABEL), False)
+        if not pc.any(labels).as_py():
+            continue
+        hit = pc.fill_null(pc.take(labels, encoded.indices), False)
+        hit = np.asarray(hit.to_numpy(zero_copy_only=False), dtype=bool)
         if hit.any() and hit.sum() <= max(3, 0.02 * len(table)):
             mask |= hit
     if not mask.any():

@@ -206,6 +206,9 @@ def profile_column(series: pd.Series, name: str, position: int, *, decimal: str 
     elif looks_like_dates(text[present].head(300)) >= 0.5:
         dates = parse_dates(sample)
         date_share, order = dates.valid / max(count, 1), dates.order
+    elif _DATE_WORDS.search(norm) and float(text[present].str.fullmatch(r"\d{5}").mean()) >= 0.9:
+        dates = parse_dates(sample, allow_serial=True)
+        date_share, order = dates.valid / max(count, 1), None
     else:
         date_share, order = 0.0, None
     distinct = int(text[present].nunique())

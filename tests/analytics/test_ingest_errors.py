@@ -1,0 +1,89 @@
+"""Unusable uploads get an IngestError that says what is wrong and what to do."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import pytest
+
+from analytics.errors import IngestError, UnsupportedFileType
+from analytics.ingest import ingest_bytes
+from tests.fixtures import messy
+
+
+@pytest.mark.parametrize(
+    ("data", "name", "status", "message"),
+    [
+        (b"", "empty.csv", 400, "The file is empty"),
+        (b"\r\n\r\n  \n", "blank.csv", 400, "The file is empty"),
+        (b"Date,SKU,Sales\n", "header.csv", 400, "has a header but no data rows"),
+        (b"Date,SKU,Sales\n,,\n", "header.csv", 400, "has a header but no data rows"),
+        (messy.binary_garbage(), "data.csv", 415, "does not contain readable text"),
+        (messy.png_bytes(), "sales.xlsx", 415, "PNG image"),
+        (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj", "report.csv", 415, "PDF document"),
+        (messy.corrupt_xlsx(), "sales.xlsx", 400, "damaged"),
+        (b"<!DOCTYPE html><html><body>Sign in</body></html>", "sales.xls", 415, "web page"),
+        (b'[{"date": "2024-01-01", "sales": 10}]', "sales.csv", 415, "JSON"),
+    ],
+)
+def test_unusable_files(data, name, status, message):
+    with pytest.raises(IngestError) as caught:
+        ingest_bytes(data, name)
+    assert caught.value.status == status
+    assert message in str(caught.value)
+
+
+def test_unsupported_type_is_its_own_class():
+    with pytest.raises(UnsupportedFileType):
+        ingest_bytes(messy.png_bytes(), "sales.csv")
+
+
+def test_zip_that_is_not_a_workbook():
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("readme.txt", "hello")
+    with pytest.raises(UnsupportedFileType, match="ZIP archive"):
+        ingest_bytes(buffer.getvalue(), "sales.xlsx")
+
+
+def test_customer_list_is_explained():
+    with pytest.raises(IngestError) as caught:
+        ingest_bytes(messy.customer_list_csv(), "contacts.csv")
+    assert str(caught.value) == (
+        "No column looks like a date or an amount; the file seems to be a customer or contact "
+        "list. Upload a sales or transactions export with at least an amount column."
+    )
+
+
+def test_dates_without_amounts_say_what_is_missing():
+    data = messy.write_csv([["Date", "Product"], ["2024-01-01", "A"], ["2024-01-02", "B"]])
+    with pytest.raises(IngestError, match="No column looks like an amount"):
+        ingest_bytes(data, "dates.csv")
+
+
+def test_no_usable_rows_is_explained():
+    data = messy.write_csv([["Date", "Sales"], ["2024-01-01", "n/a"], ["2024-01-02", "-"]])
+    with pytest.raises(IngestError, match="None of the rows could be used: 2 no revenue amount"):
+        ingest_bytes(data, "sales.csv", mapping={"date": "Date", "revenue": "Sales"})
+
+
+@pytest.mark.parametrize(
+    ("mapping", "message"),
+    [
+        ({"revenue": "Missing"}, "The column 'Missing' chosen for Revenue is not in the file"),
+        ({"revenue": "Category"}, "The column 'Category' chosen for Revenue does not hold numbers"),
+        ({"revenue": "Revenue", "date": "Category"}, "The column 'Category' chosen for Date does not hold dates"),
+        ({"date": "Date"}, "Choose a column for Revenue"),
+    ],
+)
+def test_bad_user_mapping(mapping, message):
+    data = messy.write_csv(messy.sales_rows(messy.base_frame(rows=10)))
+    with pytest.raises(IngestError, match=message):
+        ingest_bytes(data, "sales.csv", mapping=mapping)
+
+
+def test_password_protected_workbook():
+    data = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 500 + "EncryptedPackage".encode("utf-16-le") + b"\x00" * 600
+    with pytest.raises(IngestError, match="password-protected"):
+        ingest_bytes(data, "sales.xlsx")

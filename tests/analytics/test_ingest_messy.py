@@ -1,0 +1,249 @@
+"""ingest_bytes on generated messy exports: exact totals, date range and mapping per case."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from analytics.ingest import ingest_bytes
+from tests.fixtures import messy
+
+CASES = [
+    *messy.encoding_cases(),
+    *messy.dialect_cases(),
+    *messy.number_cases(),
+    messy.missing_markers_case()[0],
+    *messy.date_cases(),
+    *messy.month_label_cases(),
+    messy.week_ending_case(),
+    messy.serial_date_case(),
+    messy.ambiguous_dates_case(),
+    messy.title_rows_case(),
+    messy.totals_case()[0],
+    messy.unlabelled_total_case(),
+    messy.multi_sheet_case(),
+    messy.xlsx_title_and_merged_case(),
+    messy.xlsx_formula_cases()[0],
+    messy.xls_case(),
+]
+
+
+_RESULTS: dict[str, object] = {}
+
+
+def ingest(case: messy.Case):
+    """Ingest a case once per test session (results are not modified by the tests)."""
+    if case.name not in _RESULTS:
+        _RESULTS[case.name] = ingest_bytes(case.data, case.filename, **case.kwargs)
+    return _RESULTS[case.name]
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
+def test_case_totals_date_range_and_mapping(case):
+    result = ingest(case)
+    assert round(result.frame["revenue"].sum(), 2) == case.revenue
+    assert len(result.frame) == case.rows
+    assert result.frame["date"].min().strftime("%Y-%m-%d") == case.date_min
+    assert result.frame["date"].max().strftime("%Y-%m-%d") == case.date_max
+    assert {k: v for k, v in result.mapping.items() if v} == {k: v for k, v in case.mapping.items() if v}
+    for key, value in case.read.items():
+        assert result.report["read"][key] == value
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c.mapping.get("cost")], ids=lambda c: c.name)
+def test_case_cost_total(case):
+    assert round(ingest(case).frame["cost"].sum(), 2) == case.cost
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
+def test_rows_read_are_used_or_set_aside(case):
+    report = ingest(case).report
+    assert report["rows_read"] == report["rows_used"] + sum(e["count"] for e in report["set_aside"])
+    json.dumps(report)
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
+def test_table_columns_are_parquet_friendly(case):
+    table = ingest(case).table
+    assert all(isinstance(c, str) for c in table.columns)
+    assert all(str(t) == "str" or t.kind in "fM" for t in table.dtypes)
+
+
+def test_identifiers_keep_leading_zeros():
+    case = messy.encoding_cases()[0]
+    skus = ingest(case).frame["sku"]
+    assert skus.str.startswith("00").all()
+
+
+def test_non_ascii_text_survives_each_encoding():
+    for case in messy.encoding_cases():
+        assert "Café" in set(ingest(case).frame["category"])
+
+
+def test_missing_amounts_are_set_aside_with_row_numbers():
+    case, blanks = messy.missing_markers_case()
+    result = ingest(case)
+    entry = next(e for e in result.report["set_aside"] if e["reason"].startswith("no revenue"))
+    assert entry["count"] == blanks
+    assert entry["rows"][:3] == [5, 13, 21]
+    assert result.warnings[0].startswith(f"Set aside {blanks} row(s)")
+
+
+def test_total_rows_are_excluded_and_reported():
+    case, totals = messy.totals_case()
+    result = ingest(case)
+    entry = next(e for e in result.report["set_aside"] if e["reason"] == "total or subtotal row")
+    assert entry["count"] == totals
+    assert result.report["rows_read"] == case.rows + totals
+    assert "Subtotal" not in set(result.table.iloc[:, 0])
+
+
+def test_unlabelled_trailing_total_is_set_aside():
+    result = ingest(messy.unlabelled_total_case())
+    assert result.report["set_aside"] == [
+        {"reason": "total or subtotal row", "count": 1, "rows": [result.report["rows_read"] + 1]}
+    ]
+
+
+def test_header_found_below_title_rows():
+    result = ingest(messy.title_rows_case())
+    assert result.frame["source_row"].iloc[0] == 5
+    assert any("above the header" in s for s in result.report["assumptions"])
+
+
+def test_index_column_is_dropped():
+    case = next(c for c in messy.dialect_cases() if c.name == "unnamed_index_column")
+    result = ingest(case)
+    assert list(result.table.columns) == ["Date", "SKU", "Category", "Quantity", "Unit Price", "Revenue", "Cost"]
+
+
+def test_blank_rows_and_columns_are_dropped_but_rows_keep_source_numbers():
+    case = next(c for c in messy.dialect_cases() if c.name == "blank_rows_and_columns")
+    result = ingest(case)
+    assert "" not in result.table.columns and len(result.table.columns) == 7
+    rows = result.frame["source_row"].tolist()
+    assert rows[:6] == [2, 3, 4, 5, 7, 8]
+
+
+def test_whitespace_and_duplicate_headers():
+    padded = next(c for c in messy.dialect_cases() if c.name == "whitespace_headers")
+    assert "Revenue" in ingest(padded).table.columns
+    dup = next(c for c in messy.dialect_cases() if c.name == "duplicate_headers")
+    assert list(ingest(dup).table.columns)[-2:] == ["Cost", "Revenue (2)"]
+
+
+def test_decimal_comma_file_is_reported():
+    case = next(c for c in messy.number_cases() if c.name == "numbers_eu")
+    read = ingest(case).report["read"]
+    assert (read["delimiter"], read["decimal"], read["thousands"]) == (";", ",", ".")
+
+
+def test_currency_is_reported():
+    case = next(c for c in messy.number_cases() if c.name == "numbers_euro_suffix")
+    assert ingest(case).report["currency"] == "EUR"
+
+
+def test_returns_stay_negative_and_are_counted():
+    case = next(c for c in messy.number_cases() if c.name == "negatives_dollar_parens")
+    result = ingest(case)
+    negatives = result.report["negatives"]
+    assert negatives["returns_or_cancellations"] == 8
+    assert negatives["negative_quantity"] == 8
+    assert (result.frame["revenue"] < 0).sum() == 8
+    assert any("negative amounts" in s for s in result.report["assumptions"])
+
+
+def test_ambiguous_dates_are_reported():
+    result = ingest(messy.ambiguous_dates_case())
+    assert result.report["read"]["date_order"] == "DMY"
+    assert any("fit both day-first and month-first" in s for s in result.report["assumptions"])
+
+
+def test_mixed_date_conventions_are_never_combined():
+    rows = [["Date", "Sales"], ["13/01/2024", "10.00"], ["01/14/2024", "20.00"], ["02/01/2024", "5.00"], ["25/01/2024", "1.00"]]
+    result = ingest_bytes(messy.write_csv(rows), "mixed.csv")
+    assert result.frame["date"].dt.strftime("%Y-%m-%d").tolist() == ["2024-01-13", "2024-01-02", "2024-01-25"]
+    entry = next(e for e in result.report["set_aside"] if e["reason"] == "date missing or unreadable")
+    assert entry["rows"] == [3]
+    assert any("mixes day-first and month-first" in w for w in result.warnings)
+
+
+def test_rows_with_unreadable_dates_are_set_aside():
+    rows = [["Date", "Sales"], ["2024-01-02", "10.00"], ["soon", "20.00"], ["", "5.00"], ["2024-01-03", "1.00"]]
+    result = ingest_bytes(messy.write_csv(rows), "dates.csv")
+    assert result.frame["revenue"].sum() == 11.0
+    assert result.report["set_aside"] == [{"reason": "date missing or unreadable", "count": 2, "rows": [3, 4]}]
+
+
+def test_without_date_column_rows_are_kept_and_user_warned():
+    rows = [["Product", "Sales"], ["A", "10.00"], ["B", "20.50"]]
+    result = ingest_bytes(messy.write_csv(rows), "nodate.csv")
+    assert result.frame["revenue"].sum() == 30.5
+    assert result.frame["date"].isna().all()
+    assert any("No date column" in w for w in result.warnings)
+
+
+def test_several_stores_per_week_are_all_kept():
+    case = messy.week_ending_case()
+    result = ingest(case)
+    assert len(result.frame) == 60
+    assert result.frame["date"].nunique() == 20
+    assert "Store" not in result.mapping.values()
+
+
+def test_multi_sheet_workbook_lists_sheets_and_switches():
+    case = messy.multi_sheet_case()
+    summary = ingest_bytes(case.data, case.filename, sheet="Summary")
+    assert summary.report["read"]["sheet"] == "Summary"
+    assert summary.frame["revenue"].sum() == 3.0
+    assert any("also has" in s for s in ingest(case).report["assumptions"])
+
+
+def test_unknown_sheet_names_the_sheets():
+    case = messy.multi_sheet_case()
+    with pytest.raises(ValueError, match="no sheet called 'Nope'.*Notes, Transactions, Summary"):
+        ingest_bytes(case.data, case.filename, sheet="Nope")
+
+
+def test_merged_category_cells_are_filled():
+    result = ingest(messy.xlsx_title_and_merged_case())
+    assert result.frame["category"].notna().all()
+    assert result.frame.groupby("category")["revenue"].size().sum() == len(result.frame)
+
+
+def test_formula_cells_without_values_are_reported():
+    case, _ = messy.xlsx_formula_cases()
+    result = ingest(case)
+    assert result.report["read"]["uncomputed"] == {"Check": "H2:H49"}
+    assert any("H2:H49" in w for w in result.warnings)
+
+
+def test_amounts_saved_as_formulas_without_values_are_an_error():
+    _, data = messy.xlsx_formula_cases()
+    with pytest.raises(ValueError, match=r"saved without computed values \(cells F2:F49\); open it in Excel and save it again"):
+        ingest_bytes(data, "sales.xlsx")
+
+
+def test_duplicates_counted_and_optionally_dropped():
+    frame = messy.base_frame(seed=90)
+    rows = messy.sales_rows(frame)
+    rows = rows + [rows[3], rows[10], rows[3]]
+    data = messy.write_csv(rows)
+    kept = ingest_bytes(data, "dups.csv")
+    assert kept.report["duplicates"] == {"count": 3, "rows": [50, 51, 52], "dropped": False}
+    assert round(kept.frame["revenue"].sum(), 2) == round(
+        messy.total(frame["revenue_cents"]) + 2 * frame["revenue_cents"].iloc[2] / 100 + frame["revenue_cents"].iloc[9] / 100, 2
+    )
+    dropped = ingest_bytes(data, "dups.csv", drop_duplicates=True)
+    assert round(dropped.frame["revenue"].sum(), 2) == messy.total(frame["revenue_cents"])
+    assert dropped.report["duplicates"]["dropped"] is True
+    assert {"reason": "duplicate row (dropped)", "count": 3, "rows": [50, 51, 52]} in dropped.report["set_aside"]
+
+
+def test_xls_reads_like_xlsx():
+    case = messy.xls_case()
+    from_xls = ingest(case)
+    from_xlsx = ingest_bytes(messy.xlsx_from_sheets({"Sales": messy.excel_rows(messy.base_frame(seed=71))}), "s.xlsx")
+    pd.testing.assert_frame_equal(from_xls.frame, from_xlsx.frame)

@@ -1,0 +1,135 @@
+"""Role detection: header words and synonyms, value profiles, exclusions, preferences."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analytics.roles import detect_roles, normalise_header, profile_table
+
+ROWS = 40
+
+
+def table(columns: dict[str, list]) -> pd.DataFrame:
+    """A table as a CSV read gives it: every column text."""
+    return pd.DataFrame({k: pd.Series([None if v is None else str(v) for v in vals], dtype="str") for k, vals in columns.items()})
+
+
+def detect(columns: dict[str, list]):
+    return detect_roles(profile_table(table(columns)))
+
+
+rng = np.random.default_rng(1)
+DATES = pd.date_range("2024-01-01", periods=ROWS, freq="D").strftime("%Y-%m-%d").tolist()
+AMOUNTS = [f"{v:.2f}" for v in rng.uniform(5, 900, ROWS)]
+AMOUNTS2 = [f"{v:.2f}" for v in rng.uniform(5, 400, ROWS)]
+QTY = rng.integers(1, 9, ROWS).tolist()
+CODES = [f"SKU-{i % 7:03d}" for i in range(ROWS)]
+NAMES = [f"Blue widget size {i % 7}" for i in range(ROWS)]
+CATS = [["Tools", "Paint", "Garden"][i % 3] for i in range(ROWS)]
+
+
+@pytest.mark.parametrize(
+    ("header", "role"),
+    [
+        ("Sales", "revenue"), ("Amount", "revenue"), ("Net", "revenue"), ("Total", "revenue"),
+        ("Turnover", "revenue"), ("Revenue", "revenue"), ("Net Sales", "revenue"),
+        ("Weekly_Sales", "revenue"), ("Line Total", "revenue"), ("Umsatz", "revenue"),
+        ("COGS", "cost"), ("Cost", "cost"), ("Cost of Goods Sold", "cost"), ("Kosten", "cost"),
+        ("Profit", "profit"), ("Gross Margin", "profit"),
+        ("Qty", "quantity"), ("Units", "quantity"), ("Quantity", "quantity"), ("Units Sold", "quantity"),
+        ("Price", "unit_price"), ("UnitPrice", "unit_price"), ("Unit Price", "unit_price"),
+        ("Sale Price", "unit_price"),
+    ],
+)  # fmt: skip
+def test_numeric_synonyms(header, role):
+    values = QTY if role == "quantity" else AMOUNTS
+    detection = detect({"Date": DATES, header: values, "Other": CATS})
+    assert detection.mapping[role] == header
+
+
+@pytest.mark.parametrize(
+    ("header", "role", "values"),
+    [
+        ("SKU", "sku", CODES), ("StockCode", "sku", CODES), ("Product ID", "sku", CODES),
+        ("Item", "sku", NAMES), ("Product", "sku", NAMES), ("Item Code", "sku", CODES),
+        ("Category", "category", CATS), ("Segment", "category", CATS),
+        ("Customer", "customer", NAMES), ("CustomerID", "customer", QTY), ("Client", "customer", NAMES),
+        ("Order Date", "date", DATES), ("InvoiceDate", "date", DATES), ("Datum", "date", DATES),
+        ("ds", "date", DATES),
+    ],
+)  # fmt: skip
+def test_text_and_date_synonyms(header, role, values):
+    columns = {header: values, "Sales": AMOUNTS}
+    if role != "date":
+        columns["Day"] = DATES
+    assert detect(columns).mapping[role] == header
+
+
+@pytest.mark.parametrize(
+    "header",
+    ["CPI", "Temperature", "Fuel_Price", "Unemployment", "Postcode", "Year", "Row ID",
+     "Discount", "Discount Rate", "Store", "Store Number", "Holiday_Flag", "Tax Rate"],
+)  # fmt: skip
+def test_lookalike_numbers_are_never_revenue(header):
+    values = [str(2000 + i % 20) for i in range(ROWS)] if header == "Year" else AMOUNTS2
+    detection = detect({"Date": DATES, header: values, "Weekly_Sales": AMOUNTS})
+    assert detection.mapping["revenue"] == "Weekly_Sales"
+    assert header not in detection.mapping.values()
+
+
+@pytest.mark.parametrize("header", ["CPI", "Temperature", "Fuel_Price", "Postcode", "Row ID", "Store"])
+def test_lookalike_numbers_are_not_revenue_even_alone(header):
+    detection = detect({"Date": DATES, header: AMOUNTS if header != "Row ID" else list(range(1, ROWS + 1))})
+    assert detection.mapping["revenue"] is None
+
+
+def test_code_column_beats_name_column_for_sku():
+    detection = detect({"Product Name": NAMES, "Product ID": CODES, "Sales": AMOUNTS, "Date": DATES})
+    assert detection.mapping["sku"] == "Product ID"
+    detection = detect({"Description": NAMES, "StockCode": CODES, "Sales": AMOUNTS, "Date": DATES})
+    assert detection.mapping["sku"] == "StockCode"
+
+
+def test_net_sales_preferred_over_gross_and_said():
+    detection = detect({"Gross Sales": AMOUNTS, " Sales": AMOUNTS2, "Date": DATES})
+    assert detection.mapping["revenue"] == " Sales"
+    assert any("rather than 'Gross Sales'" in s for s in detection.assumptions)
+
+
+def test_net_beats_plain_sales():
+    detection = detect({"Sales": AMOUNTS, "Net Sales": AMOUNTS2, "Date": DATES})
+    assert detection.mapping["revenue"] == "Net Sales"
+
+
+def test_order_date_preferred_over_ship_date():
+    detection = detect({"Ship Date": DATES, "Order Date": DATES[::-1], "Sales": AMOUNTS})
+    assert detection.mapping["date"] == "Order Date"
+
+
+def test_unnamed_amount_column_used_with_low_confidence():
+    detection = detect({"ds": DATES, "y": AMOUNTS})
+    assert detection.mapping == {**{r: None for r in detection.mapping}, "date": "ds", "revenue": "y"}
+    assert detection.confidence["revenue"] < 0.6
+    assert any("used 'y' as revenue" in s for s in detection.assumptions)
+
+
+def test_percentage_column_is_not_an_amount():
+    detection = detect({"Date": DATES, "Margin %": [f"{v:.1f}%" for v in rng.uniform(1, 40, ROWS)], "Sales": AMOUNTS})
+    assert detection.mapping["profit"] is None
+
+
+def test_confidence_is_between_zero_and_one():
+    detection = detect({"Date": DATES, "Sales": AMOUNTS, "SKU": CODES, "Qty": QTY})
+    assert all(0 < c <= 1 for c in detection.confidence.values())
+    assert set(detection.confidence) == {r for r, c in detection.mapping.items() if c}
+
+
+@pytest.mark.parametrize(
+    ("raw", "norm"),
+    [("UnitPrice", "unit price"), ("Weekly_Sales", "weekly sales"), (" Sales ", "sales"),
+     ("CustomerID", "customer id"), ("Qty (units)", "qty units"), ("Umsatz (€)", "umsatz")],
+)  # fmt: skip
+def test_normalise_header(raw, norm):
+    assert normalise_header(raw) == norm
