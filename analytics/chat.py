@@ -57,6 +57,8 @@ MAX_REPLY_CHARS = 4000
 #: Longest file text (SKU, category) quoted in an answer.
 MAX_NAME_CHARS = 60
 DEFAULT_TOP_N = 5
+#: Lowest-ranked SKUs explained one by one (each explanation rescores every SKU).
+EXPLAINED_SKUS = 3
 #: A SKU's revenue must drop by at least this share to count as falling.
 FALLING_SHARE = 0.1
 MAX_TOP_N = 25
@@ -1744,12 +1746,14 @@ def _op_underperforming(
             "Lowest:"
         )
         sheet.fact("Score threshold of the red band", 40, "40")
-        for row in lowest.itertuples(index=False):
-            summary = sku_summary(rows, row.sku)
+        for position, row in enumerate(lowest.itertuples(index=False)):
             score = sheet.count(f"Score of SKU {row.sku}", row.score, 1)
             rank = sheet.count(f"Rank of SKU {row.sku}", row.rank)
-            reason = _weakest_words(sheet, summary)
-            sheet.add(f"- {quote(row.sku)}: score {score}, rank {rank}; {reason}")
+            line = f"- {quote(row.sku)}: score {score}, rank {rank}"
+            if position == 0:
+                # Each summary rescores every SKU: explain the lowest one only.
+                line += "; " + _weakest_words(sheet, sku_summary(rows, row.sku))
+            sheet.add(line)
         found_any = True
     if not found_any:
         sheet.add(
@@ -2208,7 +2212,7 @@ def _op_explain_rank(
             return
         of = sheet.count("SKUs scored", len(scores))
         sheet.add(f"The lowest-ranked of your {of} SKUs:", "")
-        for row in scores.tail(DEFAULT_TOP_N).iloc[::-1].itertuples(index=False):
+        for row in scores.tail(EXPLAINED_SKUS).iloc[::-1].itertuples(index=False):
             summary = sku_summary(rows, row.sku)
             score = sheet.count(f"Score of SKU {row.sku}", row.score, 1)
             rank = sheet.count(f"Rank of SKU {row.sku}", row.rank)

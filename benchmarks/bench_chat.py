@@ -1,0 +1,119 @@
+"""Chat speed without a model: each supported question type on a 300,000-row frame.
+
+Target: every no-model answer in ≤ 200 ms (median of 20 runs) on a generated canonical
+frame of 300,000 rows × 5,000 SKUs over three years. Forecast questions are timed with a
+forecast passed in (as the app passes its cached one) and, separately, computed on
+demand (a backtested forecast: not part of the target). Also times ``insights()``.
+
+Run: ``.venv/bin/python benchmarks/bench_chat.py`` (or ``make bench``).
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from analytics.chat import answer  # noqa: E402
+from analytics.forecast import forecast as run_forecast  # noqa: E402
+from analytics.insights import insights  # noqa: E402
+from analytics.schema import conform_canonical  # noqa: E402
+from benchmarks.datagen import transactions  # noqa: E402
+
+ROWS = 300_000
+RUNS = 20
+TARGET_MS = 200.0
+
+QUESTIONS: tuple[tuple[str, str], ...] = (
+    ("trend", "What are the main revenue trends this year?"),
+    ("underperforming", "Which SKUs are underperforming and why?"),
+    ("margin", "How can I improve my profit margin?"),
+    ("total", "What was revenue in March 2023?"),
+    ("ranking", "Top 5 products by profit"),
+    ("compare", "How does 2024 compare with 2023?"),
+    ("forecast", "What is the forecast for next quarter?"),
+    ("explain_rank", "Why is SKU SKU-4321 ranked low?"),
+    ("lowest_ranked", "Why are some SKUs ranked low?"),
+    ("sku", "Tell me about SKU-17"),
+    ("breakdown", "Revenue by category in 2023"),
+    ("overview", "Give me a summary"),
+    ("follow_up", "and in 2022?"),
+    ("out_of_scope", "How does the weather affect sales?"),
+)
+
+
+def canonical(rows: int) -> pd.DataFrame:
+    raw = transactions(rows)
+    return conform_canonical(
+        pd.DataFrame(
+            {
+                "date": pd.to_datetime(raw["date"]),
+                "revenue": raw["revenue"],
+                "cost": raw["cost"],
+                "profit": raw["revenue"] - raw["cost"],
+                "quantity": raw["quantity"],
+                "unit_price": raw["unit_price"],
+                "sku": raw["sku"],
+                "category": raw["category"],
+            }
+        )
+    )
+
+
+def median_ms(fn: Callable[[], Any], runs: int = RUNS) -> float:
+    fn()  # warm-up
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times)
+
+
+def main() -> int:
+    started = time.perf_counter()
+    df = canonical(ROWS)
+    print(
+        f"frame: {len(df):,} rows, {df['sku'].nunique():,} SKUs, "
+        f"{df['date'].min():%Y-%m-%d}..{df['date'].max():%Y-%m-%d} "
+        f"(built in {time.perf_counter() - started:.1f} s)"
+    )
+    cached = run_forecast(df, freq="MS", horizon=6).to_dict()
+    history = [
+        {"question": "What was revenue in March 2023?", "answer": "", "facts": []}
+    ]
+
+    print(f"\nno-model answers, median of {RUNS} runs (target ≤ {TARGET_MS:.0f} ms):")
+    print(f"{'question type':<16} {'median ms':>10}  intent")
+    worst = 0.0
+    for kind, question in QUESTIONS:
+        hist = history if kind == "follow_up" else ()
+        result = answer(df, question, history=hist, forecast=cached)
+        ms = median_ms(
+            lambda q=question, h=hist: answer(df, q, history=h, forecast=cached)
+        )
+        worst = max(worst, ms)
+        flag = "" if ms <= TARGET_MS else "  over target"
+        print(f"{kind:<16} {ms:>10.1f}  {result.intent}{flag}")
+    print(
+        f"{'slowest':<16} {worst:>10.1f}  ({'within' if worst <= TARGET_MS else 'over'} target)"
+    )
+
+    ms = median_ms(lambda: insights(df, forecast=cached), runs=5)
+    print(f"\ninsights(), median of 5 runs: {ms:.1f} ms")
+    ms = median_ms(lambda: answer(df, "What is the forecast for next quarter?"), runs=3)
+    print(
+        f"forecast question with the forecast computed on demand, median of 3: {ms:.0f} ms"
+    )
+    return 0 if worst <= TARGET_MS else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
