@@ -74,6 +74,8 @@ RELATIVE_SLACK = 0.005
 #: What the model is: ``messages -> reply text``; it may carry a ``model_name``.
 LLM = Callable[[list[dict[str, str]]], str]
 
+#: Average transaction value (revenue / transactions), a chat metric.
+AOV = "avg_transaction"
 METRIC_LABELS: dict[str, str] = {
     REVENUE: "Revenue",
     PROFIT: "Profit",
@@ -81,6 +83,7 @@ METRIC_LABELS: dict[str, str] = {
     "margin": "Profit margin",
     QUANTITY: "Units sold",
     "transactions": "Transactions",
+    AOV: "Average transaction value",
 }
 DIMENSION_LABELS: dict[str, tuple[str, str]] = {
     SKU: ("SKU", "SKUs"),
@@ -515,6 +518,7 @@ _HELP = _words(
     r"examples?",
 )
 _WHY = _words(r"why")
+_HOW_MANY = _words(r"how many", r"number of", r"count of", r"count")
 _FOLLOW = re.compile(
     r"^\s*(?:and|what about|how about|same for|same|now|also|then|ok|okay|and what about)\b"
 )
@@ -528,6 +532,15 @@ _METRICS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (COST, _words(r"costs?", r"cogs", r"expenses?", r"spend(?:ing)?", r"spent")),
     (QUANTITY, _words(r"units?", r"quantit(?:y|ies)", r"volume", r"pieces")),
     (
+        AOV,
+        _words(
+            r"average (?:order|sale|transaction|basket|ticket)(?: value| size| amount)?",
+            r"aov",
+            r"basket size",
+            r"order value",
+        ),
+    ),
+    (
         "transactions",
         _words(r"transactions?", r"orders?", r"order lines", r"invoices?"),
     ),
@@ -540,7 +553,14 @@ _DIMENSIONS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (SKU, _words(r"products?", r"skus?", r"items?", r"articles?", r"lines?")),
     (CATEGORY, _words(r"categor(?:y|ies)", r"segments?", r"departments?", r"groups?")),
     (CUSTOMER, _words(r"customers?", r"clients?", r"buyers?", r"accounts?")),
+    ("month", _words(r"months?")),
+    ("quarter", _words(r"quarters?")),
+    ("week", _words(r"weeks?")),
+    ("year", _words(r"years?")),
+    ("day", _words(r"days?", r"dates?")),
 )
+#: Dimensions that are periods of time (rankings of periods use ``metrics.timeseries``).
+PERIOD_DIMENSIONS: tuple[str, ...] = ("day", "week", "month", "quarter", "year")
 
 _MONTH_RE = (
     r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
@@ -888,7 +908,12 @@ def _parse(
         and (n is not None or dimension is not None)
         and not _WHY.search(scan)
     ):
-        if not _UNDER.search(scan) or n is not None:
+        specific = (
+            n is not None
+            or dimension in PERIOD_DIMENSIONS
+            or (dimension != SKU or metric_given)
+        )
+        if not _UNDER.search(scan) or specific:
             return replace(base, kind="ranking", bottom=True)
     if _UNDER.search(scan):
         return replace(base, kind="underperforming")
@@ -899,8 +924,13 @@ def _parse(
         )
         base = replace(base, periods=(spanning,))
         periods = [spanning]
+    if (len(skus) >= 2 or len(categories) >= 2) and len(periods) < 2:
+        return replace(base, kind="compare_entities")
     if len(periods) >= 2 or (_COMPARE.search(scan) and periods):
         return replace(base, kind="compare")
+    if _HOW_MANY.search(scan) and dimension in (SKU, CATEGORY, CUSTOMER):
+        if not metric_given or metric == REVENUE and "sold" not in scan:
+            return replace(base, kind="count")
     if (
         _TOP.search(scan)
         and (n is not None or dimension is not None)
@@ -908,6 +938,8 @@ def _parse(
     ):
         return replace(base, kind="ranking")
     if _TREND.search(scan) and not skus:
+        return replace(base, kind="trend")
+    if dimension in PERIOD_DIMENSIONS and not skus:
         return replace(base, kind="trend")
     if _BREAKDOWN.search(scan) or (
         dimension is not None and dimension != SKU and not skus
@@ -1069,6 +1101,8 @@ def _value(df: pd.DataFrame, metric: str) -> float | None:
     """Total of ``metric`` over ``df`` (margin as a fraction); None when unknown."""
     if metric == "transactions":
         return float(len(df))
+    if metric == AOV:
+        return float(df[REVENUE].sum()) / len(df) if len(df) else None
     if metric == QUANTITY:
         total = df[QUANTITY].sum(min_count=1)
         return None if pd.isna(total) else float(total)
@@ -1335,6 +1369,9 @@ def _movers(
 def _op_ranking(
     sheet: FactSheet, df: pd.DataFrame, ctx: DataContext, intent: Intent
 ) -> None:
+    if intent.dimension in PERIOD_DIMENSIONS:
+        _op_period_ranking(sheet, df, ctx, intent)
+        return
     metric = _usable_metric(sheet, ctx, intent.metric)
     dimension = intent.dimension or SKU
     if dimension == SKU and not ctx.has_sku:
@@ -1367,12 +1404,12 @@ def _op_ranking(
     if rows.empty:
         sheet.add(f"There are no sales{scope_words} in {where}.")
         return
-    table_metric = metric if metric in metrics.BREAKDOWN_METRICS else REVENUE
     if dimension == SKU and metric in metrics.RANKING_METRICS:
+        table_metric = metric
         top, bottom = metrics.top_bottom_skus(rows, n=n, by=metric)
         ranked = bottom if intent.bottom else top
     else:
-        table = metrics.breakdown(rows, by=dimension, metric=table_metric)
+        table, table_metric = _table(rows, dimension, metric)
         table = table.loc[table[table_metric].notna()]
         if intent.bottom:
             table = table.iloc[::-1]
@@ -1391,7 +1428,11 @@ def _op_ranking(
         extra = ""
         if metric != REVENUE:
             revenue = sheet.money(f"Revenue of {singular} {key}, {where}", row.revenue)
-            shown = f"{name.lower()} {shown}"
+            shown = {
+                QUANTITY: f"{shown} units",
+                "transactions": f"{shown} transactions",
+                AOV: f"average sale {shown}",
+            }.get(metric, f"{name.lower()} {shown}")
             extra = f" on revenue {revenue}"
         if metric in (REVENUE, PROFIT) and ctx.has_profit and pd.notna(row.margin):
             margin = sheet.pct(
@@ -1410,6 +1451,203 @@ def _op_ranking(
         sheet.add("", f"Together they account for {share} of the {total_shown} total.")
 
 
+def _table(rows: pd.DataFrame, by: str, metric: str) -> tuple[pd.DataFrame, str]:
+    """``metrics.breakdown`` sorted by ``metric`` (largest first), plus the column to
+    read; the average transaction value is derived from its revenue and transactions."""
+    if metric in metrics.BREAKDOWN_METRICS:
+        return metrics.breakdown(rows, by=by, metric=metric), metric
+    if metric == AOV:
+        table = metrics.breakdown(rows, by=by)
+        table[AOV] = table[REVENUE] / table["transactions"]
+        table = table.sort_values([AOV, by], ascending=[False, True], kind="mergesort")
+        return table.reset_index(drop=True), AOV
+    return metrics.breakdown(rows, by=by), REVENUE
+
+
+_PERIOD_FORMATS = {
+    "day": "%Y-%m-%d",
+    "week": "week of %Y-%m-%d",
+    "month": "%B %Y",
+    "year": "%Y",
+}
+
+
+def _period_name(start: pd.Timestamp, granularity: str) -> str:
+    if granularity == "quarter":
+        return f"Q{(start.month - 1) // 3 + 1} {start.year}"
+    return start.strftime(_PERIOD_FORMATS[granularity])
+
+
+def _op_period_ranking(
+    sheet: FactSheet, df: pd.DataFrame, ctx: DataContext, intent: Intent
+) -> None:
+    """Best (or worst) months, quarters, weeks, days or years by a metric."""
+    granularity = intent.dimension or "month"
+    if not ctx.has_dates:
+        sheet.add("Your data has no dates, so there are no periods to rank.")
+        return
+    metric = _usable_metric(sheet, ctx, intent.metric)
+    if metric not in (REVENUE, PROFIT, COST, QUANTITY, "transactions", "margin", AOV):
+        metric = REVENUE
+    scoped, scope_words = _scope(df, intent)
+    period = intent.periods[0] if intent.periods else None
+    rows = _slice(scoped, period)
+    where = period.label if period else f"all dates ({ctx.span()})"
+    n = intent.n or (1 if granularity == "year" else 3)
+    sheet.op(
+        "period_ranking",
+        metric=metric,
+        granularity=granularity,
+        n=n,
+        bottom=intent.bottom,
+        period=period.iso() if period else "all",
+    )
+    sheet.period, sheet.rows = (period.label if period else ctx.span()), len(rows)
+    dated = rows.loc[rows[DATE].notna()]
+    if dated.empty:
+        sheet.add(f"There are no dated sales{scope_words} in {where}.")
+        return
+    freq = {"day": "D", "week": "W-SUN", "month": "M", "quarter": "Q", "year": "Y"}
+    start = dated[DATE].dt.to_period(freq[granularity]).dt.start_time
+    grouped = dated.groupby(start)
+    totals = pd.DataFrame(
+        {
+            REVENUE: grouped[REVENUE].sum(),
+            PROFIT: grouped[PROFIT].sum(min_count=1),
+            COST: grouped[COST].sum(min_count=1),
+            QUANTITY: grouped[QUANTITY].sum(min_count=1),
+            "transactions": grouped.size().astype("float64"),
+        }
+    )
+    totals["margin"] = (totals[PROFIT] / totals[REVENUE]).where(totals[REVENUE] != 0)
+    totals[AOV] = totals[REVENUE] / totals["transactions"]
+    ranked = (
+        totals[metric]
+        .dropna()
+        .sort_values(ascending=intent.bottom, kind="mergesort")
+        .head(n)
+    )
+    name = METRIC_LABELS[metric]
+    word = "Weakest" if intent.bottom else "Best"
+    plural = granularity + "s"
+    count = sheet.count(f"Number of {plural} listed", len(ranked))
+    sheet.add(
+        f"**{word} {count} {plural} by {name.lower()}**{scope_words}, {where}:", ""
+    )
+    for position, (when, value) in enumerate(ranked.items(), start=1):
+        label = _period_name(when, granularity)
+        shown = sheet.figure(metric, f"{name}{_plain(scope_words)}, {label}", value)
+        sheet.add(f"{position}. {label}: {shown}")
+    periods_n = sheet.count(f"{plural.capitalize()} with sales, {where}", len(totals))
+    typical = totals[metric].median()
+    typical_shown = sheet.figure(
+        metric, f"Median {name.lower()} per {granularity}", typical
+    )
+    sheet.add(
+        "",
+        f"For comparison, the median of the {periods_n} {plural} is {typical_shown}.",
+    )
+    first_period = _period_name(totals.index[0], granularity)
+    last_period = _period_name(totals.index[-1], granularity)
+    if not ctx.covers(_as_period(totals.index[0], granularity)) or not ctx.covers(
+        _as_period(totals.index[-1], granularity)
+    ):
+        sheet.caveat(
+            f"Note: the first or last {granularity} ({first_period}, {last_period}) may "
+            "be only partly covered by your data."
+        )
+
+
+def _as_period(start: pd.Timestamp, granularity: str) -> Period:
+    if granularity == "month":
+        return month_period(start.year, start.month)
+    if granularity == "quarter":
+        return quarter_period(start.year, (start.month - 1) // 3 + 1)
+    if granularity == "year":
+        return year_period(start.year)
+    days = 7 if granularity == "week" else 1
+    return range_period(start, start + pd.Timedelta(days=days - 1))
+
+
+def _op_count(
+    sheet: FactSheet, df: pd.DataFrame, ctx: DataContext, intent: Intent
+) -> None:
+    """How many distinct SKUs, categories or customers sold."""
+    dimension = intent.dimension or SKU
+    singular, plural = DIMENSION_LABELS[dimension]
+    period = intent.periods[0] if intent.periods else None
+    scoped, scope_words = _scope(df, replace(intent, skus=()))
+    rows = _slice(scoped, period)
+    where = period.label if period else ctx.span()
+    sheet.op("count", by=dimension, period=period.iso() if period else "all")
+    sheet.period, sheet.rows = where, len(rows)
+    if not rows[dimension].notna().any():
+        sheet.add(f"Your data has no {singular} column, so I can't count {plural}.")
+        return
+    n = sheet.count(
+        f"Distinct {plural}{_plain(scope_words)}, {where}", rows[dimension].nunique()
+    )
+    t = sheet.count(f"Transactions{_plain(scope_words)}, {where}", len(rows))
+    sheet.add(
+        f"**{n} different {plural}** had sales{scope_words} in {where} ({t} transactions)."
+    )
+    if dimension != SKU or not ctx.has_sku:
+        return
+    pareto = metrics.abc_pareto(rows)
+    carriers = sheet.count(
+        f"{plural.capitalize()} bringing 80% of revenue, {where}",
+        int((pareto["class"] == "A").sum()),
+    )
+    sheet.fact("Revenue share used for the core range", 0.8, "80%")
+    sheet.add(f"{carriers} of them bring 80% of revenue.")
+
+
+def _op_compare_entities(
+    sheet: FactSheet, df: pd.DataFrame, ctx: DataContext, intent: Intent
+) -> None:
+    """Side-by-side figures of two or more categories or SKUs."""
+    by = CATEGORY if len(intent.categories) >= 2 else SKU
+    names = intent.categories if by == CATEGORY else intent.skus
+    singular, _ = DIMENSION_LABELS[by]
+    period = intent.periods[0] if intent.periods else None
+    rows = _slice(df, period)
+    where = period.label if period else f"all dates ({ctx.span()})"
+    sheet.op(
+        "compare_entities",
+        by=by,
+        names=list(names),
+        period=period.iso() if period else "all",
+    )
+    sheet.period, sheet.rows = (period.label if period else ctx.span()), len(rows)
+    table = metrics.breakdown(rows.loc[rows[by].isin(list(names))], by=by)
+    table = table.set_index(by).reindex(list(names))
+    shown_metrics = [REVENUE] + ([PROFIT, "margin"] if ctx.has_profit else [])
+    shown_metrics.append("transactions")
+    header = " | ".join(quote(name) for name in names)
+    sheet.add(f"**{singular.capitalize()} comparison**, {where}:", "")
+    sheet.add(f"| | {header} |", "|---|" + "---:|" * len(names))
+    for metric in shown_metrics:
+        label = METRIC_LABELS[metric]
+        cells = []
+        for name in names:
+            value = table.loc[name, metric] if name in table.index else None
+            value = None if value is None or pd.isna(value) else float(value)
+            if metric == "transactions" and value is None:
+                value = 0.0
+            cells.append(
+                sheet.figure(metric, f"{label} of {singular} {name}, {where}", value)
+            )
+        sheet.add(f"| {label} | " + " | ".join(cells) + " |")
+    revenue = table[REVENUE].fillna(0.0)
+    if len(revenue) >= 2 and revenue.sum() > 0:
+        leader = revenue.idxmax()
+        share = sheet.pct(
+            f"Share of {singular} {leader} in the compared revenue",
+            float(revenue.max() / revenue.sum()),
+        )
+        sheet.add("", f"{quote(leader)} brings {share} of their combined revenue.")
+
+
 def _op_breakdown(
     sheet: FactSheet, df: pd.DataFrame, ctx: DataContext, intent: Intent
 ) -> None:
@@ -1420,21 +1658,20 @@ def _op_breakdown(
         sheet.add(f"Your data has no {singular} column to break revenue down by.")
         return
     metric = _usable_metric(sheet, ctx, intent.metric)
-    table_metric = metric if metric in metrics.BREAKDOWN_METRICS else REVENUE
     period = intent.periods[0] if intent.periods else None
     rows = _slice(df, period)
     where = period.label if period else f"all dates ({ctx.span()})"
     sheet.op(
         "breakdown",
         by=dimension,
-        metric=table_metric,
+        metric=metric,
         period=period.iso() if period else "all",
     )
     sheet.period, sheet.rows = (period.label if period else ctx.span()), len(rows)
     if rows.empty:
         sheet.add(f"There are no sales in {where}.")
         return
-    table = metrics.breakdown(rows, by=dimension, metric=table_metric)
+    table, table_metric = _table(rows, dimension, metric)
     singular, plural = DIMENSION_LABELS[dimension]
     shown_rows = table.head(10)
     name = METRIC_LABELS[metric]
@@ -1725,7 +1962,11 @@ def _op_underperforming(
             for position, sku in enumerate(falling.index, 1):
                 new = float(now.get(sku, 0.0))
                 old = float(material[sku])
-                new_s = sheet.money(f"Revenue of SKU {sku}, {recent.label}", new)
+                new_s = (
+                    sheet.money(f"Revenue of SKU {sku}, {recent.label}", new)
+                    if new
+                    else "no sales"
+                )
                 old_s = sheet.money(f"Revenue of SKU {sku}, {before.label}", old)
                 pct = sheet.change(
                     f"Change in revenue of SKU {sku}, {recent.label} vs {before.label}",
@@ -2447,6 +2688,8 @@ _OPERATIONS: dict[str, Callable[..., None]] = {
     "total": _op_total,
     "compare": _op_compare,
     "ranking": _op_ranking,
+    "count": _op_count,
+    "compare_entities": _op_compare_entities,
     "breakdown": _op_breakdown,
     "trend": _op_trend,
     "underperforming": _op_underperforming,

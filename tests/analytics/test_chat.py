@@ -182,6 +182,11 @@ def check_template(df: pd.DataFrame, question: str, result: ChatAnswer) -> list[
         ("How will the weather affect sales?", "out_of_scope"),
         ("Why is SKU ZZZ-999 ranked low?", "unknown_sku"),
         ("Bottom 3 products by revenue", "ranking"),
+        ("Which month had the highest sales?", "ranking"),
+        ("worst quarter by profit", "ranking"),
+        ("How many customers do I have?", "count"),
+        ("Compare Hardware and Software", "compare_entities"),
+        ("What's the average order value?", "total"),
     ],
 )
 def test_questions_are_parsed_to_their_intent(
@@ -541,6 +546,57 @@ def test_file_text_with_markup_is_quoted_safely(sales: pd.DataFrame) -> None:
     assert "`‹script›x‹/script›'`" in result.answer
 
 
+def test_best_months_are_ranked_by_monthly_revenue(sales: pd.DataFrame) -> None:
+    result = answer(sales, "Which month had the highest sales?")
+    monthly = sales.groupby(sales["date"].dt.to_period("M"))["revenue"].sum()
+    best = monthly.sort_values(ascending=False)
+    first_line = next(
+        line for line in result.answer.splitlines() if line.startswith("1.")
+    )
+    assert best.index[0].strftime("%B %Y") in first_line
+    assert value_of(result, f"Revenue, {best.index[0].strftime('%B %Y')}") == (
+        pytest.approx(best.iloc[0], abs=0.01)
+    )
+    assert value_of(result, "Median revenue per month") == pytest.approx(
+        monthly.median(), abs=0.01
+    )
+
+
+def test_weakest_quarters_are_ranked_lowest_first(sales: pd.DataFrame) -> None:
+    result = answer(sales, "worst 2 quarters by profit")
+    quarterly = sales.groupby(sales["date"].dt.to_period("Q"))["profit"].sum()
+    worst = quarterly.sort_values().index[0]
+    assert f"1. Q{worst.quarter} {worst.year}:" in result.answer
+    assert value_of(result, "Number of quarters listed") == 2
+
+
+def test_distinct_customers_are_counted(sales: pd.DataFrame) -> None:
+    result = answer(sales, "How many customers bought in 2022?")
+    rows = in_period(sales, "2022-01-01", "2022-12-31")
+    assert value_of(result, "Distinct customers, 2022") == rows["customer"].nunique()
+
+
+def test_categories_are_compared_side_by_side(sales: pd.DataFrame) -> None:
+    result = answer(sales, "Compare Hardware and Software in 2022")
+    rows = in_period(sales, "2022-01-01", "2022-12-31")
+    for category in ("Hardware", "Software"):
+        expected = rows.loc[rows["category"] == category, "revenue"].sum()
+        assert value_of(result, f"Revenue of category {category}, 2022") == (
+            pytest.approx(expected, abs=0.01)
+        )
+    assert "| | `Hardware` | `Software` |" in result.answer
+
+
+def test_average_transaction_value_is_revenue_per_transaction(
+    sales: pd.DataFrame,
+) -> None:
+    result = answer(sales, "What was the average order value in 2023?")
+    rows = in_period(sales, "2023-01-01", "2023-12-31")
+    assert value_of(result, "Average transaction value, 2023") == pytest.approx(
+        rows["revenue"].mean(), abs=0.01
+    )
+
+
 # --------------------------------------------------------------------------- injection
 
 
@@ -683,6 +739,16 @@ def test_a_reply_without_the_figures_is_replaced(sales: pd.DataFrame) -> None:
     result = answer(sales, "What was revenue in March 2022?", llm=llm)
     assert result.model == "none"
     assert "left out the figures" in result.note
+
+
+def test_caveats_are_kept_when_the_model_rewrites_the_answer(
+    sales: pd.DataFrame,
+) -> None:
+    llm = ScriptedLLM(faithful)
+    result = answer(sales, "What are the main revenue trends this year?", llm=llm)
+    assert result.model == "test-model"
+    assert result.answer.startswith("Here is what your data shows")
+    assert "“This year” is **2023**, the latest year in your data" in result.answer
 
 
 def test_questions_outside_the_data_do_not_go_to_the_model(sales: pd.DataFrame) -> None:
