@@ -547,13 +547,6 @@ def insights(
     return {"summary": summary, "insights": chosen[:MAX_INSIGHTS]}
 
 
-def summary_facts(df: pd.DataFrame, currency: str | None = "$") -> list[dict[str, Any]]:
-    """The facts behind the summary sentence of :func:`insights`."""
-    if len(df) == 0:
-        return []
-    return [fact.to_dict() for fact in _summary(df, data_context(df), currency)[1]]
-
-
 # --------------------------------------------------------------------------- model phrasing
 
 _JSON_OBJECT = re.compile(r"\{.*\}", re.S)
