@@ -320,8 +320,8 @@ def _build(
     if mapping[DATE]:
         column = mapping[DATE]
         date_parse = parse_dates(table[column], order_hint=read.get("date_order"))
-        present = int((~missing_mask(table[column])).sum())
-        if not detected and present and date_parse.valid < 0.5 * present:
+        present = 0 if detected else int((~missing_mask(table[column])).sum())
+        if present and date_parse.valid < 0.5 * present:
             raise IngestError(
                 f"The column '{column}' chosen for Date does not hold dates the app can read "
                 f"(for example '{_example(table[column])}'). Choose another column for Date."

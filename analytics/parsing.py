@@ -72,8 +72,8 @@ _CURRENCY_FIND = re.compile(
 #: Grouping characters removed before reading a number (spaces of all widths, apostrophes).
 _SPACES_RE = "[ \t\u00a0\u202f\u2009\u2007'’`]"
 _PLAIN_NUMBER = r"^[+-]?[0-9]+(?:\.[0-9]+)?$"
-_VALID_DOT = r"^-?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)?(?:\.[0-9]+)?$"
-_VALID_COMMA = r"^-?(?:[0-9]{1,3}(?:\.[0-9]{3})+|[0-9]+)?(?:,[0-9]+)?$"
+_VALID_DOT = r"^-?(?:(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]*)?|\.[0-9]+)$"
+_VALID_COMMA = r"^-?(?:(?:[0-9]{1,3}(?:\.[0-9]{3})+|[0-9]+)(?:,[0-9]*)?|,[0-9]+)$"
 _VOTE_DOT = (
     r"^(?:-?[0-9]{1,3}(?:,[0-9]{3})+\.[0-9]*"  # 1,234.5
     r"|-?[0-9]*\.(?:[0-9]{1,2}|[0-9]{4,})"  # 12.5, 0.1234
@@ -236,45 +236,50 @@ class _UniqueNumbers:
     decided: bool
 
 
+def _any(mask: pa.Array | pa.ChunkedArray) -> bool:
+    return bool(pc.any(pc.fill_null(mask, False)).as_py())
+
+
 def _parse_unique_numbers(text: pa.Array, hint: str, percent_as_fraction: bool) -> _UniqueNumbers:
     missing = pc.fill_null(pc.is_in(pc.utf8_lower(text), value_set=_MISSING_SET), True)
     t = pc.if_else(missing, pa.scalar(None, pa.string()), text)
     percent = pc.fill_null(pc.match_substring(t, "%"), False)
-    paren = _full(t, r"^\(.*\)$")
-    has_currency = pc.fill_null(pc.match_substring_regex(t, CURRENCY_RE), False)
+    any_paren = _any(pc.match_substring(t, "("))
+    paren = _full(t, r"^\(.*\)$") if any_paren else None
     currency = None
-    if _count(has_currency):
-        currency = _currency_of(pc.filter(t, has_currency).to_pylist()[:200])
-        t = pc.replace_substring_regex(t, CURRENCY_RE, "")
-    t = pc.replace_substring_regex(t, _SPACES_RE, "")
-    t = pc.replace_substring_regex(t, r"[()%]", "")
-    t = pc.replace_substring(t, "−", "-")
-    t = pc.replace_substring_regex(t, r"^\+", "")
-    t = pc.replace_substring_regex(t, r"^([0-9.,]+)-$", r"-\1")
-    leading_minus = pc.fill_null(pc.starts_with(t, "-"), False)
-    negate = pc.and_(paren, pc.invert(leading_minus))
-    t = pc.if_else(negate, pc.replace_substring_regex(t, "^(.*)$", r"-\1"), t)
+    if _any(pc.match_substring_regex(t, CURRENCY_RE)):
+        currency = _currency_of(pc.drop_null(pc.filter(t, pc.fill_null(pc.match_substring_regex(t, CURRENCY_RE), False))).to_pylist()[:200])
+        t = pc.replace_substring_regex(t, f"{CURRENCY_RE}|{_SPACES_RE}|[()%+]", "")
+    else:
+        t = pc.replace_substring_regex(t, f"{_SPACES_RE}|[()%+]", "")
+    if _any(pc.match_substring(t, "−")):
+        t = pc.replace_substring(t, "−", "-")
+    if _any(pc.ends_with(t, "-")):
+        t = pc.replace_substring_regex(t, r"^([0-9.,]+)-$", r"-\1")
+    if paren is not None:
+        leading_minus = pc.fill_null(pc.starts_with(t, "-"), False)
+        negate = pc.and_(paren, pc.invert(leading_minus))
+        t = pc.if_else(negate, pc.replace_substring_regex(t, "^(.*)$", r"-\1"), t)
     dot_votes = _count(_full(t, _VOTE_DOT))
     comma_votes = _count(_full(t, _VOTE_COMMA))
     decided = bool(dot_votes or comma_votes)
     chosen = ("." if dot_votes >= comma_votes else ",") if decided else hint
-    has_digit = pc.fill_null(pc.match_substring_regex(t, "[0-9]"), False)
     if chosen == ".":
-        valid = pc.and_(_full(t, _VALID_DOT), has_digit)
-        grouped = _count(pc.and_(valid, pc.fill_null(pc.match_substring(t, ","), False))) > 0
+        valid = _full(t, _VALID_DOT)
+        grouped = _any(pc.and_(valid, pc.fill_null(pc.match_substring(t, ","), False)))
         normal = pc.replace_substring(t, ",", "")
     else:
-        valid = pc.and_(_full(t, _VALID_COMMA), has_digit)
-        grouped = _count(pc.and_(valid, pc.fill_null(pc.match_substring(t, "."), False))) > 0
+        valid = _full(t, _VALID_COMMA)
+        grouped = _any(pc.and_(valid, pc.fill_null(pc.match_substring(t, "."), False)))
         normal = pc.replace_substring(pc.replace_substring(t, ".", ""), ",", ".")
     normal = pc.if_else(valid, normal, pa.scalar(None, pa.string()))
     values = pc.cast(normal, pa.float64())
     n_valid = _count(valid)
     is_percent = n_valid > 0 and _count(pc.and_(valid, percent)) > 0.5 * n_valid
-    if percent_as_fraction:
+    if percent_as_fraction and _any(percent):
         values = pc.if_else(percent, pc.divide(values, 100.0), values)
     thousands = ("," if chosen == "." else ".") if grouped else None
-    if not grouped and _count(pc.fill_null(pc.match_substring_regex(text, "[0-9][ \u00a0\u202f\u2009][0-9]{3}"), False)):
+    if not grouped and _any(pc.match_substring_regex(text, "[0-9][ \u00a0\u202f\u2009][0-9]{3}")):
         thousands = " "
     return _UniqueNumbers(values, missing, chosen, thousands, is_percent, currency, decided)
 
@@ -330,14 +335,14 @@ _TIME_PARTS: tuple[str, ...] = (
 _TZ_RE = r"(?:(?<=:\d\d)|(?<=\.\d{3})|(?<=\.\d{6}))(?:Z|\s?(?:UTC|GMT)|\s?[+-]\d{2}:?\d{2})$"
 _QUARTER_RE = r"(?i)^(?:(\d{4})\s*[-/ ]?\s*q([1-4])|q([1-4])\s*[-/ ]?\s*(\d{4}|\d{2}))$"
 _DATE_SHAPE_RE = (
-    r"\d{4}[-/.]\d{1,2}(?:[-/.]\d{1,2})?(?:[ T].*)?"
-    r"|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}(?:[ T].*)?"
-    r"|\d{1,2}[-/.]\d{4}"
-    r"|\d{8}"
-    r"|(?:[A-Za-z]{3},?\s)?\d{1,2}\.?[-/ ][A-Za-z]{3,9}\.?[-/ ]\d{2,4}(?:[ T].*)?"
-    r"|(?:[A-Za-z]{3}\s)?[A-Za-z]{3,9}\.?[-/ ]\d{1,2},?\s\d{4}(?:[ T].*)?"
-    r"|[A-Za-z]{3,9}\.?[-/ ]\d{2,4}|\d{4}[-/ ][A-Za-z]{3,9}"
-    r"|(?i:\d{4}\s*[-/ ]?\s*q[1-4]|q[1-4]\s*[-/ ]?\s*\d{2,4})"
+    r"[0-9]{4}[-/.][0-9]{1,2}(?:[-/.][0-9]{1,2})?(?:[ T].*)?"
+    r"|[0-9]{1,2}[-/.][0-9]{1,2}[-/.][0-9]{2,4}(?:[ T].*)?"
+    r"|[0-9]{1,2}[-/.][0-9]{4}"
+    r"|[0-9]{8}"
+    r"|(?:[A-Za-z]{3},? )?[0-9]{1,2}\.?[-/ ][A-Za-z]{3,9}\.?[-/ ][0-9]{2,4}(?:[ T].*)?"
+    r"|(?:[A-Za-z]{3} )?[A-Za-z]{3,9}\.?[-/ ][0-9]{1,2},? [0-9]{4}(?:[ T].*)?"
+    r"|[A-Za-z]{3,9}\.?[-/ ][0-9]{2,4}|[0-9]{4}[-/ ][A-Za-z]{3,9}"
+    r"|(?i:[0-9]{4} *[-/ ]? *q[1-4]|q[1-4] *[-/ ]? *[0-9]{2,4})"
 )
 _MIN_DATE = pd.Timestamp("1900-01-01")
 _MAX_DATE = pd.Timestamp("2100-12-31")
