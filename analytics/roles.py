@@ -206,7 +206,7 @@ def profile_column(series: pd.Series, name: str, position: int, *, decimal: str 
     elif looks_like_dates(text[present].head(300)) >= 0.5:
         dates = parse_dates(sample)
         date_share, order = dates.valid / max(count, 1), dates.order
-    elif _DATE_WORDS.search(norm) and float(text[present].str.fullmatch(r"\d{5}").mean()) >= 0.9:
+    elif _DATE_WORDS.search(norm) and float(text[present].str.fullmatch(r"[0-9]{5}").mean()) >= 0.9:
         dates = parse_dates(sample, allow_serial=True)
         date_share, order = dates.valid / max(count, 1), None
     else:
@@ -214,7 +214,7 @@ def profile_column(series: pd.Series, name: str, position: int, *, decimal: str 
     distinct = int(text[present].nunique())
     texts = text[present]
     integer_share = float((nums == np.floor(nums)).mean()) if len(nums) else 0.0
-    leading_zero = bool(texts.str.fullmatch(r"0\d+").any()) if series.dtype.kind not in "fiu" else False
+    leading_zero = bool(texts.str.fullmatch(r"0[0-9]+").any()) if series.dtype.kind not in "fiu" else False
     year_like = bool(len(nums) and integer_share == 1.0 and nums.between(1900, 2100).all())
     ordered = nums.to_numpy()
     sequential = bool(
@@ -225,7 +225,9 @@ def profile_column(series: pd.Series, name: str, position: int, *, decimal: str 
         and ordered[-1] - ordered[0] <= 1.1 * len(series)
     )
     binary = bool(len(nums) and set(np.unique(nums)) <= {0.0, 1.0})
-    code_share = float(texts.str.fullmatch(r"(?=.*\d)[A-Za-z0-9][A-Za-z0-9\-_./#]*").mean())
+    code_share = float(
+        (texts.str.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_./#-]*") & texts.str.contains(r"[0-9]")).mean()
+    )
     space_share = float(texts.str.contains(" ", regex=False).mean())
     return ColumnProfile(
         name=name,
