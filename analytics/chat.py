@@ -609,6 +609,17 @@ _TOKEN_RE = re.compile(r"[A-Za-z0-9][\w\-./]*[A-Za-z0-9]|[A-Za-z0-9]")
 _UNIT_MONTHS = {"month": 1, "quarter": 3, "year": 12}
 
 
+#: Words that are also common names of categories or products; such names are recognised
+#: only when the question writes them as the data does (capitalised "Other").
+_COMMON_WORDS = frozenset(
+    """a an and any all are as at be best by can do for from general good have home how
+    i in is it its last main me misc miscellaneous more most my new next no none not of
+    office old on or other others our sale sales same show so some than that the their
+    them then there these this to top total up was we what when which who why will with
+    you your""".split()
+)
+
+
 def _normalise(text: str) -> str:
     table = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-"})
     return " ".join(text.translate(table).split())
@@ -639,7 +650,15 @@ def _find_entities(
         if key.isdigit() and len(key) < 4:
             continue  # "5" in "top 5" is not SKU "5"
         pattern = r"(?<![\w-])" + re.escape(key) + r"(?![\w-])"
-        match = re.search(pattern, lowered)
+        if len(key) <= 2 or key in _COMMON_WORDS:
+            # "a", "other", "home": only when written as in the data ("A", "Other").
+            match = re.search(
+                r"(?<![\w-])" + re.escape(str(original)) + r"(?![\w-])", text
+            )
+            if match is not None and lowered[match.start() : match.end()] != key:
+                match = None  # already consumed by a longer name
+        else:
+            match = re.search(pattern, lowered)
         if match is None:
             continue
         found.append((match.start(), str(original)))

@@ -254,6 +254,26 @@ def test_sku_ids_and_categories_in_the_data_are_recognised(sales: pd.DataFrame) 
     assert [p.label for p in intent.periods] == ["2022"]
 
 
+@pytest.mark.parametrize(
+    ("question", "categories"),
+    [
+        ("What about other categories?", ()),
+        ("Revenue of Other in 2022", ("Other",)),
+        ("what is a good month?", ()),
+    ],
+)
+def test_names_that_are_common_words_need_the_data_s_spelling(
+    make_canonical: Callable[..., pd.DataFrame], question: str, categories: tuple
+) -> None:
+    df = make_canonical(
+        date=["2022-01-05", "2022-02-05"],
+        revenue=[10.0, 20.0],
+        sku=["X-1", "X-2"],
+        category=["Other", "A"],
+    )
+    assert parse_question(df, question).categories == categories
+
+
 def test_next_quarter_is_a_forecast_horizon(sales: pd.DataFrame) -> None:
     intent = parse_question(sales, "What is the forecast for next quarter?")
     assert intent.horizon == ("quarter", 1)
@@ -595,6 +615,47 @@ def test_average_transaction_value_is_revenue_per_transaction(
     assert value_of(result, "Average transaction value, 2023") == pytest.approx(
         rows["revenue"].mean(), abs=0.01
     )
+
+
+PARTIAL_DATA = {
+    "no dates": lambda df: df.drop(columns="date"),
+    "no SKUs": lambda df: df.drop(columns="sku"),
+    "no categories": lambda df: df.drop(columns="category"),
+    "no cost or profit": lambda df: df.drop(columns=["cost", "profit"]),
+    "revenue only": lambda df: df[["revenue"]],
+    "one row": lambda df: df.head(1),
+}
+
+
+@pytest.mark.parametrize("variant", PARTIAL_DATA)
+@pytest.mark.parametrize(
+    "question",
+    [
+        *REQUIRED_QUESTIONS,
+        "Which month had the highest sales?",
+        "How many customers do I have?",
+        "Compare Hardware and Software",
+        "Tell me about SKU-04",
+    ],
+)
+def test_every_question_type_copes_with_partial_data(
+    sales: pd.DataFrame,
+    monthly_forecast: dict[str, Any],
+    variant: str,
+    question: str,
+) -> None:
+    df = conform_canonical(PARTIAL_DATA[variant](sales))
+    result = answer(df, question, forecast=monthly_forecast)
+    assert result.answer
+    names = [*df["sku"].dropna().unique(), *df["category"].dropna().unique()]
+    bad = unsupported_figures(
+        result.answer,
+        result.facts,
+        allowed_text=(question, *EXAMPLE_QUESTIONS),
+        years=range(2020, 2026),
+        names=names,
+    )
+    assert bad == []
 
 
 # --------------------------------------------------------------------------- injection
