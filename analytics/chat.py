@@ -287,7 +287,7 @@ def data_context(df: pd.DataFrame) -> DataContext:
     sampling = "day"
     if len(known):
         first, last = known.min().normalize(), known.max().normalize()
-        days = pd.DatetimeIndex(known.dt.normalize().unique())
+        days = pd.DatetimeIndex(pd.unique(known.to_numpy())).normalize().unique()
         covered = last
         if len(days) >= 2 and bool(days.is_month_start.all()):
             covered = last + pd.offsets.MonthEnd(0)
@@ -295,8 +295,8 @@ def data_context(df: pd.DataFrame) -> DataContext:
         elif len(days) >= 2 and days.day_of_week.nunique() == 1:
             covered = last + pd.Timedelta(days=6)
             sampling = "week"
-    skus = pd.Index(pd.unique(df[SKU].dropna()), dtype="str")
-    categories = pd.Index(pd.unique(df[CATEGORY].dropna()), dtype="str")
+    skus = pd.Index(df[SKU].unique(), dtype="str").dropna()
+    categories = pd.Index(df[CATEGORY].unique(), dtype="str").dropna()
     return DataContext(
         rows=len(df),
         first=first,
