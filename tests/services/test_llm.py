@@ -24,6 +24,8 @@ from tests.fakes.ollama_server import FakeOllama, Reply
 
 UNREACHABLE = "http://127.0.0.1:9"
 MESSAGES = [{"role": "user", "content": "How was March?"}]
+#: Scheduling slack on a busy machine; the slow replies below take 2 s or more.
+SLACK = 0.5
 
 
 @pytest.fixture
@@ -153,7 +155,7 @@ def test_slow_reply_is_cut_off_at_the_timeout(fake: FakeOllama) -> None:
     started = time.monotonic()
     with pytest.raises(LLMUnavailable, match="did not answer within 0.6 s"):
         chat(config_for(fake.url, timeout=0.6), MESSAGES)
-    assert time.monotonic() - started < 0.6 + 0.3
+    assert time.monotonic() - started < 0.6 + SLACK
 
 
 def test_stream_that_drips_past_the_timeout_is_cut_off(fake: FakeOllama) -> None:
@@ -164,7 +166,7 @@ def test_stream_that_drips_past_the_timeout_is_cut_off(fake: FakeOllama) -> None
         for chunk in stream_chat(config_for(fake.url, timeout=0.8), MESSAGES):
             received.append(chunk)
     assert received  # some text arrived before the budget ran out
-    assert time.monotonic() - started < 0.8 + 0.3
+    assert time.monotonic() - started < 0.8 + SLACK
 
 
 def test_retries_share_one_budget(fake: FakeOllama) -> None:
@@ -174,7 +176,7 @@ def test_retries_share_one_budget(fake: FakeOllama) -> None:
     started = time.monotonic()
     with pytest.raises(LLMUnavailable):
         chat(config_for(fake.url, timeout=0.5, max_retries=5), MESSAGES)
-    assert time.monotonic() - started < 0.5 + 0.3
+    assert time.monotonic() - started < 0.5 + SLACK
 
 
 # --------------------------------------------------------------------------- garbage
