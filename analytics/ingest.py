@@ -134,6 +134,13 @@ def ingest_bytes(
     shaped = shape_table(grid)
     table = shaped.table
     decimal = _file_decimal(table, grid.read.get("delimiter"))
+    rows_read = shaped.rows_read
+    wide = pnl.unpivot_periods(table, shaped.row_numbers, decimal=decimal)
+    if wide is not None:
+        table, row_numbers, wide_notes = wide
+        shaped.row_numbers = row_numbers
+        shaped.notes.extend(wide_notes)
+        rows_read = len(table) + sum(e["count"] for e in shaped.set_aside)
     read = {
         **grid.read,
         "decimal": decimal,
@@ -141,7 +148,7 @@ def ingest_bytes(
         "date_order": "DMY" if decimal == "," else None,
         "header_row": shaped.header_row,
         "layout": "table",
-        "rows_read": shaped.rows_read,
+        "rows_read": rows_read,
         "row_numbers": encode_rows(shaped.row_numbers),
         "layout_set_aside": shaped.set_aside,
         "notes": [*grid.notes, *shaped.notes],
@@ -151,7 +158,7 @@ def ingest_bytes(
         return rebuild(table, mapping, read_info=read, drop_duplicates=drop_duplicates)
     profiles = profile_table(table, decimal=decimal)
     detection = detect_roles(profiles)
-    _check_uncomputed(shaped.uncomputed_by_column, shaped.rows_read, detection.mapping, table)
+    _check_uncomputed(shaped.uncomputed_by_column, rows_read, detection.mapping, table)
     if detection.mapping[REVENUE] is None and not (
         detection.mapping[QUANTITY] and detection.mapping[UNIT_PRICE]
     ):

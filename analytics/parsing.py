@@ -65,7 +65,7 @@ _SYMBOL_TO_CODE = {"$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY", "₹": "I
                    "CHF": "CHF", "Fr.": "CHF"}  # fmt: skip
 _CODES_RE = "|".join(CURRENCY_CODES)
 #: Currency symbols and codes (RE2 syntax: runs inside Arrow).
-CURRENCY_RE = rf"(?i)(?:\b(?:{_CODES_RE})\b|(?:US|[ACR])?\$|[€£¥₹₩₽₺₪₫฿¢]|zł|\bkr\.?|\bFr\.)"
+CURRENCY_RE = rf"(?i)(?:(?:{_CODES_RE})|(?:US|[ACR])?\$|[€£¥₹₩₽₺₪₫฿¢]|zł|\bkr\.?|\bFr\.)"
 _CURRENCY_FIND = re.compile(
     rf"\b({_CODES_RE})\b|((?:US|[ACR])?\$|[€£¥₹₩₽₺₪₫฿]|zł|\bkr\b|\bFr\.)", re.IGNORECASE
 )
@@ -332,7 +332,10 @@ _TIME_PARTS: tuple[str, ...] = (
     "", " %H:%M", " %H:%M:%S", "T%H:%M:%S", "T%H:%M", " %H:%M:%S.%f", "T%H:%M:%S.%f",
     " %I:%M %p", " %I:%M:%S %p", " %I:%M%p", " %I%p",
 )  # fmt: skip
-_TZ_RE = r"(?:(?<=:\d\d)|(?<=\.\d{3})|(?<=\.\d{6}))(?:Z|\s?(?:UTC|GMT)|\s?[+-]\d{2}:?\d{2})$"
+_TZ_RE = (
+    r"(?:(?<=:\d\d)|(?<=\.\d{3})|(?<=\.\d{6})|(?<=[AaPp][Mm]))"
+    r"(?:Z|\s?(?:UTC|GMT)(?:[+-]\d{1,2}(?::?\d{2})?)?|\s?[+-]\d{2}:?\d{2}|\s(?:[ECMPA][SD]T|BST|CET|CEST|EET|EEST|IST|JST|AEST|AEDT|NZST|NZDT|HST|AKST|AKDT))$"
+)
 _QUARTER_RE = r"(?i)^(?:(\d{4})\s*[-/ ]?\s*q([1-4])|q([1-4])\s*[-/ ]?\s*(\d{4}|\d{2}))$"
 _DATE_SHAPE_RE = (
     r"[0-9]{4}[-/.][0-9]{1,2}(?:[-/.][0-9]{1,2})?(?:[ T].*)?"
@@ -377,13 +380,15 @@ def _time_parts(sample: pd.Series) -> list[str]:
         ampm = sample.str.contains(r"\d\s?[AaPp][Mm]$")
         return [" %I%p", ""] if bool(ampm.any()) else [""]
     with_time = sample[has_colon]
-    ampm = bool(with_time.str.contains(r"[AaPp]\.?[Mm]\.?$").any())
+    ampm = with_time.str.contains(r"[AaPp]\.?[Mm]\.?$")
+    ampm_any, ampm_all = bool(ampm.any()), bool(ampm.all())
     tee = bool(with_time.str.contains(r"\dT\d").any())
     space = bool(with_time.str.contains(r"\d\s\d{1,2}:").any())
     out = [
         part
         for part in _TIME_PARTS[1:]
-        if ("%p" in part) == ampm and ((part.startswith("T") and tee) or (part.startswith(" ") and space))
+        if (ampm_any if "%p" in part else not ampm_all)
+        and ((part.startswith("T") and tee) or (part.startswith(" ") and space))
     ]
     if not bool(has_colon.all()):
         out.append("")
@@ -572,12 +577,36 @@ def _parse_unique_dates(
     else:
         order = max(leaders, key=lambda o: best_by_order[o][:2])
     result, used = _parse_with_order(uniques, scores, order)
+    result = _fill_unambiguous(uniques, result)
     mixed = False
     other = {"DMY": "MDY", "MDY": "DMY"}.get(order)
     if other and other in best_by_order and bool(result.isna().any()):
         rest = _parse_with_order(uniques.where(result.isna()), scores, other)[0]
         mixed = bool(rest.notna().any())
     return result, used, order, ambiguous, mixed
+
+
+def _unambiguous(fmt: str, order: str) -> bool:
+    """Formats that can only be read one way (ISO year first, or the month as a word)."""
+    return order == "YMD" and fmt.startswith("%Y") or "%b" in fmt or "%B" in fmt
+
+
+def _fill_unambiguous(uniques: pd.Series, result: pd.Series) -> pd.Series:
+    """Read values left over in formats that cannot conflict with the chosen convention."""
+    todo = result.isna() & uniques.notna()
+    if not bool(todo.any()):
+        return result
+    rest = uniques[todo]
+    for fmt, order in _candidates(_spread_sample(rest, 120)):
+        if not _unambiguous(fmt, order):
+            continue
+        parsed = _to_datetime(rest, fmt)
+        result = result.where(~(todo & parsed.reindex(result.index).notna()), parsed.reindex(result.index))
+        todo = result.isna() & uniques.notna()
+        if not bool(todo.any()):
+            break
+        rest = uniques[todo]
+    return result
 
 
 def _parse_with_order(

@@ -430,3 +430,68 @@ def rebuild_statement(table: pd.DataFrame, read: dict[str, Any]) -> "Any":
     }
     empty = {r: None for r in ("date", "revenue", "cost", "profit", "sku", "quantity", "unit_price", "category", "customer")}
     return IngestResult(frame=frame, table=table, mapping=empty, confidence={}, report=report, warnings=warnings)
+
+
+_PERIOD_TOTAL = re.compile(
+    r"(?i)^(?:total|totals|grand total|sum|ytd|year to date|full year|fy total|average|avg|mean)\b"
+)
+
+
+def unpivot_periods(
+    table: pd.DataFrame, rows: np.ndarray, *, decimal: str = "."
+) -> tuple[pd.DataFrame, np.ndarray, list[str]] | None:
+    """A table with one column per period (``Product | Jan 2024 | Feb 2024 | … | Total``) in long form.
+
+    Returns ``(table, row numbers, notes)`` with the label columns kept, plus ``Period``
+    (ISO date of each period column) and ``Amount`` (its number), one row per non-empty
+    cell; total/average columns are dropped. None when fewer than two headers are
+    periods or the period columns do not hold numbers.
+    """
+    periods: dict[str, pd.Timestamp] = {}
+    ignored: list[str] = []
+    for name in table.columns:
+        if _PERIOD_TOTAL.match(str(name)):
+            ignored.append(name)
+            continue
+        period = _period_of(name)
+        if period is not None:
+            periods[name] = period
+    if len(periods) < 2:
+        return None
+    labels = [c for c in table.columns if c not in periods and c not in ignored]
+    values = []
+    for name in periods:
+        parsed = parse_numbers(table[name], decimal=decimal)
+        if parsed.valid == 0 or parsed.invalid > 0.2 * (parsed.valid + parsed.invalid):
+            return None
+        values.append(parsed.values.to_numpy())
+    matrix = np.column_stack(values)
+    filled = ~np.isnan(matrix)
+    count = len(periods)
+    out: dict[str, Any] = {}
+    for name in labels:
+        column = table[name]
+        repeated = np.repeat(column.to_numpy(), count)[filled.ravel()]
+        out[name] = pd.Series(repeated, dtype=column.dtype)
+    stamps = np.array([periods[n].strftime("%Y-%m-%d") for n in periods], dtype=object)
+    period_name = _free_name("Period", labels)
+    amount_name = _free_name("Amount", labels)
+    out[period_name] = pd.Series(np.tile(stamps, len(table))[filled.ravel()], dtype="str")
+    out[amount_name] = pd.Series(matrix.ravel()[filled.ravel()], dtype="float64")
+    long_rows = np.repeat(np.asarray(rows), count)[filled.ravel()]
+    names = list(periods)
+    notes = [
+        f"The file has one column per period ({names[0]} … {names[-1]}); read it as one row "
+        "per line and period."
+    ]
+    if ignored:
+        notes.append("Ignored the total column(s): " + ", ".join(map(str, ignored)) + ".")
+    return pd.DataFrame(out), long_rows, notes
+
+
+def _free_name(name: str, taken: list[str]) -> str:
+    candidate, n = name, 2
+    lowered = {t.lower() for t in taken}
+    while candidate.lower() in lowered:
+        candidate, n = f"{name} ({n})", n + 1
+    return candidate

@@ -597,8 +597,30 @@ def find_header_row(cells: pd.DataFrame, scan: int = 60) -> int | None:
             continue
         if labels[pos] >= 0.6 * widths[pos] and numbers[pos] == 0 or labels[pos] == widths[pos]:
             return int(pos)
+        if labels[pos] >= 1 and _period_header(block.iloc[pos], kinds[pos], kinds[pos + 1 : pos + 6]):
+            return int(pos)
         return None
     return None
+
+
+def _year_like(value: Any) -> bool:
+    try:
+        number = float(str(value).strip())
+    except ValueError:
+        return False
+    return number.is_integer() and 1900 <= number <= 2100
+
+
+def _period_header(row: pd.Series, kinds: np.ndarray, below: np.ndarray) -> bool:
+    """A header whose other cells are periods (years, months, dates) over columns of numbers."""
+    periods = np.array(
+        [k == 2 or (k == 1 and _year_like(v)) for k, v in zip(kinds, row.tolist(), strict=True)]
+    )
+    if periods.sum() < 2 or ((kinds == 3) | periods | (kinds == 0)).sum() != len(kinds):
+        return False
+    if below.size == 0:
+        return False
+    return bool((below[:, periods] == 1).mean() >= 0.5)
 
 
 def _unique_names(raw: list[str]) -> list[str]:

@@ -27,6 +27,8 @@ CASES = [
     messy.xlsx_title_and_merged_case(),
     messy.xlsx_formula_cases()[0],
     messy.xls_case(),
+    messy.wide_months_case(),
+    messy.wide_years_xlsx_case(),
 ]
 
 
@@ -247,3 +249,32 @@ def test_xls_reads_like_xlsx():
     from_xls = ingest(case)
     from_xlsx = ingest_bytes(messy.xlsx_from_sheets({"Sales": messy.excel_rows(messy.base_frame(seed=71))}), "s.xlsx")
     pd.testing.assert_frame_equal(from_xls.frame, from_xlsx.frame)
+
+
+def test_wide_table_becomes_one_row_per_line_and_period():
+    result = ingest(messy.wide_months_case())
+    assert list(result.table.columns) == ["Product", "Category", "Period", "Amount"]
+    assert any("one column per period" in s for s in result.report["assumptions"])
+    assert any("Ignored the total column(s): Total" in s for s in result.report["assumptions"])
+    assert result.report["set_aside"] == [{"reason": "total or subtotal row", "count": 1, "rows": [9]}]
+
+
+def test_excel_sep_line_is_skipped():
+    data = b"sep=;\r\nDate;Sales\r\n01.02.2024;1.234,50\r\n02.02.2024;10,00\r\n"
+    result = ingest_bytes(data, "excel.csv")
+    assert result.frame["revenue"].tolist() == [1234.5, 10.0]
+    assert result.report["read"]["header_row"] == 2
+
+
+def test_shop_export_timestamps_with_zones_and_codes():
+    rows = [
+        ["Created at", "Lineitem sku", "Total", "Currency"],
+        ["2024-01-05 10:23:45 -0500", "TEE-1", "USD25.00", "USD"],
+        ["2024-01-06 08:00:00 -0500", "MUG-2", "12.50USD", "USD"],
+        ["Jan 7, 2024 9:15:00 AM PST", "TEE-1", "USD 7.25", "USD"],
+    ]
+    result = ingest_bytes(messy.write_csv(rows), "orders_export.csv")
+    assert result.mapping["date"] == "Created at"
+    assert result.frame["revenue"].sum() == 44.75
+    assert result.frame["date"].dt.strftime("%Y-%m-%d %H:%M").tolist() == ["2024-01-05 10:23", "2024-01-06 08:00", "2024-01-07 09:15"]
+    assert result.report["currency"] == "USD"

@@ -198,3 +198,27 @@ def test_unreadable_dates_are_counted_and_nat():
 
 def test_implausible_years_are_not_dates():
     assert dates(["10004722", "10001798"]).valid == 0
+
+
+def test_unambiguous_formats_fill_in_beside_the_chosen_convention():
+    result = dates(["13/01/2019", "20/01/2019", "2019-02-01", "3 Mar 2019"])
+    assert result.order == "DMY"
+    assert result.values.dt.strftime("%Y-%m-%d").tolist() == ["2019-01-13", "2019-01-20", "2019-02-01", "2019-03-03"]
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("Jan 7, 2024 9:15:00 AM PST", "2024-01-07 09:15"),
+        ("2024-01-05 10:23:45 -0500", "2024-01-05 10:23"),
+        ("2024-01-05T10:23:45.123Z", "2024-01-05 10:23"),
+        ("2024-01-05 10:23:45 UTC", "2024-01-05 10:23"),
+    ],
+)
+def test_time_zone_suffixes(value, expected):
+    assert dates([value]).values.dt.strftime("%Y-%m-%d %H:%M").iloc[0] == expected
+
+
+@pytest.mark.parametrize("value", ["USD123.45", "123.45USD", "123.45 usd", "US$123.45"])
+def test_currency_codes_next_to_digits(value):
+    assert parse_numbers(text([value])).values.iloc[0] == 123.45
