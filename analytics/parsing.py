@@ -597,7 +597,12 @@ def _fill_unambiguous(uniques: pd.Series, result: pd.Series) -> pd.Series:
     if not bool(todo.any()):
         return result
     rest = uniques[todo]
-    for fmt, order in _candidates(_spread_sample(rest, 120)):
+    worded = rest.str.contains(r"[A-Za-z]{3}")
+    formats = [
+        *_candidates(_spread_sample(rest[worded], 120)),
+        *_candidates(_spread_sample(rest[~worded], 120)),
+    ]
+    for fmt, order in formats:
         if not _unambiguous(fmt, order):
             continue
         parsed = _to_datetime(rest, fmt)
