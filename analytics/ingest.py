@@ -152,7 +152,10 @@ def ingest_bytes(
         "row_numbers": encode_rows(shaped.row_numbers),
         "layout_set_aside": shaped.set_aside,
         "notes": [*grid.notes, *shaped.notes],
-        "uncomputed": {c: cell_ranges([(r, _col_pos(table, c)) for r in rows]) for c, rows in shaped.uncomputed_by_column.items()},
+        "uncomputed": {
+            c: cell_ranges([(r, _col_pos(table, c)) for r in rows])
+            for c, rows in shaped.uncomputed_by_column.items()
+        },
     }
     if mapping is not None:
         return rebuild(table, mapping, read_info=read, drop_duplicates=drop_duplicates)
@@ -252,12 +255,17 @@ def _file_decimal(table: pd.DataFrame, delimiter: str | None) -> str:
 
 
 def _check_uncomputed(
-    uncomputed: dict[str, list[int]], rows_read: int, mapping: dict[str, str | None], table: pd.DataFrame
+    uncomputed: dict[str, list[int]],
+    rows_read: int,
+    mapping: dict[str, str | None],
+    table: pd.DataFrame,
 ) -> None:
     mapped = {c for c in mapping.values() if c}
     cells: list[tuple[int, int]] = []
     for column, rows in uncomputed.items():
-        numeric_name = any(name_score(normalise_header(column), r) > 0 for r in NUMERIC_ROLES)
+        numeric_name = any(
+            name_score(normalise_header(column), r) > 0 for r in NUMERIC_ROLES
+        )
         if len(rows) >= _UNCOMPUTED_CRITICAL_SHARE * max(rows_read, 1) and (
             numeric_name or column in mapped
         ):
@@ -296,7 +304,9 @@ def _unlabelled_totals(revenue: pd.Series, candidates: np.ndarray) -> np.ndarray
         if not candidates[pos] or np.isnan(values[pos]):
             break
         above = values[:pos][~candidates[:pos] & ~np.isnan(values[:pos])]
-        if above.size >= 2 and abs(above.sum() - values[pos]) <= max(0.01, 1e-9 * abs(values[pos])):
+        if above.size >= 2 and abs(above.sum() - values[pos]) <= max(
+            0.01, 1e-9 * abs(values[pos])
+        ):
             out[pos] = True
             continue
         others = out.copy()
@@ -380,10 +390,14 @@ def _build(
     profit = data.get(PROFIT)
     if cost is None and profit is not None:
         data[COST] = revenue - profit
-        assumptions.append(f"Cost is revenue − {mapping[PROFIT]} (the file has no cost column).")
+        assumptions.append(
+            f"Cost is revenue − {mapping[PROFIT]} (the file has no cost column)."
+        )
     elif profit is None and cost is not None:
         data[PROFIT] = revenue - cost
-        assumptions.append(f"Profit is revenue − {mapping[COST]} (the file has no profit column).")
+        assumptions.append(
+            f"Profit is revenue − {mapping[COST]} (the file has no profit column)."
+        )
     for role in NUMERIC_ROLES:
         data.setdefault(role, nan)
 
@@ -393,7 +407,9 @@ def _build(
         read["decimal"] = read.get("decimal") or money.decimal
 
     no_revenue = revenue.isna().to_numpy()
-    set_aside: list[dict[str, Any]] = [dict(e) for e in read.get("layout_set_aside", [])]
+    set_aside: list[dict[str, Any]] = [
+        dict(e) for e in read.get("layout_set_aside", [])
+    ]
     totals = np.zeros(n, dtype=bool)
     bad_date = np.zeros(n, dtype=bool)
     if date_parse is not None:
@@ -413,14 +429,20 @@ def _build(
     for reason, mask in reasons:
         count = int(mask.sum())
         if count:
-            set_aside.append({"reason": reason, "count": count, "rows": _first_rows(rows, mask)})
+            set_aside.append(
+                {"reason": reason, "count": count, "rows": _first_rows(rows, mask)}
+            )
             keep &= ~mask
 
     duplicates = _duplicates(table, keep)
     dup_count = int(duplicates.sum())
     if dup_count and drop_duplicates:
         set_aside.append(
-            {"reason": "duplicate row (dropped)", "count": dup_count, "rows": _first_rows(rows, duplicates)}
+            {
+                "reason": "duplicate row (dropped)",
+                "count": dup_count,
+                "rows": _first_rows(rows, duplicates),
+            }
         )
         keep &= ~duplicates
         warnings.append(f"Dropped {dup_count} exact duplicate row(s).")
@@ -462,14 +484,22 @@ def _build(
         )
 
     roles_report = [
-        {"role": role, "column": mapping[role], "confidence": float(confidence.get(role, 1.0))}
+        {
+            "role": role,
+            "column": mapping[role],
+            "confidence": float(confidence.get(role, 1.0)),
+        }
         for role in ROLES
         if mapping[role]
     ]
     if not mapping[REVENUE]:
         roles_report.append(
-            {"role": REVENUE, "column": None, "confidence": 1.0,
-             "derived": f"{mapping[QUANTITY]} × {mapping[UNIT_PRICE]}"}  # fmt: skip
+            {
+                "role": REVENUE,
+                "column": None,
+                "confidence": 1.0,
+                "derived": f"{mapping[QUANTITY]} × {mapping[UNIT_PRICE]}",
+            }  # fmt: skip
         )
     dup_rows = _first_rows(rows, duplicates)
     report = {
@@ -479,7 +509,11 @@ def _build(
         "set_aside": set_aside,
         "roles": roles_report,
         "assumptions": [*read.get("notes", []), *assumptions],
-        "duplicates": {"count": dup_count, "rows": dup_rows, "dropped": bool(drop_duplicates and dup_count)},
+        "duplicates": {
+            "count": dup_count,
+            "rows": dup_rows,
+            "dropped": bool(drop_duplicates and dup_count),
+        },
         "negatives": negatives,
         "currency": (money.currency if money is not None else None),
         "date_range": _date_range(frame),
@@ -509,7 +543,10 @@ def row_codes(table: pd.DataFrame) -> np.ndarray:
         if col.dtype == "str":
             encoded = pc.dictionary_encode(col.array.__arrow_array__()).combine_chunks()
             size = len(encoded.dictionary) + 1
-            codes = np.asarray(pc.fill_null(encoded.indices, size - 1).to_numpy(zero_copy_only=False), dtype="int64")
+            codes = np.asarray(
+                pc.fill_null(encoded.indices, size - 1).to_numpy(zero_copy_only=False),
+                dtype="int64",
+            )
         else:
             codes, uniques = pd.factorize(col, use_na_sentinel=True)
             size = len(uniques) + 1

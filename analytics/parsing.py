@@ -65,7 +65,9 @@ _SYMBOL_TO_CODE = {"$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY", "₹": "I
                    "CHF": "CHF", "Fr.": "CHF"}  # fmt: skip
 _CODES_RE = "|".join(CURRENCY_CODES)
 #: Currency symbols and codes (RE2 syntax: runs inside Arrow).
-CURRENCY_RE = rf"(?i)(?:(?:{_CODES_RE})|(?:US|[ACR])?\$|[€£¥₹₩₽₺₪₫฿¢]|zł|\bkr\.?|\bFr\.)"
+CURRENCY_RE = (
+    rf"(?i)(?:(?:{_CODES_RE})|(?:US|[ACR])?\$|[€£¥₹₩₽₺₪₫฿¢]|zł|\bkr\.?|\bFr\.)"
+)
 _CURRENCY_FIND = re.compile(
     rf"\b({_CODES_RE})\b|((?:US|[ACR])?\$|[€£¥₹₩₽₺₪₫฿]|zł|\bkr\b|\bFr\.)", re.IGNORECASE
 )
@@ -117,15 +119,25 @@ _STR_DTYPE = pd.StringDtype("pyarrow", na_value=np.nan)
 
 
 def _to_str_series(arr: pa.ChunkedArray, index: pd.Index) -> pd.Series:
-    values = arr.to_pandas(types_mapper=lambda t: _STR_DTYPE if pa.types.is_string(t) or pa.types.is_large_string(t) else None)
-    return pd.Series(values.to_numpy() if values.dtype != _STR_DTYPE else values.array, index=index, dtype="str")
+    values = arr.to_pandas(
+        types_mapper=lambda t: (
+            _STR_DTYPE if pa.types.is_string(t) or pa.types.is_large_string(t) else None
+        )
+    )
+    return pd.Series(
+        values.to_numpy() if values.dtype != _STR_DTYPE else values.array,
+        index=index,
+        dtype="str",
+    )
 
 
 def _dictionary(series: pd.Series) -> tuple[pa.Array, pa.Array]:
     """(indices, cleaned distinct values) of a text column; missing markers become null."""
     encoded = pc.dictionary_encode(_arrow(series)).combine_chunks()
     values = pc.utf8_trim_whitespace(encoded.dictionary)
-    missing = pc.fill_null(pc.is_in(pc.utf8_lower(values), value_set=_MISSING_SET), True)
+    missing = pc.fill_null(
+        pc.is_in(pc.utf8_lower(values), value_set=_MISSING_SET), True
+    )
     return encoded.indices, pc.if_else(missing, pa.scalar(None, values.type), values)
 
 
@@ -135,7 +147,10 @@ def missing_mask(series: pd.Series) -> pd.Series:
         return series.isna()
     indices, values = _dictionary(series)
     missing = pc.fill_null(pc.is_null(pc.take(values, indices)), True)
-    return pd.Series(np.asarray(missing.to_numpy(zero_copy_only=False), dtype=bool), index=series.index)
+    return pd.Series(
+        np.asarray(missing.to_numpy(zero_copy_only=False), dtype=bool),
+        index=series.index,
+    )
 
 
 def clean_text(series: pd.Series) -> pd.Series:
@@ -193,7 +208,9 @@ def parse_numbers(
         return NumberParse(values, ".", None, False, None, n, 0, False)
     if series.dtype.kind == "M":
         n = int(series.notna().sum())
-        return NumberParse(pd.Series(np.nan, index=index), ".", None, False, None, 0, n, False)
+        return NumberParse(
+            pd.Series(np.nan, index=index), ".", None, False, None, 0, n, False
+        )
     hint = decimal or "."
     raw = _arrow(series)
     present = len(raw) - raw.null_count
@@ -203,7 +220,16 @@ def parse_numbers(
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             values = None
         if values is not None and np.isfinite(values).sum() == present:
-            return NumberParse(pd.Series(values, index=index), ".", None, False, None, present, 0, False)
+            return NumberParse(
+                pd.Series(values, index=index),
+                ".",
+                None,
+                False,
+                None,
+                present,
+                0,
+                False,
+            )
     text = pc.utf8_trim_whitespace(raw)
     encoded = pc.dictionary_encode(text).combine_chunks()
     parsed = _parse_unique_numbers(encoded.dictionary, hint, percent_as_fraction)
@@ -240,7 +266,9 @@ def _any(mask: pa.Array | pa.ChunkedArray) -> bool:
     return bool(pc.any(pc.fill_null(mask, False)).as_py())
 
 
-def _parse_unique_numbers(text: pa.Array, hint: str, percent_as_fraction: bool) -> _UniqueNumbers:
+def _parse_unique_numbers(
+    text: pa.Array, hint: str, percent_as_fraction: bool
+) -> _UniqueNumbers:
     missing = pc.fill_null(pc.is_in(pc.utf8_lower(text), value_set=_MISSING_SET), True)
     t = pc.if_else(missing, pa.scalar(None, pa.string()), text)
     percent = pc.fill_null(pc.match_substring(t, "%"), False)
@@ -248,7 +276,13 @@ def _parse_unique_numbers(text: pa.Array, hint: str, percent_as_fraction: bool) 
     paren = _full(t, r"^\(.*\)$") if any_paren else None
     currency = None
     if _any(pc.match_substring_regex(t, CURRENCY_RE)):
-        currency = _currency_of(pc.drop_null(pc.filter(t, pc.fill_null(pc.match_substring_regex(t, CURRENCY_RE), False))).to_pylist()[:200])
+        currency = _currency_of(
+            pc.drop_null(
+                pc.filter(
+                    t, pc.fill_null(pc.match_substring_regex(t, CURRENCY_RE), False)
+                )
+            ).to_pylist()[:200]
+        )
         t = pc.replace_substring_regex(t, f"{CURRENCY_RE}|{_SPACES_RE}|[()%+]", "")
     else:
         t = pc.replace_substring_regex(t, f"{_SPACES_RE}|[()%+]", "")
@@ -279,9 +313,13 @@ def _parse_unique_numbers(text: pa.Array, hint: str, percent_as_fraction: bool) 
     if percent_as_fraction and _any(percent):
         values = pc.if_else(percent, pc.divide(values, 100.0), values)
     thousands = ("," if chosen == "." else ".") if grouped else None
-    if not grouped and _any(pc.match_substring_regex(text, "[0-9][ \u00a0\u202f\u2009][0-9]{3}")):
+    if not grouped and _any(
+        pc.match_substring_regex(text, "[0-9][ \u00a0\u202f\u2009][0-9]{3}")
+    ):
         thousands = " "
-    return _UniqueNumbers(values, missing, chosen, thousands, is_percent, currency, decided)
+    return _UniqueNumbers(
+        values, missing, chosen, thousands, is_percent, currency, decided
+    )
 
 
 def _currency_of(values: list[str]) -> str | None:
@@ -403,7 +441,11 @@ def _candidates(sample: pd.Series) -> list[tuple[str, str]]:
     stripped = sample.str.replace(r"(?i)\s?[ap]\.?m\.?$", "", regex=True)
     letters = float(stripped.str.contains(r"[A-Za-z]{3}").mean()) >= 0.5
     date_part = stripped.str.replace(r"[ T]\d{1,2}:\d{2}.*$", "", regex=True)
-    seps = {ch for ch in "-/. ," if float(date_part.str.contains(ch, regex=False).mean()) >= 0.3}
+    seps = {
+        ch
+        for ch in "-/. ,"
+        if float(date_part.str.contains(ch, regex=False).mean()) >= 0.3
+    }
     times = _time_parts(sample)
     out: list[tuple[str, str]] = []
     for part, order in _DATE_PARTS:
@@ -481,20 +523,30 @@ def parse_dates(
     if series.dtype.kind in "fiu":
         return _dates_from_numbers(series.astype("float64"), allow_serial)
     indices, distinct = _dictionary(series)
-    codes = np.asarray(pc.fill_null(indices, -1).to_numpy(zero_copy_only=False), dtype="int64")
+    codes = np.asarray(
+        pc.fill_null(indices, -1).to_numpy(zero_copy_only=False), dtype="int64"
+    )
     codes = np.where(codes >= 0, codes, -1)
     uniques = _to_str_series(pa.chunked_array([distinct]), pd.RangeIndex(len(distinct)))
     missing_unique = uniques.isna().to_numpy()
-    uniques = uniques.str.replace(_TZ_RE, "", regex=True).str.replace(r"\s+", " ", regex=True)
+    uniques = uniques.str.replace(_TZ_RE, "", regex=True).str.replace(
+        r"\s+", " ", regex=True
+    )
     present_uniques = uniques.dropna()
-    serials = allow_serial and len(present_uniques) > 0 and bool(
-        present_uniques.str.fullmatch(r"\d{5}(?:\.\d+)?").all()
+    serials = (
+        allow_serial
+        and len(present_uniques) > 0
+        and bool(present_uniques.str.fullmatch(r"\d{5}(?:\.\d+)?").all())
     )
     if serials:
-        parsed = _dates_from_numbers(pd.to_numeric(uniques, errors="coerce"), True).values
+        parsed = _dates_from_numbers(
+            pd.to_numeric(uniques, errors="coerce"), True
+        ).values
         fmt, order, ambiguous, mixed = "excel-serial", None, False, False
     else:
-        parsed, fmt, order, ambiguous, mixed = _parse_unique_dates(uniques, codes, order_hint)
+        parsed, fmt, order, ambiguous, mixed = _parse_unique_dates(
+            uniques, codes, order_hint
+        )
     parsed_ns = parsed.astype("datetime64[ns]").to_numpy()
     out = np.full(len(codes), np.datetime64("NaT"), dtype="datetime64[ns]")
     known = codes >= 0
@@ -519,9 +571,9 @@ def _dates_from_numbers(values: pd.Series, allow_serial: bool) -> DateParse:
         return DateParse(parsed, "%Y%m%d", "YMD", False, valid, len(present) - valid)
     lo, hi = _SERIAL_RANGE
     if allow_serial and bool(present.between(lo, hi).all()):
-        parsed = (pd.Timestamp("1899-12-30") + pd.to_timedelta(values, unit="D")).astype(
-            "datetime64[ns]"
-        )
+        parsed = (
+            pd.Timestamp("1899-12-30") + pd.to_timedelta(values, unit="D")
+        ).astype("datetime64[ns]")
         return DateParse(parsed, "excel-serial", None, False, len(present), 0)
     return DateParse(empty, None, None, False, 0, len(present))
 
@@ -566,13 +618,17 @@ def _parse_unique_dates(
         else:
             same_values = bool((full["DMY"].notna() == full["MDY"].notna()).all())
             ambiguous = same_values and _disagree(full["DMY"], full["MDY"])
-            choice = _order_by_rows(codes, full["DMY"], full["MDY"]) if ambiguous else -1
+            choice = (
+                _order_by_rows(codes, full["DMY"], full["MDY"]) if ambiguous else -1
+            )
             if choice >= 0:
                 order = ("DMY", "MDY")[choice]
             elif order_hint in ("DMY", "MDY"):
                 order = order_hint
             else:
-                dotted = bool(sample.str.contains(r"^\d{1,2}\.\d{1,2}\.", regex=True).any())
+                dotted = bool(
+                    sample.str.contains(r"^\d{1,2}\.\d{1,2}\.", regex=True).any()
+                )
                 order = "DMY" if dotted else "MDY"
     else:
         order = max(leaders, key=lambda o: best_by_order[o][:2])
@@ -606,7 +662,9 @@ def _fill_unambiguous(uniques: pd.Series, result: pd.Series) -> pd.Series:
         if not _unambiguous(fmt, order):
             continue
         parsed = _to_datetime(rest, fmt)
-        result = result.where(~(todo & parsed.reindex(result.index).notna()), parsed.reindex(result.index))
+        result = result.where(
+            ~(todo & parsed.reindex(result.index).notna()), parsed.reindex(result.index)
+        )
         todo = result.isna() & uniques.notna()
         if not bool(todo.any()):
             break

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -40,6 +40,9 @@ import pandas as pd
 from analytics.errors import IngestError
 from analytics.parsing import clean_text, parse_dates, parse_numbers
 from analytics.schema import COST, DATE, PROFIT, REVENUE, SOURCE_ROW, conform_canonical
+
+if TYPE_CHECKING:
+    from analytics.ingest import IngestResult
 
 MAX_ROWS = 2000
 LABEL = "Line item"
@@ -70,8 +73,13 @@ _ANCHORS = re.compile(
     r"gross margin|net profit|net income|net loss|operating profit|cost of sales|cost of goods sold|"
     r"operating expenses|net operating income)$"
 )
-_TITLE = re.compile(r"profit (?:and|&) loss|income statement|p ?& ?l\b|statement of (?:comprehensive )?income|profit loss")
-_TOTAL_COLUMN = re.compile(r"^(?:total|totals|ytd|year to date|amount|balance|sum|grand total|full year|fy)\b", re.I)
+_TITLE = re.compile(
+    r"profit (?:and|&) loss|income statement|p ?& ?l\b|statement of (?:comprehensive )?income|profit loss"
+)
+_TOTAL_COLUMN = re.compile(
+    r"^(?:total|totals|ytd|year to date|amount|balance|sum|grand total|full year|fy)\b",
+    re.I,
+)
 _MONTHS = r"jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec|january|february|march|april|june|july|august|september|october|november|december"
 
 
@@ -92,7 +100,9 @@ def _norm(label: Any) -> str:
 
 
 def _labels(cells: pd.DataFrame, col: int) -> pd.Series:
-    return clean_text(cells.iloc[:, col].astype("str").where(cells.iloc[:, col].notna()))
+    return clean_text(
+        cells.iloc[:, col].astype("str").where(cells.iloc[:, col].notna())
+    )
 
 
 def read_statement(grid: Any) -> Statement | None:
@@ -112,9 +122,15 @@ def read_statement(grid: Any) -> Statement | None:
         return None
     labels = _labels(cells, label_col)
     norms = labels.map(_norm, na_action="ignore")
-    anchors = set(norms.dropna()[norms.dropna().str.match(_ANCHORS)].str.extract(r"^(\w+ ?\w*)")[0])
+    anchors = set(
+        norms.dropna()[norms.dropna().str.match(_ANCHORS)].str.extract(r"^(\w+ ?\w*)")[
+            0
+        ]
+    )
     title_text = " ".join(
-        _norm(v) for v in cells.iloc[:8].to_numpy().ravel() if v is not None and not (isinstance(v, float) and np.isnan(v))
+        _norm(v)
+        for v in cells.iloc[:8].to_numpy().ravel()
+        if v is not None and not (isinstance(v, float) and np.isnan(v))
     )
     if len(anchors) < 2 and not (anchors and _TITLE.search(title_text)):
         return None
@@ -122,7 +138,9 @@ def read_statement(grid: Any) -> Statement | None:
     if amounts is None:
         return None
     first_item, value_cols = amounts
-    other_cols = [c for c in range(cells.shape[1]) if c != label_col and c not in value_cols]
+    other_cols = [
+        c for c in range(cells.shape[1]) if c != label_col and c not in value_cols
+    ]
     if other_cols:
         body = cells.iloc[first_item:, other_cols]
         texty = body.notna().any(axis=1).mean()
@@ -136,7 +154,9 @@ def read_statement(grid: Any) -> Statement | None:
         i for i in range(first_item, len(cells))
         if labels.iloc[i] is not None and not pd.isna(labels.iloc[i])
     ]  # fmt: skip
-    table = pd.DataFrame({LABEL: labels.iloc[body_rows].astype("str").reset_index(drop=True)})
+    table = pd.DataFrame(
+        {LABEL: labels.iloc[body_rows].astype("str").reset_index(drop=True)}
+    )
     decimal = "."
     for col, name in zip(value_cols, names, strict=True):
         values = cells.iloc[body_rows, col].reset_index(drop=True)
@@ -148,7 +168,12 @@ def read_statement(grid: Any) -> Statement | None:
         table[name] = parsed.values.to_numpy()
     row_numbers = grid.row_numbers[body_rows]
     header_row = int(grid.row_numbers[header]) if header is not None else None
-    info = {"label": LABEL, "periods": periods, "ignored_columns": totals, "title": title_text[:200]}
+    info = {
+        "label": LABEL,
+        "periods": periods,
+        "ignored_columns": totals,
+        "title": title_text[:200],
+    }
     return Statement(table, row_numbers, header_row, decimal, info)
 
 
@@ -176,17 +201,29 @@ def _amount_block(cells: pd.DataFrame, label_col: int) -> tuple[int, list[int]] 
     # a section header ("Income") right above the first amount belongs to the body
     while first > 0 and labels[first - 1] and not has_amount[first - 1]:
         above = _norm(cells.iat[first - 1, label_col])
-        if _INCOME_SECTION.match(above) or _COST_SECTION.match(above) or _EXPENSE_SECTION.match(above):
+        if (
+            _INCOME_SECTION.match(above)
+            or _COST_SECTION.match(above)
+            or _EXPENSE_SECTION.match(above)
+        ):
             first -= 1
         else:
             break
     return first, cols
 
 
-def _header_row(cells: pd.DataFrame, label_col: int, value_cols: list[int], first: int) -> int | None:
+def _header_row(
+    cells: pd.DataFrame, label_col: int, value_cols: list[int], first: int
+) -> int | None:
     for row in range(first - 1, -1, -1):
         values = [cells.iat[row, c] for c in value_cols]
-        if sum(v is not None and not (isinstance(v, float) and np.isnan(v)) for v in values) >= 1:
+        if (
+            sum(
+                v is not None and not (isinstance(v, float) and np.isnan(v))
+                for v in values
+            )
+            >= 1
+        ):
             return row
     return None
 
@@ -196,7 +233,11 @@ def _period_of(value: Any) -> pd.Timestamp | None:
         return None
     if hasattr(value, "year") and hasattr(value, "month"):
         return pd.Timestamp(value.year, value.month, 1)
-    if isinstance(value, (int, float)) and float(value).is_integer() and 1900 <= value <= 2100:
+    if (
+        isinstance(value, (int, float))
+        and float(value).is_integer()
+        and 1900 <= value <= 2100
+    ):
         return pd.Timestamp(int(value), 1, 1)
     text = " ".join(str(value).split())
     text = re.sub(r"(?i)^(?:fy|year|yr)\s*", "", text)
@@ -205,7 +246,11 @@ def _period_of(value: Any) -> pd.Timestamp | None:
     parsed = parse_dates(pd.Series([text], dtype="str"))
     if parsed.valid:
         stamp = parsed.values.iloc[0]
-        return pd.Timestamp(stamp.year, stamp.month, 1) if parsed.order in ("MY", "YM") else stamp
+        return (
+            pd.Timestamp(stamp.year, stamp.month, 1)
+            if parsed.order in ("MY", "YM")
+            else stamp
+        )
     return None
 
 
@@ -217,7 +262,11 @@ def _period_columns(
     totals: list[str] = []
     raw = [cells.iat[header, c] if header is not None else None for c in value_cols]
     for i, value in enumerate(raw):
-        name = " ".join(str(value).split()) if value is not None and not pd.isna(value) else f"Amount {i + 1}"
+        name = (
+            " ".join(str(value).split())
+            if value is not None and not pd.isna(value)
+            else f"Amount {i + 1}"
+        )
         if hasattr(value, "strftime"):
             name = value.strftime("%Y-%m-%d")
         if isinstance(value, float) and value.is_integer():
@@ -235,7 +284,11 @@ def _period_columns(
             return names, {}, []
         # one amount column (or only total columns): one period dated from the title
         date = _title_period(title)
-        chosen = names[0] if len(names) == 1 else next((n for n in names if re.match(r"(?i)^total", n)), names[0])
+        chosen = (
+            names[0]
+            if len(names) == 1
+            else next((n for n in names if re.match(r"(?i)^total", n)), names[0])
+        )
         periods = {chosen: date}
         totals = [n for n in names if n != chosen]
     return names, periods, totals
@@ -243,25 +296,43 @@ def _period_columns(
 
 def _title_period(title: str) -> str | None:
     """Start of the period a statement covers, read from its title (None when unsaid)."""
-    span_months = re.search(rf"\b({_MONTHS})(?: (\d{{4}}))? (?:to |through |until )?({_MONTHS}) (\d{{4}})\b", title)
+    span_months = re.search(
+        rf"\b({_MONTHS})(?: (\d{{4}}))? (?:to |through |until )?({_MONTHS}) (\d{{4}})\b",
+        title,
+    )
     if span_months:
         year = span_months.group(2) or span_months.group(4)
-        start = parse_dates(pd.Series([f"{span_months.group(1)[:3]} {year}"], dtype="str")).values.iloc[0]
+        start = parse_dates(
+            pd.Series([f"{span_months.group(1)[:3]} {year}"], dtype="str")
+        ).values.iloc[0]
         if not pd.isna(start):
             return start.strftime("%Y-%m-%d")
-    months_ended = re.search(rf"\b(\d{{1,2}}) months (?:ended|ending|to) (\d{{1,2}} (?:{_MONTHS}) \d{{4}}|(?:{_MONTHS}) \d{{1,2}} \d{{4}})", title)
+    months_ended = re.search(
+        rf"\b(\d{{1,2}}) months (?:ended|ending|to) (\d{{1,2}} (?:{_MONTHS}) \d{{4}}|(?:{_MONTHS}) \d{{1,2}} \d{{4}})",
+        title,
+    )
     if months_ended:
-        end = parse_dates(pd.Series([months_ended.group(2)], dtype="str")).values.iloc[0]
+        end = parse_dates(pd.Series([months_ended.group(2)], dtype="str")).values.iloc[
+            0
+        ]
         if not pd.isna(end):
-            start = (end + pd.Timedelta(days=1)) - pd.DateOffset(months=int(months_ended.group(1)))
+            start = (end + pd.Timedelta(days=1)) - pd.DateOffset(
+                months=int(months_ended.group(1))
+            )
             return start.strftime("%Y-%m-%d")
-    ended = re.search(rf"(?:year|12 months|twelve months) (?:ended|ending|to) (\d{{1,2}} (?:{_MONTHS}) \d{{4}}|(?:{_MONTHS}) \d{{1,2}} \d{{4}})", title)
+    ended = re.search(
+        rf"(?:year|12 months|twelve months) (?:ended|ending|to) (\d{{1,2}} (?:{_MONTHS}) \d{{4}}|(?:{_MONTHS}) \d{{1,2}} \d{{4}})",
+        title,
+    )
     if ended:
         end = parse_dates(pd.Series([ended.group(1)], dtype="str")).values.iloc[0]
         if not pd.isna(end):
             start = (end + pd.Timedelta(days=1)) - pd.DateOffset(years=1)
             return start.strftime("%Y-%m-%d")
-    span = re.search(rf"(\d{{1,2}} (?:{_MONTHS}) \d{{4}}|(?:{_MONTHS}) \d{{1,2}} \d{{4}}|\d{{4}} \d{{2}} \d{{2}})", title)
+    span = re.search(
+        rf"(\d{{1,2}} (?:{_MONTHS}) \d{{4}}|(?:{_MONTHS}) \d{{1,2}} \d{{4}}|\d{{4}} \d{{2}} \d{{2}})",
+        title,
+    )
     if span:
         text = span.group(1)
         if re.fullmatch(r"\d{4} \d{2} \d{2}", text):
@@ -271,10 +342,14 @@ def _title_period(title: str) -> str | None:
             return start.strftime("%Y-%m-%d")
     month = re.search(rf"\b({_MONTHS}) (\d{{4}})\b", title)
     if month:
-        stamp = parse_dates(pd.Series([f"{month.group(1)[:3]} {month.group(2)}"], dtype="str")).values.iloc[0]
+        stamp = parse_dates(
+            pd.Series([f"{month.group(1)[:3]} {month.group(2)}"], dtype="str")
+        ).values.iloc[0]
         if not pd.isna(stamp):
             return stamp.strftime("%Y-%m-%d")
-    year = re.search(r"\b(?:fy|year|financial year) ?(\d{4})\b|\b(19\d{2}|20\d{2})\b", title)
+    year = re.search(
+        r"\b(?:fy|year|financial year) ?(\d{4})\b|\b(19\d{2}|20\d{2})\b", title
+    )
     if year:
         return f"{year.group(1) or year.group(2)}-01-01"
     return None
@@ -301,7 +376,9 @@ def classify_lines(labels: pd.Series, has_amount: np.ndarray) -> pd.Series:
                 section = "cost"
             continue
         if section is None:
-            if _INCOME_SECTION.match(label) or re.search(r"\b(sales|revenue|income|turnover)\b", label):
+            if _INCOME_SECTION.match(label) or re.search(
+                r"\b(sales|revenue|income|turnover)\b", label
+            ):
                 kinds.append("income")
                 continue
             if re.search(r"\b(cost|costs|expense|expenses|cogs|purchases)\b", label):
@@ -313,12 +390,20 @@ def classify_lines(labels: pd.Series, has_amount: np.ndarray) -> pd.Series:
     return pd.Series(kinds, index=labels.index, dtype="str")
 
 
-def _section_totals(labels: pd.Series, values: pd.DataFrame, kinds: pd.Series) -> dict[str, pd.Series]:
+def _section_totals(
+    labels: pd.Series, values: pd.DataFrame, kinds: pd.Series
+) -> dict[str, pd.Series]:
     norms = labels.map(_norm)
     out = {}
     for key, pattern in (
-        ("income", r"^total (?:trading |operating |other )?(?:income|revenue|revenues|sales|turnover)$"),
-        ("cost", r"^total (?:cost of (?:sales|goods sold|revenue)|direct costs|(?:operating |administrative )?expenses|overheads)$"),
+        (
+            "income",
+            r"^total (?:trading |operating |other )?(?:income|revenue|revenues|sales|turnover)$",
+        ),
+        (
+            "cost",
+            r"^total (?:cost of (?:sales|goods sold|revenue)|direct costs|(?:operating |administrative )?expenses|overheads)$",
+        ),
     ):
         mask = norms.str.match(pattern) & (kinds == "subtotal")
         if bool(mask.any()):
@@ -326,7 +411,7 @@ def _section_totals(labels: pd.Series, values: pd.DataFrame, kinds: pd.Series) -
     return out
 
 
-def rebuild_statement(table: pd.DataFrame, read: dict[str, Any]) -> "Any":
+def rebuild_statement(table: pd.DataFrame, read: dict[str, Any]) -> IngestResult:
     """Canonical rows (one per period) and report for a statement table (see module docs)."""
     from analytics.ingest import IngestResult
 
@@ -334,7 +419,9 @@ def rebuild_statement(table: pd.DataFrame, read: dict[str, Any]) -> "Any":
     label_col = info.get("label", LABEL)
     periods: dict[str, str | None] = info.get("periods") or {}
     if label_col not in table.columns or not periods:
-        raise IngestError("This profit and loss statement has no amount columns the app can read.")
+        raise IngestError(
+            "This profit and loss statement has no amount columns the app can read."
+        )
     labels = table[label_col].astype("str")
     value_names = [c for c in periods if c in table.columns]
     values = table[value_names].astype("float64")
@@ -347,18 +434,26 @@ def rebuild_statement(table: pd.DataFrame, read: dict[str, Any]) -> "Any":
     assumptions: list[str] = []
     if not bool((kinds == "income").any()) and "income" in totals:
         revenue = totals["income"]
-        assumptions.append("The statement has no income line items; used its Total Income line.")
+        assumptions.append(
+            "The statement has no income line items; used its Total Income line."
+        )
     if not bool((kinds == "cost").any()) and "cost" in totals:
         cost = totals["cost"]
     net_mask = (kinds == "net_profit").to_numpy()
     net = values[net_mask].iloc[-1] if net_mask.any() else None
-    negative_costs = bool(len(cost_lines)) and bool((cost_lines.sum(axis=1) < 0).mean() > 0.5)
+    negative_costs = bool(len(cost_lines)) and bool(
+        (cost_lines.sum(axis=1) < 0).mean() > 0.5
+    )
     if net is not None:
-        flipped = ((revenue + cost) - net).abs().sum() < ((revenue - cost) - net).abs().sum()
+        flipped = ((revenue + cost) - net).abs().sum() < (
+            (revenue - cost) - net
+        ).abs().sum()
         negative_costs = bool(flipped)
     if negative_costs:
         cost = -cost
-        assumptions.append("Expenses are shown as negative numbers in the statement; used them as costs.")
+        assumptions.append(
+            "Expenses are shown as negative numbers in the statement; used them as costs."
+        )
     profit = net if net is not None else revenue - cost
     if net is not None and float(((revenue - cost) - net).abs().max()) > 0.01:
         assumptions.append(
@@ -388,7 +483,11 @@ def rebuild_statement(table: pd.DataFrame, read: dict[str, Any]) -> "Any":
         f"sum of {len(income_names)} income line(s), cost the sum of {len(cost_names)} cost "
         "and expense line(s), profit "
         + ("the net profit line" if net is not None else "revenue − cost")
-        + (f"; subtotal lines ({', '.join(subtotal_names[:4])}) were not added again." if subtotal_names else "."),
+        + (
+            f"; subtotal lines ({', '.join(subtotal_names[:4])}) were not added again."
+            if subtotal_names
+            else "."
+        ),
     )
     warnings = []
     if frame[DATE].isna().all():
@@ -419,7 +518,10 @@ def rebuild_statement(table: pd.DataFrame, read: dict[str, Any]) -> "Any":
         "currency": None,
         "date_range": None
         if frame[DATE].dropna().empty
-        else [frame[DATE].min().strftime("%Y-%m-%d"), frame[DATE].max().strftime("%Y-%m-%d")],
+        else [
+            frame[DATE].min().strftime("%Y-%m-%d"),
+            frame[DATE].max().strftime("%Y-%m-%d"),
+        ],
         "layout": "profit_and_loss",
         "statement": {
             "income_lines": income_names,
@@ -428,8 +530,28 @@ def rebuild_statement(table: pd.DataFrame, read: dict[str, Any]) -> "Any":
             "periods": {k: v for k, v in periods.items() if k in value_names},
         },
     }
-    empty = {r: None for r in ("date", "revenue", "cost", "profit", "sku", "quantity", "unit_price", "category", "customer")}
-    return IngestResult(frame=frame, table=table, mapping=empty, confidence={}, report=report, warnings=warnings)
+    empty = {
+        r: None
+        for r in (
+            "date",
+            "revenue",
+            "cost",
+            "profit",
+            "sku",
+            "quantity",
+            "unit_price",
+            "category",
+            "customer",
+        )
+    }
+    return IngestResult(
+        frame=frame,
+        table=table,
+        mapping=empty,
+        confidence={},
+        report=report,
+        warnings=warnings,
+    )
 
 
 _PERIOD_TOTAL = re.compile(
@@ -476,7 +598,9 @@ def unpivot_periods(
     stamps = np.array([periods[n].strftime("%Y-%m-%d") for n in periods], dtype=object)
     period_name = _free_name("Period", labels)
     amount_name = _free_name("Amount", labels)
-    out[period_name] = pd.Series(np.tile(stamps, len(table))[filled.ravel()], dtype="str")
+    out[period_name] = pd.Series(
+        np.tile(stamps, len(table))[filled.ravel()], dtype="str"
+    )
     out[amount_name] = pd.Series(matrix.ravel()[filled.ravel()], dtype="float64")
     long_rows = np.repeat(np.asarray(rows), count)[filled.ravel()]
     names = list(periods)
@@ -485,7 +609,9 @@ def unpivot_periods(
         "per line and period."
     ]
     if ignored:
-        notes.append("Ignored the total column(s): " + ", ".join(map(str, ignored)) + ".")
+        notes.append(
+            "Ignored the total column(s): " + ", ".join(map(str, ignored)) + "."
+        )
     return pd.DataFrame(out), long_rows, notes
 
 

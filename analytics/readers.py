@@ -123,7 +123,10 @@ def sniff_kind(data: bytes, filename: str = "") -> str:
             + _WHAT_TO_UPLOAD
         )
     if head.startswith(_OLE_MAGIC):
-        if b"E\x00n\x00c\x00r\x00y\x00p\x00t\x00e\x00d\x00P\x00a\x00c\x00k" in data[:65536 * 4]:
+        if (
+            b"E\x00n\x00c\x00r\x00y\x00p\x00t\x00e\x00d\x00P\x00a\x00c\x00k"
+            in data[: 65536 * 4]
+        ):
             raise IngestError(
                 "This Excel file is password-protected. Remove the password in Excel "
                 "(File > Info > Protect Workbook) and upload it again."
@@ -131,7 +134,9 @@ def sniff_kind(data: bytes, filename: str = "") -> str:
         return "xls"
     for magic, what in _BINARY_MAGIC:
         if head.startswith(magic):
-            raise UnsupportedFileType(f"This file is {what}, not a spreadsheet. {_WHAT_TO_UPLOAD}")
+            raise UnsupportedFileType(
+                f"This file is {what}, not a spreadsheet. {_WHAT_TO_UPLOAD}"
+            )
     return "csv"
 
 
@@ -185,7 +190,15 @@ def _valid_utf8(data: bytes) -> bool:
 
 
 def _encoding_preferences(guess: str | None) -> list[str]:
-    western = {"cp1252", "latin_1", "iso8859_15", "iso8859_1", "cp1250", "mac_roman", "cp850"}
+    western = {
+        "cp1252",
+        "latin_1",
+        "iso8859_15",
+        "iso8859_1",
+        "cp1250",
+        "mac_roman",
+        "cp850",
+    }
     if guess is None or guess.replace("-", "_").lower() in western:
         return ["cp1252", "latin-1"]
     return [guess, "cp1252", "latin-1"]
@@ -218,7 +231,11 @@ def sniff_delimiter(lines: list[str]) -> str:
     """The delimiter that splits most sample records into the same number of fields."""
     best, best_score = ",", (-1, -1)
     for delim in DELIMITERS:
-        counts = [len(r) for r in csv.reader(lines, delimiter=delim) if any(c.strip() for c in r)]
+        counts = [
+            len(r)
+            for r in csv.reader(lines, delimiter=delim)
+            if any(c.strip() for c in r)
+        ]
         if not counts:
             continue
         values, freq = np.unique(counts, return_counts=True)
@@ -263,7 +280,9 @@ def _read_csv(data: bytes) -> Grid:
         )
     other = _text_kind(text)
     if other:
-        raise UnsupportedFileType(f"This file is {other}, not a CSV or Excel file. {_WHAT_TO_UPLOAD}")
+        raise UnsupportedFileType(
+            f"This file is {other}, not a CSV or Excel file. {_WHAT_TO_UPLOAD}"
+        )
     sample_lines = text[:SAMPLE_BYTES].splitlines()[:400]
     if len(text) > SAMPLE_BYTES and len(sample_lines) > 1:
         sample_lines = sample_lines[:-1]
@@ -288,7 +307,10 @@ def _encoding_name(encoding: str) -> str:
 def _csv_cells(utf8: bytes, text: str, delimiter: str) -> pd.DataFrame:
     """All records as a frame of ``str`` cells (Arrow; Python's csv for ragged files)."""
     first = next(csv.reader(io.StringIO(text[:SAMPLE_BYTES]), delimiter=delimiter), [])
-    widths = [len(r) for r in csv.reader(text[:SAMPLE_BYTES].splitlines()[:200], delimiter=delimiter)]
+    widths = [
+        len(r)
+        for r in csv.reader(text[:SAMPLE_BYTES].splitlines()[:200], delimiter=delimiter)
+    ]
     width = max(widths + [len(first), 1])
     names = [f"c{i}" for i in range(width)]
     ragged: list[int] = []
@@ -319,7 +341,9 @@ def _csv_cells(utf8: bytes, text: str, delimiter: str) -> pd.DataFrame:
         table = None
     if ragged or table is None:
         return _python_csv_cells(utf8.decode("utf-8", errors="replace"), delimiter)
-    frame = table.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow", na_value=np.nan)}.get)
+    frame = table.to_pandas(
+        types_mapper={pa.string(): pd.StringDtype("pyarrow", na_value=np.nan)}.get
+    )
     frame.columns = range(frame.shape[1])
     return frame
 
@@ -339,7 +363,11 @@ def _read_excel(data: bytes, kind: str, sheet: str | None) -> Grid:
     try:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
     except Exception as error:  # calamine raises its own types for damaged files
-        return _read_xls_with_xlrd(data, sheet, error) if kind == "xls" else _damaged(kind, error)
+        return (
+            _read_xls_with_xlrd(data, sheet, error)
+            if kind == "xls"
+            else _damaged(kind, error)
+        )
     metas = [
         m
         for m in workbook.sheets_metadata
@@ -368,8 +396,12 @@ def _read_excel(data: bytes, kind: str, sheet: str | None) -> Grid:
             continue
         grids[name] = _object_grid(rows)
     if not grids:
-        raise IngestError("None of the sheets in this workbook could be read. " + _WHAT_TO_UPLOAD)
-    chosen = sheet if sheet is not None else max(grids, key=lambda n: _sheet_score(grids[n]))
+        raise IngestError(
+            "None of the sheets in this workbook could be read. " + _WHAT_TO_UPLOAD
+        )
+    chosen = (
+        sheet if sheet is not None else max(grids, key=lambda n: _sheet_score(grids[n]))
+    )
     notes = []
     if sheet is None and len(grids) > 1:
         notes.append(
@@ -426,15 +458,27 @@ def _read_xls_with_xlrd(data: bytes, sheet: str | None, first_error: Exception) 
             for c in range(ws.ncols):
                 cell = ws.cell(r, c)
                 if cell.ctype == xlrd.XL_CELL_DATE:
-                    row.append(xlrd.xldate.xldate_as_datetime(cell.value, book.datemode))
-                elif cell.ctype in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK, xlrd.XL_CELL_ERROR):
+                    row.append(
+                        xlrd.xldate.xldate_as_datetime(cell.value, book.datemode)
+                    )
+                elif cell.ctype in (
+                    xlrd.XL_CELL_EMPTY,
+                    xlrd.XL_CELL_BLANK,
+                    xlrd.XL_CELL_ERROR,
+                ):
                     row.append(None)
                 else:
                     row.append(cell.value)
             rows.append(row)
         grids[name] = _object_grid(rows)
     chosen = sheet or max(grids, key=lambda n: _sheet_score(grids[n]))
-    read = {"file_type": "xls", "encoding": None, "delimiter": None, "sheet": chosen, "sheets": names}
+    read = {
+        "file_type": "xls",
+        "encoding": None,
+        "delimiter": None,
+        "sheet": chosen,
+        "sheets": names,
+    }
     cells = grids[chosen]
     return Grid(cells, np.arange(1, len(cells) + 1, dtype="int64"), read)
 
@@ -457,7 +501,10 @@ def _sheet_score(cells: pd.DataFrame) -> float:
     return (typed + 0.25 * filled) * len(cells) / max(len(block), 1)
 
 
-_CELL_RE = re.compile(rb'<c r="([A-Z]{1,3})(\d+)"[^>]*?>(<f\b[^>]*?(?:/>|>.*?</f>))(\s*<v>[^<]+</v>)?', re.S)
+_CELL_RE = re.compile(
+    rb'<c r="([A-Z]{1,3})(\d+)"[^>]*?>(<f\b[^>]*?(?:/>|>.*?</f>))(\s*<v>[^<]+</v>)?',
+    re.S,
+)
 
 
 def _uncomputed_formulas(data: bytes, sheet: str) -> list[tuple[int, int]]:
@@ -487,7 +534,9 @@ def _sheet_path(archive: zipfile.ZipFile, sheet: str) -> str | None:
         attrs = match.group(1)
         name = re.search(r'\bname="([^"]*)"', attrs)
         if name and html.unescape(name.group(1)) == sheet:
-            found = re.search(r'\br:id="([^"]*)"', attrs) or re.search(r'\bid="([^"]*)"', attrs)
+            found = re.search(r'\br:id="([^"]*)"', attrs) or re.search(
+                r'\bid="([^"]*)"', attrs
+            )
             rid = found.group(1) if found else None
             break
     if rid is None:
@@ -533,7 +582,11 @@ def cell_ranges(cells: list[tuple[int, int]]) -> str:
                 prev = row
                 continue
             letters = column_letters(col)
-            parts.append(f"{letters}{start}" if start == prev else f"{letters}{start}:{letters}{prev}")
+            parts.append(
+                f"{letters}{start}"
+                if start == prev
+                else f"{letters}{start}:{letters}{prev}"
+            )
             if row is not None:
                 start = prev = row
     return ", ".join(parts[:6]) + (" …" if len(parts) > 6 else "")
@@ -542,7 +595,9 @@ def cell_ranges(cells: list[tuple[int, int]]) -> str:
 # --------------------------------------------------------------------------- layout
 
 
-_NUMBER_CELL = re.compile(r"[-+(]?[$€£¥]?\s?[-+]?\d[\d,.\s\u00a0']*%?\)?(?:\s?[€$£A-Z]{1,3})?")
+_NUMBER_CELL = re.compile(
+    r"[-+(]?[$€£¥]?\s?[-+]?\d[\d,.\s\u00a0']*%?\)?(?:\s?[€$£A-Z]{1,3})?"
+)
 
 
 def _cell_kind(value: Any) -> int:
@@ -568,7 +623,9 @@ def _cell_kind(value: Any) -> int:
 def _cell_kinds(cells: pd.DataFrame) -> np.ndarray:
     """Kind codes (see :func:`_cell_kind`) of a small block of cells."""
     values = cells.to_numpy(dtype=object)
-    return np.array([[_cell_kind(v) for v in row] for row in values], dtype="int8").reshape(values.shape)
+    return np.array(
+        [[_cell_kind(v) for v in row] for row in values], dtype="int8"
+    ).reshape(values.shape)
 
 
 def find_header_row(cells: pd.DataFrame, scan: int = 60) -> int | None:
@@ -595,9 +652,15 @@ def find_header_row(cells: pd.DataFrame, scan: int = 60) -> int | None:
         wide_enough = widths[pos] >= max(1 if maxw == 1 else 2, 0.8 * typical)
         if not wide_enough:
             continue
-        if labels[pos] >= 0.6 * widths[pos] and numbers[pos] == 0 or labels[pos] == widths[pos]:
+        if (
+            labels[pos] >= 0.6 * widths[pos]
+            and numbers[pos] == 0
+            or labels[pos] == widths[pos]
+        ):
             return int(pos)
-        if labels[pos] >= 1 and _period_header(block.iloc[pos], kinds[pos], kinds[pos + 1 : pos + 6]):
+        if labels[pos] >= 1 and _period_header(
+            block.iloc[pos], kinds[pos], kinds[pos + 1 : pos + 6]
+        ):
             return int(pos)
         return None
     return None
@@ -614,7 +677,10 @@ def _year_like(value: Any) -> bool:
 def _period_header(row: pd.Series, kinds: np.ndarray, below: np.ndarray) -> bool:
     """A header whose other cells are periods (years, months, dates) over columns of numbers."""
     periods = np.array(
-        [k == 2 or (k == 1 and _year_like(v)) for k, v in zip(kinds, row.tolist(), strict=True)]
+        [
+            k == 2 or (k == 1 and _year_like(v))
+            for k, v in zip(kinds, row.tolist(), strict=True)
+        ]
     )
     if periods.sum() < 2 or ((kinds == 3) | periods | (kinds == 0)).sum() != len(kinds):
         return False
@@ -696,14 +762,18 @@ def shape_table(grid: Grid) -> Shaped:
     cells = grid.cells
     notes: list[str] = []
     if cells.empty or not bool(cells.notna().to_numpy().any()):
-        raise IngestError("The file is empty. Export your sales data again and upload the file that has rows in it.")
+        raise IngestError(
+            "The file is empty. Export your sales data again and upload the file that has rows in it."
+        )
     header = find_header_row(cells)
     if header is None:
         first_data = int(np.flatnonzero(cells.notna().any(axis=1).to_numpy())[0])
         names = [f"Column {i + 1}" for i in range(cells.shape[1])]
         body = cells.iloc[first_data:]
         rows = grid.row_numbers[first_data:]
-        notes.append("The file has no header row; columns are named Column 1, Column 2, …")
+        notes.append(
+            "The file has no header row; columns are named Column 1, Column 2, …"
+        )
         header_row = None
     else:
         names = [_header_name(v) for v in cells.iloc[header].tolist()]
@@ -711,7 +781,9 @@ def shape_table(grid: Grid) -> Shaped:
         rows = grid.row_numbers[header + 1 :]
         header_row = int(grid.row_numbers[header])
         if header > 0:
-            notes.append(f"Skipped {header} row(s) above the header (the header is row {header_row}).")
+            notes.append(
+                f"Skipped {header} row(s) above the header (the header is row {header_row})."
+            )
     if grid.merged:
         start = header if header is not None else 0
         filled = _fill_merged(cells, grid.merged, start)
@@ -743,7 +815,10 @@ def shape_table(grid: Grid) -> Shaped:
     names = [n or f"Column {positions[i] + 1}" for i, n in enumerate(names)]
     names = _unique_names(names)
     table = pd.DataFrame(
-        {name: column_to_table_dtype(body.iloc[:, i].reset_index(drop=True)) for i, name in enumerate(names)}
+        {
+            name: column_to_table_dtype(body.iloc[:, i].reset_index(drop=True))
+            for i, name in enumerate(names)
+        }
     )
     rows_read = len(table)
     totals = _total_rows(table)
@@ -768,7 +843,9 @@ def shape_table(grid: Grid) -> Shaped:
 
 
 def _is_index_column(col: pd.Series) -> bool:
-    values = pd.to_numeric(clean_text(col) if col.dtype.kind not in "fiu" else col, errors="coerce")
+    values = pd.to_numeric(
+        clean_text(col) if col.dtype.kind not in "fiu" else col, errors="coerce"
+    )
     if values.isna().any():
         return False
     return bool((values == np.floor(values)).all() and values.is_unique)
@@ -792,8 +869,12 @@ def _total_rows(table: pd.DataFrame) -> np.ndarray:
         if table[c].dtype == "str" and not _mostly_numbers(table[c].iloc[:200])
     ]
     for name in text_cols[:8]:
-        encoded = pc.dictionary_encode(table[name].array.__arrow_array__()).combine_chunks()
-        labels = pc.fill_null(pc.match_substring_regex(encoded.dictionary, _TOTAL_LABEL), False)
+        encoded = pc.dictionary_encode(
+            table[name].array.__arrow_array__()
+        ).combine_chunks()
+        labels = pc.fill_null(
+            pc.match_substring_regex(encoded.dictionary, _TOTAL_LABEL), False
+        )
         if not pc.any(labels).as_py():
             continue
         hit = pc.fill_null(pc.take(labels, encoded.indices), False)
@@ -804,8 +885,16 @@ def _total_rows(table: pd.DataFrame) -> np.ndarray:
         return mask
     # a labelled total leaves other cells of the row empty that are filled elsewhere
     filled = table.notna().to_numpy()
-    typical = filled[~mask].mean(axis=0) > 0.9 if (~mask).any() else np.ones(filled.shape[1], bool)
-    sparse = (~filled[:, typical]).any(axis=1) if typical.any() else np.ones(len(table), bool)
+    typical = (
+        filled[~mask].mean(axis=0) > 0.9
+        if (~mask).any()
+        else np.ones(filled.shape[1], bool)
+    )
+    sparse = (
+        (~filled[:, typical]).any(axis=1)
+        if typical.any()
+        else np.ones(len(table), bool)
+    )
     last_rows = np.zeros(len(table), dtype=bool)
     last_rows[-3:] = True
     return mask & (sparse | last_rows)

@@ -43,57 +43,105 @@ TEXT_ROLES = (SKU, CATEGORY, CUSTOMER)
 # (pattern on the normalised header, score). Patterns match whole words.
 SYNONYMS: dict[str, tuple[tuple[str, float], ...]] = {
     DATE: (
-        (r"(order|invoice|transaction|txn|sale|sales|purchase|posting|booking|document|billing) ?date", 1.0),
+        (
+            r"(order|invoice|transaction|txn|sale|sales|purchase|posting|booking|document|billing) ?date",
+            1.0,
+        ),
         (r"date|datum|fecha|data|date de vente|ds", 0.9),
-        (r"week ?ending|week ?end|week ?start|week|month|period|periode|periodo|day|day of|tag|monat", 0.7),
+        (
+            r"week ?ending|week ?end|week ?start|week|month|period|periode|periodo|day|day of|tag|monat",
+            0.7,
+        ),
         (r"timestamp|datetime|date ?time|created( at)?|time ?stamp|zeitpunkt", 0.75),
         (r".*\bdate\b.*|.*\bdatum\b.*", 0.6),
     ),
     REVENUE: (
         (r"net (sales|revenue|amount|turnover|value)|revenue net|sales net", 1.0),
-        (r"(total |weekly |daily |monthly )?(sales|revenue|revenues|turnover)( amount| value| total| usd| eur| gbp)?", 0.92),
-        (r"(line|order|invoice|sale|sales|transaction|grand|net) ?(total|amount|value)", 0.9),
-        (r"amount|total|net|income|takings|receipts|gmv|sales value|extended price|ext price|total price|price total|line amount", 0.8),
-        (r"umsatz|umsatze|erlos|erlose|ventas|venta|ingresos|importe|betrag|chiffre d affaires|ca|omzet|fatturato|vendas|receita|bedrag", 0.85),
+        (
+            r"(total |weekly |daily |monthly )?(sales|revenue|revenues|turnover)( amount| value| total| usd| eur| gbp)?",
+            0.92,
+        ),
+        (
+            r"(line|order|invoice|sale|sales|transaction|grand|net) ?(total|amount|value)",
+            0.9,
+        ),
+        (
+            r"amount|total|net|income|takings|receipts|gmv|sales value|extended price|ext price|total price|price total|line amount",
+            0.8,
+        ),
+        (
+            r"umsatz|umsatze|erlos|erlose|ventas|venta|ingresos|importe|betrag|chiffre d affaires|ca|omzet|fatturato|vendas|receita|bedrag",
+            0.85,
+        ),
         (r"gross (sales|revenue|amount)|sales gross|revenue gross", 0.75),
         (r"value|sum|price paid|amount paid|paid|payment|subtotal|sub total", 0.55),
         (r".*\b(sales|revenue|turnover)\b.*", 0.6),
     ),
     COST: (
-        (r"cogs|cost of goods( sold)?|cost of sales|cost of revenue|total cost|costs|cost", 0.95),
+        (
+            r"cogs|cost of goods( sold)?|cost of sales|cost of revenue|total cost|costs|cost",
+            0.95,
+        ),
         (r"(product|line|item|order|purchase|landed) cost|cost amount|cost value", 0.9),
-        (r"kosten|wareneinsatz|einkauf|coste|costo|costos|costes|cout|couts|kost|custo", 0.85),
+        (
+            r"kosten|wareneinsatz|einkauf|coste|costo|costos|costes|cout|couts|kost|custo",
+            0.85,
+        ),
         (r"expense|expenses|spend", 0.6),
         (r".*\bcosts?\b.*", 0.5),
     ),
     PROFIT: (
-        (r"(net |gross |operating )?(profit|profits)( amount)?|margin amount|gross margin|earnings", 0.95),
+        (
+            r"(net |gross |operating )?(profit|profits)( amount)?|margin amount|gross margin|earnings",
+            0.95,
+        ),
         (r"gewinn|beneficio|ganancia|benefice|marge|winst|utile|lucro|rohertrag", 0.85),
         (r"margin|net income", 0.6),
         (r".*\bprofit\b.*", 0.55),
     ),
     SKU: (
-        (r"sku|sku id|sku code|stock ?code|product ?(id|code|number|no|sku|ref)|item ?(id|code|number|no|sku)|article ?(id|code|number|no)?|part ?(number|no|id)|upc|ean|gtin|barcode|asin|artikel ?(nr|nummer)?|artikelnummer|referencia|ref|reference|model|model number|variant ?id|style ?(code|number)", 0.95),
+        (
+            r"sku|sku id|sku code|stock ?code|product ?(id|code|number|no|sku|ref)|item ?(id|code|number|no|sku)|article ?(id|code|number|no)?|part ?(number|no|id)|upc|ean|gtin|barcode|asin|artikel ?(nr|nummer)?|artikelnummer|referencia|ref|reference|model|model number|variant ?id|style ?(code|number)",
+            0.95,
+        ),
         (r"product|item|produkt|producto|produit|article name|articulo|prodotto", 0.75),
-        (r"(product|item) ?(name|title|description)|title|name|description|bezeichnung|descripcion", 0.55),
+        (
+            r"(product|item) ?(name|title|description)|title|name|description|bezeichnung|descripcion",
+            0.55,
+        ),
         (r".*\b(product|item|sku)\b.*", 0.5),
     ),
     QUANTITY: (
-        (r"quantity|qty|units|units sold|unit sold|quantity sold|qty sold|no of units|number of units|pieces|pcs|menge|anzahl|stuck|cantidad|quantite|aantal|quantita|quantidade|volume", 0.95),
+        (
+            r"quantity|qty|units|units sold|unit sold|quantity sold|qty sold|no of units|number of units|pieces|pcs|menge|anzahl|stuck|cantidad|quantite|aantal|quantita|quantidade|volume",
+            0.95,
+        ),
         (r"count|items|number of items|no of items|unit count", 0.6),
         (r".*\b(qty|quantity|units)\b.*", 0.55),
     ),
     UNIT_PRICE: (
-        (r"unit ?price|price ?per ?unit|price ?each|unit ?selling ?price|sale price|selling price|sales price|unit ?price .*|retail price|list price|msrp|rrp|einzelpreis|stuckpreis|precio unitario|prix unitaire|prezzo unitario", 0.95),
+        (
+            r"unit ?price|price ?per ?unit|price ?each|unit ?selling ?price|sale price|selling price|sales price|unit ?price .*|retail price|list price|msrp|rrp|einzelpreis|stuckpreis|precio unitario|prix unitaire|prezzo unitario",
+            0.95,
+        ),
         (r"price|preis|precio|prix|prezzo|preco|prijs|rate per unit", 0.8),
     ),
     CATEGORY: (
-        (r"category|product category|item category|categories|kategorie|warengruppe|categoria|categorie|product ?(group|line|type|family|class)", 0.95),
-        (r"segment|department|dept|division|group|class|family|line|type|collection|genre|sub ?category", 0.65),
+        (
+            r"category|product category|item category|categories|kategorie|warengruppe|categoria|categorie|product ?(group|line|type|family|class)",
+            0.95,
+        ),
+        (
+            r"segment|department|dept|division|group|class|family|line|type|collection|genre|sub ?category",
+            0.65,
+        ),
         (r"brand|vendor|supplier|channel", 0.45),
     ),
     CUSTOMER: (
-        (r"customer|customer ?(id|no|number|code|name|ref)|client|client ?(id|name|no)|buyer|kunde|kunden ?(nr|nummer|name)?|cliente|klant|account ?(id|name|number)?|member ?(id)?|bill ?to|sold ?to|ship ?to ?name|purchaser|company|company name|customerid", 0.95),
+        (
+            r"customer|customer ?(id|no|number|code|name|ref)|client|client ?(id|name|no)|buyer|kunde|kunden ?(nr|nummer|name)?|cliente|klant|account ?(id|name|number)?|member ?(id)?|bill ?to|sold ?to|ship ?to ?name|purchaser|company|company name|customerid",
+            0.95,
+        ),
         (r"email|e mail|contact|shopper|consumer|user ?(id)?|patient|guest", 0.55),
     ),
 }
@@ -119,11 +167,19 @@ NOT_PRODUCT = re.compile(
     r"employee|user|account|ship|shipping|country|city|state|region|postal|zip|"
     r"supplier|vendor|tracking|payment|batch|serial|location)\b"
 )
-NOT_CUSTOMER = re.compile(r"\b(segment|type|group|country|city|state|region|since|count|postal|zip)\b")
-_DATE_WORDS = re.compile(r"\b(date|datum|fecha|day|time|timestamp|period|week|month|ds|created)\b")
-_LESS_PREFERRED_DATE = re.compile(r"\b(ship|shipping|shipped|delivery|delivered|due|dispatch|birth|dob|modified|updated|last|expiry|expiration|paid|payment|close|closed|end)\b")
+NOT_CUSTOMER = re.compile(
+    r"\b(segment|type|group|country|city|state|region|since|count|postal|zip)\b"
+)
+_DATE_WORDS = re.compile(
+    r"\b(date|datum|fecha|day|time|timestamp|period|week|month|ds|created)\b"
+)
+_LESS_PREFERRED_DATE = re.compile(
+    r"\b(ship|shipping|shipped|delivery|delivered|due|dispatch|birth|dob|modified|updated|last|expiry|expiration|paid|payment|close|closed|end)\b"
+)
 _GROSS = re.compile(r"\bgross\b")
-_PERSONAL = re.compile(r"\b(name|first name|last name|surname|email|e mail|phone|mobile|address|street|city|zip|postcode|postal)\b")
+_PERSONAL = re.compile(
+    r"\b(name|first name|last name|surname|email|e mail|phone|mobile|address|street|city|zip|postcode|postal)\b"
+)
 
 
 def normalise_header(name: str) -> str:
@@ -131,10 +187,21 @@ def normalise_header(name: str) -> str:
     text = re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", " ", str(name))
     text = text.lower()
     text = (
-        text.replace("ä", "a").replace("ö", "o").replace("ü", "u").replace("ß", "ss")
-        .replace("é", "e").replace("è", "e").replace("ê", "e").replace("á", "a")
-        .replace("í", "i").replace("ó", "o").replace("ú", "u").replace("ñ", "n").replace("ç", "c")
-        .replace("#", " no ").replace("%", " percent ")
+        text.replace("ä", "a")
+        .replace("ö", "o")
+        .replace("ü", "u")
+        .replace("ß", "ss")
+        .replace("é", "e")
+        .replace("è", "e")
+        .replace("ê", "e")
+        .replace("á", "a")
+        .replace("í", "i")
+        .replace("ó", "o")
+        .replace("ú", "u")
+        .replace("ñ", "n")
+        .replace("ç", "c")
+        .replace("#", " no ")
+        .replace("%", " percent ")
     )
     text = re.sub(r"\(.*?\)|\[.*?\]", lambda m: " " + m.group(0)[1:-1] + " ", text)
     return " ".join(re.sub(r"[^a-z0-9]+", " ", text).split())
@@ -177,7 +244,9 @@ def _sample(series: pd.Series, size: int = SAMPLE_ROWS) -> pd.Series:
     return series.iloc[(np.arange(size) * step).astype(int)]
 
 
-def profile_column(series: pd.Series, name: str, position: int, *, decimal: str = ".") -> ColumnProfile:
+def profile_column(
+    series: pd.Series, name: str, position: int, *, decimal: str = "."
+) -> ColumnProfile:
     """Profile a spread sample of ``series`` (the table column called ``name``)."""
     sample = _sample(series)
     n = len(sample)
@@ -201,12 +270,17 @@ def profile_column(series: pd.Series, name: str, position: int, *, decimal: str 
     elif series.dtype.kind in "fiu":
         allow = bool(_DATE_WORDS.search(norm))
         dates = parse_dates(sample, allow_serial=allow)
-        date_share = dates.valid / max(count, 1) if (allow or dates.format == "%Y%m%d") else 0.0
+        date_share = (
+            dates.valid / max(count, 1) if (allow or dates.format == "%Y%m%d") else 0.0
+        )
         order = dates.order
     elif looks_like_dates(text[present].head(300)) >= 0.5:
         dates = parse_dates(sample)
         date_share, order = dates.valid / max(count, 1), dates.order
-    elif _DATE_WORDS.search(norm) and float(text[present].str.fullmatch(r"[0-9]{5}").mean()) >= 0.9:
+    elif (
+        _DATE_WORDS.search(norm)
+        and float(text[present].str.fullmatch(r"[0-9]{5}").mean()) >= 0.9
+    ):
         dates = parse_dates(sample, allow_serial=True)
         date_share, order = dates.valid / max(count, 1), None
     else:
@@ -214,8 +288,14 @@ def profile_column(series: pd.Series, name: str, position: int, *, decimal: str 
     distinct = int(text[present].nunique())
     texts = text[present]
     integer_share = float((nums == np.floor(nums)).mean()) if len(nums) else 0.0
-    leading_zero = bool(texts.str.fullmatch(r"0[0-9]+").any()) if series.dtype.kind not in "fiu" else False
-    year_like = bool(len(nums) and integer_share == 1.0 and nums.between(1900, 2100).all())
+    leading_zero = (
+        bool(texts.str.fullmatch(r"0[0-9]+").any())
+        if series.dtype.kind not in "fiu"
+        else False
+    )
+    year_like = bool(
+        len(nums) and integer_share == 1.0 and nums.between(1900, 2100).all()
+    )
     ordered = nums.to_numpy()
     sequential = bool(
         len(ordered) >= 5
@@ -226,7 +306,10 @@ def profile_column(series: pd.Series, name: str, position: int, *, decimal: str 
     )
     binary = bool(len(nums) and set(np.unique(nums)) <= {0.0, 1.0})
     code_share = float(
-        (texts.str.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_./#-]*") & texts.str.contains(r"[0-9]")).mean()
+        (
+            texts.str.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_./#-]*")
+            & texts.str.contains(r"[0-9]")
+        ).mean()
     )
     space_share = float(texts.str.contains(" ", regex=False).mean())
     return ColumnProfile(
@@ -259,7 +342,10 @@ def profile_column(series: pd.Series, name: str, position: int, *, decimal: str 
 
 def profile_table(table: pd.DataFrame, *, decimal: str = ".") -> list[ColumnProfile]:
     """Profiles of every column of ``table``."""
-    return [profile_column(table[c], c, i, decimal=decimal) for i, c in enumerate(table.columns)]
+    return [
+        profile_column(table[c], c, i, decimal=decimal)
+        for i, c in enumerate(table.columns)
+    ]
 
 
 def name_score(norm: str, role: str) -> float:
@@ -276,7 +362,12 @@ def _is_date(p: ColumnProfile) -> bool:
 
 
 def _is_amount(p: ColumnProfile) -> bool:
-    return p.present > 0 and p.number_share >= 0.8 and p.date_share < 0.6 and not p.is_datetime
+    return (
+        p.present > 0
+        and p.number_share >= 0.8
+        and p.date_share < 0.6
+        and not p.is_datetime
+    )
 
 
 def score(p: ColumnProfile, role: str) -> float:
@@ -362,13 +453,19 @@ def detect_roles(profiles: list[ColumnProfile]) -> Detection:
     assumptions: list[str] = []
     by_name = {p.name: p for p in profiles}
     if mapping[DATE] is None:
-        fallback = [p for p in profiles if p.name not in used and _is_date(p) and p.date_share >= 0.8]
+        fallback = [
+            p
+            for p in profiles
+            if p.name not in used and _is_date(p) and p.date_share >= 0.8
+        ]
         if fallback:
             p = max(fallback, key=lambda q: (q.date_share, -q.position))
             mapping[DATE] = p.name
             confidence[DATE] = 0.4
             used.add(p.name)
-            assumptions.append(f"Used '{p.name}' as the date: it is the column that holds dates.")
+            assumptions.append(
+                f"Used '{p.name}' as the date: it is the column that holds dates."
+            )
     if mapping[REVENUE] is None and not (mapping[QUANTITY] and mapping[UNIT_PRICE]):
         fallback = [
             p
@@ -376,7 +473,9 @@ def detect_roles(profiles: list[ColumnProfile]) -> Detection:
             if p.name not in used
             and _is_amount(p)
             and not NOT_MONEY.search(p.norm)
-            and not (p.percent or p.sequential or p.year_like or p.binary or p.leading_zero)
+            and not (
+                p.percent or p.sequential or p.year_like or p.binary or p.leading_zero
+            )
             and p.distinct > 2
         ]
         if fallback:
@@ -384,7 +483,11 @@ def detect_roles(profiles: list[ColumnProfile]) -> Detection:
             mapping[REVENUE] = p.name
             confidence[REVENUE] = 0.5 if len(fallback) == 1 else 0.3
             used.add(p.name)
-            why = "it is the only amount column" if len(fallback) == 1 else "it holds the largest amounts"
+            why = (
+                "it is the only amount column"
+                if len(fallback) == 1
+                else "it holds the largest amounts"
+            )
             assumptions.append(
                 f"No column is named like revenue; used '{p.name}' as revenue because {why}."
             )
@@ -393,7 +496,9 @@ def detect_roles(profiles: list[ColumnProfile]) -> Detection:
         others = [
             p.name
             for p in profiles
-            if p.name != revenue and name_score(p.norm, REVENUE) >= 0.75 and _is_amount(p)
+            if p.name != revenue
+            and name_score(p.norm, REVENUE) >= 0.75
+            and _is_amount(p)
             and not NOT_MONEY.search(p.norm)
         ]
         gross = [n for n in others if _GROSS.search(by_name[n].norm)]
@@ -412,7 +517,10 @@ def detect_roles(profiles: list[ColumnProfile]) -> Detection:
 def describe_non_sales(profiles: list[ColumnProfile]) -> str:
     """Explain (for an error message) what a file without dates or amounts seems to be."""
     personal = sum(bool(_PERSONAL.search(p.norm)) for p in profiles)
-    productish = sum(bool(name_score(p.norm, SKU) or name_score(p.norm, UNIT_PRICE)) for p in profiles)
+    productish = sum(
+        bool(name_score(p.norm, SKU) or name_score(p.norm, UNIT_PRICE))
+        for p in profiles
+    )
     if personal >= 2:
         return "the file seems to be a customer or contact list"
     if productish >= 1:

@@ -40,6 +40,7 @@ def median_time(fn: Callable[[], object], runs: int = RUNS) -> float:
 
 def dollar_csv_bytes(frame: pd.DataFrame) -> bytes:
     """US-style mess: ``$1,234.56`` amounts, month-first dates, padded headers."""
+
     def dollars(values: pd.Series) -> pd.Series:
         return "$" + values.map("{:,.2f}".format)
 
@@ -63,7 +64,9 @@ def xlsx_bytes(frame: pd.DataFrame) -> bytes:
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet("Sales")
-    sheet.append(["Date", "SKU", "Category", "Quantity", "Unit Price", "Revenue", "Cost"])
+    sheet.append(
+        ["Date", "SKU", "Category", "Quantity", "Unit Price", "Revenue", "Cost"]
+    )
     dates = pd.to_datetime(frame["date"]).dt.to_pydatetime()
     for row in zip(
         dates, frame["sku"], frame["category"], frame["quantity"].astype(int),
@@ -94,9 +97,13 @@ def main() -> None:
         result = ingest_bytes(data[name], name)
         total = round(float(result.frame["revenue"].sum()), 2)
         if total != expected or len(result.frame) != len(frame):
-            raise SystemExit(f"{name}: wrong result ({total} vs {expected}, {len(result.frame)} rows)")
+            raise SystemExit(
+                f"{name}: wrong result ({total} vs {expected}, {len(result.frame)} rows)"
+            )
 
-    bare = median_time(lambda: pd.read_csv(io.BytesIO(data["clean.csv"]), engine="pyarrow"))
+    bare = median_time(
+        lambda: pd.read_csv(io.BytesIO(data["clean.csv"]), engine="pyarrow")
+    )
     clean = median_time(lambda: ingest_bytes(data["clean.csv"], "clean.csv"))
     messy_eu = median_time(lambda: ingest_bytes(data["messy_eu.csv"], "messy_eu.csv"))
     messy_us = median_time(lambda: ingest_bytes(data["messy_us.csv"], "messy_us.csv"))
@@ -106,9 +113,15 @@ def main() -> None:
     mb = len(data["clean.csv"]) / 1e6
     print(f"rows: {len(frame):,}  clean CSV: {mb:.1f} MB  (median of {RUNS} runs)")
     print(f"bare pd.read_csv(engine='pyarrow'): {bare:6.3f} s")
-    print(f"ingest clean CSV:                  {clean:6.3f} s  ({clean / bare:.1f}x bare read)")
-    print(f"ingest messy CSV (; 1.234,56 €):   {messy_eu:6.3f} s  ({messy_eu / clean:.2f}x clean; target <= 2x)")
-    print(f"ingest messy CSV ($1,234.56 m/d):  {messy_us:6.3f} s  ({messy_us / clean:.2f}x clean; target <= 2x)")
+    print(
+        f"ingest clean CSV:                  {clean:6.3f} s  ({clean / bare:.1f}x bare read)"
+    )
+    print(
+        f"ingest messy CSV (; 1.234,56 €):   {messy_eu:6.3f} s  ({messy_eu / clean:.2f}x clean; target <= 2x)"
+    )
+    print(
+        f"ingest messy CSV ($1,234.56 m/d):  {messy_us:6.3f} s  ({messy_us / clean:.2f}x clean; target <= 2x)"
+    )
     print(f"ingest XLSX {xlsx_rows:,} rows:         {xlsx:6.3f} s  (target <= 2 s)")
 
 

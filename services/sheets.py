@@ -17,7 +17,7 @@ import io
 import logging
 import re
 from typing import Any
-from urllib.parse import parse_qs, unquote, urljoin, urlsplit
+from urllib.parse import unquote, urljoin, urlsplit
 
 from analytics.errors import IngestError
 
@@ -51,21 +51,38 @@ def _error(message: str, status: int = 400) -> SheetError:
 def parse_sheet_url(url: str) -> tuple[str, str | None]:
     """``(spreadsheet id, gid or None)`` of a Google Sheets link; raises SheetError otherwise."""
     if not isinstance(url, str) or not url.strip():
-        raise _error("Paste the link of a Google Sheet (https://docs.google.com/spreadsheets/d/…).")
+        raise _error(
+            "Paste the link of a Google Sheet (https://docs.google.com/spreadsheets/d/…)."
+        )
     url = url.strip()
     if len(url) > 2048 or any(ord(ch) < 33 or ch == "\\" for ch in url):
-        raise _error("This does not look like a Google Sheets link. Copy the link from the browser's address bar.")
+        raise _error(
+            "This does not look like a Google Sheets link. Copy the link from the browser's address bar."
+        )
     try:
         parts = urlsplit(url)
         port = parts.port
     except ValueError as error:
-        raise _error("This does not look like a Google Sheets link. Copy the link from the browser's address bar.") from error
+        raise _error(
+            "This does not look like a Google Sheets link. Copy the link from the browser's address bar."
+        ) from error
     if parts.scheme != "https":
-        raise _error("Only https:// Google Sheets links are accepted (https://docs.google.com/spreadsheets/d/…).")
-    if "@" in parts.netloc or parts.username or parts.password or port not in (None, 443):
-        raise _error("Only links to docs.google.com are accepted (https://docs.google.com/spreadsheets/d/…).")
+        raise _error(
+            "Only https:// Google Sheets links are accepted (https://docs.google.com/spreadsheets/d/…)."
+        )
+    if (
+        "@" in parts.netloc
+        or parts.username
+        or parts.password
+        or port not in (None, 443)
+    ):
+        raise _error(
+            "Only links to docs.google.com are accepted (https://docs.google.com/spreadsheets/d/…)."
+        )
     if (parts.hostname or "").lower() != HOST:
-        raise _error("Only Google Sheets links on docs.google.com are accepted (https://docs.google.com/spreadsheets/d/…).")
+        raise _error(
+            "Only Google Sheets links on docs.google.com are accepted (https://docs.google.com/spreadsheets/d/…)."
+        )
     match = _ID_RE.match(parts.path)
     if not match:
         raise _error(
@@ -106,7 +123,9 @@ def _allowed_redirect(location: str) -> bool:
 
 def _is_sign_in(location: str) -> bool:
     host = (urlsplit(location).hostname or "").lower()
-    return host in ("accounts.google.com", "www.google.com") or "ServiceLogin" in location
+    return (
+        host in ("accounts.google.com", "www.google.com") or "ServiceLogin" in location
+    )
 
 
 def fetch_sheet(
@@ -138,7 +157,9 @@ def _private_error() -> SheetError:
     return error
 
 
-def _fetch_public(sheet_id: str, gid: str | None, *, timeout: float, session: Any) -> tuple[bytes, str]:
+def _fetch_public(
+    sheet_id: str, gid: str | None, *, timeout: float, session: Any
+) -> tuple[bytes, str]:
     import requests
 
     own = session is None
@@ -146,25 +167,38 @@ def _fetch_public(sheet_id: str, gid: str | None, *, timeout: float, session: An
     target = export_url(sheet_id, gid)
     try:
         for _ in range(MAX_REDIRECTS + 1):
-            response = http.get(target, timeout=timeout, allow_redirects=False, stream=True)
+            response = http.get(
+                target, timeout=timeout, allow_redirects=False, stream=True
+            )
             try:
                 if response.status_code in (301, 302, 303, 307, 308):
                     location = urljoin(target, response.headers.get("Location", ""))
                     if _is_sign_in(location):
                         raise _private_error()
                     if not _allowed_redirect(location):
-                        raise _error("Google Sheets redirected to an unexpected address; the sheet could not be loaded.", 502)
+                        raise _error(
+                            "Google Sheets redirected to an unexpected address; the sheet could not be loaded.",
+                            502,
+                        )
                     target = location
                     continue
                 return _read_response(response, sheet_id)
             finally:
                 response.close()
-        raise _error("Google Sheets redirected too many times; the sheet could not be loaded.", 502)
+        raise _error(
+            "Google Sheets redirected too many times; the sheet could not be loaded.",
+            502,
+        )
     except requests.Timeout as error:
-        raise _error("Google Sheets did not answer in time. Try again in a moment.", 504) from error
+        raise _error(
+            "Google Sheets did not answer in time. Try again in a moment.", 504
+        ) from error
     except requests.RequestException as error:
         logger.info("google sheets fetch failed: %s", type(error).__name__)
-        raise _error("Could not reach Google Sheets. Check the link and try again in a moment.", 502) from error
+        raise _error(
+            "Could not reach Google Sheets. Check the link and try again in a moment.",
+            502,
+        ) from error
     finally:
         if own:
             http.close()
@@ -175,11 +209,18 @@ def _read_response(response: Any, sheet_id: str) -> tuple[bytes, str]:
     if status in (401, 403):
         raise _private_error()
     if status == 404:
-        raise _error("This Google Sheet was not found. Check the link (the sheet may have been deleted).", 404)
+        raise _error(
+            "This Google Sheet was not found. Check the link (the sheet may have been deleted).",
+            404,
+        )
     if status == 429:
-        raise _error("Google Sheets is limiting requests right now. Try again in a minute.", 503)
+        raise _error(
+            "Google Sheets is limiting requests right now. Try again in a minute.", 503
+        )
     if status >= 400:
-        raise _error(f"Google Sheets answered with an error ({status}). Try again later.", 502)
+        raise _error(
+            f"Google Sheets answered with an error ({status}). Try again later.", 502
+        )
     declared = response.headers.get("Content-Length")
     if declared and declared.isdigit() and int(declared) > MAX_BYTES:
         raise _too_large()
@@ -203,11 +244,22 @@ def _read_response(response: Any, sheet_id: str) -> tuple[bytes, str]:
 
 
 def _too_large() -> SheetError:
-    return _error("This sheet is larger than 16 MB. Export a smaller range, or download it as CSV and upload the file.", 413)
+    return _error(
+        "This sheet is larger than 16 MB. Export a smaller range, or download it as CSV and upload the file.",
+        413,
+    )
 
 
 def _looks_like_csv(content_type: str, data: bytes) -> bool:
-    if content_type and not any(t in content_type for t in ("text/csv", "text/plain", "application/csv", "application/octet-stream")):
+    if content_type and not any(
+        t in content_type
+        for t in (
+            "text/csv",
+            "text/plain",
+            "application/csv",
+            "application/octet-stream",
+        )
+    ):
         return False
     if not data:
         return True
@@ -228,7 +280,9 @@ def _filename(disposition: str, fallback: str) -> str:
     if star:
         name = unquote(star.group(1).strip().strip('"'))
     else:
-        plain = re.search(r'filename\s*=\s*"([^"]*)"|filename\s*=\s*([^;]+)', disposition)
+        plain = re.search(
+            r'filename\s*=\s*"([^"]*)"|filename\s*=\s*([^;]+)', disposition
+        )
         if plain:
             name = (plain.group(1) or plain.group(2) or "").strip()
     return _safe_name(name, fallback)
@@ -243,7 +297,9 @@ def _safe_name(name: str | None, fallback: str) -> str:
     return f"{base}.csv"
 
 
-def _fetch_with_service_account(sheet_id: str, gid: str | None, key_file: str) -> tuple[bytes, str]:
+def _fetch_with_service_account(
+    sheet_id: str, gid: str | None, key_file: str
+) -> tuple[bytes, str]:
     import gspread
 
     try:
@@ -256,7 +312,9 @@ def _fetch_with_service_account(sheet_id: str, gid: str | None, key_file: str) -
         ) from error
     try:
         book = client.open_by_key(sheet_id)
-        worksheet = book.get_worksheet_by_id(int(gid)) if gid is not None else book.sheet1
+        worksheet = (
+            book.get_worksheet_by_id(int(gid)) if gid is not None else book.sheet1
+        )
         values = worksheet.get_all_values()
         title = book.title
     except gspread.exceptions.SpreadsheetNotFound as error:
@@ -266,14 +324,23 @@ def _fetch_with_service_account(sheet_id: str, gid: str | None, key_file: str) -
             403,
         ) from error
     except gspread.exceptions.WorksheetNotFound as error:
-        raise _error("The tab in this link was not found in the sheet. Copy the link again from the tab you want.", 404) from error
+        raise _error(
+            "The tab in this link was not found in the sheet. Copy the link again from the tab you want.",
+            404,
+        ) from error
     except gspread.exceptions.APIError as error:
-        code = getattr(error, "code", None) or getattr(getattr(error, "response", None), "status_code", None)
+        code = getattr(error, "code", None) or getattr(
+            getattr(error, "response", None), "status_code", None
+        )
         if code in (401, 403):
             raise _private_error() from error
         if code == 404:
-            raise _error("This Google Sheet was not found. Check the link.", 404) from error
-        raise _error("Google Sheets answered with an error. Try again later.", 502) from error
+            raise _error(
+                "This Google Sheet was not found. Check the link.", 404
+            ) from error
+        raise _error(
+            "Google Sheets answered with an error. Try again later.", 502
+        ) from error
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="\n").writerows(values)
     data = buffer.getvalue().encode("utf-8")

@@ -22,7 +22,9 @@ def clean_frame(rows: int = 120, seed: int = 3) -> pd.DataFrame:
     price = np.round(4 + idx * 2.25, 2)
     revenue = np.round(quantity * price, 2)
     cost = np.round(revenue * 0.6, 2)
-    dates = pd.Timestamp("2023-03-01") + pd.to_timedelta(rng.integers(0, 300, rows), unit="D")
+    dates = pd.Timestamp("2023-03-01") + pd.to_timedelta(
+        rng.integers(0, 300, rows), unit="D"
+    )
     return pd.DataFrame(
         {
             "Date": dates.strftime("%Y-%m-%d"),
@@ -50,7 +52,9 @@ def frame() -> pd.DataFrame:
 
 def test_clean_csv_totals_dates_and_mapping(frame):
     result = ingest_bytes(frame.to_csv(index=False).encode(), "sales.csv")
-    assert result.frame["revenue"].sum() == pytest.approx(frame["Revenue"].sum(), abs=1e-6)
+    assert result.frame["revenue"].sum() == pytest.approx(
+        frame["Revenue"].sum(), abs=1e-6
+    )
     assert result.frame["cost"].sum() == pytest.approx(frame["Cost"].sum(), abs=1e-6)
     assert result.frame["date"].min() == pd.Timestamp(frame["Date"].min())
     assert result.frame["date"].max() == pd.Timestamp(frame["Date"].max())
@@ -82,10 +86,14 @@ def test_profit_derived_from_cost(frame):
 
 
 def test_cost_derived_from_profit(frame):
-    data = frame.drop(columns=["Cost"]).assign(Profit=(frame["Revenue"] * 0.25).round(2))
+    data = frame.drop(columns=["Cost"]).assign(
+        Profit=(frame["Revenue"] * 0.25).round(2)
+    )
     result = ingest_bytes(data.to_csv(index=False).encode(), "sales.csv")
     assert result.mapping["profit"] == "Profit"
-    assert result.frame["cost"].sum() == pytest.approx((data["Revenue"] - data["Profit"]).sum(), abs=1e-6)
+    assert result.frame["cost"].sum() == pytest.approx(
+        (data["Revenue"] - data["Profit"]).sum(), abs=1e-6
+    )
 
 
 def test_revenue_from_quantity_times_price(frame):
@@ -108,9 +116,28 @@ def test_clean_xlsx_matches_csv(frame):
 def test_report_is_json_serialisable_and_has_keys(frame):
     result = ingest_bytes(frame.to_csv(index=False).encode(), "sales.csv")
     report = json.loads(json.dumps(result.report))
-    for key in ("read", "rows_read", "rows_used", "set_aside", "roles", "assumptions", "duplicates", "negatives"):
+    for key in (
+        "read",
+        "rows_read",
+        "rows_used",
+        "set_aside",
+        "roles",
+        "assumptions",
+        "duplicates",
+        "negatives",
+    ):
         assert key in report
-    for key in ("file_type", "encoding", "delimiter", "decimal", "thousands", "date_order", "sheet", "sheets", "header_row"):
+    for key in (
+        "file_type",
+        "encoding",
+        "delimiter",
+        "decimal",
+        "thousands",
+        "date_order",
+        "sheet",
+        "sheets",
+        "header_row",
+    ):
         assert key in report["read"]
     assert report["rows_read"] == report["rows_used"] == len(frame)
 
@@ -127,7 +154,9 @@ def test_rebuild_with_another_mapping(frame):
     result = ingest_bytes(frame.to_csv(index=False).encode(), "sales.csv")
     mapping = {**result.mapping, "revenue": "Cost", "cost": None}
     rebuilt = rebuild(result.table, mapping, read_info=result.report["read"])
-    assert rebuilt.frame["revenue"].sum() == pytest.approx(frame["Cost"].sum(), abs=1e-6)
+    assert rebuilt.frame["revenue"].sum() == pytest.approx(
+        frame["Cost"].sum(), abs=1e-6
+    )
     assert rebuilt.confidence["revenue"] == 1.0
 
 
@@ -138,13 +167,19 @@ def test_rebuild_rejects_missing_column(frame):
 
 
 def test_mapping_with_wrong_type_names_column_and_role(frame):
-    with pytest.raises(IngestError, match="'SKU' chosen for Revenue does not hold numbers"):
-        ingest_bytes(frame.to_csv(index=False).encode(), "sales.csv", mapping={"revenue": "SKU"})
+    with pytest.raises(
+        IngestError, match="'SKU' chosen for Revenue does not hold numbers"
+    ):
+        ingest_bytes(
+            frame.to_csv(index=False).encode(), "sales.csv", mapping={"revenue": "SKU"}
+        )
 
 
 def test_columns_signature_ignores_order_and_case():
     assert columns_signature(["Date", "Sales"]) == columns_signature([" sales", "DATE"])
-    assert columns_signature(["Date", "Sales"]) != columns_signature(["Date", "Revenue"])
+    assert columns_signature(["Date", "Sales"]) != columns_signature(
+        ["Date", "Revenue"]
+    )
 
 
 @pytest.mark.parametrize(

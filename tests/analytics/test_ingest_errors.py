@@ -23,7 +23,12 @@ from tests.fixtures import messy
         (messy.png_bytes(), "sales.xlsx", 415, "PNG image"),
         (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj", "report.csv", 415, "PDF document"),
         (messy.corrupt_xlsx(), "sales.xlsx", 400, "damaged"),
-        (b"<!DOCTYPE html><html><body>Sign in</body></html>", "sales.xls", 415, "web page"),
+        (
+            b"<!DOCTYPE html><html><body>Sign in</body></html>",
+            "sales.xls",
+            415,
+            "web page",
+        ),
         (b'[{"date": "2024-01-01", "sales": 10}]', "sales.csv", 415, "JSON"),
     ],
 )
@@ -57,23 +62,38 @@ def test_customer_list_is_explained():
 
 
 def test_dates_without_amounts_say_what_is_missing():
-    data = messy.write_csv([["Date", "Product"], ["2024-01-01", "A"], ["2024-01-02", "B"]])
+    data = messy.write_csv(
+        [["Date", "Product"], ["2024-01-01", "A"], ["2024-01-02", "B"]]
+    )
     with pytest.raises(IngestError, match="No column looks like an amount"):
         ingest_bytes(data, "dates.csv")
 
 
 def test_no_usable_rows_is_explained():
-    data = messy.write_csv([["Date", "Sales"], ["2024-01-01", "n/a"], ["2024-01-02", "-"]])
-    with pytest.raises(IngestError, match="None of the rows could be used: 2 no revenue amount"):
+    data = messy.write_csv(
+        [["Date", "Sales"], ["2024-01-01", "n/a"], ["2024-01-02", "-"]]
+    )
+    with pytest.raises(
+        IngestError, match="None of the rows could be used: 2 no revenue amount"
+    ):
         ingest_bytes(data, "sales.csv", mapping={"date": "Date", "revenue": "Sales"})
 
 
 @pytest.mark.parametrize(
     ("mapping", "message"),
     [
-        ({"revenue": "Missing"}, "The column 'Missing' chosen for Revenue is not in the file"),
-        ({"revenue": "Category"}, "The column 'Category' chosen for Revenue does not hold numbers"),
-        ({"revenue": "Revenue", "date": "Category"}, "The column 'Category' chosen for Date does not hold dates"),
+        (
+            {"revenue": "Missing"},
+            "The column 'Missing' chosen for Revenue is not in the file",
+        ),
+        (
+            {"revenue": "Category"},
+            "The column 'Category' chosen for Revenue does not hold numbers",
+        ),
+        (
+            {"revenue": "Revenue", "date": "Category"},
+            "The column 'Category' chosen for Date does not hold dates",
+        ),
         ({"date": "Date"}, "Choose a column for Revenue"),
     ],
 )
@@ -84,6 +104,11 @@ def test_bad_user_mapping(mapping, message):
 
 
 def test_password_protected_workbook():
-    data = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 500 + "EncryptedPackage".encode("utf-16-le") + b"\x00" * 600
+    data = (
+        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+        + b"\x00" * 500
+        + "EncryptedPackage".encode("utf-16-le")
+        + b"\x00" * 600
+    )
     with pytest.raises(IngestError, match="password-protected"):
         ingest_bytes(data, "sales.xlsx")

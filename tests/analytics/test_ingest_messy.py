@@ -7,7 +7,7 @@ import json
 import pandas as pd
 import pytest
 
-from analytics.ingest import ingest_bytes
+from analytics.ingest import ingest_bytes, rebuild
 from tests.fixtures import messy
 
 CASES = [
@@ -49,12 +49,16 @@ def test_case_totals_date_range_and_mapping(case):
     assert len(result.frame) == case.rows
     assert result.frame["date"].min().strftime("%Y-%m-%d") == case.date_min
     assert result.frame["date"].max().strftime("%Y-%m-%d") == case.date_max
-    assert {k: v for k, v in result.mapping.items() if v} == {k: v for k, v in case.mapping.items() if v}
+    assert {k: v for k, v in result.mapping.items() if v} == {
+        k: v for k, v in case.mapping.items() if v
+    }
     for key, value in case.read.items():
         assert result.report["read"][key] == value
 
 
-@pytest.mark.parametrize("case", [c for c in CASES if c.mapping.get("cost")], ids=lambda c: c.name)
+@pytest.mark.parametrize(
+    "case", [c for c in CASES if c.mapping.get("cost")], ids=lambda c: c.name
+)
 def test_case_cost_total(case):
     assert round(ingest(case).frame["cost"].sum(), 2) == case.cost
 
@@ -62,7 +66,9 @@ def test_case_cost_total(case):
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
 def test_rows_read_are_used_or_set_aside(case):
     report = ingest(case).report
-    assert report["rows_read"] == report["rows_used"] + sum(e["count"] for e in report["set_aside"])
+    assert report["rows_read"] == report["rows_used"] + sum(
+        e["count"] for e in report["set_aside"]
+    )
     json.dumps(report)
 
 
@@ -87,7 +93,9 @@ def test_non_ascii_text_survives_each_encoding():
 def test_missing_amounts_are_set_aside_with_row_numbers():
     case, blanks = messy.missing_markers_case()
     result = ingest(case)
-    entry = next(e for e in result.report["set_aside"] if e["reason"].startswith("no revenue"))
+    entry = next(
+        e for e in result.report["set_aside"] if e["reason"].startswith("no revenue")
+    )
     assert entry["count"] == blanks
     assert entry["rows"][:3] == [5, 13, 21]
     assert result.warnings[0].startswith(f"Set aside {blanks} row(s)")
@@ -96,7 +104,9 @@ def test_missing_amounts_are_set_aside_with_row_numbers():
 def test_total_rows_are_excluded_and_reported():
     case, totals = messy.totals_case()
     result = ingest(case)
-    entry = next(e for e in result.report["set_aside"] if e["reason"] == "total or subtotal row")
+    entry = next(
+        e for e in result.report["set_aside"] if e["reason"] == "total or subtotal row"
+    )
     assert entry["count"] == totals
     assert result.report["rows_read"] == case.rows + totals
     assert "Subtotal" not in set(result.table.iloc[:, 0])
@@ -105,7 +115,11 @@ def test_total_rows_are_excluded_and_reported():
 def test_unlabelled_trailing_total_is_set_aside():
     result = ingest(messy.unlabelled_total_case())
     assert result.report["set_aside"] == [
-        {"reason": "total or subtotal row", "count": 1, "rows": [result.report["rows_read"] + 1]}
+        {
+            "reason": "total or subtotal row",
+            "count": 1,
+            "rows": [result.report["rows_read"] + 1],
+        }
     ]
 
 
@@ -118,7 +132,15 @@ def test_header_found_below_title_rows():
 def test_index_column_is_dropped():
     case = next(c for c in messy.dialect_cases() if c.name == "unnamed_index_column")
     result = ingest(case)
-    assert list(result.table.columns) == ["Date", "SKU", "Category", "Quantity", "Unit Price", "Revenue", "Cost"]
+    assert list(result.table.columns) == [
+        "Date",
+        "SKU",
+        "Category",
+        "Quantity",
+        "Unit Price",
+        "Revenue",
+        "Cost",
+    ]
 
 
 def test_blank_rows_and_columns_are_dropped_but_rows_keep_source_numbers():
@@ -160,23 +182,47 @@ def test_returns_stay_negative_and_are_counted():
 def test_ambiguous_dates_are_reported():
     result = ingest(messy.ambiguous_dates_case())
     assert result.report["read"]["date_order"] == "DMY"
-    assert any("fit both day-first and month-first" in s for s in result.report["assumptions"])
+    assert any(
+        "fit both day-first and month-first" in s for s in result.report["assumptions"]
+    )
 
 
 def test_mixed_date_conventions_are_never_combined():
-    rows = [["Date", "Sales"], ["13/01/2024", "10.00"], ["01/14/2024", "20.00"], ["02/01/2024", "5.00"], ["25/01/2024", "1.00"]]
+    rows = [
+        ["Date", "Sales"],
+        ["13/01/2024", "10.00"],
+        ["01/14/2024", "20.00"],
+        ["02/01/2024", "5.00"],
+        ["25/01/2024", "1.00"],
+    ]
     result = ingest_bytes(messy.write_csv(rows), "mixed.csv")
-    assert result.frame["date"].dt.strftime("%Y-%m-%d").tolist() == ["2024-01-13", "2024-01-02", "2024-01-25"]
-    entry = next(e for e in result.report["set_aside"] if e["reason"] == "date missing or unreadable")
+    assert result.frame["date"].dt.strftime("%Y-%m-%d").tolist() == [
+        "2024-01-13",
+        "2024-01-02",
+        "2024-01-25",
+    ]
+    entry = next(
+        e
+        for e in result.report["set_aside"]
+        if e["reason"] == "date missing or unreadable"
+    )
     assert entry["rows"] == [3]
     assert any("mixes day-first and month-first" in w for w in result.warnings)
 
 
 def test_rows_with_unreadable_dates_are_set_aside():
-    rows = [["Date", "Sales"], ["2024-01-02", "10.00"], ["soon", "20.00"], ["", "5.00"], ["2024-01-03", "1.00"]]
+    rows = [
+        ["Date", "Sales"],
+        ["2024-01-02", "10.00"],
+        ["soon", "20.00"],
+        ["", "5.00"],
+        ["2024-01-03", "1.00"],
+    ]
     result = ingest_bytes(messy.write_csv(rows), "dates.csv")
     assert result.frame["revenue"].sum() == 11.0
-    assert result.report["set_aside"] == [{"reason": "date missing or unreadable", "count": 2, "rows": [3, 4]}]
+    assert result.report["set_aside"] == [
+        {"reason": "date missing or unreadable", "count": 2, "rows": [3, 4]}
+    ]
 
 
 def test_without_date_column_rows_are_kept_and_user_warned():
@@ -205,7 +251,9 @@ def test_multi_sheet_workbook_lists_sheets_and_switches():
 
 def test_unknown_sheet_names_the_sheets():
     case = messy.multi_sheet_case()
-    with pytest.raises(ValueError, match="no sheet called 'Nope'.*Notes, Transactions, Summary"):
+    with pytest.raises(
+        ValueError, match="no sheet called 'Nope'.*Notes, Transactions, Summary"
+    ):
         ingest_bytes(case.data, case.filename, sheet="Nope")
 
 
@@ -224,7 +272,10 @@ def test_formula_cells_without_values_are_reported():
 
 def test_amounts_saved_as_formulas_without_values_are_an_error():
     _, data = messy.xlsx_formula_cases()
-    with pytest.raises(ValueError, match=r"saved without computed values \(cells F2:F49\); open it in Excel and save it again"):
+    with pytest.raises(
+        ValueError,
+        match=r"saved without computed values \(cells F2:F49\); open it in Excel and save it again",
+    ):
         ingest_bytes(data, "sales.xlsx")
 
 
@@ -234,20 +285,36 @@ def test_duplicates_counted_and_optionally_dropped():
     rows = rows + [rows[3], rows[10], rows[3]]
     data = messy.write_csv(rows)
     kept = ingest_bytes(data, "dups.csv")
-    assert kept.report["duplicates"] == {"count": 3, "rows": [50, 51, 52], "dropped": False}
+    assert kept.report["duplicates"] == {
+        "count": 3,
+        "rows": [50, 51, 52],
+        "dropped": False,
+    }
     assert round(kept.frame["revenue"].sum(), 2) == round(
-        messy.total(frame["revenue_cents"]) + 2 * frame["revenue_cents"].iloc[2] / 100 + frame["revenue_cents"].iloc[9] / 100, 2
+        messy.total(frame["revenue_cents"])
+        + 2 * frame["revenue_cents"].iloc[2] / 100
+        + frame["revenue_cents"].iloc[9] / 100,
+        2,
     )
     dropped = ingest_bytes(data, "dups.csv", drop_duplicates=True)
-    assert round(dropped.frame["revenue"].sum(), 2) == messy.total(frame["revenue_cents"])
+    assert round(dropped.frame["revenue"].sum(), 2) == messy.total(
+        frame["revenue_cents"]
+    )
     assert dropped.report["duplicates"]["dropped"] is True
-    assert {"reason": "duplicate row (dropped)", "count": 3, "rows": [50, 51, 52]} in dropped.report["set_aside"]
+    assert {
+        "reason": "duplicate row (dropped)",
+        "count": 3,
+        "rows": [50, 51, 52],
+    } in dropped.report["set_aside"]
 
 
 def test_xls_reads_like_xlsx():
     case = messy.xls_case()
     from_xls = ingest(case)
-    from_xlsx = ingest_bytes(messy.xlsx_from_sheets({"Sales": messy.excel_rows(messy.base_frame(seed=71))}), "s.xlsx")
+    from_xlsx = ingest_bytes(
+        messy.xlsx_from_sheets({"Sales": messy.excel_rows(messy.base_frame(seed=71))}),
+        "s.xlsx",
+    )
     pd.testing.assert_frame_equal(from_xls.frame, from_xlsx.frame)
 
 
@@ -255,8 +322,12 @@ def test_wide_table_becomes_one_row_per_line_and_period():
     result = ingest(messy.wide_months_case())
     assert list(result.table.columns) == ["Product", "Category", "Period", "Amount"]
     assert any("one column per period" in s for s in result.report["assumptions"])
-    assert any("Ignored the total column(s): Total" in s for s in result.report["assumptions"])
-    assert result.report["set_aside"] == [{"reason": "total or subtotal row", "count": 1, "rows": [9]}]
+    assert any(
+        "Ignored the total column(s): Total" in s for s in result.report["assumptions"]
+    )
+    assert result.report["set_aside"] == [
+        {"reason": "total or subtotal row", "count": 1, "rows": [9]}
+    ]
 
 
 def test_excel_sep_line_is_skipped():
@@ -276,5 +347,23 @@ def test_shop_export_timestamps_with_zones_and_codes():
     result = ingest_bytes(messy.write_csv(rows), "orders_export.csv")
     assert result.mapping["date"] == "Created at"
     assert result.frame["revenue"].sum() == 44.75
-    assert result.frame["date"].dt.strftime("%Y-%m-%d %H:%M").tolist() == ["2024-01-05 10:23", "2024-01-06 08:00", "2024-01-07 09:15"]
+    assert result.frame["date"].dt.strftime("%Y-%m-%d %H:%M").tolist() == [
+        "2024-01-05 10:23",
+        "2024-01-06 08:00",
+        "2024-01-07 09:15",
+    ]
     assert result.report["currency"] == "USD"
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
+def test_rebuild_from_stored_table_reproduces_the_frame(case):
+    import io
+
+    result = ingest(case)
+    buffer = io.BytesIO()
+    result.table.to_parquet(buffer, index=False)
+    stored = pd.read_parquet(io.BytesIO(buffer.getvalue()))
+    read_info = json.loads(json.dumps(result.report["read"]))
+    again = rebuild(stored, result.mapping, read_info=read_info)
+    pd.testing.assert_frame_equal(again.frame, result.frame)
+    assert again.report["set_aside"] == result.report["set_aside"]

@@ -55,7 +55,10 @@ def test_unreadable_numbers_are_counted():
 
 @pytest.mark.parametrize(("hint", "expected"), [(".", 1234.0), (",", 1.234)])
 def test_undecided_column_follows_the_file_convention(hint, expected):
-    result = parse_numbers(text(["1,234", "5,678"]) if hint == "." else text(["1,234", "5,678"]), decimal=hint)
+    result = parse_numbers(
+        text(["1,234", "5,678"]) if hint == "." else text(["1,234", "5,678"]),
+        decimal=hint,
+    )
     assert result.values.iloc[0] == pytest.approx(expected)
 
 
@@ -88,7 +91,12 @@ def test_clean_text_keeps_leading_zeros_and_strips():
 
 
 def test_missing_mask():
-    assert missing_mask(text(["x", " ", "None", None])).tolist() == [False, True, True, True]
+    assert missing_mask(text(["x", " ", "None", None])).tolist() == [
+        False,
+        True,
+        True,
+        True,
+    ]
 
 
 def dates(values: list[str], **kwargs):
@@ -124,7 +132,10 @@ def test_date_conventions(values, expected, order):
 
 def test_timestamps_keep_their_time():
     result = dates(["10/31/2011 10:42", "6/12/2011 9:05"])
-    assert result.values.tolist() == [pd.Timestamp("2011-10-31 10:42"), pd.Timestamp("2011-06-12 09:05")]
+    assert result.values.tolist() == [
+        pd.Timestamp("2011-10-31 10:42"),
+        pd.Timestamp("2011-06-12 09:05"),
+    ]
 
 
 def test_time_zones_are_dropped_to_local_time():
@@ -138,7 +149,10 @@ def test_time_zones_are_dropped_to_local_time():
 
 def test_am_pm_times():
     result = dates(["1/2/2024 1:05 PM", "1/13/2024 11:00 AM"])
-    assert result.values.tolist() == [pd.Timestamp("2024-01-02 13:05"), pd.Timestamp("2024-01-13 11:00")]
+    assert result.values.tolist() == [
+        pd.Timestamp("2024-01-02 13:05"),
+        pd.Timestamp("2024-01-13 11:00"),
+    ]
 
 
 def test_one_convention_per_column_even_when_mixed():
@@ -179,16 +193,25 @@ def test_ambiguous_column_decided_by_row_order():
 
 def test_excel_serials():
     result = parse_dates(pd.Series([45292.0, 45293.5]))
-    assert result.values.tolist() == [pd.Timestamp("2024-01-01"), pd.Timestamp("2024-01-02 12:00")]
+    assert result.values.tolist() == [
+        pd.Timestamp("2024-01-01"),
+        pd.Timestamp("2024-01-02 12:00"),
+    ]
 
 
 def test_serials_written_as_text():
-    assert dates(["45292", "45322"]).values.tolist() == [pd.Timestamp("2024-01-01"), pd.Timestamp("2024-01-31")]
+    assert dates(["45292", "45322"]).values.tolist() == [
+        pd.Timestamp("2024-01-01"),
+        pd.Timestamp("2024-01-31"),
+    ]
 
 
 def test_yyyymmdd_integers():
     result = parse_dates(pd.Series([20240131, 20240201]))
-    assert result.values.tolist() == [pd.Timestamp("2024-01-31"), pd.Timestamp("2024-02-01")]
+    assert result.values.tolist() == [
+        pd.Timestamp("2024-01-31"),
+        pd.Timestamp("2024-02-01"),
+    ]
 
 
 def test_unreadable_dates_are_counted_and_nat():
@@ -203,7 +226,12 @@ def test_implausible_years_are_not_dates():
 def test_unambiguous_formats_fill_in_beside_the_chosen_convention():
     result = dates(["13/01/2019", "20/01/2019", "2019-02-01", "3 Mar 2019"])
     assert result.order == "DMY"
-    assert result.values.dt.strftime("%Y-%m-%d").tolist() == ["2019-01-13", "2019-01-20", "2019-02-01", "2019-03-03"]
+    assert result.values.dt.strftime("%Y-%m-%d").tolist() == [
+        "2019-01-13",
+        "2019-01-20",
+        "2019-02-01",
+        "2019-03-03",
+    ]
 
 
 @pytest.mark.parametrize(

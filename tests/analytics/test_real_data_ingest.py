@@ -12,7 +12,9 @@ from analytics.ingest import ingest_bytes
 
 DATA_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 
-pytestmark = pytest.mark.skipif(not DATA_DIR.exists(), reason="real sample files not present")
+pytestmark = pytest.mark.skipif(
+    not DATA_DIR.exists(), reason="real sample files not present"
+)
 
 
 @cache
@@ -28,7 +30,10 @@ def cents(value: float) -> float:
 
 
 def by_year(frame: pd.DataFrame) -> dict[int, float]:
-    return {int(y): cents(v) for y, v in frame.groupby(frame["date"].dt.year)["revenue"].sum().items()}
+    return {
+        int(y): cents(v)
+        for y, v in frame.groupby(frame["date"].dt.year)["revenue"].sum().items()
+    }
 
 
 class TestSuperstore:
@@ -52,8 +57,16 @@ class TestSuperstore:
     def test_skus_dates_years_top(self):
         frame = load(self.name).frame
         assert frame["sku"].nunique() == 1_862
-        assert (frame["date"].min(), frame["date"].max()) == (pd.Timestamp("2014-01-03"), pd.Timestamp("2017-12-30"))
-        assert by_year(frame) == {2014: 484_247.50, 2015: 470_532.51, 2016: 609_205.60, 2017: 733_215.26}
+        assert (frame["date"].min(), frame["date"].max()) == (
+            pd.Timestamp("2014-01-03"),
+            pd.Timestamp("2017-12-30"),
+        )
+        assert by_year(frame) == {
+            2014: 484_247.50,
+            2015: 470_532.51,
+            2016: 609_205.60,
+            2017: 733_215.26,
+        }
         top = frame.groupby("sku")["revenue"].sum().sort_values(ascending=False)
         assert (top.index[0], cents(top.iloc[0])) == ("TEC-CO-10004722", 61_599.82)
 
@@ -67,7 +80,10 @@ class TestOnlineRetail:
     def test_net_revenue_from_quantity_times_price(self):
         result = load(self.name)
         assert result.mapping["revenue"] is None
-        assert (result.mapping["quantity"], result.mapping["unit_price"]) == ("Quantity", "UnitPrice")
+        assert (result.mapping["quantity"], result.mapping["unit_price"]) == (
+            "Quantity",
+            "UnitPrice",
+        )
         assert cents(result.frame["revenue"].sum()) == 37_503.25
         assert len(result.frame) == 2_709
 
@@ -76,7 +92,9 @@ class TestOnlineRetail:
         invoices = result.table["InvoiceNo"]
         cancelled = invoices.str.startswith("C").to_numpy()
         assert cents(result.frame.loc[~cancelled, "revenue"].sum()) == 48_353.14
-        assert result.report["negatives"]["returns_or_cancellations"] >= int(cancelled.sum())
+        assert result.report["negatives"]["returns_or_cancellations"] >= int(
+            cancelled.sum()
+        )
 
     def test_skus_dates_month_and_top(self):
         result = load(self.name)
@@ -85,7 +103,9 @@ class TestOnlineRetail:
         assert frame["sku"].nunique() == 1_395
         assert frame["date"].min().strftime("%Y-%m-%d") == "2010-12-01"
         assert frame["date"].max().strftime("%Y-%m-%d") == "2011-12-09"
-        november = frame[frame["date"].dt.strftime("%Y-%m") == "2011-11"]["revenue"].sum()
+        november = frame[frame["date"].dt.strftime("%Y-%m") == "2011-11"][
+            "revenue"
+        ].sum()
         assert cents(november) == -3_248.07
         top = frame.groupby("sku")["revenue"].sum().sort_values(ascending=False)
         assert (top.index[0], cents(top.iloc[0])) == ("22423", 1_309.50)
@@ -110,9 +130,16 @@ class TestWalmart:
         frame = result.frame
         assert result.report["read"]["date_order"] == "DMY"
         assert frame["date"].nunique() == 143
-        assert (frame["date"].min(), frame["date"].max()) == (pd.Timestamp("2010-02-05"), pd.Timestamp("2012-10-26"))
+        assert (frame["date"].min(), frame["date"].max()) == (
+            pd.Timestamp("2010-02-05"),
+            pd.Timestamp("2012-10-26"),
+        )
         assert (frame["date"].dt.day_of_week == 4).all()
-        assert by_year(frame) == {2010: 2_288_886_120.41, 2011: 2_448_200_007.35, 2012: 2_000_132_859.35}
+        assert by_year(frame) == {
+            2010: 2_288_886_120.41,
+            2011: 2_448_200_007.35,
+            2012: 2_000_132_859.35,
+        }
         assert len(frame) == 6_435
 
 
@@ -124,7 +151,10 @@ class TestProphetRetail:
         assert (result.mapping["date"], result.mapping["revenue"]) == ("ds", "y")
         frame = result.frame
         assert frame["revenue"].sum() == 90_528_594
-        assert (frame["date"].min(), frame["date"].max()) == (pd.Timestamp("1992-01-01"), pd.Timestamp("2016-05-01"))
+        assert (frame["date"].min(), frame["date"].max()) == (
+            pd.Timestamp("1992-01-01"),
+            pd.Timestamp("2016-05-01"),
+        )
         peak = frame.loc[frame["revenue"].idxmax()]
         assert (peak["revenue"], peak["date"]) == (518_253, pd.Timestamp("2015-12-01"))
         assert len(frame) == 293
@@ -145,7 +175,10 @@ class TestFinancialSample:
         assert len(frame) == 700
 
     def test_net_over_gross_is_explained(self):
-        assert any("rather than 'Gross Sales'" in s for s in load(self.name).report["assumptions"])
+        assert any(
+            "rather than 'Gross Sales'" in s
+            for s in load(self.name).report["assumptions"]
+        )
 
     def test_products_and_months(self):
         frame = load(self.name).frame

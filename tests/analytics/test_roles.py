@@ -13,7 +13,12 @@ ROWS = 40
 
 def table(columns: dict[str, list]) -> pd.DataFrame:
     """A table as a CSV read gives it: every column text."""
-    return pd.DataFrame({k: pd.Series([None if v is None else str(v) for v in vals], dtype="str") for k, vals in columns.items()})
+    return pd.DataFrame(
+        {
+            k: pd.Series([None if v is None else str(v) for v in vals], dtype="str")
+            for k, vals in columns.items()
+        }
+    )
 
 
 def detect(columns: dict[str, list]):
@@ -21,7 +26,9 @@ def detect(columns: dict[str, list]):
 
 
 rng = np.random.default_rng(1)
-DATES = pd.date_range("2024-01-01", periods=ROWS, freq="D").strftime("%Y-%m-%d").tolist()
+DATES = (
+    pd.date_range("2024-01-01", periods=ROWS, freq="D").strftime("%Y-%m-%d").tolist()
+)
 AMOUNTS = [f"{v:.2f}" for v in rng.uniform(5, 900, ROWS)]
 AMOUNTS2 = [f"{v:.2f}" for v in rng.uniform(5, 400, ROWS)]
 QTY = rng.integers(1, 9, ROWS).tolist()
@@ -79,16 +86,27 @@ def test_lookalike_numbers_are_never_revenue(header):
     assert header not in detection.mapping.values()
 
 
-@pytest.mark.parametrize("header", ["CPI", "Temperature", "Fuel_Price", "Postcode", "Row ID", "Store"])
+@pytest.mark.parametrize(
+    "header", ["CPI", "Temperature", "Fuel_Price", "Postcode", "Row ID", "Store"]
+)
 def test_lookalike_numbers_are_not_revenue_even_alone(header):
-    detection = detect({"Date": DATES, header: AMOUNTS if header != "Row ID" else list(range(1, ROWS + 1))})
+    detection = detect(
+        {
+            "Date": DATES,
+            header: AMOUNTS if header != "Row ID" else list(range(1, ROWS + 1)),
+        }
+    )
     assert detection.mapping["revenue"] is None
 
 
 def test_code_column_beats_name_column_for_sku():
-    detection = detect({"Product Name": NAMES, "Product ID": CODES, "Sales": AMOUNTS, "Date": DATES})
+    detection = detect(
+        {"Product Name": NAMES, "Product ID": CODES, "Sales": AMOUNTS, "Date": DATES}
+    )
     assert detection.mapping["sku"] == "Product ID"
-    detection = detect({"Description": NAMES, "StockCode": CODES, "Sales": AMOUNTS, "Date": DATES})
+    detection = detect(
+        {"Description": NAMES, "StockCode": CODES, "Sales": AMOUNTS, "Date": DATES}
+    )
     assert detection.mapping["sku"] == "StockCode"
 
 
@@ -104,19 +122,31 @@ def test_net_beats_plain_sales():
 
 
 def test_order_date_preferred_over_ship_date():
-    detection = detect({"Ship Date": DATES, "Order Date": DATES[::-1], "Sales": AMOUNTS})
+    detection = detect(
+        {"Ship Date": DATES, "Order Date": DATES[::-1], "Sales": AMOUNTS}
+    )
     assert detection.mapping["date"] == "Order Date"
 
 
 def test_unnamed_amount_column_used_with_low_confidence():
     detection = detect({"ds": DATES, "y": AMOUNTS})
-    assert detection.mapping == {**{r: None for r in detection.mapping}, "date": "ds", "revenue": "y"}
+    assert detection.mapping == {
+        **{r: None for r in detection.mapping},
+        "date": "ds",
+        "revenue": "y",
+    }
     assert detection.confidence["revenue"] < 0.6
     assert any("used 'y' as revenue" in s for s in detection.assumptions)
 
 
 def test_percentage_column_is_not_an_amount():
-    detection = detect({"Date": DATES, "Margin %": [f"{v:.1f}%" for v in rng.uniform(1, 40, ROWS)], "Sales": AMOUNTS})
+    detection = detect(
+        {
+            "Date": DATES,
+            "Margin %": [f"{v:.1f}%" for v in rng.uniform(1, 40, ROWS)],
+            "Sales": AMOUNTS,
+        }
+    )
     assert detection.mapping["profit"] is None
 
 

@@ -44,7 +44,9 @@ class FakeAdapter(BaseAdapter):
         pass
 
 
-def session_for(routes: dict[str, tuple[int, dict[str, str], bytes]]) -> tuple[requests.Session, FakeAdapter]:
+def session_for(
+    routes: dict[str, tuple[int, dict[str, str], bytes]],
+) -> tuple[requests.Session, FakeAdapter]:
     session = requests.Session()
     adapter = FakeAdapter(routes)
     session.mount("https://", adapter)
@@ -57,9 +59,15 @@ def session_for(routes: dict[str, tuple[int, dict[str, str], bytes]]) -> tuple[r
     [
         (f"https://docs.google.com/spreadsheets/d/{SHEET_ID}/edit", None),
         (f"https://docs.google.com/spreadsheets/d/{SHEET_ID}/edit#gid=123", "123"),
-        (f"https://docs.google.com/spreadsheets/d/{SHEET_ID}/edit?usp=sharing&gid=77", "77"),
+        (
+            f"https://docs.google.com/spreadsheets/d/{SHEET_ID}/edit?usp=sharing&gid=77",
+            "77",
+        ),
         (f"https://docs.google.com/spreadsheets/d/{SHEET_ID}", None),
-        (f"  https://DOCS.google.com/spreadsheets/d/{SHEET_ID}/view?gid=5#gid=5  ", "5"),
+        (
+            f"  https://DOCS.google.com/spreadsheets/d/{SHEET_ID}/view?gid=5#gid=5  ",
+            "5",
+        ),
     ],
 )
 def test_accepted_links(url, gid):
@@ -97,7 +105,16 @@ def test_refused_links_never_touch_the_network(url):
 
 def test_link_shared_sheet_is_downloaded_as_csv():
     session, adapter = session_for(
-        {EXPORT: (200, {"Content-Type": "text/csv", "Content-Disposition": 'attachment; filename="Q1 Sales - Sheet1.csv"'}, CSV)}
+        {
+            EXPORT: (
+                200,
+                {
+                    "Content-Type": "text/csv",
+                    "Content-Disposition": 'attachment; filename="Q1 Sales - Sheet1.csv"',
+                },
+                CSV,
+            )
+        }
     )
     data, name = fetch_sheet(URL, session=session)
     assert data == CSV
@@ -119,7 +136,10 @@ def test_google_redirect_to_content_host_is_followed():
 
 
 def test_utf8_filename_from_content_disposition():
-    headers = {"Content-Type": "text/csv", "Content-Disposition": "attachment; filename*=UTF-8''Ventes%20%C3%A9t%C3%A9.csv"}
+    headers = {
+        "Content-Type": "text/csv",
+        "Content-Disposition": "attachment; filename*=UTF-8''Ventes%20%C3%A9t%C3%A9.csv",
+    }
     session, _ = session_for({EXPORT: (200, headers, CSV)})
     assert fetch_sheet(URL, session=session)[1] == "Ventes été.csv"
 
@@ -144,15 +164,45 @@ def test_redirects_elsewhere_are_refused(location, status):
 @pytest.mark.parametrize(
     ("status", "headers", "body", "expected_status", "message"),
     [
-        (401, {}, b"", 403, "This sheet is private. Share it as 'Anyone with the link can view'"),
+        (
+            401,
+            {},
+            b"",
+            403,
+            "This sheet is private. Share it as 'Anyone with the link can view'",
+        ),
         (403, {}, b"", 403, "GOOGLE_SERVICE_ACCOUNT_FILE"),
-        (200, {"Content-Type": "text/html; charset=utf-8"}, b"<!DOCTYPE html><html>Sign in</html>", 403, "This sheet is private"),
+        (
+            200,
+            {"Content-Type": "text/html; charset=utf-8"},
+            b"<!DOCTYPE html><html>Sign in</html>",
+            403,
+            "This sheet is private",
+        ),
         (404, {}, b"", 404, "was not found"),
         (429, {}, b"", 503, "Try again in a minute"),
         (500, {}, b"", 502, "answered with an error (500)"),
-        (200, {"Content-Type": "application/pdf"}, b"%PDF-1.4", 415, "did not return spreadsheet data"),
-        (200, {"Content-Type": "application/octet-stream"}, b"\x00\x01\x02" * 100, 415, "did not return spreadsheet data"),
-        (200, {"Content-Type": "text/csv", "Content-Length": str(17 * 1024 * 1024)}, b"a,b\n", 413, "larger than 16 MB"),
+        (
+            200,
+            {"Content-Type": "application/pdf"},
+            b"%PDF-1.4",
+            415,
+            "did not return spreadsheet data",
+        ),
+        (
+            200,
+            {"Content-Type": "application/octet-stream"},
+            b"\x00\x01\x02" * 100,
+            415,
+            "did not return spreadsheet data",
+        ),
+        (
+            200,
+            {"Content-Type": "text/csv", "Content-Length": str(17 * 1024 * 1024)},
+            b"a,b\n",
+            413,
+            "larger than 16 MB",
+        ),
     ],
 )
 def test_answers_that_are_errors(status, headers, body, expected_status, message):
@@ -165,7 +215,9 @@ def test_answers_that_are_errors(status, headers, body, expected_status, message
 
 def test_download_is_capped_without_content_length(monkeypatch):
     monkeypatch.setattr(sheets, "MAX_BYTES", 1000)
-    session, _ = session_for({EXPORT: (200, {"Content-Type": "text/csv"}, b"a,b\n" + b"1,2\n" * 1000)})
+    session, _ = session_for(
+        {EXPORT: (200, {"Content-Type": "text/csv"}, b"a,b\n" + b"1,2\n" * 1000)}
+    )
     with pytest.raises(SheetError, match="larger than 16 MB") as caught:
         fetch_sheet(URL, session=session)
     assert caught.value.status == 413
@@ -187,7 +239,9 @@ def test_network_failure_and_timeout():
 
 def test_too_many_redirects():
     loop = "https://docs.google.com/spreadsheets/d/x/loop"
-    session, _ = session_for({EXPORT: (302, {"Location": loop}, b""), loop: (302, {"Location": loop}, b"")})
+    session, _ = session_for(
+        {EXPORT: (302, {"Location": loop}, b""), loop: (302, {"Location": loop}, b"")}
+    )
     with pytest.raises(SheetError, match="too many times"):
         fetch_sheet(URL, session=session)
 
@@ -202,7 +256,11 @@ def test_timeout_is_passed_to_requests():
 
     with pytest.raises(SheetError):
         fetch_sheet(URL, session=Recorder(), timeout=3.5)
-    assert seen["timeout"] == 3.5 and seen["allow_redirects"] is False and seen["stream"] is True
+    assert (
+        seen["timeout"] == 3.5
+        and seen["allow_redirects"] is False
+        and seen["stream"] is True
+    )
 
 
 # ----------------------------------------------------------------------- service account
@@ -263,7 +321,8 @@ def test_private_sheet_read_with_service_account(monkeypatch, private_session):
     client = FakeClient()
     use_client(monkeypatch, client)
     data, name = fetch_sheet(
-        f"https://docs.google.com/spreadsheets/d/{SHEET_ID}/edit", session=session_for({sheets.export_url(SHEET_ID, None): (403, {}, b"")})[0],
+        f"https://docs.google.com/spreadsheets/d/{SHEET_ID}/edit",
+        session=session_for({sheets.export_url(SHEET_ID, None): (403, {}, b"")})[0],
         service_account_file="/secrets/sa.json",
     )
     assert data == b'Date,Sales\n2024-01-01,"1,234.50"\n'
@@ -290,9 +349,15 @@ def test_service_account_missing_tab(monkeypatch):
 def test_service_account_without_access(monkeypatch, private_session):
     import gspread
 
-    use_client(monkeypatch, FakeClient(error=gspread.exceptions.SpreadsheetNotFound("nope")))
-    with pytest.raises(SheetError, match="Share the sheet with the service account") as caught:
-        fetch_sheet(URL, session=private_session, service_account_file="/secrets/sa.json")
+    use_client(
+        monkeypatch, FakeClient(error=gspread.exceptions.SpreadsheetNotFound("nope"))
+    )
+    with pytest.raises(
+        SheetError, match="Share the sheet with the service account"
+    ) as caught:
+        fetch_sheet(
+            URL, session=private_session, service_account_file="/secrets/sa.json"
+        )
     assert caught.value.status == 403
 
 
@@ -312,10 +377,14 @@ def test_service_account_api_error(monkeypatch, private_session):
 
     response = requests.Response()
     response.status_code = 500
-    response._content = b'{"error": {"code": 500, "message": "backend", "status": "INTERNAL"}}'
+    response._content = (
+        b'{"error": {"code": 500, "message": "backend", "status": "INTERNAL"}}'
+    )
     use_client(monkeypatch, FakeClient(error=gspread.exceptions.APIError(response)))
     with pytest.raises(SheetError, match="answered with an error") as caught:
-        fetch_sheet(URL, session=private_session, service_account_file="/secrets/sa.json")
+        fetch_sheet(
+            URL, session=private_session, service_account_file="/secrets/sa.json"
+        )
     assert caught.value.status == 502
 
 
@@ -327,13 +396,18 @@ def test_public_sheet_does_not_use_service_account(monkeypatch):
 
     monkeypatch.setattr(gspread, "service_account", unexpected)
     session, _ = session_for({EXPORT: (200, {"Content-Type": "text/csv"}, CSV)})
-    assert fetch_sheet(URL, session=session, service_account_file="/secrets/sa.json")[0] == CSV
+    assert (
+        fetch_sheet(URL, session=session, service_account_file="/secrets/sa.json")[0]
+        == CSV
+    )
 
 
 def test_private_without_service_account_says_how_to_share(private_session):
     with pytest.raises(SheetError) as caught:
         fetch_sheet(URL, session=private_session)
-    assert str(caught.value).startswith("This sheet is private. Share it as 'Anyone with the link can view'")
+    assert str(caught.value).startswith(
+        "This sheet is private. Share it as 'Anyone with the link can view'"
+    )
 
 
 def test_downloaded_sheet_ingests():
