@@ -62,7 +62,7 @@ SYNONYMS: dict[str, tuple[tuple[str, float], ...]] = {
             0.92,
         ),
         (
-            r"(line|order|invoice|sale|sales|transaction|grand|net) ?(total|amount|value)",
+            r"(line|order|invoice|sale|sales|transaction|grand|net|item|lineitem) ?(total|amount|value)( amount)?|total amount|total ht|montant ht|montant|nettobetrag|netto|importo|valor|valor total",
             0.9,
         ),
         (
@@ -74,7 +74,8 @@ SYNONYMS: dict[str, tuple[tuple[str, float], ...]] = {
             0.85,
         ),
         (r"gross (sales|revenue|amount)|sales gross|revenue gross", 0.75),
-        (r"value|sum|price paid|amount paid|paid|payment|subtotal|sub total", 0.55),
+        (r"value|sum|price paid|amount paid|paid|payment|subtotal|sub total|montant ttc|total ttc|brutto|bruttobetrag", 0.55),
+        (r"(.* )?(total|amount)( .*)?", 0.5),
         (r".*\b(sales|revenue|turnover)\b.*", 0.6),
     ),
     COST: (
@@ -101,15 +102,17 @@ SYNONYMS: dict[str, tuple[tuple[str, float], ...]] = {
     ),
     SKU: (
         (
-            r"sku|sku id|sku code|stock ?code|product ?(id|code|number|no|sku|ref)|item ?(id|code|number|no|sku)|article ?(id|code|number|no)?|part ?(number|no|id)|upc|ean|gtin|barcode|asin|artikel ?(nr|nummer)?|artikelnummer|referencia|ref|reference|model|model number|variant ?id|style ?(code|number)",
+            r"sku|sku id|sku code|stock ?code|product ?(id|code|number|no|sku|ref)|(line ?)?item ?(id|code|number|no|sku)|lineitem sku|article ?(id|code|number|no)?|part ?(number|no|id)|upc|ean|gtin|barcode|asin|artikel ?(nr|nummer)?|artikelnummer|referencia|ref|reference|model|model number|variant ?id|style ?(code|number)|codigo|codigo producto|cod articulo|code article|code produit|inventory ?item ?code",
             0.95,
         ),
-        (r"product|item|produkt|producto|produit|article name|articulo|prodotto", 0.75),
+        (r"product|item|produkt|producto|produit|article name|articulo|prodotto|product service|designation", 0.75),
+        (r".*\bsku\b.*", 0.85),
         (
-            r"(product|item) ?(name|title|description)|title|name|description|bezeichnung|descripcion",
+            r"(product|item|lineitem) ?(name|title|description)|description|bezeichnung|descripcion",
             0.55,
         ),
-        (r".*\b(product|item|sku)\b.*", 0.5),
+        (r".*\b(product|item|lineitem)\b.*", 0.5),
+        (r"title|name", 0.4),
     ),
     QUANTITY: (
         (
@@ -121,10 +124,11 @@ SYNONYMS: dict[str, tuple[tuple[str, float], ...]] = {
     ),
     UNIT_PRICE: (
         (
-            r"unit ?price|price ?per ?unit|price ?each|unit ?selling ?price|sale price|selling price|sales price|unit ?price .*|retail price|list price|msrp|rrp|einzelpreis|stuckpreis|precio unitario|prix unitaire|prezzo unitario",
+            r"unit ?price|price ?per ?unit|price ?each|unit ?selling ?price|sale price|selling price|sales price|unit ?price .*|retail price|list price|msrp|rrp|einzelpreis|stuckpreis|precio unitario|prix unitaire|prezzo unitario|unit ?amount|lineitem price|item price",
             0.95,
         ),
         (r"price|preis|precio|prix|prezzo|preco|prijs|rate per unit", 0.8),
+        (r".*\bprice\b.*", 0.55),
     ),
     CATEGORY: (
         (
@@ -132,17 +136,18 @@ SYNONYMS: dict[str, tuple[tuple[str, float], ...]] = {
             0.95,
         ),
         (
-            r"segment|department|dept|division|group|class|family|line|type|collection|genre|sub ?category",
+            r"segment|department|dept|division|group|class|family|line|collection|genre|sub ?category",
             0.65,
         ),
-        (r"brand|vendor|supplier|channel", 0.45),
+        (r"brand|vendor|supplier|channel|type", 0.45),
     ),
     CUSTOMER: (
         (
             r"customer|customer ?(id|no|number|code|name|ref)|client|client ?(id|name|no)|buyer|kunde|kunden ?(nr|nummer|name)?|cliente|klant|account ?(id|name|number)?|member ?(id)?|bill ?to|sold ?to|ship ?to ?name|purchaser|company|company name|customerid",
             0.95,
         ),
-        (r"email|e mail|contact|shopper|consumer|user ?(id)?|patient|guest", 0.55),
+        (r"contact ?(name|id)?|billing ?name|customer ?email|buyer ?(name|email)", 0.7),
+        (r"email|e mail|shopper|consumer|user ?(id)?|patient|guest", 0.55),
     ),
 }
 _COMPILED = {

@@ -163,3 +163,74 @@ def test_confidence_is_between_zero_and_one():
 )  # fmt: skip
 def test_normalise_header(raw, norm):
     assert normalise_header(raw) == norm
+
+
+def _export(columns: dict[str, str]) -> dict[str, list]:
+    """Columns of a realistic export: kind names → generated values."""
+    makers = {
+        "money": lambda: [f"{v:.2f}" for v in rng.uniform(1, 500, ROWS)],
+        "int": lambda: [str(v) for v in rng.integers(1, 5, ROWS)],
+        "date": lambda: DATES,
+        "stamp": lambda: pd.date_range("2024-01-01", periods=ROWS, freq="13h").strftime("%Y-%m-%d %H:%M:%S -0500").tolist(),
+        "code": lambda: CODES,
+        "name": lambda: NAMES,
+        "cat": lambda: CATS,
+        "id": lambda: [str(1000 + i) for i in range(ROWS)],
+        "email": lambda: [f"x{i}@example.com" for i in range(ROWS)],
+        "const": lambda: ["USD"] * ROWS,
+    }
+    return {header: makers[kind]() for header, kind in columns.items()}
+
+
+EXPORTS = {
+    "shopify": (
+        {"Name": "id", "Email": "email", "Currency": "const", "Subtotal": "money", "Shipping": "money",
+         "Taxes": "money", "Total": "money", "Discount Amount": "money", "Created at": "stamp",
+         "Lineitem quantity": "int", "Lineitem name": "name", "Lineitem price": "money", "Lineitem sku": "code"},
+        {"date": "Created at", "revenue": "Total", "sku": "Lineitem sku", "quantity": "Lineitem quantity",
+         "unit_price": "Lineitem price", "customer": "Email"},
+    ),
+    "square": (
+        {"Date": "date", "Category": "cat", "Item": "name", "Qty": "int", "SKU": "code", "Gross Sales": "money",
+         "Discounts": "money", "Net Sales": "money", "Tax": "money", "Transaction ID": "id", "Customer ID": "code"},
+        {"date": "Date", "revenue": "Net Sales", "sku": "SKU", "quantity": "Qty", "category": "Category",
+         "customer": "Customer ID"},
+    ),
+    "etsy": (
+        {"Sale Date": "date", "Item Name": "name", "Buyer": "name", "Quantity": "int", "Price": "money",
+         "Discount Amount": "money", "Order Sales Tax": "money", "Item Total": "money", "Order ID": "id", "SKU": "code"},
+        {"date": "Sale Date", "revenue": "Item Total", "sku": "SKU", "quantity": "Quantity", "unit_price": "Price",
+         "customer": "Buyer"},
+    ),
+    "xero": (
+        {"ContactName": "name", "InvoiceNumber": "id", "InvoiceDate": "date", "DueDate": "date", "Total": "money",
+         "InventoryItemCode": "code", "Description": "name", "Quantity": "int", "UnitAmount": "money", "TaxAmount": "money"},
+        {"date": "InvoiceDate", "revenue": "Total", "sku": "InventoryItemCode", "quantity": "Quantity",
+         "unit_price": "UnitAmount", "customer": "ContactName"},
+    ),
+    "quickbooks": (
+        {"Date": "date", "Num": "id", "Customer": "name", "Product/Service": "name", "Qty": "int",
+         "Sales Price": "money", "Amount": "money", "Balance": "money"},
+        {"date": "Date", "revenue": "Amount", "sku": "Product/Service", "quantity": "Qty", "unit_price": "Sales Price",
+         "customer": "Customer"},
+    ),
+    "french": (
+        {"Date de vente": "date", "Référence": "code", "Désignation": "name", "Quantité": "int",
+         "Prix unitaire": "money", "Montant HT": "money", "TVA": "money", "Montant TTC": "money", "Client": "name"},
+        {"date": "Date de vente", "revenue": "Montant HT", "sku": "Référence", "quantity": "Quantité",
+         "unit_price": "Prix unitaire", "customer": "Client"},
+    ),
+    "spanish": (
+        {"Fecha": "date", "Producto": "name", "Código": "code", "Cantidad": "int", "Precio": "money",
+         "Importe": "money", "Coste": "money", "Cliente": "name"},
+        {"date": "Fecha", "revenue": "Importe", "cost": "Coste", "sku": "Código", "quantity": "Cantidad",
+         "unit_price": "Precio", "customer": "Cliente"},
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("export", list(EXPORTS), ids=list(EXPORTS))
+def test_common_exports(export):
+    columns, expected = EXPORTS[export]
+    mapping = detect(_export(columns)).mapping
+    assert {k: v for k, v in mapping.items() if v} == expected
