@@ -821,18 +821,22 @@ def shape_table(grid: Grid) -> Shaped:
         }
     )
     rows_read = len(table)
-    totals = _total_rows(table)
     set_aside = []
-    if bool(totals.any()):
-        set_aside.append(
-            {
-                "reason": "total or subtotal row",
-                "count": int(totals.sum()),
-                "rows": [int(r) for r in rows[totals][:10]],
-            }
-        )
-        table = table.loc[~totals].reset_index(drop=True)
-        rows = rows[~totals]
+    for reason, finder in (
+        ("repeated header row", _repeated_headers),
+        ("total or subtotal row", _total_rows),
+    ):
+        mask = finder(table)
+        if bool(mask.any()):
+            set_aside.append(
+                {
+                    "reason": reason,
+                    "count": int(mask.sum()),
+                    "rows": [int(r) for r in rows[mask][:10]],
+                }
+            )
+            table = table.loc[~mask].reset_index(drop=True)
+            rows = rows[~mask]
     by_column: dict[str, list[int]] = {}
     if grid.uncomputed:
         lookup = dict(zip(positions, names, strict=True))
@@ -858,6 +862,16 @@ def _mostly_numbers(sample: pd.Series) -> bool:
     return parsed.valid > 0 and parsed.valid >= 0.9 * (parsed.valid + parsed.invalid)
 
 
+def _repeated_headers(table: pd.DataFrame) -> np.ndarray:
+    """Rows that repeat the header names (files made by pasting exports together)."""
+    matches = np.zeros(len(table), dtype="int64")
+    for name in table.columns:
+        col = table[name]
+        if col.dtype == "str":
+            matches += (col.str.strip() == name).fillna(False).to_numpy(dtype=bool)
+    return matches >= max(2, 0.8 * table.shape[1])
+
+
 def _total_rows(table: pd.DataFrame) -> np.ndarray:
     """Rows labelled as totals (``Total``, ``Grand total``, ``Subtotal: …``) in a text column."""
     mask = np.zeros(len(table), dtype=bool)
@@ -879,14 +893,14 @@ def _total_rows(table: pd.DataFrame) -> np.ndarray:
             continue
         hit = pc.fill_null(pc.take(labels, encoded.indices), False)
         hit = np.asarray(hit.to_numpy(zero_copy_only=False), dtype=bool)
-        if hit.any() and hit.sum() <= max(3, 0.02 * len(table)):
+        if hit.any() and hit.sum() <= max(3, 0.25 * len(table)):
             mask |= hit
     if not mask.any():
         return mask
     # a labelled total leaves other cells of the row empty that are filled elsewhere
     filled = table.notna().to_numpy()
     typical = (
-        filled[~mask].mean(axis=0) > 0.9
+        filled[~mask].mean(axis=0) > 0.5
         if (~mask).any()
         else np.ones(filled.shape[1], bool)
     )

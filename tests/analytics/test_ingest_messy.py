@@ -367,3 +367,23 @@ def test_rebuild_from_stored_table_reproduces_the_frame(case):
     again = rebuild(stored, result.mapping, read_info=read_info)
     pd.testing.assert_frame_equal(again.frame, result.frame)
     assert again.report["set_aside"] == result.report["set_aside"]
+
+
+def test_grouped_report_with_subtotals_and_repeated_headers():
+    rows = [["Sales by Customer Detail"], ["Date", "Customer", "Amount"]]
+    expected = 0
+    for k, customer in enumerate(["Acme", "Bobs", "Cleo", "Dana", "Eve"]):
+        rows.append([customer, "", ""])
+        amounts = [1000 * (k + 1) + i * 25 for i in range(3)]
+        for i, cents in enumerate(amounts):
+            rows.append([f"2024-0{k + 1}-1{i}", customer, f"{cents / 100:.2f}"])
+        rows.append([f"Total for {customer}", "", f"{sum(amounts) / 100:.2f}"])
+        expected += sum(amounts)
+        if k == 2:
+            rows.append(["Date", "Customer", "Amount"])
+    rows.append(["TOTAL", "", f"{expected / 100:.2f}"])
+    result = ingest_bytes(messy.write_csv(rows), "report.csv")
+    assert round(result.frame["revenue"].sum(), 2) == expected / 100
+    reasons = {e["reason"]: e["count"] for e in result.report["set_aside"]}
+    assert reasons == {"repeated header row": 1, "total or subtotal row": 6, "no revenue amount (empty or unreadable)": 5}
+    assert result.report["rows_read"] == result.report["rows_used"] + sum(reasons.values())
