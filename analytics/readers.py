@@ -168,7 +168,11 @@ def detect_encoding(data: bytes) -> str:
     window = data[max(0, bad_at - 4096) : bad_at + SAMPLE_BYTES // 2]
     best = from_bytes(window if len(window) > 64 else data[:SAMPLE_BYTES]).best()
     guess = best.encoding if best is not None else None
-    for candidate in _encoding_preferences(guess):
+    high = np.count_nonzero(
+        np.frombuffer(data[: 4 * SAMPLE_BYTES], dtype=np.uint8) >= 0x80
+    )
+    mostly_ascii = high < 0.05 * min(len(data), 4 * SAMPLE_BYTES)
+    for candidate in _encoding_preferences(None if mostly_ascii else guess):
         try:
             data.decode(candidate)
             return candidate
@@ -190,6 +194,7 @@ def _valid_utf8(data: bytes) -> bool:
 
 
 def _encoding_preferences(guess: str | None) -> list[str]:
+    """Encodings to try: the guess for text that is mostly non-Latin, else Windows-1252."""
     western = {
         "cp1252",
         "latin_1",

@@ -74,7 +74,10 @@ SYNONYMS: dict[str, tuple[tuple[str, float], ...]] = {
             0.85,
         ),
         (r"gross (sales|revenue|amount)|sales gross|revenue gross", 0.75),
-        (r"value|sum|price paid|amount paid|paid|payment|subtotal|sub total|montant ttc|total ttc|brutto|bruttobetrag", 0.55),
+        (
+            r"value|sum|price paid|amount paid|paid|payment|subtotal|sub total|montant ttc|total ttc|brutto|bruttobetrag",
+            0.55,
+        ),
         (r"(.* )?(total|amount)( .*)?", 0.5),
         (r".*\b(sales|revenue|turnover)\b.*", 0.6),
     ),
@@ -105,7 +108,10 @@ SYNONYMS: dict[str, tuple[tuple[str, float], ...]] = {
             r"sku|sku id|sku code|stock ?code|product ?(id|code|number|no|sku|ref)|(line ?)?item ?(id|code|number|no|sku)|lineitem sku|article ?(id|code|number|no)?|part ?(number|no|id)|upc|ean|gtin|barcode|asin|artikel ?(nr|nummer)?|artikelnummer|referencia|ref|reference|model|model number|variant ?id|style ?(code|number)|codigo|codigo producto|cod articulo|code article|code produit|inventory ?item ?code",
             0.95,
         ),
-        (r"product|item|produkt|producto|produit|article name|articulo|prodotto|product service|designation", 0.75),
+        (
+            r"product|item|produkt|producto|produit|article name|articulo|prodotto|product service|designation",
+            0.75,
+        ),
         (r".*\bsku\b.*", 0.85),
         (
             r"(product|item|lineitem) ?(name|title|description)|description|bezeichnung|descripcion",

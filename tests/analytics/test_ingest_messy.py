@@ -385,5 +385,11 @@ def test_grouped_report_with_subtotals_and_repeated_headers():
     result = ingest_bytes(messy.write_csv(rows), "report.csv")
     assert round(result.frame["revenue"].sum(), 2) == expected / 100
     reasons = {e["reason"]: e["count"] for e in result.report["set_aside"]}
-    assert reasons == {"repeated header row": 1, "total or subtotal row": 6, "no revenue amount (empty or unreadable)": 5}
-    assert result.report["rows_read"] == result.report["rows_used"] + sum(reasons.values())
+    assert reasons == {
+        "repeated header row": 1,
+        "total or subtotal row": 6,
+        "no revenue amount (empty or unreadable)": 5,
+    }
+    assert result.report["rows_read"] == result.report["rows_used"] + sum(
+        reasons.values()
+    )

@@ -171,7 +171,11 @@ def _export(columns: dict[str, str]) -> dict[str, list]:
         "money": lambda: [f"{v:.2f}" for v in rng.uniform(1, 500, ROWS)],
         "int": lambda: [str(v) for v in rng.integers(1, 5, ROWS)],
         "date": lambda: DATES,
-        "stamp": lambda: pd.date_range("2024-01-01", periods=ROWS, freq="13h").strftime("%Y-%m-%d %H:%M:%S -0500").tolist(),
+        "stamp": lambda: (
+            pd.date_range("2024-01-01", periods=ROWS, freq="13h")
+            .strftime("%Y-%m-%d %H:%M:%S -0500")
+            .tolist()
+        ),
         "code": lambda: CODES,
         "name": lambda: NAMES,
         "cat": lambda: CATS,
