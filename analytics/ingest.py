@@ -48,8 +48,6 @@ from analytics.roles import (
     _sample,
     describe_non_sales,
     detect_roles,
-    name_score,
-    normalise_header,
     profile_table,
     role_label,
 )
@@ -153,15 +151,14 @@ def ingest_bytes(
         "layout_set_aside": shaped.set_aside,
         "notes": [*grid.notes, *shaped.notes],
         "uncomputed": {
-            c: cell_ranges([(r, _col_pos(table, c)) for r in rows])
-            for c, rows in shaped.uncomputed_by_column.items()
+            c: cell_ranges(cells) for c, cells in shaped.uncomputed_by_column.items()
         },
     }
     if mapping is not None:
         return rebuild(table, mapping, read_info=read, drop_duplicates=drop_duplicates)
     profiles = profile_table(table, decimal=decimal)
     detection = detect_roles(profiles)
-    _check_uncomputed(shaped.uncomputed_by_column, rows_read, detection.mapping, table)
+    _check_uncomputed(shaped.uncomputed_by_column, rows_read, detection.mapping)
     if detection.mapping[REVENUE] is None and not (
         detection.mapping[QUANTITY] and detection.mapping[UNIT_PRICE]
     ):
@@ -235,10 +232,6 @@ def decode_rows(runs: list[list[int]], n: int) -> np.ndarray:
     return np.concatenate([np.arange(s, s + c, dtype="int64") for s, c in runs])
 
 
-def _col_pos(table: pd.DataFrame, column: str) -> int:
-    return int(list(table.columns).index(column))
-
-
 def _file_decimal(table: pd.DataFrame, delimiter: str | None) -> str:
     dot = comma = 0
     for name in table.columns:
@@ -255,24 +248,28 @@ def _file_decimal(table: pd.DataFrame, delimiter: str | None) -> str:
 
 
 def _check_uncomputed(
-    uncomputed: dict[str, list[int]],
+    uncomputed: dict[str, list[tuple[int, int]]],
     rows_read: int,
     mapping: dict[str, str | None],
-    table: pd.DataFrame,
 ) -> None:
+    """Refuse a workbook whose amounts are formulas saved without their results.
+
+    Mostly-uncomputed columns are fatal when they were chosen for a role or when no amount
+    can be found without them; otherwise they are reported as a warning.
+    """
     mapped = {c for c in mapping.values() if c}
-    cells: list[tuple[int, int]] = []
-    for column, rows in uncomputed.items():
-        numeric_name = any(
-            name_score(normalise_header(column), r) > 0 for r in NUMERIC_ROLES
-        )
-        if len(rows) >= _UNCOMPUTED_CRITICAL_SHARE * max(rows_read, 1) and (
-            numeric_name or column in mapped
+    no_amount = mapping[REVENUE] is None and not (
+        mapping[QUANTITY] and mapping[UNIT_PRICE]
+    )
+    found: list[tuple[int, int]] = []
+    for column, cells in uncomputed.items():
+        if len(cells) >= _UNCOMPUTED_CRITICAL_SHARE * max(rows_read, 1) and (
+            column in mapped or no_amount
         ):
-            cells.extend((r, _col_pos(table, column)) for r in rows)
-    if cells:
+            found.extend(cells)
+    if found:
         raise IngestError(
-            f"This XLSX was saved without computed values (cells {cell_ranges(cells)}); "
+            f"This XLSX was saved without computed values (cells {cell_ranges(found)}); "
             "open it in Excel and save it again, then upload the saved file."
         )
 

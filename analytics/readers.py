@@ -89,7 +89,7 @@ class Shaped:
     set_aside: list[dict[str, Any]]
     notes: list[str]
     rows_read: int
-    uncomputed_by_column: dict[str, list[int]]
+    uncomputed_by_column: dict[str, list[tuple[int, int]]]
 
 
 # --------------------------------------------------------------------------- sniffing
@@ -842,12 +842,12 @@ def shape_table(grid: Grid) -> Shaped:
             )
             table = table.loc[~mask].reset_index(drop=True)
             rows = rows[~mask]
-    by_column: dict[str, list[int]] = {}
+    by_column: dict[str, list[tuple[int, int]]] = {}
     if grid.uncomputed:
         lookup = dict(zip(positions, names, strict=True))
         for row, col in grid.uncomputed:
             if col in lookup and (header_row is None or row > header_row):
-                by_column.setdefault(lookup[col], []).append(row)
+                by_column.setdefault(lookup[col], []).append((row, col))
     return Shaped(table, rows, header_row, set_aside, notes, rows_read, by_column)
 
 

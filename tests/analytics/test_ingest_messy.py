@@ -274,7 +274,7 @@ def test_amounts_saved_as_formulas_without_values_are_an_error():
     _, data = messy.xlsx_formula_cases()
     with pytest.raises(
         ValueError,
-        match=r"saved without computed values \(cells F2:F49\); open it in Excel and save it again",
+        match=r"saved without computed values \(cells D2:D49\); open it in Excel and save it again",
     ):
         ingest_bytes(data, "sales.xlsx")
 
@@ -393,3 +393,14 @@ def test_grouped_report_with_subtotals_and_repeated_headers():
     assert result.report["rows_read"] == result.report["rows_used"] + sum(
         reasons.values()
     )
+
+
+def test_uncomputed_formula_cells_are_named_by_their_sheet_position():
+    rows = [["Sales export"], [], [None, "Date", "SKU", "Qty", "Price", "Line value"]]
+    for i in range(10):
+        r = len(rows) + 1
+        rows.append([None, f"2024-01-{i + 1:02d}", f"A{i}", 2, 3.5, f"=D{r}*E{r}"])
+    result = ingest_bytes(messy.xlsx_from_sheets({"Sheet1": rows}), "export.xlsx")
+    assert result.frame["revenue"].sum() == 70.0
+    assert result.report["read"]["uncomputed"] == {"Line value": "F4:F13"}
+    assert any("F4:F13" in w for w in result.warnings)
