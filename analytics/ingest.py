@@ -41,7 +41,13 @@ from analytics.parsing import (
     parse_dates,
     parse_numbers,
 )
-from analytics.readers import Grid, cell_ranges, read_grid, shape_table
+from analytics.readers import (
+    Grid,
+    add_year_month_period,
+    cell_ranges,
+    read_grid,
+    shape_table,
+)
 from analytics.roles import (
     NUMERIC_ROLES,
     TEXT_ROLES,
@@ -139,6 +145,10 @@ def ingest_bytes(
         shaped.row_numbers = row_numbers
         shaped.notes.extend(wide_notes)
         rows_read = len(table) + sum(e["count"] for e in shaped.set_aside)
+    dated = add_year_month_period(table) if wide is None else None
+    if dated is not None:
+        table, note = dated
+        shaped.notes.append(note)
     read = {
         **grid.read,
         "decimal": decimal,

@@ -917,3 +917,68 @@ def _total_rows(table: pd.DataFrame) -> np.ndarray:
     last_rows = np.zeros(len(table), dtype=bool)
     last_rows[-3:] = True
     return mask & (sparse | last_rows)
+
+
+_YEAR_NAMES = re.compile(
+    r"^(?:year|yr|jahr|ano|año|annee|année|anno|fiscal year|fy|sales year)$", re.I
+)
+_MONTH_NAMES = re.compile(
+    r"^(?:month|monat|mes|mois|mese|maand|month name|month number|month no|sales month)$",
+    re.I,
+)
+_MONTHS = {
+    m: i + 1
+    for i, names in enumerate(
+        [
+            ("jan", "january"),
+            ("feb", "february"),
+            ("mar", "march"),
+            ("apr", "april"),
+            ("may",),
+            ("jun", "june"),
+            ("jul", "july"),
+            ("aug", "august"),
+            ("sep", "sept", "september"),
+            ("oct", "october"),
+            ("nov", "november"),
+            ("dec", "december"),
+        ]
+    )  # fmt: skip
+    for m in names
+}
+
+
+def add_year_month_period(table: pd.DataFrame) -> tuple[pd.DataFrame, str] | None:
+    """Add a ``Period`` column (first day of the month) when a table has Year and Month
+    columns but no date column; None when it does not apply."""
+    from analytics.parsing import looks_like_dates
+
+    for name in table.columns:
+        col = table[name]
+        if col.dtype.kind == "M":
+            return None
+        if col.dtype == "str" and looks_like_dates(col.iloc[:300]) >= 0.6:
+            return None
+    years = [c for c in table.columns if _YEAR_NAMES.match(" ".join(str(c).split()))]
+    months = [c for c in table.columns if _MONTH_NAMES.match(" ".join(str(c).split()))]
+    if not years or not months:
+        return None
+    year = pd.to_numeric(clean_text(table[years[0]]), errors="coerce")
+    text = clean_text(table[months[-1]]).str.lower().str.strip(". ")
+    month = pd.to_numeric(text, errors="coerce")
+    month = month.fillna(text.map(_MONTHS))
+    usable = year.between(1900, 2100) & (year == year.round()) & month.between(1, 12)
+    if usable.mean() < 0.95:
+        return None
+    stamp = (
+        year.astype("Int64").astype("str")
+        + "-"
+        + month.astype("Int64").astype("str").str.zfill(2)
+        + "-01"
+    )
+    name = "Period"
+    while name in table.columns:
+        name += " (2)"
+    out = table.assign(**{name: stamp.where(usable).astype("str")})
+    note = f"The file has no date column; dated each row by '{years[0]}' and '{months[-1]}' (first day of the month)."
+    return out, note

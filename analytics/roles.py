@@ -75,7 +75,7 @@ SYNONYMS: dict[str, tuple[tuple[str, float], ...]] = {
         ),
         (r"gross (sales|revenue|amount)|sales gross|revenue gross", 0.75),
         (
-            r"value|sum|price paid|amount paid|paid|payment|subtotal|sub total|montant ttc|total ttc|brutto|bruttobetrag",
+            r"value|sum|price paid|amount paid|paid|payment|subtotal|sub total|montant ttc|total ttc|brutto|bruttobetrag|credit|credits|deposit|deposits|money in|paid in",
             0.55,
         ),
         (r"(.* )?(total|amount)( .*)?", 0.5),
@@ -91,7 +91,10 @@ SYNONYMS: dict[str, tuple[tuple[str, float], ...]] = {
             r"kosten|wareneinsatz|einkauf|coste|costo|costos|costes|cout|couts|kost|custo",
             0.85,
         ),
-        (r"expense|expenses|spend", 0.6),
+        (
+            r"expense|expenses|spend|debit|debits|withdrawal|withdrawals|money out|paid out",
+            0.6,
+        ),
         (r".*\bcosts?\b.*", 0.5),
     ),
     PROFIT: (
@@ -170,7 +173,7 @@ NOT_MONEY = re.compile(
     r"height|width|length|distance|km|miles|mpg|duration|hours|minutes|seconds|version|"
     r"markdown|band|manufacturing|wholesale|purchase price|cost price|population|"
     r"employees|headcount|visits|views|clicks|sessions|impressions|inventory|stock level|"
-    r"on hand|reorder)\b"
+    r"on hand|reorder|balance|running|cumulative|opening|closing)\b"
 )
 #: Words that make a column an identifier of something other than a product.
 NOT_PRODUCT = re.compile(

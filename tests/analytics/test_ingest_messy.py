@@ -404,3 +404,46 @@ def test_uncomputed_formula_cells_are_named_by_their_sheet_position():
     assert result.frame["revenue"].sum() == 70.0
     assert result.report["read"]["uncomputed"] == {"Line value": "F4:F13"}
     assert any("F4:F13" in w for w in result.warnings)
+
+
+def test_year_and_month_columns_date_the_rows():
+    rows = [
+        ["Year", "Month", "Region", "Sales"],
+        ["2023", "Jan", "N", "10"],
+        ["2023", "February", "S", "5.50"],
+        ["2024", "3", "N", "1"],
+    ]
+    result = ingest_bytes(messy.write_csv(rows), "monthly.csv")
+    assert result.mapping["date"] == "Period"
+    assert result.frame["date"].dt.strftime("%Y-%m-%d").tolist() == [
+        "2023-01-01",
+        "2023-02-01",
+        "2024-03-01",
+    ]
+    assert any(
+        "dated each row by 'Year' and 'Month'" in s
+        for s in result.report["assumptions"]
+    )
+
+
+def test_bank_statement_balance_is_not_revenue():
+    rows = [["Date", "Description", "Money In", "Money Out", "Balance"]]
+    balance = 1000.0
+    for day in range(1, 11):
+        money_in, money_out = day * 10.0, day * 3.0
+        balance += money_in - money_out
+        rows.append(
+            [
+                f"2024-02-{day:02d}",
+                f"Payment {day}",
+                f"{money_in:.2f}",
+                f"{money_out:.2f}",
+                f"{balance:.2f}",
+            ]
+        )
+    result = ingest_bytes(messy.write_csv(rows), "statement.csv")
+    assert (result.mapping["revenue"], result.mapping["cost"]) == (
+        "Money In",
+        "Money Out",
+    )
+    assert result.frame["revenue"].sum() == 550.0
