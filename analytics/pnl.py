@@ -240,6 +240,8 @@ def _period_of(value: Any) -> pd.Timestamp | None:
     ):
         return pd.Timestamp(int(value), 1, 1)
     text = " ".join(str(value).split())
+    if not re.search(r"\d", text):
+        return None
     text = re.sub(r"(?i)^(?:fy|year|yr)\s*", "", text)
     if re.fullmatch(r"\d{4}", text) and 1900 <= int(text) <= 2100:
         return pd.Timestamp(int(text), 1, 1)

@@ -868,13 +868,27 @@ def _mostly_numbers(sample: pd.Series) -> bool:
 
 
 def _repeated_headers(table: pd.DataFrame) -> np.ndarray:
-    """Rows that repeat the header names (files made by pasting exports together)."""
-    matches = np.zeros(len(table), dtype="int64")
+    """Rows that repeat the header names (files made by pasting exports together).
+
+    Compared exactly (the header names are already trimmed); a repeated header with
+    padded cells falls through to the missing-amount check instead.
+    """
+    needed = max(2, 0.8 * table.shape[1])
+    candidates = []
     for name in table.columns:
         col = table[name]
-        if col.dtype == "str":
-            matches += (col.str.strip() == name).fillna(False).to_numpy(dtype=bool)
-    return matches >= max(2, 0.8 * table.shape[1])
+        if col.dtype == "str" and name:
+            hit = pc.equal(col.array.__arrow_array__(), str(name))
+            if pc.any(hit).as_py():
+                candidates.append((name, hit))
+    if len(candidates) < needed:
+        return np.zeros(len(table), dtype=bool)
+    matches = np.zeros(len(table), dtype="int64")
+    for _, hit in candidates:
+        matches += np.asarray(
+            pc.fill_null(hit, False).to_numpy(zero_copy_only=False), dtype="int64"
+        )
+    return matches >= needed
 
 
 def _total_rows(table: pd.DataFrame) -> np.ndarray:
