@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.compute as pc
 
 from analytics import pnl
@@ -441,7 +442,9 @@ def _build(
             )
             keep &= ~mask
 
-    duplicates = _duplicates(table, keep)
+    duplicates = _duplicates(
+        table, keep, first=[c for c in (mapping[REVENUE], mapping[DATE]) if c]
+    )
     dup_count = int(duplicates.sum())
     if dup_count and drop_duplicates:
         set_aside.append(
@@ -541,39 +544,55 @@ def _example(series: pd.Series) -> str:
     return str(values.iloc[0])[:40] if len(values) else ""
 
 
-def row_codes(table: pd.DataFrame) -> np.ndarray:
-    """An exact integer id per distinct row of ``table`` (equal rows share an id)."""
-    key = np.zeros(len(table), dtype="int64")
-    cardinality = 1
-    for name in table.columns:
-        col = table[name]
-        if col.dtype == "str":
-            encoded = pc.dictionary_encode(col.array.__arrow_array__()).combine_chunks()
-            size = len(encoded.dictionary) + 1
-            codes = np.asarray(
-                pc.fill_null(encoded.indices, size - 1).to_numpy(zero_copy_only=False),
-                dtype="int64",
-            )
-        else:
-            codes, uniques = pd.factorize(col, use_na_sentinel=True)
-            size = len(uniques) + 1
-            codes = np.where(codes < 0, size - 1, codes).astype("int64")
-        if cardinality * size >= 2**62:
-            key, uniques = pd.factorize(key)
-            cardinality = len(uniques)
-        key = key * size + codes
-        cardinality *= size
-    return key
+def _codes(column: pd.Series, rows: np.ndarray | None) -> tuple[np.ndarray, int]:
+    """Integer codes of a column's values (optionally of some rows), and how many codes."""
+    if column.dtype == "str":
+        values = column.array.__arrow_array__()
+        few = rows is not None and len(rows) < 0.25 * len(column)
+        if few:
+            values = values.take(pa.array(rows))
+        encoded = pc.dictionary_encode(values).combine_chunks()
+        size = len(encoded.dictionary) + 1
+        codes = encoded.indices.fill_null(size - 1).to_numpy(zero_copy_only=False)
+        codes = np.asarray(codes, dtype="int64")
+        if rows is not None and not few:
+            codes = codes[rows]
+        return codes, size
+    values = column.to_numpy() if rows is None else column.to_numpy()[rows]
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    size = len(uniques) + 1
+    return np.where(codes < 0, size - 1, codes).astype("int64"), size
 
 
-def _duplicates(table: pd.DataFrame, keep: np.ndarray) -> np.ndarray:
-    """Rows (among those kept) that repeat an earlier kept row exactly."""
+def _duplicates(
+    table: pd.DataFrame, keep: np.ndarray, first: Sequence[str] = ()
+) -> np.ndarray:
+    """Rows (among those kept) that repeat an earlier kept row exactly.
+
+    Columns are compared one at a time (``first`` ones first); rows that are already
+    unique drop out, so typical tables only need a couple of full-column passes.
+    """
     out = np.zeros(len(table), dtype=bool)
     if table.empty or table.shape[1] == 0:
         return out
-    kept = np.flatnonzero(keep)
-    codes = row_codes(table)[kept]
-    out[kept[pd.Series(codes).duplicated().to_numpy()]] = True
+    order = [c for c in first if c in table.columns]
+    order += [c for c in table.columns if c not in order]
+    rows = np.flatnonzero(keep)
+    key = np.zeros(len(rows), dtype="int64")
+    bound = 1
+    for name in order:
+        codes, size = _codes(table[name], None if len(rows) == len(table) else rows)
+        if bound * size >= 2**62:
+            # compress the key, and drop rows that are already unique
+            key, uniques = pd.factorize(key)
+            shared = pd.Series(key).duplicated(keep=False).to_numpy()
+            if not shared.any():
+                return out
+            rows, key, codes = rows[shared], key[shared].astype("int64"), codes[shared]
+            bound = len(uniques)
+        key = key * size + codes
+        bound *= size
+    out[rows[pd.Series(key).duplicated().to_numpy()]] = True
     return out
 
 

@@ -58,6 +58,7 @@ _TOTAL_LABEL = (
     r"(?i)^\s*(?:(?:grand\s+|sub\s*-?\s*)?totals?(?:$|[^a-z].*$|\s+(?:[a-hj-z]|i[^n]|in[^c]).*$)"
     r"|(?:gesamtsumme|gesamt|summe|total\s+general|totaux?)\s*:?\s*$)"
 )
+_TOTAL_PREFIXES = ("total", "sub", "grand", "summe", "gesamt", "totaux")
 _DATE_SHAPE = re.compile(_DATE_SHAPE_RE)
 _INDEX_NAMES = ("", "unnamed: 0", "index", "level_0")
 
@@ -902,15 +903,15 @@ def _total_rows(table: pd.DataFrame) -> np.ndarray:
         if table[c].dtype == "str" and not _mostly_numbers(table[c].iloc[:200])
     ]
     for name in text_cols[:8]:
-        encoded = pc.dictionary_encode(
-            table[name].array.__arrow_array__()
-        ).combine_chunks()
-        labels = pc.fill_null(
-            pc.match_substring_regex(encoded.dictionary, _TOTAL_LABEL), False
-        )
-        if not pc.any(labels).as_py():
+        values = table[name].array.__arrow_array__()
+        lowered = pc.ascii_lower(values)
+        maybe = pc.starts_with(lowered, " ")
+        for prefix in _TOTAL_PREFIXES:
+            maybe = pc.or_(maybe, pc.starts_with(lowered, prefix))
+        if not pc.any(maybe).as_py():
             continue
-        hit = pc.fill_null(pc.take(labels, encoded.indices), False)
+        labels = pc.match_substring_regex(values, _TOTAL_LABEL)
+        hit = pc.fill_null(pc.and_(maybe, labels), False)
         hit = np.asarray(hit.to_numpy(zero_copy_only=False), dtype=bool)
         if hit.any() and hit.sum() <= max(3, 0.25 * len(table)):
             mask |= hit

@@ -192,3 +192,24 @@ def test_columns_signature_ignores_order_and_case():
 def test_unusable_files_raise_clear_errors(data, name, error):
     with pytest.raises(error):
         ingest_bytes(data, name)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_duplicate_rows_match_pandas(seed):
+    from analytics.ingest import _duplicates
+
+    rng = np.random.default_rng(seed)
+    n = 500
+    table = pd.DataFrame(
+        {
+            "a": pd.Series(rng.choice(["x", "y", None], n), dtype="str"),
+            "b": rng.integers(0, 3, n).astype("float64"),
+            "c": pd.Series(rng.choice(["p", "q"], n), dtype="str"),
+            "d": pd.to_datetime("2024-01-01")
+            + pd.to_timedelta(rng.integers(0, 2, n), unit="D"),
+        }
+    )
+    keep = rng.random(n) > 0.2
+    expected = np.zeros(n, dtype=bool)
+    expected[np.flatnonzero(keep)] = table.loc[keep].duplicated().to_numpy()
+    np.testing.assert_array_equal(_duplicates(table, keep, first=["c"]), expected)
