@@ -68,7 +68,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Dash:
     )
     server.extensions["smbrc.dash"] = app
     app.layout = app_shell
-    register_callbacks(app)
+    register_callbacks(app, settings)
 
     limiter = init_security(server, settings)
     server.register_blueprint(create_routes_blueprint(limiter, settings))

@@ -53,11 +53,11 @@
   function formatMB(bytes) { return (bytes / 1024 / 1024).toFixed(1) + " MB"; }
 
   function accepted(zone) {
-    return (zone.getAttribute("data-accept") || "").split(",").filter(Boolean);
+    return ((zone && zone.getAttribute("data-accept")) || ACCEPT).split(",").filter(Boolean);
   }
 
   function validate(file, zone) {
-    var max = parseInt(zone.getAttribute("data-max-bytes") || "0", 10);
+    var max = parseInt((zone && zone.getAttribute("data-max-bytes")) || "0", 10);
     var name = (file.name || "").toLowerCase();
     var ok = accepted(zone).some(function (ext) { return name.endsWith(ext); });
     if (!ok) {
@@ -112,9 +112,8 @@
   }
 
   function uploadFile(file) {
-    var zone = byId(DROPZONE);
-    if (!zone || !file) { return; }
-    var problem = validate(file, zone);
+    if (!file) { return; }
+    var problem = validate(file, byId(DROPZONE));
     if (problem) { setStatus("danger", problem); return; }
     var form = new FormData();
     form.append("file", file, file.name);

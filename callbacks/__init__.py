@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from dash import Dash
 
-from callbacks import dashboard, routing
+from config import Settings
+
+from callbacks import dashboard, forecast, routing, sku
 
 
-def register_callbacks(app: Dash) -> None:
+def register_callbacks(app: Dash, settings: Settings) -> None:
     """Attach every callback of the product to ``app``."""
     routing.register(app)
     dashboard.register(app)
+    sku.register(app)
+    forecast.register(app, settings)

@@ -14,3 +14,14 @@ def store() -> SessionStore:
 
 def settings() -> Settings:
     return current_app.extensions["smbrc.settings"]
+
+
+def triggered_id() -> object:
+    """The id of the input that fired the current callback; None outside a callback call."""
+    from dash import ctx
+    from dash.exceptions import MissingCallbackContextException
+
+    try:
+        return ctx.triggered_id
+    except MissingCallbackContextException:
+        return None

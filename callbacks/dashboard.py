@@ -1,56 +1,350 @@
-"""Dashboard callbacks: KPI cards and charts from the session's stored data."""
+"""Dashboard callbacks: every KPI, chart and the SKU table follow the filters."""
 
 from __future__ import annotations
 
+import logging
+import math
+from urllib.parse import urlencode
+
 import plotly.graph_objects as go
-from dash import Dash, Input, Output, html
+from dash import Dash, Input, Output, State, html
+from dash.exceptions import PreventUpdate
 
-from analytics.formatting import format_money, format_number, format_pct
-from analytics.metrics import kpis, timeseries
-from callbacks.context import store
+import dash_bootstrap_components as dbc
+
+from analytics.filters import FilterError
+from analytics.formatting import format_money, format_number, format_pct, format_points
+from analytics.metrics import (
+    abc_pareto,
+    breakdown,
+    kpi_cards,
+    margin_series,
+    seasonality,
+    timeseries,
+    top_bottom_skus,
+)
+from analytics.schema import CATEGORY, PROFIT
+from callbacks.context import store, triggered_id
 from components import ids
-from components.dashboard import kpi_card
-from components.figures import empty_figure, timeseries_figure
-from services.datasets import load_dataset
+from components.dashboard import SKU_PAGE_SIZE, kpi_card
+from components.figures import (
+    category_figure,
+    empty_figure,
+    margin_figure,
+    pareto_figure,
+    seasonality_figure,
+    sku_bars_figure,
+    timeseries_figure,
+)
+from services.views import Filters, View, cached_sku_scores, load_view
 
-EXPIRED = "This session has expired. Upload the file again."
+logger = logging.getLogger(__name__)
+
+EXPIRED = "This session has expired. Upload the file again to rebuild the dashboard."
+FILTER_INPUTS = [
+    Input(ids.SESSION_ID, "data"),
+    Input(ids.FILTER_DATES, "start_date"),
+    Input(ids.FILTER_DATES, "end_date"),
+    Input(ids.FILTER_CATEGORY, "value"),
+    Input(ids.FILTER_SKU, "value"),
+]
+OVERVIEW_OUTPUTS = [
+    Output(ids.KPI_ROW, "children"),
+    Output(ids.TIMESERIES_GRAPH, "figure"),
+    Output(ids.MARGIN_GRAPH, "figure"),
+    Output(ids.CATEGORY_GRAPH, "figure"),
+    Output(ids.SKU_BARS_GRAPH, "figure"),
+    Output(ids.PARETO_GRAPH, "figure"),
+    Output(ids.SEASONALITY_GRAPH, "figure"),
+    Output(ids.FILTER_SUMMARY, "children"),
+    Output(ids.DASHBOARD_ALERTS, "children"),
+    Output(ids.DOWNLOAD_DATA_CSV, "href"),
+    Output(ids.DOWNLOAD_DATA_XLSX, "href"),
+    Output(ids.DOWNLOAD_SKUS_CSV, "href"),
+    Output(ids.DOWNLOAD_SKUS_XLSX, "href"),
+]
 
 
-def update_overview(session_id: str | None, granularity: str | None) -> tuple[list, go.Figure]:
-    """KPI cards and the revenue/cost/profit chart for a session."""
-    dataset = load_dataset(store(), session_id or "")
-    if dataset is None:
-        return [html.Div(EXPIRED, className="text-muted")], empty_figure(EXPIRED)
-    currency = dataset.meta.get("currency") or "$"
-    figures = kpis(dataset.frame)
-    cards = kpi_cards(figures, currency)
-    used, series = timeseries(dataset.frame, granularity or None)
-    return cards, timeseries_figure(series, used, currency)
+def update_overview(
+    session_id: str | None,
+    start: str | None,
+    end: str | None,
+    categories: list[str] | None,
+    sku_query: str | None,
+    granularity: str | None,
+    sku_metric: str | None,
+    pareto_metric: str | None,
+) -> tuple:
+    """KPI cards, every chart, the filter summary and download links for the view."""
+    filters = Filters.from_inputs(start, end, categories, sku_query)
+    try:
+        view = load_view(store(), session_id or "", filters)
+    except FilterError as error:
+        return _blank(str(error), "warning")
+    if view is None:
+        return _blank(EXPIRED, "secondary")
+    currency = view.dataset.meta.get("currency") or "$"
+    rows = view.rows
+    links = download_links(view)
+    summary = _summary(view)
+    if rows.empty:
+        message = "No rows match these filters. Widen the dates or clear the filters."
+        empty = empty_figure(message)
+        return ([html.Div(message, className="text-muted")], empty, empty, empty, empty, empty, empty,
+                summary, dbc.Alert(message, color="info", className="mb-3"), *links)
 
-
-def kpi_cards(figures: dict, currency: str) -> list:
-    profit = figures["total_profit"]
-    margin = figures["profit_margin"]
-    span = (
-        f"{figures['date_start']} to {figures['date_end']}" if figures["date_start"] else "No dates"
+    cards = kpi_cards(view.history, rows, start=filters.start, end=filters.end)
+    used, series = timeseries(rows, granularity or None)
+    margins = margin_series(rows, used)
+    has_categories = bool(rows[CATEGORY].notna().any())
+    categories_fig = category_figure(
+        breakdown(rows, by=CATEGORY) if has_categories else rows.iloc[0:0].assign(category=[]),
+        currency,
     )
+    metric = sku_metric if sku_metric in ("revenue", "profit") else "revenue"
+    if metric == PROFIT and not rows[PROFIT].notna().any():
+        metric = "revenue"
+    top, bottom = top_bottom_skus(rows, n=10, by=metric)
+    pareto_by = pareto_metric if pareto_metric in ("revenue", "profit") else "revenue"
+    return (
+        kpi_row(cards, currency),
+        timeseries_figure(series, used, currency),
+        margin_figure(margins, used),
+        categories_fig,
+        sku_bars_figure(top, bottom, metric, currency),
+        pareto_figure(abc_pareto(rows, by=pareto_by), pareto_by, currency),
+        seasonality_figure(seasonality(rows)),
+        summary,
+        None,
+        *links,
+    )
+
+
+def _blank(message: str, color: str) -> tuple:
+    empty = empty_figure(message)
+    alert = dbc.Alert(message, color=color, className="mb-3")
+    return ([], empty, empty, empty, empty, empty, empty, "", alert, "#", "#", "#", "#")
+
+
+def _summary(view: View) -> str:
+    total = len(view.dataset.frame)
+    shown = len(view.rows)
+    if not view.filters.active:
+        return f"Showing all {total:,} rows."
+    return f"Showing {shown:,} of {total:,} rows · {view.filters.describe()}."
+
+
+def download_links(view: View) -> list[str]:
+    sid = view.dataset.meta["session_id"]
+    query = {k: v for k, v in {
+        "start": view.filters.start,
+        "end": view.filters.end,
+        "category": ",".join(view.filters.categories) or None,
+        "sku": view.filters.sku_query,
+    }.items() if v}
+    suffix = f"?{urlencode(query)}" if query else ""
     return [
-        kpi_card("Total revenue", format_money(figures["total_revenue"], currency), note=span),
-        kpi_card("Total cost", format_money(figures["total_cost"], currency),
-                 note=None if figures["total_cost"] is not None else "No cost column"),
-        kpi_card("Gross profit", format_money(profit, currency),
-                 tone=None if profit is None else ("success" if profit >= 0 else "danger")),
-        kpi_card("Profit margin", format_pct(margin),
-                 tone=None if margin is None else ("success" if margin >= 0 else "danger")),
-        kpi_card("Transactions", format_number(figures["transactions"])),
-        kpi_card("Active SKUs", format_number(figures["sku_count"])),
+        f"/api/export/{sid}/data.csv{suffix}",
+        f"/api/export/{sid}/data.xlsx{suffix}",
+        f"/api/export/{sid}/skus.csv{suffix}",
+        f"/api/export/{sid}/skus.xlsx{suffix}",
     ]
+
+
+# -- KPI cards -------------------------------------------------------------------------------
+
+#: For these figures a rise is bad news (shown in red).
+RISE_IS_BAD = {"total_cost"}
+
+
+def _change_note(card: dict, key: str, period_label: str) -> html.Span | None:
+    change, direction = card.get("change"), card.get("direction")
+    if card.get("previous") is None or direction is None:
+        return None
+    if key == "profit_margin":
+        text = format_points(change)
+    else:
+        text = format_pct(change, signed=True) if change is not None else "new"
+    arrow = {"up": "▲", "down": "▼", "flat": "■"}[direction]
+    good = (direction == "up") != (key in RISE_IS_BAD)
+    tone = "text-muted" if direction == "flat" else ("text-success" if good else "text-danger")
+    return html.Span([html.Span(f"{arrow} {text}", className=f"fw-semibold {tone}"), f" {period_label}"])
+
+
+def kpi_row(cards: dict, currency: str) -> list:
+    comparison = cards.get("comparison") or {}
+    period_label = "vs previous period"
+    if comparison.get("available") and comparison.get("previous_start"):
+        period_label = f"vs {comparison['previous_start']} – {comparison['previous_end']}"
+
+    def money(key: str, label: str, tone_by_sign: bool = False) -> object:
+        card = cards[key]
+        value = card["value"]
+        tone = None
+        if tone_by_sign and value is not None:
+            tone = "success" if value >= 0 else "danger"
+        return kpi_card(label, format_money(value, currency), tone=tone,
+                        note=_change_note(card, key, period_label), card_id=f"kpi-{key}")
+
+    margin = cards["profit_margin"]
+    out = [
+        money("total_revenue", "Total revenue"),
+        money("total_cost", "Total cost"),
+        money("gross_profit", "Gross profit", tone_by_sign=True),
+        kpi_card(
+            "Profit margin", format_pct(margin["value"]),
+            tone=None if margin["value"] is None else ("success" if margin["value"] >= 0 else "danger"),
+            note=_change_note(margin, "profit_margin", period_label), card_id="kpi-profit_margin",
+        ),
+        growth_card(cards.get("growth") or {}),
+        kpi_card("Transactions", format_number(cards["transactions"]["value"]),
+                 note=_change_note(cards["transactions"], "transactions", period_label),
+                 card_id="kpi-transactions"),
+        money("avg_transaction_value", "Avg transaction"),
+        kpi_card("Active SKUs", format_number(cards["active_skus"]["value"]),
+                 note=_change_note(cards["active_skus"], "active_skus", period_label),
+                 card_id="kpi-active_skus"),
+    ]
+    return out
+
+
+def growth_card(growth: dict) -> object:
+    lines = []
+    headline = "—"
+    for key, label in (("mom", "Month on month"), ("yoy", "Year on year")):
+        item = growth.get(key)
+        if not item:
+            continue
+        change = item["revenue"].get("change")
+        text = format_pct(change, signed=True) if change is not None else "—"
+        if headline == "—":
+            headline = text
+        tone = "" if change is None else ("text-success" if change >= 0 else "text-danger")
+        lines.append(html.Div([f"{label}: ", html.Span(text, className=f"fw-semibold {tone}"),
+                               f" ({item['period']})"]))
+    if not lines:
+        lines = ["Needs at least two full months of history."]
+    return kpi_card("Revenue growth", headline, note=lines, card_id="kpi-growth")
+
+
+# -- SKU ranking table -----------------------------------------------------------------------
+
+SORTABLE = {"rank", "sku", "score", "frequency_score", "price_score", "consistency_score",
+            "transactions", "avg_amount", "revenue", "profit"}
+
+
+def update_sku_table(
+    session_id: str | None,
+    start: str | None,
+    end: str | None,
+    categories: list[str] | None,
+    sku_query: str | None,
+    page_current: int | None,
+    sort_by: list[dict] | None,
+) -> tuple[list[dict], int, int, str]:
+    """One page of the SKU ranking under the filters, sorted as asked."""
+    filters = Filters.from_inputs(start, end, categories, sku_query)
+    try:
+        view = load_view(store(), session_id or "", filters)
+    except FilterError:
+        return [], 1, 0, ""
+    if view is None:
+        return [], 1, 0, ""
+    scores = cached_sku_scores(store(), view)
+    if triggered_id() not in (ids.SKU_TABLE, None):
+        page_current = 0  # a filter changed: back to the first page
+    page = int(page_current or 0)
+    sort = (sort_by or [{"column_id": "rank", "direction": "asc"}])[0]
+    column = sort["column_id"] if sort["column_id"] in SORTABLE else "rank"
+    ordered = scores.sort_values(
+        [column, "rank"], ascending=[sort["direction"] == "asc", True], kind="mergesort",
+        na_position="last",
+    )
+    page_count = max(1, math.ceil(len(ordered) / SKU_PAGE_SIZE))
+    page = min(page, page_count - 1)
+    rows = ordered.iloc[page * SKU_PAGE_SIZE:(page + 1) * SKU_PAGE_SIZE]
+    records = [
+        {**{k: _cell(v) for k, v in row.items()}, "id": row["sku"]}
+        for row in rows.to_dict("records")
+    ]
+    count = f"{len(scores):,} SKUs ranked" if len(scores) else "No SKU column in this data"
+    return records, page_count, page, count
+
+
+def _cell(value: object) -> object:
+    if isinstance(value, float):
+        return None if math.isnan(value) else round(value, 4)
+    return value
+
+
+# -- interactions ----------------------------------------------------------------------------
+
+
+def filter_by_clicked_category(click: dict | None, current: list[str] | None) -> list[str]:
+    """Clicking a category bar filters to it (clicking it again keeps it)."""
+    if not click or not click.get("points"):
+        raise PreventUpdate
+    category = click["points"][0].get("customdata") or click["points"][0].get("y")
+    if category is None:
+        raise PreventUpdate
+    return [str(category)]
+
+
+def clear_filters(n_clicks: int | None) -> tuple:
+    if not n_clicks:
+        raise PreventUpdate
+    return None, None, [], ""
+
+
+def select_sku(active_cell: dict | None, bars_click: dict | None, pareto_click: dict | None) -> str:
+    """The SKU to open: a clicked table row, or a clicked SKU bar."""
+    trigger = triggered_id()
+    if trigger == ids.SKU_TABLE and active_cell and active_cell.get("row_id"):
+        return str(active_cell["row_id"])
+    click = bars_click if trigger == ids.SKU_BARS_GRAPH else pareto_click
+    if trigger in (ids.SKU_BARS_GRAPH, ids.PARETO_GRAPH) and click and click.get("points"):
+        point = click["points"][0]
+        sku = point.get("y") if trigger == ids.SKU_BARS_GRAPH else point.get("x")
+        if sku is not None:
+            return str(sku)
+    raise PreventUpdate
 
 
 def register(app: Dash) -> None:
     app.callback(
-        Output(ids.KPI_ROW, "children"),
-        Output(ids.TIMESERIES_GRAPH, "figure"),
-        Input(ids.SESSION_ID, "data"),
+        *OVERVIEW_OUTPUTS,
+        *FILTER_INPUTS,
         Input(ids.GRANULARITY, "value"),
+        Input(ids.SKU_BARS_METRIC, "value"),
+        Input(ids.PARETO_METRIC, "value"),
     )(update_overview)
+    app.callback(
+        Output(ids.SKU_TABLE, "data"),
+        Output(ids.SKU_TABLE, "page_count"),
+        Output(ids.SKU_TABLE, "page_current"),
+        Output(ids.SKU_COUNT, "children"),
+        *FILTER_INPUTS,
+        Input(ids.SKU_TABLE, "page_current"),
+        Input(ids.SKU_TABLE, "sort_by"),
+    )(update_sku_table)
+    app.callback(
+        Output(ids.FILTER_CATEGORY, "value"),
+        Input(ids.CATEGORY_GRAPH, "clickData"),
+        State(ids.FILTER_CATEGORY, "value"),
+        prevent_initial_call=True,
+    )(filter_by_clicked_category)
+    app.callback(
+        Output(ids.FILTER_DATES, "start_date"),
+        Output(ids.FILTER_DATES, "end_date"),
+        Output(ids.FILTER_CATEGORY, "value", allow_duplicate=True),
+        Output(ids.FILTER_SKU, "value"),
+        Input(ids.CLEAR_FILTERS, "n_clicks"),
+        prevent_initial_call=True,
+    )(clear_filters)
+    app.callback(
+        Output(ids.SKU_SELECTED, "data"),
+        Input(ids.SKU_TABLE, "active_cell"),
+        Input(ids.SKU_BARS_GRAPH, "clickData"),
+        Input(ids.PARETO_GRAPH, "clickData"),
+        prevent_initial_call=True,
+    )(select_sku)

@@ -1,6 +1,7 @@
-"""The dashboard page: header, data notes, controls, KPI cards and charts.
+"""The dashboard page: header, filters, KPI cards, charts, SKU ranking and drill-down.
 
-The layout is static for a session; callbacks fill KPI cards and figures from the stored data.
+The layout is static for a session; callbacks fill KPI cards, figures and the table from
+the stored data whenever a filter or a chart option changes.
 """
 
 from __future__ import annotations
@@ -8,9 +9,11 @@ from __future__ import annotations
 from typing import Any
 
 import dash_bootstrap_components as dbc
-from dash import dcc, html
+from dash import dash_table, dcc, html
 
+from analytics.sku import AMBER_FROM, GREEN_FROM
 from components import ids
+from components.forecast import forecast_card
 
 GRANULARITY_OPTIONS = [
     {"label": "Day", "value": "day"},
@@ -18,26 +21,101 @@ GRANULARITY_OPTIONS = [
     {"label": "Month", "value": "month"},
     {"label": "Quarter", "value": "quarter"},
 ]
+METRIC_OPTIONS = [
+    {"label": "Revenue", "value": "revenue"},
+    {"label": "Profit", "value": "profit"},
+]
+GRAPH_CONFIG = {"displaylogo": False, "responsive": True, "displayModeBar": False}
+SKU_PAGE_SIZE = 15
+
+SCORE_HELP = (
+    "Score = 100 × (0.4 × frequency + 0.4 × price + 0.2 × consistency). Frequency is the "
+    "number of transactions, price the average amount, consistency how steady the amounts "
+    "are (1 − relative spread); each is scaled 0–1 across the SKUs in view (min–max). "
+    f"Green from {GREEN_FROM:g}, amber from {AMBER_FROM:g}, red below."
+)
 
 
 def dashboard_page(meta: dict[str, Any], granularity: str) -> html.Div:
+    has_profit = bool(meta["mapping"].get("profit") or meta["mapping"].get("cost"))
     return html.Div(
         [
             dcc.Store(id=ids.SESSION_ID, data=meta["session_id"]),
+            dcc.Store(id=ids.SKU_SELECTED),
             dashboard_header(meta),
             warnings_panel(meta.get("warnings", [])),
-            dbc.Row(id=ids.KPI_ROW, className="g-3 mb-4"),
-            chart_card(
-                "Revenue, cost and profit over time",
-                dcc.Graph(
-                    id=ids.TIMESERIES_GRAPH,
-                    config={"displaylogo": False, "responsive": True},
-                    className="dash-graph",
-                ),
-                tools=segmented(ids.GRANULARITY, GRANULARITY_OPTIONS, granularity),
+            filter_bar(meta),
+            html.Div(id=ids.DASHBOARD_ALERTS),
+            dcc.Loading(dbc.Row(id=ids.KPI_ROW, className="g-3 mb-4"), type="dot", delay_show=400),
+            dbc.Row(
+                [
+                    dbc.Col(
+                        chart_card(
+                            "Revenue, cost and profit over time",
+                            graph(ids.TIMESERIES_GRAPH),
+                            tools=segmented(ids.GRANULARITY, GRANULARITY_OPTIONS, granularity),
+                        ),
+                        lg=8,
+                    ),
+                    dbc.Col(
+                        chart_card(
+                            "Revenue and profit by category",
+                            graph(ids.CATEGORY_GRAPH),
+                            hint="Click a bar to filter by that category.",
+                        ),
+                        lg=4,
+                    ),
+                ],
+                className="g-3",
             ),
+            dbc.Row(
+                [
+                    dbc.Col(chart_card("Profit margin over time", graph(ids.MARGIN_GRAPH, 300)), lg=6),
+                    dbc.Col(chart_card("Seasonality", graph(ids.SEASONALITY_GRAPH, 300),
+                                       hint="Average revenue per month of the year (and per "
+                                            "weekday for daily data), 1.0 = a typical period."),
+                            lg=6),
+                ],
+                className="g-3",
+            ),
+            dbc.Row(
+                [
+                    dbc.Col(
+                        chart_card(
+                            "Top and bottom SKUs",
+                            graph(ids.SKU_BARS_GRAPH, 460),
+                            tools=segmented(ids.SKU_BARS_METRIC, METRIC_OPTIONS,
+                                            "profit" if has_profit else "revenue"),
+                            hint="Loss-making SKUs are red. Click a bar to open the SKU.",
+                        ),
+                        lg=6,
+                    ),
+                    dbc.Col(
+                        chart_card(
+                            "Pareto (ABC) of SKUs",
+                            graph(ids.PARETO_GRAPH, 460),
+                            tools=segmented(ids.PARETO_METRIC, METRIC_OPTIONS, "revenue"),
+                            hint="A = SKUs making the first 80 %, B = the next 15 %, C = the rest.",
+                        ),
+                        lg=6,
+                    ),
+                ],
+                className="g-3",
+            ),
+            forecast_card(has_profit),
+            sku_ranking_card(),
+            sku_detail_panel(),
         ],
         className="dashboard",
+    )
+
+
+def graph(component_id: str, height: int = 360) -> dcc.Loading:
+    return dcc.Loading(
+        dcc.Graph(id=component_id, config=GRAPH_CONFIG, className="dash-graph",
+                  style={"minHeight": f"{height}px"}),
+        type="circle",
+        delay_show=400,
     )
 
 
@@ -62,6 +140,23 @@ def dashboard_header(meta: dict[str, Any]) -> html.Div:
     details = [f"{meta['rows']:,} rows used"]
     if rows_read != meta["rows"]:
         details.append(f"of {rows_read:,} read")
+    if meta.get("date_start"):
+        details.append(f"· {meta['date_start']} to {meta['date_end']}")
+    downloads = dbc.DropdownMenu(
+        [
+            dbc.DropdownMenuItem("Cleaned data", header=True),
+            dbc.DropdownMenuItem("CSV", id=ids.DOWNLOAD_DATA_CSV, href="#", external_link=True),
+            dbc.DropdownMenuItem("Excel (XLSX)", id=ids.DOWNLOAD_DATA_XLSX, href="#", external_link=True),
+            dbc.DropdownMenuItem(divider=True),
+            dbc.DropdownMenuItem("SKU ranking", header=True),
+            dbc.DropdownMenuItem("CSV", id=ids.DOWNLOAD_SKUS_CSV, href="#", external_link=True),
+            dbc.DropdownMenuItem("Excel (XLSX)", id=ids.DOWNLOAD_SKUS_XLSX, href="#", external_link=True),
+        ],
+        label="Download",
+        color="outline-secondary",
+        size="sm",
+        align_end=True,
+    )
     return html.Div(
         [
             html.Div(
@@ -70,12 +165,76 @@ def dashboard_header(meta: dict[str, Any]) -> html.Div:
                     html.Div(" ".join(details), className="text-muted small"),
                 ]
             ),
-            dbc.Button(
-                "Upload another file", href="/", color="outline-primary", size="sm",
-                external_link=True, className="ms-md-auto align-self-start",
+            html.Div(
+                [
+                    downloads,
+                    dbc.Button("Upload another file", href="/", color="outline-primary", size="sm",
+                               external_link=True),
+                ],
+                className="ms-md-auto d-flex gap-2 align-self-start",
             ),
         ],
         className="d-flex flex-column flex-md-row gap-2 mb-3",
+    )
+
+
+def filter_bar(meta: dict[str, Any]) -> dbc.Card:
+    categories = meta.get("categories") or []
+    return dbc.Card(
+        dbc.CardBody(
+            dbc.Row(
+                [
+                    dbc.Col(
+                        [
+                            dbc.Label("Dates", html_for=ids.FILTER_DATES, className="small fw-semibold mb-1"),
+                            dcc.DatePickerRange(
+                                id=ids.FILTER_DATES,
+                                min_date_allowed=meta.get("date_start"),
+                                max_date_allowed=meta.get("date_end"),
+                                initial_visible_month=meta.get("date_end"),
+                                start_date_placeholder_text="From",
+                                end_date_placeholder_text="To",
+                                display_format="YYYY-MM-DD",
+                                clearable=True,
+                                disabled=not meta.get("date_start"),
+                                className="w-100",
+                            ),
+                        ],
+                        md=5, lg=4,
+                    ),
+                    dbc.Col(
+                        [
+                            dbc.Label("Category", html_for=ids.FILTER_CATEGORY, className="small fw-semibold mb-1"),
+                            dcc.Dropdown(
+                                id=ids.FILTER_CATEGORY,
+                                options=[{"label": c, "value": c} for c in categories],
+                                multi=True,
+                                placeholder="All categories" if categories else "No category column",
+                                disabled=not categories,
+                            ),
+                        ],
+                        md=7, lg=4,
+                    ),
+                    dbc.Col(
+                        [
+                            dbc.Label("SKU", html_for=ids.FILTER_SKU, className="small fw-semibold mb-1"),
+                            dbc.Input(id=ids.FILTER_SKU, type="search", placeholder="Search SKUs…",
+                                      debounce=True, size="sm", style={"height": "38px"}),
+                        ],
+                        md=8, lg=3,
+                    ),
+                    dbc.Col(
+                        dbc.Button("Clear filters", id=ids.CLEAR_FILTERS, color="link", size="sm",
+                                   className="px-0"),
+                        md=4, lg=1, className="d-flex align-items-end",
+                    ),
+                    dbc.Col(html.Div(id=ids.FILTER_SUMMARY, className="small text-muted"), xs=12),
+                ],
+                className="g-2 align-items-end",
+            ),
+            className="py-2",
+        ),
+        className="shadow-sm mb-4 filter-bar",
     )
 
 
@@ -93,20 +252,23 @@ def warnings_panel(warnings: list[str]) -> html.Div:
     )
 
 
-def chart_card(title: str, body: Any, *, tools: Any = None) -> dbc.Card:
+def chart_card(title: str, body: Any, *, tools: Any = None, hint: str | None = None) -> dbc.Card:
     header = [html.H2(title, className="h6 fw-semibold mb-0")]
     if tools is not None:
         header.append(html.Div(tools, className="ms-auto"))
+    content = [body]
+    if hint:
+        content.append(html.Div(hint, className="small text-muted px-2 pb-1"))
     return dbc.Card(
         [
             dbc.CardHeader(header, className="d-flex flex-wrap align-items-center gap-2 bg-white"),
-            dbc.CardBody(body, className="p-2"),
+            dbc.CardBody(content, className="p-2"),
         ],
         className="shadow-sm mb-4",
     )
 
 
-def kpi_card(label: str, value: str, *, note: str | None = None, tone: str | None = None,
+def kpi_card(label: str, value: str, *, note: Any = None, tone: str | None = None,
              card_id: str | None = None) -> dbc.Col:
     """One headline figure; ``tone`` colours the value ("success", "danger")."""
     body = [
@@ -118,4 +280,83 @@ def kpi_card(label: str, value: str, *, note: str | None = None, tone: str | Non
     return dbc.Col(
         dbc.Card(dbc.CardBody(body), className="h-100 shadow-sm kpi-card", id=card_id or ""),
         xs=6, md=4, xl=3,
+    )
+
+
+SKU_COLUMNS = [
+    {"name": "Rank", "id": "rank", "type": "numeric"},
+    {"name": "SKU", "id": "sku", "type": "text"},
+    {"name": "Score", "id": "score", "type": "numeric", "format": {"specifier": ".1f"}},
+    {"name": "Frequency", "id": "frequency_score", "type": "numeric", "format": {"specifier": ".2f"}},
+    {"name": "Price", "id": "price_score", "type": "numeric", "format": {"specifier": ".2f"}},
+    {"name": "Consistency", "id": "consistency_score", "type": "numeric", "format": {"specifier": ".2f"}},
+    {"name": "Transactions", "id": "transactions", "type": "numeric", "format": {"specifier": ","}},
+    {"name": "Avg amount", "id": "avg_amount", "type": "numeric", "format": {"specifier": ",.2f"}},
+    {"name": "Revenue", "id": "revenue", "type": "numeric", "format": {"specifier": ",.2f"}},
+    {"name": "Profit", "id": "profit", "type": "numeric", "format": {"specifier": ",.2f"}},
+]
+
+BAND_STYLES = [
+    {"if": {"filter_query": '{band} = "green"', "column_id": "score"},
+     "backgroundColor": "#d1e7dd", "color": "#0f5132", "fontWeight": "600"},
+    {"if": {"filter_query": '{band} = "amber"', "column_id": "score"},
+     "backgroundColor": "#fff3cd", "color": "#664d03", "fontWeight": "600"},
+    {"if": {"filter_query": '{band} = "red"', "column_id": "score"},
+     "backgroundColor": "#f8d7da", "color": "#842029", "fontWeight": "600"},
+    {"if": {"filter_query": "{profit} < 0", "column_id": "profit"}, "color": "#dc3545", "fontWeight": "600"},
+    {"if": {"state": "active"}, "backgroundColor": "#e7f1ff", "border": "1px solid #0d6efd"},
+]
+
+
+def sku_ranking_card() -> dbc.Card:
+    table = dash_table.DataTable(
+        id=ids.SKU_TABLE,
+        columns=SKU_COLUMNS,
+        data=[],
+        page_action="custom",
+        page_current=0,
+        page_size=SKU_PAGE_SIZE,
+        sort_action="custom",
+        sort_mode="single",
+        sort_by=[{"column_id": "rank", "direction": "asc"}],
+        style_as_list_view=True,
+        style_table={"overflowX": "auto"},
+        style_header={"fontWeight": "600", "backgroundColor": "#f8f9fa", "whiteSpace": "normal"},
+        style_cell={"fontFamily": "inherit", "fontSize": "0.875rem", "padding": "6px 10px",
+                    "textAlign": "right", "cursor": "pointer"},
+        style_cell_conditional=[{"if": {"column_id": "sku"}, "textAlign": "left"}],
+        style_data_conditional=BAND_STYLES,
+    )
+    return dbc.Card(
+        [
+            dbc.CardHeader(
+                [
+                    html.H2("SKU performance ranking", className="h6 fw-semibold mb-0"),
+                    html.Span(id=ids.SKU_COUNT, className="ms-auto small text-muted"),
+                ],
+                className="d-flex flex-wrap align-items-center gap-2 bg-white",
+            ),
+            dbc.CardBody(
+                [
+                    html.P(SCORE_HELP, className="small text-muted mb-2"),
+                    dcc.Loading(table, type="dot", delay_show=400),
+                    html.Div("Click a row to see that SKU's score trend and transactions.",
+                             className="small text-muted mt-2"),
+                ],
+                className="p-2 p-md-3",
+            ),
+        ],
+        className="shadow-sm mb-4",
+    )
+
+
+def sku_detail_panel() -> dbc.Offcanvas:
+    return dbc.Offcanvas(
+        html.Div(id=ids.SKU_DETAIL_BODY),
+        id=ids.SKU_DETAIL,
+        title="SKU details",
+        placement="end",
+        is_open=False,
+        scrollable=True,
+        className="sku-detail",
     )

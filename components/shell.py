@@ -38,7 +38,13 @@ def app_shell() -> html.Div:
             dcc.Location(id=ids.URL, refresh=False),
             navbar(),
             dbc.Container(
-                dcc.Loading(html.Div(id=ids.PAGE), type="default", delay_show=300),
+                dcc.Loading(
+                    html.Div(id=ids.PAGE),
+                    type="default",
+                    delay_show=300,
+                    # only while the page itself is built, not while its charts update
+                    target_components={ids.PAGE: "children"},
+                ),
                 fluid="lg",
                 className="pb-5",
             ),

@@ -11,7 +11,7 @@ import pandas as pd
 
 from analytics.ingest import IngestResult, columns_signature, ingest_bytes, rebuild
 from analytics.metrics import choose_granularity
-from analytics.schema import normalise_mapping
+from analytics.schema import CATEGORY, DATE, normalise_mapping
 from services.store import SessionStore
 
 logger = logging.getLogger(__name__)
@@ -95,7 +95,14 @@ def load_dataset(store: SessionStore, sid: str) -> Dataset | None:
     return Dataset(meta=meta, frame=frame)
 
 
+#: Category filter options kept in the session's metadata (more would not fit a dropdown).
+MAX_CATEGORY_OPTIONS = 500
+
+
 def _meta_from_result(result: IngestResult, *, filename: str, source: str) -> dict[str, Any]:
+    frame = result.frame
+    dates = frame[DATE].dropna()
+    categories = frame[CATEGORY].dropna().unique()
     return {
         "filename": filename,
         "source": source,
@@ -107,6 +114,9 @@ def _meta_from_result(result: IngestResult, *, filename: str, source: str) -> di
         "warnings": list(result.warnings),
         "report": result.report,
         "drop_duplicates": bool(result.report.get("duplicates", {}).get("dropped", False)),
-        "granularity": choose_granularity(result.frame),
+        "granularity": choose_granularity(frame),
         "currency": result.report.get("currency"),
+        "date_start": dates.min().strftime("%Y-%m-%d") if len(dates) else None,
+        "date_end": dates.max().strftime("%Y-%m-%d") if len(dates) else None,
+        "categories": sorted(map(str, categories))[:MAX_CATEGORY_OPTIONS],
     }

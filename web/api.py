@@ -1,25 +1,36 @@
-"""JSON API under ``/api/``: session data for API clients and the dashboard's exports."""
+"""JSON API under ``/api/``: session data for API clients, and the dashboard's exports."""
 
 from __future__ import annotations
 
 import logging
+import math
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Blueprint, current_app
+import pandas as pd
+from flask import Blueprint, Response, current_app, request
 from flask_limiter import Limiter
 
-from analytics.metrics import kpis, timeseries
-from services.datasets import Dataset, load_dataset
+from analytics.exports import to_csv_bytes, to_xlsx_bytes
+from analytics.filters import FilterError
+from analytics.metrics import breakdown, breakdown_by_period, kpis, timeseries
+from analytics.schema import CANONICAL_COLUMNS, CATEGORY, SOURCE_ROW
+from services.datasets import load_dataset
+from services.views import Filters, View, build_view, cached_sku_scores
 from web.errors import json_error
 
 logger = logging.getLogger(__name__)
 
+EXPORT_FORMATS = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
 
-def session_not_found(session_id: str):
+
+def session_not_found():
+    hours = current_app.extensions["smbrc.settings"].SESSION_TIMEOUT_HOURS
     return json_error(
-        "This session does not exist or has expired (sessions last "
-        f"{current_app.extensions['smbrc.settings'].SESSION_TIMEOUT_HOURS:g} hours). "
+        f"This session does not exist or has expired (sessions last {hours:g} hours). "
         "Upload the file again to start a new one.",
         404,
     )
@@ -29,19 +40,48 @@ def _iso(ts: float) -> str:
     return datetime.fromtimestamp(ts, UTC).replace(tzinfo=None).isoformat(timespec="seconds")
 
 
-def data_payload(dataset: Dataset) -> dict[str, Any]:
+def _num(value: object, places: int = 2) -> float | None:
+    if value is None:
+        return None
+    number = float(value)
+    return round(number, places) if math.isfinite(number) else None
+
+
+def _records(frame: pd.DataFrame, money: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+    out = []
+    for row in frame.to_dict("records"):
+        clean: dict[str, Any] = {}
+        for key, value in row.items():
+            if isinstance(value, pd.Timestamp):
+                clean[key] = value.strftime("%Y-%m-%d")
+            elif isinstance(value, float):
+                clean[key] = _num(value, 2 if key in money else 6)
+            elif hasattr(value, "item"):
+                clean[key] = value.item()
+            else:
+                clean[key] = value
+        out.append(clean)
+    return out
+
+
+def filters_from_query() -> Filters:
+    """``start``, ``end`` (YYYY-MM-DD), ``category`` (comma-separated), ``sku`` (substring)."""
+    args = request.args
+    return Filters.from_inputs(
+        args.get("start"), args.get("end"), args.get("category"), args.get("sku")
+    )
+
+
+def data_payload(view: View, store) -> dict[str, Any]:
     """The ``GET /api/data/<id>`` document (see README, "API")."""
-    meta, frame = dataset.meta, dataset.frame
-    granularity, series = timeseries(frame)
-    points = [
-        {
-            "period": row.period.strftime("%Y-%m-%d"),
-            "revenue": _num(row.revenue),
-            "cost": _num(row.cost),
-            "profit": _num(row.profit),
-        }
-        for row in series.itertuples(index=False)
-    ]
+    meta, rows = view.dataset.meta, view.rows
+    granularity = request.args.get("granularity") or None
+    granularity, series = timeseries(rows, granularity)
+    money = ("revenue", "cost", "profit", "avg_amount")
+    scores = cached_sku_scores(store, view)
+    by_category = (
+        breakdown(rows, by=CATEGORY) if rows[CATEGORY].notna().any() else None
+    )
     return {
         "session_id": meta["session_id"],
         "created_at": _iso(meta["created_at"]),
@@ -53,15 +93,27 @@ def data_payload(dataset: Dataset) -> dict[str, Any]:
             "type": meta.get("source", "upload"),
         },
         "mapping": meta["mapping"],
-        "kpis": kpis(frame),
-        "timeseries": {"freq": granularity, "points": points},
+        "filters": view.filters.as_dict(),
+        "kpis": kpis(rows),
+        "timeseries": {
+            "freq": granularity,
+            "points": _records(series, money=("revenue", "cost", "profit")),
+        },
+        "breakdowns": {
+            "by_category": None
+            if by_category is None
+            else _records(by_category, money=("revenue", "cost", "profit")),
+            "by_period": None
+            if by_category is None
+            else _records(
+                breakdown_by_period(rows, granularity, by=CATEGORY),
+                money=("revenue", "profit"),
+            ),
+        },
+        "sku_scores": _records(scores.drop(columns=["band"]), money=money),
         "warnings": meta["warnings"],
         "quality": meta["report"],
     }
-
-
-def _num(value: float) -> float | None:
-    return None if value != value else round(float(value), 2)
 
 
 def create_api_blueprint(limiter: Limiter, settings) -> Blueprint:
@@ -69,12 +121,52 @@ def create_api_blueprint(limiter: Limiter, settings) -> Blueprint:
     bp = Blueprint("api", __name__, url_prefix="/api")
     limiter.limit(settings.rate_limit_string, scope="api")(bp)
 
+    def view_or_error(session_id: str) -> View | tuple:
+        store = current_app.extensions["smbrc.store"]
+        dataset = load_dataset(store, session_id)
+        if dataset is None:
+            return session_not_found()
+        try:
+            return build_view(dataset, filters_from_query())
+        except FilterError as error:
+            return json_error(str(error), 400)
+
     @bp.get("/data/<session_id>")
     def data(session_id: str):
-        dataset = load_dataset(current_app.extensions["smbrc.store"], session_id)
-        if dataset is None:
-            return session_not_found(session_id)
-        return data_payload(dataset)
+        view = view_or_error(session_id)
+        if not isinstance(view, View):
+            return view
+        try:
+            return data_payload(view, current_app.extensions["smbrc.store"])
+        except ValueError as error:  # e.g. an unknown granularity
+            return json_error(str(error), 400)
+
+    @bp.get("/export/<session_id>/<kind>.<fmt>")
+    def export(session_id: str, kind: str, fmt: str):
+        if kind not in ("data", "skus") or fmt not in EXPORT_FORMATS:
+            return json_error(
+                "Unknown export. Use data.csv, data.xlsx, skus.csv or skus.xlsx.", 404
+            )
+        view = view_or_error(session_id)
+        if not isinstance(view, View):
+            return view
+        if kind == "data":
+            frame = view.rows[[c for c in CANONICAL_COLUMNS if c != SOURCE_ROW]].dropna(
+                axis=1, how="all"
+            )
+            sheet = "Data"
+        else:
+            frame = cached_sku_scores(current_app.extensions["smbrc.store"], view)
+            sheet = "SKU ranking"
+        body = to_csv_bytes(frame) if fmt == "csv" else to_xlsx_bytes(frame, sheet_name=sheet)
+        stem = view.dataset.meta["filename"].rsplit(".", 1)[0][:60] or "export"
+        safe_stem = "".join(ch if ch.isalnum() or ch in "-_ " else "_" for ch in stem).strip()
+        name = f"{safe_stem or 'export'}-{'cleaned' if kind == 'data' else 'sku-ranking'}.{fmt}"
+        return Response(
+            body,
+            mimetype=EXPORT_FORMATS[fmt],
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
 
     @bp.route("/", defaults={"rest": ""}, methods=["GET", "POST"])
     @bp.route("/<path:rest>", methods=["GET", "POST"])

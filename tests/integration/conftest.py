@@ -45,3 +45,22 @@ def browser():
     finally:
         driver.quit()
         shutil.rmtree(profile, ignore_errors=True)
+
+
+def full_page_screenshot(driver, path) -> None:
+    """Save the whole page (not just the viewport) as a PNG, through Chrome DevTools."""
+    import base64
+
+    metrics = driver.execute_cdp_cmd("Page.getLayoutMetrics", {})
+    size = metrics.get("cssContentSize") or metrics["contentSize"]
+    width = driver.execute_script("return document.documentElement.clientWidth")
+    shot = driver.execute_cdp_cmd(
+        "Page.captureScreenshot",
+        {
+            "format": "png",
+            "captureBeyondViewport": True,
+            "clip": {"x": 0, "y": 0, "width": width, "height": size["height"], "scale": 1},
+        },
+    )
+    with open(path, "wb") as handle:
+        handle.write(base64.b64decode(shot["data"]))

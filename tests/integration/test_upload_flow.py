@@ -9,7 +9,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from analytics.formatting import format_money
 from tests.conftest import transactions_frame
-from tests.integration.conftest import LAPTOP, PHONE
+from tests.integration.conftest import LAPTOP, PHONE, full_page_screenshot
 from tests.integration.servers import ThreadedServer
 
 pytestmark = pytest.mark.browser
@@ -48,11 +48,11 @@ def test_upload_csv_shows_dashboard_with_right_total(browser, make_app, tmp_path
         values = _kpi_values(browser)
         assert values["transactions"] == f"{len(frame):,}"
         assert values["active skus"] == str(frame["SKU"].nunique())
-        browser.save_screenshot(str(artifacts_dir / "dashboard-laptop.png"))
+        full_page_screenshot(browser, artifacts_dir / "dashboard-laptop.png")
         browser.set_window_size(*PHONE)
         browser.refresh()
         wait.until(lambda d: _kpi_values(d).get("total revenue") == expected)
-        browser.save_screenshot(str(artifacts_dir / "dashboard-phone.png"))
+        full_page_screenshot(browser, artifacts_dir / "dashboard-phone.png")
         browser.set_window_size(*LAPTOP)
 
 
@@ -63,6 +63,7 @@ def test_too_large_file_gets_a_clear_message(browser, make_app, tmp_path, artifa
     with ThreadedServer(app.server) as server:
         browser.get(server.url + "/")
         wait = WebDriverWait(browser, 30)
+        wait.until(ec.presence_of_element_located((By.ID, "upload-dropzone")))
         file_input = wait.until(ec.presence_of_element_located((By.ID, "upload-file-input")))
         file_input.send_keys(str(path))
         alert = wait.until(ec.visibility_of_element_located((By.CSS_SELECTOR, "#upload-status .alert")))
@@ -78,6 +79,7 @@ def test_unreadable_file_shows_the_server_message(browser, make_app, tmp_path):
     with ThreadedServer(app.server) as server:
         browser.get(server.url + "/")
         wait = WebDriverWait(browser, 30)
+        wait.until(ec.presence_of_element_located((By.ID, "upload-dropzone")))
         wait.until(ec.presence_of_element_located((By.ID, "upload-file-input"))).send_keys(str(path))
         alert = wait.until(ec.visibility_of_element_located((By.CSS_SELECTOR, "#upload-status .alert")))
         assert alert.text.strip()

@@ -55,7 +55,7 @@ def test_upload_rate_limit_returns_429_with_retry_after(make_app, sales_csv):
     app = make_app(RATE_LIMIT=2, RATE_LIMIT_WINDOW=60)
     client = app.server.test_client()
     token = csrf_token(client)
-    statuses = [upload(client, b"Date,Revenue\n2024-01-01,1\n", token=token).status_code for _ in range(3)]
+    statuses = [upload(client, b"Date,Revenue\n2024-01-01,19.99\n2024-01-02,5.50\n", token=token).status_code for _ in range(3)]
     assert statuses[:2] == [201, 201]
     assert statuses[2] == 429
     response = upload(client, sales_csv, token=token)

@@ -1,0 +1,118 @@
+"""Filtered views of a session's data, with derived frames cached in the shared store."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from analytics.filters import filter_frame
+from analytics.sku import monthly_sku_scores, sku_scores
+from services.datasets import Dataset, load_dataset
+from services.store import SessionStore
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the user narrowed the dashboard to; empty values mean "all"."""
+
+    start: str | None = None
+    end: str | None = None
+    categories: tuple[str, ...] = field(default_factory=tuple)
+    sku_query: str | None = None
+
+    @classmethod
+    def from_inputs(
+        cls,
+        start: str | None = None,
+        end: str | None = None,
+        categories: list[str] | str | None = None,
+        sku_query: str | None = None,
+    ) -> Filters:
+        if isinstance(categories, str):
+            categories = [c for c in categories.split(",") if c.strip()]
+        return cls(
+            start=(start or None) and str(start)[:10],
+            end=(end or None) and str(end)[:10],
+            categories=tuple(sorted(c.strip() for c in categories or [] if c and c.strip())),
+            sku_query=(sku_query or "").strip() or None,
+        )
+
+    @property
+    def active(self) -> bool:
+        return bool(self.start or self.end or self.categories or self.sku_query)
+
+    def key(self) -> str:
+        raw = json.dumps([self.start, self.end, self.categories, self.sku_query])
+        return hashlib.sha1(raw.encode()).hexdigest()[:16]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "start": self.start,
+            "end": self.end,
+            "categories": list(self.categories),
+            "sku_query": self.sku_query,
+        }
+
+    def describe(self) -> str:
+        parts = []
+        if self.start or self.end:
+            parts.append(f"dates {self.start or 'start'} to {self.end or 'end'}")
+        if self.categories:
+            parts.append("category " + ", ".join(self.categories))
+        if self.sku_query:
+            parts.append(f"SKU contains “{self.sku_query}”")
+        return "; ".join(parts) if parts else "all data"
+
+
+@dataclass(frozen=True)
+class View:
+    """A session's data under a set of filters."""
+
+    dataset: Dataset
+    filters: Filters
+    #: every date, same non-date filters (for comparisons with the previous period)
+    history: pd.DataFrame
+    #: the rows in view
+    rows: pd.DataFrame
+
+
+def build_view(dataset: Dataset, filters: Filters) -> View:
+    """Apply ``filters``; raises ``analytics.filters.FilterError`` on unusable values."""
+    history = filter_frame(
+        dataset.frame, categories=list(filters.categories) or None, sku_query=filters.sku_query
+    )
+    rows = filter_frame(history, start=filters.start, end=filters.end)
+    return View(dataset=dataset, filters=filters, history=history, rows=rows)
+
+
+def load_view(store: SessionStore, sid: str, filters: Filters) -> View | None:
+    dataset = load_dataset(store, sid)
+    return None if dataset is None else build_view(dataset, filters)
+
+
+def cached_sku_scores(store: SessionStore, view: View) -> pd.DataFrame:
+    """SKU scores of the rows in view, computed once per data revision and filter set."""
+    sid = view.dataset.meta["session_id"]
+    name = f"sku_scores:{view.dataset.meta.get('revision', 0)}:{view.filters.key()}"
+    cached = store.get_frame(sid, name)
+    if cached is not None:
+        return cached
+    scores = sku_scores(view.rows)
+    store.put_frame(sid, name, scores)
+    return scores
+
+
+def cached_monthly_scores(store: SessionStore, view: View) -> pd.DataFrame:
+    """Per-month SKU scores of the rows in view (for drill-downs), cached like the scores."""
+    sid = view.dataset.meta["session_id"]
+    name = f"monthly_scores:{view.dataset.meta.get('revision', 0)}:{view.filters.key()}"
+    cached = store.get_frame(sid, name)
+    if cached is not None:
+        return cached
+    scores = monthly_sku_scores(view.rows)
+    store.put_frame(sid, name, scores)
+    return scores
