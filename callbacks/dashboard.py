@@ -230,7 +230,7 @@ def growth_card(growth: dict) -> object:
 # -- SKU ranking table -----------------------------------------------------------------------
 
 SORTABLE = {"rank", "sku", "score", "frequency_score", "price_score", "consistency_score",
-            "transactions", "avg_amount", "revenue", "profit"}
+            "transactions", "avg_amount", "revenue", "profit", "projected_score"}
 
 
 def update_sku_table(
@@ -264,7 +264,11 @@ def update_sku_table(
     page = min(page, page_count - 1)
     rows = ordered.iloc[page * SKU_PAGE_SIZE:(page + 1) * SKU_PAGE_SIZE]
     records = [
-        {**{k: _cell(v) for k, v in row.items()}, "id": row["sku"]}
+        {
+            **{k: _cell(v) for k, v in row.items()},
+            "id": row["sku"],
+            "trend": "▼ down" if row.get("trending_down") else "",
+        }
         for row in rows.to_dict("records")
     ]
     count = f"{len(scores):,} SKUs ranked" if len(scores) else "No SKU column in this data"

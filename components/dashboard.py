@@ -32,7 +32,8 @@ SCORE_HELP = (
     "Score = 100 × (0.4 × frequency + 0.4 × price + 0.2 × consistency). Frequency is the "
     "number of transactions, price the average amount, consistency how steady the amounts "
     "are (1 − relative spread); each is scaled 0–1 across the SKUs in view (min–max). "
-    f"Green from {GREEN_FROM:g}, amber from {AMBER_FROM:g}, red below."
+    f"Green from {GREEN_FROM:g}, amber from {AMBER_FROM:g}, red below. “Next month” projects "
+    "each SKU's monthly score over its last 6 months; ▼ marks a significant downward trend."
 )
 
 
@@ -294,6 +295,8 @@ SKU_COLUMNS = [
     {"name": "Avg amount", "id": "avg_amount", "type": "numeric", "format": {"specifier": ",.2f"}},
     {"name": "Revenue", "id": "revenue", "type": "numeric", "format": {"specifier": ",.2f"}},
     {"name": "Profit", "id": "profit", "type": "numeric", "format": {"specifier": ",.2f"}},
+    {"name": "Next month", "id": "projected_score", "type": "numeric", "format": {"specifier": ".1f"}},
+    {"name": "Trend", "id": "trend", "type": "text"},
 ]
 
 BAND_STYLES = [
@@ -304,6 +307,8 @@ BAND_STYLES = [
     {"if": {"filter_query": '{band} = "red"', "column_id": "score"},
      "backgroundColor": "#f8d7da", "color": "#842029", "fontWeight": "600"},
     {"if": {"filter_query": "{profit} < 0", "column_id": "profit"}, "color": "#dc3545", "fontWeight": "600"},
+    {"if": {"filter_query": '{trend} = "▼ down"', "column_id": "trend"}, "color": "#dc3545",
+     "fontWeight": "600"},
     {"if": {"state": "active"}, "backgroundColor": "#e7f1ff", "border": "1px solid #0d6efd"},
 ]
 

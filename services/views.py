@@ -10,6 +10,7 @@ from typing import Any
 import pandas as pd
 
 from analytics.filters import filter_frame
+from analytics.forecast import project_sku_scores
 from analytics.sku import monthly_sku_scores, sku_scores
 from services.datasets import Dataset, load_dataset
 from services.store import SessionStore
@@ -95,13 +96,25 @@ def load_view(store: SessionStore, sid: str, filters: Filters) -> View | None:
 
 
 def cached_sku_scores(store: SessionStore, view: View) -> pd.DataFrame:
-    """SKU scores of the rows in view, computed once per data revision and filter set."""
+    """SKU scores of the rows in view, with next month's projected score and a
+    "trending down" flag; computed once per data revision and filter set.
+
+    Columns: those of ``analytics.sku.sku_scores`` plus ``projected_score`` (NaN with fewer
+    than 3 scored months) and ``trending_down`` (bool).
+    """
     sid = view.dataset.meta["session_id"]
     name = f"sku_scores:{view.dataset.meta.get('revision', 0)}:{view.filters.key()}"
     cached = store.get_frame(sid, name)
     if cached is not None:
         return cached
     scores = sku_scores(view.rows)
+    monthly = cached_monthly_scores(store, view)
+    if len(monthly):
+        projection = project_sku_scores(monthly)[["sku", "projected_score", "trending_down"]]
+        scores = scores.merge(projection, on="sku", how="left")
+        scores["trending_down"] = scores["trending_down"].fillna(False).astype(bool)
+    else:
+        scores = scores.assign(projected_score=float("nan"), trending_down=False)
     store.put_frame(sid, name, scores)
     return scores
 

@@ -15,7 +15,9 @@ from analytics.exports import to_csv_bytes, to_xlsx_bytes
 from analytics.filters import FilterError
 from analytics.metrics import breakdown, breakdown_by_period, kpis, timeseries
 from analytics.schema import CANONICAL_COLUMNS, CATEGORY, SOURCE_ROW
+from analytics.forecast import ForecastError
 from services.datasets import load_dataset
+from services.forecasts import ForecastParams, compute_forecast, forecast_summary
 from services.views import Filters, View, build_view, cached_sku_scores
 from web.errors import json_error
 
@@ -111,6 +113,9 @@ def data_payload(view: View, store) -> dict[str, Any]:
             ),
         },
         "sku_scores": _records(scores.drop(columns=["band"]), money=money),
+        "forecast": forecast_summary(
+            store, meta["session_id"], max_jobs=current_app.extensions["smbrc.settings"].MAX_CONCURRENT_JOBS
+        ),
         "warnings": meta["warnings"],
         "quality": meta["report"],
     }
@@ -140,6 +145,24 @@ def create_api_blueprint(limiter: Limiter, settings) -> Blueprint:
             return data_payload(view, current_app.extensions["smbrc.store"])
         except ValueError as error:  # e.g. an unknown granularity
             return json_error(str(error), 400)
+
+    @bp.get("/forecast/<session_id>")
+    def forecast_route(session_id: str):
+        """Forecast on demand (cached): ``metric``, ``horizon``, ``model``, ``freq``."""
+        store = current_app.extensions["smbrc.store"]
+        if store.get_meta(session_id) is None:
+            return session_not_found()
+        args = request.args
+        try:
+            params = ForecastParams.parse(
+                args.get("metric"), args.get("horizon"), args.get("model"), args.get("freq")
+            )
+        except ForecastError as error:
+            return json_error(str(error), 400)
+        result = compute_forecast(store, session_id, params, max_jobs=settings.MAX_CONCURRENT_JOBS)
+        if result is None:
+            return session_not_found()
+        return result
 
     @bp.get("/export/<session_id>/<kind>.<fmt>")
     def export(session_id: str, kind: str, fmt: str):
