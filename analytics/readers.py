@@ -211,7 +211,7 @@ def _encoding_preferences(guess: str | None) -> list[str]:
 
 
 def _decode(data: bytes, encoding: str) -> str:
-    text = data.decode(encoding)
+    text = data.decode(encoding, errors="replace")
     return text[1:] if text.startswith("\ufeff") else text
 
 
@@ -267,7 +267,15 @@ def read_grid(data: bytes, filename: str = "", *, sheet: str | None = None) -> G
     kind = sniff_kind(data, filename)
     if kind == "csv":
         return _read_csv(data)
-    return _read_excel(data, kind, sheet)
+    try:
+        return _read_excel(data, kind, sheet)
+    except IngestError:
+        raise
+    except (
+        BaseException
+    ) as error:  # reader libraries fail in many ways on damaged files
+        _reraise_interrupts(error)
+        return _damaged(kind, error)
 
 
 def _read_csv(data: bytes) -> Grid:
@@ -319,12 +327,6 @@ def _csv_cells(utf8: bytes, text: str, delimiter: str) -> pd.DataFrame:
     ]
     width = max(widths + [len(first), 1])
     names = [f"c{i}" for i in range(width)]
-    ragged: list[int] = []
-
-    def on_invalid(_row: Any) -> str:
-        ragged.append(1)
-        return "skip"
-
     try:
         table = pacsv.read_csv(
             io.BytesIO(utf8),
@@ -333,7 +335,6 @@ def _csv_cells(utf8: bytes, text: str, delimiter: str) -> pd.DataFrame:
                 delimiter=delimiter,
                 newlines_in_values=b'"' in utf8,
                 ignore_empty_lines=False,
-                invalid_row_handler=on_invalid,
             ),
             convert_options=pacsv.ConvertOptions(
                 column_types={n: pa.string() for n in names},
@@ -343,9 +344,9 @@ def _csv_cells(utf8: bytes, text: str, delimiter: str) -> pd.DataFrame:
             ),
         )
     except (pa.ArrowInvalid, pa.ArrowTypeError):
-        ragged.append(1)
+        # rows of different widths (or other oddities): Python's csv pads them
         table = None
-    if ragged or table is None:
+    if table is None:
         return _python_csv_cells(utf8.decode("utf-8", errors="replace"), delimiter)
     frame = table.to_pandas(
         types_mapper={pa.string(): pd.StringDtype("pyarrow", na_value=np.nan)}.get
@@ -368,7 +369,10 @@ def _read_excel(data: bytes, kind: str, sheet: str | None) -> Grid:
 
     try:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
-    except Exception as error:  # calamine raises its own types for damaged files
+    except (
+        BaseException
+    ) as error:  # calamine raises its own types (even panics) on damage
+        _reraise_interrupts(error)
         return (
             _read_xls_with_xlrd(data, sheet, error)
             if kind == "xls"
@@ -396,7 +400,8 @@ def _read_excel(data: bytes, kind: str, sheet: str | None) -> Grid:
             ws = workbook.get_sheet_by_name(name)
             rows = ws.to_python(skip_empty_area=False)
             merged[name] = list(ws.merged_cell_ranges or [])
-        except Exception as error:
+        except BaseException as error:
+            _reraise_interrupts(error)
             if sheet is not None or len(wanted) == 1:
                 return _damaged(kind, error)
             continue
@@ -434,18 +439,26 @@ def _read_excel(data: bytes, kind: str, sheet: str | None) -> Grid:
     )
 
 
-def _damaged(kind: str, error: Exception) -> Grid:
+def _reraise_interrupts(error: BaseException) -> None:
+    """Let interrupts through; everything else a reader library raises means a bad file."""
+    if isinstance(error, (KeyboardInterrupt, SystemExit, GeneratorExit, MemoryError)):
+        raise error
+
+
+def _damaged(kind: str, error: BaseException) -> Grid:
     raise IngestError(
         f"This {kind.upper()} file is damaged and cannot be read. Open it in Excel and save "
         "it again, or export the data as CSV."
     ) from error
 
 
-def _read_xls_with_xlrd(data: bytes, sheet: str | None, first_error: Exception) -> Grid:
+def _read_xls_with_xlrd(
+    data: bytes, sheet: str | None, first_error: BaseException
+) -> Grid:
     import xlrd
 
     try:
-        book = xlrd.open_workbook(file_contents=data)
+        book = xlrd.open_workbook(file_contents=data, logfile=io.StringIO())
     except Exception:
         return _damaged("xls", first_error)
     names = book.sheet_names()

@@ -112,3 +112,48 @@ def test_password_protected_workbook():
     )
     with pytest.raises(IngestError, match="password-protected"):
         ingest_bytes(data, "sales.xlsx")
+
+
+def _mutations(count: int = 36):
+    """Seeded damage to valid exports: flipped bytes, truncation, injected delimiters."""
+    import random
+
+    rng = random.Random(7)
+    bases = [
+        messy.encoding_cases()[0].data,
+        messy.encoding_cases()[3].data,
+        messy.number_cases()[1].data,
+        messy.write_csv(messy.pnl_months_rows()[0]),
+        messy.multi_sheet_case().data,
+        messy.xls_case().data,
+    ]
+    for i in range(count):
+        data = bytearray(bases[i % len(bases)])
+        kind = i % 4
+        if kind == 0:
+            for _ in range(rng.randint(1, 20)):
+                data[rng.randrange(len(data))] = rng.randrange(256)
+        elif kind == 1:
+            data = data[: rng.randrange(1, len(data))]
+        elif kind == 2:
+            at = rng.randrange(len(data))
+            data = (
+                data[:at]
+                + rng.choice(
+                    [b",,", b";", b'"', b"\x00\x00", b"Total,1\n", b"\r\n\r\n"]
+                )
+                * 3
+                + data[at:]
+            )
+        else:
+            a, b = sorted(rng.randrange(len(data)) for _ in range(2))
+            data = data[:a] + data[b:]
+        yield bytes(data)
+
+
+def test_damaged_files_raise_only_ingest_errors():
+    for data in _mutations():
+        try:
+            ingest_bytes(data, "damaged.csv")
+        except IngestError:
+            pass
