@@ -1,0 +1,52 @@
+"""Mapping review: apply a corrected column mapping and rebuild the dashboard."""
+
+from __future__ import annotations
+
+import dash_bootstrap_components as dbc
+from dash import ALL, Dash, Input, Output, State
+from dash.exceptions import PreventUpdate
+
+from analytics.errors import IngestError
+from callbacks.context import store
+from components import ids
+from components.quality import NONE_VALUE
+from services.datasets import remap_session
+
+
+def apply_mapping(
+    n_clicks: int | None,
+    values: list[str | None],
+    value_ids: list[dict],
+    drop: list[str] | None,
+    session_id: str | None,
+) -> tuple[object, object]:
+    """Rebuild the session with the chosen mapping; reload the page when it worked."""
+    if not n_clicks:
+        raise PreventUpdate
+    mapping = {
+        item["role"]: (None if value in (None, NONE_VALUE) else value)
+        for item, value in zip(value_ids, values, strict=True)
+    }
+    try:
+        meta = remap_session(store(), session_id or "", mapping, drop_duplicates=bool(drop))
+    except KeyError:
+        return dbc.Alert("This session has expired. Upload the file again.", color="secondary"), None
+    except IngestError as error:
+        return dbc.Alert(str(error), color="danger", className="small mb-0"), None
+    return (
+        dbc.Alert("Mapping applied. Reloading the dashboard…", color="success", className="small mb-0"),
+        f"/dashboard/{meta['session_id']}?v={meta.get('revision', 0)}",
+    )
+
+
+def register(app: Dash) -> None:
+    app.callback(
+        Output(ids.MAPPING_STATUS, "children"),
+        Output(ids.RELOAD, "href"),
+        Input(ids.MAPPING_APPLY, "n_clicks"),
+        State({"type": ids.MAPPING_ROLE, "role": ALL}, "value"),
+        State({"type": ids.MAPPING_ROLE, "role": ALL}, "id"),
+        State(ids.MAPPING_DROP_DUPLICATES, "value"),
+        State(ids.SESSION_ID, "data"),
+        prevent_initial_call=True,
+    )(apply_mapping)

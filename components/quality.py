@@ -1,0 +1,157 @@
+"""Data quality report and mapping review: what was read, what was set aside, and which
+column plays which role, with a dropdown per role to correct it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash_bootstrap_components as dbc
+from dash import dcc, html
+
+from analytics.schema import ROLE_LABELS, ROLES
+from components import ids
+
+NONE_VALUE = "__none__"
+
+
+def _confidence_badge(value: float | None) -> dbc.Badge | str:
+    if value is None:
+        return ""
+    color = "success" if value >= 0.8 else ("warning" if value >= 0.5 else "danger")
+    return dbc.Badge(f"{value:.0%}", color=color, className="ms-1")
+
+
+def _read_facts(read: dict[str, Any]) -> list[str]:
+    facts = [f"File type: {str(read.get('file_type') or '?').upper()}"]
+    if read.get("encoding"):
+        facts.append(f"Encoding: {read['encoding']}")
+    if read.get("delimiter"):
+        names = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+        facts.append(f"Delimiter: {names.get(read['delimiter'], repr(read['delimiter']))}")
+    if read.get("decimal"):
+        facts.append(f"Decimal mark: “{read['decimal']}”"
+                     + (f", thousands “{read['thousands']}”" if read.get("thousands") else ""))
+    if read.get("date_order"):
+        facts.append(f"Date order: {read['date_order']}")
+    if read.get("sheet"):
+        sheets = read.get("sheets") or []
+        facts.append(f"Sheet: {read['sheet']}" + (f" (of {', '.join(sheets)})" if len(sheets) > 1 else ""))
+    if read.get("header_row"):
+        facts.append(f"Header row: {read['header_row']}")
+    return facts
+
+
+def quality_card(meta: dict[str, Any]) -> dbc.Card:
+    report = meta.get("report") or {}
+    read = report.get("read") or {}
+    set_aside = report.get("set_aside") or []
+    duplicates = report.get("duplicates") or {}
+    negatives = report.get("negatives") or {}
+    confidence = meta.get("confidence") or {}
+    mapping = meta.get("mapping") or {}
+    columns = meta.get("columns") or []
+
+    rows_read, rows_used = report.get("rows_read", meta.get("rows_read")), meta.get("rows")
+    summary = [
+        html.Li(f"{rows_read:,} rows read, {rows_used:,} used."),
+        *[
+            html.Li(
+                f"{item['count']:,} set aside: {item['reason']}"
+                + (f" (rows {', '.join(map(str, item.get('rows', [])[:5]))}"
+                   + ("…" if item["count"] > 5 else "") + ")" if item.get("rows") else "")
+            )
+            for item in set_aside
+        ],
+    ]
+    if duplicates.get("count"):
+        rows = ", ".join(map(str, (duplicates.get("rows") or [])[:5]))
+        summary.append(html.Li(
+            f"{duplicates['count']:,} exact duplicate row(s)"
+            + (f" (rows {rows}…)" if rows else "")
+            + (" were dropped." if duplicates.get("dropped") else " are kept; you can drop them below.")
+        ))
+    if negatives.get("returns_or_cancellations"):
+        summary.append(html.Li(
+            f"{negatives['returns_or_cancellations']:,} return/cancellation line(s) kept as negative "
+            "amounts (totals are net)."
+        ))
+    assumptions = report.get("assumptions") or []
+
+    role_rows = []
+    options = [{"label": "— none —", "value": NONE_VALUE}] + [{"label": c, "value": c} for c in columns]
+    for role in ROLES:
+        role_rows.append(html.Tr([
+            html.Td([ROLE_LABELS[role], _confidence_badge(confidence.get(role))], className="text-nowrap"),
+            html.Td(dcc.Dropdown(
+                id={"type": ids.MAPPING_ROLE, "role": role},
+                options=options,
+                value=mapping.get(role) or NONE_VALUE,
+                clearable=False,
+                className="mapping-dropdown",
+            )),
+        ]))
+
+    body = dbc.Row(
+        [
+            dbc.Col(
+                [
+                    html.H3("What we read", className="h6 fw-semibold"),
+                    html.Ul(summary, className="small mb-2"),
+                    html.Div(" · ".join(_read_facts(read)), className="small text-muted mb-2"),
+                    html.H3("Assumptions", className="h6 fw-semibold mt-3") if assumptions else None,
+                    html.Ul([html.Li(a) for a in assumptions], className="small") if assumptions else None,
+                ],
+                lg=5,
+            ),
+            dbc.Col(
+                [
+                    html.H3("Column mapping", className="h6 fw-semibold"),
+                    html.P("Check which column plays each role; change one and apply to recompute "
+                           "the dashboard. We remember it for files with the same columns.",
+                           className="small text-muted"),
+                    dbc.Table(html.Tbody(role_rows), size="sm", borderless=True, className="mb-2"),
+                    dbc.Checklist(
+                        id=ids.MAPPING_DROP_DUPLICATES,
+                        options=[{"label": "Drop exact duplicate rows", "value": "drop"}],
+                        value=["drop"] if meta.get("drop_duplicates") else [],
+                        switch=True,
+                        className="small mb-2",
+                    ),
+                    dbc.Button("Apply mapping", id=ids.MAPPING_APPLY, color="primary", size="sm"),
+                    html.Div(id=ids.MAPPING_STATUS, className="mt-2"),
+                    dcc.Location(id=ids.RELOAD, refresh=True),
+                ],
+                lg=7,
+            ),
+        ],
+        className="g-4",
+    )
+    flagged = bool(set_aside or duplicates.get("count")) or any(
+        (confidence.get(role) or 1) < 0.6 for role in ROLES if mapping.get(role)
+    )
+    return dbc.Card(
+        [
+            dbc.CardHeader(
+                html.Details(
+                    [
+                        html.Summary(
+                            [
+                                html.Span("Data quality and column mapping", className="h6 fw-semibold"),
+                                html.Span(
+                                    f" · {rows_used:,} of {rows_read:,} rows used"
+                                    + (" · please review" if flagged else ""),
+                                    className="small text-muted",
+                                ),
+                            ],
+                            className="quality-summary",
+                        ),
+                        html.Div(body, className="pt-3"),
+                    ],
+                    open=flagged,
+                    id=ids.QUALITY_CARD,
+                ),
+                className="bg-white",
+            ),
+        ],
+        className="shadow-sm mb-4",
+    )
