@@ -429,6 +429,9 @@ def _import_prophet() -> Any:
     """Import and return the Prophet class (slow, ~1.7 s the first time; only on demand)."""
     from prophet import Prophet
 
+    # Prophet sets its own logger to INFO on import; its per-fit notes are noise here.
+    logging.getLogger("prophet").setLevel(logging.WARNING)
+    logging.getLogger("cmdstanpy").setLevel(logging.WARNING)
     return Prophet
 
 

@@ -138,7 +138,7 @@ def sku_bars_figure(top: pd.DataFrame, bottom: pd.DataFrame, metric: str, curren
         ), row=1, col=col)
     base_layout(fig, height=460)
     fig.update_layout(hovermode="closest", margin={"l": 10, "r": 10, "t": 40, "b": 10})
-    fig.update_xaxes(tickprefix=currency, tickformat="~s")
+    fig.update_xaxes(tickprefix=currency, tickformat="~s", nticks=4, tickangle=0)
     fig.update_yaxes(tickprefix="", tickformat="", automargin=True, type="category")
     return fig
 

@@ -64,3 +64,11 @@ def full_page_screenshot(driver, path) -> None:
     )
     with open(path, "wb") as handle:
         handle.write(base64.b64decode(shot["data"]))
+
+
+def emulate_width(driver, width: int, height: int = 900, mobile: bool = False) -> None:
+    """Lay the page out at ``width`` CSS pixels (headless windows have a minimum width)."""
+    driver.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": mobile},
+    )

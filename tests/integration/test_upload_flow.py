@@ -9,7 +9,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from analytics.formatting import format_money
 from tests.conftest import transactions_frame
-from tests.integration.conftest import LAPTOP, PHONE, full_page_screenshot
+from tests.integration.conftest import PHONE, emulate_width, full_page_screenshot
 from tests.integration.servers import ThreadedServer
 
 pytestmark = pytest.mark.browser
@@ -49,11 +49,14 @@ def test_upload_csv_shows_dashboard_with_right_total(browser, make_app, tmp_path
         assert values["transactions"] == f"{len(frame):,}"
         assert values["active skus"] == str(frame["SKU"].nunique())
         full_page_screenshot(browser, artifacts_dir / "dashboard-laptop.png")
-        browser.set_window_size(*PHONE)
+        emulate_width(browser, *PHONE, mobile=True)
         browser.refresh()
         wait.until(lambda d: _kpi_values(d).get("total revenue") == expected)
         full_page_screenshot(browser, artifacts_dir / "dashboard-phone.png")
-        browser.set_window_size(*LAPTOP)
+        overflow = browser.execute_script(
+            "return document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert overflow <= 1, f"the phone layout scrolls sideways by {overflow}px"
 
 
 def test_too_large_file_gets_a_clear_message(browser, make_app, tmp_path, artifacts_dir):
