@@ -65,6 +65,8 @@ def start_server(cache_dir: str) -> tuple[subprocess.Popen, str]:
         "SECRET_KEY": "bench-secret",
         "CACHE_DIR": cache_dir,
         "RATE_LIMIT": "100000",
+        # the messy variant (decimal commas, currency) is ~18 MB, over the default 16 MB
+        "MAX_CONTENT_LENGTH": str(32 * 1024 * 1024),
         "GUNICORN_WORKERS": "1",
         "GUNICORN_THREADS": "2",
         "PORT": str(port),
