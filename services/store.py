@@ -48,7 +48,7 @@ def is_session_id(value: str | None) -> bool:
 def frame_to_bytes(df: pd.DataFrame) -> bytes:
     """Serialise a frame to Parquet bytes (columnar, typed, compressed)."""
     buffer = io.BytesIO()
-    df.to_parquet(buffer, engine="pyarrow", index=False, compression="zstd")
+    df.to_parquet(buffer, engine="pyarrow", index=False, compression="snappy")
     return buffer.getvalue()
 
 

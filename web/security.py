@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import logging
 import math
 import re
 import time
 import uuid
 
-from flask import Flask, Response, g, request
+from flask import Flask, Request, Response, g, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFError, CSRFProtect, generate_csrf
@@ -51,11 +52,26 @@ def wants_json() -> bool:
     )
 
 
+class InMemoryRequest(Request):
+    """Uploaded files stay in memory: Werkzeug would spool files over 500 KB to a
+    temporary file on disk, and uploaded data must never touch the disk."""
+
+    def _get_file_stream(
+        self,
+        total_content_length: int | None,
+        content_type: str | None,
+        filename: str | None = None,
+        content_length: int | None = None,
+    ) -> io.BytesIO:
+        return io.BytesIO()
+
+
 def init_security(server: Flask, settings: Settings) -> Limiter:
     """Attach request ids, CSRF protection, rate limiting and headers to ``server``.
 
     Returns the limiter so routes can declare their limits.
     """
+    server.request_class = InMemoryRequest
     if settings.TRUSTED_PROXIES > 0:
         n = settings.TRUSTED_PROXIES
         server.wsgi_app = ProxyFix(server.wsgi_app, x_for=n, x_proto=n, x_host=n)
