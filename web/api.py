@@ -24,7 +24,7 @@ from web.errors import json_error
 logger = logging.getLogger(__name__)
 
 EXPORT_FORMATS = {
-    "csv": "text/csv; charset=utf-8",
+    "csv": "text/csv",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 
@@ -174,9 +174,10 @@ def create_api_blueprint(limiter: Limiter, settings) -> Blueprint:
         if not isinstance(view, View):
             return view
         if kind == "data":
-            frame = view.rows[[c for c in CANONICAL_COLUMNS if c != SOURCE_ROW]].dropna(
-                axis=1, how="all"
-            )
+            # the columns the dataset has at all, so filters never change the layout
+            full = view.dataset.frame
+            keep = [c for c in CANONICAL_COLUMNS if c != SOURCE_ROW and full[c].notna().any()]
+            frame = view.rows[keep]
             sheet = "Data"
         else:
             frame = cached_sku_scores(current_app.extensions["smbrc.store"], view)
