@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 from dash import dcc, html
 
 from components import ids
-from components.figures import COLORS, base_layout, empty_figure
+from components.figures import COLORS, base_layout, empty_figure, new_figure
 
 MODEL_LABELS = {
     "prophet": "Prophet",
@@ -92,7 +92,7 @@ def forecast_figure(result: dict[str, Any], currency: str = "$") -> go.Figure:
     history, points = result.get("history") or [], result.get("points") or []
     if not history:
         return empty_figure(result.get("message") or "No forecast for this data.")
-    fig = go.Figure()
+    fig = new_figure()
     hx = [h["date"] for h in history]
     fig.add_trace(go.Scatter(x=hx, y=[h["y"] for h in history], name="Actual", mode="lines",
                              line={"color": COLORS["revenue"], "width": 2},
