@@ -56,3 +56,52 @@ def test_two_workers_share_uploaded_sessions(tmp_path):
     pids = set(re.findall(r"pid=(\d+) logger=web\.security request_id=\S+ msg=\"GET /api/data/", log))
     assert len(pids) == 2, f"expected both workers to answer, saw pids {pids}"
     assert "access remote=" in log  # gunicorn access log on stdout
+
+
+@pytest.mark.redis
+def test_scaled_out_on_redis_sessions_and_limits_are_shared(tmp_path):
+    """With REDIS_URL, two workers share sessions and one exact rate-limit counter."""
+    import uuid
+
+    import redis
+
+    db = 13
+    redis.Redis.from_url(f"redis://127.0.0.1:6379/{db}").flushdb()
+    env = {
+        "SECRET_KEY": "gunicorn-redis-secret",
+        "CACHE_DIR": str(tmp_path / f"cache-{uuid.uuid4().hex[:6]}"),
+        "REDIS_URL": f"redis://127.0.0.1:6379/{db}",
+        "GUNICORN_WORKERS": "2",
+        "GUNICORN_THREADS": "2",
+        "RATE_LIMIT": "6",
+        "RATE_LIMIT_WINDOW": "60",
+        "OLLAMA_HOST": "http://127.0.0.1:9",
+        "LOG_LEVEL": "INFO",
+    }
+    frame = transactions_frame(rows=200)
+    with Gunicorn(env, tmp_path / "gunicorn-redis.log") as server:
+        http, token = _client_session(server.url)
+        created = http.post(
+            server.url + "/upload",
+            files={"file": ("sales.csv", frame.to_csv(index=False).encode(), "text/csv")},
+            headers={"X-CSRFToken": token},
+            timeout=60,
+        )
+        assert created.status_code == 201, created.text
+        sid = created.json()["session_id"]
+        statuses = [
+            requests.get(
+                f"{server.url}/api/data/{sid}", headers={"Connection": "close"}, timeout=30
+            ).status_code
+            for _ in range(7)
+        ]
+        health = requests.get(server.url + "/health", timeout=10).json()
+        log = server.log()
+    # six reads fit in the API limit of 6; the seventh is refused whichever worker
+    # answers (counters in process memory would allow 6 per worker)
+    assert statuses[:6] == [200] * 6
+    assert statuses[6] == 429
+    assert health["store"] == {"backend": "redis", "ok": True}
+    pids = set(re.findall(r"pid=(\d+) logger=web\.security request_id=\S+ msg=\"GET /api/data/", log))
+    assert len(pids) == 2
+    redis.Redis.from_url(f"redis://127.0.0.1:6379/{db}").flushdb()
