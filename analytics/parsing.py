@@ -155,13 +155,14 @@ def missing_mask(series: pd.Series) -> pd.Series:
 
 def clean_text(series: pd.Series) -> pd.Series:
     """Stripped ``str`` values with missing markers turned into missing values."""
-    if series.dtype.kind in "fiu":
-        as_int = series.dropna()
-        if len(as_int) and bool((as_int == np.floor(as_int)).all()):
-            out = series.astype("Int64").astype("str")
-        else:
-            out = series.astype("str")
-        return out.where(series.notna())
+    if series.dtype.kind in "fiub":
+        values = series.astype("float64")
+        whole = (
+            np.isfinite(values) & (values == np.floor(values)) & (values.abs() < 2**53)
+        )
+        as_int = values.where(whole).astype("Int64").astype("str")
+        out = as_int.where(whole, values.astype("str"))
+        return out.where(values.notna()).astype("str")
     if series.dtype.kind == "M":
         return series.dt.strftime("%Y-%m-%d").astype("str")
     indices, values = _dictionary(series)

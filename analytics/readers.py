@@ -30,6 +30,8 @@ from analytics.errors import IngestError, UnsupportedFileType
 from analytics.parsing import _DATE_SHAPE_RE, clean_text
 
 SAMPLE_BYTES = 256 * 1024
+#: Largest total size of an XLSX's unpacked parts (guards against zip bombs).
+MAX_UNPACKED_BYTES = 512 * 1024 * 1024
 DELIMITERS: tuple[str, ...] = (",", ";", "\t", "|")
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _BINARY_MAGIC: tuple[tuple[bytes, str], ...] = (
@@ -107,12 +109,21 @@ def sniff_kind(data: bytes, filename: str = "") -> str:
     if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
         try:
             names = set(zipfile.ZipFile(io.BytesIO(data)).namelist())
-        except zipfile.BadZipFile as error:
+        except (zipfile.BadZipFile, NotImplementedError, ValueError, OSError) as error:
             raise IngestError(
                 "This Excel file is damaged and cannot be opened. Open it in Excel and save "
                 "it again, or export the data as CSV."
             ) from error
         if "xl/workbook.xml" in names or any(n.startswith("xl/") for n in names):
+            unpacked = sum(
+                i.file_size for i in zipfile.ZipFile(io.BytesIO(data)).infolist()
+            )
+            if unpacked > MAX_UNPACKED_BYTES:
+                raise IngestError(
+                    "This workbook is too large to read once unpacked "
+                    f"({unpacked / 1e6:,.0f} MB). Export the sheet you need as CSV, or "
+                    "remove unused sheets and save again."
+                )
             return "xlsx"
         if "content.xml" in names:
             raise UnsupportedFileType(
@@ -364,48 +375,16 @@ def _python_csv_cells(text: str, delimiter: str) -> pd.DataFrame:
     return frame.replace("", np.nan).astype("str")
 
 
-def _read_excel(data: bytes, kind: str, sheet: str | None) -> Grid:
-    from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
+#: Largest sheet (rows × columns of its used range) read into memory.
+MAX_SHEET_CELLS = 30_000_000
 
-    try:
-        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
-    except (
-        BaseException
-    ) as error:  # calamine raises its own types (even panics) on damage
-        _reraise_interrupts(error)
-        return (
-            _read_xls_with_xlrd(data, sheet, error)
-            if kind == "xls"
-            else _damaged(kind, error)
-        )
-    metas = [
-        m
-        for m in workbook.sheets_metadata
-        if m.typ == SheetTypeEnum.WorkSheet and m.visible == SheetVisibleEnum.Visible
-    ] or list(workbook.sheets_metadata)
-    names = [m.name for m in metas]
-    if not names:
-        raise IngestError("This workbook has no worksheets. " + _WHAT_TO_UPLOAD)
-    if sheet is not None and sheet not in workbook.sheet_names:
-        raise IngestError(
-            f"There is no sheet called '{sheet}' in this workbook. Its sheets are: "
-            + ", ".join(names)
-            + "."
-        )
-    grids: dict[str, pd.DataFrame] = {}
-    merged: dict[str, list] = {}
-    wanted = [sheet] if sheet is not None else names
-    for name in wanted:
-        try:
-            ws = workbook.get_sheet_by_name(name)
-            rows = ws.to_python(skip_empty_area=False)
-            merged[name] = list(ws.merged_cell_ranges or [])
-        except BaseException as error:
-            _reraise_interrupts(error)
-            if sheet is not None or len(wanted) == 1:
-                return _damaged(kind, error)
-            continue
-        grids[name] = _object_grid(rows)
+
+def _read_excel(data: bytes, kind: str, sheet: str | None) -> Grid:
+    """XLSX through calamine (fast); XLS through xlrd (pure Python, safe on damaged files)."""
+    if kind == "xls":
+        names, grids, merged = _xls_sheets(data, sheet)
+    else:
+        names, grids, merged = _xlsx_sheets(data, sheet)
     if not grids:
         raise IngestError(
             "None of the sheets in this workbook could be read. " + _WHAT_TO_UPLOAD
@@ -439,9 +418,131 @@ def _read_excel(data: bytes, kind: str, sheet: str | None) -> Grid:
     )
 
 
+def _no_sheet(sheet: str, names: list[str]) -> IngestError:
+    return IngestError(
+        f"There is no sheet called '{sheet}' in this workbook. Its sheets are: "
+        + ", ".join(names)
+        + "."
+    )
+
+
+def _too_big(name: str, height: int, width: int) -> IngestError:
+    return IngestError(
+        f"The sheet '{name}' spans {height:,} rows × {width:,} columns (often because of "
+        "stray cells far from the data). Delete the empty rows and columns after the data "
+        "and save again, or export the sheet as CSV."
+    )
+
+
+def _xlsx_sheets(
+    data: bytes, sheet: str | None
+) -> tuple[list[str], dict[str, pd.DataFrame], dict[str, list]]:
+    from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
+
+    workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
+    metas = [
+        m
+        for m in workbook.sheets_metadata
+        if m.typ == SheetTypeEnum.WorkSheet and m.visible == SheetVisibleEnum.Visible
+    ] or list(workbook.sheets_metadata)
+    names = [m.name for m in metas]
+    if not names:
+        raise IngestError("This workbook has no worksheets. " + _WHAT_TO_UPLOAD)
+    if sheet is not None and sheet not in workbook.sheet_names:
+        raise _no_sheet(sheet, names)
+    grids: dict[str, pd.DataFrame] = {}
+    merged: dict[str, list] = {}
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    for name in [sheet] if sheet is not None else names:
+        height, width = _xlsx_extent(archive, name)
+        if height * width > MAX_SHEET_CELLS:
+            raise _too_big(name, height, width)
+        ws = workbook.get_sheet_by_name(name)
+        grids[name] = _object_grid(ws.to_python(skip_empty_area=False))
+        merged[name] = list(ws.merged_cell_ranges or [])
+    return names, grids, merged
+
+
+_DIMENSION_RE = re.compile(rb'<dimension ref="(?:[A-Z]{1,3}\d+:)?([A-Z]{1,3})(\d+)"')
+_CELL_COLUMN_RE = re.compile(rb'<c r="([A-Z]{1,3})\d+"')
+
+
+def _xlsx_extent(archive: zipfile.ZipFile, sheet: str) -> tuple[int, int]:
+    """(rows, columns) a sheet's cells span, read from its XML before calamine sizes it.
+
+    calamine allocates the whole used range at once, so a stray cell at XFD1048576 must
+    be caught here. The ``<dimension>`` tag is used when present; otherwise the last row
+    number and the widest column reference are found in the XML.
+    """
+    path = _sheet_path(archive, sheet)
+    if path is None or path not in archive.namelist():
+        return (0, 0)
+    xml = archive.read(path)
+    head = xml[:8192]
+    dimension = _DIMENSION_RE.search(head)
+    rows = cols = 0
+    if dimension:
+        cols = column_index(dimension.group(1).decode()) + 1
+        rows = int(dimension.group(2))
+    last_row = xml.rfind(b'<row r="')
+    if last_row >= 0:
+        digits = re.match(rb'<row r="(\d+)"', xml[last_row : last_row + 20])
+        rows = max(rows, int(digits.group(1)) if digits else 0)
+    if not dimension:
+        letters = set(_CELL_COLUMN_RE.findall(xml))
+        cols = max((column_index(x.decode()) + 1 for x in letters), default=1)
+    return rows, cols
+
+
+def _xls_sheets(
+    data: bytes, sheet: str | None
+) -> tuple[list[str], dict[str, pd.DataFrame], dict[str, list]]:
+    import xlrd
+
+    try:
+        book = xlrd.open_workbook(
+            file_contents=data, logfile=io.StringIO(), formatting_info=True
+        )
+    except NotImplementedError:
+        book = xlrd.open_workbook(file_contents=data, logfile=io.StringIO())
+    names = book.sheet_names()
+    if sheet is not None and sheet not in names:
+        raise _no_sheet(sheet, names)
+    origin = pd.Timestamp("1904-01-01" if book.datemode else "1899-12-30")
+    grids: dict[str, pd.DataFrame] = {}
+    merged: dict[str, list] = {}
+    for name in [sheet] if sheet is not None else names:
+        ws = book.sheet_by_name(name)
+        if ws.nrows * ws.ncols > MAX_SHEET_CELLS:
+            raise _too_big(name, ws.nrows, ws.ncols)
+        columns = {}
+        for c in range(ws.ncols):
+            values = np.array(ws.col_values(c), dtype=object)
+            types = np.array(ws.col_types(c))
+            values[
+                np.isin(
+                    types, (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK, xlrd.XL_CELL_ERROR)
+                )
+            ] = None
+            dates = types == xlrd.XL_CELL_DATE
+            if dates.any():
+                serials = values[dates].astype("float64")
+                stamps = origin + pd.to_timedelta(serials, unit="D")
+                values[dates] = stamps.round("s").to_pydatetime()
+            booleans = types == xlrd.XL_CELL_BOOLEAN
+            if booleans.any():
+                values[booleans] = values[booleans].astype(bool)
+            columns[c] = values
+        grids[name] = pd.DataFrame(columns, dtype=object) if columns else pd.DataFrame()
+        merged[name] = [
+            ((rlo, clo), (rhi - 1, chi - 1)) for rlo, rhi, clo, chi in ws.merged_cells
+        ]
+    return names, grids, merged
+
+
 def _reraise_interrupts(error: BaseException) -> None:
     """Let interrupts through; everything else a reader library raises means a bad file."""
-    if isinstance(error, (KeyboardInterrupt, SystemExit, GeneratorExit, MemoryError)):
+    if isinstance(error, (KeyboardInterrupt, SystemExit, GeneratorExit)):
         raise error
 
 
@@ -450,56 +551,6 @@ def _damaged(kind: str, error: BaseException) -> Grid:
         f"This {kind.upper()} file is damaged and cannot be read. Open it in Excel and save "
         "it again, or export the data as CSV."
     ) from error
-
-
-def _read_xls_with_xlrd(
-    data: bytes, sheet: str | None, first_error: BaseException
-) -> Grid:
-    import xlrd
-
-    try:
-        book = xlrd.open_workbook(file_contents=data, logfile=io.StringIO())
-    except Exception:
-        return _damaged("xls", first_error)
-    names = book.sheet_names()
-    if sheet is not None and sheet not in names:
-        raise IngestError(
-            f"There is no sheet called '{sheet}' in this workbook. Its sheets are: "
-            + ", ".join(names)
-            + "."
-        )
-    grids = {}
-    for name in [sheet] if sheet else names:
-        ws = book.sheet_by_name(name)
-        rows = []
-        for r in range(ws.nrows):
-            row = []
-            for c in range(ws.ncols):
-                cell = ws.cell(r, c)
-                if cell.ctype == xlrd.XL_CELL_DATE:
-                    row.append(
-                        xlrd.xldate.xldate_as_datetime(cell.value, book.datemode)
-                    )
-                elif cell.ctype in (
-                    xlrd.XL_CELL_EMPTY,
-                    xlrd.XL_CELL_BLANK,
-                    xlrd.XL_CELL_ERROR,
-                ):
-                    row.append(None)
-                else:
-                    row.append(cell.value)
-            rows.append(row)
-        grids[name] = _object_grid(rows)
-    chosen = sheet or max(grids, key=lambda n: _sheet_score(grids[n]))
-    read = {
-        "file_type": "xls",
-        "encoding": None,
-        "delimiter": None,
-        "sheet": chosen,
-        "sheets": names,
-    }
-    cells = grids[chosen]
-    return Grid(cells, np.arange(1, len(cells) + 1, dtype="int64"), read)
 
 
 def _object_grid(rows: list[list[Any]]) -> pd.DataFrame:

@@ -157,3 +157,27 @@ def test_damaged_files_raise_only_ingest_errors():
             ingest_bytes(data, "damaged.csv")
         except IngestError:
             pass
+
+
+def test_sheet_with_a_huge_used_range_is_refused():
+    rows = [["Date", "Sales"], ["2024-01-01", 5.0]]
+    data = messy.xlsx_from_sheets({"Sales": rows})
+    import io
+
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(data))
+    book["Sales"]["XFD1048576"] = "stray"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    with pytest.raises(IngestError, match="spans 1,048,576 rows × 16,384 columns"):
+        ingest_bytes(buffer.getvalue(), "stray.xlsx")
+
+
+def test_zip_bomb_is_refused(monkeypatch):
+    from analytics import readers
+
+    monkeypatch.setattr(readers, "MAX_UNPACKED_BYTES", 1000)
+    data = messy.xlsx_from_sheets({"Sales": [["Date", "Sales"], ["2024-01-01", 5.0]]})
+    with pytest.raises(IngestError, match="too large to read once unpacked"):
+        ingest_bytes(data, "big.xlsx")

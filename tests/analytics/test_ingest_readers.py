@@ -165,3 +165,25 @@ def test_ragged_rows_are_padded():
 )
 def test_non_latin_legacy_encodings(text, encoding, expected):
     assert detect_encoding(text.encode(encoding)) == expected
+
+
+def test_xlsx_extent_without_dimension_tag():
+    import io
+    import re
+    import zipfile
+
+    from analytics.readers import _xlsx_extent
+
+    data = messy.xlsx_from_sheets({"S": [["Date", "Sales"], ["2024-01-01", 1.0]]})
+    source = zipfile.ZipFile(io.BytesIO(data))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as target:
+        for item in source.infolist():
+            body = source.read(item.filename)
+            if item.filename.startswith("xl/worksheets/"):
+                body = re.sub(rb"<dimension[^>]*/>", b"", body)
+                body = body.replace(b'<c r="B2"', b'<c r="AB7"').replace(
+                    b'<row r="2"', b'<row r="7"'
+                )
+            target.writestr(item, body)
+    assert _xlsx_extent(zipfile.ZipFile(io.BytesIO(buffer.getvalue())), "S") == (7, 28)
