@@ -463,35 +463,26 @@ def _xlsx_sheets(
     return names, grids, merged
 
 
-_DIMENSION_RE = re.compile(rb'<dimension ref="(?:[A-Z]{1,3}\d+:)?([A-Z]{1,3})(\d+)"')
-_CELL_COLUMN_RE = re.compile(rb'<c r="([A-Z]{1,3})\d+"')
+_CELL_COLUMN_RE = re.compile(rb'<c r="([A-Z]{1,3})\d')
+_CELL_ROW_RE = re.compile(rb'<c r="[A-Z]{1,3}(\d+)"')
+_ROW_RE = re.compile(rb'<row r="(\d+)"')
 
 
 def _xlsx_extent(archive: zipfile.ZipFile, sheet: str) -> tuple[int, int]:
     """(rows, columns) a sheet's cells span, read from its XML before calamine sizes it.
 
     calamine allocates the whole used range at once, so a stray cell at XFD1048576 must
-    be caught here. The ``<dimension>`` tag is used when present; otherwise the last row
-    number and the widest column reference are found in the XML.
+    be caught here; the cells' own references are used (a ``<dimension>`` tag can lie).
     """
     path = _sheet_path(archive, sheet)
     if path is None or path not in archive.namelist():
         return (0, 0)
     xml = archive.read(path)
-    head = xml[:8192]
-    dimension = _DIMENSION_RE.search(head)
-    rows = cols = 0
-    if dimension:
-        cols = column_index(dimension.group(1).decode()) + 1
-        rows = int(dimension.group(2))
-    last_row = xml.rfind(b'<row r="')
-    if last_row >= 0:
-        digits = re.match(rb'<row r="(\d+)"', xml[last_row : last_row + 20])
-        rows = max(rows, int(digits.group(1)) if digits else 0)
-    if not dimension:
-        letters = set(_CELL_COLUMN_RE.findall(xml))
-        cols = max((column_index(x.decode()) + 1 for x in letters), default=1)
-    return rows, cols
+    letters = set(_CELL_COLUMN_RE.findall(xml))
+    numbers = set(_CELL_ROW_RE.findall(xml)) | set(_ROW_RE.findall(xml))
+    cols = max((column_index(x.decode()) + 1 for x in letters), default=0)
+    widest = max(numbers, key=lambda x: (len(x), x), default=b"0")
+    return int(widest), cols
 
 
 def _xls_sheets(
