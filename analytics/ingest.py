@@ -442,9 +442,7 @@ def _build(
             )
             keep &= ~mask
 
-    duplicates = _duplicates(
-        table, keep, first=[c for c in (mapping[REVENUE], mapping[DATE]) if c]
-    )
+    duplicates = _duplicates(table, keep)
     dup_count = int(duplicates.sum())
     if dup_count and drop_duplicates:
         set_aside.append(
@@ -544,51 +542,41 @@ def _example(series: pd.Series) -> str:
     return str(values.iloc[0])[:40] if len(values) else ""
 
 
-def _codes(column: pd.Series, rows: np.ndarray | None) -> tuple[np.ndarray, int]:
-    """Integer codes of a column's values (optionally of some rows), and how many codes."""
+def _codes(column: pd.Series) -> tuple[np.ndarray, int]:
+    """Integer codes of a column's values (missing values get a code too), and how many."""
     if column.dtype == "str":
-        values = column.array.__arrow_array__()
-        few = rows is not None and len(rows) < 0.25 * len(column)
-        if few:
-            values = values.take(pa.array(rows))
-        encoded = pc.dictionary_encode(values).combine_chunks()
+        encoded = pc.dictionary_encode(column.array.__arrow_array__()).combine_chunks()
         size = len(encoded.dictionary) + 1
         codes = encoded.indices.fill_null(size - 1).to_numpy(zero_copy_only=False)
-        codes = np.asarray(codes, dtype="int64")
-        if rows is not None and not few:
-            codes = codes[rows]
-        return codes, size
-    values = column.to_numpy() if rows is None else column.to_numpy()[rows]
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        return np.asarray(codes, dtype="int64"), size
+    codes, uniques = pd.factorize(column.to_numpy(), use_na_sentinel=True)
     size = len(uniques) + 1
     return np.where(codes < 0, size - 1, codes).astype("int64"), size
 
 
-def _duplicates(
-    table: pd.DataFrame, keep: np.ndarray, first: Sequence[str] = ()
-) -> np.ndarray:
+def _duplicates(table: pd.DataFrame, keep: np.ndarray) -> np.ndarray:
     """Rows (among those kept) that repeat an earlier kept row exactly.
 
-    Columns are compared one at a time (``first`` ones first); rows that are already
-    unique drop out, so typical tables only need a couple of full-column passes.
+    Columns are encoded to integer codes and combined into one exact row key, which is
+    compressed (dropping rows already unique) whenever it could overflow.
     """
     out = np.zeros(len(table), dtype=bool)
     if table.empty or table.shape[1] == 0:
         return out
-    order = [c for c in first if c in table.columns]
-    order += [c for c in table.columns if c not in order]
+    encoded = [_codes(table[name]) for name in table.columns]
     rows = np.flatnonzero(keep)
     key = np.zeros(len(rows), dtype="int64")
     bound = 1
-    for name in order:
-        codes, size = _codes(table[name], None if len(rows) == len(table) else rows)
+    for codes, size in encoded:
+        codes = codes[rows]
         if bound * size >= 2**62:
             # compress the key, and drop rows that are already unique
             key, uniques = pd.factorize(key)
             shared = pd.Series(key).duplicated(keep=False).to_numpy()
             if not shared.any():
                 return out
-            rows, key, codes = rows[shared], key[shared].astype("int64"), codes[shared]
+            rows, key = rows[shared], key[shared].astype("int64")
+            codes = codes[shared]
             bound = len(uniques)
         key = key * size + codes
         bound *= size

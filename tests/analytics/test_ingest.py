@@ -212,4 +212,4 @@ def test_duplicate_rows_match_pandas(seed):
     keep = rng.random(n) > 0.2
     expected = np.zeros(n, dtype=bool)
     expected[np.flatnonzero(keep)] = table.loc[keep].duplicated().to_numpy()
-    np.testing.assert_array_equal(_duplicates(table, keep, first=["c"]), expected)
+    np.testing.assert_array_equal(_duplicates(table, keep), expected)
