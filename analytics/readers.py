@@ -780,20 +780,21 @@ def _header_name(value: Any) -> str:
     return " ".join(str(value).split())
 
 
-def _fill_merged(cells: pd.DataFrame, merged: list, first_row: int) -> pd.DataFrame:
-    if not merged:
-        return cells
+def _fill_merged(
+    cells: pd.DataFrame, merged: list, first_row: int
+) -> tuple[pd.DataFrame, int]:
+    """Cells with each merged range (from the header row down) filled with its value."""
     out = cells.copy()
+    filled = 0
     for (r0, c0), (r1, c1) in merged:
-        if r1 < first_row or r0 >= len(out) or c0 >= out.shape[1]:
+        if r0 < first_row or r0 >= len(out) or c0 >= out.shape[1]:
             continue
-        if r0 < first_row:
-            continue
-        value = cells.iat[r0, c0] if r0 < len(cells) else None
-        if value is None:
+        value = cells.iat[r0, c0]
+        if value is None or (r0 == r1 and c0 == c1):
             continue
         out.iloc[r0 : r1 + 1, c0 : c1 + 1] = value
-    return out
+        filled += 1
+    return out, filled
 
 
 def column_to_table_dtype(col: pd.Series) -> pd.Series:
@@ -847,11 +848,12 @@ def shape_table(grid: Grid) -> Shaped:
             )
     if grid.merged:
         start = header if header is not None else 0
-        filled = _fill_merged(cells, grid.merged, start)
-        body = filled.iloc[len(cells) - len(body) :]
-        if header is not None:
-            names = [_header_name(v) for v in filled.iloc[header].tolist()]
-        notes.append("Filled merged cells with their value.")
+        filled, count = _fill_merged(cells, grid.merged, start)
+        if count:
+            body = filled.iloc[len(cells) - len(body) :]
+            if header is not None:
+                names = [_header_name(v) for v in filled.iloc[header].tolist()]
+            notes.append(f"Filled {count} merged cell range(s) with their value.")
     if body.shape[1] == 0:
         raise IngestError("The file has no columns. " + _WHAT_TO_UPLOAD)
     blank_rows = ~body.notna().any(axis=1).to_numpy()
