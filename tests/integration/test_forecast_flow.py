@@ -1,0 +1,57 @@
+"""The forecast runs in the background: the dashboard never waits for it, and it can be cancelled."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as ec
+from selenium.webdriver.support.ui import Select, WebDriverWait
+
+from tests.conftest import csrf_token, transactions_frame, upload
+from tests.integration.servers import ThreadedServer
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def dashboard(make_app):
+    app = make_app(MAX_CONCURRENT_JOBS=1)
+    frame = transactions_frame(rows=1500, days=800, seed=3)
+    client = app.server.test_client()
+    created = upload(client, frame.to_csv(index=False).encode(), token=csrf_token(client)).get_json()
+    return app, created["dashboard_url"]
+
+
+def test_forecast_arrives_after_the_dashboard_and_follows_the_model_choice(browser, dashboard, artifacts_dir):
+    app, url = dashboard
+    with ThreadedServer(app.server) as server:
+        browser.get(server.url + url)
+        wait = WebDriverWait(browser, 60)
+        wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, ".kpi-card")))
+        info = wait.until(lambda d: d.find_element(By.ID, "forecast-info").text.strip() or None)
+        assert "Backtest" in info and "MASE" in info
+        Select(browser.find_element(By.ID, "forecast-model")).select_by_value("seasonal_naive")
+        wait.until(lambda d: "Seasonal naive (same as last season)" in d.find_element(By.ID, "forecast-info").text.split("\n")[0])
+        assert browser.find_elements(By.CSS_SELECTOR, "#forecast-graph .main-svg")
+
+
+def test_a_queued_forecast_can_be_cancelled(browser, dashboard):
+    app, url = dashboard
+    store = app.server.extensions["smbrc.store"]
+    assert store.add_global("jobslot:0", 1, 120)  # the only job slot is busy
+    try:
+        with ThreadedServer(app.server) as server:
+            browser.get(server.url + url)
+            wait = WebDriverWait(browser, 60)
+            cancel = wait.until(ec.element_to_be_clickable((By.ID, "forecast-cancel")))
+            wait.until(
+                lambda d: "Waiting for a free worker"
+                in d.find_element(By.ID, "forecast-progress").get_attribute("textContent")
+            )
+            browser.execute_script("arguments[0].click();", cancel)
+            wait.until(lambda d: d.find_element(By.ID, "forecast-cancel").get_attribute("disabled"))
+            assert browser.find_element(By.ID, "forecast-info").text.strip() == ""
+    finally:
+        store.delete_global("jobslot:0")
