@@ -2,7 +2,10 @@
 
 import os
 
-bind = os.environ.get("GUNICORN_BIND", f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '5000')}")
+bind = os.environ.get(
+    "GUNICORN_BIND",
+    f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '5000')}",
+)
 workers = int(os.environ.get("GUNICORN_WORKERS", "2"))
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 worker_class = "gthread"
@@ -12,7 +15,9 @@ keepalive = 5
 accesslog = "-"
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
-access_log_format = 'access remote=%(h)s request="%(r)s" status=%(s)s bytes=%(B)s ms=%(M)s'
+access_log_format = (
+    'access remote=%(h)s request="%(r)s" status=%(s)s bytes=%(B)s ms=%(M)s'
+)
 # The app is built in each worker after the fork, so each opens its own store handles.
 preload_app = False
 control_socket_disable = True

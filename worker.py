@@ -17,4 +17,6 @@ from app import create_app  # noqa: E402
 app = create_app()
 celery_app = app.server.extensions.get("smbrc.celery")
 if celery_app is None:
-    sys.exit("error: the Celery worker needs REDIS_URL; without it jobs run in the app itself.")
+    sys.exit(
+        "error: the Celery worker needs REDIS_URL; without it jobs run in the app itself."
+    )

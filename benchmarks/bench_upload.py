@@ -75,7 +75,10 @@ def start_server(cache_dir: str) -> tuple[subprocess.Popen, str]:
     }
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:server"],
-        cwd=PROJECT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=PROJECT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"
     for _ in range(300):
@@ -97,27 +100,37 @@ def main() -> None:
     frame = transactions()
     clean = csv_bytes(frame)
     messy = messy_csv_bytes(frame)
-    print(f"file: {len(frame):,} rows, clean {len(clean) / 1e6:.1f} MB, messy {len(messy) / 1e6:.1f} MB")
+    print(
+        f"file: {len(frame):,} rows, clean {len(clean) / 1e6:.1f} MB, messy {len(messy) / 1e6:.1f} MB"
+    )
 
     bare = median_time(lambda: pd.read_csv(io.BytesIO(clean), engine="pyarrow"))
-    print(f"bare pd.read_csv(engine='pyarrow'): {bare * 1000:.0f} ms (median of {RUNS})")
+    print(
+        f"bare pd.read_csv(engine='pyarrow'): {bare * 1000:.0f} ms (median of {RUNS})"
+    )
 
     with tempfile.TemporaryDirectory() as cache_dir:
         process, url = start_server(cache_dir)
         try:
             http = requests.Session()
-            token = re.search(r'name="csrf-token" content="([^"]+)"', http.get(url + "/").text).group(1)
+            token = re.search(
+                r'name="csrf-token" content="([^"]+)"', http.get(url + "/").text
+            ).group(1)
             rss = PeakRSS(worker_pid(process))
             baseline = psutil.Process(rss.process.pid).memory_info().rss
             rss.start()
 
             def post(data: bytes, name: str) -> None:
                 response = http.post(
-                    url + "/upload", files={"file": (name, data, "text/csv")},
-                    headers={"X-CSRFToken": token}, timeout=120,
+                    url + "/upload",
+                    files={"file": (name, data, "text/csv")},
+                    headers={"X-CSRFToken": token},
+                    timeout=120,
                 )
                 if response.status_code != 201:
-                    raise SystemExit(f"upload failed: {response.status_code} {response.text[:300]}")
+                    raise SystemExit(
+                        f"upload failed: {response.status_code} {response.text[:300]}"
+                    )
 
             post(clean, "warmup.csv")
             upload_clean = median_time(lambda: post(clean, "bench.csv"))
@@ -128,12 +141,18 @@ def main() -> None:
             process.terminate()
             process.wait(timeout=30)
 
-    print(f"POST /upload clean: {upload_clean * 1000:.0f} ms (median of {RUNS}); "
-          f"ratio to bare parse: {upload_clean / bare:.2f}x (target ≤ 4x)")
-    print(f"POST /upload messy: {upload_messy * 1000:.0f} ms (median of {RUNS}); "
-          f"ratio to clean upload: {upload_messy / upload_clean:.2f}x (target ≤ 2x)")
-    print(f"server worker RSS: idle {baseline / 2**20:.0f} MB, peak {rss.peak / 2**20:.0f} MB "
-          f"(target < 400 MB)")
+    print(
+        f"POST /upload clean: {upload_clean * 1000:.0f} ms (median of {RUNS}); "
+        f"ratio to bare parse: {upload_clean / bare:.2f}x (target ≤ 4x)"
+    )
+    print(
+        f"POST /upload messy: {upload_messy * 1000:.0f} ms (median of {RUNS}); "
+        f"ratio to clean upload: {upload_messy / upload_clean:.2f}x (target ≤ 2x)"
+    )
+    print(
+        f"server worker RSS: idle {baseline / 2**20:.0f} MB, peak {rss.peak / 2**20:.0f} MB "
+        f"(target < 400 MB)"
+    )
 
 
 if __name__ == "__main__":

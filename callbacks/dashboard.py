@@ -6,11 +6,9 @@ import logging
 import math
 from urllib.parse import urlencode
 
-import plotly.graph_objects as go
+import dash_bootstrap_components as dbc
 from dash import Dash, Input, Output, State, html
 from dash.exceptions import PreventUpdate
-
-import dash_bootstrap_components as dbc
 
 from analytics.filters import FilterError
 from analytics.formatting import format_money, format_number, format_pct, format_points
@@ -90,15 +88,27 @@ def update_overview(
     if rows.empty:
         message = "No rows match these filters. Widen the dates or clear the filters."
         empty = empty_figure(message)
-        return ([html.Div(message, className="text-muted")], empty, empty, empty, empty, empty, empty,
-                summary, dbc.Alert(message, color="info", className="mb-3"), *links)
+        return (
+            [html.Div(message, className="text-muted")],
+            empty,
+            empty,
+            empty,
+            empty,
+            empty,
+            empty,
+            summary,
+            dbc.Alert(message, color="info", className="mb-3"),
+            *links,
+        )
 
     cards = kpi_cards(view.history, rows, start=filters.start, end=filters.end)
     used, series = timeseries(rows, granularity or None)
     margins = margin_series(rows, used)
     has_categories = bool(rows[CATEGORY].notna().any())
     categories_fig = category_figure(
-        breakdown(rows, by=CATEGORY) if has_categories else rows.iloc[0:0].assign(category=[]),
+        breakdown(rows, by=CATEGORY)
+        if has_categories
+        else rows.iloc[0:0].assign(category=[]),
         currency,
     )
     metric = sku_metric if sku_metric in ("revenue", "profit") else "revenue"
@@ -136,12 +146,16 @@ def _summary(view: View) -> str:
 
 def download_links(view: View) -> list[str]:
     sid = view.dataset.meta["session_id"]
-    query = {k: v for k, v in {
-        "start": view.filters.start,
-        "end": view.filters.end,
-        "category": ",".join(view.filters.categories) or None,
-        "sku": view.filters.sku_query,
-    }.items() if v}
+    query = {
+        k: v
+        for k, v in {
+            "start": view.filters.start,
+            "end": view.filters.end,
+            "category": ",".join(view.filters.categories) or None,
+            "sku": view.filters.sku_query,
+        }.items()
+        if v
+    }
     suffix = f"?{urlencode(query)}" if query else ""
     return [
         f"/api/export/{sid}/data.csv{suffix}",
@@ -167,15 +181,26 @@ def _change_note(card: dict, key: str, period_label: str) -> html.Span | None:
         text = format_pct(change, signed=True) if change is not None else "new"
     arrow = {"up": "▲", "down": "▼", "flat": "■"}[direction]
     good = (direction == "up") != (key in RISE_IS_BAD)
-    tone = "text-muted" if direction == "flat" else ("text-success" if good else "text-danger")
-    return html.Span([html.Span(f"{arrow} {text}", className=f"fw-semibold {tone}"), f" {period_label}"])
+    tone = (
+        "text-muted"
+        if direction == "flat"
+        else ("text-success" if good else "text-danger")
+    )
+    return html.Span(
+        [
+            html.Span(f"{arrow} {text}", className=f"fw-semibold {tone}"),
+            f" {period_label}",
+        ]
+    )
 
 
 def kpi_row(cards: dict, currency: str) -> list:
     comparison = cards.get("comparison") or {}
     period_label = "vs previous period"
     if comparison.get("available") and comparison.get("previous_start"):
-        period_label = f"vs {comparison['previous_start']} – {comparison['previous_end']}"
+        period_label = (
+            f"vs {comparison['previous_start']} – {comparison['previous_end']}"
+        )
 
     def money(key: str, label: str, tone_by_sign: bool = False) -> object:
         card = cards[key]
@@ -183,8 +208,13 @@ def kpi_row(cards: dict, currency: str) -> list:
         tone = None
         if tone_by_sign and value is not None:
             tone = "success" if value >= 0 else "danger"
-        return kpi_card(label, format_money(value, currency), tone=tone,
-                        note=_change_note(card, key, period_label), card_id=f"kpi-{key}")
+        return kpi_card(
+            label,
+            format_money(value, currency),
+            tone=tone,
+            note=_change_note(card, key, period_label),
+            card_id=f"kpi-{key}",
+        )
 
     margin = cards["profit_margin"]
     out = [
@@ -192,18 +222,28 @@ def kpi_row(cards: dict, currency: str) -> list:
         money("total_cost", "Total cost"),
         money("gross_profit", "Gross profit", tone_by_sign=True),
         kpi_card(
-            "Profit margin", format_pct(margin["value"]),
-            tone=None if margin["value"] is None else ("success" if margin["value"] >= 0 else "danger"),
-            note=_change_note(margin, "profit_margin", period_label), card_id="kpi-profit_margin",
+            "Profit margin",
+            format_pct(margin["value"]),
+            tone=None
+            if margin["value"] is None
+            else ("success" if margin["value"] >= 0 else "danger"),
+            note=_change_note(margin, "profit_margin", period_label),
+            card_id="kpi-profit_margin",
         ),
         growth_card(cards.get("growth") or {}),
-        kpi_card("Transactions", format_number(cards["transactions"]["value"]),
-                 note=_change_note(cards["transactions"], "transactions", period_label),
-                 card_id="kpi-transactions"),
+        kpi_card(
+            "Transactions",
+            format_number(cards["transactions"]["value"]),
+            note=_change_note(cards["transactions"], "transactions", period_label),
+            card_id="kpi-transactions",
+        ),
         money("avg_transaction_value", "Avg transaction"),
-        kpi_card("Active SKUs", format_number(cards["active_skus"]["value"]),
-                 note=_change_note(cards["active_skus"], "active_skus", period_label),
-                 card_id="kpi-active_skus"),
+        kpi_card(
+            "Active SKUs",
+            format_number(cards["active_skus"]["value"]),
+            note=_change_note(cards["active_skus"], "active_skus", period_label),
+            card_id="kpi-active_skus",
+        ),
     ]
     return out
 
@@ -219,9 +259,18 @@ def growth_card(growth: dict) -> object:
         text = format_pct(change, signed=True) if change is not None else "—"
         if headline == "—":
             headline = text
-        tone = "" if change is None else ("text-success" if change >= 0 else "text-danger")
-        lines.append(html.Div([f"{label}: ", html.Span(text, className=f"fw-semibold {tone}"),
-                               f" ({item['period']})"]))
+        tone = (
+            "" if change is None else ("text-success" if change >= 0 else "text-danger")
+        )
+        lines.append(
+            html.Div(
+                [
+                    f"{label}: ",
+                    html.Span(text, className=f"fw-semibold {tone}"),
+                    f" ({item['period']})",
+                ]
+            )
+        )
     if not lines:
         lines = ["Needs at least two full months of history."]
     return kpi_card("Revenue growth", headline, note=lines, card_id="kpi-growth")
@@ -229,8 +278,19 @@ def growth_card(growth: dict) -> object:
 
 # -- SKU ranking table -----------------------------------------------------------------------
 
-SORTABLE = {"rank", "sku", "score", "frequency_score", "price_score", "consistency_score",
-            "transactions", "avg_amount", "revenue", "profit", "projected_score"}
+SORTABLE = {
+    "rank",
+    "sku",
+    "score",
+    "frequency_score",
+    "price_score",
+    "consistency_score",
+    "transactions",
+    "avg_amount",
+    "revenue",
+    "profit",
+    "projected_score",
+}
 
 
 def update_sku_table(
@@ -257,12 +317,14 @@ def update_sku_table(
     sort = (sort_by or [{"column_id": "rank", "direction": "asc"}])[0]
     column = sort["column_id"] if sort["column_id"] in SORTABLE else "rank"
     ordered = scores.sort_values(
-        [column, "rank"], ascending=[sort["direction"] == "asc", True], kind="mergesort",
+        [column, "rank"],
+        ascending=[sort["direction"] == "asc", True],
+        kind="mergesort",
         na_position="last",
     )
     page_count = max(1, math.ceil(len(ordered) / SKU_PAGE_SIZE))
     page = min(page, page_count - 1)
-    rows = ordered.iloc[page * SKU_PAGE_SIZE:(page + 1) * SKU_PAGE_SIZE]
+    rows = ordered.iloc[page * SKU_PAGE_SIZE : (page + 1) * SKU_PAGE_SIZE]
     records = [
         {
             **{k: _cell(v) for k, v in row.items()},
@@ -271,7 +333,9 @@ def update_sku_table(
         }
         for row in rows.to_dict("records")
     ]
-    count = f"{len(scores):,} SKUs ranked" if len(scores) else "No SKU column in this data"
+    count = (
+        f"{len(scores):,} SKUs ranked" if len(scores) else "No SKU column in this data"
+    )
     return records, page_count, page, count
 
 
@@ -284,7 +348,9 @@ def _cell(value: object) -> object:
 # -- interactions ----------------------------------------------------------------------------
 
 
-def filter_by_clicked_category(click: dict | None, current: list[str] | None) -> list[str]:
+def filter_by_clicked_category(
+    click: dict | None, current: list[str] | None
+) -> list[str]:
     """Clicking a category bar filters to it (clicking it again keeps it)."""
     if not click or not click.get("points"):
         raise PreventUpdate
@@ -300,13 +366,19 @@ def clear_filters(n_clicks: int | None) -> tuple:
     return None, None, [], ""
 
 
-def select_sku(active_cell: dict | None, bars_click: dict | None, pareto_click: dict | None) -> str:
+def select_sku(
+    active_cell: dict | None, bars_click: dict | None, pareto_click: dict | None
+) -> str:
     """The SKU to open: a clicked table row, or a clicked SKU bar."""
     trigger = triggered_id()
     if trigger == ids.SKU_TABLE and active_cell and active_cell.get("row_id"):
         return str(active_cell["row_id"])
     click = bars_click if trigger == ids.SKU_BARS_GRAPH else pareto_click
-    if trigger in (ids.SKU_BARS_GRAPH, ids.PARETO_GRAPH) and click and click.get("points"):
+    if (
+        trigger in (ids.SKU_BARS_GRAPH, ids.PARETO_GRAPH)
+        and click
+        and click.get("points")
+    ):
         point = click["points"][0]
         sku = point.get("y") if trigger == ids.SKU_BARS_GRAPH else point.get("x")
         if sku is not None:

@@ -40,8 +40,13 @@ def run_forecast(
         set_progress((10, f"Waiting for a free worker ({seconds:.0f} s)…"))
 
     set_progress((40, "Fitting the models and back-testing them…"))
-    result = compute_forecast(store, session_id or "", params, max_jobs=settings.MAX_CONCURRENT_JOBS,
-                              on_wait=queued)
+    result = compute_forecast(
+        store,
+        session_id or "",
+        params,
+        max_jobs=settings.MAX_CONCURRENT_JOBS,
+        on_wait=queued,
+    )
     if result is None:
         message = "This session has expired. Upload the file again."
         return empty_figure(message), [message]
@@ -52,7 +57,9 @@ def run_forecast(
 
 def register(app: Dash, settings: Settings) -> None:
     def forecast_job(set_progress, session_id, metric, freq, horizon, model):
-        return run_forecast(settings, set_progress, session_id, metric, freq, horizon, model)
+        return run_forecast(
+            settings, set_progress, session_id, metric, freq, horizon, model
+        )
 
     app.callback(
         Output(ids.FORECAST_GRAPH, "figure"),
@@ -63,11 +70,17 @@ def register(app: Dash, settings: Settings) -> None:
         Input(ids.FORECAST_HORIZON, "value"),
         Input(ids.FORECAST_MODEL, "value"),
         background=True,
-        progress=[Output(ids.FORECAST_PROGRESS, "value"), Output(ids.FORECAST_PROGRESS, "label")],
+        progress=[
+            Output(ids.FORECAST_PROGRESS, "value"),
+            Output(ids.FORECAST_PROGRESS, "label"),
+        ],
         running=[
             (Output(ids.FORECAST_CANCEL, "disabled"), False, True),
-            (Output(ids.FORECAST_PROGRESS, "className"), "mb-2 forecast-progress",
-             "mb-2 forecast-progress d-none"),
+            (
+                Output(ids.FORECAST_PROGRESS, "className"),
+                "mb-2 forecast-progress",
+                "mb-2 forecast-progress d-none",
+            ),
         ],
         cancel=[Input(ids.FORECAST_CANCEL, "n_clicks")],
     )(forecast_job)

@@ -28,13 +28,21 @@ def apply_mapping(
         for item, value in zip(value_ids, values, strict=True)
     }
     try:
-        meta = remap_session(store(), session_id or "", mapping, drop_duplicates=bool(drop))
+        meta = remap_session(
+            store(), session_id or "", mapping, drop_duplicates=bool(drop)
+        )
     except KeyError:
-        return dbc.Alert("This session has expired. Upload the file again.", color="secondary"), None
+        return dbc.Alert(
+            "This session has expired. Upload the file again.", color="secondary"
+        ), None
     except IngestError as error:
         return dbc.Alert(str(error), color="danger", className="small mb-0"), None
     return (
-        dbc.Alert("Mapping applied. Reloading the dashboard…", color="success", className="small mb-0"),
+        dbc.Alert(
+            "Mapping applied. Reloading the dashboard…",
+            color="success",
+            className="small mb-0",
+        ),
         f"/dashboard/{meta['session_id']}?v={meta.get('revision', 0)}",
     )
 

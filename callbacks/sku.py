@@ -17,7 +17,11 @@ from components.figures import sku_history_figure, sku_score_figure
 from services.views import Filters, cached_monthly_scores, load_view
 
 BAND_COLORS = {"green": "success", "amber": "warning", "red": "danger"}
-COMPONENT_LABELS = {"frequency": "Frequency", "price": "Price", "consistency": "Consistency"}
+COMPONENT_LABELS = {
+    "frequency": "Frequency",
+    "price": "Price",
+    "consistency": "Consistency",
+}
 
 
 def show_sku_detail(
@@ -32,7 +36,11 @@ def show_sku_detail(
     if not sku:
         raise PreventUpdate
     try:
-        view = load_view(store(), session_id or "", Filters.from_inputs(start, end, categories, sku_query))
+        view = load_view(
+            store(),
+            session_id or "",
+            Filters.from_inputs(start, end, categories, sku_query),
+        )
     except FilterError as error:
         return True, dbc.Alert(str(error), color="warning"), sku
     if view is None:
@@ -47,53 +55,107 @@ def show_sku_detail(
     try:
         trend = sku_score_forecast(monthly, sku, periods=3)
     except ForecastError:
-        trend = {"history": [], "projection": [], "message": "No monthly scores for this SKU."}
+        trend = {
+            "history": [],
+            "projection": [],
+            "message": "No monthly scores for this SKU.",
+        }
 
     components = summary["components"]
     body = [
         html.Div(
             [
-                dbc.Badge(f"{summary['score']:.1f}", color=BAND_COLORS[summary["band"]], className="fs-5 me-2"),
-                html.Span(f"rank {summary['rank']:,} of {summary['of']:,}", className="text-muted"),
+                dbc.Badge(
+                    f"{summary['score']:.1f}",
+                    color=BAND_COLORS[summary["band"]],
+                    className="fs-5 me-2",
+                ),
+                html.Span(
+                    f"rank {summary['rank']:,} of {summary['of']:,}",
+                    className="text-muted",
+                ),
             ],
             className="mb-2",
         ),
         html.P(summary["explanation"], className="small"),
         dbc.Table(
             [
-                html.Thead(html.Tr([html.Th("Component"), html.Th("Score"), html.Th("Median SKU"),
-                                    html.Th("Points vs median")])),
-                html.Tbody([
-                    html.Tr([
-                        html.Td(f"{COMPONENT_LABELS[name]} ({int(c['weight'] * 100)}%)"),
-                        html.Td(f"{c['score']:.2f}"),
-                        html.Td(f"{c['median_score']:.2f}"),
-                        html.Td(f"{c['impact']:+.1f}",
-                                className="text-success" if c["impact"] >= 0 else "text-danger"),
-                    ])
-                    for name, c in components.items()
-                ]),
+                html.Thead(
+                    html.Tr(
+                        [
+                            html.Th("Component"),
+                            html.Th("Score"),
+                            html.Th("Median SKU"),
+                            html.Th("Points vs median"),
+                        ]
+                    )
+                ),
+                html.Tbody(
+                    [
+                        html.Tr(
+                            [
+                                html.Td(
+                                    f"{COMPONENT_LABELS[name]} ({int(c['weight'] * 100)}%)"
+                                ),
+                                html.Td(f"{c['score']:.2f}"),
+                                html.Td(f"{c['median_score']:.2f}"),
+                                html.Td(
+                                    f"{c['impact']:+.1f}",
+                                    className="text-success"
+                                    if c["impact"] >= 0
+                                    else "text-danger",
+                                ),
+                            ]
+                        )
+                        for name, c in components.items()
+                    ]
+                ),
             ],
-            size="sm", className="small mb-3",
+            size="sm",
+            className="small mb-3",
         ),
         html.Div(
             [
-                html.Div([html.Div("Revenue", className="text-muted small"),
-                          html.Div(format_money(history["revenue"].sum(), currency), className="fw-bold")]),
-                html.Div([html.Div("Transactions", className="text-muted small"),
-                          html.Div(format_number(len(history)), className="fw-bold")]),
-                html.Div([html.Div("Profit", className="text-muted small"),
-                          html.Div(format_money(history["profit"].sum(min_count=1), currency),
-                                   className="fw-bold")]),
+                html.Div(
+                    [
+                        html.Div("Revenue", className="text-muted small"),
+                        html.Div(
+                            format_money(history["revenue"].sum(), currency),
+                            className="fw-bold",
+                        ),
+                    ]
+                ),
+                html.Div(
+                    [
+                        html.Div("Transactions", className="text-muted small"),
+                        html.Div(format_number(len(history)), className="fw-bold"),
+                    ]
+                ),
+                html.Div(
+                    [
+                        html.Div("Profit", className="text-muted small"),
+                        html.Div(
+                            format_money(history["profit"].sum(min_count=1), currency),
+                            className="fw-bold",
+                        ),
+                    ]
+                ),
             ],
             className="d-flex gap-4 mb-3",
         ),
         html.H3("Score by month", className="h6 fw-semibold"),
-        dcc.Graph(figure=sku_score_figure(trend["history"], trend["projection"]), config=GRAPH_CONFIG,
-                  id="sku-score-graph"),
+        dcc.Graph(
+            figure=sku_score_figure(trend["history"], trend["projection"]),
+            config=GRAPH_CONFIG,
+            id="sku-score-graph",
+        ),
         html.P(trend.get("message") or "", className="small text-muted"),
         html.H3("Transactions", className="h6 fw-semibold mt-2"),
-        dcc.Graph(figure=sku_history_figure(history, currency), config=GRAPH_CONFIG, id="sku-history-graph"),
+        dcc.Graph(
+            figure=sku_history_figure(history, currency),
+            config=GRAPH_CONFIG,
+            id="sku-history-graph",
+        ),
     ]
     return True, body, f"SKU {sku}"
 

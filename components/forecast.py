@@ -18,7 +18,12 @@ MODEL_LABELS = {
     "trend": "Straight-line trend",
     "naive": "Naive (last value)",
 }
-PERIOD_WORDS = {"daily": "days", "weekly": "weeks", "monthly": "months", "quarterly": "quarters"}
+PERIOD_WORDS = {
+    "daily": "days",
+    "weekly": "weeks",
+    "monthly": "months",
+    "quarterly": "quarters",
+}
 
 
 def forecast_card(has_profit: bool) -> dbc.Card:
@@ -27,50 +32,112 @@ def forecast_card(has_profit: bool) -> dbc.Card:
         metric_options.append({"label": "Profit", "value": "profit"})
     controls = dbc.Row(
         [
-            dbc.Col(_select(ids.FORECAST_METRIC, "Forecast", metric_options, "revenue"), xs=6, md=2),
-            dbc.Col(_select(ids.FORECAST_FREQ, "Period", [
-                {"label": "Automatic", "value": "auto"},
-                {"label": "Daily", "value": "daily"},
-                {"label": "Weekly", "value": "weekly"},
-                {"label": "Monthly", "value": "monthly"},
-                {"label": "Quarterly", "value": "quarterly"},
-            ], "auto"), xs=6, md=2),
+            dbc.Col(
+                _select(ids.FORECAST_METRIC, "Forecast", metric_options, "revenue"),
+                xs=6,
+                md=2,
+            ),
+            dbc.Col(
+                _select(
+                    ids.FORECAST_FREQ,
+                    "Period",
+                    [
+                        {"label": "Automatic", "value": "auto"},
+                        {"label": "Daily", "value": "daily"},
+                        {"label": "Weekly", "value": "weekly"},
+                        {"label": "Monthly", "value": "monthly"},
+                        {"label": "Quarterly", "value": "quarterly"},
+                    ],
+                    "auto",
+                ),
+                xs=6,
+                md=2,
+            ),
             dbc.Col(
                 [
-                    dbc.Label("Horizon (periods)", html_for=ids.FORECAST_HORIZON, className="small fw-semibold mb-1"),
-                    dbc.Input(id=ids.FORECAST_HORIZON, type="number", min=1, max=1000, step=1,
-                              placeholder="Automatic", size="sm", debounce=True),
+                    dbc.Label(
+                        "Horizon (periods)",
+                        html_for=ids.FORECAST_HORIZON,
+                        className="small fw-semibold mb-1",
+                    ),
+                    dbc.Input(
+                        id=ids.FORECAST_HORIZON,
+                        type="number",
+                        min=1,
+                        max=1000,
+                        step=1,
+                        placeholder="Automatic",
+                        size="sm",
+                        debounce=True,
+                    ),
                 ],
-                xs=6, md=2,
+                xs=6,
+                md=2,
             ),
-            dbc.Col(_select(ids.FORECAST_MODEL, "Model", [
-                {"label": "Best in backtest (lowest MASE)", "value": "best"},
-                *({"label": label, "value": name} for name, label in MODEL_LABELS.items()),
-            ], "best"), xs=6, md=3),
+            dbc.Col(
+                _select(
+                    ids.FORECAST_MODEL,
+                    "Model",
+                    [
+                        {"label": "Best in backtest (lowest MASE)", "value": "best"},
+                        *(
+                            {"label": label, "value": name}
+                            for name, label in MODEL_LABELS.items()
+                        ),
+                    ],
+                    "best",
+                ),
+                xs=6,
+                md=3,
+            ),
             dbc.Col(
                 html.Div(
                     [
-                        dbc.Button("Cancel", id=ids.FORECAST_CANCEL, color="outline-secondary", size="sm",
-                                   disabled=True),
+                        dbc.Button(
+                            "Cancel",
+                            id=ids.FORECAST_CANCEL,
+                            color="outline-secondary",
+                            size="sm",
+                            disabled=True,
+                        ),
                     ],
                     className="d-flex gap-2 justify-content-md-end",
                 ),
-                xs=12, md=3, className="d-flex align-items-end",
+                xs=12,
+                md=3,
+                className="d-flex align-items-end",
             ),
         ],
         className="g-2 mb-2",
     )
     return dbc.Card(
         [
-            dbc.CardHeader(html.H2("Forecast", className="h6 fw-semibold mb-0"), className="bg-white"),
+            dbc.CardHeader(
+                html.H2("Forecast", className="h6 fw-semibold mb-0"),
+                className="bg-white",
+            ),
             dbc.CardBody(
                 [
                     controls,
-                    dbc.Progress(id=ids.FORECAST_PROGRESS, value=0, label="", striped=True, animated=True,
-                                 className="mb-2 forecast-progress", style={"height": "1.1rem"}),
-                    dcc.Graph(id=ids.FORECAST_GRAPH, figure=empty_figure("Preparing the forecast…"),
-                              config={"displaylogo": False, "displayModeBar": False, "responsive": True},
-                              style={"minHeight": "360px"}),
+                    dbc.Progress(
+                        id=ids.FORECAST_PROGRESS,
+                        value=0,
+                        label="",
+                        striped=True,
+                        animated=True,
+                        className="mb-2 forecast-progress",
+                        style={"height": "1.1rem"},
+                    ),
+                    dcc.Graph(
+                        id=ids.FORECAST_GRAPH,
+                        figure=empty_figure("Preparing the forecast…"),
+                        config={
+                            "displaylogo": False,
+                            "displayModeBar": False,
+                            "responsive": True,
+                        },
+                        style={"minHeight": "360px"},
+                    ),
                     html.Div(id=ids.FORECAST_INFO, className="small"),
                 ],
                 className="p-2 p-md-3",
@@ -94,26 +161,45 @@ def forecast_figure(result: dict[str, Any], currency: str = "$") -> go.Figure:
         return empty_figure(result.get("message") or "No forecast for this data.")
     fig = new_figure()
     hx = [h["date"] for h in history]
-    fig.add_trace(go.Scatter(x=hx, y=[h["y"] for h in history], name="Actual", mode="lines",
-                             line={"color": COLORS["revenue"], "width": 2},
-                             hovertemplate=f"%{{x}}: {currency}%{{y:,.2f}}<extra>Actual</extra>"))
+    fig.add_trace(
+        go.Scatter(
+            x=hx,
+            y=[h["y"] for h in history],
+            name="Actual",
+            mode="lines",
+            line={"color": COLORS["revenue"], "width": 2},
+            hovertemplate=f"%{{x}}: {currency}%{{y:,.2f}}<extra>Actual</extra>",
+        )
+    )
     if points:
         px = [p["date"] for p in points]
-        for lower, upper, name, alpha in (("yhat_lower", "yhat_upper", "95% band", 0.10),
-                                          ("yhat_lower_80", "yhat_upper_80", "80% band", 0.18)):
+        for lower, upper, name, alpha in (
+            ("yhat_lower", "yhat_upper", "95% band", 0.10),
+            ("yhat_lower_80", "yhat_upper_80", "80% band", 0.18),
+        ):
             if points[0].get(lower) is None:
                 continue
-            fig.add_trace(go.Scatter(
-                x=px + px[::-1],
-                y=[p[upper] for p in points] + [p[lower] for p in points][::-1],
-                fill="toself", fillcolor=f"rgba(253,126,20,{alpha})", line={"width": 0},
-                name=name, hoverinfo="skip",
-            ))
-        fig.add_trace(go.Scatter(
-            x=[hx[-1], *px], y=[history[-1]["y"], *(p["yhat"] for p in points)], name="Forecast",
-            mode="lines", line={"color": COLORS["cost"], "width": 2.5, "dash": "dash"},
-            hovertemplate=f"%{{x}}: {currency}%{{y:,.2f}}<extra>Forecast</extra>",
-        ))
+            fig.add_trace(
+                go.Scatter(
+                    x=px + px[::-1],
+                    y=[p[upper] for p in points] + [p[lower] for p in points][::-1],
+                    fill="toself",
+                    fillcolor=f"rgba(253,126,20,{alpha})",
+                    line={"width": 0},
+                    name=name,
+                    hoverinfo="skip",
+                )
+            )
+        fig.add_trace(
+            go.Scatter(
+                x=[hx[-1], *px],
+                y=[history[-1]["y"], *(p["yhat"] for p in points)],
+                name="Forecast",
+                mode="lines",
+                line={"color": COLORS["cost"], "width": 2.5, "dash": "dash"},
+                hovertemplate=f"%{{x}}: {currency}%{{y:,.2f}}<extra>Forecast</extra>",
+            )
+        )
     base_layout(fig)
     fig.update_yaxes(tickprefix=currency)
     fig.update_layout(hovermode="closest")
@@ -126,38 +212,90 @@ def forecast_info(result: dict[str, Any]) -> list:
         return [html.Span(result.get("message", ""), className="text-muted")]
     model = result.get("model")
     status = result.get("status")
-    tone = {"ready": "primary", "insufficient_history": "warning", "failed": "danger"}.get(status, "secondary")
+    tone = {
+        "ready": "primary",
+        "insufficient_history": "warning",
+        "failed": "danger",
+    }.get(status, "secondary")
     head = [
         dbc.Badge(MODEL_LABELS.get(model, "No model"), color=tone, className="me-2"),
         html.Span(result.get("model_reason") or "", className="text-muted"),
     ]
-    out: list = [html.Div(head, className="mb-2"), html.P(result.get("message") or "", className="mb-2")]
+    out: list = [
+        html.Div(head, className="mb-2"),
+        html.P(result.get("message") or "", className="mb-2"),
+    ]
     backtest = result.get("backtest") or {}
     if backtest:
         rows = []
-        for name, score in sorted(backtest.items(), key=lambda kv: kv[1].get("mase") or 1e9):
+        for name, score in sorted(
+            backtest.items(), key=lambda kv: kv[1].get("mase") or 1e9
+        ):
             error = score.get("mape")
-            error_text = f"{error:.1f}%" if error is not None else (
-                f"{score['smape']:.1f}% (sMAPE)" if score.get("smape") is not None else "—")
-            rows.append(html.Tr(
+            error_text = (
+                f"{error:.1f}%"
+                if error is not None
+                else (
+                    f"{score['smape']:.1f}% (sMAPE)"
+                    if score.get("smape") is not None
+                    else "—"
+                )
+            )
+            rows.append(
+                html.Tr(
+                    [
+                        html.Td(
+                            [
+                                MODEL_LABELS.get(name, name),
+                                " ✓" if name == model else "",
+                            ],
+                            className="fw-semibold" if name == model else "",
+                        ),
+                        html.Td(
+                            f"{score['mase']:.2f}"
+                            if score.get("mase") is not None
+                            else "—"
+                        ),
+                        html.Td(error_text),
+                        html.Td(
+                            f"{score['coverage_80']:.0%}"
+                            if score.get("coverage_80") is not None
+                            else "—"
+                        ),
+                        html.Td(
+                            f"{score['coverage_95']:.0%}"
+                            if score.get("coverage_95") is not None
+                            else "—"
+                        ),
+                    ]
+                )
+            )
+        out.append(
+            dbc.Table(
                 [
-                    html.Td([MODEL_LABELS.get(name, name), " ✓" if name == model else ""],
-                            className="fw-semibold" if name == model else ""),
-                    html.Td(f"{score['mase']:.2f}" if score.get("mase") is not None else "—"),
-                    html.Td(error_text),
-                    html.Td(f"{score['coverage_80']:.0%}" if score.get("coverage_80") is not None else "—"),
-                    html.Td(f"{score['coverage_95']:.0%}" if score.get("coverage_95") is not None else "—"),
-                ]
-            ))
-        out.append(dbc.Table(
-            [html.Thead(html.Tr([html.Th("Backtest"), html.Th("MASE"), html.Th("Avg error"),
-                                 html.Th("In 80% band"), html.Th("In 95% band")])),
-             html.Tbody(rows)],
-            size="sm", responsive=True, className="mb-1 backtest-table",
-        ))
-        out.append(html.Div(
-            "MASE below 1 means more accurate than repeating last season; the default model is the "
-            "one with the lowest MASE on the last periods of your history.",
-            className="text-muted",
-        ))
+                    html.Thead(
+                        html.Tr(
+                            [
+                                html.Th("Backtest"),
+                                html.Th("MASE"),
+                                html.Th("Avg error"),
+                                html.Th("In 80% band"),
+                                html.Th("In 95% band"),
+                            ]
+                        )
+                    ),
+                    html.Tbody(rows),
+                ],
+                size="sm",
+                responsive=True,
+                className="mb-1 backtest-table",
+            )
+        )
+        out.append(
+            html.Div(
+                "MASE below 1 means more accurate than repeating last season; the default model is the "
+                "one with the lowest MASE on the last periods of your history.",
+                className="text-muted",
+            )
+        )
     return out

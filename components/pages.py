@@ -6,7 +6,9 @@ import dash_bootstrap_components as dbc
 from dash import html
 
 
-def message_page(title: str, text: str, *, action: str = "Upload a file", href: str = "/") -> html.Div:
+def message_page(
+    title: str, text: str, *, action: str = "Upload a file", href: str = "/"
+) -> html.Div:
     return html.Div(
         dbc.Card(
             dbc.CardBody(

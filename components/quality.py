@@ -27,15 +27,22 @@ def _read_facts(read: dict[str, Any]) -> list[str]:
         facts.append(f"Encoding: {read['encoding']}")
     if read.get("delimiter"):
         names = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
-        facts.append(f"Delimiter: {names.get(read['delimiter'], repr(read['delimiter']))}")
+        facts.append(
+            f"Delimiter: {names.get(read['delimiter'], repr(read['delimiter']))}"
+        )
     if read.get("decimal"):
-        facts.append(f"Decimal mark: “{read['decimal']}”"
-                     + (f", thousands “{read['thousands']}”" if read.get("thousands") else ""))
+        facts.append(
+            f"Decimal mark: “{read['decimal']}”"
+            + (f", thousands “{read['thousands']}”" if read.get("thousands") else "")
+        )
     if read.get("date_order"):
         facts.append(f"Date order: {read['date_order']}")
     if read.get("sheet"):
         sheets = read.get("sheets") or []
-        facts.append(f"Sheet: {read['sheet']}" + (f" (of {', '.join(sheets)})" if len(sheets) > 1 else ""))
+        facts.append(
+            f"Sheet: {read['sheet']}"
+            + (f" (of {', '.join(sheets)})" if len(sheets) > 1 else "")
+        )
     if read.get("header_row"):
         facts.append(f"Header row: {read['header_row']}")
     return facts
@@ -51,45 +58,72 @@ def quality_card(meta: dict[str, Any]) -> dbc.Card:
     mapping = meta.get("mapping") or {}
     columns = meta.get("columns") or []
 
-    rows_read, rows_used = report.get("rows_read", meta.get("rows_read")), meta.get("rows")
+    rows_read, rows_used = (
+        report.get("rows_read", meta.get("rows_read")),
+        meta.get("rows"),
+    )
     summary = [
         html.Li(f"{rows_read:,} rows read, {rows_used:,} used."),
         *[
             html.Li(
                 f"{item['count']:,} set aside: {item['reason']}"
-                + (f" (rows {', '.join(map(str, item.get('rows', [])[:5]))}"
-                   + ("…" if item["count"] > 5 else "") + ")" if item.get("rows") else "")
+                + (
+                    f" (rows {', '.join(map(str, item.get('rows', [])[:5]))}"
+                    + ("…" if item["count"] > 5 else "")
+                    + ")"
+                    if item.get("rows")
+                    else ""
+                )
             )
             for item in set_aside
         ],
     ]
     if duplicates.get("count"):
         rows = ", ".join(map(str, (duplicates.get("rows") or [])[:5]))
-        summary.append(html.Li(
-            f"{duplicates['count']:,} exact duplicate row(s)"
-            + (f" (rows {rows}…)" if rows else "")
-            + (" were dropped." if duplicates.get("dropped") else " are kept; you can drop them below.")
-        ))
+        summary.append(
+            html.Li(
+                f"{duplicates['count']:,} exact duplicate row(s)"
+                + (f" (rows {rows}…)" if rows else "")
+                + (
+                    " were dropped."
+                    if duplicates.get("dropped")
+                    else " are kept; you can drop them below."
+                )
+            )
+        )
     if negatives.get("returns_or_cancellations"):
-        summary.append(html.Li(
-            f"{negatives['returns_or_cancellations']:,} return/cancellation line(s) kept as negative "
-            "amounts (totals are net)."
-        ))
+        summary.append(
+            html.Li(
+                f"{negatives['returns_or_cancellations']:,} return/cancellation line(s) kept as negative "
+                "amounts (totals are net)."
+            )
+        )
     assumptions = report.get("assumptions") or []
 
     role_rows = []
-    options = [{"label": "— none —", "value": NONE_VALUE}] + [{"label": c, "value": c} for c in columns]
+    options = [{"label": "— none —", "value": NONE_VALUE}] + [
+        {"label": c, "value": c} for c in columns
+    ]
     for role in ROLES:
-        role_rows.append(html.Tr([
-            html.Td([ROLE_LABELS[role], _confidence_badge(confidence.get(role))], className="text-nowrap"),
-            html.Td(dcc.Dropdown(
-                id={"type": ids.MAPPING_ROLE, "role": role},
-                options=options,
-                value=mapping.get(role) or NONE_VALUE,
-                clearable=False,
-                className="mapping-dropdown",
-            )),
-        ]))
+        role_rows.append(
+            html.Tr(
+                [
+                    html.Td(
+                        [ROLE_LABELS[role], _confidence_badge(confidence.get(role))],
+                        className="text-nowrap",
+                    ),
+                    html.Td(
+                        dcc.Dropdown(
+                            id={"type": ids.MAPPING_ROLE, "role": role},
+                            options=options,
+                            value=mapping.get(role) or NONE_VALUE,
+                            clearable=False,
+                            className="mapping-dropdown",
+                        )
+                    ),
+                ]
+            )
+        )
 
     body = dbc.Row(
         [
@@ -97,27 +131,47 @@ def quality_card(meta: dict[str, Any]) -> dbc.Card:
                 [
                     html.H3("What we read", className="h6 fw-semibold"),
                     html.Ul(summary, className="small mb-2"),
-                    html.Div(" · ".join(_read_facts(read)), className="small text-muted mb-2"),
-                    html.H3("Assumptions", className="h6 fw-semibold mt-3") if assumptions else None,
-                    html.Ul([html.Li(a) for a in assumptions], className="small") if assumptions else None,
+                    html.Div(
+                        " · ".join(_read_facts(read)), className="small text-muted mb-2"
+                    ),
+                    html.H3("Assumptions", className="h6 fw-semibold mt-3")
+                    if assumptions
+                    else None,
+                    html.Ul([html.Li(a) for a in assumptions], className="small")
+                    if assumptions
+                    else None,
                 ],
                 lg=5,
             ),
             dbc.Col(
                 [
                     html.H3("Column mapping", className="h6 fw-semibold"),
-                    html.P("Check which column plays each role; change one and apply to recompute "
-                           "the dashboard. We remember it for files with the same columns.",
-                           className="small text-muted"),
-                    dbc.Table(html.Tbody(role_rows), size="sm", borderless=True, className="mb-2"),
+                    html.P(
+                        "Check which column plays each role; change one and apply to recompute "
+                        "the dashboard. We remember it for files with the same columns.",
+                        className="small text-muted",
+                    ),
+                    dbc.Table(
+                        html.Tbody(role_rows),
+                        size="sm",
+                        borderless=True,
+                        className="mb-2",
+                    ),
                     dbc.Checklist(
                         id=ids.MAPPING_DROP_DUPLICATES,
-                        options=[{"label": "Drop exact duplicate rows", "value": "drop"}],
+                        options=[
+                            {"label": "Drop exact duplicate rows", "value": "drop"}
+                        ],
                         value=["drop"] if meta.get("drop_duplicates") else [],
                         switch=True,
                         className="small mb-2",
                     ),
-                    dbc.Button("Apply mapping", id=ids.MAPPING_APPLY, color="primary", size="sm"),
+                    dbc.Button(
+                        "Apply mapping",
+                        id=ids.MAPPING_APPLY,
+                        color="primary",
+                        size="sm",
+                    ),
                     html.Div(id=ids.MAPPING_STATUS, className="mt-2"),
                     dcc.Location(id=ids.RELOAD, refresh=True),
                 ],
@@ -136,7 +190,10 @@ def quality_card(meta: dict[str, Any]) -> dbc.Card:
                     [
                         html.Summary(
                             [
-                                html.Span("Data quality and column mapping", className="h6 fw-semibold"),
+                                html.Span(
+                                    "Data quality and column mapping",
+                                    className="h6 fw-semibold",
+                                ),
                                 html.Span(
                                     f" · {rows_used:,} of {rows_read:,} rows used"
                                     + (" · please review" if flagged else ""),

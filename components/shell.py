@@ -18,7 +18,11 @@ def navbar() -> dbc.Navbar:
                     className="fw-semibold",
                 ),
                 dbc.Nav(
-                    [dbc.NavItem(dbc.NavLink("New upload", href="/", external_link=True))],
+                    [
+                        dbc.NavItem(
+                            dbc.NavLink("New upload", href="/", external_link=True)
+                        )
+                    ],
                     className="ms-auto",
                     navbar=True,
                 ),

@@ -36,7 +36,11 @@ def upload_page(max_bytes: int) -> html.Div:
                     [
                         html.Div(
                             [
-                                html.Div("⬆", className="dropzone-icon", **{"aria-hidden": "true"}),
+                                html.Div(
+                                    "⬆",
+                                    className="dropzone-icon",
+                                    **{"aria-hidden": "true"},
+                                ),
                                 html.Div(
                                     [
                                         html.Strong("Drop a file here"),
@@ -84,7 +88,11 @@ def upload_page(max_bytes: int) -> html.Div:
                                     type="url",
                                     placeholder="https://docs.google.com/spreadsheets/d/…",
                                 ),
-                                dbc.Button("Load sheet", id=ids.SHEET_URL_BUTTON, color="primary"),
+                                dbc.Button(
+                                    "Load sheet",
+                                    id=ids.SHEET_URL_BUTTON,
+                                    color="primary",
+                                ),
                             ]
                         ),
                         html.Div(
@@ -97,12 +105,21 @@ def upload_page(max_bytes: int) -> html.Div:
             ),
             dbc.Row(
                 [
-                    _feature("Reads real exports", "Any encoding, delimiter, currency and date "
-                             "style; title rows and totals are handled and reported."),
-                    _feature("Numbers you can trust", "Every figure is computed from your rows; "
-                             "a quality report shows what was read and what was set aside."),
-                    _feature("Private by design", "Runs on your own machine or server; nothing "
-                             "is sent anywhere else."),
+                    _feature(
+                        "Reads real exports",
+                        "Any encoding, delimiter, currency and date "
+                        "style; title rows and totals are handled and reported.",
+                    ),
+                    _feature(
+                        "Numbers you can trust",
+                        "Every figure is computed from your rows; "
+                        "a quality report shows what was read and what was set aside.",
+                    ),
+                    _feature(
+                        "Private by design",
+                        "Runs on your own machine or server; nothing "
+                        "is sent anywhere else.",
+                    ),
                 ],
                 className="g-3",
             ),
@@ -112,6 +129,11 @@ def upload_page(max_bytes: int) -> html.Div:
 
 def _feature(title: str, text: str) -> dbc.Col:
     return dbc.Col(
-        html.Div([html.H2(title, className="h6 fw-semibold"), html.P(text, className="small text-muted mb-0")]),
+        html.Div(
+            [
+                html.H2(title, className="h6 fw-semibold"),
+                html.P(text, className="small text-muted mb-0"),
+            ]
+        ),
         md=4,
     )

@@ -45,17 +45,22 @@ def create_session(
     """
     result = ingest_bytes(data, filename, sheet=sheet)
     remembered = store.get_global(_mapping_key(list(result.table.columns)))
-    if remembered and normalise_mapping(remembered) != normalise_mapping(result.mapping):
+    if remembered and normalise_mapping(remembered) != normalise_mapping(
+        result.mapping
+    ):
         try:
             result = rebuild(result.table, remembered, read_info=result.report["read"])
             result.warnings.insert(
-                0, "Applied the column mapping you confirmed earlier for files with these columns."
+                0,
+                "Applied the column mapping you confirmed earlier for files with these columns.",
             )
         except ValueError:
             logger.info("remembered mapping no longer fits; using detection")
     meta = _meta_from_result(result, filename=filename, source=source)
     sid = store.create(meta, {"frame": result.frame, "table": result.table})
-    logger.info("session created rows=%s columns=%s", meta["rows"], len(meta["columns"]))
+    logger.info(
+        "session created rows=%s columns=%s", meta["rows"], len(meta["columns"])
+    )
     return store.get_meta(sid) or {}
 
 
@@ -72,10 +77,18 @@ def remap_session(
     table = store.get_frame(sid, "table")
     if meta is None or table is None:
         raise KeyError(sid)
-    drop = meta.get("drop_duplicates", False) if drop_duplicates is None else drop_duplicates
-    result = rebuild(table, mapping, read_info=meta["report"]["read"], drop_duplicates=drop)
+    drop = (
+        meta.get("drop_duplicates", False)
+        if drop_duplicates is None
+        else drop_duplicates
+    )
+    result = rebuild(
+        table, mapping, read_info=meta["report"]["read"], drop_duplicates=drop
+    )
     store.put_frame(sid, "frame", result.frame)
-    changes = _meta_from_result(result, filename=meta["filename"], source=meta.get("source", "upload"))
+    changes = _meta_from_result(
+        result, filename=meta["filename"], source=meta.get("source", "upload")
+    )
     changes["drop_duplicates"] = drop
     changes["revision"] = int(meta.get("revision", 0)) + 1
     updated = store.update_meta(sid, changes)
@@ -99,7 +112,9 @@ def load_dataset(store: SessionStore, sid: str) -> Dataset | None:
 MAX_CATEGORY_OPTIONS = 500
 
 
-def _meta_from_result(result: IngestResult, *, filename: str, source: str) -> dict[str, Any]:
+def _meta_from_result(
+    result: IngestResult, *, filename: str, source: str
+) -> dict[str, Any]:
     frame = result.frame
     dates = frame[DATE].dropna()
     categories = frame[CATEGORY].dropna().unique()
@@ -113,7 +128,9 @@ def _meta_from_result(result: IngestResult, *, filename: str, source: str) -> di
         "confidence": {k: round(float(v), 3) for k, v in result.confidence.items()},
         "warnings": list(result.warnings),
         "report": result.report,
-        "drop_duplicates": bool(result.report.get("duplicates", {}).get("dropped", False)),
+        "drop_duplicates": bool(
+            result.report.get("duplicates", {}).get("dropped", False)
+        ),
         "granularity": choose_granularity(frame),
         "currency": result.report.get("currency"),
         "date_start": dates.min().strftime("%Y-%m-%d") if len(dates) else None,

@@ -42,19 +42,25 @@ class ForecastParams:
         if model in ("best", "auto"):
             model = None
         if model is not None and model not in MODEL_NAMES:
-            raise ForecastError(f"Unknown model {model!r}; choose one of {', '.join(MODEL_NAMES)}.")
+            raise ForecastError(
+                f"Unknown model {model!r}; choose one of {', '.join(MODEL_NAMES)}."
+            )
         freq = (freq or "").strip().lower() or None
         if freq in ("auto",):
             freq = None
         if freq is not None and freq not in FREQ_CHOICES:
-            raise ForecastError("The period must be daily, weekly, monthly or quarterly.")
+            raise ForecastError(
+                "The period must be daily, weekly, monthly or quarterly."
+            )
         if horizon in (None, ""):
             periods = None
         else:
             try:
                 periods = int(horizon)
             except (TypeError, ValueError):
-                raise ForecastError("The horizon must be a whole number of periods.") from None
+                raise ForecastError(
+                    "The horizon must be a whole number of periods."
+                ) from None
             if not 1 <= periods <= 1000:
                 raise ForecastError("The horizon must be between 1 and 1000 periods.")
         return cls(metric=metric, horizon=periods, model=model, freq=freq)
@@ -64,7 +70,9 @@ def cache_key(sid: str, revision: int, params: ForecastParams) -> str:
     return forecast_cache_key(sid, {**asdict(params), "revision": revision})
 
 
-def cached_forecast(store: SessionStore, sid: str, params: ForecastParams) -> dict[str, Any] | None:
+def cached_forecast(
+    store: SessionStore, sid: str, params: ForecastParams
+) -> dict[str, Any] | None:
     meta = store.get_meta(sid)
     if meta is None:
         return None
@@ -101,15 +109,34 @@ def compute_forecast(
                 freq=params.freq,
             ).to_dict()
     except ForecastError as error:
-        result = {"status": "failed", "message": str(error), "model": None, "points": [],
-                  "history": [], "backtest": {}}
+        result = {
+            "status": "failed",
+            "message": str(error),
+            "model": None,
+            "points": [],
+            "history": [],
+            "backtest": {},
+        }
     except TimeoutError:
-        return {"status": "failed", "message": "The server is busy with other forecasts; "
-                "try again in a minute.", "model": None, "points": [], "history": [], "backtest": {}}
+        return {
+            "status": "failed",
+            "message": "The server is busy with other forecasts; "
+            "try again in a minute.",
+            "model": None,
+            "points": [],
+            "history": [],
+            "backtest": {},
+        }
     except Exception:  # noqa: BLE001 - a failed model must not take the dashboard down
         logger.exception("forecast failed")
-        result = {"status": "failed", "message": "The forecast could not be computed for this "
-                  "data.", "model": None, "points": [], "history": [], "backtest": {}}
+        result = {
+            "status": "failed",
+            "message": "The forecast could not be computed for this data.",
+            "model": None,
+            "points": [],
+            "history": [],
+            "backtest": {},
+        }
     result["params"] = asdict(params)
     try:
         store.set_value(sid, key, result)
@@ -125,6 +152,7 @@ def forecast_summary(store: SessionStore, sid: str, *, max_jobs: int) -> dict[st
     if cached is not None:
         return cached
     if store.add_global(f"forecast-running:{sid}", 1, 300):
+
         def run() -> None:
             try:
                 compute_forecast(store, sid, params, max_jobs=max_jobs)
@@ -132,5 +160,10 @@ def forecast_summary(store: SessionStore, sid: str, *, max_jobs: int) -> dict[st
                 store.delete_global(f"forecast-running:{sid}")
 
         threading.Thread(target=run, daemon=True, name=f"forecast-{sid[:6]}").start()
-    return {"status": "pending", "model": None, "points": [], "backtest": {},
-            "message": "The forecast is being computed; ask again in a few seconds."}
+    return {
+        "status": "pending",
+        "model": None,
+        "points": [],
+        "backtest": {},
+        "message": "The forecast is being computed; ask again in a few seconds.",
+    }

@@ -59,13 +59,20 @@ def _probe_prophet(store: SessionStore) -> None:
     store.set_global("probe:prophet", status, ttl=PROPHET_PROBE_TTL)
 
 
-def ollama_status(store: SessionStore, host: str, model: str, timeout: float = 1.0) -> dict[str, Any]:
+def ollama_status(
+    store: SessionStore, host: str, model: str, timeout: float = 1.0
+) -> dict[str, Any]:
     """Whether Ollama answers at ``host`` and has ``model``; cached for 30 s across workers."""
     key = f"probe:ollama:{host}:{model}"
     cached = store.get_global(key)
     if cached is not None:
         return cached
-    status: dict[str, Any] = {"host": host, "model": model, "reachable": False, "model_present": False}
+    status: dict[str, Any] = {
+        "host": host,
+        "model": model,
+        "reachable": False,
+        "model_present": False,
+    }
     try:
         response = requests.get(f"{host.rstrip('/')}/api/tags", timeout=timeout)
         response.raise_for_status()

@@ -68,7 +68,12 @@ class SessionStore(ABC):
         """Store a new session; returns its id. ``meta`` gains id, created_at and expires_at."""
         sid = new_session_id()
         now = time.time()
-        meta = {**meta, "session_id": sid, "created_at": now, "expires_at": now + self.ttl}
+        meta = {
+            **meta,
+            "session_id": sid,
+            "created_at": now,
+            "expires_at": now + self.ttl,
+        }
         for name, frame in frames.items():
             self._set(self._key(sid, "frame", name), frame_to_bytes(frame), self.ttl)
         self._set(self._key(sid, "meta"), _dumps(meta), self.ttl)
@@ -108,7 +113,9 @@ class SessionStore(ABC):
         meta = self.get_meta(sid)
         if meta is None:
             raise KeyError(sid)
-        self._set(self._key(sid, "frame", name), frame_to_bytes(frame), self._remaining(meta))
+        self._set(
+            self._key(sid, "frame", name), frame_to_bytes(frame), self._remaining(meta)
+        )
 
     def get_value(self, sid: str, name: str, default: Any = None) -> Any:
         """A named JSON value of a live session."""
@@ -349,7 +356,10 @@ class RedisSessionStore(SessionStore):
         self.client.zrem(self._k(self.INDEX), sid)
 
     def _index_expired(self, now: float) -> list[str]:
-        return [s.decode() for s in self.client.zrangebyscore(self._k(self.INDEX), "-inf", now)]
+        return [
+            s.decode()
+            for s in self.client.zrangebyscore(self._k(self.INDEX), "-inf", now)
+        ]
 
     def _index_count(self, now: float) -> int:
         return int(self.client.zcount(self._k(self.INDEX), f"({now}", "+inf"))

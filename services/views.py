@@ -38,7 +38,9 @@ class Filters:
         return cls(
             start=(start or None) and str(start)[:10],
             end=(end or None) and str(end)[:10],
-            categories=tuple(sorted(c.strip() for c in categories or [] if c and c.strip())),
+            categories=tuple(
+                sorted(c.strip() for c in categories or [] if c and c.strip())
+            ),
             sku_query=(sku_query or "").strip() or None,
         )
 
@@ -84,7 +86,9 @@ class View:
 def build_view(dataset: Dataset, filters: Filters) -> View:
     """Apply ``filters``; raises ``analytics.filters.FilterError`` on unusable values."""
     history = filter_frame(
-        dataset.frame, categories=list(filters.categories) or None, sku_query=filters.sku_query
+        dataset.frame,
+        categories=list(filters.categories) or None,
+        sku_query=filters.sku_query,
     )
     rows = filter_frame(history, start=filters.start, end=filters.end)
     return View(dataset=dataset, filters=filters, history=history, rows=rows)
@@ -110,7 +114,9 @@ def cached_sku_scores(store: SessionStore, view: View) -> pd.DataFrame:
     scores = sku_scores(view.rows)
     monthly = cached_monthly_scores(store, view)
     if len(monthly):
-        projection = project_sku_scores(monthly)[["sku", "projected_score", "trending_down"]]
+        projection = project_sku_scores(monthly)[
+            ["sku", "projected_score", "trending_down"]
+        ]
         scores = scores.merge(projection, on="sku", how="left")
         scores["trending_down"] = scores["trending_down"].fillna(False).astype(bool)
     else:

@@ -64,7 +64,9 @@ def csrf_token(client) -> str:
     return match.group(1)
 
 
-def upload(client, data: bytes, filename: str = "sales.csv", token: str | None = None, **form):
+def upload(
+    client, data: bytes, filename: str = "sales.csv", token: str | None = None, **form
+):
     token = csrf_token(client) if token is None else token
     payload = {"file": (io.BytesIO(data), filename), **form}
     return client.post(
@@ -75,7 +77,9 @@ def upload(client, data: bytes, filename: str = "sales.csv", token: str | None =
     )
 
 
-def transactions_frame(rows: int = 400, seed: int = 7, start: str = "2023-01-01", days: int = 540) -> pd.DataFrame:
+def transactions_frame(
+    rows: int = 400, seed: int = 7, start: str = "2023-01-01", days: int = 540
+) -> pd.DataFrame:
     """A clean transactions table like a shop system exports."""
     rng = np.random.default_rng(seed)
     skus = np.array([f"SKU-{i:03d}" for i in range(25)])

@@ -32,7 +32,9 @@ def test_two_instances_in_one_process_both_serve_callbacks(make_app, sales_csv):
 
 def test_production_refuses_default_secret(app_config):
     with pytest.raises(ConfigError, match="SECRET_KEY"):
-        create_app({**app_config, "FLASK_ENV": "production", "SECRET_KEY": DEFAULT_SECRET_KEY})
+        create_app(
+            {**app_config, "FLASK_ENV": "production", "SECRET_KEY": DEFAULT_SECRET_KEY}
+        )
 
 
 def test_production_accepts_a_real_secret(app_config):
@@ -64,7 +66,12 @@ def test_explicit_config_beats_environment():
 
 @pytest.mark.parametrize(
     "env",
-    [{"FLASK_DEBUG": "maybe"}, {"RATE_LIMIT": "ten"}, {"RATE_LIMIT": "0"}, {"SESSION_TIMEOUT_HOURS": "-1"}],
+    [
+        {"FLASK_DEBUG": "maybe"},
+        {"RATE_LIMIT": "ten"},
+        {"RATE_LIMIT": "0"},
+        {"SESSION_TIMEOUT_HOURS": "-1"},
+    ],
 )
 def test_bad_settings_are_refused_with_a_reason(env):
     with pytest.raises(ConfigError) as error:

@@ -13,9 +13,9 @@ from flask_limiter import Limiter
 
 from analytics.exports import to_csv_bytes, to_xlsx_bytes
 from analytics.filters import FilterError
+from analytics.forecast import ForecastError
 from analytics.metrics import breakdown, breakdown_by_period, kpis, timeseries
 from analytics.schema import CANONICAL_COLUMNS, CATEGORY, SOURCE_ROW
-from analytics.forecast import ForecastError
 from services.datasets import load_dataset
 from services.forecasts import ForecastParams, compute_forecast, forecast_summary
 from services.views import Filters, View, build_view, cached_sku_scores
@@ -39,7 +39,11 @@ def session_not_found():
 
 
 def _iso(ts: float) -> str:
-    return datetime.fromtimestamp(ts, UTC).replace(tzinfo=None).isoformat(timespec="seconds")
+    return (
+        datetime.fromtimestamp(ts, UTC)
+        .replace(tzinfo=None)
+        .isoformat(timespec="seconds")
+    )
 
 
 def _num(value: object, places: int = 2) -> float | None:
@@ -81,9 +85,7 @@ def data_payload(view: View, store) -> dict[str, Any]:
     granularity, series = timeseries(rows, granularity)
     money = ("revenue", "cost", "profit", "avg_amount")
     scores = cached_sku_scores(store, view)
-    by_category = (
-        breakdown(rows, by=CATEGORY) if rows[CATEGORY].notna().any() else None
-    )
+    by_category = breakdown(rows, by=CATEGORY) if rows[CATEGORY].notna().any() else None
     return {
         "session_id": meta["session_id"],
         "created_at": _iso(meta["created_at"]),
@@ -114,7 +116,9 @@ def data_payload(view: View, store) -> dict[str, Any]:
         },
         "sku_scores": _records(scores.drop(columns=["band"]), money=money),
         "forecast": forecast_summary(
-            store, meta["session_id"], max_jobs=current_app.extensions["smbrc.settings"].MAX_CONCURRENT_JOBS
+            store,
+            meta["session_id"],
+            max_jobs=current_app.extensions["smbrc.settings"].MAX_CONCURRENT_JOBS,
         ),
         "warnings": meta["warnings"],
         "quality": meta["report"],
@@ -155,11 +159,16 @@ def create_api_blueprint(limiter: Limiter, settings) -> Blueprint:
         args = request.args
         try:
             params = ForecastParams.parse(
-                args.get("metric"), args.get("horizon"), args.get("model"), args.get("freq")
+                args.get("metric"),
+                args.get("horizon"),
+                args.get("model"),
+                args.get("freq"),
             )
         except ForecastError as error:
             return json_error(str(error), 400)
-        result = compute_forecast(store, session_id, params, max_jobs=settings.MAX_CONCURRENT_JOBS)
+        result = compute_forecast(
+            store, session_id, params, max_jobs=settings.MAX_CONCURRENT_JOBS
+        )
         if result is None:
             return session_not_found()
         return result
@@ -176,15 +185,25 @@ def create_api_blueprint(limiter: Limiter, settings) -> Blueprint:
         if kind == "data":
             # the columns the dataset has at all, so filters never change the layout
             full = view.dataset.frame
-            keep = [c for c in CANONICAL_COLUMNS if c != SOURCE_ROW and full[c].notna().any()]
+            keep = [
+                c
+                for c in CANONICAL_COLUMNS
+                if c != SOURCE_ROW and full[c].notna().any()
+            ]
             frame = view.rows[keep]
             sheet = "Data"
         else:
             frame = cached_sku_scores(current_app.extensions["smbrc.store"], view)
             sheet = "SKU ranking"
-        body = to_csv_bytes(frame) if fmt == "csv" else to_xlsx_bytes(frame, sheet_name=sheet)
+        body = (
+            to_csv_bytes(frame)
+            if fmt == "csv"
+            else to_xlsx_bytes(frame, sheet_name=sheet)
+        )
         stem = view.dataset.meta["filename"].rsplit(".", 1)[0][:60] or "export"
-        safe_stem = "".join(ch if ch.isalnum() or ch in "-_ " else "_" for ch in stem).strip()
+        safe_stem = "".join(
+            ch if ch.isalnum() or ch in "-_ " else "_" for ch in stem
+        ).strip()
         name = f"{safe_stem or 'export'}-{'cleaned' if kind == 'data' else 'sku-ranking'}.{fmt}"
         return Response(
             body,
@@ -195,6 +214,8 @@ def create_api_blueprint(limiter: Limiter, settings) -> Blueprint:
     @bp.route("/", defaults={"rest": ""}, methods=["GET", "POST"])
     @bp.route("/<path:rest>", methods=["GET", "POST"])
     def unknown(rest: str):
-        return json_error(f"Unknown API path /api/{rest}. See the README's API section.", 404)
+        return json_error(
+            f"Unknown API path /api/{rest}. See the README's API section.", 404
+        )
 
     return bp

@@ -21,7 +21,7 @@ class RequestIdFilter(logging.Filter):
 LOG_FORMAT = (
     "ts=%(asctime)s level=%(levelname)s pid=%(process)d logger=%(name)s "
     "request_id=%(request_id)s "
-    "msg=\"%(message)s\""
+    'msg="%(message)s"'
 )
 
 

@@ -58,7 +58,11 @@ def create_routes_blueprint(limiter: Limiter, settings) -> Blueprint:
         try:
             meta = create_session(store, data, filename, sheet=sheet, source=source)
         except IngestError as error:
-            logger.info("upload rejected status=%s reason=%s", error.status, type(error).__name__)
+            logger.info(
+                "upload rejected status=%s reason=%s",
+                error.status,
+                type(error).__name__,
+            )
             return json_error(str(error), error.status)
         finally:
             del data  # the raw bytes are never kept
@@ -79,12 +83,18 @@ def create_routes_blueprint(limiter: Limiter, settings) -> Blueprint:
     def health():
         store = current_app.extensions["smbrc.store"]
         store_ok = store.ping()
-        stats = store.stats() if store_ok else {"active_sessions": None, "cleanup_count": None}
+        stats = (
+            store.stats()
+            if store_ok
+            else {"active_sessions": None, "cleanup_count": None}
+        )
         return {
             "status": "healthy" if store_ok else "degraded",
             "active_sessions": stats["active_sessions"],
             "cleanup_count": stats["cleanup_count"],
-            "timestamp": datetime.now(UTC).replace(tzinfo=None).isoformat(timespec="seconds"),
+            "timestamp": datetime.now(UTC)
+            .replace(tzinfo=None)
+            .isoformat(timespec="seconds"),
             "store": {"backend": store.backend, "ok": store_ok},
             "prophet": prophet_status(store) if store_ok else {"available": None},
             "ollama": ollama_status(store, settings.OLLAMA_HOST, settings.OLLAMA_MODEL)

@@ -89,7 +89,9 @@ def init_security(server: Flask, settings: Settings) -> Limiter:
     @server.before_request
     def assign_request_id() -> None:
         incoming = request.headers.get("X-Request-ID", "")
-        g.request_id = incoming if _REQUEST_ID_RE.match(incoming) else uuid.uuid4().hex[:16]
+        g.request_id = (
+            incoming if _REQUEST_ID_RE.match(incoming) else uuid.uuid4().hex[:16]
+        )
         g.request_started = time.perf_counter()
 
     CSRFProtect(server)
@@ -120,10 +122,12 @@ def init_security(server: Flask, settings: Settings) -> Limiter:
                 secure=settings.production,
                 httponly=False,
             )
-        if not request.path.startswith("/_dash-component-suites") and not request.path.startswith(
-            "/assets/"
-        ):
-            elapsed = (time.perf_counter() - getattr(g, "request_started", time.perf_counter()))
+        if not request.path.startswith(
+            "/_dash-component-suites"
+        ) and not request.path.startswith("/assets/"):
+            elapsed = time.perf_counter() - getattr(
+                g, "request_started", time.perf_counter()
+            )
             logger.info(
                 "%s %s %s %.1fms",
                 request.method,
@@ -149,7 +153,11 @@ def init_security(server: Flask, settings: Settings) -> Limiter:
     def rate_limited(error: HTTPException):
         limit = getattr(error, "limit", None)
         reset = getattr(limit, "reset_at", None) if limit is not None else None
-        retry_after = max(1, math.ceil(reset - time.time())) if reset else settings.RATE_LIMIT_WINDOW
+        retry_after = (
+            max(1, math.ceil(reset - time.time()))
+            if reset
+            else settings.RATE_LIMIT_WINDOW
+        )
         response, status = json_error(
             f"Too many requests: the limit is {error.description}. "
             f"Wait {retry_after} seconds and try again.",
@@ -196,7 +204,9 @@ def _limit_dash_callbacks(server: Flask, limiter: Limiter, settings: Settings) -
         if rule.rule.endswith(CALLBACK_PATH_SUFFIX)
     ]
     if not endpoints:
-        raise RuntimeError("Dash callback route not found; create the Dash app before security")
+        raise RuntimeError(
+            "Dash callback route not found; create the Dash app before security"
+        )
     for endpoint in endpoints:
         view = server.view_functions[endpoint]
         server.view_functions[endpoint] = limiter.limit(

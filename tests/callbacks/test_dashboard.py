@@ -22,7 +22,9 @@ def sid(app, sales_csv):
     return upload(app.server.test_client(), sales_csv).get_json()["session_id"]
 
 
-def overview(app, sid, *filters, granularity="month", sku_metric="revenue", pareto="revenue"):
+def overview(
+    app, sid, *filters, granularity="month", sku_metric="revenue", pareto="revenue"
+):
     with app.server.test_request_context("/"):
         return update_overview(sid, *(filters or ALL), granularity, sku_metric, pareto)
 
@@ -45,7 +47,9 @@ def test_overview_cards_and_figures(app, sid, sales_frame):
 @pytest.mark.parametrize("granularity", ["day", "week", "month", "quarter"])
 def test_each_granularity_sums_to_total(app, sid, sales_frame, granularity):
     series_fig = overview(app, sid, granularity=granularity)[1]
-    assert sum(series_fig.data[0].y) == pytest.approx(sales_frame["Revenue"].sum(), abs=0.05)
+    assert sum(series_fig.data[0].y) == pytest.approx(
+        sales_frame["Revenue"].sum(), abs=0.05
+    )
 
 
 def test_category_filter_changes_kpis_to_the_right_numbers(app, sid, sales_frame):
@@ -58,8 +62,12 @@ def test_category_filter_changes_kpis_to_the_right_numbers(app, sid, sales_frame
 
 def test_date_filter(app, sid, sales_frame):
     out = overview(app, sid, "2023-03-01", "2023-05-31", None, None)
-    in_range = sales_frame[(sales_frame["Date"] >= "2023-03-01") & (sales_frame["Date"] <= "2023-05-31")]
-    assert format_money(round(float(in_range["Revenue"].sum()), 2), "$") in _text(out[0])
+    in_range = sales_frame[
+        (sales_frame["Date"] >= "2023-03-01") & (sales_frame["Date"] <= "2023-05-31")
+    ]
+    assert format_money(round(float(in_range["Revenue"].sum()), 2), "$") in _text(
+        out[0]
+    )
 
 
 def test_filters_matching_nothing_say_so(app, sid):
@@ -79,11 +87,15 @@ def test_expired_session_says_so(app):
 
 def test_sku_table_pages_and_sorts(app, sid, sales_frame):
     with app.server.test_request_context("/"):
-        data, pages, page, count = update_sku_table(sid, *ALL, 0, [{"column_id": "rank", "direction": "asc"}])
+        data, pages, page, count = update_sku_table(
+            sid, *ALL, 0, [{"column_id": "rank", "direction": "asc"}]
+        )
         assert [row["rank"] for row in data] == list(range(1, len(data) + 1))
         assert count == f"{sales_frame['SKU'].nunique():,} SKUs ranked"
         assert pages == -(-sales_frame["SKU"].nunique() // 15)
-        by_revenue, *_ = update_sku_table(sid, *ALL, 0, [{"column_id": "revenue", "direction": "desc"}])
+        by_revenue, *_ = update_sku_table(
+            sid, *ALL, 0, [{"column_id": "revenue", "direction": "desc"}]
+        )
     revenues = [row["revenue"] for row in by_revenue]
     assert revenues == sorted(revenues, reverse=True)
     top_sku = sales_frame.groupby("SKU")["Revenue"].sum().idxmax()

@@ -23,13 +23,20 @@ def created(client, sales_csv):
 
 
 def test_changing_revenue_column_recomputes_totals(app, client, created, sales_frame):
-    mapping = {**created["mapping"], "revenue": "Unit Price", "cost": None, "profit": None}
+    mapping = {
+        **created["mapping"],
+        "revenue": "Unit Price",
+        "cost": None,
+        "profit": None,
+    }
     status, href = _apply(app, created["session_id"], mapping)
     assert href == f"/dashboard/{created['session_id']}?v=1"
     assert "applied" in str(status.to_plotly_json())
     body = client.get(f"/api/data/{created['session_id']}").get_json()
     assert body["mapping"]["revenue"] == "Unit Price"
-    assert body["kpis"]["total_revenue"] == pytest.approx(sales_frame["Unit Price"].sum(), abs=0.01)
+    assert body["kpis"]["total_revenue"] == pytest.approx(
+        sales_frame["Unit Price"].sum(), abs=0.01
+    )
     assert body["kpis"]["total_cost"] is None
 
 
@@ -44,8 +51,15 @@ def test_mapping_that_does_not_fit_is_explained(app, client, created):
     assert body["mapping"]["revenue"] == "Revenue"
 
 
-def test_confirmed_mapping_is_remembered_for_the_same_columns(app, client, created, sales_csv, sales_frame):
-    mapping = {**created["mapping"], "revenue": "Unit Price", "cost": None, "profit": None}
+def test_confirmed_mapping_is_remembered_for_the_same_columns(
+    app, client, created, sales_csv, sales_frame
+):
+    mapping = {
+        **created["mapping"],
+        "revenue": "Unit Price",
+        "cost": None,
+        "profit": None,
+    }
     _apply(app, created["session_id"], mapping)
     again = upload(client, sales_csv).get_json()
     assert again["mapping"]["revenue"] == "Unit Price"
@@ -58,9 +72,16 @@ def test_expired_session(app):
 
 
 def test_dropping_duplicates(app, client):
-    csv = b"Date,SKU,Revenue\n2024-01-01,A,10.50\n2024-01-01,A,10.50\n2024-01-02,B,7.25\n"
+    csv = (
+        b"Date,SKU,Revenue\n2024-01-01,A,10.50\n2024-01-01,A,10.50\n2024-01-02,B,7.25\n"
+    )
     created = upload(client, csv).get_json()
-    assert client.get(f"/api/data/{created['session_id']}").get_json()["kpis"]["total_revenue"] == 28.25
+    assert (
+        client.get(f"/api/data/{created['session_id']}").get_json()["kpis"][
+            "total_revenue"
+        ]
+        == 28.25
+    )
     _apply(app, created["session_id"], created["mapping"], drop=["drop"])
     body = client.get(f"/api/data/{created['session_id']}").get_json()
     assert body["kpis"]["total_revenue"] == 17.75

@@ -30,7 +30,9 @@ def browser():
     binary = shutil.which("chromium")
     driver_path = shutil.which("chromedriver")
     if not binary or not driver_path:
-        pytest.fail("chromium and chromedriver are required: run `make test` (it installs them)")
+        pytest.fail(
+            "chromium and chromedriver are required: run `make test` (it installs them)"
+        )
     profile = tempfile.mkdtemp(prefix="smbrc-chromium-")
     options = webdriver.ChromeOptions()
     options.binary_location = binary
@@ -59,7 +61,13 @@ def full_page_screenshot(driver, path) -> None:
         {
             "format": "png",
             "captureBeyondViewport": True,
-            "clip": {"x": 0, "y": 0, "width": width, "height": size["height"], "scale": 1},
+            "clip": {
+                "x": 0,
+                "y": 0,
+                "width": width,
+                "height": size["height"],
+                "scale": 1,
+            },
         },
     )
     with open(path, "wb") as handle:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import io
-
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ec
@@ -20,20 +18,33 @@ def dashboard(make_app):
     app = make_app(MAX_CONCURRENT_JOBS=1)
     frame = transactions_frame(rows=1500, days=800, seed=3)
     client = app.server.test_client()
-    created = upload(client, frame.to_csv(index=False).encode(), token=csrf_token(client)).get_json()
+    created = upload(
+        client, frame.to_csv(index=False).encode(), token=csrf_token(client)
+    ).get_json()
     return app, created["dashboard_url"]
 
 
-def test_forecast_arrives_after_the_dashboard_and_follows_the_model_choice(browser, dashboard, artifacts_dir):
+def test_forecast_arrives_after_the_dashboard_and_follows_the_model_choice(
+    browser, dashboard, artifacts_dir
+):
     app, url = dashboard
     with ThreadedServer(app.server) as server:
         browser.get(server.url + url)
         wait = WebDriverWait(browser, 120)
         wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, ".kpi-card")))
-        info = wait.until(lambda d: d.find_element(By.ID, "forecast-info").text.strip() or None)
+        info = wait.until(
+            lambda d: d.find_element(By.ID, "forecast-info").text.strip() or None
+        )
         assert "Backtest" in info and "MASE" in info
-        Select(browser.find_element(By.ID, "forecast-model")).select_by_value("seasonal_naive")
-        wait.until(lambda d: "Seasonal naive (same as last season)" in d.find_element(By.ID, "forecast-info").text.split("\n")[0])
+        Select(browser.find_element(By.ID, "forecast-model")).select_by_value(
+            "seasonal_naive"
+        )
+        wait.until(
+            lambda d: (
+                "Seasonal naive (same as last season)"
+                in d.find_element(By.ID, "forecast-info").text.split("\n")[0]
+            )
+        )
         assert browser.find_elements(By.CSS_SELECTOR, "#forecast-graph .main-svg")
 
 
@@ -48,7 +59,11 @@ def test_a_queued_forecast_can_be_cancelled(browser, dashboard):
             # Cancel is enabled only while the job runs (queued behind the busy slot)
             cancel = wait.until(ec.element_to_be_clickable((By.ID, "forecast-cancel")))
             browser.execute_script("arguments[0].click();", cancel)
-            wait.until(lambda d: d.find_element(By.ID, "forecast-cancel").get_attribute("disabled"))
+            wait.until(
+                lambda d: d.find_element(By.ID, "forecast-cancel").get_attribute(
+                    "disabled"
+                )
+            )
             assert browser.find_element(By.ID, "forecast-info").text.strip() == ""
     finally:
         store.delete_global("jobslot:0")

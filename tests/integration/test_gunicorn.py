@@ -35,7 +35,9 @@ def test_two_workers_share_uploaded_sessions(tmp_path):
         http, token = _client_session(server.url)
         created = http.post(
             server.url + "/upload",
-            files={"file": ("sales.csv", frame.to_csv(index=False).encode(), "text/csv")},
+            files={
+                "file": ("sales.csv", frame.to_csv(index=False).encode(), "text/csv")
+            },
             headers={"X-CSRFToken": token},
             timeout=60,
         )
@@ -45,7 +47,9 @@ def test_two_workers_share_uploaded_sessions(tmp_path):
         for _ in range(24):
             # A new connection each time, so requests spread over both workers.
             response = requests.get(
-                f"{server.url}/api/data/{sid}", headers={"Connection": "close"}, timeout=10
+                f"{server.url}/api/data/{sid}",
+                headers={"Connection": "close"},
+                timeout=10,
             )
             assert response.status_code == 200
             totals.add(response.json()["kpis"]["total_revenue"])
@@ -53,7 +57,11 @@ def test_two_workers_share_uploaded_sessions(tmp_path):
         health = requests.get(server.url + "/health", timeout=10).json()
         assert health["active_sessions"] == 1
         log = server.log()
-    pids = set(re.findall(r"pid=(\d+) logger=web\.security request_id=\S+ msg=\"GET /api/data/", log))
+    pids = set(
+        re.findall(
+            r"pid=(\d+) logger=web\.security request_id=\S+ msg=\"GET /api/data/", log
+        )
+    )
     assert len(pids) == 2, f"expected both workers to answer, saw pids {pids}"
     assert "access remote=" in log  # gunicorn access log on stdout
 
@@ -83,7 +91,9 @@ def test_scaled_out_on_redis_sessions_and_limits_are_shared(tmp_path):
         http, token = _client_session(server.url)
         created = http.post(
             server.url + "/upload",
-            files={"file": ("sales.csv", frame.to_csv(index=False).encode(), "text/csv")},
+            files={
+                "file": ("sales.csv", frame.to_csv(index=False).encode(), "text/csv")
+            },
             headers={"X-CSRFToken": token},
             timeout=60,
         )
@@ -91,7 +101,9 @@ def test_scaled_out_on_redis_sessions_and_limits_are_shared(tmp_path):
         sid = created.json()["session_id"]
         statuses = [
             requests.get(
-                f"{server.url}/api/data/{sid}", headers={"Connection": "close"}, timeout=30
+                f"{server.url}/api/data/{sid}",
+                headers={"Connection": "close"},
+                timeout=30,
             ).status_code
             for _ in range(7)
         ]
@@ -102,6 +114,10 @@ def test_scaled_out_on_redis_sessions_and_limits_are_shared(tmp_path):
     assert statuses[:6] == [200] * 6
     assert statuses[6] == 429
     assert health["store"] == {"backend": "redis", "ok": True}
-    pids = set(re.findall(r"pid=(\d+) logger=web\.security request_id=\S+ msg=\"GET /api/data/", log))
+    pids = set(
+        re.findall(
+            r"pid=(\d+) logger=web\.security request_id=\S+ msg=\"GET /api/data/", log
+        )
+    )
     assert len(pids) == 2
     redis.Redis.from_url(f"redis://127.0.0.1:6379/{db}").flushdb()

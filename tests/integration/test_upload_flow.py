@@ -24,7 +24,9 @@ def _kpi_values(driver) -> dict[str, str]:
     return values
 
 
-def test_upload_csv_shows_dashboard_with_right_total(browser, make_app, tmp_path, artifacts_dir):
+def test_upload_csv_shows_dashboard_with_right_total(
+    browser, make_app, tmp_path, artifacts_dir
+):
     frame = transactions_frame(rows=600, seed=11)
     path = tmp_path / "shop-sales.csv"
     frame.to_csv(path, index=False)
@@ -36,7 +38,9 @@ def test_upload_csv_shows_dashboard_with_right_total(browser, make_app, tmp_path
         wait = WebDriverWait(browser, 30)
         wait.until(ec.presence_of_element_located((By.ID, "upload-dropzone")))
         browser.save_screenshot(str(artifacts_dir / "upload-page-laptop.png"))
-        file_input = wait.until(ec.presence_of_element_located((By.ID, "upload-file-input")))
+        file_input = wait.until(
+            ec.presence_of_element_located((By.ID, "upload-file-input"))
+        )
         file_input.send_keys(str(path))
         wait.until(ec.url_contains("/dashboard/"))
         wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, ".kpi-card")))
@@ -44,7 +48,11 @@ def test_upload_csv_shows_dashboard_with_right_total(browser, make_app, tmp_path
             lambda d: _kpi_values(d).get("total revenue") == expected,
             message=f"total revenue card never showed {expected}",
         )
-        wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "#timeseries-graph .main-svg")))
+        wait.until(
+            ec.presence_of_element_located(
+                (By.CSS_SELECTOR, "#timeseries-graph .main-svg")
+            )
+        )
         values = _kpi_values(browser)
         assert values["transactions"] == f"{len(frame):,}"
         assert values["active skus"] == str(frame["SKU"].nunique())
@@ -59,7 +67,9 @@ def test_upload_csv_shows_dashboard_with_right_total(browser, make_app, tmp_path
         assert overflow <= 1, f"the phone layout scrolls sideways by {overflow}px"
 
 
-def test_too_large_file_gets_a_clear_message(browser, make_app, tmp_path, artifacts_dir):
+def test_too_large_file_gets_a_clear_message(
+    browser, make_app, tmp_path, artifacts_dir
+):
     path = tmp_path / "big.csv"
     path.write_bytes(b"Date,Revenue\n" + b"2024-01-01,10.00\n" * 5000)
     app = make_app(MAX_CONTENT_LENGTH=20_000)
@@ -67,9 +77,13 @@ def test_too_large_file_gets_a_clear_message(browser, make_app, tmp_path, artifa
         browser.get(server.url + "/")
         wait = WebDriverWait(browser, 30)
         wait.until(ec.presence_of_element_located((By.ID, "upload-dropzone")))
-        file_input = wait.until(ec.presence_of_element_located((By.ID, "upload-file-input")))
+        file_input = wait.until(
+            ec.presence_of_element_located((By.ID, "upload-file-input"))
+        )
         file_input.send_keys(str(path))
-        alert = wait.until(ec.visibility_of_element_located((By.CSS_SELECTOR, "#upload-status .alert")))
+        alert = wait.until(
+            ec.visibility_of_element_located((By.CSS_SELECTOR, "#upload-status .alert"))
+        )
         assert "limit" in alert.text
         assert "/dashboard/" not in browser.current_url
         browser.save_screenshot(str(artifacts_dir / "upload-too-large.png"))
@@ -83,8 +97,12 @@ def test_unreadable_file_shows_the_server_message(browser, make_app, tmp_path):
         browser.get(server.url + "/")
         wait = WebDriverWait(browser, 30)
         wait.until(ec.presence_of_element_located((By.ID, "upload-dropzone")))
-        wait.until(ec.presence_of_element_located((By.ID, "upload-file-input"))).send_keys(str(path))
-        alert = wait.until(ec.visibility_of_element_located((By.CSS_SELECTOR, "#upload-status .alert")))
+        wait.until(
+            ec.presence_of_element_located((By.ID, "upload-file-input"))
+        ).send_keys(str(path))
+        alert = wait.until(
+            ec.visibility_of_element_located((By.CSS_SELECTOR, "#upload-status .alert"))
+        )
         assert alert.text.strip()
         assert "Traceback" not in browser.page_source
 

@@ -24,7 +24,10 @@ def test_at_most_max_jobs_run_at_once_across_processes(tmp_path):
     directory = str(tmp_path / "store")
     ctx = multiprocessing.get_context("fork")
     started, results = ctx.Queue(), ctx.Queue()
-    processes = [ctx.Process(target=_hold_slot, args=(directory, 1.0, started, results)) for _ in range(3)]
+    processes = [
+        ctx.Process(target=_hold_slot, args=(directory, 1.0, started, results))
+        for _ in range(3)
+    ]
     t0 = time.monotonic()
     for p in processes:
         p.start()
@@ -68,7 +71,8 @@ def test_manager_is_celery_with_redis(tmp_path):
     from dash import CeleryManager
 
     settings = load_settings(
-        {"CACHE_DIR": str(tmp_path), "REDIS_URL": "redis://127.0.0.1:6379/14"}, environ={}
+        {"CACHE_DIR": str(tmp_path), "REDIS_URL": "redis://127.0.0.1:6379/14"},
+        environ={},
     )
     manager = background_manager(settings)
     assert isinstance(manager, CeleryManager)

@@ -15,7 +15,9 @@ def _redis_available() -> bool:
     try:
         import redis
 
-        return bool(redis.Redis.from_url("redis://127.0.0.1:6379/15", socket_timeout=1).ping())
+        return bool(
+            redis.Redis.from_url("redis://127.0.0.1:6379/15", socket_timeout=1).ping()
+        )
     except Exception:  # noqa: BLE001
         return False
 
@@ -26,8 +28,12 @@ def make_store(request, tmp_path):
         if request.param == "diskcache":
             return DiskcacheSessionStore(str(tmp_path / "store"), ttl)
         if not _redis_available():
-            pytest.fail("Redis at 127.0.0.1:6379 is not reachable (it runs on every dev/CI machine)")
-        return RedisSessionStore("redis://127.0.0.1:6379/15", ttl, prefix=f"test-{uuid.uuid4().hex}:")
+            pytest.fail(
+                "Redis at 127.0.0.1:6379 is not reachable (it runs on every dev/CI machine)"
+            )
+        return RedisSessionStore(
+            "redis://127.0.0.1:6379/15", ttl, prefix=f"test-{uuid.uuid4().hex}:"
+        )
 
     return build
 
@@ -82,7 +88,9 @@ def test_expired_sessions_are_hidden_then_swept_and_counted(make_store):
 
 def test_delete_removes_everything(make_store):
     store = make_store()
-    sid = store.create({}, {"frame": pd.DataFrame({"a": [1]}), "table": pd.DataFrame({"b": [2]})})
+    sid = store.create(
+        {}, {"frame": pd.DataFrame({"a": [1]}), "table": pd.DataFrame({"b": [2]})}
+    )
     store.set_value(sid, "v", 1)
     store.delete(sid)
     assert store.get_meta(sid) is None

@@ -9,11 +9,24 @@ import pytest
 from tests.conftest import upload
 
 TOP_KEYS = {
-    "session_id", "created_at", "expires_at", "source", "mapping", "kpis", "timeseries", "warnings",
+    "session_id",
+    "created_at",
+    "expires_at",
+    "source",
+    "mapping",
+    "kpis",
+    "timeseries",
+    "warnings",
 }
 KPI_KEYS = {
-    "total_revenue", "total_cost", "total_profit", "profit_margin", "transactions",
-    "sku_count", "date_start", "date_end",
+    "total_revenue",
+    "total_cost",
+    "total_profit",
+    "profit_margin",
+    "transactions",
+    "sku_count",
+    "date_start",
+    "date_end",
 }
 
 
@@ -32,7 +45,15 @@ def test_data_contract(client, session, sales_frame):
     assert body["source"]["filename"] == "sales.csv"
     assert body["source"]["rows"] == len(sales_frame)
     assert body["source"]["columns"] == list(sales_frame.columns)
-    assert set(body["mapping"]) >= {"date", "revenue", "cost", "profit", "sku", "quantity", "category"}
+    assert set(body["mapping"]) >= {
+        "date",
+        "revenue",
+        "cost",
+        "profit",
+        "sku",
+        "quantity",
+        "category",
+    }
     assert KPI_KEYS <= set(body["kpis"])
     assert body["timeseries"]["freq"] in {"day", "week", "month", "quarter"}
     assert body["created_at"] < body["expires_at"]
@@ -56,7 +77,9 @@ def test_timeseries_sums_to_total(client, session):
     body = client.get(f"/api/data/{session['session_id']}").get_json()
     points = body["timeseries"]["points"]
     assert points and set(points[0]) == {"period", "revenue", "cost", "profit"}
-    assert sum(p["revenue"] for p in points) == pytest.approx(body["kpis"]["total_revenue"], abs=0.05)
+    assert sum(p["revenue"] for p in points) == pytest.approx(
+        body["kpis"]["total_revenue"], abs=0.05
+    )
     periods = [p["period"] for p in points]
     assert periods == sorted(periods)
 

@@ -28,17 +28,25 @@ def test_forecast_on_demand(client, sid):
     assert set(body["points"][0]) >= {"date", "yhat", "yhat_lower", "yhat_upper"}
     assert body["model"] in body["backtest"]
     chosen = body["backtest"][body["model"]]["mase"]
-    assert chosen <= body["backtest"]["seasonal_naive"]["mase"] + 1e-9 if "seasonal_naive" in body["backtest"] else True
+    assert (
+        chosen <= body["backtest"]["seasonal_naive"]["mase"] + 1e-9
+        if "seasonal_naive" in body["backtest"]
+        else True
+    )
 
 
 def test_forecast_is_cached(client, sid, monkeypatch):
-    first = client.get(f"/api/forecast/{sid}?freq=monthly&horizon=2&model=seasonal_naive").get_json()
+    first = client.get(
+        f"/api/forecast/{sid}?freq=monthly&horizon=2&model=seasonal_naive"
+    ).get_json()
 
     def fail(*args, **kwargs):
         raise AssertionError("forecast recomputed instead of read from the cache")
 
     monkeypatch.setattr("services.forecasts.forecast", fail)
-    second = client.get(f"/api/forecast/{sid}?freq=monthly&horizon=2&model=seasonal_naive").get_json()
+    second = client.get(
+        f"/api/forecast/{sid}?freq=monthly&horizon=2&model=seasonal_naive"
+    ).get_json()
     assert first == second
 
 
@@ -47,7 +55,9 @@ def test_fallback_when_prophet_cannot_import(client, sid, monkeypatch):
         raise ImportError("prophet is not installed")
 
     monkeypatch.setattr(forecast_module, "_import_prophet", broken)
-    body = client.get(f"/api/forecast/{sid}?freq=monthly&horizon=4&metric=profit").get_json()
+    body = client.get(
+        f"/api/forecast/{sid}?freq=monthly&horizon=4&metric=profit"
+    ).get_json()
     assert body["status"] == "ready"
     assert body["model"] != "prophet"
     assert "prophet" not in body["backtest"]

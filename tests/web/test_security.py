@@ -18,7 +18,9 @@ def test_page_carries_csrf_meta_and_cookie(client):
 def test_upload_without_token_is_rejected(client, sales_csv):
     client.get("/")
     response = client.post(
-        "/upload", data={"file": (io.BytesIO(sales_csv), "s.csv")}, content_type="multipart/form-data"
+        "/upload",
+        data={"file": (io.BytesIO(sales_csv), "s.csv")},
+        content_type="multipart/form-data",
     )
     assert response.status_code == 400
     assert response.is_json
@@ -42,12 +44,18 @@ def test_token_from_another_session_is_rejected(make_app, sales_csv):
 
 def test_dash_callbacks_require_the_token(client):
     csrf_token(client)
-    body = {"output": "page.children", "outputs": {"id": "page", "property": "children"},
-            "inputs": [{"id": "url", "property": "pathname", "value": "/"}], "changedPropIds": []}
+    body = {
+        "output": "page.children",
+        "outputs": {"id": "page", "property": "children"},
+        "inputs": [{"id": "url", "property": "pathname", "value": "/"}],
+        "changedPropIds": [],
+    }
     rejected = client.post("/_dash-update-component", json=body)
     assert rejected.status_code == 400
     token = csrf_token(client)
-    accepted = client.post("/_dash-update-component", json=body, headers={"X-CSRFToken": token})
+    accepted = client.post(
+        "/_dash-update-component", json=body, headers={"X-CSRFToken": token}
+    )
     assert accepted.status_code == 200
 
 
@@ -55,7 +63,12 @@ def test_upload_rate_limit_returns_429_with_retry_after(make_app, sales_csv):
     app = make_app(RATE_LIMIT=2, RATE_LIMIT_WINDOW=60)
     client = app.server.test_client()
     token = csrf_token(client)
-    statuses = [upload(client, b"Date,Revenue\n2024-01-01,19.99\n2024-01-02,5.50\n", token=token).status_code for _ in range(3)]
+    statuses = [
+        upload(
+            client, b"Date,Revenue\n2024-01-01,19.99\n2024-01-02,5.50\n", token=token
+        ).status_code
+        for _ in range(3)
+    ]
     assert statuses[:2] == [201, 201]
     assert statuses[2] == 429
     response = upload(client, sales_csv, token=token)
@@ -82,10 +95,16 @@ def test_dash_callbacks_have_their_own_generous_limit(make_app):
     app = make_app(RATE_LIMIT=1, CALLBACK_RATE_LIMIT=30, RATE_LIMIT_WINDOW=60)
     client = app.server.test_client()
     token = csrf_token(client)
-    body = {"output": "page.children", "outputs": {"id": "page", "property": "children"},
-            "inputs": [{"id": "url", "property": "pathname", "value": "/"}], "changedPropIds": []}
+    body = {
+        "output": "page.children",
+        "outputs": {"id": "page", "property": "children"},
+        "inputs": [{"id": "url", "property": "pathname", "value": "/"}],
+        "changedPropIds": [],
+    }
     statuses = [
-        client.post("/_dash-update-component", json=body, headers={"X-CSRFToken": token}).status_code
+        client.post(
+            "/_dash-update-component", json=body, headers={"X-CSRFToken": token}
+        ).status_code
         for _ in range(31)
     ]
     assert statuses[:30] == [200] * 30
@@ -97,7 +116,9 @@ def test_security_headers_and_no_external_assets(client):
     html = page.get_data(as_text=True)
     assert "default-src 'self'" in page.headers["Content-Security-Policy"]
     assert page.headers["X-Content-Type-Options"] == "nosniff"
-    assert "https://" not in html and "http://" not in html.replace("http://www.w3.org", "")
+    assert "https://" not in html and "http://" not in html.replace(
+        "http://www.w3.org", ""
+    )
     assert "00_bootstrap.min.css" in html
 
 

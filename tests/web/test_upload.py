@@ -148,7 +148,12 @@ def test_large_upload_is_not_spooled_to_a_temporary_file(client, monkeypatch):
         for name in ("SpooledTemporaryFile", "TemporaryFile", "NamedTemporaryFile"):
             if hasattr(module, name):
                 monkeypatch.setattr(module, name, refuse)
-    rows = b"".join(f"2024-01-{1 + i % 28:02d},SKU-{i % 50},{i % 97}.25\n".encode() for i in range(60_000))
-    csv = b"Date,SKU,Revenue\n" + rows  # ~1.5 MB, over Werkzeug's 500 KB spooling threshold
+    rows = b"".join(
+        f"2024-01-{1 + i % 28:02d},SKU-{i % 50},{i % 97}.25\n".encode()
+        for i in range(60_000)
+    )
+    csv = (
+        b"Date,SKU,Revenue\n" + rows
+    )  # ~1.5 MB, over Werkzeug's 500 KB spooling threshold
     response = upload(client, csv, "big.csv")
     assert response.status_code == 201, response.get_json()

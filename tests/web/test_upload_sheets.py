@@ -11,14 +11,16 @@ SHEET = "https://docs.google.com/spreadsheets/d/1AbCdEfGhIjKlMnOpQrStUvWxYz01234
 
 
 class FakeResponse:
-    def __init__(self, status: int, body: bytes = b"", headers: dict | None = None) -> None:
+    def __init__(
+        self, status: int, body: bytes = b"", headers: dict | None = None
+    ) -> None:
         self.status_code = status
         self._body = body
         self.headers = headers or {}
 
     def iter_content(self, size: int):
         for start in range(0, len(self._body), size):
-            yield self._body[start:start + size]
+            yield self._body[start : start + size]
 
     def close(self) -> None:
         pass
@@ -38,19 +40,33 @@ def network(monkeypatch):
 
 
 def post_link(client, link: str):
-    return client.post("/upload", data={"sheet_url": link}, headers={"X-CSRFToken": csrf_token(client)})
+    return client.post(
+        "/upload", data={"sheet_url": link}, headers={"X-CSRFToken": csrf_token(client)}
+    )
 
 
 def test_link_shared_sheet_becomes_a_session(client, network, sales_csv, sales_frame):
     calls, replies = network
-    replies.append(FakeResponse(200, sales_csv, {"Content-Type": "text/csv",
-                                                 "Content-Disposition": 'attachment; filename="Shop - Sales.csv"'}))
+    replies.append(
+        FakeResponse(
+            200,
+            sales_csv,
+            {
+                "Content-Type": "text/csv",
+                "Content-Disposition": 'attachment; filename="Shop - Sales.csv"',
+            },
+        )
+    )
     response = post_link(client, SHEET)
     assert response.status_code == 201, response.get_json()
-    assert calls == ["https://docs.google.com/spreadsheets/d/1AbCdEfGhIjKlMnOpQrStUvWxYz0123456789/export?format=csv&gid=42"]
+    assert calls == [
+        "https://docs.google.com/spreadsheets/d/1AbCdEfGhIjKlMnOpQrStUvWxYz0123456789/export?format=csv&gid=42"
+    ]
     body = client.get(f"/api/data/{response.get_json()['session_id']}").get_json()
     assert body["source"]["type"] == "google_sheets"
-    assert body["kpis"]["total_revenue"] == pytest.approx(sales_frame["Revenue"].sum(), abs=0.01)
+    assert body["kpis"]["total_revenue"] == pytest.approx(
+        sales_frame["Revenue"].sum(), abs=0.01
+    )
 
 
 @pytest.mark.parametrize(
@@ -73,7 +89,12 @@ def test_other_addresses_are_refused_before_any_request(client, network, link):
 
 def test_private_sheet_says_how_to_share_it(client, network):
     _, replies = network
-    replies.append(FakeResponse(302, headers={"Location": "https://accounts.google.com/ServiceLogin?continue=x"}))
+    replies.append(
+        FakeResponse(
+            302,
+            headers={"Location": "https://accounts.google.com/ServiceLogin?continue=x"},
+        )
+    )
     response = post_link(client, SHEET)
     assert response.status_code in (401, 403)
     assert "Anyone with the link" in response.get_json()["error"]
