@@ -18,6 +18,7 @@ from config import PROJECT_DIR, ConfigError, Settings, load_settings
 from services.jobs import background_manager
 from services.store import store_from_settings
 from web.api import create_api_blueprint
+from web.chat_api import create_chat_blueprint
 from web.logging_setup import configure_logging
 from web.routes import create_routes_blueprint
 from web.security import init_security
@@ -64,7 +65,9 @@ def create_app(config: Mapping[str, object] | None = None) -> Dash:
         serve_locally=True,
         suppress_callback_exceptions=True,
         background_callback_manager=manager,
-        meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
+        meta_tags=[
+            {"name": "viewport", "content": "width=device-width, initial-scale=1"}
+        ],
     )
     server.extensions["smbrc.dash"] = app
     app.layout = app_shell
@@ -72,6 +75,8 @@ def create_app(config: Mapping[str, object] | None = None) -> Dash:
 
     limiter = init_security(server, settings)
     server.register_blueprint(create_routes_blueprint(limiter, settings))
+    # before the /api blueprint: its catch-all answers every other /api path
+    server.register_blueprint(create_chat_blueprint(limiter, settings))
     server.register_blueprint(create_api_blueprint(limiter, settings))
 
     @server.before_request

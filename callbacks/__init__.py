@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from dash import Dash
 
+from callbacks import assistant, dashboard, forecast, mapping, routing, sku
 from config import Settings
-
-from callbacks import dashboard, forecast, routing, sku
 
 
 def register_callbacks(app: Dash, settings: Settings) -> None:
@@ -14,4 +13,6 @@ def register_callbacks(app: Dash, settings: Settings) -> None:
     routing.register(app)
     dashboard.register(app)
     sku.register(app)
+    mapping.register(app)
     forecast.register(app, settings)
+    assistant.register(app, settings)

@@ -13,7 +13,9 @@ from dash import dash_table, dcc, html
 
 from analytics.sku import AMBER_FROM, GREEN_FROM
 from components import ids
+from components.assistant import chat_card, insights_card
 from components.forecast import forecast_card
+from components.quality import quality_card
 
 GRANULARITY_OPTIONS = [
     {"label": "Day", "value": "day"},
@@ -45,16 +47,24 @@ def dashboard_page(meta: dict[str, Any], granularity: str) -> html.Div:
             dcc.Store(id=ids.SKU_SELECTED),
             dashboard_header(meta),
             warnings_panel(meta.get("warnings", [])),
+            quality_card(meta),
             filter_bar(meta),
             html.Div(id=ids.DASHBOARD_ALERTS),
-            dcc.Loading(dbc.Row(id=ids.KPI_ROW, className="g-3 mb-4"), type="dot", delay_show=400),
+            dcc.Loading(
+                dbc.Row(id=ids.KPI_ROW, className="g-3 mb-4"),
+                type="dot",
+                delay_show=400,
+            ),
+            insights_card(),
             dbc.Row(
                 [
                     dbc.Col(
                         chart_card(
                             "Revenue, cost and profit over time",
                             graph(ids.TIMESERIES_GRAPH),
-                            tools=segmented(ids.GRANULARITY, GRANULARITY_OPTIONS, granularity),
+                            tools=segmented(
+                                ids.GRANULARITY, GRANULARITY_OPTIONS, granularity
+                            ),
                         ),
                         lg=8,
                     ),
@@ -71,11 +81,21 @@ def dashboard_page(meta: dict[str, Any], granularity: str) -> html.Div:
             ),
             dbc.Row(
                 [
-                    dbc.Col(chart_card("Profit margin over time", graph(ids.MARGIN_GRAPH, 300)), lg=6),
-                    dbc.Col(chart_card("Seasonality", graph(ids.SEASONALITY_GRAPH, 300),
-                                       hint="Average revenue per month of the year (and per "
-                                            "weekday for daily data), 1.0 = a typical period."),
-                            lg=6),
+                    dbc.Col(
+                        chart_card(
+                            "Profit margin over time", graph(ids.MARGIN_GRAPH, 300)
+                        ),
+                        lg=6,
+                    ),
+                    dbc.Col(
+                        chart_card(
+                            "Seasonality",
+                            graph(ids.SEASONALITY_GRAPH, 300),
+                            hint="Average revenue per month of the year (and per "
+                            "weekday for daily data), 1.0 = a typical period.",
+                        ),
+                        lg=6,
+                    ),
                 ],
                 className="g-3",
             ),
@@ -85,8 +105,11 @@ def dashboard_page(meta: dict[str, Any], granularity: str) -> html.Div:
                         chart_card(
                             "Top and bottom SKUs",
                             graph(ids.SKU_BARS_GRAPH, 460),
-                            tools=segmented(ids.SKU_BARS_METRIC, METRIC_OPTIONS,
-                                            "profit" if has_profit else "revenue"),
+                            tools=segmented(
+                                ids.SKU_BARS_METRIC,
+                                METRIC_OPTIONS,
+                                "profit" if has_profit else "revenue",
+                            ),
                             hint="Loss-making SKUs are red. Click a bar to open the SKU.",
                         ),
                         lg=6,
@@ -95,7 +118,9 @@ def dashboard_page(meta: dict[str, Any], granularity: str) -> html.Div:
                         chart_card(
                             "Pareto (ABC) of SKUs",
                             graph(ids.PARETO_GRAPH, 460),
-                            tools=segmented(ids.PARETO_METRIC, METRIC_OPTIONS, "revenue"),
+                            tools=segmented(
+                                ids.PARETO_METRIC, METRIC_OPTIONS, "revenue"
+                            ),
                             hint="A = SKUs making the first 80 %, B = the next 15 %, C = the rest.",
                         ),
                         lg=6,
@@ -104,6 +129,7 @@ def dashboard_page(meta: dict[str, Any], granularity: str) -> html.Div:
                 className="g-3",
             ),
             forecast_card(has_profit),
+            chat_card(),
             sku_ranking_card(),
             sku_detail_panel(),
         ],
@@ -113,8 +139,12 @@ def dashboard_page(meta: dict[str, Any], granularity: str) -> html.Div:
 
 def graph(component_id: str, height: int = 360) -> dcc.Loading:
     return dcc.Loading(
-        dcc.Graph(id=component_id, config=GRAPH_CONFIG, className="dash-graph",
-                  style={"minHeight": f"{height}px"}),
+        dcc.Graph(
+            id=component_id,
+            config=GRAPH_CONFIG,
+            className="dash-graph",
+            style={"minHeight": f"{height}px"},
+        ),
         type="circle",
         delay_show=400,
     )
@@ -146,12 +176,20 @@ def dashboard_header(meta: dict[str, Any]) -> html.Div:
     downloads = dbc.DropdownMenu(
         [
             dbc.DropdownMenuItem("Cleaned data", header=True),
-            dbc.DropdownMenuItem("CSV", id=ids.DOWNLOAD_DATA_CSV, href="#", external_link=True),
-            dbc.DropdownMenuItem("Excel (XLSX)", id=ids.DOWNLOAD_DATA_XLSX, href="#", external_link=True),
+            dbc.DropdownMenuItem(
+                "CSV", id=ids.DOWNLOAD_DATA_CSV, href="#", external_link=True
+            ),
+            dbc.DropdownMenuItem(
+                "Excel (XLSX)", id=ids.DOWNLOAD_DATA_XLSX, href="#", external_link=True
+            ),
             dbc.DropdownMenuItem(divider=True),
             dbc.DropdownMenuItem("SKU ranking", header=True),
-            dbc.DropdownMenuItem("CSV", id=ids.DOWNLOAD_SKUS_CSV, href="#", external_link=True),
-            dbc.DropdownMenuItem("Excel (XLSX)", id=ids.DOWNLOAD_SKUS_XLSX, href="#", external_link=True),
+            dbc.DropdownMenuItem(
+                "CSV", id=ids.DOWNLOAD_SKUS_CSV, href="#", external_link=True
+            ),
+            dbc.DropdownMenuItem(
+                "Excel (XLSX)", id=ids.DOWNLOAD_SKUS_XLSX, href="#", external_link=True
+            ),
         ],
         label="Download",
         color="outline-secondary",
@@ -169,8 +207,13 @@ def dashboard_header(meta: dict[str, Any]) -> html.Div:
             html.Div(
                 [
                     downloads,
-                    dbc.Button("Upload another file", href="/", color="outline-primary", size="sm",
-                               external_link=True),
+                    dbc.Button(
+                        "Upload another file",
+                        href="/",
+                        color="outline-primary",
+                        size="sm",
+                        external_link=True,
+                    ),
                 ],
                 className="ms-md-auto d-flex gap-2 align-self-start",
             ),
@@ -187,7 +230,11 @@ def filter_bar(meta: dict[str, Any]) -> dbc.Card:
                 [
                     dbc.Col(
                         [
-                            dbc.Label("Dates", html_for=ids.FILTER_DATES, className="small fw-semibold mb-1"),
+                            dbc.Label(
+                                "Dates",
+                                html_for=ids.FILTER_DATES,
+                                className="small fw-semibold mb-1",
+                            ),
                             dcc.DatePickerRange(
                                 id=ids.FILTER_DATES,
                                 min_date_allowed=meta.get("date_start"),
@@ -201,35 +248,64 @@ def filter_bar(meta: dict[str, Any]) -> dbc.Card:
                                 className="w-100",
                             ),
                         ],
-                        md=5, lg=4,
+                        md=5,
+                        lg=4,
                     ),
                     dbc.Col(
                         [
-                            dbc.Label("Category", html_for=ids.FILTER_CATEGORY, className="small fw-semibold mb-1"),
+                            dbc.Label(
+                                "Category",
+                                html_for=ids.FILTER_CATEGORY,
+                                className="small fw-semibold mb-1",
+                            ),
                             dcc.Dropdown(
                                 id=ids.FILTER_CATEGORY,
                                 options=[{"label": c, "value": c} for c in categories],
                                 multi=True,
-                                placeholder="All categories" if categories else "No category column",
+                                placeholder="All categories"
+                                if categories
+                                else "No category column",
                                 disabled=not categories,
                             ),
                         ],
-                        md=7, lg=4,
+                        md=7,
+                        lg=4,
                     ),
                     dbc.Col(
                         [
-                            dbc.Label("SKU", html_for=ids.FILTER_SKU, className="small fw-semibold mb-1"),
-                            dbc.Input(id=ids.FILTER_SKU, type="search", placeholder="Search SKUs…",
-                                      debounce=True, size="sm", style={"height": "38px"}),
+                            dbc.Label(
+                                "SKU",
+                                html_for=ids.FILTER_SKU,
+                                className="small fw-semibold mb-1",
+                            ),
+                            dbc.Input(
+                                id=ids.FILTER_SKU,
+                                type="search",
+                                placeholder="Search SKUs…",
+                                debounce=True,
+                                size="sm",
+                                style={"height": "38px"},
+                            ),
                         ],
-                        md=8, lg=3,
+                        md=8,
+                        lg=3,
                     ),
                     dbc.Col(
-                        dbc.Button("Clear filters", id=ids.CLEAR_FILTERS, color="link", size="sm",
-                                   className="px-0"),
-                        md=4, lg=1, className="d-flex align-items-end",
+                        dbc.Button(
+                            "Clear filters",
+                            id=ids.CLEAR_FILTERS,
+                            color="link",
+                            size="sm",
+                            className="px-0",
+                        ),
+                        md=4,
+                        lg=1,
+                        className="d-flex align-items-end",
                     ),
-                    dbc.Col(html.Div(id=ids.FILTER_SUMMARY, className="small text-muted"), xs=12),
+                    dbc.Col(
+                        html.Div(id=ids.FILTER_SUMMARY, className="small text-muted"),
+                        xs=12,
+                    ),
                 ],
                 className="g-2 align-items-end",
             ),
@@ -253,7 +329,9 @@ def warnings_panel(warnings: list[str]) -> html.Div:
     )
 
 
-def chart_card(title: str, body: Any, *, tools: Any = None, hint: str | None = None) -> dbc.Card:
+def chart_card(
+    title: str, body: Any, *, tools: Any = None, hint: str | None = None
+) -> dbc.Card:
     header = [html.H2(title, className="h6 fw-semibold mb-0")]
     if tools is not None:
         header.append(html.Div(tools, className="ms-auto"))
@@ -262,25 +340,41 @@ def chart_card(title: str, body: Any, *, tools: Any = None, hint: str | None = N
         content.append(html.Div(hint, className="small text-muted px-2 pb-1"))
     return dbc.Card(
         [
-            dbc.CardHeader(header, className="d-flex flex-wrap align-items-center gap-2 bg-white"),
+            dbc.CardHeader(
+                header, className="d-flex flex-wrap align-items-center gap-2 bg-white"
+            ),
             dbc.CardBody(content, className="p-2"),
         ],
         className="shadow-sm mb-4",
     )
 
 
-def kpi_card(label: str, value: str, *, note: Any = None, tone: str | None = None,
-             card_id: str | None = None) -> dbc.Col:
+def kpi_card(
+    label: str,
+    value: str,
+    *,
+    note: Any = None,
+    tone: str | None = None,
+    card_id: str | None = None,
+) -> dbc.Col:
     """One headline figure; ``tone`` colours the value ("success", "danger")."""
     body = [
-        html.Div(label, className="kpi-label text-muted small text-uppercase fw-semibold"),
-        html.Div(value, className=f"kpi-value fs-4 fw-bold{' text-' + tone if tone else ''}"),
+        html.Div(
+            label, className="kpi-label text-muted small text-uppercase fw-semibold"
+        ),
+        html.Div(
+            value, className=f"kpi-value fs-4 fw-bold{' text-' + tone if tone else ''}"
+        ),
     ]
     if note:
         body.append(html.Div(note, className="kpi-note small text-muted"))
     return dbc.Col(
-        dbc.Card(dbc.CardBody(body), className="h-100 shadow-sm kpi-card", id=card_id or ""),
-        xs=6, md=4, xl=3,
+        dbc.Card(
+            dbc.CardBody(body), className="h-100 shadow-sm kpi-card", id=card_id or ""
+        ),
+        xs=6,
+        md=4,
+        xl=3,
     )
 
 
@@ -288,28 +382,91 @@ SKU_COLUMNS = [
     {"name": "Rank", "id": "rank", "type": "numeric"},
     {"name": "SKU", "id": "sku", "type": "text"},
     {"name": "Score", "id": "score", "type": "numeric", "format": {"specifier": ".1f"}},
-    {"name": "Frequency", "id": "frequency_score", "type": "numeric", "format": {"specifier": ".2f"}},
-    {"name": "Price", "id": "price_score", "type": "numeric", "format": {"specifier": ".2f"}},
-    {"name": "Consistency", "id": "consistency_score", "type": "numeric", "format": {"specifier": ".2f"}},
-    {"name": "Transactions", "id": "transactions", "type": "numeric", "format": {"specifier": ","}},
-    {"name": "Avg amount", "id": "avg_amount", "type": "numeric", "format": {"specifier": ",.2f"}},
-    {"name": "Revenue", "id": "revenue", "type": "numeric", "format": {"specifier": ",.2f"}},
-    {"name": "Profit", "id": "profit", "type": "numeric", "format": {"specifier": ",.2f"}},
-    {"name": "Next month", "id": "projected_score", "type": "numeric", "format": {"specifier": ".1f"}},
+    {
+        "name": "Frequency",
+        "id": "frequency_score",
+        "type": "numeric",
+        "format": {"specifier": ".2f"},
+    },
+    {
+        "name": "Price",
+        "id": "price_score",
+        "type": "numeric",
+        "format": {"specifier": ".2f"},
+    },
+    {
+        "name": "Consistency",
+        "id": "consistency_score",
+        "type": "numeric",
+        "format": {"specifier": ".2f"},
+    },
+    {
+        "name": "Transactions",
+        "id": "transactions",
+        "type": "numeric",
+        "format": {"specifier": ","},
+    },
+    {
+        "name": "Avg amount",
+        "id": "avg_amount",
+        "type": "numeric",
+        "format": {"specifier": ",.2f"},
+    },
+    {
+        "name": "Revenue",
+        "id": "revenue",
+        "type": "numeric",
+        "format": {"specifier": ",.2f"},
+    },
+    {
+        "name": "Profit",
+        "id": "profit",
+        "type": "numeric",
+        "format": {"specifier": ",.2f"},
+    },
+    {
+        "name": "Next month",
+        "id": "projected_score",
+        "type": "numeric",
+        "format": {"specifier": ".1f"},
+    },
     {"name": "Trend", "id": "trend", "type": "text"},
 ]
 
 BAND_STYLES = [
-    {"if": {"filter_query": '{band} = "green"', "column_id": "score"},
-     "backgroundColor": "#d1e7dd", "color": "#0f5132", "fontWeight": "600"},
-    {"if": {"filter_query": '{band} = "amber"', "column_id": "score"},
-     "backgroundColor": "#fff3cd", "color": "#664d03", "fontWeight": "600"},
-    {"if": {"filter_query": '{band} = "red"', "column_id": "score"},
-     "backgroundColor": "#f8d7da", "color": "#842029", "fontWeight": "600"},
-    {"if": {"filter_query": "{profit} < 0", "column_id": "profit"}, "color": "#dc3545", "fontWeight": "600"},
-    {"if": {"filter_query": '{trend} = "▼ down"', "column_id": "trend"}, "color": "#dc3545",
-     "fontWeight": "600"},
-    {"if": {"state": "active"}, "backgroundColor": "#e7f1ff", "border": "1px solid #0d6efd"},
+    {
+        "if": {"filter_query": '{band} = "green"', "column_id": "score"},
+        "backgroundColor": "#d1e7dd",
+        "color": "#0f5132",
+        "fontWeight": "600",
+    },
+    {
+        "if": {"filter_query": '{band} = "amber"', "column_id": "score"},
+        "backgroundColor": "#fff3cd",
+        "color": "#664d03",
+        "fontWeight": "600",
+    },
+    {
+        "if": {"filter_query": '{band} = "red"', "column_id": "score"},
+        "backgroundColor": "#f8d7da",
+        "color": "#842029",
+        "fontWeight": "600",
+    },
+    {
+        "if": {"filter_query": "{profit} < 0", "column_id": "profit"},
+        "color": "#dc3545",
+        "fontWeight": "600",
+    },
+    {
+        "if": {"filter_query": '{trend} = "▼ down"', "column_id": "trend"},
+        "color": "#dc3545",
+        "fontWeight": "600",
+    },
+    {
+        "if": {"state": "active"},
+        "backgroundColor": "#e7f1ff",
+        "border": "1px solid #0d6efd",
+    },
 ]
 
 
@@ -326,9 +483,18 @@ def sku_ranking_card() -> dbc.Card:
         sort_by=[{"column_id": "rank", "direction": "asc"}],
         style_as_list_view=True,
         style_table={"overflowX": "auto"},
-        style_header={"fontWeight": "600", "backgroundColor": "#f8f9fa", "whiteSpace": "normal"},
-        style_cell={"fontFamily": "inherit", "fontSize": "0.875rem", "padding": "6px 10px",
-                    "textAlign": "right", "cursor": "pointer"},
+        style_header={
+            "fontWeight": "600",
+            "backgroundColor": "#f8f9fa",
+            "whiteSpace": "normal",
+        },
+        style_cell={
+            "fontFamily": "inherit",
+            "fontSize": "0.875rem",
+            "padding": "6px 10px",
+            "textAlign": "right",
+            "cursor": "pointer",
+        },
         style_cell_conditional=[{"if": {"column_id": "sku"}, "textAlign": "left"}],
         style_data_conditional=BAND_STYLES,
     )
@@ -345,8 +511,10 @@ def sku_ranking_card() -> dbc.Card:
                 [
                     html.P(SCORE_HELP, className="small text-muted mb-2"),
                     dcc.Loading(table, type="dot", delay_show=400),
-                    html.Div("Click a row to see that SKU's score trend and transactions.",
-                             className="small text-muted mt-2"),
+                    html.Div(
+                        "Click a row to see that SKU's score trend and transactions.",
+                        className="small text-muted mt-2",
+                    ),
                 ],
                 className="p-2 p-md-3",
             ),

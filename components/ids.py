@@ -53,3 +53,27 @@ FORECAST_CANCEL = "forecast-cancel"
 FORECAST_PROGRESS = "forecast-progress"
 FORECAST_GRAPH = "forecast-graph"
 FORECAST_INFO = "forecast-info"
+
+# data quality and mapping review
+QUALITY_CARD = "quality-card"
+MAPPING_ROLE = (
+    "mapping-role"  # pattern-matching id: {"type": MAPPING_ROLE, "role": <role>}
+)
+MAPPING_APPLY = "mapping-apply"
+MAPPING_DROP_DUPLICATES = "mapping-drop-duplicates"
+MAPPING_STATUS = "mapping-status"
+RELOAD = "reload"
+
+# insights and chat
+INSIGHTS_BODY = "insights-body"
+CHAT_MESSAGES = "chat-messages"
+CHAT_INPUT = "chat-input"
+CHAT_SEND = "chat-send"
+CHAT_SEND_SPINNER = "chat-send-spinner"
+CHAT_CANCEL = "chat-cancel"
+#: type of the suggested-question chips' dict ids ({"type": CHAT_SUGGESTION, "index": i})
+CHAT_SUGGESTION = "chat-suggestion"
+CHAT_PENDING = "chat-pending"
+CHAT_STREAM_BOX = "chat-stream-box"
+CHAT_STATUS = "chat-status"
+CHAT_STREAM = "chat-stream"
