@@ -113,6 +113,23 @@ def sales_csv(sales_frame: pd.DataFrame) -> bytes:
     return sales_frame.to_csv(index=False).encode()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _stop_leftover_job_processes():
+    """Background callbacks run in forked processes; stop any still running at the end.
+
+    A job left waiting (e.g. queued behind a slot a test held) would otherwise keep the
+    test run from exiting, since forked children are joined at interpreter exit.
+    """
+    yield
+    import psutil
+
+    for child in psutil.Process().children(recursive=True):
+        try:
+            child.kill()
+        except psutil.Error:
+            pass
+
+
 @pytest.fixture(scope="session")
 def artifacts_dir() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
