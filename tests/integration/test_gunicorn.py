@@ -20,6 +20,28 @@ def _client_session(url: str) -> tuple[requests.Session, str]:
     return http, token
 
 
+def _upload(url: str, frame) -> str:
+    """Upload ``frame`` as CSV through POST /upload like an API client; returns the session id."""
+    http, token = _client_session(url)
+    created = http.post(
+        url + "/upload",
+        files={"file": ("sales.csv", frame.to_csv(index=False).encode(), "text/csv")},
+        headers={"X-CSRFToken": token},
+        timeout=60,
+    )
+    assert created.status_code == 201, created.text
+    return created.json()["session_id"]
+
+
+def _answering_pids(log: str) -> set[str]:
+    """The worker pids that logged a GET /api/data request."""
+    return set(
+        re.findall(
+            r"pid=(\d+) logger=web\.security request_id=\S+ msg=\"GET /api/data/", log
+        )
+    )
+
+
 def test_two_workers_share_uploaded_sessions(tmp_path):
     env = {
         "SECRET_KEY": "gunicorn-test-secret",
@@ -32,17 +54,7 @@ def test_two_workers_share_uploaded_sessions(tmp_path):
     }
     frame = transactions_frame(rows=300)
     with Gunicorn(env, tmp_path / "gunicorn.log") as server:
-        http, token = _client_session(server.url)
-        created = http.post(
-            server.url + "/upload",
-            files={
-                "file": ("sales.csv", frame.to_csv(index=False).encode(), "text/csv")
-            },
-            headers={"X-CSRFToken": token},
-            timeout=60,
-        )
-        assert created.status_code == 201, created.text
-        sid = created.json()["session_id"]
+        sid = _upload(server.url, frame)
         totals = set()
         for _ in range(24):
             # A new connection each time, so requests spread over both workers.
@@ -57,11 +69,7 @@ def test_two_workers_share_uploaded_sessions(tmp_path):
         health = requests.get(server.url + "/health", timeout=10).json()
         assert health["active_sessions"] == 1
         log = server.log()
-    pids = set(
-        re.findall(
-            r"pid=(\d+) logger=web\.security request_id=\S+ msg=\"GET /api/data/", log
-        )
-    )
+    pids = _answering_pids(log)
     assert len(pids) == 2, f"expected both workers to answer, saw pids {pids}"
     assert "access remote=" in log  # gunicorn access log on stdout
 
@@ -88,17 +96,7 @@ def test_scaled_out_on_redis_sessions_and_limits_are_shared(tmp_path):
     }
     frame = transactions_frame(rows=200)
     with Gunicorn(env, tmp_path / "gunicorn-redis.log") as server:
-        http, token = _client_session(server.url)
-        created = http.post(
-            server.url + "/upload",
-            files={
-                "file": ("sales.csv", frame.to_csv(index=False).encode(), "text/csv")
-            },
-            headers={"X-CSRFToken": token},
-            timeout=60,
-        )
-        assert created.status_code == 201, created.text
-        sid = created.json()["session_id"]
+        sid = _upload(server.url, frame)
         statuses = [
             requests.get(
                 f"{server.url}/api/data/{sid}",
@@ -114,10 +112,6 @@ def test_scaled_out_on_redis_sessions_and_limits_are_shared(tmp_path):
     assert statuses[:6] == [200] * 6
     assert statuses[6] == 429
     assert health["store"] == {"backend": "redis", "ok": True}
-    pids = set(
-        re.findall(
-            r"pid=(\d+) logger=web\.security request_id=\S+ msg=\"GET /api/data/", log
-        )
-    )
+    pids = _answering_pids(log)
     assert len(pids) == 2
     redis.Redis.from_url(f"redis://127.0.0.1:6379/{db}").flushdb()
