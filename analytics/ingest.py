@@ -45,8 +45,10 @@ from analytics.readers import (
     Grid,
     add_year_month_period,
     cell_ranges,
+    rank_sheets,
     read_grid,
     shape_table,
+    sheet_note,
 )
 from analytics.roles import (
     NUMERIC_ROLES,
@@ -70,7 +72,13 @@ from analytics.schema import (
     normalise_mapping,
 )
 
-__all__ = ["IngestResult", "columns_signature", "ingest_bytes", "rebuild"]
+__all__ = [
+    "IngestResult",
+    "columns_signature",
+    "ingest_bytes",
+    "ingest_grid",
+    "rebuild",
+]
 
 _EXAMPLE_ROWS = 10
 _UNCOMPUTED_CRITICAL_SHARE = 0.5
@@ -94,6 +102,9 @@ class IngestResult:
     confidence: dict[str, float]
     report: dict[str, Any]
     warnings: list[str] = field(default_factory=list)
+    #: Every sheet of a multi-sheet workbook (see :attr:`analytics.readers.Grid.workbook`),
+    #: for the caller to keep so the user can switch sheets; empty otherwise.
+    sheets: dict[str, Grid] = field(default_factory=dict)
 
 
 def columns_signature(columns: Sequence[str]) -> str:
@@ -132,6 +143,22 @@ def ingest_bytes(
         the bytes are not CSV/XLSX/XLS. Messages say what is wrong and what to do.
     """
     grid = read_grid(data, filename, sheet=sheet)
+    if not grid.workbook:
+        return ingest_grid(grid, mapping=mapping, drop_duplicates=drop_duplicates)
+    return _ingest_workbook(grid, mapping=mapping, drop_duplicates=drop_duplicates)
+
+
+def ingest_grid(
+    grid: Grid,
+    *,
+    mapping: Mapping[str, str | None] | None = None,
+    drop_duplicates: bool = False,
+) -> IngestResult:
+    """Ingest one sheet (or CSV file) already read by :func:`analytics.readers.read_grid`.
+
+    Used directly to read another sheet of a workbook stored at upload; the result's
+    ``sheets`` stays empty (the caller already holds the workbook).
+    """
     statement = pnl.read_statement(grid)
     if statement is not None:
         return _from_statement(statement, grid)
@@ -182,6 +209,47 @@ def ingest_bytes(
         drop_duplicates=drop_duplicates,
         detected=True,
     )
+
+
+def _ingest_workbook(
+    grid: Grid,
+    *,
+    mapping: Mapping[str, str | None] | None,
+    drop_duplicates: bool,
+) -> IngestResult:
+    """Ingest the sheet chosen by :func:`read_grid`, or the next-best sheet that works.
+
+    The sheet holding the most data is usually the transactions, but a big summary or
+    lookup sheet can outweigh them; when the chosen sheet has no usable amounts, the
+    other sheets are tried in order and the report says which one was read and why.
+    """
+    workbook = grid.workbook
+    names = list(workbook)
+    try:
+        result = ingest_grid(grid, mapping=mapping, drop_duplicates=drop_duplicates)
+    except IngestError:
+        if mapping is not None:
+            raise
+        chosen = grid.read["sheet"]
+        for name in rank_sheets(workbook):
+            if name == chosen:
+                continue
+            try:
+                result = ingest_grid(workbook[name], drop_duplicates=drop_duplicates)
+            except IngestError:
+                continue
+            note = sheet_note(
+                name,
+                names,
+                f"the sheet '{chosen}' holds more cells but no sales amounts",
+            )
+            result.report.setdefault("assumptions", []).insert(0, note)
+            result.report["read"].setdefault("notes", []).insert(0, note)
+            break
+        else:
+            raise
+    result.sheets = workbook
+    return result
 
 
 def rebuild(
