@@ -1,4 +1,5 @@
-"""Mapping review: apply a corrected column mapping and rebuild the dashboard."""
+"""Mapping review: apply a corrected column mapping, or read another sheet, and rebuild
+the dashboard."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from analytics.errors import IngestError
 from callbacks.context import store
 from components import ids
 from components.quality import NONE_VALUE
-from services.datasets import remap_session
+from services.datasets import remap_session, switch_sheet
 
 
 def apply_mapping(
@@ -47,6 +48,30 @@ def apply_mapping(
     )
 
 
+def read_sheet(
+    n_clicks: int | None, sheet: str | None, session_id: str | None
+) -> tuple[object, object]:
+    """Rebuild the session from another sheet of its workbook; reload when it worked."""
+    if not n_clicks or not sheet:
+        raise PreventUpdate
+    try:
+        meta = switch_sheet(store(), session_id or "", sheet)
+    except KeyError:
+        return dbc.Alert(
+            "This session has expired. Upload the file again.", color="secondary"
+        ), None
+    except IngestError as error:
+        return dbc.Alert(str(error), color="danger", className="small mb-0"), None
+    return (
+        dbc.Alert(
+            f"Reading the sheet '{sheet}'. Reloading the dashboard…",
+            color="success",
+            className="small mb-0",
+        ),
+        f"/dashboard/{meta['session_id']}?v={meta.get('revision', 0)}",
+    )
+
+
 def register(app: Dash) -> None:
     app.callback(
         Output(ids.MAPPING_STATUS, "children"),
@@ -58,3 +83,11 @@ def register(app: Dash) -> None:
         State(ids.SESSION_ID, "data"),
         prevent_initial_call=True,
     )(apply_mapping)
+    app.callback(
+        Output(ids.SHEET_STATUS, "children"),
+        Output(ids.SHEET_RELOAD, "href"),
+        Input(ids.SHEET_APPLY, "n_clicks"),
+        State(ids.SHEET_SELECT, "value"),
+        State(ids.SESSION_ID, "data"),
+        prevent_initial_call=True,
+    )(read_sheet)

@@ -63,6 +63,10 @@ MAPPING_APPLY = "mapping-apply"
 MAPPING_DROP_DUPLICATES = "mapping-drop-duplicates"
 MAPPING_STATUS = "mapping-status"
 RELOAD = "reload"
+SHEET_SELECT = "sheet-select"
+SHEET_APPLY = "sheet-apply"
+SHEET_STATUS = "sheet-status"
+SHEET_RELOAD = "sheet-reload"
 
 # insights and chat
 INSIGHTS_BODY = "insights-body"

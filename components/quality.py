@@ -48,6 +48,58 @@ def _read_facts(read: dict[str, Any]) -> list[str]:
     return facts
 
 
+def _sheet_switcher(meta: dict[str, Any], current: str | None) -> html.Div | None:
+    """A workbook's sheets as a dropdown, to read another sheet (None for one sheet)."""
+    sheets = meta.get("sheets") or []
+    if len(sheets) < 2:
+        return None
+    options = [
+        {
+            "label": f"{s['name']} ({s.get('rows', 0):,} rows with data)",
+            "value": s["name"],
+        }
+        for s in sheets
+    ]
+    return html.Div(
+        [
+            html.Label(
+                "Sheet",
+                htmlFor=ids.SHEET_SELECT,
+                className="h6 fw-semibold mt-3 d-block",
+            ),
+            html.P(
+                "This workbook has several sheets. Read another one if these are not the "
+                "transactions you want to see.",
+                className="small text-muted mb-2",
+            ),
+            html.Div(
+                [
+                    dbc.Select(
+                        id=ids.SHEET_SELECT,
+                        options=options,
+                        value=current,
+                        size="sm",
+                        name="sheet",
+                        className="flex-grow-1",
+                    ),
+                    dbc.Button(
+                        "Read this sheet",
+                        id=ids.SHEET_APPLY,
+                        color="secondary",
+                        outline=True,
+                        size="sm",
+                        className="text-nowrap",
+                    ),
+                ],
+                className="d-flex gap-2 align-items-center",
+            ),
+            html.Div(id=ids.SHEET_STATUS, className="mt-2"),
+            dcc.Location(id=ids.SHEET_RELOAD, refresh=True),
+        ],
+        className="sheet-switcher",
+    )
+
+
 def quality_card(meta: dict[str, Any]) -> dbc.Card:
     report = meta.get("report") or {}
     read = report.get("read") or {}
@@ -140,6 +192,7 @@ def quality_card(meta: dict[str, Any]) -> dbc.Card:
                     html.Ul([html.Li(a) for a in assumptions], className="small")
                     if assumptions
                     else None,
+                    _sheet_switcher(meta, read.get("sheet")),
                 ],
                 lg=5,
             ),
@@ -196,6 +249,12 @@ def quality_card(meta: dict[str, Any]) -> dbc.Card:
                                 ),
                                 html.Span(
                                     f" · {rows_used:,} of {rows_read:,} rows used"
+                                    + (
+                                        f" · sheet “{read.get('sheet')}” of "
+                                        f"{len(meta['sheets'])}"
+                                        if len(meta.get("sheets") or []) > 1
+                                        else ""
+                                    )
                                     + (" · please review" if flagged else ""),
                                     className="small text-muted",
                                 ),

@@ -9,8 +9,16 @@ from typing import Any
 
 import pandas as pd
 
-from analytics.ingest import IngestResult, columns_signature, ingest_bytes, rebuild
+from analytics.errors import IngestError
+from analytics.ingest import (
+    IngestResult,
+    columns_signature,
+    ingest_bytes,
+    ingest_grid,
+    rebuild,
+)
 from analytics.metrics import choose_granularity
+from analytics.readers import encode_cells, grid_from_stored, sheet_note, sheet_record
 from analytics.schema import CATEGORY, DATE, normalise_mapping
 from services.store import SessionStore
 
@@ -44,24 +52,85 @@ def create_session(
     Returns the session's metadata.
     """
     result = ingest_bytes(data, filename, sheet=sheet)
-    remembered = store.get_global(_mapping_key(list(result.table.columns)))
-    if remembered and normalise_mapping(remembered) != normalise_mapping(
-        result.mapping
-    ):
-        try:
-            result = rebuild(result.table, remembered, read_info=result.report["read"])
-            result.warnings.insert(
-                0,
-                "Applied the column mapping you confirmed earlier for files with these columns.",
-            )
-        except ValueError:
-            logger.info("remembered mapping no longer fits; using detection")
+    result = _apply_remembered(store, result)
     meta = _meta_from_result(result, filename=filename, source=source)
-    sid = store.create(meta, {"frame": result.frame, "table": result.table})
+    frames = {"frame": result.frame, "table": result.table}
+    if result.sheets:
+        meta["sheets"] = [sheet_record(grid) for grid in result.sheets.values()]
+        for index, grid in enumerate(result.sheets.values()):
+            frames[_sheet_frame(index)] = encode_cells(grid.cells)
+    sid = store.create(meta, frames)
     logger.info(
-        "session created rows=%s columns=%s", meta["rows"], len(meta["columns"])
+        "session created rows=%s columns=%s sheets=%s",
+        meta["rows"],
+        len(meta["columns"]),
+        len(result.sheets) or 1,
     )
     return store.get_meta(sid) or {}
+
+
+def _sheet_frame(index: int) -> str:
+    return f"sheet:{index}"
+
+
+def _apply_remembered(store: SessionStore, result: IngestResult) -> IngestResult:
+    """Apply the mapping the user confirmed earlier for a table with the same columns."""
+    remembered = store.get_global(_mapping_key(list(result.table.columns)))
+    if not remembered or normalise_mapping(remembered) == normalise_mapping(
+        result.mapping
+    ):
+        return result
+    try:
+        rebuilt = rebuild(result.table, remembered, read_info=result.report["read"])
+    except ValueError:
+        logger.info("remembered mapping no longer fits; using detection")
+        return result
+    rebuilt.warnings.insert(
+        0,
+        "Applied the column mapping you confirmed earlier for files with these columns.",
+    )
+    rebuilt.sheets = result.sheets
+    return rebuilt
+
+
+def switch_sheet(store: SessionStore, sid: str, sheet: str) -> dict[str, Any]:
+    """Rebuild a session's dataset from another sheet of its workbook.
+
+    The sheets were stored at upload (the file itself never is). Raises ``KeyError`` for
+    an unknown or expired session, ``IngestError`` when the sheet is not in the workbook
+    or holds nothing usable; the session is unchanged then.
+    """
+    meta = store.get_meta(sid)
+    if meta is None:
+        raise KeyError(sid)
+    records = meta.get("sheets") or []
+    names = [r["name"] for r in records]
+    if sheet not in names:
+        raise IngestError(
+            f"There is no sheet called '{sheet}' in this workbook."
+            + (f" Its sheets are: {', '.join(names)}." if names else "")
+        )
+    index = names.index(sheet)
+    stored = store.get_frame(sid, _sheet_frame(index))
+    if stored is None:
+        raise KeyError(sid)
+    grid = grid_from_stored(records[index], stored)
+    grid.notes.append(sheet_note(sheet, names, "chosen on the dashboard"))
+    try:
+        result = ingest_grid(grid)
+    except IngestError as error:
+        raise IngestError(
+            f"The sheet '{sheet}' cannot be used: {error} The dashboard still shows "
+            f"the sheet '{meta['report']['read'].get('sheet')}'."
+        ) from error
+    result = _apply_remembered(store, result)
+    store.put_frame(sid, "frame", result.frame)
+    store.put_frame(sid, "table", result.table)
+    changes = _meta_from_result(
+        result, filename=meta["filename"], source=meta.get("source", "upload")
+    )
+    changes["revision"] = int(meta.get("revision", 0)) + 1
+    return store.update_meta(sid, changes)
 
 
 def remap_session(

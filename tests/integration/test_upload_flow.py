@@ -115,3 +115,69 @@ def test_expired_link_shows_a_friendly_page(browser, make_app, artifacts_dir):
         heading = wait.until(ec.visibility_of_element_located((By.TAG_NAME, "h1")))
         assert "expired" in heading.text.lower()
         browser.save_screenshot(str(artifacts_dir / "expired.png"))
+
+
+def test_workbook_sheet_can_be_switched_from_the_dashboard(
+    browser, make_app, tmp_path, artifacts_dir
+):
+    from selenium.webdriver.support.ui import Select
+
+    from tests.fixtures import messy
+
+    frame = messy.base_frame(rows=60, seed=12)
+    summary = [["Category", "Revenue"], ["Tools", 1000.0], ["Garden", 250.5]]
+    path = tmp_path / "shop-workbook.xlsx"
+    path.write_bytes(
+        messy.xlsx_from_sheets(
+            {
+                "Notes": [["Exported from ShopSystem"], ["Generated 2024-07-01"]],
+                "Transactions": messy.excel_rows(frame),
+                "Summary": summary,
+            }
+        )
+    )
+    transactions = format_money(round(frame["revenue_cents"].sum() / 100, 2), "$")
+    app = make_app()
+    with ThreadedServer(app.server) as server:
+        browser.get(server.url + "/")
+        wait = WebDriverWait(browser, 30)
+        file_input = wait.until(
+            ec.presence_of_element_located((By.ID, "upload-file-input"))
+        )
+        file_input.send_keys(str(path))
+        wait.until(ec.url_contains("/dashboard/"))
+        wait.until(
+            lambda d: _kpi_values(d).get("total revenue") == transactions,
+            message=f"total revenue card never showed {transactions}",
+        )
+        summary_line = browser.find_element(By.CSS_SELECTOR, ".quality-summary")
+        assert "sheet “Transactions” of 3" in summary_line.text
+        summary_line.click()  # open the data quality card
+        select = Select(
+            wait.until(ec.visibility_of_element_located((By.ID, "sheet-select")))
+        )
+        assert [o.text for o in select.options if o.get_attribute("value")] == [
+            "Notes (2 rows with data)",
+            "Transactions (61 rows with data)",
+            "Summary (3 rows with data)",
+        ]
+        select.select_by_value("Notes")
+        browser.find_element(By.ID, "sheet-apply").click()
+        alert = wait.until(
+            ec.visibility_of_element_located((By.CSS_SELECTOR, "#sheet-status .alert"))
+        )
+        assert "The sheet 'Notes' cannot be used" in alert.text
+        browser.find_element(By.ID, "quality-card").screenshot(
+            str(artifacts_dir / "quality-card-sheet-error.png")
+        )
+        assert _kpi_values(browser)["total revenue"] == transactions
+        Select(browser.find_element(By.ID, "sheet-select")).select_by_value("Summary")
+        browser.find_element(By.ID, "sheet-apply").click()
+        wait.until(ec.url_contains("?v=1"))
+        wait.until(
+            lambda d: _kpi_values(d).get("total revenue") == format_money(1250.5, "$"),
+            message="the dashboard never showed the Summary sheet's total",
+        )
+        text = browser.find_element(By.CSS_SELECTOR, ".quality-summary").text
+        assert "sheet “Summary” of 3" in text
+        full_page_screenshot(browser, artifacts_dir / "dashboard-sheet-switched.png")
