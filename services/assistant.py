@@ -174,7 +174,7 @@ def ask(
         "asked_at": time.time(),
     }
     try:
-        store.set_value(sid, HISTORY_KEY, [*history, turn][-MAX_HISTORY_TURNS:])
+        store.append_value(sid, HISTORY_KEY, turn, keep=MAX_HISTORY_TURNS)
     except KeyError:  # the session expired while the question was answered
         return None
     logger.info(

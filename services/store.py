@@ -26,6 +26,8 @@ import secrets
 import threading
 import time
 from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pandas as pd
@@ -94,12 +96,13 @@ class SessionStore(ABC):
 
     def update_meta(self, sid: str, changes: dict[str, Any]) -> dict[str, Any]:
         """Merge ``changes`` into the metadata (keeps the expiry); KeyError when unknown."""
-        meta = self.get_meta(sid)
-        if meta is None:
-            raise KeyError(sid)
-        meta.update(changes)
-        self._set(self._key(sid, "meta"), _dumps(meta), self._remaining(meta))
-        return meta
+        with self.lock(f"{sid}:meta"):
+            meta = self.get_meta(sid)
+            if meta is None:
+                raise KeyError(sid)
+            meta.update(changes)
+            self._set(self._key(sid, "meta"), _dumps(meta), self._remaining(meta))
+            return meta
 
     def get_frame(self, sid: str, name: str = "frame") -> pd.DataFrame | None:
         """A stored frame of a live session, or None."""
@@ -130,6 +133,47 @@ class SessionStore(ABC):
         if meta is None:
             raise KeyError(sid)
         self._set(self._key(sid, "value", name), _dumps(value), self._remaining(meta))
+
+    def append_value(
+        self, sid: str, name: str, item: Any, *, keep: int | None = None
+    ) -> list[Any]:
+        """Append ``item`` to a session's list value (the last ``keep`` items are kept).
+
+        Read and write happen under :meth:`lock`, so two requests appending at once (two
+        chat questions in one session, on two workers) both land. KeyError when the
+        session is unknown or expired.
+        """
+        with self.lock(f"{sid}:value:{name}"):
+            current = self.get_value(sid, name, [])
+            items = [*(current if isinstance(current, list) else []), item]
+            if keep is not None:
+                items = items[-keep:]
+            self.set_value(sid, name, items)
+            return items
+
+    @contextmanager
+    def lock(
+        self, name: str, *, ttl: float = 30.0, timeout: float = 10.0
+    ) -> Iterator[None]:
+        """Hold a lock shared by every thread and process using this store.
+
+        A lock left by a killed process frees itself after ``ttl`` seconds. Raises
+        ``TimeoutError`` when it cannot be taken within ``timeout`` seconds.
+        """
+        key = f"lock:{name}"
+        token = secrets.token_hex(8)
+        deadline = time.monotonic() + timeout
+        delay = 0.002
+        while not self.add_global(key, token, ttl):
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"the store lock {name!r} stayed busy")
+            time.sleep(delay)
+            delay = min(delay * 2, 0.05)
+        try:
+            yield
+        finally:
+            if self.get_global(key) == token:
+                self.delete_global(key)
 
     def delete(self, sid: str) -> None:
         """Remove a session and everything stored under it."""

@@ -113,3 +113,69 @@ def test_globals_and_add_global(make_store):
     assert store.get_global("mapping:abc") == {"revenue": "Sales"}
     assert store.add_global("lock", 1, 5) is True
     assert store.add_global("lock", 1, 5) is False
+
+
+def _append_from_process(kind: str, where: str, sid: str, worker: int) -> None:
+    if kind == "diskcache":
+        store = DiskcacheSessionStore(where, 60)
+    else:
+        url, prefix = where.split("|")
+        store = RedisSessionStore(url, 60, prefix=prefix)
+    for i in range(15):
+        store.append_value(sid, "history", f"{worker}-{i}")
+
+
+def test_appends_from_several_processes_all_land(make_store):
+    import multiprocessing
+
+    store = make_store()
+    sid = store.create({}, {})
+    if isinstance(store, DiskcacheSessionStore):
+        kind, where = "diskcache", store.directory
+    else:
+        kind, where = "redis", f"{store.url}|{store.prefix}"
+    ctx = multiprocessing.get_context("fork")
+    workers = [
+        ctx.Process(target=_append_from_process, args=(kind, where, sid, w))
+        for w in range(4)
+    ]
+    for process in workers:
+        process.start()
+    for process in workers:
+        process.join(60)
+        assert process.exitcode == 0
+    items = store.get_value(sid, "history")
+    assert sorted(items) == sorted(f"{w}-{i}" for w in range(4) for i in range(15))
+    for w in range(4):  # each writer's items stay in its order
+        mine = [x for x in items if x.startswith(f"{w}-")]
+        assert mine == [f"{w}-{i}" for i in range(15)]
+
+
+def test_append_keeps_the_last_items_and_needs_a_live_session(make_store):
+    store = make_store()
+    sid = store.create({}, {})
+    for i in range(5):
+        store.append_value(sid, "history", i, keep=3)
+    assert store.get_value(sid, "history") == [2, 3, 4]
+    store.delete(sid)
+    with pytest.raises(KeyError):
+        store.append_value(sid, "history", 9)
+
+
+def test_lock_is_exclusive_and_times_out(make_store):
+    store = make_store()
+    with store.lock("job"):
+        with pytest.raises(TimeoutError, match="'job' stayed busy"):
+            with store.lock("job", timeout=0.2):
+                pass
+    with store.lock("job", timeout=0.2):  # released after the block
+        pass
+
+
+def test_a_lock_left_by_a_dead_holder_expires(make_store):
+    store = make_store()
+    store.add_global("lock:stale", "someone-gone", 0.3)
+    started = time.monotonic()
+    with store.lock("stale", timeout=5):
+        pass
+    assert time.monotonic() - started >= 0.2
