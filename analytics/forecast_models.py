@@ -10,6 +10,8 @@ global NumPy random state it seeds for its sampling).
 from __future__ import annotations
 
 import math
+import os
+import tempfile
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -223,7 +225,12 @@ def prophet_model(
         warnings.filterwarnings("ignore", module=r"prophet\.")
         # Prophet picks Newton below 100 points, which can take seconds on near-exact
         # fits; L-BFGS is fast and Prophet still falls back to Newton if it fails.
-        model.fit(history, algorithm="LBFGS")
+        # cmdstanpy writes each fit's input to one temporary folder per process, made
+        # at import and removed at exit: a process forked from this one removes it when
+        # it exits, so make sure it is there, and give each fit its own output folder.
+        os.makedirs(cmdstanpy._TMPDIR, exist_ok=True)
+        with tempfile.TemporaryDirectory(prefix="prophet-fit-") as output_dir:
+            model.fit(history, algorithm="LBFGS", output_dir=output_dir)
         yhat = model.predict(future)["yhat"].to_numpy(dtype="float64")
         model.uncertainty_samples = max(int(uncertainty_samples), 20)
         try:

@@ -257,7 +257,8 @@ def test_prophet_model_fits_once_and_takes_both_bands_from_the_same_draws(
     )
     (model,) = FakeProphet.instances
     assert model.kwargs["uncertainty_samples"] == 0  # point forecast without sampling
-    assert model.fit_kwargs == {"algorithm": "LBFGS"}
+    assert model.fit_kwargs["algorithm"] == "LBFGS"
+    assert "prophet-fit-" in model.fit_kwargs["output_dir"]  # one folder per fit
     assert model.country == country
     np.testing.assert_allclose(fc.yhat, 50.0)
     np.testing.assert_allclose(fc.lower_95, 2.5)  # percentiles of draws 0..100
@@ -270,3 +271,19 @@ def test_prophet_model_fits_once_and_takes_both_bands_from_the_same_draws(
         and np.array_equal(after[1], state[1])
         and after[2] == state[2]
     )
+
+
+def test_prophet_fits_after_another_process_removed_cmdstans_temp_folder():
+    """A forked process that exits removes cmdstanpy's per-process temp folder (its
+    atexit hook); fits in this process must still work."""
+    import shutil
+
+    import cmdstanpy
+    from prophet import Prophet
+
+    shutil.rmtree(cmdstanpy._TMPDIR, ignore_errors=True)
+    dates = pd.date_range("2020-01-01", periods=48, freq="MS")
+    future = pd.date_range("2024-01-01", periods=3, freq="MS")
+    y = 100.0 + 2.0 * np.arange(48)
+    fc = fm.prophet_model(Prophet, dates, y, future, "monthly", uncertainty_samples=20)
+    np.testing.assert_allclose(fc.yhat, [196.0, 198.0, 200.0], rtol=0.02)
