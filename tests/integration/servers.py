@@ -96,3 +96,61 @@ class Gunicorn:
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
+
+
+def upload_frame(url: str, frame, filename: str = "sales.csv") -> str:
+    """Upload ``frame`` as CSV through POST /upload like an API client; returns the session id."""
+    from tests.conftest import CSRF_META
+
+    http = requests.Session()
+    token = CSRF_META.search(http.get(url + "/", timeout=10).text).group(1)
+    created = http.post(
+        url + "/upload",
+        files={"file": (filename, frame.to_csv(index=False).encode(), "text/csv")},
+        headers={"X-CSRFToken": token},
+        timeout=60,
+    )
+    assert created.status_code == 201, created.text
+    return created.json()["session_id"]
+
+
+class CeleryWorker:
+    """Run ``celery -A worker:celery_app worker`` (the scale-out job runner) with ``env``."""
+
+    def __init__(self, env: dict[str, str], log_path: Path) -> None:
+        self.env = {**os.environ, **env}
+        self.log_path = log_path
+        self.process: subprocess.Popen | None = None
+
+    def __enter__(self) -> CeleryWorker:
+        self._log = open(self.log_path, "wb")  # noqa: SIM115 - closed in __exit__
+        self.process = subprocess.Popen(
+            [
+                sys.executable, "-m", "celery", "-A", "worker:celery_app", "worker",
+                "--loglevel=INFO", "--without-gossip", "--without-mingle",
+                "--without-heartbeat",
+            ],
+            cwd=PROJECT,
+            env=self.env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        deadline = time.time() + 90
+        while "ready." not in self.log():
+            if self.process.poll() is not None or time.time() > deadline:
+                self.__exit__()
+                raise RuntimeError("the Celery worker did not start:\n" + self.log())
+            time.sleep(0.3)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+        self._log.close()
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")

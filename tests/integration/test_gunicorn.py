@@ -7,30 +7,10 @@ import re
 import pytest
 import requests
 
-from tests.conftest import CSRF_META, transactions_frame
-from tests.integration.servers import Gunicorn
+from tests.conftest import transactions_frame
+from tests.integration.servers import Gunicorn, upload_frame
 
 pytestmark = pytest.mark.slow
-
-
-def _client_session(url: str) -> tuple[requests.Session, str]:
-    http = requests.Session()
-    page = http.get(url + "/", timeout=10)
-    token = CSRF_META.search(page.text).group(1)
-    return http, token
-
-
-def _upload(url: str, frame) -> str:
-    """Upload ``frame`` as CSV through POST /upload like an API client; returns the session id."""
-    http, token = _client_session(url)
-    created = http.post(
-        url + "/upload",
-        files={"file": ("sales.csv", frame.to_csv(index=False).encode(), "text/csv")},
-        headers={"X-CSRFToken": token},
-        timeout=60,
-    )
-    assert created.status_code == 201, created.text
-    return created.json()["session_id"]
 
 
 def _answering_pids(log: str) -> set[str]:
@@ -54,7 +34,7 @@ def test_two_workers_share_uploaded_sessions(tmp_path):
     }
     frame = transactions_frame(rows=300)
     with Gunicorn(env, tmp_path / "gunicorn.log") as server:
-        sid = _upload(server.url, frame)
+        sid = upload_frame(server.url, frame)
         totals = set()
         for _ in range(24):
             # A new connection each time, so requests spread over both workers.
@@ -96,7 +76,7 @@ def test_scaled_out_on_redis_sessions_and_limits_are_shared(tmp_path):
     }
     frame = transactions_frame(rows=200)
     with Gunicorn(env, tmp_path / "gunicorn-redis.log") as server:
-        sid = _upload(server.url, frame)
+        sid = upload_frame(server.url, frame)
         statuses = [
             requests.get(
                 f"{server.url}/api/data/{sid}",
