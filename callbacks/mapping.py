@@ -3,6 +3,8 @@ the dashboard."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import dash_bootstrap_components as dbc
 from dash import ALL, Dash, Input, Output, State
 from dash.exceptions import PreventUpdate
@@ -12,6 +14,24 @@ from callbacks.context import store
 from components import ids
 from components.quality import NONE_VALUE
 from services.datasets import remap_session, switch_sheet
+
+
+def _rebuild(rebuild: Callable[[], dict], done: str) -> tuple[object, object]:
+    """Run a session rebuild; a status alert, and the dashboard URL to reload (or None)."""
+    try:
+        meta = rebuild()
+    except KeyError:
+        return dbc.Alert(
+            "This session has expired. Upload the file again.", color="secondary"
+        ), None
+    except IngestError as error:
+        return dbc.Alert(str(error), color="danger", className="small mb-0"), None
+    return (
+        dbc.Alert(
+            f"{done} Reloading the dashboard…", color="success", className="small mb-0"
+        ),
+        f"/dashboard/{meta['session_id']}?v={meta.get('revision', 0)}",
+    )
 
 
 def apply_mapping(
@@ -28,23 +48,11 @@ def apply_mapping(
         item["role"]: (None if value in (None, NONE_VALUE) else value)
         for item, value in zip(value_ids, values, strict=True)
     }
-    try:
-        meta = remap_session(
+    return _rebuild(
+        lambda: remap_session(
             store(), session_id or "", mapping, drop_duplicates=bool(drop)
-        )
-    except KeyError:
-        return dbc.Alert(
-            "This session has expired. Upload the file again.", color="secondary"
-        ), None
-    except IngestError as error:
-        return dbc.Alert(str(error), color="danger", className="small mb-0"), None
-    return (
-        dbc.Alert(
-            "Mapping applied. Reloading the dashboard…",
-            color="success",
-            className="small mb-0",
         ),
-        f"/dashboard/{meta['session_id']}?v={meta.get('revision', 0)}",
+        "Mapping applied.",
     )
 
 
@@ -54,21 +62,9 @@ def read_sheet(
     """Rebuild the session from another sheet of its workbook; reload when it worked."""
     if not n_clicks or not sheet:
         raise PreventUpdate
-    try:
-        meta = switch_sheet(store(), session_id or "", sheet)
-    except KeyError:
-        return dbc.Alert(
-            "This session has expired. Upload the file again.", color="secondary"
-        ), None
-    except IngestError as error:
-        return dbc.Alert(str(error), color="danger", className="small mb-0"), None
-    return (
-        dbc.Alert(
-            f"Reading the sheet '{sheet}'. Reloading the dashboard…",
-            color="success",
-            className="small mb-0",
-        ),
-        f"/dashboard/{meta['session_id']}?v={meta.get('revision', 0)}",
+    return _rebuild(
+        lambda: switch_sheet(store(), session_id or "", sheet),
+        f"Reading the sheet '{sheet}'.",
     )
 
 
