@@ -10,7 +10,8 @@ values, set aside unusable rows, count duplicates and negatives, write the repor
 Derived values: revenue = quantity × unit price when no revenue column is mapped;
 profit = revenue − cost and cost = revenue − profit when only one of them is known.
 Returns, cancellations and negative quantities stay in as negative amounts (net
-figures) and are counted in ``report["negatives"]``.
+figures) and are counted in ``report["negatives"]``; lines with a negative quantity and
+a zero amount are counted apart as stock adjustments.
 
 Rows set aside (never silently dropped; listed in ``report["set_aside"]`` with their
 1-based source row numbers): total/subtotal rows, rows without a usable revenue, rows
@@ -155,6 +156,7 @@ def ingest_bytes(
         "thousands": None,
         "date_order": "DMY" if decimal == "," else None,
         "header_row": shaped.header_row,
+        "header_rows": shaped.header_rows,
         "layout": "table",
         "rows_read": rows_read,
         "row_numbers": encode_rows(shaped.row_numbers),
@@ -468,6 +470,11 @@ def _build(
             f"Kept {negatives['returns_or_cancellations']} return/cancellation line(s) as "
             "negative amounts, so totals are net."
         )
+    if negatives["stock_adjustments"]:
+        assumptions.append(
+            f"{negatives['stock_adjustments']} line(s) have a negative quantity and no "
+            "amount (stock adjustments or write-offs); they do not change revenue."
+        )
     if date_parse is None:
         warnings.append(
             "No date column was found, so the data cannot be shown over time. Choose the "
@@ -584,12 +591,19 @@ def _duplicates(table: pd.DataFrame, keep: np.ndarray) -> np.ndarray:
 
 
 def _negatives(frame: pd.DataFrame) -> dict[str, int]:
+    """Counts of negative lines.
+
+    ``returns_or_cancellations``: lines with negative revenue, or a negative quantity with
+    a non-zero amount; ``stock_adjustments``: a negative quantity with a zero amount (they
+    move stock, not money).
+    """
     revenue = frame[REVENUE]
     quantity = frame[QUANTITY]
     neg_rev = revenue < 0
     neg_qty = quantity < 0
     return {
-        "returns_or_cancellations": int((neg_rev | neg_qty).sum()),
+        "returns_or_cancellations": int((neg_rev | (neg_qty & (revenue != 0))).sum()),
+        "stock_adjustments": int((neg_qty & (revenue == 0)).sum()),
         "negative_revenue": int(neg_rev.sum()),
         "negative_quantity": int(neg_qty.sum()),
         "negative_profit": int((frame[PROFIT] < 0).sum()),
@@ -610,6 +624,7 @@ def _from_statement(statement: pnl.Statement, grid: Grid) -> IngestResult:
         "thousands": None,
         "date_order": None,
         "header_row": statement.header_row,
+        "header_rows": [statement.header_row] if statement.header_row else [],
         "layout": "profit_and_loss",
         "rows_read": len(statement.table),
         "row_numbers": encode_rows(statement.row_numbers),

@@ -513,6 +513,7 @@ def rebuild_statement(table: pd.DataFrame, read: dict[str, Any]) -> IngestResult
         "duplicates": {"count": 0, "rows": [], "dropped": False},
         "negatives": {
             "returns_or_cancellations": 0,
+            "stock_adjustments": 0,
             "negative_revenue": int((frame[REVENUE] < 0).sum()),
             "negative_quantity": 0,
             "negative_profit": int((frame[PROFIT] < 0).sum()),

@@ -37,6 +37,8 @@ from analytics.schema import (
 
 SAMPLE_ROWS = 3000
 MIN_CONFIDENCE = 0.35
+#: Header score from which the header wins over values that look like ids or years.
+STRONG_NAME = 0.8
 NUMERIC_ROLES = (REVENUE, COST, PROFIT, QUANTITY, UNIT_PRICE)
 TEXT_ROLES = (SKU, CATEGORY, CUSTOMER)
 
@@ -86,7 +88,10 @@ SYNONYMS: dict[str, tuple[tuple[str, float], ...]] = {
             r"cogs|cost of goods( sold)?|cost of sales|cost of revenue|total cost|costs|cost",
             0.95,
         ),
-        (r"(product|line|item|order|purchase|landed) cost|cost amount|cost value", 0.9),
+        (
+            r"(product|line|item|order|purchase|landed) cost|costs? (amount|value|total)",
+            0.9,
+        ),
         (
             r"kosten|wareneinsatz|einkauf|coste|costo|costos|costes|cout|couts|kost|custo",
             0.85,
@@ -191,6 +196,8 @@ _LESS_PREFERRED_DATE = re.compile(
     r"\b(ship|shipping|shipped|delivery|delivered|due|dispatch|birth|dob|modified|updated|last|expiry|expiration|paid|payment|close|closed|end)\b"
 )
 _GROSS = re.compile(r"\bgross\b")
+#: Words that make a column a count of units, not money (``Sales Units``).
+_COUNT_WORDS = re.compile(r"\b(units|qty|quantity|pcs|pieces|items)\b")
 _PERSONAL = re.compile(
     r"\b(name|first name|last name|surname|email|e mail|phone|mobile|address|street|city|zip|postcode|postal)\b"
 )
@@ -403,10 +410,21 @@ def score(p: ColumnProfile, role: str) -> float:
             return 0.0
         if excluded and role != QUANTITY and excluded.group(0) not in ("no", "number"):
             return 0.0
-        if p.percent or p.sequential or (p.year_like and role != QUANTITY):
+        if role != QUANTITY and s < 0.95 and _COUNT_WORDS.search(p.norm):
             return 0.0
-        if role in (REVENUE, COST, PROFIT) and p.binary:
+        if p.percent:
             return 0.0
+        lookalike = (
+            p.sequential
+            or (p.year_like and role != QUANTITY)
+            or (role in (REVENUE, COST, PROFIT) and p.binary)
+        )
+        if lookalike:
+            # values that look like row ids, years or flags: only a header that names
+            # the role keeps the column, ranked below any other candidate
+            if s < STRONG_NAME or excluded:
+                return 0.0
+            s *= 0.6
         if role == REVENUE and _GROSS.search(p.norm):
             s -= 0.1
         if role == QUANTITY:

@@ -98,6 +98,13 @@ def quality_card(meta: dict[str, Any]) -> dbc.Card:
                 "amounts (totals are net)."
             )
         )
+    if negatives.get("stock_adjustments"):
+        summary.append(
+            html.Li(
+                f"{negatives['stock_adjustments']:,} line(s) with a negative quantity and "
+                "no amount (stock adjustments); they do not change revenue."
+            )
+        )
     assumptions = report.get("assumptions") or []
 
     role_rows = []
