@@ -392,9 +392,10 @@ def _build(
     else:
         revenue = data[QUANTITY] * data[UNIT_PRICE]
         data[REVENUE] = revenue
-        assumptions.append(
-            f"Revenue is {mapping[QUANTITY]} × {mapping[UNIT_PRICE]} (the file has no revenue column)."
-        )
+        if not any(a.startswith("Revenue is ") for a in assumptions):
+            assumptions.append(
+                f"Revenue is {mapping[QUANTITY]} × {mapping[UNIT_PRICE]} (the file has no revenue column)."
+            )
     cost = data.get(COST)
     profit = data.get(PROFIT)
     if cost is None and profit is not None:

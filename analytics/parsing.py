@@ -635,6 +635,18 @@ def _parse_unique_dates(
         order = max(leaders, key=lambda o: best_by_order[o][:2])
     result, used = _parse_with_order(uniques, scores, order)
     result = _fill_unambiguous(uniques, result)
+    left = result.isna() & uniques.notna()
+    if order == "YMD" and used.startswith("%Y") and bool(left.any()):
+        # ISO dates cannot clash with another convention (typically real date cells
+        # next to dates typed as text): read the rest with the order they decide
+        rest = _parse_unique_dates(
+            uniques.where(left), np.empty(0, "int64"), order_hint
+        )
+        if rest[2] is not None:
+            result = result.where(~left, rest[0])
+            ambiguous = ambiguous or rest[3]
+            if rest[2] in ("DMY", "MDY"):
+                order = rest[2]
     mixed = False
     other = {"DMY": "MDY", "MDY": "DMY"}.get(order)
     if other and other in best_by_order and bool(result.isna().any()):

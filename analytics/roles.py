@@ -58,9 +58,14 @@ SYNONYMS: dict[str, tuple[tuple[str, float], ...]] = {
         (r".*\bdate\b.*|.*\bdatum\b.*", 0.6),
     ),
     REVENUE: (
-        (r"net (sales|revenue|amount|turnover|value)|revenue net|sales net", 1.0),
         (
-            r"(total |weekly |daily |monthly )?(sales|revenue|revenues|turnover)( amount| value| total| usd| eur| gbp)?",
+            r"net (sales|revenue|amount|turnover|value|total)|revenue net|sales net"
+            r"|(order|invoice|sale|payment|transaction|item|line) net( amount| total| value)?",
+            1.0,
+        ),
+        (r"net", 0.88),
+        (
+            r"(total |weekly |daily |monthly |product |item |merchandise |goods )?(sales|revenue|revenues|turnover)( amount| value| total| usd| eur| gbp)?",
             0.92,
         ),
         (
@@ -75,7 +80,7 @@ SYNONYMS: dict[str, tuple[tuple[str, float], ...]] = {
             r"umsatz|umsatze|erlos|erlose|ventas|venta|ingresos|importe|betrag|chiffre d affaires|ca|omzet|fatturato|vendas|receita|bedrag",
             0.85,
         ),
-        (r"gross (sales|revenue|amount)|sales gross|revenue gross", 0.75),
+        (r"gross|gross (sales|revenue|amount|total)|sales gross|revenue gross", 0.75),
         (
             r"value|sum|price paid|amount paid|paid|payment|subtotal|sub total|montant ttc|total ttc|brutto|bruttobetrag|credit|credits|deposit|deposits|money in|paid in",
             0.55,
@@ -130,7 +135,8 @@ SYNONYMS: dict[str, tuple[tuple[str, float], ...]] = {
     ),
     QUANTITY: (
         (
-            r"quantity|qty|units|units sold|unit sold|quantity sold|qty sold|no of units|number of units|pieces|pcs|menge|anzahl|stuck|cantidad|quantite|aantal|quantita|quantidade|volume",
+            r"quantity|qty|units|units sold|unit sold|quantity sold|qty sold|no of units|number of units|pieces|pcs|menge|anzahl|stuck|cantidad|quantite|aantal|quantita|quantidade|volume"
+            r"|items sold|number of items|no of items|items ordered|item count|(quantity|qty) ordered|ordered (quantity|qty)",
             0.95,
         ),
         (r"count|items|number of items|no of items|unit count", 0.6),
@@ -138,7 +144,7 @@ SYNONYMS: dict[str, tuple[tuple[str, float], ...]] = {
     ),
     UNIT_PRICE: (
         (
-            r"unit ?price|price ?per ?unit|price ?each|unit ?selling ?price|sale price|selling price|sales price|unit ?price .*|retail price|list price|msrp|rrp|einzelpreis|stuckpreis|precio unitario|prix unitaire|prezzo unitario|unit ?amount|lineitem price|item price",
+            r"unit ?price|price ?per ?unit|price ?each|rate|unit rate|unit ?selling ?price|sale price|selling price|sales price|unit ?price .*|retail price|list price|msrp|rrp|einzelpreis|stuckpreis|precio unitario|prix unitaire|prezzo unitario|unit ?amount|lineitem price|item price",
             0.95,
         ),
         (r"price|preis|precio|prix|prezzo|preco|prijs|rate per unit", 0.8),
@@ -160,7 +166,10 @@ SYNONYMS: dict[str, tuple[tuple[str, float], ...]] = {
             r"customer|customer ?(id|no|number|code|name|ref)|client|client ?(id|name|no)|buyer|kunde|kunden ?(nr|nummer|name)?|cliente|klant|account ?(id|name|number)?|member ?(id)?|bill ?to|sold ?to|ship ?to ?name|purchaser|company|company name|customerid",
             0.95,
         ),
-        (r"contact ?(name|id)?|billing ?name|customer ?email|buyer ?(name|email)", 0.7),
+        (
+            r"contact ?(name|id)?|billing ?name|(customer|buyer|payer|from|sender|billing) ?email( address)?|buyer ?name",
+            0.7,
+        ),
         (r"email|e mail|shopper|consumer|user ?(id)?|patient|guest", 0.55),
     ),
 }
@@ -196,6 +205,9 @@ _LESS_PREFERRED_DATE = re.compile(
     r"\b(ship|shipping|shipped|delivery|delivered|due|dispatch|birth|dob|modified|updated|last|expiry|expiration|paid|payment|close|closed|end)\b"
 )
 _GROSS = re.compile(r"\bgross\b")
+_NET = re.compile(r"\bnet\b")
+#: Headers where "rate" means the price of one unit (invoices: Qty × Rate = Amount).
+_PRICE_RATES = frozenset({"rate", "unit rate", "rate per unit", "rate each"})
 #: Words that make a column a count of units, not money (``Sales Units``).
 _COUNT_WORDS = re.compile(r"\b(units|qty|quantity|pcs|pieces|items)\b")
 _PERSONAL = re.compile(
@@ -406,6 +418,8 @@ def score(p: ColumnProfile, role: str) -> float:
         if s == 0.0 or not _is_amount(p) or p.leading_zero:
             return 0.0
         excluded = NOT_MONEY.search(p.norm)
+        if role == UNIT_PRICE and p.norm in _PRICE_RATES:
+            excluded = None
         if excluded and s < 0.95:
             return 0.0
         if excluded and role != QUANTITY and excluded.group(0) not in ("no", "number"):
@@ -434,15 +448,27 @@ def score(p: ColumnProfile, role: str) -> float:
         return s * (0.7 + 0.3 * p.number_share)
     if p.present == 0:
         return 0.0
+    if s > 0.0:
+        # a column filled on only some rows (order fields on an order's first line)
+        s *= 0.5 + 0.5 * p.filled
     if role == SKU:
         if s == 0.0 or NOT_PRODUCT.search(p.norm) or _is_date(p):
             return 0.0
         if p.number_share >= 0.9 and p.integer_share < 1.0:
             return 0.0
+        if (
+            name_score(p.norm, SKU) < 0.7
+            and p.present >= 20
+            and p.distinct_ratio > 0.95
+        ):
+            # a different description on every row (order notes), not products
+            return 0.0
         # codes beat names: a code-like column gets a bonus, a description a penalty
         return s + 0.05 * p.code_share - 0.1 * p.space_share * (1 if s < 0.95 else 0)
     if role == CATEGORY:
         if s == 0.0 or _is_date(p) or (p.number_share >= 0.9 and not p.leading_zero):
+            return 0.0
+        if p.distinct < 2 and p.present >= 10 and name_score(p.norm, CATEGORY) < 0.9:
             return 0.0
         if p.distinct_ratio > 0.5 and p.distinct > 50:
             s *= 0.5
@@ -523,6 +549,7 @@ def detect_roles(profiles: list[ColumnProfile]) -> Detection:
             assumptions.append(
                 f"No column is named like revenue; used '{p.name}' as revenue because {why}."
             )
+    _prefer_line_amounts(mapping, confidence, by_name, assumptions)
     revenue = mapping[REVENUE]
     if revenue:
         others = [
@@ -539,11 +566,48 @@ def detect_roles(profiles: list[ColumnProfile]) -> Detection:
                 f"Used '{revenue}' as revenue rather than '{gross[0]}' (net of discounts and "
                 "returns, not gross)."
             )
+        elif others and _NET.search(by_name[revenue].norm):
+            assumptions.append(
+                f"Used '{revenue}' as revenue rather than '{others[0]}' (the net amount, "
+                "after fees, discounts or refunds)."
+            )
         elif others:
             assumptions.append(
                 f"Used '{revenue}' as revenue; '{others[0]}' also looks like an amount."
             )
     return Detection(mapping, confidence, assumptions)
+
+
+#: Revenue filled on fewer rows than this share, while quantity and unit price are
+#: filled on nearly every row, is an order-level amount (on each order's first line).
+_SPARSE_REVENUE = 0.8
+
+
+def _prefer_line_amounts(
+    mapping: dict[str, str | None],
+    confidence: dict[str, float],
+    by_name: dict[str, ColumnProfile],
+    assumptions: list[str],
+) -> None:
+    """Use quantity × unit price when the revenue column holds order totals on some lines.
+
+    Shop exports with one row per line item (Shopify, many carts) write order fields such
+    as ``Total`` on the first line of each order only; taking that column would set every
+    other line aside and lose its product.
+    """
+    revenue, quantity, price = mapping[REVENUE], mapping[QUANTITY], mapping[UNIT_PRICE]
+    if not (revenue and quantity and price):
+        return
+    rev, qty, unit = by_name[revenue], by_name[quantity], by_name[price]
+    if rev.filled >= _SPARSE_REVENUE or min(qty.filled, unit.filled) < 0.95:
+        return
+    mapping[REVENUE] = None
+    confidence.pop(REVENUE, None)
+    assumptions.append(
+        f"Revenue is {quantity} × {price}: '{revenue}' is filled on only "
+        f"{rev.filled:.0%} of the rows (an order amount on the first line of each "
+        "order), so every line's own amount is used."
+    )
 
 
 def describe_non_sales(profiles: list[ColumnProfile]) -> str:
