@@ -80,13 +80,26 @@ SYNONYMS: dict[str, tuple[tuple[str, float], ...]] = {
             r"umsatz|umsatze|erlos|erlose|ventas|venta|ingresos|importe|betrag|chiffre d affaires|ca|omzet|fatturato|vendas|receita|bedrag",
             0.85,
         ),
+        (
+            r"(chiffre d affaires|ca|umsatz|umsatze|erlose?|ventas|fatturato|omzet) "
+            r"(ht|net|netto|neto|hors taxes)|nettoumsatz|nettoerlose?|umsatz netto",
+            0.9,
+        ),
+        (
+            r"(chiffre d affaires|ca|umsatz|umsatze|erlose?|ventas|fatturato|omzet) "
+            r"(ttc|brut|brutto|bruto)|bruttoumsatz",
+            0.8,
+        ),
         (r"gross|gross (sales|revenue|amount|total)|sales gross|revenue gross", 0.75),
         (
             r"value|sum|price paid|amount paid|paid|payment|subtotal|sub total|montant ttc|total ttc|brutto|bruttobetrag|credit|credits|deposit|deposits|money in|paid in",
             0.55,
         ),
         (r"(.* )?(total|amount)( .*)?", 0.5),
-        (r".*\b(sales|revenue|turnover)\b.*", 0.6),
+        (
+            r".*\b(sales|revenue|turnover|umsatz|umsatze|erlose?|ventas|chiffre d affaires|fatturato|omzet)\b.*",
+            0.6,
+        ),
     ),
     COST: (
         (
@@ -187,7 +200,8 @@ NOT_MONEY = re.compile(
     r"height|width|length|distance|km|miles|mpg|duration|hours|minutes|seconds|version|"
     r"markdown|band|manufacturing|wholesale|purchase price|cost price|population|"
     r"employees|headcount|visits|views|clicks|sessions|impressions|inventory|stock level|"
-    r"on hand|reorder|balance|running|cumulative|opening|closing)\b"
+    r"on hand|reorder|balance|running|cumulative|opening|closing|"
+    r"vat|gst|hst|mwst|ust|tva|iva|btw|steuer|umsatzsteuer|mehrwertsteuer)\b"
 )
 #: Words that make a column an identifier of something other than a product.
 NOT_PRODUCT = re.compile(
@@ -204,7 +218,23 @@ _DATE_WORDS = re.compile(
 _LESS_PREFERRED_DATE = re.compile(
     r"\b(ship|shipping|shipped|delivery|delivered|due|dispatch|birth|dob|modified|updated|last|expiry|expiration|paid|payment|close|closed|end)\b"
 )
-_GROSS = re.compile(r"\bgross\b")
+_GROSS = re.compile(r"\b(gross|brutto\w*|brut|ttc)\b")
+_TAXES = r"(vat|tax|taxes|gst|hst|mwst|ust|tva|iva|btw|sales tax)"
+#: "ex VAT", "incl. tax", "hors taxes": say whether tax is in, not what the column is.
+_TAX_QUALIFIER = re.compile(
+    rf"\b(ex|excl|excluding|exkl|zzgl|hors|before|pre|net of|w o|without|"
+    rf"incl|including|inc|inkl|with|after|plus) {_TAXES}\b"
+)
+_TAX_INCLUDED = re.compile(rf"\b(incl|including|inc|inkl|with|plus) {_TAXES}\b")
+
+
+def money_words(norm: str) -> str:
+    """A normalised header without tax qualifiers: ``net ex vat`` → ``net``."""
+    if " " not in norm:
+        return norm
+    return " ".join(_TAX_QUALIFIER.sub(" ", norm).split()) or norm
+
+
 _NET = re.compile(r"\bnet\b")
 #: Headers where "rate" means the price of one unit (invoices: Qty × Rate = Amount).
 _PRICE_RATES = frozenset({"rate", "unit rate", "rate per unit", "rate each"})
@@ -415,9 +445,12 @@ def score(p: ColumnProfile, role: str) -> float:
             s -= 0.25
         return max(s, 0.0) * (0.6 + 0.4 * min(p.date_share, 1.0))
     if role in NUMERIC_ROLES:
+        core = money_words(p.norm)
+        if core != p.norm:
+            s = max(s, name_score(core, role))
         if s == 0.0 or not _is_amount(p) or p.leading_zero:
             return 0.0
-        excluded = NOT_MONEY.search(p.norm)
+        excluded = NOT_MONEY.search(core)
         if role == UNIT_PRICE and p.norm in _PRICE_RATES:
             excluded = None
         if excluded and s < 0.95:
@@ -439,7 +472,7 @@ def score(p: ColumnProfile, role: str) -> float:
             if s < STRONG_NAME or excluded:
                 return 0.0
             s *= 0.6
-        if role == REVENUE and _GROSS.search(p.norm):
+        if role == REVENUE and (_GROSS.search(p.norm) or _TAX_INCLUDED.search(p.norm)):
             s -= 0.1
         if role == QUANTITY:
             s *= 0.7 + 0.3 * p.integer_share
@@ -556,12 +589,22 @@ def detect_roles(profiles: list[ColumnProfile]) -> Detection:
             p.name
             for p in profiles
             if p.name != revenue
-            and name_score(p.norm, REVENUE) >= 0.75
+            and name_score(money_words(p.norm), REVENUE) >= 0.75
             and _is_amount(p)
-            and not NOT_MONEY.search(p.norm)
+            and not NOT_MONEY.search(money_words(p.norm))
         ]
-        gross = [n for n in others if _GROSS.search(by_name[n].norm)]
-        if gross:
+        gross = [
+            n
+            for n in others
+            if _GROSS.search(by_name[n].norm) or _TAX_INCLUDED.search(by_name[n].norm)
+        ]
+        taxed = [n for n in gross if _TAX_INCLUDED.search(by_name[n].norm)]
+        if taxed:
+            assumptions.append(
+                f"Used '{revenue}' as revenue rather than '{taxed[0]}' (without tax, not "
+                "the total including it)."
+            )
+        elif gross:
             assumptions.append(
                 f"Used '{revenue}' as revenue rather than '{gross[0]}' (net of discounts and "
                 "returns, not gross)."

@@ -13,6 +13,7 @@ import pytest
 
 from analytics.ingest import ingest_bytes
 from tests.fixtures import exports
+from tests.fixtures.messy import write_csv
 
 EXPORTS = exports.all_exports()
 _RESULTS: dict[str, object] = {}
@@ -99,3 +100,76 @@ def test_paypal_refunds_and_fees_are_net():
     result = ingest(exports.paypal_activity_eu())
     assert result.report["negatives"]["returns_or_cancellations"] == 4
     assert result.report["read"]["date_order"] == "DMY"
+
+
+# --------------------------------------------------------------------------- variants
+
+
+@pytest.mark.parametrize(
+    ("header", "rows", "revenue_column", "revenue", "says", "delimiter"),
+    [
+        (["Invoice Date", "Customer", "Net (ex VAT)", "VAT", "Total (inc VAT)"],
+         [["01/03/2024", "A", "100.00", "20.00", "120.00"],
+          ["17/03/2024", "B", "50.00", "10.00", "60.00"]],
+         "Net (ex VAT)", 150.0, "rather than 'Total (inc VAT)' (without tax", ","),
+        (["Date", "Total incl. VAT", "VAT amount"],
+         [["01/03/2024", "120.00", "20.00"], ["17/03/2024", "60.00", "10.00"]],
+         "Total incl. VAT", 180.0, None, ","),
+        (["Date", "Amount excl. tax", "Tax"],
+         [["01/03/2024", "100.00", "20.00"], ["17/03/2024", "50.00", "10.00"]],
+         "Amount excl. tax", 150.0, None, ","),
+        (["Date", "Client", "Chiffre d'affaires HT", "TVA", "Chiffre d'affaires TTC"],
+         [["01/03/2024", "A", "100,00", "20,00", "120,00"],
+          ["17/03/2024", "B", "50,00", "10,00", "60,00"]],
+         "Chiffre d'affaires HT", 150.0, None, ";"),
+        (["Datum", "Bruttoumsatz", "Nettoumsatz", "MwSt"],
+         [["01.03.2024", "119,00", "100,00", "19,00"],
+          ["17.03.2024", "59,50", "50,00", "9,50"]],
+         "Nettoumsatz", 150.0, "rather than 'Bruttoumsatz'", ";"),
+        (["Umsatz (ohne Soll/Haben-Kz)", "Soll/Haben-Kennzeichen", "Konto", "Belegdatum",
+          "Umsatzsteuer"],
+         [["100,00", "H", "8400", "01.03.2024", "19,00"],
+          ["50,00", "H", "8400", "17.03.2024", "9,50"]],
+         "Umsatz (ohne Soll/Haben-Kz)", 150.0, None, ";"),
+    ],
+)  # fmt: skip
+def test_tax_and_language_qualifiers_in_amount_headers(
+    header, rows, revenue_column, revenue, says, delimiter
+):
+    result = ingest_bytes(write_csv([header, *rows], delimiter=delimiter), "x.csv")
+    assert result.mapping["revenue"] == revenue_column
+    assert round(float(result.frame["revenue"].sum()), 2) == revenue
+    assert result.report["date_range"] == ["2024-03-01", "2024-03-17"]
+    if says:
+        assert any(says in a for a in result.report["assumptions"])
+
+
+@pytest.mark.parametrize(
+    "dates",
+    [
+        ["Friday, March 1, 2024", "Sunday, March 17, 2024"],
+        ["Fri, 01 Mar 2024 10:15:22 +0000", "Sun, 17 Mar 2024 23:15:22 -0500"],
+        ["2024-03-01T10:15:22+01:00", "2024-03-17T23:15:22-05:00"],
+        ["2024-03-01T10:15:22.123Z", "2024-03-17T23:15:22.456Z"],
+        ["2024-03-01 10:15:22 +0100", "2024-03-17 23:15:22 +0100"],
+        ["Mar 1, 2024 10:15:22 AM PST", "Mar 17, 2024 11:15:22 PM PDT"],
+        ["01.03.2024 10:15:22 UTC", "17.03.2024 23:15:22 UTC"],
+    ],
+)
+def test_timestamps_with_weekdays_and_time_zones_keep_their_local_day(dates):
+    data = write_csv(
+        [["Order Date", "Net Sales"], [dates[0], "10.00"], [dates[1], "12.50"]]
+    )
+    result = ingest_bytes(data, "x.csv")
+    assert result.mapping["date"] == "Order Date"
+    assert result.report["date_range"] == ["2024-03-01", "2024-03-17"]
+    assert result.frame["revenue"].sum() == 22.5
+
+
+def test_iso_dates_next_to_day_first_text_in_a_csv():
+    rows = [["Date", "Sales"], ["2024-03-01", "10"], ["15/03/2024", "12.5"],
+            ["03/04/2024", "1"], ["2024-04-20", "2"]]  # fmt: skip
+    result = ingest_bytes(write_csv(rows), "x.csv")
+    dates = result.frame.sort_values("source_row")["date"].dt.strftime("%Y-%m-%d")
+    assert dates.tolist() == ["2024-03-01", "2024-03-15", "2024-04-03", "2024-04-20"]
+    assert result.report["set_aside"] == []
