@@ -14,7 +14,9 @@ figures) and are counted in ``report["negatives"]``; lines with a negative quant
 a zero amount are counted apart as stock adjustments.
 
 Rows set aside (never silently dropped; listed in ``report["set_aside"]`` with their
-1-based source row numbers): total/subtotal rows, rows without a usable revenue, rows
+1-based source row numbers): total/subtotal rows, payouts and bank transfers in payment
+exports (a Type column saying ``payout``, ``General Withdrawal``, ``Transfer`` …), rows
+without a usable revenue, rows
 whose date is missing or unreadable (when the file has a date column), and exact
 duplicate rows when ``drop_duplicates=True``. ``rows_read == rows_used + sum of the
 set-aside counts`` always holds.
@@ -23,6 +25,7 @@ set-aside counts`` always holds.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -55,16 +58,19 @@ from analytics.roles import (
     _sample,
     describe_non_sales,
     detect_roles,
+    normalise_header,
     profile_table,
     role_label,
 )
 from analytics.schema import (
     COST,
+    CUSTOMER,
     DATE,
     PROFIT,
     QUANTITY,
     REVENUE,
     ROLES,
+    SKU,
     SOURCE_ROW,
     UNIT_PRICE,
     conform_canonical,
@@ -430,10 +436,13 @@ def _build(
             blank_text &= values.isna().to_numpy()
         totals = _unlabelled_totals(revenue, undated & blank_text & ~no_revenue)
         bad_date = undated & ~totals
+    transfers = _transfer_rows(table, mapping) & ~totals
+    other = ~totals & ~transfers
     reasons = [
         ("total or subtotal row", totals),
-        ("no revenue amount (empty or unreadable)", no_revenue & ~totals),
-        ("date missing or unreadable", bad_date & ~no_revenue & ~totals),
+        (TRANSFER_REASON, transfers),
+        ("no revenue amount (empty or unreadable)", no_revenue & other),
+        ("date missing or unreadable", bad_date & ~no_revenue & other),
     ]
     keep = np.ones(n, dtype=bool)
     for reason, mask in reasons:
@@ -588,6 +597,40 @@ def _duplicates(table: pd.DataFrame, keep: np.ndarray) -> np.ndarray:
         key = key * size + codes
         bound *= size
     out[rows[pd.Series(key).duplicated().to_numpy()]] = True
+    return out
+
+
+TRANSFER_REASON = "payout or bank transfer (money moved, not a sale)"
+#: Headers of the column that says what kind of line it is (payment exports).
+_TYPE_HEADER = re.compile(
+    r"^(?:type|transaction type|event type|reporting category|activity type|"
+    r"balance type|kind|typ|transaktionstyp|buchungsart|type de transaction|tipo)$"
+)
+#: Line kinds that move money between the account and the bank (RE2, whole value).
+_TRANSFER_KIND = (
+    r"(?i)^\s*(?:payouts?|transfers?|bank transfers?|general withdrawal|withdrawals?|"
+    r"withdrawal to bank|transfer to bank(?: account)?|bank deposit to pp account|"
+    r"general currency conversion|currency conversion|payout_failure|payout_cancel|"
+    r"auszahlung|überweisung|ueberweisung|virement|retrait|versement)\s*$"
+)
+
+
+def _transfer_rows(
+    table: pd.DataFrame, mapping: Mapping[str, str | None]
+) -> np.ndarray:
+    """Lines of a payment export that move money to or from the bank (payouts,
+    withdrawals, transfers), named as such in a Type column: not sales."""
+    out = np.zeros(len(table), dtype=bool)
+    for name in table.columns:
+        column = table[name]
+        if column.dtype != "str" or not _TYPE_HEADER.match(normalise_header(name)):
+            continue
+        if name in (mapping[SKU], mapping[CUSTOMER]):
+            continue
+        hit = pc.match_substring_regex(column.array.__arrow_array__(), _TRANSFER_KIND)
+        out |= np.asarray(
+            pc.fill_null(hit, False).to_numpy(zero_copy_only=False), dtype=bool
+        )
     return out
 
 

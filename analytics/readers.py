@@ -763,9 +763,12 @@ def header_rows(cells: pd.DataFrame, header: int) -> tuple[int, int]:
     if at == 1:
         above = kinds[0]
         filled = np.flatnonzero(above > 0)
+        years = np.array(
+            [_year_like(v) for v in block.iloc[0].tolist()], dtype=bool
+        )  # a group row of periods (2023 | | 2024, Jan 2024 | | Feb 2024)
         if (
             not_a_label_row(above)
-            and bool((above[filled] == 3).all())
+            and bool(((above[filled] >= 2) | years[filled]).all())
             and bool(in_header[filled].all())
             and filled.size < in_header.sum()
         ):

@@ -489,11 +489,7 @@ def score(p: ColumnProfile, role: str) -> float:
             return 0.0
         if p.number_share >= 0.9 and p.integer_share < 1.0:
             return 0.0
-        if (
-            name_score(p.norm, SKU) < 0.7
-            and p.present >= 20
-            and p.distinct_ratio > 0.95
-        ):
+        if name_score(p.norm, SKU) < 0.7 and p.present >= 20 and p.distinct_ratio > 0.9:
             # a different description on every row (order notes), not products
             return 0.0
         # codes beat names: a code-like column gets a bonus, a description a penalty
@@ -606,8 +602,8 @@ def detect_roles(profiles: list[ColumnProfile]) -> Detection:
             )
         elif gross:
             assumptions.append(
-                f"Used '{revenue}' as revenue rather than '{gross[0]}' (net of discounts and "
-                "returns, not gross)."
+                f"Used '{revenue}' as revenue rather than '{gross[0]}' (the net amount "
+                "after discounts, returns or fees, not gross)."
             )
         elif others and _NET.search(by_name[revenue].norm):
             assumptions.append(

@@ -224,3 +224,70 @@ def test_stock_adjustments_counted_apart_from_returns():
     assumptions = result.report["assumptions"]
     assert any("Kept 2 return/cancellation line(s)" in a for a in assumptions)
     assert any(a.startswith("2 line(s) have a negative quantity") for a in assumptions)
+
+
+# --------------------------------------------------------------------------- period groups
+
+
+def test_measures_grouped_under_months_are_read_per_period():
+    rows = [
+        ["", "Jan 2024", "", "Feb 2024", "", "Total", ""],
+        ["Product", "Units", "Amount", "Units", "Amount", "Units", "Amount"],
+        ["Mug", "2", "29.00", "1", "14.50", "3", "43.50"],
+        ["Cap", "", "", "4", "75.96", "4", "75.96"],
+    ]
+    result = ingest_bytes(write_csv(rows), "by_month.csv")
+    assert mapped(result) == {
+        "date": "Period",
+        "revenue": "Amount",
+        "sku": "Product",
+        "quantity": "Units",
+    }
+    assert round(result.frame["revenue"].sum(), 2) == 119.46
+    assert result.frame["quantity"].sum() == 7
+    assert date_range(result) == ["2024-01-01", "2024-02-01"]
+    assert result.frame.sort_values(["source_row", "date"])["source_row"].tolist() == [
+        3, 3, 4,
+    ]  # fmt: skip
+    assert any("Ignored the total column(s)" in a for a in result.report["assumptions"])
+
+
+def test_measures_grouped_under_years_in_a_workbook():
+    sheet = [
+        [None, 2023, None, 2024, None],
+        ["Region", "Units", "Sales", "Units", "Sales"],
+        ["North", 2, 100.0, 1, 50.0],
+        ["South", 5, 200.0, 4, 160.25],
+    ]
+    data = xlsx_from_sheets({"S": sheet}, merges={"S": ["B1:C1", "D1:E1"]})
+    result = ingest_bytes(data, "by_year.xlsx")
+    assert mapped(result) == {"date": "Period", "revenue": "Sales", "quantity": "Units"}
+    assert round(result.frame["revenue"].sum(), 2) == 510.25
+    assert date_range(result) == ["2023-01-01", "2024-01-01"]
+    assert result.report["read"]["header_rows"] == [1, 2]
+
+
+def test_quarters_without_a_year_are_summed_not_one_picked():
+    rows = [
+        ["", "Q1", "", "Q2", ""],
+        ["Region", "Units", "Sales", "Units", "Sales"],
+        ["North", "2", "100.00", "1", "50.00"],
+        ["South", "5", "200.00", "4", "160.00"],
+    ]
+    result = ingest_bytes(write_csv(rows), "quarters.csv")
+    assert mapped(result) == {"revenue": "Sales", "quantity": "Units"}
+    assert result.frame["revenue"].sum() == 510.0
+    assert result.report["date_range"] is None
+    assert any("cannot be dated" in a for a in result.report["assumptions"])
+
+
+def test_measure_groups_that_are_not_periods_stay_columns():
+    rows = [
+        ["", "Sales", "", "Returns", ""],
+        ["Date", "Units", "Amount", "Units", "Amount"],
+        ["2024-01-01", "2", "20.00", "1", "10.00"],
+        ["2024-01-02", "3", "30.00", "0", "0.00"],
+    ]
+    result = ingest_bytes(write_csv(rows), "x.csv")
+    assert result.mapping["revenue"] == "Sales Amount"
+    assert result.frame["revenue"].sum() == 50.0
