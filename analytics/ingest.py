@@ -359,6 +359,13 @@ def _build(
                 f"(for example '{_example(table[column])}'). Choose another column for Date."
             )
         data[DATE] = date_parse.values
+        inherited = _inherit_order_dates(table, data[DATE], mapping)
+        if inherited is not None:
+            data[DATE], key, count = inherited
+            assumptions.append(
+                f"{count} line(s) without a date took the date of their order ('{key}') "
+                "from the line above."
+            )
         if date_parse.order in ("DMY", "MDY", "YMD"):
             read["date_order"] = date_parse.order
         if date_parse.ambiguous:
@@ -429,7 +436,7 @@ def _build(
     totals = np.zeros(n, dtype=bool)
     bad_date = np.zeros(n, dtype=bool)
     if date_parse is not None:
-        undated = date_parse.values.isna().to_numpy()
+        undated = data[DATE].isna().to_numpy()
         text_roles = [data[r] for r in TEXT_ROLES if r in data]
         blank_text = np.ones(n, dtype=bool)
         for values in text_roles:
@@ -598,6 +605,46 @@ def _duplicates(table: pd.DataFrame, keep: np.ndarray) -> np.ndarray:
         bound *= size
     out[rows[pd.Series(key).duplicated().to_numpy()]] = True
     return out
+
+
+#: Headers of a column naming the order a line belongs to (lines of one order in a row).
+_ORDER_KEY = re.compile(
+    r"^(?:name|order|order (?:id|no|number|name|ref|reference)|invoice|invoice "
+    r"(?:id|no|number)|receipt (?:id|no|number)|transaction (?:id|no)|document "
+    r"(?:no|number)|belegnr|beleg nr|belegnummer|bestellnummer|bestellung|"
+    r"numero de commande|n commande|commande|pedido|numero pedido)$"
+)
+
+
+def _inherit_order_dates(
+    table: pd.DataFrame, dates: pd.Series, mapping: Mapping[str, str | None]
+) -> tuple[pd.Series, str, int] | None:
+    """Dates for the extra lines of an order that carry the date on its first line only.
+
+    Shop exports with one row per line item often leave order fields (the date among
+    them) empty on the order's other lines; a line without a date takes the date of the
+    line above when both name the same order in an order-number column.
+    """
+    undated = dates.isna().to_numpy()
+    if not undated.any() or undated.all():
+        return None
+    for name in table.columns:
+        column = table[name]
+        if (
+            column.dtype != "str"
+            or name in mapping.values()
+            or not _ORDER_KEY.match(normalise_header(name))
+        ):
+            continue
+        key = clean_text(column)
+        if key.isna().mean() > 0.05:
+            continue
+        run = (key != key.shift()).cumsum()
+        filled = dates.groupby(run.to_numpy()).ffill()
+        gained = int((filled.notna() & dates.isna()).sum())
+        if gained:
+            return filled.astype("datetime64[ns]"), str(name), gained
+    return None
 
 
 TRANSFER_REASON = "payout or bank transfer (money moved, not a sale)"

@@ -360,6 +360,8 @@ def _csv_cells(utf8: bytes, text: str, delimiter: str) -> pd.DataFrame:
         table = None
     if table is None:
         return _python_csv_cells(utf8.decode("utf-8", errors="replace"), delimiter)
+    if b'="' in utf8:
+        table = _unescape_excel_text(table)
     frame = table.to_pandas(
         types_mapper={pa.string(): pd.StringDtype("pyarrow", na_value=np.nan)}.get
     )
@@ -367,10 +369,22 @@ def _csv_cells(utf8: bytes, text: str, delimiter: str) -> pd.DataFrame:
     return frame
 
 
+def _unescape_excel_text(table: pa.Table) -> pa.Table:
+    """Cells written as ``="00123"`` (exports that keep leading zeros in Excel) as ``00123``."""
+    columns = []
+    for column in table.columns:
+        if pc.any(pc.starts_with(column, '="')).as_py():
+            column = pc.replace_substring_regex(column, r'^="(.*)"$', r"\1")
+        columns.append(column)
+    return pa.table(columns, names=table.column_names)
+
+
 def _python_csv_cells(text: str, delimiter: str) -> pd.DataFrame:
     rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     width = max((len(r) for r in rows), default=0)
     frame = pd.DataFrame([r + [""] * (width - len(r)) for r in rows], dtype="str")
+    if '="' in text:
+        frame = frame.apply(lambda c: c.str.replace(r'^="(.*)"$', r"\1", regex=True))
     if frame.shape[1] == 0:
         raise IngestError("The file has no readable rows. " + _WHAT_TO_UPLOAD)
     return frame.replace("", np.nan).astype("str")

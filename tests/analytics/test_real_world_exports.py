@@ -173,3 +173,30 @@ def test_iso_dates_next_to_day_first_text_in_a_csv():
     dates = result.frame.sort_values("source_row")["date"].dt.strftime("%Y-%m-%d")
     assert dates.tolist() == ["2024-03-01", "2024-03-15", "2024-04-03", "2024-04-20"]
     assert result.report["set_aside"] == []
+
+
+def test_excel_escaped_text_cells_keep_leading_zeros():
+    data = (
+        b'Date,SKU,Amount\n2024-03-01,="00123",="12.50"\n'
+        b'2024-03-17,="00456",="10.00"\n2024-03-18,="00123",="1.25"\n'
+    )
+    result = ingest_bytes(data, "x.csv")
+    assert {k: v for k, v in result.mapping.items() if v} == {
+        "date": "Date",
+        "revenue": "Amount",
+        "sku": "SKU",
+    }
+    assert result.frame["revenue"].sum() == 23.75
+    assert result.frame["sku"].tolist() == ["00123", "00456", "00123"]
+
+
+def test_line_without_date_does_not_borrow_from_another_order():
+    data = (
+        b"Order No,Date,Qty,Unit Price\n1001,2024-03-01,1,10.00\n1001,,2,5.00\n"
+        b"1002,,1,12.50\n1003,2024-03-17,1,1.00\n"
+    )
+    result = ingest_bytes(data, "x.csv")
+    assert result.frame["revenue"].sum() == 21.0
+    assert {e["reason"]: e["rows"] for e in result.report["set_aside"]} == {
+        "date missing or unreadable": [4]
+    }
