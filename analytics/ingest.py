@@ -397,6 +397,16 @@ def _build(
         column = mapping[role]
         if column:
             data[role] = clean_text(table[column])
+    if detected and REVENUE in data and QUANTITY in data and UNIT_PRICE in data:
+        key = _repeated_order_amount(table, mapping, data)
+        if key is not None:
+            assumptions.append(
+                f"Revenue is {mapping[QUANTITY]} × {mapping[UNIT_PRICE]}: "
+                f"'{mapping[REVENUE]}' repeats one amount on every line of an order "
+                f"('{key}'), so it is the order's total; each line's own amount is used."
+            )
+            del data[REVENUE]
+            mapping = {**mapping, REVENUE: None}
 
     index = table.index
     nan = pd.Series(np.nan, index=index)
@@ -616,6 +626,48 @@ _ORDER_KEY = re.compile(
 )
 
 
+def _order_key(table: pd.DataFrame, mapping: Mapping[str, str | None]) -> str | None:
+    """The column naming the order each line belongs to (see ``_ORDER_KEY``)."""
+    for name in table.columns:
+        if (
+            table[name].dtype == "str"
+            and name not in mapping.values()
+            and _ORDER_KEY.match(normalise_header(name))
+        ):
+            return name
+    return None
+
+
+def _repeated_order_amount(
+    table: pd.DataFrame, mapping: Mapping[str, str | None], data: dict[str, Any]
+) -> str | None:
+    """The order column when the revenue column repeats an order total on each line.
+
+    Invoice exports with one row per line (Xero, many carts) repeat invoice fields on
+    every line; summing such a ``Total`` counts an order once per line. Detected when,
+    between consecutive lines of one order, the amount stays the same while quantity ×
+    unit price changes.
+    """
+    key_name = _order_key(table, mapping)
+    if key_name is None:
+        return None
+    key = clean_text(table[key_name]).to_numpy(dtype=object)
+    if len(key) < 4:
+        return None
+    same_order = np.zeros(len(key), dtype=bool)
+    same_order[1:] = (key[1:] == key[:-1]) & pd.notna(key[1:])
+    if same_order.sum() < 3:
+        return None
+    revenue = data[REVENUE].to_numpy()
+    line = (data[QUANTITY] * data[UNIT_PRICE]).to_numpy()
+    pairs = np.flatnonzero(same_order)
+    repeated = revenue[pairs] == revenue[pairs - 1]
+    differs = line[pairs] != line[pairs - 1]
+    if repeated.mean() >= 0.9 and differs.mean() >= 0.3:
+        return str(key_name)
+    return None
+
+
 def _inherit_order_dates(
     table: pd.DataFrame, dates: pd.Series, mapping: Mapping[str, str | None]
 ) -> tuple[pd.Series, str, int] | None:
@@ -628,22 +680,17 @@ def _inherit_order_dates(
     undated = dates.isna().to_numpy()
     if not undated.any() or undated.all():
         return None
-    for name in table.columns:
-        column = table[name]
-        if (
-            column.dtype != "str"
-            or name in mapping.values()
-            or not _ORDER_KEY.match(normalise_header(name))
-        ):
-            continue
-        key = clean_text(column)
-        if key.isna().mean() > 0.05:
-            continue
-        run = (key != key.shift()).cumsum()
-        filled = dates.groupby(run.to_numpy()).ffill()
-        gained = int((filled.notna() & dates.isna()).sum())
-        if gained:
-            return filled.astype("datetime64[ns]"), str(name), gained
+    name = _order_key(table, mapping)
+    if name is None:
+        return None
+    key = clean_text(table[name])
+    if key.isna().mean() > 0.05:
+        return None
+    run = (key != key.shift()).cumsum()
+    filled = dates.groupby(run.to_numpy()).ffill()
+    gained = int((filled.notna() & dates.isna()).sum())
+    if gained:
+        return filled.astype("datetime64[ns]"), str(name), gained
     return None
 
 

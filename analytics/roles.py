@@ -69,7 +69,11 @@ SYNONYMS: dict[str, tuple[tuple[str, float], ...]] = {
             0.92,
         ),
         (
-            r"(line|order|invoice|sale|sales|transaction|grand|net|item|lineitem) ?(total|amount|value)( amount)?|total amount|total ht|montant ht|montant|nettobetrag|netto|importo|valor|valor total",
+            r"(line|item|lineitem|line item) ?(total|amount|value|net|subtotal)( amount)?|extended (amount|price|total)",
+            0.93,
+        ),
+        (
+            r"(order|invoice|sale|sales|transaction|grand|net) ?(total|amount|value)( amount)?|total amount|total ht|montant ht|montant|nettobetrag|netto|importo|valor|valor total",
             0.9,
         ),
         (
