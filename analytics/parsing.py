@@ -392,6 +392,9 @@ _MIN_DATE = pd.Timestamp("1900-01-01")
 _MAX_DATE = pd.Timestamp("2100-12-31")
 #: Excel serial day numbers accepted as dates (1927-05-18 .. 2119-02-25).
 _SERIAL_RANGE = (10_000, 80_000)
+#: Unix times accepted as dates in date-named columns (2001-09-09 .. 2100-01-01).
+_EPOCH_SECONDS = (1_000_000_000, 4_102_444_800)
+_EPOCH_MILLISECONDS = (1_000_000_000_000, 4_102_444_800_000)
 
 
 @dataclass(frozen=True)
@@ -539,13 +542,12 @@ def parse_dates(
     serials = (
         allow_serial
         and len(present_uniques) > 0
-        and bool(present_uniques.str.fullmatch(r"\d{5}(?:\.\d+)?").all())
+        and bool(present_uniques.str.fullmatch(r"\d{5}(?:\.\d+)?|\d{10}|\d{13}").all())
     )
     if serials:
-        parsed = _dates_from_numbers(
-            pd.to_numeric(uniques, errors="coerce"), True
-        ).values
-        fmt, order, ambiguous, mixed = "excel-serial", None, False, False
+        numbers = _dates_from_numbers(pd.to_numeric(uniques, errors="coerce"), True)
+        parsed = numbers.values
+        fmt, order, ambiguous, mixed = numbers.format, None, False, False
     else:
         parsed, fmt, order, ambiguous, mixed = _parse_unique_dates(
             uniques, codes, order_hint
@@ -573,6 +575,13 @@ def _dates_from_numbers(values: pd.Series, allow_serial: bool) -> DateParse:
         valid = int(parsed.notna().sum())
         return DateParse(parsed, "%Y%m%d", "YMD", False, valid, len(present) - valid)
     lo, hi = _SERIAL_RANGE
+    for unit, (low, high) in (("s", _EPOCH_SECONDS), ("ms", _EPOCH_MILLISECONDS)):
+        if allow_serial and whole and bool(present.between(low, high).all()):
+            # Unix time (API and database exports), in UTC
+            parsed = pd.to_datetime(values, unit=unit, errors="coerce").astype(
+                "datetime64[ns]"
+            )
+            return DateParse(parsed, f"unix-{unit}", None, False, len(present), 0)
     if allow_serial and bool(present.between(lo, hi).all()):
         parsed = (
             pd.Timestamp("1899-12-30") + pd.to_timedelta(values, unit="D")

@@ -346,7 +346,8 @@ def profile_column(
         date_share, order = dates.valid / max(count, 1), dates.order
     elif (
         _DATE_WORDS.search(norm)
-        and float(text[present].str.fullmatch(r"[0-9]{5}").mean()) >= 0.9
+        and float(text[present].str.fullmatch(r"[0-9]{5}|[0-9]{10}|[0-9]{13}").mean())
+        >= 0.9
     ):
         dates = parse_dates(sample, allow_serial=True)
         date_share, order = dates.valid / max(count, 1), None
