@@ -43,7 +43,10 @@ def _read_facts(read: dict[str, Any]) -> list[str]:
             f"Sheet: {read['sheet']}"
             + (f" (of {', '.join(sheets)})" if len(sheets) > 1 else "")
         )
-    if read.get("header_row"):
+    header_rows = read.get("header_rows") or []
+    if len(header_rows) > 1:
+        facts.append(f"Header rows: {header_rows[0]}–{header_rows[-1]} (combined)")
+    elif read.get("header_row"):
         facts.append(f"Header row: {read['header_row']}")
     return facts
 
