@@ -205,7 +205,7 @@ NOT_MONEY = re.compile(
     r"markdown|band|manufacturing|wholesale|purchase price|cost price|population|"
     r"employees|headcount|visits|views|clicks|sessions|impressions|inventory|stock level|"
     r"on hand|reorder|balance|running|cumulative|opening|closing|"
-    r"vat|gst|hst|mwst|ust|tva|iva|btw|steuer|umsatzsteuer|mehrwertsteuer)\b"
+    r"vat|gst|hst|mwst|mw st|ust|u st|tva|iva|btw|steuer|umsatzsteuer|mehrwertsteuer)\b"
 )
 #: Words that make a column an identifier of something other than a product.
 NOT_PRODUCT = re.compile(
@@ -243,7 +243,10 @@ _NET = re.compile(r"\bnet\b")
 #: Headers where "rate" means the price of one unit (invoices: Qty × Rate = Amount).
 _PRICE_RATES = frozenset({"rate", "unit rate", "rate per unit", "rate each"})
 #: Words that make a column a count of units, not money (``Sales Units``).
-_COUNT_WORDS = re.compile(r"\b(units|qty|quantity|pcs|pieces|items)\b")
+_COUNT_WORDS = re.compile(
+    r"\b(units|qty|quantity|pcs|pieces)\b|\bitems (sold|count|ordered)\b|"
+    r"^(total |number of |no of )?items$"
+)
 _PERSONAL = re.compile(
     r"\b(name|first name|last name|surname|email|e mail|phone|mobile|address|street|city|zip|postcode|postal)\b"
 )
