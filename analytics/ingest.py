@@ -10,10 +10,13 @@ values, set aside unusable rows, count duplicates and negatives, write the repor
 Derived values: revenue = quantity × unit price when no revenue column is mapped;
 profit = revenue − cost and cost = revenue − profit when only one of them is known.
 Returns, cancellations and negative quantities stay in as negative amounts (net
-figures) and are counted in ``report["negatives"]``.
+figures) and are counted in ``report["negatives"]``; lines with a negative quantity and
+a zero amount are counted apart as stock adjustments.
 
 Rows set aside (never silently dropped; listed in ``report["set_aside"]`` with their
-1-based source row numbers): total/subtotal rows, rows without a usable revenue, rows
+1-based source row numbers): total/subtotal rows, payouts and bank transfers in payment
+exports (a Type column saying ``payout``, ``General Withdrawal``, ``Transfer`` …), rows
+without a usable revenue, rows
 whose date is missing or unreadable (when the file has a date column), and exact
 duplicate rows when ``drop_duplicates=True``. ``rows_read == rows_used + sum of the
 set-aside counts`` always holds.
@@ -22,6 +25,7 @@ set-aside counts`` always holds.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -56,16 +60,19 @@ from analytics.roles import (
     _sample,
     describe_non_sales,
     detect_roles,
+    normalise_header,
     profile_table,
     role_label,
 )
 from analytics.schema import (
     COST,
+    CUSTOMER,
     DATE,
     PROFIT,
     QUANTITY,
     REVENUE,
     ROLES,
+    SKU,
     SOURCE_ROW,
     UNIT_PRICE,
     conform_canonical,
@@ -182,6 +189,7 @@ def ingest_grid(
         "thousands": None,
         "date_order": "DMY" if decimal == "," else None,
         "header_row": shaped.header_row,
+        "header_rows": shaped.header_rows,
         "layout": "table",
         "rows_read": rows_read,
         "row_numbers": encode_rows(shaped.row_numbers),
@@ -419,6 +427,13 @@ def _build(
                 f"(for example '{_example(table[column])}'). Choose another column for Date."
             )
         data[DATE] = date_parse.values
+        inherited = _inherit_order_dates(table, data[DATE], mapping)
+        if inherited is not None:
+            data[DATE], key, count = inherited
+            assumptions.append(
+                f"{count} line(s) without a date took the date of their order ('{key}') "
+                "from the line above."
+            )
         if date_parse.order in ("DMY", "MDY", "YMD"):
             read["date_order"] = date_parse.order
         if date_parse.ambiguous:
@@ -450,6 +465,16 @@ def _build(
         column = mapping[role]
         if column:
             data[role] = clean_text(table[column])
+    if detected and REVENUE in data and QUANTITY in data and UNIT_PRICE in data:
+        key = _repeated_order_amount(table, mapping, data)
+        if key is not None:
+            assumptions.append(
+                f"Revenue is {mapping[QUANTITY]} × {mapping[UNIT_PRICE]}: "
+                f"'{mapping[REVENUE]}' repeats one amount on every line of an order "
+                f"('{key}'), so it is the order's total; each line's own amount is used."
+            )
+            del data[REVENUE]
+            mapping = {**mapping, REVENUE: None}
 
     index = table.index
     nan = pd.Series(np.nan, index=index)
@@ -458,9 +483,10 @@ def _build(
     else:
         revenue = data[QUANTITY] * data[UNIT_PRICE]
         data[REVENUE] = revenue
-        assumptions.append(
-            f"Revenue is {mapping[QUANTITY]} × {mapping[UNIT_PRICE]} (the file has no revenue column)."
-        )
+        if not any(a.startswith("Revenue is ") for a in assumptions):
+            assumptions.append(
+                f"Revenue is {mapping[QUANTITY]} × {mapping[UNIT_PRICE]} (the file has no revenue column)."
+            )
     cost = data.get(COST)
     profit = data.get(PROFIT)
     if cost is None and profit is not None:
@@ -488,17 +514,20 @@ def _build(
     totals = np.zeros(n, dtype=bool)
     bad_date = np.zeros(n, dtype=bool)
     if date_parse is not None:
-        undated = date_parse.values.isna().to_numpy()
+        undated = data[DATE].isna().to_numpy()
         text_roles = [data[r] for r in TEXT_ROLES if r in data]
         blank_text = np.ones(n, dtype=bool)
         for values in text_roles:
             blank_text &= values.isna().to_numpy()
         totals = _unlabelled_totals(revenue, undated & blank_text & ~no_revenue)
         bad_date = undated & ~totals
+    transfers = _transfer_rows(table, mapping) & ~totals
+    other = ~totals & ~transfers
     reasons = [
         ("total or subtotal row", totals),
-        ("no revenue amount (empty or unreadable)", no_revenue & ~totals),
-        ("date missing or unreadable", bad_date & ~no_revenue & ~totals),
+        (TRANSFER_REASON, transfers),
+        ("no revenue amount (empty or unreadable)", no_revenue & other),
+        ("date missing or unreadable", bad_date & ~no_revenue & other),
     ]
     keep = np.ones(n, dtype=bool)
     for reason, mask in reasons:
@@ -535,6 +564,11 @@ def _build(
         assumptions.append(
             f"Kept {negatives['returns_or_cancellations']} return/cancellation line(s) as "
             "negative amounts, so totals are net."
+        )
+    if negatives["stock_adjustments"]:
+        assumptions.append(
+            f"{negatives['stock_adjustments']} line(s) have a negative quantity and no "
+            "amount (stock adjustments or write-offs); they do not change revenue."
         )
     if date_parse is None:
         warnings.append(
@@ -651,13 +685,131 @@ def _duplicates(table: pd.DataFrame, keep: np.ndarray) -> np.ndarray:
     return out
 
 
+#: Headers of a column naming the order a line belongs to (lines of one order in a row).
+_ORDER_KEY = re.compile(
+    r"^(?:name|order|order (?:id|no|number|name|ref|reference)|invoice|invoice "
+    r"(?:id|no|number)|receipt (?:id|no|number)|transaction (?:id|no)|document "
+    r"(?:no|number)|belegnr|beleg nr|belegnummer|bestellnummer|bestellung|"
+    r"numero de commande|n commande|commande|pedido|numero pedido)$"
+)
+
+
+def _order_key(table: pd.DataFrame, mapping: Mapping[str, str | None]) -> str | None:
+    """The column naming the order each line belongs to (see ``_ORDER_KEY``)."""
+    for name in table.columns:
+        if (
+            table[name].dtype == "str"
+            and name not in mapping.values()
+            and _ORDER_KEY.match(normalise_header(name))
+        ):
+            return name
+    return None
+
+
+def _repeated_order_amount(
+    table: pd.DataFrame, mapping: Mapping[str, str | None], data: dict[str, Any]
+) -> str | None:
+    """The order column when the revenue column repeats an order total on each line.
+
+    Invoice exports with one row per line (Xero, many carts) repeat invoice fields on
+    every line; summing such a ``Total`` counts an order once per line. Detected when,
+    between consecutive lines of one order, the amount stays the same while quantity ×
+    unit price changes.
+    """
+    key_name = _order_key(table, mapping)
+    if key_name is None:
+        return None
+    key = clean_text(table[key_name]).to_numpy(dtype=object)
+    if len(key) < 4:
+        return None
+    same_order = np.zeros(len(key), dtype=bool)
+    same_order[1:] = (key[1:] == key[:-1]) & pd.notna(key[1:])
+    if same_order.sum() < 3:
+        return None
+    revenue = data[REVENUE].to_numpy()
+    line = (data[QUANTITY] * data[UNIT_PRICE]).to_numpy()
+    pairs = np.flatnonzero(same_order)
+    repeated = revenue[pairs] == revenue[pairs - 1]
+    differs = line[pairs] != line[pairs - 1]
+    if repeated.mean() >= 0.9 and differs.mean() >= 0.3:
+        return str(key_name)
+    return None
+
+
+def _inherit_order_dates(
+    table: pd.DataFrame, dates: pd.Series, mapping: Mapping[str, str | None]
+) -> tuple[pd.Series, str, int] | None:
+    """Dates for the extra lines of an order that carry the date on its first line only.
+
+    Shop exports with one row per line item often leave order fields (the date among
+    them) empty on the order's other lines; a line without a date takes the date of the
+    line above when both name the same order in an order-number column.
+    """
+    undated = dates.isna().to_numpy()
+    if not undated.any() or undated.all():
+        return None
+    name = _order_key(table, mapping)
+    if name is None:
+        return None
+    key = clean_text(table[name])
+    if key.isna().mean() > 0.05:
+        return None
+    run = (key != key.shift()).cumsum()
+    filled = dates.groupby(run.to_numpy()).ffill()
+    gained = int((filled.notna() & dates.isna()).sum())
+    if gained:
+        return filled.astype("datetime64[ns]"), str(name), gained
+    return None
+
+
+TRANSFER_REASON = "payout or bank transfer (money moved, not a sale)"
+#: Headers of the column that says what kind of line it is (payment exports).
+_TYPE_HEADER = re.compile(
+    r"^(?:type|transaction type|event type|reporting category|activity type|"
+    r"balance type|kind|typ|transaktionstyp|buchungsart|type de transaction|tipo)$"
+)
+#: Line kinds that move money between the account and the bank (RE2, whole value).
+_TRANSFER_KIND = (
+    r"(?i)^\s*(?:payouts?|transfers?|bank transfers?|general withdrawal|withdrawals?|"
+    r"withdrawal to bank|transfer to bank(?: account)?|bank deposit to pp account|"
+    r"general currency conversion|currency conversion|payout_failure|payout_cancel|"
+    r"auszahlung|überweisung|ueberweisung|virement|retrait|versement)\s*$"
+)
+
+
+def _transfer_rows(
+    table: pd.DataFrame, mapping: Mapping[str, str | None]
+) -> np.ndarray:
+    """Lines of a payment export that move money to or from the bank (payouts,
+    withdrawals, transfers), named as such in a Type column: not sales."""
+    out = np.zeros(len(table), dtype=bool)
+    for name in table.columns:
+        column = table[name]
+        if column.dtype != "str" or not _TYPE_HEADER.match(normalise_header(name)):
+            continue
+        if name in (mapping[SKU], mapping[CUSTOMER]):
+            continue
+        hit = pc.match_substring_regex(column.array.__arrow_array__(), _TRANSFER_KIND)
+        out |= np.asarray(
+            pc.fill_null(hit, False).to_numpy(zero_copy_only=False), dtype=bool
+        )
+    return out
+
+
 def _negatives(frame: pd.DataFrame) -> dict[str, int]:
+    """Counts of negative lines.
+
+    ``returns_or_cancellations``: lines with negative revenue, or a negative quantity with
+    a non-zero amount; ``stock_adjustments``: a negative quantity with a zero amount (they
+    move stock, not money).
+    """
     revenue = frame[REVENUE]
     quantity = frame[QUANTITY]
     neg_rev = revenue < 0
     neg_qty = quantity < 0
     return {
-        "returns_or_cancellations": int((neg_rev | neg_qty).sum()),
+        "returns_or_cancellations": int((neg_rev | (neg_qty & (revenue != 0))).sum()),
+        "stock_adjustments": int((neg_qty & (revenue == 0)).sum()),
         "negative_revenue": int(neg_rev.sum()),
         "negative_quantity": int(neg_qty.sum()),
         "negative_profit": int((frame[PROFIT] < 0).sum()),
@@ -678,6 +830,7 @@ def _from_statement(statement: pnl.Statement, grid: Grid) -> IngestResult:
         "thousands": None,
         "date_order": None,
         "header_row": statement.header_row,
+        "header_rows": [statement.header_row] if statement.header_row else [],
         "layout": "profit_and_loss",
         "rows_read": len(statement.table),
         "row_numbers": encode_rows(statement.row_numbers),

@@ -363,6 +363,8 @@ _DATE_PARTS: tuple[tuple[str, str], ...] = (
     ("%d %b %y", "DMY"), ("%d/%b/%Y", "DMY"), ("%d-%B-%Y", "DMY"), ("%d. %B %Y", "DMY"),
     ("%b %d, %Y", "MDY"), ("%B %d, %Y", "MDY"), ("%b %d %Y", "MDY"), ("%B %d %Y", "MDY"),
     ("%a, %d %b %Y", "DMY"), ("%a %b %d %Y", "MDY"),
+    ("%A, %B %d, %Y", "MDY"), ("%a, %b %d, %Y", "MDY"), ("%A, %d %B %Y", "DMY"),
+    ("%A %d %B %Y", "DMY"), ("%A, %b %d, %Y", "MDY"),
     ("%Y-%m", "YM"), ("%Y/%m", "YM"), ("%m/%Y", "MY"), ("%m-%Y", "MY"), ("%m.%Y", "MY"),
     ("%b %Y", "MY"), ("%B %Y", "MY"), ("%b-%y", "MY"), ("%b-%Y", "MY"), ("%b %y", "MY"),
     ("%B-%y", "MY"), ("%B-%Y", "MY"), ("%Y %b", "YM"), ("%Y-%b", "YM"), ("%b. %Y", "MY"),
@@ -381,8 +383,8 @@ _DATE_SHAPE_RE = (
     r"|[0-9]{1,2}[-/.][0-9]{1,2}[-/.][0-9]{2,4}(?:[ T].*)?"
     r"|[0-9]{1,2}[-/.][0-9]{4}"
     r"|[0-9]{8}"
-    r"|(?:[A-Za-z]{3},? )?[0-9]{1,2}\.?[-/ ][A-Za-z]{3,9}\.?[-/ ][0-9]{2,4}(?:[ T].*)?"
-    r"|(?:[A-Za-z]{3} )?[A-Za-z]{3,9}\.?[-/ ][0-9]{1,2},? [0-9]{4}(?:[ T].*)?"
+    r"|(?:[A-Za-z]{3,9},? )?[0-9]{1,2}\.?[-/ ][A-Za-z]{3,9}\.?[-/ ][0-9]{2,4}(?:[ T].*)?"
+    r"|(?:[A-Za-z]{3,9},? )?[A-Za-z]{3,9}\.?[-/ ][0-9]{1,2},? [0-9]{4}(?:[ T].*)?"
     r"|[A-Za-z]{3,9}\.?[-/ ][0-9]{2,4}|[0-9]{4}[-/ ][A-Za-z]{3,9}"
     r"|(?i:[0-9]{4} *[-/ ]? *q[1-4]|q[1-4] *[-/ ]? *[0-9]{2,4})"
 )
@@ -390,6 +392,9 @@ _MIN_DATE = pd.Timestamp("1900-01-01")
 _MAX_DATE = pd.Timestamp("2100-12-31")
 #: Excel serial day numbers accepted as dates (1927-05-18 .. 2119-02-25).
 _SERIAL_RANGE = (10_000, 80_000)
+#: Unix times accepted as dates in date-named columns (2001-09-09 .. 2100-01-01).
+_EPOCH_SECONDS = (1_000_000_000, 4_102_444_800)
+_EPOCH_MILLISECONDS = (1_000_000_000_000, 4_102_444_800_000)
 
 
 @dataclass(frozen=True)
@@ -537,13 +542,12 @@ def parse_dates(
     serials = (
         allow_serial
         and len(present_uniques) > 0
-        and bool(present_uniques.str.fullmatch(r"\d{5}(?:\.\d+)?").all())
+        and bool(present_uniques.str.fullmatch(r"\d{5}(?:\.\d+)?|\d{10}|\d{13}").all())
     )
     if serials:
-        parsed = _dates_from_numbers(
-            pd.to_numeric(uniques, errors="coerce"), True
-        ).values
-        fmt, order, ambiguous, mixed = "excel-serial", None, False, False
+        numbers = _dates_from_numbers(pd.to_numeric(uniques, errors="coerce"), True)
+        parsed = numbers.values
+        fmt, order, ambiguous, mixed = numbers.format, None, False, False
     else:
         parsed, fmt, order, ambiguous, mixed = _parse_unique_dates(
             uniques, codes, order_hint
@@ -571,6 +575,13 @@ def _dates_from_numbers(values: pd.Series, allow_serial: bool) -> DateParse:
         valid = int(parsed.notna().sum())
         return DateParse(parsed, "%Y%m%d", "YMD", False, valid, len(present) - valid)
     lo, hi = _SERIAL_RANGE
+    for unit, (low, high) in (("s", _EPOCH_SECONDS), ("ms", _EPOCH_MILLISECONDS)):
+        if allow_serial and whole and bool(present.between(low, high).all()):
+            # Unix time (API and database exports), in UTC
+            parsed = pd.to_datetime(values, unit=unit, errors="coerce").astype(
+                "datetime64[ns]"
+            )
+            return DateParse(parsed, f"unix-{unit}", None, False, len(present), 0)
     if allow_serial and bool(present.between(lo, hi).all()):
         parsed = (
             pd.Timestamp("1899-12-30") + pd.to_timedelta(values, unit="D")
@@ -635,6 +646,18 @@ def _parse_unique_dates(
         order = max(leaders, key=lambda o: best_by_order[o][:2])
     result, used = _parse_with_order(uniques, scores, order)
     result = _fill_unambiguous(uniques, result)
+    left = result.isna() & uniques.notna()
+    if order == "YMD" and used.startswith("%Y") and bool(left.any()):
+        # ISO dates cannot clash with another convention (typically real date cells
+        # next to dates typed as text): read the rest with the order they decide
+        rest = _parse_unique_dates(
+            uniques.where(left), np.empty(0, "int64"), order_hint
+        )
+        if rest[2] is not None:
+            result = result.where(~left, rest[0])
+            ambiguous = ambiguous or rest[3]
+            if rest[2] in ("DMY", "MDY"):
+                order = rest[2]
     mixed = False
     other = {"DMY": "MDY", "MDY": "DMY"}.get(order)
     if other and other in best_by_order and bool(result.isna().any()):

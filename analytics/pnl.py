@@ -513,6 +513,7 @@ def rebuild_statement(table: pd.DataFrame, read: dict[str, Any]) -> IngestResult
         "duplicates": {"count": 0, "rows": [], "dropped": False},
         "negatives": {
             "returns_or_cancellations": 0,
+            "stock_adjustments": 0,
             "negative_revenue": int((frame[REVENUE] < 0).sum()),
             "negative_quantity": 0,
             "negative_profit": int((frame[PROFIT] < 0).sum()),
@@ -581,7 +582,7 @@ def unpivot_periods(
         if period is not None:
             periods[name] = period
     if len(periods) < 2:
-        return None
+        return _unpivot_period_groups(table, rows, decimal=decimal)
     labels = [c for c in table.columns if c not in periods and c not in ignored]
     values = []
     for name in periods:
@@ -615,6 +616,104 @@ def unpivot_periods(
             "Ignored the total column(s): " + ", ".join(map(str, ignored)) + "."
         )
     return pd.DataFrame(out), long_rows, notes
+
+
+_UNDATED_PERIOD = re.compile(
+    rf"(?i)^(?:q[1-4]|h[12]|{_MONTHS}|(?:week|wk|month|period) ?\d{{1,2}})$"
+)
+
+
+def _period_prefix(name: str) -> tuple[pd.Timestamp | str, str] | None:
+    """``(2024-01-01, "Amount")`` split of a header such as ``Jan 2024 Amount``; a
+    period without a year (``Q1 Amount``, ``March Units``) gives its label instead."""
+    words = str(name).split()
+    for cut in range(len(words) - 1, 0, -1):
+        if not re.search(r"\d", " ".join(words[:cut])):
+            continue
+        period = _period_of(" ".join(words[:cut]))
+        if period is not None:
+            return period, " ".join(words[cut:])
+    if len(words) >= 2 and _UNDATED_PERIOD.match(" ".join(words[:1])):
+        return words[0], " ".join(words[1:])
+    if len(words) >= 3 and _UNDATED_PERIOD.match(" ".join(words[:2])):
+        return " ".join(words[:2]), " ".join(words[2:])
+    return None
+
+
+def _unpivot_period_groups(
+    table: pd.DataFrame, rows: np.ndarray, *, decimal: str = "."
+) -> tuple[pd.DataFrame, np.ndarray, list[str]] | None:
+    """A table whose columns are measures grouped under periods (a two-row header
+    ``Jan 2024 | | Feb 2024`` over ``Units | Amount | Units | Amount``) in long form:
+    one row per line and period, with one column per measure. None when the headers
+    are not such groups (at least two periods, each with the same measures)."""
+    groups: dict[pd.Timestamp | str, dict[str, str]] = {}
+    grouped: set[str] = set()
+    for name in table.columns:
+        if _PERIOD_TOTAL.match(str(name)):
+            continue
+        split = _period_prefix(name)
+        if split is not None:
+            groups.setdefault(split[0], {})[split[1]] = name
+            grouped.add(name)
+    measures = {tuple(sorted(m)) for m in groups.values()}
+    if len(groups) < 2 or len(measures) != 1:
+        return None
+    dated = all(isinstance(k, pd.Timestamp) for k in groups)
+    if not dated and any(isinstance(k, pd.Timestamp) for k in groups):
+        return None
+    names = sorted(next(iter(measures)))
+    ignored = [c for c in table.columns if c not in grouped and _PERIOD_TOTAL.match(c)]
+    ignored += [
+        c
+        for c in table.columns
+        if c not in grouped and (_period_prefix(c) or (None,))[0] is not None
+    ]
+    labels = [c for c in table.columns if c not in grouped and c not in ignored]
+    blocks = []
+    keys = sorted(groups) if dated else list(groups)
+    for period in keys:
+        columns = groups[period]
+        values = {}
+        for measure in names:
+            parsed = parse_numbers(table[columns[measure]], decimal=decimal)
+            if parsed.valid == 0 and parsed.invalid:
+                return None
+            values[measure] = parsed.values.to_numpy()
+        filled = np.zeros(len(table), dtype=bool)
+        for v in values.values():
+            filled |= ~np.isnan(v)
+        block = {name: table[name].to_numpy()[filled] for name in labels}
+        label = period.strftime("%Y-%m-%d") if dated else str(period)
+        block["Period"] = np.full(int(filled.sum()), label, dtype=object)
+        block.update({m: v[filled] for m, v in values.items()})
+        blocks.append((pd.DataFrame(block), np.asarray(rows)[filled]))
+    period_name = _free_name("Period", labels)
+    out = pd.concat([b for b, _ in blocks], ignore_index=True)
+    out = out.rename(columns={"Period": period_name})
+    for name in labels:
+        out[name] = out[name].astype(table[name].dtype)
+    out[period_name] = out[period_name].astype("str")
+    for measure in names:
+        out[measure] = out[measure].astype("float64")
+    order = np.argsort(
+        np.concatenate([r for _, r in blocks]), kind="stable"
+    )  # keep source order: each line's periods together
+    long_rows = np.concatenate([r for _, r in blocks])[order]
+    out = out.iloc[order].reset_index(drop=True)
+    first, last = (
+        (f"{keys[0]:%Y-%m}", f"{keys[-1]:%Y-%m}") if dated else (keys[0], keys[-1])
+    )
+    notes = [
+        f"The file has {', '.join(names)} for each period ({first} … {last}); read it "
+        "as one row per line and period."
+        + ("" if dated else " The periods have no year, so they cannot be dated.")
+    ]
+    if ignored:
+        notes.append(
+            "Ignored the total column(s): " + ", ".join(map(str, ignored)) + "."
+        )
+    return out, long_rows, notes
 
 
 def _free_name(name: str, taken: list[str]) -> str:

@@ -27,7 +27,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from analytics.errors import IngestError, UnsupportedFileType
-from analytics.parsing import _DATE_SHAPE_RE, clean_text
+from analytics.parsing import _DATE_SHAPE_RE, MISSING_TOKENS, clean_text
 
 SAMPLE_BYTES = 256 * 1024
 #: Largest total size of an XLSX's unpacked parts (guards against zip bombs).
@@ -96,6 +96,7 @@ class Shaped:
     notes: list[str]
     rows_read: int
     uncomputed_by_column: dict[str, list[tuple[int, int]]]
+    header_rows: list[int] = field(default_factory=list)
 
 
 # --------------------------------------------------------------------------- sniffing
@@ -362,6 +363,8 @@ def _csv_cells(utf8: bytes, text: str, delimiter: str) -> pd.DataFrame:
         table = None
     if table is None:
         return _python_csv_cells(utf8.decode("utf-8", errors="replace"), delimiter)
+    if b'="' in utf8:
+        table = _unescape_excel_text(table)
     frame = table.to_pandas(
         types_mapper={pa.string(): pd.StringDtype("pyarrow", na_value=np.nan)}.get
     )
@@ -369,10 +372,22 @@ def _csv_cells(utf8: bytes, text: str, delimiter: str) -> pd.DataFrame:
     return frame
 
 
+def _unescape_excel_text(table: pa.Table) -> pa.Table:
+    """Cells written as ``="00123"`` (exports that keep leading zeros in Excel) as ``00123``."""
+    columns = []
+    for column in table.columns:
+        if pc.any(pc.starts_with(column, '="')).as_py():
+            column = pc.replace_substring_regex(column, r'^="(.*)"$', r"\1")
+        columns.append(column)
+    return pa.table(columns, names=table.column_names)
+
+
 def _python_csv_cells(text: str, delimiter: str) -> pd.DataFrame:
     rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     width = max((len(r) for r in rows), default=0)
     frame = pd.DataFrame([r + [""] * (width - len(r)) for r in rows], dtype="str")
+    if '="' in text:
+        frame = frame.apply(lambda c: c.str.replace(r'^="(.*)"$', r"\1", regex=True))
     if frame.shape[1] == 0:
         raise IngestError("The file has no readable rows. " + _WHAT_TO_UPLOAD)
     return frame.replace("", np.nan).astype("str")
@@ -868,7 +883,7 @@ def _cell_kind(value: Any) -> int:
     if isinstance(value, (datetime.date, datetime.datetime, pd.Timestamp)):
         return 2
     text = str(value).strip()
-    if not text:
+    if not text or text.lower() in MISSING_TOKENS:
         return 0
     if _NUMBER_CELL.fullmatch(text):
         return 1
@@ -921,6 +936,74 @@ def find_header_row(cells: pd.DataFrame, scan: int = 60) -> int | None:
             return int(pos)
         return None
     return None
+
+
+def header_rows(cells: pd.DataFrame, header: int) -> tuple[int, int]:
+    """(first, last) grid positions of a header that may span two rows.
+
+    Excel reports often split a header over two rows: a group row above it (``Sales`` over
+    ``Units | Amount``, usually merged cells) or a name broken in two (``Net`` / ``Sales``).
+    The row below the header continues it when it holds only labels and at least one of
+    them sits over a column of numbers or dates; the row above is a group row when it is
+    directly above, holds only labels, and is not a title (one cell in the first column).
+    """
+    block = cells.iloc[max(header - 1, 0) : header + 8]
+    kinds = _cell_kinds(block)
+    at = header - max(header - 1, 0)
+    row = kinds[at]
+    in_header = row > 0
+    first = int(np.flatnonzero(in_header)[0]) if in_header.any() else 0
+
+    def not_a_label_row(cells_kinds: np.ndarray) -> bool:
+        # a title or section row has one cell, in the first column
+        filled = np.flatnonzero(cells_kinds > 0)
+        return filled.size >= 2 or (filled.size == 1 and int(filled[0]) > first)
+
+    if at + 2 < len(kinds):
+        below = kinds[at + 1]
+        data = kinds[at + 2 :]
+        typed = ((data == 1) | (data == 2)).sum(axis=0) > 0.5 * (data > 0).sum(axis=0)
+        if (
+            not_a_label_row(below)
+            and not ((below == 1) | (below == 2)).any()
+            and bool((typed & (below == 3)).any())
+            and not ((below > 0) & ~in_header & ~typed).all()
+        ):
+            return header, header + 1
+    if at == 1:
+        above = kinds[0]
+        filled = np.flatnonzero(above > 0)
+        years = np.array(
+            [_year_like(v) for v in block.iloc[0].tolist()], dtype=bool
+        )  # a group row of periods (2023 | | 2024, Jan 2024 | | Feb 2024)
+        if (
+            not_a_label_row(above)
+            and bool(((above[filled] >= 2) | years[filled]).all())
+            and bool(in_header[filled].all())
+            and filled.size < in_header.sum()
+        ):
+            return header - 1, header
+    return header, header
+
+
+def _stacked_names(cells: pd.DataFrame, top: int, header: int) -> list[str]:
+    """One name per column from the header rows ``top..header`` (``Sales`` + ``Amount``)."""
+    bottom = [_header_name(v) for v in cells.iloc[header].tolist()]
+    if top == header:
+        return bottom
+    upper = [_header_name(v) for v in cells.iloc[top].tolist()]
+    lowered = [n.lower() for n in bottom if n]
+    if len(set(lowered)) < len(lowered):
+        # repeated sub-headers (Units | Amount | Units | Amount): a group label covers
+        # the empty cells to its right, as a merged cell would
+        label = ""
+        for i, name in enumerate(upper):
+            label = name or label
+            upper[i] = label if bottom[i] else name
+    return [
+        f"{u} {b}" if u and b and u.lower() != b.lower() else (b or u)
+        for u, b in zip(upper, bottom, strict=True)
+    ]
 
 
 def _year_like(value: Any) -> bool:
@@ -1034,22 +1117,33 @@ def shape_table(grid: Grid) -> Shaped:
         )
         header_row = None
     else:
-        names = [_header_name(v) for v in cells.iloc[header].tolist()]
+        top, header = header_rows(cells, header)
+        names = _stacked_names(cells, top, header)
         body = cells.iloc[header + 1 :]
         rows = grid.row_numbers[header + 1 :]
         header_row = int(grid.row_numbers[header])
-        if header > 0:
+        if top > 0:
             notes.append(
-                f"Skipped {header} row(s) above the header (the header is row {header_row})."
+                f"Skipped {top} row(s) above the header (the header is row "
+                f"{int(grid.row_numbers[top])})."
             )
     if grid.merged:
-        start = header if header is not None else 0
+        start = top if header is not None else 0
         filled, count = _fill_merged(cells, grid.merged, start)
         if count:
             body = filled.iloc[len(cells) - len(body) :]
             if header is not None:
-                names = [_header_name(v) for v in filled.iloc[header].tolist()]
+                names = _stacked_names(filled, top, header)
             notes.append(f"Filled {count} merged cell range(s) with their value.")
+    stacked = (
+        [] if header is None else [int(r) for r in grid.row_numbers[top : header + 1]]
+    )
+    if len(stacked) > 1:
+        example = next((n for n in names if " " in n), names[0] if names else "")
+        notes.append(
+            f"The header spans rows {stacked[0]}–{stacked[-1]}; combined them into one "
+            f"name per column (for example '{example}')."
+        )
     if body.shape[1] == 0:
         raise IngestError("The file has no columns. " + _WHAT_TO_UPLOAD)
     blank_rows = ~body.notna().any(axis=1).to_numpy()
@@ -1102,7 +1196,9 @@ def shape_table(grid: Grid) -> Shaped:
         for row, col in grid.uncomputed:
             if col in lookup and (header_row is None or row > header_row):
                 by_column.setdefault(lookup[col], []).append((row, col))
-    return Shaped(table, rows, header_row, set_aside, notes, rows_read, by_column)
+    return Shaped(
+        table, rows, header_row, set_aside, notes, rows_read, by_column, stacked
+    )
 
 
 def _is_index_column(col: pd.Series) -> bool:

@@ -37,6 +37,8 @@ from analytics.schema import (
 
 SAMPLE_ROWS = 3000
 MIN_CONFIDENCE = 0.35
+#: Header score from which the header wins over values that look like ids or years.
+STRONG_NAME = 0.8
 NUMERIC_ROLES = (REVENUE, COST, PROFIT, QUANTITY, UNIT_PRICE)
 TEXT_ROLES = (SKU, CATEGORY, CUSTOMER)
 
@@ -56,13 +58,22 @@ SYNONYMS: dict[str, tuple[tuple[str, float], ...]] = {
         (r".*\bdate\b.*|.*\bdatum\b.*", 0.6),
     ),
     REVENUE: (
-        (r"net (sales|revenue|amount|turnover|value)|revenue net|sales net", 1.0),
         (
-            r"(total |weekly |daily |monthly )?(sales|revenue|revenues|turnover)( amount| value| total| usd| eur| gbp)?",
+            r"net (sales|revenue|amount|turnover|value|total)|revenue net|sales net"
+            r"|(order|invoice|sale|payment|transaction|item|line) net( amount| total| value)?",
+            1.0,
+        ),
+        (r"net", 0.88),
+        (
+            r"(total |weekly |daily |monthly |product |item |merchandise |goods )?(sales|revenue|revenues|turnover)( amount| value| total| usd| eur| gbp)?",
             0.92,
         ),
         (
-            r"(line|order|invoice|sale|sales|transaction|grand|net|item|lineitem) ?(total|amount|value)( amount)?|total amount|total ht|montant ht|montant|nettobetrag|netto|importo|valor|valor total",
+            r"(line|item|lineitem|line item) ?(total|amount|value|net|subtotal)( amount)?|extended (amount|price|total)",
+            0.93,
+        ),
+        (
+            r"(order|invoice|sale|sales|transaction|grand|net) ?(total|amount|value)( amount)?|total amount|total ht|montant ht|montant|nettobetrag|netto|importo|valor|valor total",
             0.9,
         ),
         (
@@ -73,20 +84,36 @@ SYNONYMS: dict[str, tuple[tuple[str, float], ...]] = {
             r"umsatz|umsatze|erlos|erlose|ventas|venta|ingresos|importe|betrag|chiffre d affaires|ca|omzet|fatturato|vendas|receita|bedrag",
             0.85,
         ),
-        (r"gross (sales|revenue|amount)|sales gross|revenue gross", 0.75),
+        (
+            r"(chiffre d affaires|ca|umsatz|umsatze|erlose?|ventas|fatturato|omzet) "
+            r"(ht|net|netto|neto|hors taxes)|nettoumsatz|nettoerlose?|umsatz netto",
+            0.9,
+        ),
+        (
+            r"(chiffre d affaires|ca|umsatz|umsatze|erlose?|ventas|fatturato|omzet) "
+            r"(ttc|brut|brutto|bruto)|bruttoumsatz",
+            0.8,
+        ),
+        (r"gross|gross (sales|revenue|amount|total)|sales gross|revenue gross", 0.75),
         (
             r"value|sum|price paid|amount paid|paid|payment|subtotal|sub total|montant ttc|total ttc|brutto|bruttobetrag|credit|credits|deposit|deposits|money in|paid in",
             0.55,
         ),
         (r"(.* )?(total|amount)( .*)?", 0.5),
-        (r".*\b(sales|revenue|turnover)\b.*", 0.6),
+        (
+            r".*\b(sales|revenue|turnover|umsatz|umsatze|erlose?|ventas|chiffre d affaires|fatturato|omzet)\b.*",
+            0.6,
+        ),
     ),
     COST: (
         (
             r"cogs|cost of goods( sold)?|cost of sales|cost of revenue|total cost|costs|cost",
             0.95,
         ),
-        (r"(product|line|item|order|purchase|landed) cost|cost amount|cost value", 0.9),
+        (
+            r"(product|line|item|order|purchase|landed) cost|costs? (amount|value|total)",
+            0.9,
+        ),
         (
             r"kosten|wareneinsatz|einkauf|coste|costo|costos|costes|cout|couts|kost|custo",
             0.85,
@@ -125,7 +152,8 @@ SYNONYMS: dict[str, tuple[tuple[str, float], ...]] = {
     ),
     QUANTITY: (
         (
-            r"quantity|qty|units|units sold|unit sold|quantity sold|qty sold|no of units|number of units|pieces|pcs|menge|anzahl|stuck|cantidad|quantite|aantal|quantita|quantidade|volume",
+            r"quantity|qty|units|units sold|unit sold|quantity sold|qty sold|no of units|number of units|pieces|pcs|menge|anzahl|stuck|cantidad|quantite|aantal|quantita|quantidade|volume"
+            r"|items sold|number of items|no of items|items ordered|item count|(quantity|qty) ordered|ordered (quantity|qty)",
             0.95,
         ),
         (r"count|items|number of items|no of items|unit count", 0.6),
@@ -133,7 +161,7 @@ SYNONYMS: dict[str, tuple[tuple[str, float], ...]] = {
     ),
     UNIT_PRICE: (
         (
-            r"unit ?price|price ?per ?unit|price ?each|unit ?selling ?price|sale price|selling price|sales price|unit ?price .*|retail price|list price|msrp|rrp|einzelpreis|stuckpreis|precio unitario|prix unitaire|prezzo unitario|unit ?amount|lineitem price|item price",
+            r"unit ?price|price ?per ?unit|price ?each|rate|unit rate|unit ?selling ?price|sale price|selling price|sales price|unit ?price .*|retail price|list price|msrp|rrp|einzelpreis|stuckpreis|precio unitario|prix unitaire|prezzo unitario|unit ?amount|lineitem price|item price",
             0.95,
         ),
         (r"price|preis|precio|prix|prezzo|preco|prijs|rate per unit", 0.8),
@@ -155,7 +183,10 @@ SYNONYMS: dict[str, tuple[tuple[str, float], ...]] = {
             r"customer|customer ?(id|no|number|code|name|ref)|client|client ?(id|name|no)|buyer|kunde|kunden ?(nr|nummer|name)?|cliente|klant|account ?(id|name|number)?|member ?(id)?|bill ?to|sold ?to|ship ?to ?name|purchaser|company|company name|customerid",
             0.95,
         ),
-        (r"contact ?(name|id)?|billing ?name|customer ?email|buyer ?(name|email)", 0.7),
+        (
+            r"contact ?(name|id)?|billing ?name|(customer|buyer|payer|from|sender|billing) ?email( address)?|buyer ?name",
+            0.7,
+        ),
         (r"email|e mail|shopper|consumer|user ?(id)?|patient|guest", 0.55),
     ),
 }
@@ -173,7 +204,8 @@ NOT_MONEY = re.compile(
     r"height|width|length|distance|km|miles|mpg|duration|hours|minutes|seconds|version|"
     r"markdown|band|manufacturing|wholesale|purchase price|cost price|population|"
     r"employees|headcount|visits|views|clicks|sessions|impressions|inventory|stock level|"
-    r"on hand|reorder|balance|running|cumulative|opening|closing)\b"
+    r"on hand|reorder|balance|running|cumulative|opening|closing|"
+    r"vat|gst|hst|mwst|mw st|ust|u st|tva|iva|btw|steuer|umsatzsteuer|mehrwertsteuer)\b"
 )
 #: Words that make a column an identifier of something other than a product.
 NOT_PRODUCT = re.compile(
@@ -190,7 +222,31 @@ _DATE_WORDS = re.compile(
 _LESS_PREFERRED_DATE = re.compile(
     r"\b(ship|shipping|shipped|delivery|delivered|due|dispatch|birth|dob|modified|updated|last|expiry|expiration|paid|payment|close|closed|end)\b"
 )
-_GROSS = re.compile(r"\bgross\b")
+_GROSS = re.compile(r"\b(gross|brutto\w*|brut|ttc)\b")
+_TAXES = r"(vat|tax|taxes|gst|hst|mwst|ust|tva|iva|btw|sales tax)"
+#: "ex VAT", "incl. tax", "hors taxes": say whether tax is in, not what the column is.
+_TAX_QUALIFIER = re.compile(
+    rf"\b(ex|excl|excluding|exkl|zzgl|hors|before|pre|net of|w o|without|"
+    rf"incl|including|inc|inkl|with|after|plus) {_TAXES}\b"
+)
+_TAX_INCLUDED = re.compile(rf"\b(incl|including|inc|inkl|with|plus) {_TAXES}\b")
+
+
+def money_words(norm: str) -> str:
+    """A normalised header without tax qualifiers: ``net ex vat`` → ``net``."""
+    if " " not in norm:
+        return norm
+    return " ".join(_TAX_QUALIFIER.sub(" ", norm).split()) or norm
+
+
+_NET = re.compile(r"\bnet\b")
+#: Headers where "rate" means the price of one unit (invoices: Qty × Rate = Amount).
+_PRICE_RATES = frozenset({"rate", "unit rate", "rate per unit", "rate each"})
+#: Words that make a column a count of units, not money (``Sales Units``).
+_COUNT_WORDS = re.compile(
+    r"\b(units|qty|quantity|pcs|pieces)\b|\bitems (sold|count|ordered)\b|"
+    r"^(total |number of |no of )?items$"
+)
 _PERSONAL = re.compile(
     r"\b(name|first name|last name|surname|email|e mail|phone|mobile|address|street|city|zip|postcode|postal)\b"
 )
@@ -293,7 +349,8 @@ def profile_column(
         date_share, order = dates.valid / max(count, 1), dates.order
     elif (
         _DATE_WORDS.search(norm)
-        and float(text[present].str.fullmatch(r"[0-9]{5}").mean()) >= 0.9
+        and float(text[present].str.fullmatch(r"[0-9]{5}|[0-9]{10}|[0-9]{13}").mean())
+        >= 0.9
     ):
         dates = parse_dates(sample, allow_serial=True)
         date_share, order = dates.valid / max(count, 1), None
@@ -396,18 +453,34 @@ def score(p: ColumnProfile, role: str) -> float:
             s -= 0.25
         return max(s, 0.0) * (0.6 + 0.4 * min(p.date_share, 1.0))
     if role in NUMERIC_ROLES:
+        core = money_words(p.norm)
+        if core != p.norm:
+            s = max(s, name_score(core, role))
         if s == 0.0 or not _is_amount(p) or p.leading_zero:
             return 0.0
-        excluded = NOT_MONEY.search(p.norm)
+        excluded = NOT_MONEY.search(core)
+        if role == UNIT_PRICE and p.norm in _PRICE_RATES:
+            excluded = None
         if excluded and s < 0.95:
             return 0.0
         if excluded and role != QUANTITY and excluded.group(0) not in ("no", "number"):
             return 0.0
-        if p.percent or p.sequential or (p.year_like and role != QUANTITY):
+        if role != QUANTITY and s < 0.95 and _COUNT_WORDS.search(p.norm):
             return 0.0
-        if role in (REVENUE, COST, PROFIT) and p.binary:
+        if p.percent:
             return 0.0
-        if role == REVENUE and _GROSS.search(p.norm):
+        lookalike = (
+            p.sequential
+            or (p.year_like and role != QUANTITY)
+            or (role in (REVENUE, COST, PROFIT) and p.binary)
+        )
+        if lookalike:
+            # values that look like row ids, years or flags: only a header that names
+            # the role keeps the column, ranked below any other candidate
+            if s < STRONG_NAME or excluded:
+                return 0.0
+            s *= 0.6
+        if role == REVENUE and (_GROSS.search(p.norm) or _TAX_INCLUDED.search(p.norm)):
             s -= 0.1
         if role == QUANTITY:
             s *= 0.7 + 0.3 * p.integer_share
@@ -416,15 +489,23 @@ def score(p: ColumnProfile, role: str) -> float:
         return s * (0.7 + 0.3 * p.number_share)
     if p.present == 0:
         return 0.0
+    if s > 0.0:
+        # a column filled on only some rows (order fields on an order's first line)
+        s *= 0.5 + 0.5 * p.filled
     if role == SKU:
         if s == 0.0 or NOT_PRODUCT.search(p.norm) or _is_date(p):
             return 0.0
         if p.number_share >= 0.9 and p.integer_share < 1.0:
             return 0.0
+        if name_score(p.norm, SKU) < 0.7 and p.present >= 20 and p.distinct_ratio > 0.9:
+            # a different description on every row (order notes), not products
+            return 0.0
         # codes beat names: a code-like column gets a bonus, a description a penalty
         return s + 0.05 * p.code_share - 0.1 * p.space_share * (1 if s < 0.95 else 0)
     if role == CATEGORY:
         if s == 0.0 or _is_date(p) or (p.number_share >= 0.9 and not p.leading_zero):
+            return 0.0
+        if p.distinct < 2 and p.present >= 10 and name_score(p.norm, CATEGORY) < 0.9:
             return 0.0
         if p.distinct_ratio > 0.5 and p.distinct > 50:
             s *= 0.5
@@ -505,27 +586,75 @@ def detect_roles(profiles: list[ColumnProfile]) -> Detection:
             assumptions.append(
                 f"No column is named like revenue; used '{p.name}' as revenue because {why}."
             )
+    _prefer_line_amounts(mapping, confidence, by_name, assumptions)
     revenue = mapping[REVENUE]
     if revenue:
         others = [
             p.name
             for p in profiles
             if p.name != revenue
-            and name_score(p.norm, REVENUE) >= 0.75
+            and name_score(money_words(p.norm), REVENUE) >= 0.75
             and _is_amount(p)
-            and not NOT_MONEY.search(p.norm)
+            and not NOT_MONEY.search(money_words(p.norm))
         ]
-        gross = [n for n in others if _GROSS.search(by_name[n].norm)]
-        if gross:
+        gross = [
+            n
+            for n in others
+            if _GROSS.search(by_name[n].norm) or _TAX_INCLUDED.search(by_name[n].norm)
+        ]
+        taxed = [n for n in gross if _TAX_INCLUDED.search(by_name[n].norm)]
+        if taxed:
             assumptions.append(
-                f"Used '{revenue}' as revenue rather than '{gross[0]}' (net of discounts and "
-                "returns, not gross)."
+                f"Used '{revenue}' as revenue rather than '{taxed[0]}' (without tax, not "
+                "the total including it)."
+            )
+        elif gross:
+            assumptions.append(
+                f"Used '{revenue}' as revenue rather than '{gross[0]}' (the net amount "
+                "after discounts, returns or fees, not gross)."
+            )
+        elif others and _NET.search(by_name[revenue].norm):
+            assumptions.append(
+                f"Used '{revenue}' as revenue rather than '{others[0]}' (the net amount, "
+                "after fees, discounts or refunds)."
             )
         elif others:
             assumptions.append(
                 f"Used '{revenue}' as revenue; '{others[0]}' also looks like an amount."
             )
     return Detection(mapping, confidence, assumptions)
+
+
+#: Revenue filled on fewer rows than this share, while quantity and unit price are
+#: filled on nearly every row, is an order-level amount (on each order's first line).
+_SPARSE_REVENUE = 0.8
+
+
+def _prefer_line_amounts(
+    mapping: dict[str, str | None],
+    confidence: dict[str, float],
+    by_name: dict[str, ColumnProfile],
+    assumptions: list[str],
+) -> None:
+    """Use quantity × unit price when the revenue column holds order totals on some lines.
+
+    Shop exports with one row per line item (Shopify, many carts) write order fields such
+    as ``Total`` on the first line of each order only; taking that column would set every
+    other line aside and lose its product.
+    """
+    revenue, quantity, price = mapping[REVENUE], mapping[QUANTITY], mapping[UNIT_PRICE]
+    if not (revenue and quantity and price):
+        return
+    rev, qty, unit = by_name[revenue], by_name[quantity], by_name[price]
+    if rev.filled >= _SPARSE_REVENUE or min(qty.filled, unit.filled) < 0.95:
+        return
+    mapping[REVENUE] = None
+    confidence.pop(REVENUE, None)
+    assumptions.append(
+        f"Revenue is {quantity} × {price}: '{revenue}' is filled on only "
+        f"{rev.filled:.0%} of the rows (an order amount on the first line of each "
+        "order), so every line's own amount is used."
+    )
 
 
 def describe_non_sales(profiles: list[ColumnProfile]) -> str:

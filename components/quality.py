@@ -43,7 +43,10 @@ def _read_facts(read: dict[str, Any]) -> list[str]:
             f"Sheet: {read['sheet']}"
             + (f" (of {', '.join(sheets)})" if len(sheets) > 1 else "")
         )
-    if read.get("header_row"):
+    header_rows = read.get("header_rows") or []
+    if len(header_rows) > 1:
+        facts.append(f"Header rows: {header_rows[0]}–{header_rows[-1]} (combined)")
+    elif read.get("header_row"):
         facts.append(f"Header row: {read['header_row']}")
     return facts
 
@@ -148,6 +151,13 @@ def quality_card(meta: dict[str, Any]) -> dbc.Card:
             html.Li(
                 f"{negatives['returns_or_cancellations']:,} return/cancellation line(s) kept as negative "
                 "amounts (totals are net)."
+            )
+        )
+    if negatives.get("stock_adjustments"):
+        summary.append(
+            html.Li(
+                f"{negatives['stock_adjustments']:,} line(s) with a negative quantity and "
+                "no amount (stock adjustments); they do not change revenue."
             )
         )
     assumptions = report.get("assumptions") or []

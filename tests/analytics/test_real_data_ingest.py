@@ -92,8 +92,18 @@ class TestOnlineRetail:
         invoices = result.table["InvoiceNo"]
         cancelled = invoices.str.startswith("C").to_numpy()
         assert cents(result.frame.loc[~cancelled, "revenue"].sum()) == 48_353.14
-        assert result.report["negatives"]["returns_or_cancellations"] >= int(
-            cancelled.sum()
+        negatives = result.report["negatives"]
+        # 50 cancelled invoices; 7 more lines have a negative quantity and no amount
+        assert negatives["returns_or_cancellations"] == int(cancelled.sum()) == 50
+        assert negatives["stock_adjustments"] == 7
+        assert negatives["negative_quantity"] == 57
+        assert any(
+            "Kept 50 return/cancellation line(s)" in a
+            for a in result.report["assumptions"]
+        )
+        assert any(
+            a.startswith("7 line(s) have a negative quantity and no amount")
+            for a in result.report["assumptions"]
         )
 
     def test_skus_dates_month_and_top(self):

@@ -238,3 +238,25 @@ def test_common_exports(export):
     columns, expected = EXPORTS[export]
     mapping = detect(_export(columns)).mapping
     assert {k: v for k, v in mapping.items() if v} == expected
+
+
+@pytest.mark.parametrize(
+    ("columns", "role", "expected"),
+    [
+        ({"Date": DATES, "Sales Units": QTY, "Sales Amount": AMOUNTS}, "revenue",
+         "Sales Amount"),
+        ({"Date": DATES, "Items Subtotal": AMOUNTS, "Total Items": QTY}, "revenue",
+         "Items Subtotal"),
+        ({"Date": DATES, "Qty": QTY, "Rate": AMOUNTS2, "Amount": AMOUNTS}, "unit_price",
+         "Rate"),
+        ({"Date": DATES, "Tax Rate": AMOUNTS2, "Amount": AMOUNTS}, "unit_price", None),
+        ({"Date": DATES, "Line Amount": AMOUNTS, "Invoice Total": AMOUNTS2}, "revenue",
+         "Line Amount"),
+        ({"Date": DATES, "Amount": AMOUNTS2, "Net": AMOUNTS}, "revenue", "Net"),
+        ({"Date": DATES, "VAT": AMOUNTS2, "Net (ex VAT)": AMOUNTS}, "revenue",
+         "Net (ex VAT)"),
+        ({"Date": DATES, "MwSt": AMOUNTS2, "Umsatzsteuer": AMOUNTS}, "revenue", None),
+    ],
+)  # fmt: skip
+def test_amount_words_in_context(columns, role, expected):
+    assert detect(columns).mapping[role] == expected

@@ -1,0 +1,54 @@
+"""The data quality card shows the header rows and stock adjustments it was given."""
+
+from __future__ import annotations
+
+from components.quality import quality_card
+
+
+def _texts(component) -> list[str]:
+    """Every string in a Dash component tree."""
+    out: list[str] = []
+    stack = [component]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, str):
+            out.append(node)
+        elif isinstance(node, (list, tuple)):
+            stack.extend(node)
+        elif hasattr(node, "children"):
+            stack.append(node.children)
+    return out
+
+
+def _meta(read: dict, negatives: dict) -> dict:
+    return {
+        "report": {
+            "read": {"file_type": "csv", **read},
+            "rows_read": 10,
+            "set_aside": [],
+            "negatives": negatives,
+            "assumptions": [],
+        },
+        "rows": 10,
+        "mapping": {},
+        "confidence": {},
+        "columns": ["Date", "Sales Amount"],
+    }
+
+
+def test_two_header_rows_are_shown_as_combined():
+    card = quality_card(_meta({"header_row": 4, "header_rows": [3, 4]}, {}))
+    assert "Header rows: 3–4 (combined)" in " ".join(_texts(card))
+    card = quality_card(_meta({"header_row": 4, "header_rows": [4]}, {}))
+    text = " ".join(_texts(card))
+    assert "Header row: 4" in text
+    assert "Header rows" not in text
+
+
+def test_returns_and_stock_adjustments_are_counted_apart():
+    negatives = {"returns_or_cancellations": 50, "stock_adjustments": 7}
+    text = " ".join(_texts(quality_card(_meta({}, negatives))))
+    assert "50 return/cancellation line(s) kept as negative amounts" in text
+    assert (
+        "7 line(s) with a negative quantity and no amount (stock adjustments)" in text
+    )
