@@ -160,6 +160,14 @@ def _grid(
     return json.loads(_grid_json(cols, titles, column_widths, horizontal_spacing))
 
 
+def warm_up() -> None:
+    """Work out the subplot layouts of the dashboard's charts now, not in a user's first
+    update (``make_subplots`` takes 20-50 ms the first time)."""
+    _grid(2, titles=("Top 10", "Bottom 10"), horizontal_spacing=0.28)
+    _grid(2, titles=("Month of year", "Weekday"), column_widths=(0.65, 0.35))
+    _grid(1)
+
+
 def _axis_names(col: int) -> tuple[str, str]:
     """Layout keys of the x and y axes of subplot ``col`` (1-based)."""
     suffix = "" if col == 1 else str(col)
