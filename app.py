@@ -17,6 +17,7 @@ from components.shell import app_shell
 from config import PROJECT_DIR, ConfigError, Settings, load_settings
 from services.jobs import background_manager
 from services.store import store_from_settings
+from services.views import FRAMES
 from web.api import create_api_blueprint
 from web.chat_api import create_chat_blueprint
 from web.logging_setup import configure_logging
@@ -52,6 +53,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Dash:
     store = store_from_settings(settings)
     server.extensions["smbrc.settings"] = settings
     server.extensions["smbrc.store"] = store
+    FRAMES.resize(settings.FRAME_CACHE_MB * 2**20)
 
     manager = background_manager(settings)
     if settings.REDIS_URL:

@@ -43,6 +43,7 @@ class Settings:
     LOG_LEVEL: str = "INFO"
     GOOGLE_SERVICE_ACCOUNT_FILE: str = ""
     MAX_CONCURRENT_JOBS: int = 2
+    FRAME_CACHE_MB: int = 256
 
     @property
     def production(self) -> bool:
@@ -118,6 +119,8 @@ def _validate(settings: Settings) -> None:
     ):
         if getattr(settings, name) <= 0:
             raise ConfigError(f"{name} must be greater than 0.")
+    if settings.FRAME_CACHE_MB < 0:
+        raise ConfigError("FRAME_CACHE_MB must be 0 (off) or more.")
     if settings.SESSION_TIMEOUT_HOURS <= 0:
         raise ConfigError("SESSION_TIMEOUT_HOURS must be greater than 0.")
     if settings.production and settings.SECRET_KEY in ("", DEFAULT_SECRET_KEY):

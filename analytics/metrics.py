@@ -100,18 +100,41 @@ def _period_starts_of(numbers: np.ndarray, granularity: str) -> np.ndarray:
 
 
 def _sums(
-    codes: np.ndarray, values: np.ndarray, size: int, *, nan_when_unknown: bool = False
+    codes: np.ndarray,
+    values: np.ndarray,
+    size: int,
+    *,
+    nan_when_unknown: bool = False,
+    counts: np.ndarray | None = None,
 ) -> np.ndarray:
     """Per-code sums of ``values`` (codes 0..size-1). With ``nan_when_unknown``, NaN
-    values are skipped and a code with no known value gets NaN (``min_count=1``)."""
+    values are skipped and a code with no known value gets NaN (``min_count=1``).
+
+    ``counts`` (rows per code, ``np.bincount(codes, minlength=size)``) saves a pass when
+    several columns are summed over the same codes.
+    """
     values = np.asarray(values, dtype="float64")
     if not nan_when_unknown:
         return np.bincount(codes, weights=values, minlength=size).astype("float64")
     known = ~np.isnan(values)
+    if not known.any():
+        return np.full(size, np.nan)
+    if known.all():
+        total = np.bincount(codes, weights=values, minlength=size).astype("float64")
+        if counts is None:
+            counts = np.bincount(codes, minlength=size)
+        total[counts == 0] = np.nan
+        return total
     total = np.bincount(codes, weights=np.where(known, values, 0.0), minlength=size)
     total = total.astype("float64")
     total[np.bincount(codes, weights=known, minlength=size) == 0] = np.nan
     return total
+
+
+def _known_rows(df: pd.DataFrame, column: str, columns: list[str]) -> pd.DataFrame:
+    """``columns`` of the rows where ``column`` is known (no copy when all are)."""
+    known = df[column].notna()
+    return df[columns] if known.all() else df.loc[known, columns]
 
 
 def kpis(df: pd.DataFrame) -> dict:
@@ -195,7 +218,7 @@ def timeseries(
         raise ValueError(
             f"Unknown granularity {granularity!r}; use one of {', '.join(FREQ_ALIASES)}."
         )
-    dated = df.loc[df[DATE].notna(), [DATE, REVENUE, COST, PROFIT]]
+    dated = _known_rows(df, DATE, [DATE, REVENUE, COST, PROFIT])
     if dated.empty:
         return granularity, pd.DataFrame(
             {
@@ -209,12 +232,25 @@ def timeseries(
     first = int(numbers.min())
     codes = numbers - first
     size = int(codes.max()) + 1  # every period of the range, empty ones included
+    counts = np.bincount(codes, minlength=size)
     out = pd.DataFrame(
         {
             "period": _period_starts_of(np.arange(first, first + size), granularity),
             REVENUE: _sums(codes, dated[REVENUE].to_numpy(), size),
-            COST: _sums(codes, dated[COST].to_numpy(), size, nan_when_unknown=True),
-            PROFIT: _sums(codes, dated[PROFIT].to_numpy(), size, nan_when_unknown=True),
+            COST: _sums(
+                codes,
+                dated[COST].to_numpy(),
+                size,
+                nan_when_unknown=True,
+                counts=counts,
+            ),
+            PROFIT: _sums(
+                codes,
+                dated[PROFIT].to_numpy(),
+                size,
+                nan_when_unknown=True,
+                counts=counts,
+            ),
         }
     )
     return granularity, out
@@ -499,7 +535,7 @@ def kpi_cards(
 
 def _monthly_totals(df: pd.DataFrame) -> pd.DataFrame:
     """Revenue and profit (NaN where unknown) per month number (``month_numbers``)."""
-    dated = df.loc[df[DATE].notna(), [DATE, REVENUE, PROFIT]]
+    dated = _known_rows(df, DATE, [DATE, REVENUE, PROFIT])
     if dated.empty:
         return pd.DataFrame({REVENUE: [], PROFIT: []}, dtype="float64")
     numbers = month_numbers(dated[DATE])
@@ -617,6 +653,11 @@ def margin_series(df: pd.DataFrame, granularity: str | None = None) -> pd.DataFr
     of ``timeseries``.
     """
     _, series = timeseries(df, granularity)
+    return margins_of(series)
+
+
+def margins_of(series: pd.DataFrame) -> pd.DataFrame:
+    """``margin_series`` from a ``timeseries`` frame already computed (same periods)."""
     revenue = series[REVENUE]
     margin = (series[PROFIT] / revenue).where(revenue != 0)
     return pd.DataFrame(
@@ -636,30 +677,45 @@ def _totals_by(
     (which has no missing values); groups in order of appearance, or sorted."""
     codes, labels = pd.factorize(key, sort=sort)
     size = len(labels)
+    counts = np.bincount(codes, minlength=size)
+
+    def known_sums(column: str) -> np.ndarray:
+        values = df[column].to_numpy()
+        return _sums(codes, values, size, nan_when_unknown=True, counts=counts)
+
     revenue = _sums(codes, df[REVENUE].to_numpy(), size)
-    profit = _sums(codes, df[PROFIT].to_numpy(), size, nan_when_unknown=True)
+    profit = known_sums(PROFIT)
     with np.errstate(invalid="ignore", divide="ignore"):
         margin = np.where(revenue != 0, profit / revenue, np.nan)
     return pd.DataFrame(
         {
             name: pd.Series(labels, dtype="str"),
             REVENUE: revenue,
-            COST: _sums(codes, df[COST].to_numpy(), size, nan_when_unknown=True),
+            COST: known_sums(COST),
             PROFIT: profit,
             "margin": margin,
-            "transactions": np.bincount(codes, minlength=size).astype("int64"),
-            QUANTITY: _sums(
-                codes, df[QUANTITY].to_numpy(), size, nan_when_unknown=True
-            ),
+            "transactions": counts.astype("int64"),
+            QUANTITY: known_sums(QUANTITY),
         }
     )
 
 
 def _sort(frame: pd.DataFrame, metric: str, key: str, ascending: bool) -> pd.DataFrame:
     """Sort by ``metric`` (NaN last), ties by ``key`` ascending; fresh RangeIndex."""
-    return frame.sort_values(
-        [metric, key], ascending=[ascending, True], na_position="last", kind="mergesort"
-    ).reset_index(drop=True)
+    if frame[key].is_monotonic_increasing:
+        # already in key order (e.g. ``sku_totals``): a stable sort by the metric alone
+        # keeps ties in key order, without the slower sort on two keys
+        ordered = frame.sort_values(
+            metric, ascending=ascending, na_position="last", kind="mergesort"
+        )
+    else:
+        ordered = frame.sort_values(
+            [metric, key],
+            ascending=[ascending, True],
+            na_position="last",
+            kind="mergesort",
+        )
+    return ordered.reset_index(drop=True)
 
 
 def breakdown(
@@ -704,8 +760,10 @@ def sku_totals(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def _sku_totals(df: pd.DataFrame, *, sort: bool) -> pd.DataFrame:
-    known = df.loc[df[SKU].notna()]
-    return _totals_by(known, known[SKU], SKU, sort=sort)
+    known = df[SKU].notna()
+    if not known.all():
+        df = df.loc[known]
+    return _totals_by(df, df[SKU], SKU, sort=sort)
 
 
 def top_bottom_skus(
@@ -723,7 +781,16 @@ def top_bottom_skus(
     _check_choice(by, RANKING_METRICS, "ranking")
     if n < 1:
         raise MetricError("The number of SKUs to show must be at least 1.")
-    totals = _sku_totals(df, sort=False)
+    return rank_skus(_sku_totals(df, sort=False), n, by)
+
+
+def rank_skus(
+    totals: pd.DataFrame, n: int = 10, by: str = REVENUE
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``top_bottom_skus`` from per-SKU totals already computed (``sku_totals``)."""
+    _check_choice(by, RANKING_METRICS, "ranking")
+    if n < 1:
+        raise MetricError("The number of SKUs to show must be at least 1.")
     totals = totals.loc[totals[by].notna()]
     top = _sort(totals, by, SKU, ascending=False).head(n)
     bottom = _sort(totals, by, SKU, ascending=True).head(n)
@@ -747,7 +814,12 @@ def abc_pareto(df: pd.DataFrame, by: str = REVENUE) -> pd.DataFrame:
     Columns ``sku``, ``value``, ``share``, ``cumulative_share``, ``class``.
     """
     _check_choice(by, RANKING_METRICS, "ranking")
-    totals = _sku_totals(df, sort=False)
+    return pareto_classes(_sku_totals(df, sort=False), by)
+
+
+def pareto_classes(totals: pd.DataFrame, by: str = REVENUE) -> pd.DataFrame:
+    """``abc_pareto`` from per-SKU totals already computed (``sku_totals``)."""
+    _check_choice(by, RANKING_METRICS, "ranking")
     totals = totals.loc[totals[by].notna(), [SKU, by]].rename(columns={by: "value"})
     ordered = _sort(totals, "value", SKU, ascending=False)
     value = ordered["value"].to_numpy(dtype="float64")
@@ -864,7 +936,7 @@ def seasonality(df: pd.DataFrame) -> dict[str, pd.DataFrame | None]:
     days = _distinct_days(df[DATE])
     if days.empty:
         return {"month": None, "weekday": None}
-    dated = df.loc[df[DATE].notna(), [DATE, REVENUE, PROFIT]]
+    dated = _known_rows(df, DATE, [DATE, REVENUE, PROFIT])
     step, _ = _sampling(days)
 
     first_month = days[0].year * 12 + days[0].month - 1

@@ -13,13 +13,14 @@ from dash.exceptions import PreventUpdate
 from analytics.filters import FilterError
 from analytics.formatting import format_money, format_number, format_pct, format_points
 from analytics.metrics import (
-    abc_pareto,
     breakdown,
     kpi_cards,
-    margin_series,
+    margins_of,
+    pareto_classes,
+    rank_skus,
     seasonality,
+    sku_totals,
     timeseries,
-    top_bottom_skus,
 )
 from analytics.schema import CATEGORY, PROFIT
 from callbacks.context import store, triggered_id
@@ -33,6 +34,7 @@ from components.figures import (
     seasonality_figure,
     sku_bars_figure,
     timeseries_figure,
+    warm_up,
 )
 from services.views import Filters, View, cached_sku_scores, load_view
 
@@ -103,7 +105,7 @@ def update_overview(
 
     cards = kpi_cards(view.history, rows, start=filters.start, end=filters.end)
     used, series = timeseries(rows, granularity or None)
-    margins = margin_series(rows, used)
+    margins = margins_of(series)
     has_categories = bool(rows[CATEGORY].notna().any())
     categories_fig = category_figure(
         breakdown(rows, by=CATEGORY)
@@ -114,7 +116,8 @@ def update_overview(
     metric = sku_metric if sku_metric in ("revenue", "profit") else "revenue"
     if metric == PROFIT and not rows[PROFIT].notna().any():
         metric = "revenue"
-    top, bottom = top_bottom_skus(rows, n=10, by=metric)
+    per_sku = sku_totals(rows)  # one pass for the SKU bars and the Pareto chart
+    top, bottom = rank_skus(per_sku, n=10, by=metric)
     pareto_by = pareto_metric if pareto_metric in ("revenue", "profit") else "revenue"
     return (
         kpi_row(cards, currency),
@@ -122,7 +125,7 @@ def update_overview(
         margin_figure(margins, used),
         categories_fig,
         sku_bars_figure(top, bottom, metric, currency),
-        pareto_figure(abc_pareto(rows, by=pareto_by), pareto_by, currency),
+        pareto_figure(pareto_classes(per_sku, by=pareto_by), pareto_by, currency),
         seasonality_figure(seasonality(rows)),
         summary,
         None,
@@ -387,6 +390,7 @@ def select_sku(
 
 
 def register(app: Dash) -> None:
+    warm_up()
     app.callback(
         *OVERVIEW_OUTPUTS,
         *FILTER_INPUTS,

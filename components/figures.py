@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+from functools import lru_cache
+
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -40,13 +44,6 @@ def new_figure(data: object = None) -> go.Figure:
     return go.Figure(data=data, layout={"template": LIGHT_TEMPLATE})
 
 
-def subplots(**kwargs: object) -> go.Figure:
-    """``make_subplots`` on the light template."""
-    from plotly.subplots import make_subplots
-
-    return make_subplots(figure=new_figure(), **kwargs)
-
-
 def base_layout(fig: go.Figure, *, height: int = 360) -> go.Figure:
     """Common look: white background, light grid, legend on top, compact margins."""
     fig.update_layout(
@@ -65,20 +62,116 @@ def base_layout(fig: go.Figure, *, height: int = 360) -> go.Figure:
 
 def empty_figure(message: str, *, height: int = 360) -> go.Figure:
     """A blank chart that says why it is blank."""
-    fig = new_figure()
-    fig.add_annotation(
-        text=message,
-        showarrow=False,
-        x=0.5,
-        y=0.5,
-        xref="paper",
-        yref="paper",
-        font={"size": 14, "color": COLORS["muted"]},
+    return _figure(
+        [],
+        {
+            "annotations": [
+                {
+                    "text": message,
+                    "showarrow": False,
+                    "x": 0.5,
+                    "y": 0.5,
+                    "xref": "paper",
+                    "yref": "paper",
+                    "font": {"size": 14, "color": COLORS["muted"]},
+                }
+            ],
+            "xaxis": {"visible": False},
+            "yaxis": {"visible": False},
+            "height": height,
+            "margin": {"l": 10, "r": 10, "t": 10, "b": 10},
+        },
     )
-    fig.update_xaxes(visible=False)
-    fig.update_yaxes(visible=False)
-    fig.update_layout(height=height, margin={"l": 10, "r": 10, "t": 10, "b": 10})
-    return fig
+
+
+# -- the dashboard's charts ------------------------------------------------------------------
+#
+# These are built as plain trace and layout dicts and wrapped without Plotly's property
+# validation, which costs 20-50 ms a figure (most of a dashboard update) while the dicts
+# below never change shape; tests/components/test_figures.py validates every chart they
+# can produce against Plotly's schema instead. The look is that of ``base_layout``.
+
+#: ``base_layout``'s y axis.
+_Y_AXIS = {
+    "tickformat": ",.0f",
+    "gridcolor": "#eef0f3",
+    "zeroline": True,
+    "zerolinecolor": "#ced4da",
+}
+_TEMPLATE = LIGHT_TEMPLATE.to_plotly_json()
+
+
+def _figure(data: list[dict], layout: dict) -> go.Figure:
+    """A figure on the light template from JSON-ready dicts, without validation."""
+    return go.Figure(
+        {"data": data, "layout": {"template": _TEMPLATE, **layout}}, _validate=False
+    )
+
+
+def _layout(height: int = 360) -> dict:
+    """``base_layout`` as a dict (the y axis included)."""
+    return {
+        "height": height,
+        "margin": {"l": 10, "r": 10, "t": 30, "b": 10},
+        "font": {"family": FONT, "size": 12},
+        "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
+        "hovermode": "x unified",
+        "separators": ".,",
+        "yaxis": dict(_Y_AXIS),
+    }
+
+
+def _array(values: pd.Series | np.ndarray) -> np.ndarray:
+    """Trace data as Plotly's validation leaves it: a NumPy array."""
+    return values.to_numpy() if isinstance(values, pd.Series) else np.asarray(values)
+
+
+@lru_cache(maxsize=64)
+def _grid_json(
+    cols: int,
+    titles: tuple[str, ...] | None,
+    column_widths: tuple[float, ...] | None,
+    horizontal_spacing: float | None,
+) -> str:
+    from plotly.subplots import make_subplots
+
+    fig = make_subplots(
+        figure=go.Figure(layout={"template": {}}),
+        rows=1,
+        cols=cols,
+        subplot_titles=titles,
+        column_widths=list(column_widths) if column_widths else None,
+        horizontal_spacing=horizontal_spacing,
+    )
+    layout = fig.to_plotly_json()["layout"]
+    layout.pop("template", None)
+    return json.dumps(layout)
+
+
+def _grid(
+    cols: int,
+    *,
+    titles: tuple[str, ...] | None = None,
+    column_widths: tuple[float, ...] | None = None,
+    horizontal_spacing: float | None = None,
+) -> dict:
+    """The layout ``make_subplots`` gives one row of ``cols`` charts (axes and titles);
+    worked out once per shape."""
+    return json.loads(_grid_json(cols, titles, column_widths, horizontal_spacing))
+
+
+def warm_up() -> None:
+    """Work out the subplot layouts of the dashboard's charts now, not in a user's first
+    update (``make_subplots`` takes 20-50 ms the first time)."""
+    _grid(2, titles=("Top 10", "Bottom 10"), horizontal_spacing=0.28)
+    _grid(2, titles=("Month of year", "Weekday"), column_widths=(0.65, 0.35))
+    _grid(1)
+
+
+def _axis_names(col: int) -> tuple[str, str]:
+    """Layout keys of the x and y axes of subplot ``col`` (1-based)."""
+    suffix = "" if col == 1 else str(col)
+    return f"xaxis{suffix}", f"yaxis{suffix}"
 
 
 PERIOD_HOVER = {
@@ -95,30 +188,33 @@ def timeseries_figure(
     """Revenue, cost and profit per period (lines; profit as bars when periods are few)."""
     if series.empty:
         return empty_figure("No dated rows to chart. Map a date column to see trends.")
-    fig = new_figure()
-    x = series["period"]
+    x = _array(series["period"])
     hover = PERIOD_HOVER.get(granularity, "%d %b %Y")
+    traces = []
     for column in ("revenue", "cost", "profit"):
         values = series[column]
         if values.notna().sum() == 0:
             continue
-        fig.add_trace(
-            go.Scatter(
-                x=x,
-                y=values,
-                name=column.capitalize(),
-                mode="lines+markers" if len(series) <= 60 else "lines",
-                line={
+        traces.append(
+            {
+                "type": "scatter",
+                "x": x,
+                "y": _array(values),
+                "name": column.capitalize(),
+                "mode": "lines+markers" if len(series) <= 60 else "lines",
+                "line": {
                     "color": COLORS[column],
                     "width": 2.5 if column == "revenue" else 2,
                 },
-                hovertemplate=f"{column.capitalize()}: {currency}%{{y:,.2f}}<extra></extra>",
-            )
+                "hovertemplate": (
+                    f"{column.capitalize()}: {currency}%{{y:,.2f}}<extra></extra>"
+                ),
+            }
         )
-    base_layout(fig)
-    fig.update_xaxes(hoverformat=hover, gridcolor="#f3f4f6")
-    fig.update_yaxes(tickprefix=currency)
-    return fig
+    layout = _layout()
+    layout["xaxis"] = {"hoverformat": hover, "gridcolor": "#f3f4f6"}
+    layout["yaxis"]["tickprefix"] = currency
+    return _figure(traces, layout)
 
 
 def margin_figure(margins: pd.DataFrame, granularity: str) -> go.Figure:
@@ -129,23 +225,24 @@ def margin_figure(margins: pd.DataFrame, granularity: str) -> go.Figure:
             "No cost or profit figures: map a cost or profit column to see margins.",
             height=300,
         )
-    colors = [COLORS["profit"] if m >= 0 else COLORS["loss"] for m in known["margin"]]
-    fig = new_figure(
-        go.Scatter(
-            x=known["period"],
-            y=known["margin"],
-            mode="lines+markers" if len(known) <= 60 else "lines",
-            line={"color": COLORS["profit"], "width": 2},
-            marker={"color": colors},
-            name="Margin",
-            hovertemplate="Margin: %{y:.1%}<extra></extra>",
-        )
-    )
-    base_layout(fig, height=300)
-    fig.update_yaxes(tickformat=".0%", tickprefix="")
-    fig.update_xaxes(hoverformat=PERIOD_HOVER.get(granularity, "%d %b %Y"))
-    fig.update_layout(showlegend=False)
-    return fig
+    margin = _array(known["margin"])
+    trace = {
+        "type": "scatter",
+        "x": _array(known["period"]),
+        "y": margin,
+        "mode": "lines+markers" if len(known) <= 60 else "lines",
+        "line": {"color": COLORS["profit"], "width": 2},
+        "marker": {
+            "color": np.where(margin >= 0, COLORS["profit"], COLORS["loss"]).tolist()
+        },
+        "name": "Margin",
+        "hovertemplate": "Margin: %{y:.1%}<extra></extra>",
+    }
+    layout = _layout(height=300)
+    layout["yaxis"].update(tickformat=".0%", tickprefix="")
+    layout["xaxis"] = {"hoverformat": PERIOD_HOVER.get(granularity, "%d %b %Y")}
+    layout["showlegend"] = False
+    return _figure([trace], layout)
 
 
 def category_figure(
@@ -155,38 +252,44 @@ def category_figure(
     if totals.empty:
         return empty_figure("No category column: map one to compare categories.")
     top = totals.head(limit).iloc[::-1]
-    fig = new_figure()
-    fig.add_trace(
-        go.Bar(
-            y=top["category"],
-            x=top["revenue"],
-            name="Revenue",
-            orientation="h",
-            marker_color=COLORS["revenue"],
-            customdata=top["category"],
-            hovertemplate=f"%{{y}}<br>Revenue: {currency}%{{x:,.2f}}<extra></extra>",
-        )
-    )
+    names = _array(top["category"])
+    traces = [
+        {
+            "type": "bar",
+            "y": names,
+            "x": _array(top["revenue"]),
+            "name": "Revenue",
+            "orientation": "h",
+            "marker": {"color": COLORS["revenue"]},
+            "customdata": names,
+            "hovertemplate": f"%{{y}}<br>Revenue: {currency}%{{x:,.2f}}<extra></extra>",
+        }
+    ]
     if top["profit"].notna().any():
-        fig.add_trace(
-            go.Bar(
-                y=top["category"],
-                x=top["profit"],
-                name="Profit",
-                orientation="h",
-                marker_color=[
-                    COLORS["profit"] if p >= 0 else COLORS["loss"]
-                    for p in top["profit"].fillna(0)
-                ],
-                customdata=top["category"],
-                hovertemplate=f"%{{y}}<br>Profit: {currency}%{{x:,.2f}}<extra></extra>",
-            )
+        profit = _array(top["profit"])
+        traces.append(
+            {
+                "type": "bar",
+                "y": names,
+                "x": profit,
+                "name": "Profit",
+                "orientation": "h",
+                "marker": {
+                    "color": np.where(
+                        np.nan_to_num(profit) >= 0, COLORS["profit"], COLORS["loss"]
+                    ).tolist()
+                },
+                "customdata": names,
+                "hovertemplate": (
+                    f"%{{y}}<br>Profit: {currency}%{{x:,.2f}}<extra></extra>"
+                ),
+            }
         )
-    base_layout(fig, height=max(300, 60 + 34 * len(top)))
-    fig.update_layout(barmode="group", hovermode="closest", clickmode="event")
-    fig.update_xaxes(tickprefix=currency, tickformat="~s")
-    fig.update_yaxes(tickprefix="", tickformat="", automargin=True)
-    return fig
+    layout = _layout(height=max(300, 60 + 34 * len(top)))
+    layout.update(barmode="group", hovermode="closest", clickmode="event")
+    layout["xaxis"] = {"tickprefix": currency, "tickformat": "~s"}
+    layout["yaxis"].update(tickprefix="", tickformat="", automargin=True)
+    return _figure(traces, layout)
 
 
 def sku_bars_figure(
@@ -196,39 +299,46 @@ def sku_bars_figure(
     if top.empty:
         what = "profit" if metric == "profit" else "SKU"
         return empty_figure(f"No {what} figures to rank SKUs by.", height=460)
-    fig = subplots(
-        rows=1,
-        cols=2,
-        subplot_titles=(f"Top {len(top)}", f"Bottom {len(bottom)}"),
-        horizontal_spacing=0.28,
-    )
+    layout = {
+        **_layout(height=460),
+        **_grid(
+            2,
+            titles=(f"Top {len(top)}", f"Bottom {len(bottom)}"),
+            horizontal_spacing=0.28,
+        ),
+    }
+    bar_color = COLORS["revenue"] if metric == "revenue" else COLORS["profit"]
+    traces = []
     for col, frame in ((1, top.iloc[::-1]), (2, bottom.iloc[::-1])):
-        values = frame[metric]
-        fig.add_trace(
-            go.Bar(
-                y=frame["sku"],
-                x=values,
-                orientation="h",
-                showlegend=False,
-                marker_color=[
-                    COLORS["loss"]
-                    if v < 0
-                    else (
-                        COLORS["revenue"] if metric == "revenue" else COLORS["profit"]
-                    )
-                    for v in values
-                ],
-                customdata=frame["sku"],
-                hovertemplate=f"%{{y}}<br>{metric.capitalize()}: {currency}%{{x:,.2f}}<extra></extra>",
-            ),
-            row=1,
-            col=col,
+        values = _array(frame[metric])
+        skus = _array(frame["sku"])
+        xaxis, yaxis = _axis_names(col)
+        traces.append(
+            {
+                "type": "bar",
+                "y": skus,
+                "x": values,
+                "orientation": "h",
+                "showlegend": False,
+                "marker": {
+                    "color": np.where(values < 0, COLORS["loss"], bar_color).tolist()
+                },
+                "customdata": skus,
+                "hovertemplate": (
+                    f"%{{y}}<br>{metric.capitalize()}: {currency}%{{x:,.2f}}"
+                    "<extra></extra>"
+                ),
+                "xaxis": xaxis.replace("axis", ""),
+                "yaxis": yaxis.replace("axis", ""),
+            }
         )
-    base_layout(fig, height=460)
-    fig.update_layout(hovermode="closest", margin={"l": 10, "r": 10, "t": 40, "b": 10})
-    fig.update_xaxes(tickprefix=currency, tickformat="~s", nticks=4, tickangle=0)
-    fig.update_yaxes(tickprefix="", tickformat="", automargin=True, type="category")
-    return fig
+        layout[xaxis].update(
+            tickprefix=currency, tickformat="~s", nticks=4, tickangle=0
+        )
+        layout[yaxis].update(**_Y_AXIS, tickprefix="", automargin=True, type="category")
+        layout[yaxis]["tickformat"] = ""
+    layout.update(hovermode="closest", margin={"l": 10, "r": 10, "t": 40, "b": 10})
+    return _figure(traces, layout)
 
 
 def pareto_figure(
@@ -242,30 +352,34 @@ def pareto_figure(
     counts = pareto["class"].value_counts()
     shown = pareto.head(limit)
     class_colors = {"A": COLORS["revenue"], "B": "#6ea8fe", "C": "#adb5bd"}
-    fig = new_figure()
-    fig.add_trace(
-        go.Bar(
-            x=shown["sku"],
-            y=shown["value"],
-            name=metric.capitalize(),
-            marker_color=[class_colors[c] for c in shown["class"]],
-            customdata=shown["class"],
-            hovertemplate=f"%{{x}} (class %{{customdata}})<br>{currency}%{{y:,.2f}}<extra></extra>",
-        )
-    )
-    fig.add_trace(
-        go.Scatter(
-            x=shown["sku"],
-            y=shown["cumulative_share"],
-            name="Cumulative share",
-            yaxis="y2",
-            mode="lines",
-            line={"color": COLORS["cost"], "width": 2},
-            hovertemplate="Cumulative: %{y:.1%}<extra></extra>",
-        )
-    )
-    base_layout(fig, height=460)
-    fig.update_layout(
+    skus = _array(shown["sku"])
+    classes = _array(shown["class"])
+    traces = [
+        {
+            "type": "bar",
+            "x": skus,
+            "y": _array(shown["value"]),
+            "name": metric.capitalize(),
+            "marker": {"color": [class_colors[c] for c in classes]},
+            "customdata": classes,
+            "hovertemplate": (
+                f"%{{x}} (class %{{customdata}})<br>{currency}%{{y:,.2f}}"
+                "<extra></extra>"
+            ),
+        },
+        {
+            "type": "scatter",
+            "x": skus,
+            "y": _array(shown["cumulative_share"]),
+            "name": "Cumulative share",
+            "yaxis": "y2",
+            "mode": "lines",
+            "line": {"color": COLORS["cost"], "width": 2},
+            "hovertemplate": "Cumulative: %{y:.1%}<extra></extra>",
+        },
+    ]
+    layout = _layout(height=460)
+    layout.update(
         hovermode="closest",
         yaxis2={
             "overlaying": "y",
@@ -285,8 +399,8 @@ def pareto_figure(
         },
         margin={"l": 10, "r": 10, "t": 60, "b": 10},
     )
-    fig.update_layout(yaxis={"tickprefix": currency, "tickformat": "~s"})
-    return fig
+    layout["yaxis"].update(tickprefix=currency, tickformat="~s")
+    return _figure(traces, layout)
 
 
 def seasonality_figure(profiles: dict) -> go.Figure:
@@ -296,33 +410,53 @@ def seasonality_figure(profiles: dict) -> go.Figure:
         return empty_figure("No dates: seasonality needs a date column.", height=300)
     weekday = profiles.get("weekday")
     cols = 2 if weekday is not None else 1
-    fig = subplots(
-        rows=1,
-        cols=cols,
-        column_widths=[0.65, 0.35] if cols == 2 else None,
-        subplot_titles=("Month of year", "Weekday") if cols == 2 else None,
-    )
+    layout = {
+        **_layout(height=300),
+        **_grid(
+            cols,
+            titles=("Month of year", "Weekday") if cols == 2 else None,
+            column_widths=(0.65, 0.35) if cols == 2 else None,
+        ),
+        "hovermode": "closest",
+        "shapes": [],
+    }
     frames = [(1, month)] + ([(2, weekday)] if weekday is not None else [])
+    traces = []
     for col, frame in frames:
-        fig.add_trace(
-            go.Bar(
-                x=frame["label"],
-                y=frame["index"],
-                showlegend=False,
-                marker_color=[
-                    COLORS["revenue"] if (v or 0) >= 1 else "#9ec5fe"
-                    for v in frame["index"].fillna(0)
-                ],
-                hovertemplate="%{x}: %{y:.2f}× a typical period<extra></extra>",
-            ),
-            row=1,
-            col=col,
+        index = _array(frame["index"])
+        xaxis, yaxis = _axis_names(col)
+        x_ref, y_ref = xaxis.replace("axis", ""), yaxis.replace("axis", "")
+        traces.append(
+            {
+                "type": "bar",
+                "x": _array(frame["label"]),
+                "y": index,
+                "showlegend": False,
+                "marker": {
+                    "color": np.where(
+                        np.nan_to_num(index) >= 1, COLORS["revenue"], "#9ec5fe"
+                    ).tolist()
+                },
+                "hovertemplate": "%{x}: %{y:.2f}× a typical period<extra></extra>",
+                "xaxis": x_ref,
+                "yaxis": y_ref,
+            }
         )
-    base_layout(fig, height=300)
-    fig.update_layout(hovermode="closest")
-    fig.update_yaxes(tickformat=".1f", tickprefix="")
-    fig.add_hline(y=1.0, line_dash="dot", line_color=COLORS["muted"])
-    return fig
+        layout[yaxis].update(**_Y_AXIS, tickprefix="")
+        layout[yaxis]["tickformat"] = ".1f"
+        layout["shapes"].append(
+            {
+                "line": {"color": COLORS["muted"], "dash": "dot"},
+                "type": "line",
+                "x0": 0,
+                "x1": 1,
+                "xref": f"{x_ref} domain",
+                "y0": 1.0,
+                "y1": 1.0,
+                "yref": y_ref,
+            }
+        )
+    return _figure(traces, layout)
 
 
 def sku_score_figure(history: list[dict], projection: list[dict]) -> go.Figure:

@@ -12,8 +12,12 @@ import pandas as pd
 from analytics.filters import filter_frame
 from analytics.forecast import project_sku_scores
 from analytics.sku import monthly_sku_scores, sku_scores
-from services.datasets import Dataset, load_dataset
+from services.datasets import Dataset
+from services.frames import FrameCache
 from services.store import SessionStore
+
+#: Canonical frames decoded in this process (sized by ``FRAME_CACHE_MB`` in create_app).
+FRAMES = FrameCache(max_bytes=256 * 2**20)
 
 
 @dataclass(frozen=True)
@@ -95,8 +99,33 @@ def build_view(dataset: Dataset, filters: Filters) -> View:
 
 
 def load_view(store: SessionStore, sid: str, filters: Filters) -> View | None:
-    dataset = load_dataset(store, sid)
+    dataset = cached_dataset(store, sid)
     return None if dataset is None else build_view(dataset, filters)
+
+
+def cached_dataset(
+    store: SessionStore, sid: str, frames: FrameCache | None = None
+) -> Dataset | None:
+    """The session's metadata and canonical frame, or None when unknown/expired; like
+    ``services.datasets.load_dataset`` but the decoded frame is kept in this process.
+
+    The metadata comes from the store on every call: it says whether the session is still
+    alive and which ``revision`` of its data is current, the key of the kept frame. Every
+    rebuild of a session's data stores the new frame and then increments the revision,
+    so a rebuild done by another worker is seen on the next call here.
+    """
+    frames = FRAMES if frames is None else frames
+    meta = store.get_meta(sid)
+    if meta is None:
+        return None
+    revision = int(meta.get("revision", 0))
+    frame = frames.get(sid, revision)
+    if frame is None:
+        frame = store.get_frame(sid, "frame")
+        if frame is None:
+            return None
+        frames.put(sid, revision, frame)
+    return Dataset(meta=meta, frame=frame)
 
 
 def cached_sku_scores(store: SessionStore, view: View) -> pd.DataFrame:

@@ -53,6 +53,8 @@ def test_production_accepts_a_real_secret(app_config):
         ({}, "MAX_CONTENT_LENGTH", 16 * 1024 * 1024),
         ({}, "SESSION_TIMEOUT_HOURS", 24.0),
         ({}, "OLLAMA_MAX_RETRIES", 3),
+        ({}, "FRAME_CACHE_MB", 256),
+        ({"FRAME_CACHE_MB": "0"}, "FRAME_CACHE_MB", 0),
     ],
 )
 def test_settings_from_environment(env, field, expected):
@@ -71,9 +73,19 @@ def test_explicit_config_beats_environment():
         {"RATE_LIMIT": "ten"},
         {"RATE_LIMIT": "0"},
         {"SESSION_TIMEOUT_HOURS": "-1"},
+        {"FRAME_CACHE_MB": "-5"},
     ],
 )
 def test_bad_settings_are_refused_with_a_reason(env):
     with pytest.raises(ConfigError) as error:
         load_settings(environ=env)
     assert "\n" not in str(error.value)
+
+
+def test_the_frame_cache_is_sized_by_the_settings(make_app):
+    from services.views import FRAMES
+
+    make_app(FRAME_CACHE_MB=3)
+    assert FRAMES.max_bytes == 3 * 2**20
+    make_app()
+    assert FRAMES.max_bytes == 256 * 2**20

@@ -16,9 +16,14 @@ from analytics.filters import FilterError
 from analytics.forecast import ForecastError
 from analytics.metrics import breakdown, breakdown_by_period, kpis, timeseries
 from analytics.schema import CANONICAL_COLUMNS, CATEGORY, SOURCE_ROW
-from services.datasets import load_dataset
 from services.forecasts import ForecastParams, compute_forecast, forecast_summary
-from services.views import Filters, View, build_view, cached_sku_scores
+from services.views import (
+    Filters,
+    View,
+    build_view,
+    cached_dataset,
+    cached_sku_scores,
+)
 from web.errors import json_error
 
 logger = logging.getLogger(__name__)
@@ -132,7 +137,7 @@ def create_api_blueprint(limiter: Limiter, settings) -> Blueprint:
 
     def view_or_error(session_id: str) -> View | tuple:
         store = current_app.extensions["smbrc.store"]
-        dataset = load_dataset(store, session_id)
+        dataset = cached_dataset(store, session_id)
         if dataset is None:
             return session_not_found()
         try:

@@ -650,3 +650,95 @@ def test_metrics_do_not_modify_their_input(small_sales, call):
     before = small_sales.copy(deep=True)
     call(small_sales)
     assert_frame_equal(small_sales, before)
+
+
+# ---- figures from shared intermediates equal the one-call functions -----------------------
+
+
+def random_sales(rows: int = 3000, seed: int = 5) -> pd.DataFrame:
+    """Canonical-shaped rows with ties, unknown profits/costs and SKUs that lose money."""
+    rng = np.random.default_rng(seed)
+    revenue = rng.integers(1, 6, rows).astype("float64") * 10  # many equal totals
+    cost = np.where(
+        rng.random(rows) < 0.2, np.nan, revenue * rng.choice([0.5, 1.5], rows)
+    )
+    frame = pd.DataFrame(
+        {
+            "date": pd.Timestamp("2023-01-01")
+            + pd.to_timedelta(rng.integers(0, 500, rows), unit="D"),
+            "revenue": revenue,
+            "cost": cost,
+            "profit": revenue - cost,
+            "quantity": np.where(rng.random(rows) < 0.5, np.nan, 1.0),
+            "sku": pd.Series(
+                [f"S{i:02d}" for i in rng.integers(0, 60, rows)], dtype="str"
+            ).where(rng.random(rows) > 0.05),
+            "category": pd.Series(rng.choice(["A", "B", "C"], rows), dtype="str").where(
+                rng.random(rows) > 0.1
+            ),
+            "customer": pd.Series([None] * rows, dtype="str"),
+        }
+    )
+    frame.loc[frame["sku"] == "S00", ["cost", "profit"]] = np.nan  # never known
+    return frame
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_rankings_from_shared_sku_totals_equal_the_direct_ones(seed):
+    from analytics.metrics import pareto_classes, rank_skus
+
+    rows = random_sales(seed=seed)
+    totals = sku_totals(rows)
+    for by in ("revenue", "profit"):
+        for got, expected in zip(
+            rank_skus(totals, n=7, by=by),
+            top_bottom_skus(rows, n=7, by=by),
+            strict=True,
+        ):
+            assert_frame_equal(got, expected)
+        assert_frame_equal(pareto_classes(totals, by=by), abc_pareto(rows, by=by))
+
+
+@pytest.mark.parametrize("ascending", [True, False])
+def test_sorting_presorted_totals_breaks_ties_by_key_like_a_two_key_sort(ascending):
+    from analytics.metrics import _sort
+
+    rows = random_sales(seed=9)
+    totals = sku_totals(rows)  # in SKU order: the one-key path
+    assert totals["sku"].is_monotonic_increasing
+    expected = totals.sort_values(
+        ["profit", "sku"],
+        ascending=[ascending, True],
+        na_position="last",
+        kind="mergesort",
+    ).reset_index(drop=True)
+    got = _sort(totals, "profit", "sku", ascending)
+    assert totals["profit"].duplicated().any() and totals["profit"].isna().any()
+    assert_frame_equal(got, expected)
+    shuffled = totals.sample(frac=1, random_state=3)  # the two-key path
+    assert_frame_equal(_sort(shuffled, "profit", "sku", ascending), expected)
+
+
+def test_margins_from_a_series_equal_margin_series():
+    from analytics.metrics import margins_of
+
+    rows = random_sales()
+    for granularity in ("day", "week", "month", "quarter"):
+        _, series = timeseries(rows, granularity)
+        assert_frame_equal(margins_of(series), margin_series(rows, granularity))
+
+
+def test_group_sums_with_shared_counts_match_pandas():
+    rows = random_sales().assign(
+        cost=lambda d: d["cost"].where(d["date"] < "2024-03-01")  # a gap of unknowns
+    )
+    _, series = timeseries(rows, "month")
+    months = rows["date"].dt.to_period("M").dt.start_time
+    expected = rows.groupby(months)[["revenue", "cost", "profit"]].sum(min_count=1)
+    assert series["revenue"].to_numpy() == pytest.approx(expected["revenue"].to_numpy())
+    assert np.allclose(series["cost"], expected["cost"], equal_nan=True)
+    assert series["cost"].isna().any() and series["cost"].notna().any()
+    no_cost = timeseries(rows.assign(cost=np.nan, profit=np.nan), "month")[1]
+    assert no_cost["cost"].isna().all() and no_cost["profit"].isna().all()
+    totals = breakdown(rows, by="category")
+    assert totals["transactions"].sum() == len(rows)

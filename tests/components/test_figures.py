@@ -1,0 +1,151 @@
+"""The dashboard's charts: built without Plotly's validation, so checked against its schema here."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import pytest
+
+from analytics.ingest import ingest_bytes
+from analytics.metrics import (
+    abc_pareto,
+    breakdown,
+    margin_series,
+    seasonality,
+    timeseries,
+    top_bottom_skus,
+)
+from components.figures import (
+    COLORS,
+    category_figure,
+    empty_figure,
+    margin_figure,
+    pareto_figure,
+    seasonality_figure,
+    sku_bars_figure,
+    timeseries_figure,
+)
+from tests.conftest import transactions_frame
+
+
+def canonical(frame: pd.DataFrame) -> pd.DataFrame:
+    return ingest_bytes(frame.to_csv(index=False).encode(), "sales.csv").frame
+
+
+@pytest.fixture(scope="module")
+def rows() -> pd.DataFrame:
+    return canonical(transactions_frame())
+
+
+@pytest.fixture(scope="module")
+def monthly_rows() -> pd.DataFrame:
+    """Every date on the 1st of a month: no weekday profile, one seasonality chart."""
+    frame = transactions_frame()
+    dates = pd.to_datetime(frame["Date"]).dt.to_period("M").dt.start_time
+    return canonical(frame.assign(Date=dates.dt.strftime("%Y-%m-%d")))
+
+
+def validated(fig: go.Figure) -> go.Figure:
+    """The figure rebuilt with Plotly's validation: raises on any invalid property."""
+    return go.Figure(fig.to_dict())
+
+
+def all_figures(rows: pd.DataFrame) -> dict[str, go.Figure]:
+    figures = {}
+    for granularity in ("day", "week", "month", "quarter"):
+        used, series = timeseries(rows, granularity)
+        figures[f"timeseries {granularity}"] = timeseries_figure(series, used, "€")
+        figures[f"margin {granularity}"] = margin_figure(
+            margin_series(rows, used), used
+        )
+    figures["category"] = category_figure(breakdown(rows), "€")
+    for metric in ("revenue", "profit"):
+        top, bottom = top_bottom_skus(rows, n=10, by=metric)
+        figures[f"sku bars {metric}"] = sku_bars_figure(top, bottom, metric, "€")
+        figures[f"pareto {metric}"] = pareto_figure(abc_pareto(rows, by=metric), metric)
+    figures["seasonality"] = seasonality_figure(seasonality(rows))
+    return figures
+
+
+def test_every_chart_passes_plotly_validation(rows, monthly_rows):
+    figures = {**all_figures(rows), **all_figures(monthly_rows)}
+    figures["empty"] = empty_figure("Nothing to show.", height=300)
+    for name, fig in figures.items():
+        assert json.loads(validated(fig).to_json()) == json.loads(fig.to_json()), name
+
+
+def test_charts_use_the_light_template_not_plotlys_default(rows):
+    for name, fig in all_figures(rows).items():
+        template = fig.to_dict()["layout"]["template"]
+        assert template["layout"]["plot_bgcolor"] == "white", name
+        assert "data" not in template, name  # Plotly's default template styles traces
+
+
+def test_timeseries_figure_data_and_look(rows):
+    used, series = timeseries(rows, "month")
+    fig = timeseries_figure(series, used, "€")
+    assert [trace.name for trace in fig.data] == ["Revenue", "Cost", "Profit"]
+    assert list(fig.data[0].y) == pytest.approx(series["revenue"].tolist())
+    assert pd.DatetimeIndex(fig.data[0].x).equals(pd.DatetimeIndex(series["period"]))
+    assert fig.layout.yaxis.tickprefix == "€"
+    assert fig.layout.yaxis.tickformat == ",.0f"
+    assert fig.layout.xaxis.hoverformat == "%b %Y"
+    assert fig.layout.hovermode == "x unified"
+
+
+def test_sku_bars_sit_side_by_side_with_losses_in_red(rows):
+    loss_rows = rows.assign(
+        profit=np.where(rows["sku"] == "SKU-000", -500.0, rows["profit"])
+    )
+    top, bottom = top_bottom_skus(loss_rows, n=5, by="profit")
+    fig = sku_bars_figure(top, bottom, "profit", "$")
+    assert [(t.xaxis, t.yaxis) for t in fig.data] == [("x", "y"), ("x2", "y2")]
+    assert [a.text for a in fig.layout.annotations] == ["Top 5", "Bottom 5"]
+    worst = list(fig.data[1].y).index("SKU-000")
+    assert fig.data[1].marker.color[worst] == COLORS["loss"]
+    assert fig.layout.yaxis2.type == "category"
+    assert fig.layout.xaxis.domain[1] < fig.layout.xaxis2.domain[0]
+
+
+def test_seasonality_has_a_typical_line_on_each_chart(rows, monthly_rows):
+    both = seasonality_figure(seasonality(rows))
+    assert [t.x[0] for t in both.data] == ["Jan", "Mon"]
+    assert [(s.xref, s.yref, s.y0) for s in both.layout.shapes] == [
+        ("x domain", "y", 1.0),
+        ("x2 domain", "y2", 1.0),
+    ]
+    months_only = seasonality_figure(seasonality(monthly_rows))
+    assert len(months_only.data) == 1 and len(months_only.layout.shapes) == 1
+
+
+def test_category_and_pareto_figures(rows):
+    totals = breakdown(rows)
+    fig = category_figure(totals, "$")
+    assert list(fig.data[0].y) == totals["category"].iloc[::-1].tolist()
+    assert fig.layout.clickmode == "event"
+    pareto = abc_pareto(rows)
+    fig = pareto_figure(pareto, "revenue", "$")
+    assert fig.data[1].yaxis == "y2"
+    assert fig.layout.title.text.startswith(
+        f"A: {int((pareto['class'] == 'A').sum()):,} SKUs"
+    )
+
+
+def test_empty_figure_says_why():
+    fig = empty_figure("No rows match.")
+    assert fig.data == ()
+    assert fig.layout.annotations[0].text == "No rows match."
+    assert fig.layout.xaxis.visible is False
+
+
+def test_figures_do_not_share_mutable_parts(rows):
+    used, series = timeseries(rows, "month")
+    first = timeseries_figure(series, used)
+    first.update_layout(template={"layout": {"plot_bgcolor": "black"}})
+    first.layout.yaxis.tickprefix = "X"
+    second = timeseries_figure(series, used)
+    assert second.layout.template.layout.plot_bgcolor == "white"
+    assert second.layout.yaxis.tickprefix == "$"
