@@ -15,8 +15,9 @@ a zero amount are counted apart as stock adjustments.
 
 Rows set aside (never silently dropped; listed in ``report["set_aside"]`` with their
 1-based source row numbers): total/subtotal rows, payouts and bank transfers in payment
-exports (a Type column saying ``payout``, ``General Withdrawal``, ``Transfer`` …), rows
-without a usable revenue, rows
+exports (a Type column saying ``payout``, ``General Withdrawal``, ``Transfer`` …),
+positive lines whose Status column says the payment failed or the order was cancelled
+(``failed``, ``declined``, ``voided``, ``cancelled`` …), rows without a usable revenue, rows
 whose date is missing or unreadable (when the file has a date column), and exact
 duplicate rows when ``drop_duplicates=True``. ``rows_read == rows_used + sum of the
 set-aside counts`` always holds.
@@ -522,10 +523,12 @@ def _build(
         totals = _unlabelled_totals(revenue, undated & blank_text & ~no_revenue)
         bad_date = undated & ~totals
     transfers = _transfer_rows(table, mapping) & ~totals
-    other = ~totals & ~transfers
+    unpaid = _unpaid_rows(table, mapping, revenue) & ~totals & ~transfers
+    other = ~totals & ~transfers & ~unpaid
     reasons = [
         ("total or subtotal row", totals),
         (TRANSFER_REASON, transfers),
+        (UNPAID_REASON, unpaid),
         ("no revenue amount (empty or unreadable)", no_revenue & other),
         ("date missing or unreadable", bad_date & ~no_revenue & other),
     ]
@@ -777,19 +780,55 @@ _TRANSFER_KIND = (
 )
 
 
+UNPAID_REASON = "failed, declined or cancelled payment (no money came in)"
+#: Headers of the column that says whether a payment or order went through.
+_STATUS_HEADER = re.compile(
+    r"^(?:status|payment status|financial status|order status|charge status|"
+    r"transaction status|state|zahlungsstatus|bestellstatus|statut|statut du paiement|"
+    r"estado)$"
+)
+#: Statuses of payments that did not go through (RE2, whole value).
+_UNPAID_STATUS = (
+    r"(?i)^\s*(?:failed|failure|declined|denied|rejected|blocked|void|voided|expired|"
+    r"cancell?ed|abandoned|incomplete|requires_payment_method|payment failed|"
+    r"fehlgeschlagen|abgelehnt|storniert|abgebrochen|échoué|echoue|refusé|refuse|"
+    r"annulé|annule|fallido|rechazado|cancelado)\s*$"
+)
+
+
 def _transfer_rows(
     table: pd.DataFrame, mapping: Mapping[str, str | None]
 ) -> np.ndarray:
     """Lines of a payment export that move money to or from the bank (payouts,
     withdrawals, transfers), named as such in a Type column: not sales."""
+    return _rows_saying(table, mapping, _TYPE_HEADER, _TRANSFER_KIND)
+
+
+def _unpaid_rows(
+    table: pd.DataFrame, mapping: Mapping[str, str | None], revenue: pd.Series
+) -> np.ndarray:
+    """Positive lines whose Status column says the payment failed or the order was
+    cancelled before it was paid: no money came in. Negative lines with such a status
+    are kept (they undo an earlier sale, so totals stay net)."""
+    failed = _rows_saying(table, mapping, _STATUS_HEADER, _UNPAID_STATUS)
+    return failed & (revenue > 0).to_numpy()
+
+
+def _rows_saying(
+    table: pd.DataFrame,
+    mapping: Mapping[str, str | None],
+    header: re.Pattern[str],
+    values: str,
+) -> np.ndarray:
+    """Rows whose value in a text column with a ``header``-matching name fits ``values``."""
     out = np.zeros(len(table), dtype=bool)
     for name in table.columns:
         column = table[name]
-        if column.dtype != "str" or not _TYPE_HEADER.match(normalise_header(name)):
+        if column.dtype != "str" or not header.match(normalise_header(name)):
             continue
         if name in (mapping[SKU], mapping[CUSTOMER]):
             continue
-        hit = pc.match_substring_regex(column.array.__arrow_array__(), _TRANSFER_KIND)
+        hit = pc.match_substring_regex(column.array.__arrow_array__(), values)
         out |= np.asarray(
             pc.fill_null(hit, False).to_numpy(zero_copy_only=False), dtype=bool
         )
