@@ -38,6 +38,7 @@ import pyarrow.compute as pc
 from analytics import pnl
 from analytics.errors import IngestError
 from analytics.parsing import (
+    CURRENCY_CODES,
     DateParse,
     NumberParse,
     clean_text,
@@ -563,6 +564,20 @@ def _build(
     frame = conform_canonical(full if keep.all() else full.loc[keep])
 
     negatives = _negatives(frame)
+    currency = money.currency if money is not None else None
+    named = _currency_column(table, mapping, keep)
+    if named is not None:
+        column, codes = named
+        if len(codes) > 1:
+            listed = ", ".join(codes[:6]) + (" …" if len(codes) > 6 else "")
+            warnings.append(
+                f"The amounts are in several currencies ({listed}, from the '{column}' "
+                "column) and are added up as if they were one. Upload one file per "
+                "currency, or convert the amounts first, for totals that mean something."
+            )
+        elif currency is None:
+            assumptions.append(f"Amounts are in {codes[0]} (the '{column}' column).")
+        currency = currency or codes[0]
     if negatives["returns_or_cancellations"]:
         assumptions.append(
             f"Kept {negatives['returns_or_cancellations']} return/cancellation line(s) as "
@@ -627,7 +642,7 @@ def _build(
             "dropped": bool(drop_duplicates and dup_count),
         },
         "negatives": negatives,
-        "currency": (money.currency if money is not None else None),
+        "currency": currency,
         "date_range": _date_range(frame),
         "layout": read.get("layout", "table"),
     }
@@ -778,6 +793,30 @@ _TRANSFER_KIND = (
     r"general currency conversion|currency conversion|payout_failure|payout_cancel|"
     r"auszahlung|überweisung|ueberweisung|virement|retrait|versement)\s*$"
 )
+
+
+#: Headers of a column naming each line's currency.
+_CURRENCY_HEADER = re.compile(
+    r"^(?:currency|currency code|curr|ccy|währung|waehrung|devise|monnaie|moneda|valuta)$"
+)
+
+
+def _currency_column(
+    table: pd.DataFrame, mapping: Mapping[str, str | None], keep: np.ndarray
+) -> tuple[str, list[str]] | None:
+    """A column naming each line's currency, and the ISO codes in it (most used first)."""
+    mapped = {c for c in mapping.values() if c}
+    for name in table.columns:
+        column = table[name]
+        if column.dtype != "str" or name in mapped:
+            continue
+        if not _CURRENCY_HEADER.match(normalise_header(name)):
+            continue
+        codes = column[keep].str.strip().str.upper().value_counts()
+        known = [c for c in codes.index if c in CURRENCY_CODES]
+        if known and codes[known].sum() >= 0.9 * codes.sum():
+            return str(name), [("CNY" if c == "RMB" else c) for c in known]
+    return None
 
 
 UNPAID_REASON = "failed, declined or cancelled payment (no money came in)"
