@@ -482,6 +482,15 @@ def _build(
     nan = pd.Series(np.nan, index=index)
     if REVENUE in data:
         revenue = data[REVENUE]
+        refunds = _refund_column(table, mapping, read.get("decimal") or ".")
+        if refunds is not None:
+            name, refunded = refunds
+            revenue = revenue - refunded.abs().fillna(0.0)
+            data[REVENUE] = revenue
+            assumptions.append(
+                f"Revenue is {mapping[REVENUE]} minus {name} (refunds taken off, so "
+                "totals are net)."
+            )
     else:
         revenue = data[QUANTITY] * data[UNIT_PRICE]
         data[REVENUE] = revenue
@@ -793,6 +802,48 @@ _TRANSFER_KIND = (
     r"general currency conversion|currency conversion|payout_failure|payout_cancel|"
     r"auszahlung|überweisung|ueberweisung|virement|retrait|versement)\s*$"
 )
+
+
+#: Headers of a column holding the part of each line's amount that was refunded.
+_REFUND_HEADER = re.compile(
+    r"^(?:(?:converted )?amount refunded|refunded amount|refund amount|refunded|"
+    r"refunds?|refunded total|total refunded|erstattet|erstatteter betrag|"
+    r"montant rembours[ée]|rembours[ée]|reembolsado|importe reembolsado)$"
+)
+
+
+def _refund_column(
+    table: pd.DataFrame, mapping: Mapping[str, str | None], decimal: str
+) -> tuple[str, pd.Series] | None:
+    """A column of refunded amounts next to the revenue column (payment exports such as
+    Stripe's: "Amount" and "Amount Refunded" on every line), parsed as numbers.
+
+    Only when it is filled on (nearly) every line the revenue is: an order-level refund
+    written on an order's first line only cannot be put against the right lines.
+    """
+    mapped = {c for c in mapping.values() if c}
+    revenue_name = normalise_header(mapping[REVENUE])
+    revenue_filled = (~missing_mask(table[mapping[REVENUE]])).sum()
+    candidates = [
+        name
+        for name in table.columns
+        if name not in mapped and _REFUND_HEADER.match(normalise_header(name))
+    ]
+    # "Converted Amount" goes with "Converted Amount Refunded", "Amount" with "Amount
+    # Refunded": the same name (and so the same currency) first.
+    candidates.sort(
+        key=lambda name: (
+            not normalise_header(name).startswith(revenue_name),
+            normalise_header(name).startswith("converted")
+            != revenue_name.startswith("converted"),
+        )
+    )
+    for name in candidates:
+        parsed = parse_numbers(table[name], decimal=decimal)
+        if parsed.valid == 0 or parsed.valid < 0.9 * revenue_filled:
+            continue
+        return str(name), parsed.values
+    return None
 
 
 #: Headers of a column naming each line's currency.

@@ -205,6 +205,7 @@ NOT_MONEY = re.compile(
     r"markdown|band|manufacturing|wholesale|purchase price|cost price|population|"
     r"employees|headcount|visits|views|clicks|sessions|impressions|inventory|stock level|"
     r"on hand|reorder|balance|running|cumulative|opening|closing|"
+    r"refund|refunds|refunded|erstattet|erstattung|rembourse|remboursé|reembolsado|"
     r"vat|gst|hst|mwst|mw st|ust|u st|tva|iva|btw|steuer|umsatzsteuer|mehrwertsteuer)\b"
 )
 #: Words that make a column an identifier of something other than a product.
