@@ -8,6 +8,7 @@ duplicate names, total rows) → :mod:`analytics.roles` (which column is which r
 values, set aside unusable rows, count duplicates and negatives, write the report).
 
 Derived values: revenue = quantity × unit price when no revenue column is mapped;
+revenue net of a refunded-amount column filled on every line (payment exports);
 profit = revenue − cost and cost = revenue − profit when only one of them is known.
 Returns, cancellations and negative quantities stay in as negative amounts (net
 figures) and are counted in ``report["negatives"]``; lines with a negative quantity and
