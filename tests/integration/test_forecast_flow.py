@@ -30,7 +30,9 @@ def test_forecast_arrives_after_the_dashboard_and_follows_the_model_choice(
     app, url = dashboard
     with ThreadedServer(app.server) as server:
         browser.get(server.url + url)
-        wait = WebDriverWait(browser, 120)
+        # generous: on a busy machine the backtests of every model take a while, and the
+        # model switch queues behind the insights' forecast for the one job slot
+        wait = WebDriverWait(browser, 240)
         wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, ".kpi-card")))
         info = wait.until(
             lambda d: d.find_element(By.ID, "forecast-info").text.strip() or None
