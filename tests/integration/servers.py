@@ -56,6 +56,16 @@ def wait_until_up(url: str, timeout: float = 60.0) -> None:
     raise RuntimeError(f"server at {url} did not come up: {last_error}")
 
 
+def stop(process: subprocess.Popen | None, timeout: float) -> None:
+    """Terminate a server process, killing it when it does not stop within ``timeout``."""
+    if process and process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
 class Gunicorn:
     """Run ``gunicorn -c gunicorn.conf.py wsgi:server`` with the given environment."""
 
@@ -86,12 +96,7 @@ class Gunicorn:
         return self
 
     def __exit__(self, *exc) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
+        stop(self.process, timeout=20)
         self._log.close()
 
     def log(self) -> str:
@@ -144,12 +149,7 @@ class CeleryWorker:
         return self
 
     def __exit__(self, *exc) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
+        stop(self.process, timeout=30)
         self._log.close()
 
     def log(self) -> str:
