@@ -667,6 +667,12 @@ def describe_non_sales(profiles: list[ColumnProfile]) -> str:
     )
     if personal >= 2:
         return "the file seems to be a customer or contact list"
+    counts = [p.name for p in profiles if name_score(p.norm, QUANTITY) >= STRONG_NAME]
+    if counts and not any(name_score(p.norm, UNIT_PRICE) for p in profiles):
+        return (
+            f"it has quantities ('{counts[0]}') but no amounts or prices, so revenue "
+            "cannot be worked out"
+        )
     if productish >= 1:
         return "the file seems to be a product list or price list"
     return "the file does not look like sales data"

@@ -181,3 +181,13 @@ def test_zip_bomb_is_refused(monkeypatch):
     data = messy.xlsx_from_sheets({"Sales": [["Date", "Sales"], ["2024-01-01", 5.0]]})
     with pytest.raises(IngestError, match="too large to read once unpacked"):
         ingest_bytes(data, "big.xlsx")
+
+
+def test_quantities_without_amounts_say_what_is_missing():
+    data = b"Date,Qty,Warehouse\n2024-01-01,3,North\n2024-01-02,4,South\n"
+    with pytest.raises(
+        IngestError,
+        match=r"it has quantities \('Qty'\) but no amounts or prices, so revenue "
+        r"cannot be worked out",
+    ):
+        ingest_bytes(data, "stock-moves.csv")
