@@ -536,11 +536,18 @@ def _build(
     transfers = _transfer_rows(table, mapping) & ~totals
     unpaid = _unpaid_rows(table, mapping, revenue) & ~totals & ~transfers
     other = ~totals & ~transfers & ~unpaid
+    # rows without an amount after the last one with an amount: a footer or note
+    with_amount = np.flatnonzero(~no_revenue)
+    footer = np.zeros(n, dtype=bool)
+    if with_amount.size:
+        footer[with_amount[-1] + 1 :] = True
+    footer &= no_revenue & other
     reasons = [
         ("total or subtotal row", totals),
         (TRANSFER_REASON, transfers),
         (UNPAID_REASON, unpaid),
-        ("no revenue amount (empty or unreadable)", no_revenue & other),
+        (FOOTER_REASON, footer),
+        ("no revenue amount (empty or unreadable)", no_revenue & other & ~footer),
         ("date missing or unreadable", bad_date & ~no_revenue & other),
     ]
     keep = np.ones(n, dtype=bool)
@@ -871,6 +878,7 @@ def _currency_column(
     return None
 
 
+FOOTER_REASON = "note or footer below the data (no amount)"
 UNPAID_REASON = "failed, declined or cancelled payment (no money came in)"
 #: Headers of the column that says whether a payment or order went through.
 _STATUS_HEADER = re.compile(

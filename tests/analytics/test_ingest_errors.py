@@ -191,3 +191,18 @@ def test_quantities_without_amounts_say_what_is_missing():
         r"cannot be worked out",
     ):
         ingest_bytes(data, "stock-moves.csv")
+
+
+def test_notes_below_the_data_are_set_aside_as_a_footer():
+    from analytics.ingest import FOOTER_REASON
+
+    data = (
+        b"Date,Sales\n2024-01-01,10\n2024-01-02,\n2024-01-03,20\n"
+        b"Exported by ShopSystem on 2024-02-01,\nPage 1 of 1,\n"
+    )
+    result = ingest_bytes(data, "sales.csv")
+    assert result.frame["revenue"].sum() == 30
+    assert result.report["set_aside"] == [
+        {"reason": FOOTER_REASON, "count": 2, "rows": [5, 6]},
+        {"reason": "no revenue amount (empty or unreadable)", "count": 1, "rows": [3]},
+    ]
