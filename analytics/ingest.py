@@ -18,7 +18,8 @@ Rows set aside (never silently dropped; listed in ``report["set_aside"]`` with t
 1-based source row numbers): total/subtotal rows, payouts and bank transfers in payment
 exports (a Type column saying ``payout``, ``General Withdrawal``, ``Transfer`` …),
 positive lines whose Status column says the payment failed or the order was cancelled
-(``failed``, ``declined``, ``voided``, ``cancelled`` …), rows without a usable revenue, rows
+(``failed``, ``declined``, ``voided``, ``cancelled`` …), notes or footers below the
+data, rows without a usable revenue, rows
 whose date is missing or unreadable (when the file has a date column), and exact
 duplicate rows when ``drop_duplicates=True``. ``rows_read == rows_used + sum of the
 set-aside counts`` always holds.
