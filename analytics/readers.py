@@ -1253,14 +1253,19 @@ def _total_rows(table: pd.DataFrame) -> np.ndarray:
     ]
     for name in text_cols[:8]:
         values = table[name].array.__arrow_array__()
-        lowered = pc.ascii_lower(values)
+        # labels are decided once per distinct value (few, next to the rows)
+        distinct = pc.unique(values)
+        lowered = pc.ascii_lower(distinct)
         maybe = pc.starts_with(lowered, " ")
         for prefix in _TOTAL_PREFIXES:
             maybe = pc.or_(maybe, pc.starts_with(lowered, prefix))
         if not pc.any(maybe).as_py():
             continue
-        labels = pc.match_substring_regex(values, _TOTAL_LABEL)
-        hit = pc.fill_null(pc.and_(maybe, labels), False)
+        labels = pc.match_substring_regex(distinct, _TOTAL_LABEL)
+        matched = pc.filter(distinct, pc.fill_null(pc.and_(maybe, labels), False))
+        if len(matched) == 0:
+            continue
+        hit = pc.fill_null(pc.is_in(values, value_set=matched), False)
         hit = np.asarray(hit.to_numpy(zero_copy_only=False), dtype=bool)
         if hit.any() and hit.sum() <= max(3, 0.25 * len(table)):
             mask |= hit
