@@ -89,3 +89,11 @@ def test_the_frame_cache_is_sized_by_the_settings(make_app):
     assert FRAMES.max_bytes == 3 * 2**20
     make_app()
     assert FRAMES.max_bytes == 256 * 2**20
+
+
+def test_arrow_gives_memory_back_after_large_reads(make_app, monkeypatch):
+    import pyarrow as pa
+
+    monkeypatch.delenv("ARROW_DEFAULT_MEMORY_POOL", raising=False)
+    make_app()
+    assert pa.default_memory_pool().backend_name == "jemalloc"
