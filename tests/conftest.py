@@ -77,6 +77,32 @@ def upload(
     )
 
 
+def module_client(tmp_path_factory):
+    """A test client on one app shared by a whole module (generous limits, no LLM)."""
+    from app import create_app
+
+    app = create_app(
+        {
+            "SECRET_KEY": "test-secret-key",
+            "CACHE_DIR": str(tmp_path_factory.mktemp("cache")),
+            "RATE_LIMIT": 100_000,
+            "CALLBACK_RATE_LIMIT": 100_000,
+            "OLLAMA_HOST": unused_ollama(),
+            "REDIS_URL": "",
+            "LOG_LEVEL": "WARNING",
+            "MAX_CONCURRENT_JOBS": 1,
+        }
+    )
+    return app.server.test_client()
+
+
+def new_session(client, frame: pd.DataFrame, filename: str) -> str:
+    """Upload ``frame`` as CSV; returns the new session's id."""
+    response = upload(client, frame.to_csv(index=False).encode(), filename)
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()["session_id"]
+
+
 def transactions_frame(
     rows: int = 400, seed: int = 7, start: str = "2023-01-01", days: int = 540
 ) -> pd.DataFrame:

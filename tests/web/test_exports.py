@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from werkzeug.http import parse_options_header
 
-from tests.conftest import transactions_frame, unused_ollama, upload
+from tests.conftest import module_client, new_session, transactions_frame
 
 EXPORTS = [("data", "csv"), ("data", "xlsx"), ("skus", "csv"), ("skus", "xlsx")]
 CONTENT_TYPES = {
@@ -47,32 +47,12 @@ TRIGGERS = ("=", "+", "-", "@")
 
 @pytest.fixture(scope="module")
 def client(tmp_path_factory):
-    from app import create_app
-
-    app = create_app(
-        {
-            "SECRET_KEY": "test-secret-key",
-            "CACHE_DIR": str(tmp_path_factory.mktemp("cache")),
-            "RATE_LIMIT": 100_000,
-            "CALLBACK_RATE_LIMIT": 100_000,
-            "OLLAMA_HOST": unused_ollama(),
-            "REDIS_URL": "",
-            "LOG_LEVEL": "WARNING",
-            "MAX_CONCURRENT_JOBS": 1,
-        }
-    )
-    return app.server.test_client()
+    return module_client(tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
 def raw() -> pd.DataFrame:
     return transactions_frame()
-
-
-def new_session(client, frame: pd.DataFrame, filename: str) -> str:
-    response = upload(client, frame.to_csv(index=False).encode(), filename)
-    assert response.status_code == 201, response.get_json()
-    return response.get_json()["session_id"]
 
 
 @pytest.fixture(scope="module")
