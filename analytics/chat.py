@@ -2042,6 +2042,11 @@ def _weakest_words(sheet: FactSheet, summary: Mapping[str, Any]) -> str:
         return (
             f"its average sale is small ({value} against {median} for the median SKU)"
         )
+    if math.isnan(part["value"]):
+        return (
+            "it sold only once or its sales average to zero, so its steadiness "
+            "cannot be measured and earns nothing"
+        )
     value = sheet.pct(f"Spread of sale amounts of SKU {sku}", part["value"])
     median = sheet.pct("Spread of sale amounts of the median SKU", part["median_value"])
     return f"its sale amounts are erratic (they vary by {value} of their average against {median})"
@@ -2461,8 +2466,9 @@ def _op_explain_rank(
     sheet.fact("Highest possible score", 100, "100")
     method = (
         "The score (0 to 100) weighs how often a SKU sells (40%), its average sale "
-        "amount (40%) and how steady its sale amounts are (20%), each compared with the "
-        "other SKUs."
+        "amount (40%) and how steady its sale amounts are (20%), each by where the SKU "
+        "stands among the SKUs in view (a percentile rank, ties sharing their rank); "
+        "a SKU with a single sale earns nothing for steadiness."
     )
     if not intent.skus:
         sheet.op("sku_scores", period=period.iso() if period else "all")
@@ -2495,7 +2501,7 @@ def _op_explain_rank(
     rank = sheet.count(f"Rank of SKU {sku}", summary["rank"])
     of = sheet.count("SKUs scored", summary["of"])
     score = sheet.count(f"Score of SKU {sku}", summary["score"], 1)
-    band = summary["band"]
+    band = f"{summary['band_label']}, {summary['band']}"
     sheet.add(
         f"{quote(sku)} ranks **{rank} of {of}** with a score of **{score}** ({band} band).",
         "",
@@ -2523,6 +2529,11 @@ def _op_explain_rank(
             v = sheet.money(f"Average sale of SKU {sku}", part["value"])
             med = sheet.money("Average sale of the median SKU", part["median_value"])
             text = f"average sale {v} against {med} for the median SKU"
+        elif math.isnan(part["value"]):
+            text = (
+                "it sold only once or its sales average to zero, so its steadiness "
+                "cannot be measured and earns nothing"
+            )
         else:
             v = sheet.pct(f"Spread of sale amounts of SKU {sku}", part["value"])
             med = sheet.pct(
@@ -2603,7 +2614,7 @@ def _op_sku(
     s_rank = sheet.count(f"Score rank of SKU {sku}", summary["rank"])
     score = sheet.count(f"Score of SKU {sku}", summary["score"], 1)
     sheet.add(
-        f"Performance score: {score} ({summary['band']} band), rank {s_rank} of {of}; {_weakest_words(sheet, summary)}."
+        f"Performance score: {score} ({summary['band_label']}, {summary['band']} band), rank {s_rank} of {of}; {_weakest_words(sheet, summary)}."
     )
 
 

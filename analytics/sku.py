@@ -1,21 +1,26 @@
 """SKU performance score: how often a SKU sells, at what amount, and how steadily.
 
-The score is documented to users and computed exactly as follows. For each SKU, over the
-rows of the frame, with ``a`` the row's revenue:
+The score is documented to users and computed exactly as follows. For the SKUs in view,
+over the rows of the frame, with ``a`` the row's revenue:
 
 - ``n`` = number of rows; ``m`` = mean of ``a``; ``v`` = population standard deviation of
-  ``a`` divided by ``|m|`` when ``n >= 2`` and ``m != 0``, else 0;
-- ``F = minmax(n)``, ``P = minmax(m)``, ``C = 1 - minmax(v)``, where
-  ``minmax(x) = (x - min) / (max - min)`` over all SKUs, and 1.0 for every SKU when
-  ``max = min`` (so when all SKUs share a value, e.g. a single SKU, F = P = 1 and C = 0);
+  ``a`` divided by ``|m|``, defined only when ``n >= 2`` and ``m != 0``;
+- ``pr(x)`` = percentile rank of ``x`` among the SKUs where ``x`` is defined:
+  ``(average rank of x ascending - 1) / (K - 1)``, where tied values share the average of
+  their ranks and ``K`` is the number of those SKUs; 1.0 when ``K = 1``;
+- ``F = pr(n)``, ``P = pr(m)``; ``C = 1 - pr(v)`` among the SKUs where ``v`` is defined,
+  and ``C = 0`` for the others (a single sale, or sales that average to zero);
 - ``score = 100 * (0.4 F + 0.4 P + 0.2 C)``, rounded to 6 decimals;
 - rank 1 is the highest score; equal scores are ranked by revenue (higher first), then
   by SKU id (alphabetical);
-- band: "green" from 70, "amber" from 40 up to 70, "red" below 40.
+- band: "green" (label "High") from 70, "amber" ("Medium") from 40 up to 70, "red"
+  ("Low") below 40; SKUs with fewer than 3 transactions are marked ``few_sales``.
 
-Floating-point noise is not allowed to decide a result: a mean whose sum is within 1e-9
-of the SKU's total absolute amount from zero counts as zero, and a spread ``max - min``
-within 1e-9 of the values' magnitude (at least 1) counts as ``max = min``.
+Ranks depend only on the order of the values, so one very expensive line or one very
+busy SKU no longer squeezes every other SKU towards 0, as scaling by the range did.
+Floating-point noise is not allowed to decide a result: ``m`` and ``v`` are compared
+rounded to 6 decimals (so ``m`` is 0 when it rounds to 0), which keeps equal averages
+computed in a different order tied.
 """
 
 from __future__ import annotations
@@ -30,6 +35,10 @@ from analytics.schema import DATE, PROFIT, QUANTITY, REVENUE, SKU
 WEIGHTS: dict[str, float] = {"frequency": 0.4, "price": 0.4, "consistency": 0.2}
 GREEN_FROM = 70.0
 AMBER_FROM = 40.0
+#: Words shown next to each band's colour.
+BAND_LABELS: dict[str, str] = {"green": "High", "amber": "Medium", "red": "Low"}
+#: SKUs with fewer transactions than this are marked as having few sales.
+FEW_SALES_BELOW = 3
 
 SCORE_COLUMNS: tuple[str, ...] = (
     "sku",
@@ -43,6 +52,7 @@ SCORE_COLUMNS: tuple[str, ...] = (
     "avg_amount",
     "revenue",
     "profit",
+    "few_sales",
 )
 MONTHLY_COLUMNS: tuple[str, ...] = (
     "month",
@@ -53,7 +63,8 @@ MONTHLY_COLUMNS: tuple[str, ...] = (
     "revenue",
 )
 
-_TOLERANCE = 1e-9
+#: Decimals at which averages and relative spreads are compared.
+_DECIMALS_SCALE = 1e6
 
 
 class UnknownSkuError(ValueError):
@@ -68,24 +79,30 @@ def _sums(codes: np.ndarray, weights: np.ndarray | None, groups: int) -> np.ndar
     return np.bincount(codes, weights=weights, minlength=groups).astype("float64")
 
 
+def _compared(values: np.ndarray) -> np.ndarray:
+    """``values`` as compared by the score: rounded to 6 decimals (scaled by 1e6)."""
+    return np.rint(values * _DECIMALS_SCALE)
+
+
 def _moments(
     codes: np.ndarray, amounts: np.ndarray, groups: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Per-group ``n``, ``sum``, ``m`` and ``v`` (coefficient of variation as defined).
 
-    ``codes`` are group numbers 0..groups-1 per row. Two passes (mean, then squared
-    deviations from it) keep the standard deviation exact for constant amounts.
+    ``codes`` are group numbers 0..groups-1 per row. ``v`` is NaN where it is not defined
+    (fewer than 2 rows, or ``m`` rounds to 0; such a mean is returned as exactly 0). Two
+    passes (mean, then squared deviations from it) keep the standard deviation exact for
+    constant amounts.
     """
     n = _sums(codes, None, groups)
     total = _sums(codes, amounts, groups)
-    absolute = _sums(codes, np.abs(amounts), groups)
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = total / n
-    mean[np.abs(total) <= _TOLERANCE * absolute] = 0.0
+    mean[_compared(mean) == 0] = 0.0
     deviation = amounts - mean[codes]
     with np.errstate(invalid="ignore", divide="ignore"):
         variance = _sums(codes, deviation * deviation, groups) / n
-    v = np.zeros(groups)
+    v = np.full(groups, np.nan)
     defined = (n >= 2) & (mean != 0)
     v[defined] = np.sqrt(variance[defined]) / np.abs(mean[defined])
     return n, total, mean, v
@@ -99,18 +116,45 @@ def _segments(sorted_groups: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return starts, np.diff(np.r_[starts, sorted_groups.size])
 
 
-def _minmax(values: np.ndarray, starts: np.ndarray, sizes: np.ndarray) -> np.ndarray:
-    """Min-max scaling within each contiguous segment; 1.0 where a segment is flat.
+def _percentile_ranks(keys: np.ndarray, group: np.ndarray) -> np.ndarray:
+    """``pr(x)`` of each value within its group; NaN keys are left out (and stay NaN).
 
-    A segment is flat when ``max - min`` is within 1e-9 of its magnitude (at least 1).
+    Within a group of ``K`` defined values, ``(average rank ascending - 1) / (K - 1)``,
+    tied values sharing the average of their ranks; 1.0 when ``K = 1``. One sort on
+    (group, key) of the defined values; run boundaries give every tie's first and last
+    position, so the whole computation is vectorised.
     """
-    if values.size == 0:
-        return values.astype("float64")
-    low = np.repeat(np.minimum.reduceat(values, starts), sizes)
-    high = np.repeat(np.maximum.reduceat(values, starts), sizes)
-    spread = high - low
-    flat = spread <= _TOLERANCE * np.maximum(1.0, np.maximum(np.abs(low), np.abs(high)))
-    return np.where(flat, 1.0, (values - low) / np.where(flat, 1.0, spread))
+    out = np.full(keys.size, np.nan)
+    defined = np.flatnonzero(~np.isnan(keys))
+    if defined.size == 0:
+        return out
+    k, g = keys[defined], group[defined]
+    order = np.lexsort((k, g))
+    k, g = k[order], g[order]
+    new_group = np.r_[True, g[1:] != g[:-1]]
+    new_value = new_group | np.r_[True, k[1:] != k[:-1]]
+    group_id = np.cumsum(new_group) - 1
+    group_start = np.flatnonzero(new_group)
+    group_size = np.diff(np.r_[group_start, k.size])
+    run_id = np.cumsum(new_value) - 1
+    run_start = np.flatnonzero(new_value)
+    run_last = np.r_[run_start[1:], k.size] - 1
+    # average 0-based position of the tie within its group = average rank - 1
+    middle = (run_start[run_id] + run_last[run_id]) / 2.0 - group_start[group_id]
+    size = group_size[group_id]
+    ranks = np.where(size > 1, middle / np.maximum(size - 1, 1), 1.0)
+    out[defined[order]] = ranks
+    return out
+
+
+def _components(
+    n: np.ndarray, mean: np.ndarray, v: np.ndarray, group: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``F``, ``P`` and ``C`` of each SKU within its group (a month, or all rows)."""
+    f = _percentile_ranks(n, group)
+    p = _percentile_ranks(_compared(mean), group)
+    c = 1.0 - _percentile_ranks(_compared(v), group)
+    return f, p, np.where(np.isnan(c), 0.0, c)
 
 
 def _score(f: np.ndarray, p: np.ndarray, c: np.ndarray) -> np.ndarray:
@@ -192,10 +236,7 @@ def _score_table(df: pd.DataFrame) -> pd.DataFrame:
     profit = _sums(codes, np.where(known, profit_values, 0.0), groups)
     profit[_sums(codes, known.astype("float64"), groups) == 0] = np.nan
 
-    starts, sizes = _segments(np.zeros(groups, dtype="int64"))
-    f = _minmax(n, starts, sizes)
-    p = _minmax(mean, starts, sizes)
-    c = 1.0 - _minmax(v, starts, sizes)
+    f, p, c = _components(n, mean, v, np.zeros(groups, dtype="int64"))
     score = _score(f, p, c)
     # factorize(sort=True) numbers SKUs alphabetically, so rows are in SKU-id order.
     order = _ranking_order(np.zeros(groups, dtype="int64"), score, revenue)
@@ -212,6 +253,7 @@ def _score_table(df: pd.DataFrame) -> pd.DataFrame:
             "avg_amount": mean[order],
             "revenue": revenue[order],
             "profit": profit[order],
+            "few_sales": n[order] < FEW_SALES_BELOW,
             "spread": v[order],
         }
     )
@@ -232,9 +274,15 @@ def sku_scores(df: pd.DataFrame) -> pd.DataFrame:
     ``rank`` (int), ``score`` (0-100), ``band`` ("green"/"amber"/"red"),
     ``frequency_score`` (F), ``price_score`` (P), ``consistency_score`` (C) (each 0-1),
     ``transactions`` (n, int), ``avg_amount`` (m), ``revenue`` (sum), ``profit`` (sum of
-    known profits; NaN when the SKU has none).
+    known profits; NaN when the SKU has none), ``few_sales`` (bool: fewer than
+    ``FEW_SALES_BELOW`` transactions).
     """
     return _score_table(df).drop(columns="spread")
+
+
+def band_label(band: str) -> str:
+    """The words shown with a band's colour: "High", "Medium" or "Low"."""
+    return BAND_LABELS[band]
 
 
 def monthly_sku_scores(df: pd.DataFrame) -> pd.DataFrame:
@@ -251,7 +299,7 @@ def monthly_sku_scores(df: pd.DataFrame) -> pd.DataFrame:
     Columns ``month`` (month start), ``sku``, ``score``, ``rank`` (1 = best within the
     month; ties as in ``sku_scores``), ``transactions``, ``revenue``; sorted by month then
     rank. Only SKUs with rows in a month appear for it. All months are scored at once:
-    one pass of sums per (month, SKU) pair, min-max within each month's run of pairs.
+    one pass of sums per (month, SKU) pair, percentile ranks within each month.
     """
     rows = df.loc[df[SKU].notna() & df[DATE].notna(), [DATE, SKU, REVENUE]]
     if rows.empty:
@@ -275,9 +323,7 @@ def monthly_sku_scores(df: pd.DataFrame) -> pd.DataFrame:
     )
     pair_month, pair_sku = pairs // skus, pairs % skus
     starts, sizes = _segments(pair_month)
-    f = _minmax(n, starts, sizes)
-    p = _minmax(mean, starts, sizes)
-    c = 1.0 - _minmax(v, starts, sizes)
+    f, p, c = _components(n, mean, v, pair_month)
     score = _score(f, p, c)
 
     order = _ranking_order(pair_month, score, revenue)
@@ -331,12 +377,13 @@ def sku_summary(df: pd.DataFrame, sku: str, currency: str = "$") -> dict:
 
     Returns
     -------
-    ``{"sku", "rank", "of", "score", "band", "components", "weakest", "strongest",
+    ``{"sku", "rank", "of", "score", "band", "band_label", "few_sales", "components", "weakest", "strongest",
     "explanation"}``. ``components`` maps "frequency", "price" and "consistency" to
     ``{"score", "median_score", "value", "median_value", "weight", "impact"}`` where
     ``value`` is the underlying figure (transactions, average amount, relative spread
-    ``v``) and ``impact`` = weight × 100 × (score − median score), the points the component
-    adds to or takes from the score compared with the median SKU. ``weakest`` is the
+    ``v``, NaN where ``v`` is not defined; the spread's ``median_value`` is over the SKUs
+    where it is defined) and ``impact`` = weight × 100 × (score − median score), the
+    points the component adds to or takes from the score compared with the median SKU. ``weakest`` is the
     component with the lowest impact, ``strongest`` the highest; ``explanation`` is one
     plain sentence.
 
@@ -375,6 +422,8 @@ def sku_summary(df: pd.DataFrame, sku: str, currency: str = "$") -> dict:
         "of": len(scores),
         "score": float(row["score"]),
         "band": str(row["band"]),
+        "band_label": BAND_LABELS[str(row["band"])],
+        "few_sales": bool(row["few_sales"]),
         "components": components,
         "weakest": weakest,
         "strongest": strongest,
@@ -392,7 +441,7 @@ def _explain(
 ) -> str:
     head = (
         f"{sku} ranks {int(row['rank'])} of {of} with a score of {row['score']:.1f} "
-        f"({row['band']})."
+        f"({BAND_LABELS[row['band']]}, {row['band']} band)."
     )
     part = components[weakest]
     if part["impact"] >= 0:
@@ -407,9 +456,43 @@ def _explain(
             f"its average sale is {format_money(part['value'], currency)} against "
             f"{format_money(part['median_value'], currency)} for the median SKU"
         )
+    elif np.isnan(part["value"]):
+        detail = (
+            "it sold only once, so its steadiness cannot be measured and counts as 0"
+            if int(row["transactions"]) < 2
+            else "its sales average to zero, so its steadiness cannot be measured "
+            "and counts as 0"
+        )
     else:
         detail = (
             f"its sale amounts vary by {format_pct(part['value'])} of their average "
             f"against {format_pct(part['median_value'])} for the median SKU"
         )
     return f"{head} Its weakest point is {weakest}: {detail}."
+
+
+def hide_few_sales(scores: pd.DataFrame, min_sales: int | None) -> pd.DataFrame:
+    """The ranking without the SKUs that sold fewer than ``min_sales`` times.
+
+    Scores and ranks stay those computed over every SKU in view (hiding a row changes
+    nothing else), so ranks may skip numbers. ``None`` or 1 keeps every SKU.
+
+    Parameters
+    ----------
+    scores:
+        A frame with a ``transactions`` column, e.g. from :func:`sku_scores`.
+    min_sales:
+        Fewest transactions a SKU needs to stay; a whole number of at least 1.
+
+    Raises
+    ------
+    ValueError
+        When ``min_sales`` is below 1.
+    """
+    if min_sales is None:
+        return scores
+    if min_sales < 1:
+        raise ValueError(
+            "The minimum number of sales must be a whole number of at least 1."
+        )
+    return scores.loc[scores["transactions"] >= min_sales].reset_index(drop=True)

@@ -23,6 +23,7 @@ from analytics.metrics import (
     timeseries,
 )
 from analytics.schema import CATEGORY, PROFIT
+from analytics.sku import BAND_LABELS, FEW_SALES_BELOW, hide_few_sales
 from callbacks.context import store, triggered_id
 from components import ids
 from components.dashboard import SKU_PAGE_SIZE, kpi_card
@@ -60,8 +61,6 @@ OVERVIEW_OUTPUTS = [
     Output(ids.DASHBOARD_ALERTS, "children"),
     Output(ids.DOWNLOAD_DATA_CSV, "href"),
     Output(ids.DOWNLOAD_DATA_XLSX, "href"),
-    Output(ids.DOWNLOAD_SKUS_CSV, "href"),
-    Output(ids.DOWNLOAD_SKUS_XLSX, "href"),
 ]
 
 
@@ -85,7 +84,7 @@ def update_overview(
         return _blank(EXPIRED, "secondary")
     currency = view.dataset.meta.get("currency") or "$"
     rows = view.rows
-    links = download_links(view)
+    links = download_links(view)[:2]
     summary = _summary(view)
     if rows.empty:
         message = "No rows match these filters. Widen the dates or clear the filters."
@@ -136,7 +135,7 @@ def update_overview(
 def _blank(message: str, color: str) -> tuple:
     empty = empty_figure(message)
     alert = dbc.Alert(message, color=color, className="mb-3")
-    return ([], empty, empty, empty, empty, empty, empty, "", alert, "#", "#", "#", "#")
+    return ([], empty, empty, empty, empty, empty, empty, "", alert, "#", "#")
 
 
 def _summary(view: View) -> str:
@@ -147,7 +146,9 @@ def _summary(view: View) -> str:
     return f"Showing {shown:,} of {total:,} rows · {view.filters.describe()}."
 
 
-def download_links(view: View) -> list[str]:
+def download_links(view: View, min_sales: int | None = None) -> list[str]:
+    """Data CSV/XLSX and SKU ranking CSV/XLSX links under the view's filters; the ranking
+    links also hide SKUs with fewer than ``min_sales`` sales, as the table does."""
     sid = view.dataset.meta["session_id"]
     query = {
         k: v
@@ -160,11 +161,14 @@ def download_links(view: View) -> list[str]:
         if v
     }
     suffix = f"?{urlencode(query)}" if query else ""
+    if min_sales is not None:
+        query["min_sales"] = str(min_sales)
+    ranking = f"?{urlencode(query)}" if query else ""
     return [
         f"/api/export/{sid}/data.csv{suffix}",
         f"/api/export/{sid}/data.xlsx{suffix}",
-        f"/api/export/{sid}/skus.csv{suffix}",
-        f"/api/export/{sid}/skus.xlsx{suffix}",
+        f"/api/export/{sid}/skus.csv{ranking}",
+        f"/api/export/{sid}/skus.xlsx{ranking}",
     ]
 
 
@@ -296,6 +300,24 @@ SORTABLE = {
 }
 
 
+#: Text columns of the table sorted by the figure they stand for.
+SORT_ALIASES = {"band_label": "score", "note": "transactions"}
+
+
+def _min_sales(hide_few: bool | None, min_sales: object) -> int | None:
+    """The "hide SKUs with fewer than N sales" switch as a number, or None when off.
+
+    An empty or unusable N falls back to the few-sales mark (3).
+    """
+    if not hide_few:
+        return None
+    try:
+        number = int(float(min_sales))  # type: ignore[arg-type]
+    except (TypeError, ValueError, OverflowError):
+        return FEW_SALES_BELOW
+    return number if number >= 1 else FEW_SALES_BELOW
+
+
 def update_sku_table(
     session_id: str | None,
     start: str | None,
@@ -304,22 +326,32 @@ def update_sku_table(
     sku_query: str | None,
     page_current: int | None,
     sort_by: list[dict] | None,
-) -> tuple[list[dict], int, int, str]:
-    """One page of the SKU ranking under the filters, sorted as asked."""
+    hide_few: bool | None = False,
+    min_sales: object = None,
+) -> tuple[list[dict], int, int, str, str, str]:
+    """One page of the SKU ranking under the filters, sorted as asked, and the links
+    to download the ranking as shown (CSV, XLSX).
+
+    With the switch on, SKUs with fewer than ``min_sales`` sales are left out of the
+    table; the others keep the scores and ranks computed among every SKU in view.
+    """
     filters = Filters.from_inputs(start, end, categories, sku_query)
     try:
         view = load_view(store(), session_id or "", filters)
     except FilterError:
-        return [], 1, 0, ""
+        return [], 1, 0, "", "#", "#"
     if view is None:
-        return [], 1, 0, ""
+        return [], 1, 0, "", "#", "#"
     scores = cached_sku_scores(store(), view)
+    threshold = _min_sales(hide_few, min_sales)
+    shown = hide_few_sales(scores, threshold)
     if triggered_id() not in (ids.SKU_TABLE, None):
         page_current = 0  # a filter changed: back to the first page
     page = int(page_current or 0)
     sort = (sort_by or [{"column_id": "rank", "direction": "asc"}])[0]
-    column = sort["column_id"] if sort["column_id"] in SORTABLE else "rank"
-    ordered = scores.sort_values(
+    column = SORT_ALIASES.get(sort["column_id"], sort["column_id"])
+    column = column if column in SORTABLE else "rank"
+    ordered = shown.sort_values(
         [column, "rank"],
         ascending=[sort["direction"] == "asc", True],
         kind="mergesort",
@@ -332,14 +364,23 @@ def update_sku_table(
         {
             **{k: _cell(v) for k, v in row.items()},
             "id": row["sku"],
+            "band_label": BAND_LABELS.get(row["band"], ""),
+            "note": "few sales" if row.get("few_sales") else "",
             "trend": "▼ down" if row.get("trending_down") else "",
         }
         for row in rows.to_dict("records")
     ]
-    count = (
-        f"{len(scores):,} SKUs ranked" if len(scores) else "No SKU column in this data"
-    )
-    return records, page_count, page, count
+    if not len(scores):
+        count = "No SKU column in this data"
+    elif threshold is None:
+        count = f"{len(scores):,} SKUs ranked"
+    else:
+        count = (
+            f"{len(shown):,} of {len(scores):,} SKUs shown "
+            f"(hiding those with fewer than {threshold:,} sales)"
+        )
+    links = download_links(view, threshold)
+    return records, page_count, page, count, links[2], links[3]
 
 
 def _cell(value: object) -> object:
@@ -403,9 +444,13 @@ def register(app: Dash) -> None:
         Output(ids.SKU_TABLE, "page_count"),
         Output(ids.SKU_TABLE, "page_current"),
         Output(ids.SKU_COUNT, "children"),
+        Output(ids.DOWNLOAD_SKUS_CSV, "href"),
+        Output(ids.DOWNLOAD_SKUS_XLSX, "href"),
         *FILTER_INPUTS,
         Input(ids.SKU_TABLE, "page_current"),
         Input(ids.SKU_TABLE, "sort_by"),
+        Input(ids.SKU_HIDE_FEW, "value"),
+        Input(ids.SKU_MIN_SALES, "value"),
     )(update_sku_table)
     app.callback(
         Output(ids.FILTER_CATEGORY, "value"),

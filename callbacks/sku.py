@@ -66,7 +66,7 @@ def show_sku_detail(
         html.Div(
             [
                 dbc.Badge(
-                    f"{summary['score']:.1f}",
+                    f"{summary['score']:.1f} · {summary['band_label']}",
                     color=BAND_COLORS[summary["band"]],
                     className="fs-5 me-2",
                 ),
@@ -74,6 +74,13 @@ def show_sku_detail(
                     f"rank {summary['rank']:,} of {summary['of']:,}",
                     className="text-muted",
                 ),
+                html.Span(
+                    f" · few sales ({format_number(len(history))}): "
+                    "the score rests on little evidence",
+                    className="text-muted fst-italic small",
+                )
+                if summary["few_sales"]
+                else None,
             ],
             className="mb-2",
         ),

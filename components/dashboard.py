@@ -11,7 +11,7 @@ from typing import Any
 import dash_bootstrap_components as dbc
 from dash import dash_table, dcc, html
 
-from analytics.sku import AMBER_FROM, GREEN_FROM
+from analytics.sku import AMBER_FROM, BAND_LABELS, FEW_SALES_BELOW, GREEN_FROM
 from components import ids
 from components.assistant import chat_card, insights_card
 from components.forecast import forecast_card
@@ -31,11 +31,17 @@ GRAPH_CONFIG = {"displaylogo": False, "responsive": True, "displayModeBar": Fals
 SKU_PAGE_SIZE = 15
 
 SCORE_HELP = (
-    "Score = 100 × (0.4 × frequency + 0.4 × price + 0.2 × consistency). Frequency is the "
-    "number of transactions, price the average amount, consistency how steady the amounts "
-    "are (1 − relative spread); each is scaled 0–1 across the SKUs in view (min–max). "
-    f"Green from {GREEN_FROM:g}, amber from {AMBER_FROM:g}, red below. “Next month” projects "
-    "each SKU's monthly score over its last 6 months; ▼ marks a significant downward trend."
+    "Score = 100 × (0.4 × frequency + 0.4 × price + 0.2 × consistency). Each part is the "
+    "SKU's percentile rank among the SKUs in view, from 0 (lowest) to 1 (highest), with "
+    "tied SKUs sharing their rank: frequency ranks the number of sales, price the average "
+    "sale amount, consistency how steady the sale amounts are (the smaller their spread "
+    "relative to the average, the higher). A SKU with a single sale, or whose sales "
+    "average to zero, gets 0 for consistency. "
+    f"{BAND_LABELS['green']} (green) from {GREEN_FROM:g}, {BAND_LABELS['amber']} (amber) "
+    f"from {AMBER_FROM:g}, {BAND_LABELS['red']} (red) below. “few sales” marks SKUs with "
+    f"fewer than {FEW_SALES_BELOW} sales, whose score rests on little evidence. "
+    "“Next month” projects each SKU's monthly score (the same formula within each month) "
+    "over its last 6 months; ▼ marks a significant downward trend."
 )
 
 
@@ -382,6 +388,7 @@ SKU_COLUMNS = [
     {"name": "Rank", "id": "rank", "type": "numeric"},
     {"name": "SKU", "id": "sku", "type": "text"},
     {"name": "Score", "id": "score", "type": "numeric", "format": {"specifier": ".1f"}},
+    {"name": "Band", "id": "band_label", "type": "text"},
     {
         "name": "Frequency",
         "id": "frequency_score",
@@ -406,6 +413,7 @@ SKU_COLUMNS = [
         "type": "numeric",
         "format": {"specifier": ","},
     },
+    {"name": "Note", "id": "note", "type": "text"},
     {
         "name": "Avg amount",
         "id": "avg_amount",
@@ -433,24 +441,26 @@ SKU_COLUMNS = [
     {"name": "Trend", "id": "trend", "type": "text"},
 ]
 
+BAND_COLOURS = {
+    "green": ("#d1e7dd", "#0f5132"),
+    "amber": ("#fff3cd", "#664d03"),
+    "red": ("#f8d7da", "#842029"),
+}
 BAND_STYLES = [
+    *(
+        {
+            "if": {"filter_query": f'{{band}} = "{band}"', "column_id": column},
+            "backgroundColor": background,
+            "color": text,
+            "fontWeight": "600",
+        }
+        for band, (background, text) in BAND_COLOURS.items()
+        for column in ("score", "band_label")
+    ),
     {
-        "if": {"filter_query": '{band} = "green"', "column_id": "score"},
-        "backgroundColor": "#d1e7dd",
-        "color": "#0f5132",
-        "fontWeight": "600",
-    },
-    {
-        "if": {"filter_query": '{band} = "amber"', "column_id": "score"},
-        "backgroundColor": "#fff3cd",
-        "color": "#664d03",
-        "fontWeight": "600",
-    },
-    {
-        "if": {"filter_query": '{band} = "red"', "column_id": "score"},
-        "backgroundColor": "#f8d7da",
-        "color": "#842029",
-        "fontWeight": "600",
+        "if": {"filter_query": '{note} = "few sales"', "column_id": "note"},
+        "color": "#6c757d",
+        "fontStyle": "italic",
     },
     {
         "if": {"filter_query": "{profit} < 0", "column_id": "profit"},
@@ -510,6 +520,7 @@ def sku_ranking_card() -> dbc.Card:
             dbc.CardBody(
                 [
                     html.P(SCORE_HELP, className="small text-muted mb-2"),
+                    few_sales_switch(),
                     dcc.Loading(table, type="dot", delay_show=400),
                     html.Div(
                         "Click a row to see that SKU's score trend and transactions.",
@@ -520,6 +531,37 @@ def sku_ranking_card() -> dbc.Card:
             ),
         ],
         className="shadow-sm mb-4",
+    )
+
+
+def few_sales_switch() -> html.Div:
+    """ "Hide SKUs with fewer than N sales" (off by default; N = 3 to start with)."""
+    return html.Div(
+        [
+            dbc.Switch(
+                id=ids.SKU_HIDE_FEW,
+                label="Hide SKUs with fewer than",
+                value=False,
+                className="mb-0",
+            ),
+            dbc.Input(
+                id=ids.SKU_MIN_SALES,
+                type="number",
+                min=1,
+                step=1,
+                value=FEW_SALES_BELOW,
+                size="sm",
+                debounce=True,
+                style={"width": "5rem"},
+            ),
+            dbc.Label(
+                "Fewest sales a SKU needs to be shown",
+                html_for=ids.SKU_MIN_SALES,
+                className="visually-hidden",
+            ),
+            html.Span("sales"),
+        ],
+        className="d-flex flex-wrap align-items-center gap-2 small mb-2",
     )
 
 

@@ -39,6 +39,8 @@ SEASONALITY_GRAPH = "seasonality-graph"
 # SKU ranking and drill-down
 SKU_TABLE = "sku-table"
 SKU_COUNT = "sku-count"
+SKU_HIDE_FEW = "sku-hide-few"
+SKU_MIN_SALES = "sku-min-sales"
 SKU_SELECTED = "sku-selected"
 SKU_DETAIL = "sku-detail"
 SKU_DETAIL_BODY = "sku-detail-body"

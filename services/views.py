@@ -16,6 +16,9 @@ from services.datasets import Dataset
 from services.frames import FrameCache
 from services.store import SessionStore
 
+#: Part of the cache names of SKU scores: frames stored under an older formula are ignored.
+SCORE_FORMULA = "pr1"
+
 #: Canonical frames decoded in this process (sized by ``FRAME_CACHE_MB`` in create_app).
 FRAMES = FrameCache(max_bytes=256 * 2**20)
 
@@ -133,10 +136,12 @@ def cached_sku_scores(store: SessionStore, view: View) -> pd.DataFrame:
     "trending down" flag; computed once per data revision and filter set.
 
     Columns: those of ``analytics.sku.sku_scores`` plus ``projected_score`` (NaN with fewer
-    than 3 scored months) and ``trending_down`` (bool).
+    than 3 scored months) and ``trending_down`` (bool). The projection and the trend come
+    from the monthly scores, normalised within each month exactly like the overall score.
     """
     sid = view.dataset.meta["session_id"]
-    name = f"sku_scores:{view.dataset.meta.get('revision', 0)}:{view.filters.key()}"
+    revision = view.dataset.meta.get("revision", 0)
+    name = f"sku_scores:{SCORE_FORMULA}:{revision}:{view.filters.key()}"
     cached = store.get_frame(sid, name)
     if cached is not None:
         return cached
@@ -157,7 +162,8 @@ def cached_sku_scores(store: SessionStore, view: View) -> pd.DataFrame:
 def cached_monthly_scores(store: SessionStore, view: View) -> pd.DataFrame:
     """Per-month SKU scores of the rows in view (for drill-downs), cached like the scores."""
     sid = view.dataset.meta["session_id"]
-    name = f"monthly_scores:{view.dataset.meta.get('revision', 0)}:{view.filters.key()}"
+    revision = view.dataset.meta.get("revision", 0)
+    name = f"monthly_scores:{SCORE_FORMULA}:{revision}:{view.filters.key()}"
     cached = store.get_frame(sid, name)
     if cached is not None:
         return cached

@@ -16,6 +16,7 @@ from analytics.filters import FilterError
 from analytics.forecast import ForecastError
 from analytics.metrics import breakdown, breakdown_by_period, kpis, timeseries
 from analytics.schema import CANONICAL_COLUMNS, CATEGORY, SOURCE_ROW
+from analytics.sku import hide_few_sales
 from services.forecasts import ForecastParams, compute_forecast, forecast_summary
 from services.views import (
     Filters,
@@ -83,13 +84,29 @@ def filters_from_query() -> Filters:
     )
 
 
+def min_sales_from_query() -> int | None:
+    """``min_sales``: hide SKUs with fewer sales (a whole number ≥ 1); absent or empty → None.
+
+    Raises ``ValueError`` with a message for the user on anything else.
+    """
+    raw = (request.args.get("min_sales") or "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit() or int(raw) < 1:
+        raise ValueError(
+            f"min_sales must be a whole number of at least 1 (got {raw!r}); "
+            "leave it out to show every SKU."
+        )
+    return int(raw)
+
+
 def data_payload(view: View, store) -> dict[str, Any]:
     """The ``GET /api/data/<id>`` document (see README, "API")."""
     meta, rows = view.dataset.meta, view.rows
     granularity = request.args.get("granularity") or None
     granularity, series = timeseries(rows, granularity)
     money = ("revenue", "cost", "profit", "avg_amount")
-    scores = cached_sku_scores(store, view)
+    scores = hide_few_sales(cached_sku_scores(store, view), min_sales_from_query())
     by_category = breakdown(rows, by=CATEGORY) if rows[CATEGORY].notna().any() else None
     return {
         "session_id": meta["session_id"],
@@ -119,7 +136,7 @@ def data_payload(view: View, store) -> dict[str, Any]:
                 money=("revenue", "profit"),
             ),
         },
-        "sku_scores": _records(scores.drop(columns=["band"]), money=money),
+        "sku_scores": _records(scores, money=money),
         "forecast": forecast_summary(
             store,
             meta["session_id"],
@@ -198,7 +215,14 @@ def create_api_blueprint(limiter: Limiter, settings) -> Blueprint:
             frame = view.rows[keep]
             sheet = "Data"
         else:
-            frame = cached_sku_scores(current_app.extensions["smbrc.store"], view)
+            try:
+                min_sales = min_sales_from_query()
+            except ValueError as error:
+                return json_error(str(error), 400)
+            frame = hide_few_sales(
+                cached_sku_scores(current_app.extensions["smbrc.store"], view),
+                min_sales,
+            )
             sheet = "SKU ranking"
         body = (
             to_csv_bytes(frame)

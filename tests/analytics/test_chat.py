@@ -429,6 +429,23 @@ def test_why_is_a_sku_ranked_low_explains_its_weakest_component(
     assert "40%" in result.answer  # the weights are explained
 
 
+def test_a_sku_whose_steadiness_cannot_be_measured_is_explained_in_words() -> None:
+    # Every SKU sells twice; Z sits in the middle on price but its sale and refund
+    # average to zero, so it has no spread and earns nothing for consistency.
+    rows = conform_canonical(
+        pd.DataFrame(
+            {
+                "date": pd.date_range("2024-01-01", periods=10, freq="D"),
+                "revenue": [-5.0, -5.0, -6.0, -6.0, 10.0, -10.0, 3.0, 3.0, 4.0, 4.0],
+                "sku": ["r1", "r1", "r2", "r2", "Z", "Z", "p", "p", "q", "q"],
+            }
+        )
+    )
+    result = answer(rows, "Why is SKU Z ranked low?")
+    assert "steadiness cannot be measured and earns nothing" in result.answer
+    assert "nan" not in result.answer.lower()
+
+
 def test_unknown_sku_suggests_close_ids(sales: pd.DataFrame) -> None:
     result = answer(sales, "Why is SKU SKU-3 ranked low?")
     assert result.intent == "unknown_sku"

@@ -25,6 +25,7 @@ from analytics.metrics import (
 )
 from analytics.schema import conform_canonical
 from analytics.sku import monthly_sku_scores, sku_scores
+from tests.sku_reference import assert_same_ranking, reference_scores
 
 DATA_DIR = Path(__file__).resolve().parents[3] / "shared" / "data"
 
@@ -110,24 +111,12 @@ def retail_sales() -> pd.DataFrame:
     )
 
 
-def plain_scores(df: pd.DataFrame) -> pd.DataFrame:
-    """The documented SKU score, written as a straightforward groupby."""
-    grouped = df[df["sku"].notna()].groupby("sku")["revenue"]
-    n, total = grouped.size(), grouped.sum()
-    mean = total / n
-    spread = grouped.std(ddof=0)
-    v = (spread / mean.abs()).where((n >= 2) & (mean != 0), 0.0)
-
-    def minmax(x: pd.Series) -> pd.Series:
-        return (x - x.min()) / (x.max() - x.min())
-
-    score = (
-        100 * (0.4 * minmax(n) + 0.4 * minmax(mean) + 0.2 * (1 - minmax(v)))
-    ).round(6)
-    table = pd.DataFrame({"score": score, "revenue": total}).reset_index()
-    return table.sort_values(
-        ["score", "revenue", "sku"], ascending=[False, False, True]
-    ).reset_index(drop=True)
+def plain_scores(df: pd.DataFrame) -> list[dict]:
+    """The documented SKU score, from the plain-Python reference of the README."""
+    rows = df[df["sku"].notna()]
+    return reference_scores(
+        zip(rows["sku"].tolist(), rows["revenue"].tolist(), strict=True)
+    )
 
 
 # ---- Superstore ------------------------------------------------------------------------------
@@ -205,10 +194,31 @@ def test_superstore_is_daily_so_it_has_a_weekday_profile(superstore):
 
 
 def test_superstore_sku_ranks_match_a_plain_implementation(superstore):
-    ours = sku_scores(superstore)
-    plain = plain_scores(superstore)
-    assert ours["sku"].tolist() == plain["sku"].tolist()
-    np.testing.assert_allclose(ours["score"], plain["score"], rtol=0, atol=1e-6)
+    assert_same_ranking(
+        sku_scores(superstore).to_dict("records"), plain_scores(superstore)
+    )
+
+
+def test_superstore_top_of_the_ranking_sells_repeatedly(superstore):
+    # The most expensive line, a single sale at a loss, topped the min-max ranking.
+    scores = sku_scores(superstore).set_index("sku")
+    one_off = superstore.loc[superstore["sku"] == "TEC-MA-10002412"]
+    assert len(one_off) == 1 and one_off["profit"].iloc[0] < 0
+    assert scores.loc["TEC-MA-10002412", "rank"] > 1000
+    assert (scores["transactions"].head(20) >= 3).all()
+    assert not scores["few_sales"].head(20).any()
+
+
+def test_superstore_monthly_scores_follow_the_formula_within_each_month(superstore):
+    monthly = monthly_sku_scores(superstore)
+    months = superstore["date"].dt.to_period("M").dt.start_time
+    for month, rows in superstore.groupby(months):
+        want = plain_scores(rows)
+        got = monthly.loc[monthly["month"] == month]
+        assert got["sku"].tolist() == [row["sku"] for row in want], month
+        np.testing.assert_allclose(
+            got["score"], [row["score"] for row in want], atol=0.01
+        )
 
 
 def test_superstore_monthly_scores_cover_every_month(superstore):
@@ -248,8 +258,9 @@ def test_financial_sample_is_monthly(financial):
 
 
 def test_financial_sample_sku_ranks_match_a_plain_implementation(financial):
-    ours = sku_scores(financial)
-    assert ours["sku"].tolist() == plain_scores(financial)["sku"].tolist()
+    assert_same_ranking(
+        sku_scores(financial).to_dict("records"), plain_scores(financial)
+    )
 
 
 # ---- Online Retail (returns, timestamps) --------------------------------------------------------------
@@ -275,9 +286,9 @@ def test_online_retail_top_sku(online_retail):
 
 
 def test_online_retail_sku_ranks_match_a_plain_implementation(online_retail):
-    ours = sku_scores(online_retail)
-    plain = plain_scores(online_retail)
-    assert ours["sku"].tolist() == plain["sku"].tolist()
+    assert_same_ranking(
+        sku_scores(online_retail).to_dict("records"), plain_scores(online_retail)
+    )
 
 
 # ---- Walmart weekly and Prophet monthly -------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 from dash.exceptions import PreventUpdate
 
@@ -87,7 +88,7 @@ def test_expired_session_says_so(app):
 
 def test_sku_table_pages_and_sorts(app, sid, sales_frame):
     with app.server.test_request_context("/"):
-        data, pages, page, count = update_sku_table(
+        data, pages, page, count, csv_link, xlsx_link = update_sku_table(
             sid, *ALL, 0, [{"column_id": "rank", "direction": "asc"}]
         )
         assert [row["rank"] for row in data] == list(range(1, len(data) + 1))
@@ -100,6 +101,68 @@ def test_sku_table_pages_and_sorts(app, sid, sales_frame):
     assert revenues == sorted(revenues, reverse=True)
     top_sku = sales_frame.groupby("SKU")["Revenue"].sum().idxmax()
     assert by_revenue[0]["sku"] == top_sku and by_revenue[0]["id"] == top_sku
+    assert (csv_link, xlsx_link) == (
+        f"/api/export/{sid}/skus.csv",
+        f"/api/export/{sid}/skus.xlsx",
+    )
+
+
+def test_sku_table_rows_carry_band_words_and_the_few_sales_mark(app, client):
+    # A [10 × 4] scores 60 (Medium); B and D, one sale each, and C (two) score 40.
+    frame = pd.DataFrame(
+        {
+            "Date": pd.date_range("2024-01-01", periods=8).strftime("%Y-%m-%d"),
+            "SKU": ["A", "A", "A", "A", "D", "C", "C", "B"],
+            "Revenue": [10, 10, 10, 10, 100, 10, 30, 100],
+        }
+    )
+    sid = upload(client, frame.to_csv(index=False).encode()).get_json()["session_id"]
+    with app.server.test_request_context("/"):
+        data, *_ = update_sku_table(sid, *ALL, 0, None)
+    assert [(r["sku"], r["band_label"], r["note"]) for r in data] == [
+        ("A", "Medium", ""), ("B", "Medium", "few sales"),
+        ("D", "Medium", "few sales"), ("C", "Medium", "few sales"),
+    ]  # fmt: skip
+
+
+def test_hiding_skus_with_few_sales(app, sid, sales_frame):
+    counts = sales_frame.groupby("SKU").size()
+    threshold = int(counts.median()) + 1
+    kept = int((counts >= threshold).sum())
+    with app.server.test_request_context("/"):
+        first, full_pages, *_ = update_sku_table(sid, *ALL, 0, None, False, threshold)
+        everything = first + [
+            row
+            for page in range(1, full_pages)
+            for row in update_sku_table(sid, *ALL, page, None, False, threshold)[0]
+        ]
+        data, pages, _, count, csv_link, _ = update_sku_table(
+            sid, *ALL, 0, None, True, threshold
+        )
+        all_pages = [
+            update_sku_table(sid, *ALL, page, None, True, threshold)[0]
+            for page in range(pages)
+        ]
+    shown = [row for page in all_pages for row in page]
+    assert sorted(row["sku"] for row in shown) == sorted(
+        counts[counts >= threshold].index
+    )
+    assert all(row["transactions"] >= threshold for row in shown)
+    assert pages == -(-kept // 15)
+    assert count == (
+        f"{kept:,} of {counts.size:,} SKUs shown "
+        f"(hiding those with fewer than {threshold} sales)"
+    )
+    assert csv_link == f"/api/export/{sid}/skus.csv?min_sales={threshold}"
+    # scores and ranks are those among every SKU: the table just skips some rows
+    assert shown == [row for row in everything if row["transactions"] >= threshold]
+
+
+@pytest.mark.parametrize("typed", [None, "", 0, -4, "abc"])
+def test_an_unusable_minimum_falls_back_to_three_sales(app, sid, typed):
+    with app.server.test_request_context("/"):
+        count = update_sku_table(sid, *ALL, 0, None, True, typed)[3]
+    assert count.endswith("(hiding those with fewer than 3 sales)")
 
 
 def test_clicking_a_category_bar_filters_to_it():

@@ -14,10 +14,11 @@ import pandas as pd
 import pytest
 
 from tests.conftest import module_client, new_session, transactions_frame
+from tests.sku_reference import reference_scores
 
 SCORE_KEYS = {
-    "sku", "rank", "score", "frequency_score", "price_score", "consistency_score",
-    "transactions", "avg_amount", "revenue", "profit",
+    "sku", "rank", "score", "band", "frequency_score", "price_score",
+    "consistency_score", "transactions", "avg_amount", "revenue", "profit", "few_sales",
 }  # fmt: skip
 CATEGORY_KEYS = {
     "category", "revenue", "cost", "profit", "margin", "transactions", "quantity",
@@ -91,37 +92,14 @@ def select(
     return raw.loc[keep]
 
 
-def minmax(values: pd.Series) -> pd.Series:
-    spread = values.max() - values.min()
-    if spread == 0:
-        return pd.Series(1.0, index=values.index)
-    return (values - values.min()) / spread
-
-
 def expected_scores(rows: pd.DataFrame) -> pd.DataFrame:
-    """The documented SKU score, straight from its definition, ranked."""
-    amounts = rows.groupby("SKU")["Revenue"]
-    n = amounts.size().astype("float64")
-    mean = amounts.mean()
-    spread = (amounts.std(ddof=0) / mean.abs()).where((n >= 2) & (mean != 0), 0.0)
-    f, p, c = minmax(n), minmax(mean), 1.0 - minmax(spread)
-    table = pd.DataFrame(
-        {
-            "score": (100 * (0.4 * f + 0.4 * p + 0.2 * c)).round(6),
-            "frequency_score": f,
-            "price_score": p,
-            "consistency_score": c,
-            "transactions": n.astype("int64"),
-            "avg_amount": mean,
-            "revenue": amounts.sum(),
-            "profit": (rows["Revenue"] - rows["Cost"]).groupby(rows["SKU"]).sum(),
-        }
+    """The documented SKU score (plain-Python reference) plus each SKU's profit, ranked."""
+    ranked = reference_scores(
+        zip(rows["SKU"].tolist(), rows["Revenue"].astype(float).tolist(), strict=True)
     )
-    table = table.rename_axis("sku").reset_index()
-    table = table.sort_values(
-        ["score", "revenue", "sku"], ascending=[False, False, True]
-    )
-    return table.assign(rank=np.arange(1, len(table) + 1)).reset_index(drop=True)
+    profit = (rows["Revenue"] - rows["Cost"]).groupby(rows["SKU"]).sum()
+    table = pd.DataFrame(ranked)
+    return table.assign(profit=profit.reindex(table["sku"]).to_numpy())
 
 
 def api_scores(body: dict) -> pd.DataFrame:
@@ -166,7 +144,11 @@ def test_sku_ranking_matches_the_documented_formula(client, sid, raw, params):
 
 
 def test_equal_scores_are_ranked_by_revenue_then_sku(client):
-    # A (4 × 10) and B/D (1 × 100) score 60 each; C (10, 30) scores lower.
+    # A [10 × 4], B [100], C [10, 30], D [100].
+    # F: B, D .17 (ranks 1-2), C .67, A 1.  P: A 0, C .33, B, D .83 (ranks 3-4).
+    # v: A 0 and C .5 -> C 1 and 0; B, D sold once -> 0.
+    # A = 100(.4 + .2) = 60; B = D = 100(.4/6 + .4 × 5/6) = 40; C = 100(.4 × 2/3 + .4/3) = 40.
+    # Among the 40s: B and D (revenue 100, then by id) before C (revenue 40).
     tied = pd.DataFrame(
         {
             "Date": pd.date_range("2024-01-01", periods=8).strftime("%Y-%m-%d"),
@@ -176,9 +158,32 @@ def test_equal_scores_are_ranked_by_revenue_then_sku(client):
     )
     sid = new_session(client, tied, "tied.csv")
     scores = get_data(client, sid)["sku_scores"]
-    assert [(s["sku"], s["score"]) for s in scores] == [
-        ("B", 60.0), ("D", 60.0), ("A", 60.0), ("C", pytest.approx(17.777778)),
+    assert [(s["sku"], s["score"], s["band"], s["few_sales"]) for s in scores] == [
+        ("A", 60.0, "amber", False), ("B", 40.0, "amber", True),
+        ("D", 40.0, "amber", True), ("C", 40.0, "amber", True),
     ]  # fmt: skip
+
+
+@pytest.mark.parametrize("min_sales", ["3", "20", "1"])
+def test_min_sales_hides_skus_and_keeps_their_ranks(client, sid, raw, min_sales):
+    everything = get_data(client, sid)["sku_scores"]
+    kept = get_data(client, sid, min_sales=min_sales)["sku_scores"]
+    counts = raw.groupby("SKU").size()
+    assert sorted(row["sku"] for row in kept) == sorted(
+        counts[counts >= int(min_sales)].index
+    )
+    assert kept == [row for row in everything if row["transactions"] >= int(min_sales)]
+
+
+@pytest.mark.parametrize("bad", ["0", "-2", "three", "2.5"])
+def test_a_bad_min_sales_is_a_400_that_says_what_to_send(client, sid, bad):
+    for path in (f"/api/data/{sid}", f"/api/export/{sid}/skus.csv"):
+        response = client.get(f"{path}?min_sales={bad}")
+        assert response.status_code == 400
+        assert (
+            "min_sales must be a whole number of at least 1"
+            in (response.get_json()["error"])
+        )
 
 
 # ---- breakdowns -------------------------------------------------------------------------------
