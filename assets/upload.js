@@ -2,7 +2,8 @@
  *
  * The page is rendered by Dash (React), so handlers are delegated from `document`.
  * Files go to `POST /upload` as multipart form data with the CSRF token from the page's
- * <meta name="csrf-token">; on success the browser opens the returned dashboard URL.
+ * <meta name="csrf-token">; "Try it with sample data" posts to `POST /demo`. On success
+ * the browser opens the returned dashboard URL.
  */
 (function () {
   "use strict";
@@ -14,6 +15,7 @@
   var PROGRESS = "upload-progress";
   var SHEET_INPUT = "sheet-url-input";
   var SHEET_BUTTON = "sheet-url-button";
+  var DEMO_BUTTON = "demo-button";
   var busy = false;
 
   function csrfToken() {
@@ -73,13 +75,13 @@
     return null;
   }
 
-  function send(formData, label) {
+  function send(formData, label, url) {
     if (busy) { return; }
     busy = true;
     setStatus("", "");
     setProgress(0, label);
     var xhr = new XMLHttpRequest();
-    xhr.open("POST", "/upload");
+    xhr.open("POST", url || "/upload");
     xhr.setRequestHeader("X-CSRFToken", csrfToken());
     xhr.setRequestHeader("Accept", "application/json");
     xhr.upload.onprogress = function (event) {
@@ -154,11 +156,16 @@
     send(form, "Fetching the sheet…");
   }
 
+  function openDemo() {
+    send(new FormData(), "Preparing the sample shop…", "/demo");
+  }
+
   function inZone(target) { return target && target.closest && target.closest("#" + DROPZONE); }
 
   document.addEventListener("click", function (event) {
     if (inZone(event.target)) { pickFile(); return; }
     if (event.target.closest && event.target.closest("#" + SHEET_BUTTON)) { loadSheet(); }
+    if (event.target.closest && event.target.closest("#" + DEMO_BUTTON)) { openDemo(); }
   });
   document.addEventListener("keydown", function (event) {
     if ((event.key === "Enter" || event.key === " ") && inZone(event.target)) {

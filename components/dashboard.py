@@ -172,7 +172,17 @@ def segmented(component_id: str, options: list[dict], value: str) -> html.Div:
     )
 
 
+def demo_badge() -> dbc.Badge:
+    return dbc.Badge(
+        "Demo data",
+        id=ids.DEMO_BADGE,
+        color="info",
+        className="ms-2 align-middle fs-6",
+    )
+
+
 def dashboard_header(meta: dict[str, Any]) -> html.Div:
+    is_demo = meta.get("source") == "demo"
     rows_read = meta.get("rows_read", meta["rows"])
     details = [f"{meta['rows']:,} rows used"]
     if rows_read != meta["rows"]:
@@ -206,8 +216,18 @@ def dashboard_header(meta: dict[str, Any]) -> html.Div:
         [
             html.Div(
                 [
-                    html.H1(meta["filename"], className="h3 fw-bold mb-1 text-break"),
+                    html.H1(
+                        [meta["filename"], demo_badge() if is_demo else None],
+                        className="h3 fw-bold mb-1 text-break",
+                    ),
                     html.Div(" ".join(details), className="text-muted small"),
+                    html.Div(
+                        "These are made-up sales of a sample coffee shop, to show what "
+                        "the dashboard does. Upload your own export to see your business.",
+                        className="small text-info-emphasis mt-1",
+                    )
+                    if is_demo
+                    else None,
                 ]
             ),
             html.Div(

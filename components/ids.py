@@ -10,6 +10,8 @@ UPLOAD_STATUS = "upload-status"
 UPLOAD_PROGRESS = "upload-progress"
 SHEET_URL_INPUT = "sheet-url-input"
 SHEET_URL_BUTTON = "sheet-url-button"
+DEMO_BUTTON = "demo-button"
+DEMO_BADGE = "demo-badge"
 
 # dashboard: session and filters
 SESSION_ID = "session-id"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import html
 
+from analytics.demo import CATEGORY_COUNT
 from components import ids
 
 ACCEPT = ".csv,.tsv,.txt,.xlsx,.xls"
@@ -98,6 +99,22 @@ def upload_page(max_bytes: int) -> html.Div:
                         html.Div(
                             "The sheet must be shared as “Anyone with the link can view”.",
                             className="form-text",
+                        ),
+                        html.Hr(className="my-4"),
+                        html.Div(
+                            [
+                                dbc.Button(
+                                    "Try it with sample data",
+                                    id=ids.DEMO_BUTTON,
+                                    color="outline-primary",
+                                ),
+                                html.Span(
+                                    "No file at hand? Open a made-up coffee shop: a year "
+                                    f"of daily orders in {CATEGORY_COUNT} categories.",
+                                    className="small text-muted",
+                                ),
+                            ],
+                            className="d-flex flex-wrap align-items-center gap-3",
                         ),
                     ]
                 ),

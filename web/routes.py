@@ -1,4 +1,4 @@
-"""Top-level JSON routes: ``POST /upload`` and ``GET /health``."""
+"""Top-level JSON routes: ``POST /upload``, ``POST /demo`` and ``GET /health``."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from flask import Blueprint, current_app, request
 from flask_limiter import Limiter
 
+from analytics.demo import DEMO_FILENAME, demo_csv
 from analytics.errors import IngestError
 from services.datasets import create_session
 from services.probes import ollama_status, prophet_status
@@ -67,16 +68,16 @@ def create_routes_blueprint(limiter: Limiter, settings) -> Blueprint:
         finally:
             del data  # the raw bytes are never kept
         logger.info("upload ingested in %.0fms", (time.perf_counter() - started) * 1000)
-        sid = meta["session_id"]
-        return {
-            "session_id": sid,
-            "dashboard_url": current_app.extensions["smbrc.dash"].get_relative_path(
-                f"/dashboard/{sid}"
-            ),
-            "rows": meta["rows"],
-            "mapping": meta["mapping"],
-            "warnings": meta["warnings"],
-        }, 201
+        return _created(meta), 201
+
+    @bp.post("/demo")
+    @limiter.limit(settings.rate_limit_string, scope="upload")
+    def demo():
+        """A new session holding the demo shop (made-up data), as if it were uploaded."""
+        store = current_app.extensions["smbrc.store"]
+        meta = create_session(store, demo_csv(), DEMO_FILENAME, source="demo")
+        logger.info("demo session created rows=%s", meta["rows"])
+        return _created(meta), 201
 
     @bp.get("/health")
     @limiter.exempt
@@ -103,6 +104,20 @@ def create_routes_blueprint(limiter: Limiter, settings) -> Blueprint:
         }
 
     return bp
+
+
+def _created(meta: dict) -> dict:
+    """The answer to a request that created a session."""
+    sid = meta["session_id"]
+    return {
+        "session_id": sid,
+        "dashboard_url": current_app.extensions["smbrc.dash"].get_relative_path(
+            f"/dashboard/{sid}"
+        ),
+        "rows": meta["rows"],
+        "mapping": meta["mapping"],
+        "warnings": meta["warnings"],
+    }
 
 
 def _clean_filename(name: str) -> str:
