@@ -14,7 +14,7 @@ from markupsafe import escape
 
 from callbacks import register_callbacks
 from components.shell import app_shell
-from config import PROJECT_DIR, ConfigError, Settings, load_settings
+from config import PROJECT_DIR, ConfigError, Settings, load_env_file, load_settings
 from services.jobs import background_manager
 from services.store import store_from_settings
 from services.views import FRAMES
@@ -116,9 +116,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Dash:
 
 def main() -> None:
     """``python app.py``: development server on HOST:PORT (default 127.0.0.1:5000)."""
-    from dotenv import load_dotenv
-
-    load_dotenv(PROJECT_DIR / ".env")
+    load_env_file()
     try:
         app = create_app()
     except ConfigError as error:

@@ -128,3 +128,22 @@ def _validate(settings: Settings) -> None:
             "Refusing to start: FLASK_ENV=production needs a SECRET_KEY other than the "
             "default (set SECRET_KEY to a long random string)."
         )
+
+
+def env_file() -> Path:
+    """The ``.env`` file read at start-up: ``ENV_FILE`` when set, else the project's ``.env``."""
+    return Path(os.environ.get("ENV_FILE") or PROJECT_DIR / ".env")
+
+
+def load_env_file() -> Path:
+    """Load :func:`env_file` into the environment (variables already set win); returns it.
+
+    Called by every entry point before anything reads a setting: ``python app.py``,
+    ``wsgi.py``, ``worker.py`` and ``gunicorn.conf.py`` (so ``make serve`` binds to the
+    ``HOST``/``PORT`` of ``.env``). A missing file is not an error.
+    """
+    from dotenv import load_dotenv
+
+    path = env_file()
+    load_dotenv(path)
+    return path

@@ -1,6 +1,14 @@
-"""gunicorn settings, each overridable from the environment (``gunicorn wsgi:server``)."""
+"""gunicorn settings, each overridable from the environment or ``.env`` (``gunicorn wsgi:server``).
+
+``.env`` (or the file named by ``ENV_FILE``) is read first, so ``make serve`` listens on the
+``HOST``/``PORT`` it sets, like ``make run``; variables already in the environment win.
+"""
 
 import os
+
+from config import load_env_file
+
+load_env_file()
 
 bind = os.environ.get(
     "GUNICORN_BIND",

@@ -1,10 +1,8 @@
 """WSGI entry point: ``gunicorn wsgi:server`` (see gunicorn.conf.py)."""
 
-from dotenv import load_dotenv
+from config import load_env_file
 
-from config import PROJECT_DIR
-
-load_dotenv(PROJECT_DIR / ".env")
+load_env_file()
 
 from app import create_app  # noqa: E402
 

@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+import os
 import re
+import runpy
+import signal
+import subprocess
 
 import pytest
 import requests
 
 from tests.conftest import transactions_frame
-from tests.integration.servers import Gunicorn, upload_frame
+from tests.integration.servers import (
+    PROJECT,
+    Gunicorn,
+    free_port,
+    stop,
+    upload_frame,
+    wait_until_up,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -95,3 +106,54 @@ def test_scaled_out_on_redis_sessions_and_limits_are_shared(tmp_path):
     pids = _answering_pids(log)
     assert len(pids) == 2
     redis.Redis.from_url(f"redis://127.0.0.1:6379/{db}").flushdb()
+
+
+def _serve_recipe() -> list[str]:
+    """The command of ``make serve``, read from the Makefile."""
+    makefile = (PROJECT / "Makefile").read_text()
+    recipe = re.search(r"^serve:.*\n\t(.+)$", makefile, re.MULTILINE)
+    assert recipe, "the Makefile has no serve target"
+    return recipe.group(1).replace("$(BIN)", str(PROJECT / ".venv" / "bin")).split()
+
+
+def test_make_serve_listens_where_env_file_says_and_stops_on_ctrl_c(tmp_path):
+    port = free_port()
+    env_file = tmp_path / ".env"
+    env_file.write_text(
+        f"HOST=127.0.0.1\nPORT={port}\nSECRET_KEY=env-file-secret\n"
+        f"CACHE_DIR={tmp_path / 'cache'}\nGUNICORN_WORKERS=1\n"
+        "OLLAMA_HOST=http://127.0.0.1:9\nLOG_LEVEL=INFO\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in ("HOST", "PORT")}
+    command = _serve_recipe()
+    assert command[1:] == ["-c", "gunicorn.conf.py", "wsgi:server"]
+    with open(tmp_path / "serve.log", "wb") as log:
+        process = subprocess.Popen(
+            command,
+            cwd=PROJECT,
+            env={**env, "ENV_FILE": str(env_file)},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            wait_until_up(f"http://127.0.0.1:{port}", timeout=90)
+            process.send_signal(signal.SIGINT)  # what Ctrl+C sends
+            assert process.wait(timeout=40) == 0
+        finally:
+            stop(process, timeout=10)
+    assert (
+        f"Listening at: http://127.0.0.1:{port}" in (tmp_path / "serve.log").read_text()
+    )
+
+
+def test_the_environment_wins_over_env_file(tmp_path, monkeypatch):
+    env_file = tmp_path / ".env"
+    env_file.write_text("HOST=0.0.0.0\nPORT=6123\n")
+    for name in ("HOST", "PORT", "GUNICORN_BIND"):
+        monkeypatch.setenv(name, "")  # recorded, so the test leaves no variable behind
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("ENV_FILE", str(env_file))
+    assert runpy.run_path(str(PROJECT / "gunicorn.conf.py"))["bind"] == "0.0.0.0:6123"
+    monkeypatch.setenv("PORT", "7001")
+    monkeypatch.setenv("HOST", "127.0.0.1")
+    assert runpy.run_path(str(PROJECT / "gunicorn.conf.py"))["bind"] == "127.0.0.1:7001"
