@@ -11,6 +11,7 @@ from typing import Any
 
 import requests
 
+from services.llm import model_matches
 from services.store import SessionStore
 
 logger = logging.getLogger(__name__)
@@ -78,9 +79,8 @@ def ollama_status(
         response.raise_for_status()
         names = {m.get("name", "") for m in response.json().get("models", [])}
         status["reachable"] = True
-        status["model_present"] = any(
-            name == model or name.split(":")[0] == model for name in names
-        )
+        # as Ollama resolves names: "llama3.2" means "llama3.2:latest"
+        status["model_present"] = model_matches(model, sorted(names))
     except (requests.RequestException, ValueError, AttributeError):
         pass
     status["checked_at"] = time.time()

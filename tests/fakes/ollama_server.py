@@ -186,7 +186,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._json(404, {"error": "not found"})
             return
         model = body.get("model", "")
-        if model and not any(model in (m, m.split(":")[0]) for m in fake.models):
+        wanted = model if ":" in model else f"{model}:latest"  # as Ollama resolves it
+        if model and not any(m in (model, wanted) for m in fake.models):
             self._json(404, {"error": f"model '{model}' not found"})
             return
         reply = fake.next_reply()

@@ -228,6 +228,29 @@ def test_a_missing_model_is_named_in_the_note(make_app, sales_csv):
     assert "“llama3” is not installed" in body["note"]
 
 
+@pytest.mark.parametrize(
+    ("installed", "configured", "present"),
+    [
+        (("llama3.2:1b",), "llama3.2", False),  # Ollama reads "llama3.2" as ":latest"
+        (("llama3.2:1b",), "llama3.2:1b", True),
+        (("llama3.2:latest",), "llama3.2", True),
+    ],
+)
+def test_health_says_a_model_is_present_only_when_the_app_can_use_it(
+    make_app, sales_csv, installed, configured, present
+):
+    with FakeOllama(models=installed, default=Reply(responder=rephrase_facts)) as fake:
+        app = make_app(
+            OLLAMA_HOST=fake.url, OLLAMA_MODEL=configured, OLLAMA_MAX_RETRIES=0
+        )
+        client = app.server.test_client()
+        health = client.get("/health").get_json()["ollama"]
+        sid = upload(client, sales_csv).get_json()["session_id"]
+        body = ask(client, sid, "Top 5 products by profit").get_json()
+    assert (health["reachable"], health["model_present"]) == (True, present)
+    assert body["model"] == (configured if present else "none")
+
+
 # -- insights -------------------------------------------------------------------------------
 
 
