@@ -1014,7 +1014,8 @@ def project_sku_scores(
     ----------
     monthly_scores:
         Frame with ``month`` (month start), ``sku``, ``score`` (other columns ignored),
-        as from ``analytics.sku.monthly_sku_scores``; not modified.
+        as from ``analytics.sku.monthly_sku_scores`` (each month scored with the SKU
+        score's percentile ranks among that month's SKUs); not modified.
     periods:
         Months ahead of the latest month (1 = next month).
     window:
