@@ -23,6 +23,7 @@ import pandas as pd
 from analytics import backtest as bt
 from analytics import forecast_models as fm
 from analytics.backtest import BacktestScore, ModelRunner
+from analytics.metrics import choose_granularity
 from analytics.schema import COST, DATE, PROFIT, QUANTITY, REVENUE
 
 logger = logging.getLogger(__name__)
@@ -81,6 +82,17 @@ MAX_HORIZON = 1000
 #: incomplete and left out of the forecast.
 PARTIAL_MIN = 0.8
 CACHE_VERSION = 2
+#: Transactions are forecast day by day by default only when at least this share of the
+#: span's days has a sale and the median such day has at least ``DAILY_MIN_LINES`` lines;
+#: sparser data is forecast per week/month/quarter, like the dashboard's charts.
+DAILY_MIN_ACTIVE = 0.9
+DAILY_MIN_LINES = 10
+_GRANULARITY_FREQ = {
+    "day": "W-MON",
+    "week": "W-MON",
+    "month": "MS",
+    "quarter": "QS",
+}
 
 _WEEKDAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
 _PERIOD_WORDS = {
@@ -240,6 +252,41 @@ def detect_frequency(dates: pd.Series) -> FrequencyInfo:
         if len(periods) / in_range >= COMPLETENESS:
             return _info(freq, label, _is_regular(days, freq))
     return _info("QS", "quarterly", _is_regular(days, "QS"))
+
+
+def default_frequency(dates: pd.Series) -> tuple[FrequencyInfo, str]:
+    """The period a forecast uses when the user does not choose one, and why (or "").
+
+    :func:`detect_frequency`, except for sparse daily transactions: when fewer than 90 %
+    (``DAILY_MIN_ACTIVE``) of the days have a sale or the median day with sales has fewer
+    than ``DAILY_MIN_LINES`` lines, the dashboard's period (:func:`choose_granularity`,
+    weeks instead of days) is used, as long as that still gives ``MIN_HISTORY`` periods.
+    A series with exactly one row per day (daily totals) stays daily.
+    """
+    info = detect_frequency(dates)
+    if info.label != "daily":
+        return info, ""
+    stamps = pd.DatetimeIndex(pd.to_datetime(pd.Series(dates)).dropna()).normalize()
+    counts = stamps.value_counts()
+    if info.regular and len(counts) == len(stamps):
+        return info, ""
+    span = int((stamps.max() - stamps.min()).days) + 1
+    active = len(counts) / span
+    typical = float(counts.median())
+    if active >= DAILY_MIN_ACTIVE and typical >= DAILY_MIN_LINES:
+        return info, ""
+    freq = _GRANULARITY_FREQ[choose_granularity(pd.DataFrame({DATE: stamps}))]
+    days = pd.DatetimeIndex(counts.index).sort_values()
+    periods = _period_start(days, freq).unique()
+    if len(pd.date_range(periods.min(), periods.max(), freq=freq)) < MIN_HISTORY:
+        return info, ""
+    alias, label = _normalise_freq(freq)
+    why = (
+        f"sales are sparse day by day ({active:.0%} of days have any, "
+        f"{typical:.0f} lines on a typical one), so the forecast is {label}, "
+        "like the dashboard's charts; choose Daily to forecast each day"
+    )
+    return _info(alias, label, _is_regular(days, alias)), why
 
 
 # --------------------------------------------------------------------------- aggregation
@@ -716,11 +763,12 @@ def forecast(
             points=_empty_points(),
             message=f"This data has no {metric} figures with a date, so there is nothing to forecast.",
         )
+    freq_note = ""
     if freq is not None:
         info = _frequency_for(freq, dated[DATE])
     else:
         try:
-            info = detect_frequency(dated[DATE])
+            info, freq_note = default_frequency(dated[DATE])
         except ForecastError:
             return _insufficient(
                 empty, None, metric, int(horizon or 0), "all rows share one date"
@@ -833,15 +881,7 @@ def forecast(
     members_ok.extend(k for k in ENSEMBLE_MEMBERS if k in scores)
 
     def ranked() -> list[str]:
-        scored = [c for c in candidates if c in scores]
-        if not scored:
-            return []
-        best = min(scores[c].mase for c in scored)
-        tie = best * (1 + TIE_TOLERANCE)
-        return sorted(
-            scored,
-            key=lambda c: (max(scores[c].mase, tie), candidates.index(c)),
-        )
+        return rank_models(scores, candidates)
 
     if model is not None and model in candidates:
         order, chosen_by = [model] + [c for c in ranked() if c != model], "user"
@@ -902,6 +942,8 @@ def forecast(
             info, chosen, bench, scores, plan.horizon if plan else None, seasonal, n
         )
     )
+    if freq_note:
+        trimmed.insert(0, freq_note)
     if trimmed:
         message += " " + "; ".join(t[:1].upper() + t[1:] for t in trimmed) + "."
     return ForecastResult(
@@ -917,6 +959,23 @@ def forecast(
         chosen_by=chosen_by,
         message=message,
         timings=timings,
+    )
+
+
+def rank_models(scores: Mapping[str, BacktestScore], order: list[str]) -> list[str]:
+    """Names in ``order`` that have a score, best backtest MASE first.
+
+    MASEs within ``TIE_TOLERANCE`` (1 %) of the best one count as equal, and equal ones
+    keep their place in ``order`` (simplest model first), so a tie goes to the simpler
+    model.
+    """
+    scored = [name for name in order if name in scores]
+    if not scored:
+        return []
+    best = min(scores[name].mase for name in scored)
+    tie = best * (1 + TIE_TOLERANCE) + 1e-12
+    return sorted(
+        scored, key=lambda name: (max(scores[name].mase, tie), order.index(name))
     )
 
 

@@ -82,12 +82,14 @@ def real_series() -> dict[str, tuple[pd.DataFrame, dict]]:
     }
 
 
-#: Real series whose holdout ratios make up the headline geometric mean.
+#: Real series whose holdout ratios make up the headline geometric mean. Online Retail's
+#: 12 months leave 6 once 6 are hidden, under the 8 a tested forecast needs, so its ratio
+#: compares two guesses; it is shown but not counted.
 HEADLINE = (
     "US retail sales (monthly)",
     "Walmart 45 stores (weekly)",
     "Superstore (monthly)",
-    "Online Retail (monthly)",
+    "Financial Sample (monthly)",
 )
 
 
