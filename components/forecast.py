@@ -12,7 +12,7 @@ from components import ids
 from components.figures import COLORS, base_layout, empty_figure, new_figure
 
 MODEL_LABELS = {
-    "ensemble": "Ensemble (mean of ETS, Theta, ARIMA)",
+    "ensemble": "Ensemble (mean of the statistical models)",
     "auto_ets": "Exponential smoothing (AutoETS)",
     "auto_theta": "Theta (AutoTheta)",
     "auto_arima": "ARIMA (AutoARIMA)",

@@ -39,8 +39,10 @@ def start_warm_up(cache_dir: str) -> threading.Thread | None:
     use_numba_cache(cache_dir)
 
     def run() -> None:
+        from analytics.forecast import _load_prophet
         from analytics.forecast_models import warm_up
 
+        _load_prophet()  # ~1.5 s import, logged and survived when missing
         try:
             logger.info("forecast models warmed up in %.1f s", warm_up())
         except Exception as exc:  # noqa: BLE001 - without statsforecast the app still forecasts
