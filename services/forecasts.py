@@ -29,16 +29,34 @@ def use_numba_cache(cache_dir: str) -> None:
     os.environ.setdefault("NUMBA_CACHE_DIR", path)
 
 
+#: Longest a fork of this process (a background job) waits for the warm-up to finish.
+WARM_UP_FORK_WAIT = 20.0
+
+
 def start_warm_up(cache_dir: str) -> threading.Thread | None:
-    """Compile (or load) the statsforecast models in a background thread, once per
-    process, so no user's forecast waits for it. Returns the thread (None when already
-    started)."""
+    """Import Prophet and compile (or load) the statsforecast models in a background
+    thread, once per process, so no user's forecast waits for it. Returns the thread
+    (None when already started).
+
+    Background jobs are forked from this process and inherit the warmed-up models. A
+    fork while the thread compiles would copy numba's compiler lock held by a thread
+    that does not exist in the child, so forks wait for the warm-up to end (at most
+    ``WARM_UP_FORK_WAIT`` seconds, only in the first seconds after start).
+    """
     if _warm_up_started.is_set():
         return None
     _warm_up_started.set()
     use_numba_cache(cache_dir)
+    done = threading.Event()
+    os.register_at_fork(before=lambda: done.wait(WARM_UP_FORK_WAIT))
 
     def run() -> None:
+        try:
+            warm()
+        finally:
+            done.set()
+
+    def warm() -> None:
         from analytics.forecast import _load_prophet
         from analytics.forecast_models import warm_up
 
