@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from analytics.forecast_models import Z80, ModelForecast
+from analytics.forecast_models import Z80, Z95, ModelForecast
 
 #: Origins tried per backtest: at most this many, at least ``MIN_ORIGINS`` when the
 #: history allows (the horizon is shortened before fewer origins are accepted).
@@ -142,10 +142,21 @@ def conformal_multipliers(
     actual: np.ndarray, yhat: np.ndarray, spreads: np.ndarray
 ) -> tuple[float, float]:
     """Multipliers ``(q80, q95)`` of the spread so that 80 % / 95 % of the backtest's
-    absolute errors (scaled by the spread) fall within them."""
+    absolute errors (scaled by the spread) fall within them.
+
+    Too few errors to rank a level (under 4 for 80 %, under 19 for 95 %) leave its
+    conformal interval unbounded; the multiplier is then at least the normal one of the
+    model's own band (1.28 / 1.96), never the largest of a handful of errors alone.
+    """
     scores = np.abs(actual - yhat) / spreads
+    n = scores.size
     q80 = conformal_quantile(scores, 0.80)
-    return q80, max(q80, conformal_quantile(scores, 0.95))
+    q95 = conformal_quantile(scores, 0.95)
+    if math.ceil((n + 1) * 0.80) > n:
+        q80 = max(q80, Z80)
+    if math.ceil((n + 1) * 0.95) > n:
+        q95 = max(q95, Z95)
+    return q80, max(q80, q95)
 
 
 def calibrated(

@@ -605,7 +605,8 @@ def _trust_message(
         )
         shown = f"{err:.1f}" if err < 10 else f"{err:.0f}"
         parts.append(
-            f"Tested on the last {score.n_origins} cut-offs ({bt_horizon} {words} ahead each), "
+            f"Tested on the last {score.n_origins} cut-offs "
+            f"({bt_horizon} {words if bt_horizon != 1 else words[:-1]} ahead each), "
             f"it was off by {shown}% on average ({err_name})"
         )
         bench_score = scores.get(bench)
@@ -950,7 +951,7 @@ def forecast(
     if freq_note:
         trimmed.insert(0, freq_note)
     if trimmed:
-        message += " " + "; ".join(t[:1].upper() + t[1:] for t in trimmed) + "."
+        message += " " + " ".join(t[:1].upper() + t[1:] + "." for t in trimmed)
     return ForecastResult(
         status="ready",
         model=chosen,

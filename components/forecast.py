@@ -192,6 +192,7 @@ def forecast_figure(result: dict[str, Any], currency: str = "$") -> go.Figure:
                     x=px + px[::-1],
                     y=[p[upper] for p in points] + [p[lower] for p in points][::-1],
                     fill="toself",
+                    mode="lines",
                     fillcolor=f"rgba(253,126,20,{alpha})",
                     line={"width": 0},
                     name=name,

@@ -195,3 +195,19 @@ def test_sparse_transactions_are_forecast_monthly_unless_daily_is_chosen(
     assert len(months) >= 23  # a partial first or last month may be left out
     np.testing.assert_allclose(auto.history.to_numpy(), by_month.loc[months])
     assert forecast(df, freq="daily", backtest=False).frequency.label == "daily"
+
+
+def test_too_few_errors_keep_at_least_the_models_own_band() -> None:
+    actual = np.array([[10.0, 11.0, 12.0]])
+    yhat = np.array([[10.1, 10.9, 12.2]])
+    spreads = np.ones((1, 3))  # errors of 0.1-0.2 spreads: far inside a normal band
+    # 3 errors cannot rank 80 % (rank ceil(4 * 0.8) = 4) nor 95 %: the normal multipliers
+    assert bt.conformal_multipliers(actual, yhat, spreads) == pytest.approx(
+        (fm.Z80, fm.Z95)
+    )
+    # 19 errors rank both levels: the conformal quantiles (16th and 19th of 1..19)
+    many = np.arange(1.0, 20.0)[None, :]
+    assert bt.conformal_multipliers(many, np.zeros_like(many), np.ones_like(many)) == (
+        16.0,
+        19.0,
+    )
