@@ -998,14 +998,21 @@ def _calibrate(
         scale = bt.seasonal_naive_mae(values, season_length)
         fc = bt.calibrated(fc, bt.spread(fc, scale), score.q80, score.q95)
     if len(values) and float(np.min(values)) >= 0:
+        above = fc.yhat >= 0  # a forecast below 0 keeps its band around it
         fc = fm.ModelForecast(
             yhat=fc.yhat,
-            lower_80=np.maximum(fc.lower_80, 0.0),
+            lower_80=np.where(above, np.maximum(fc.lower_80, 0.0), fc.lower_80),
             upper_80=fc.upper_80,
-            lower_95=np.maximum(fc.lower_95, 0.0),
+            lower_95=np.where(above, np.maximum(fc.lower_95, 0.0), fc.lower_95),
             upper_95=fc.upper_95,
         )
     return fc
+
+
+def _in_sentence(label: str) -> str:
+    """A label inside a sentence: "Theta (AutoTheta)" → "theta (AutoTheta)", while an
+    acronym such as "ARIMA (AutoARIMA)" keeps its capitals."""
+    return label[:1].lower() + label[1:] if label[1:2].islower() else label
 
 
 def _model_reason(
@@ -1022,7 +1029,7 @@ def _model_reason(
         return f"{label}, as requested"
     if chosen_by == "mase":
         others = ", ".join(
-            f"{_MODEL_LABELS[name].lower()} {score.mase:.2f}"
+            f"{_in_sentence(_MODEL_LABELS[name])} {score.mase:.2f}"
             for name, score in scores.items()
             if name != chosen
         )

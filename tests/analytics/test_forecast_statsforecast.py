@@ -211,3 +211,18 @@ def test_too_few_errors_keep_at_least_the_models_own_band() -> None:
         16.0,
         19.0,
     )
+
+
+def test_bands_of_a_non_negative_history_stop_at_zero_around_positive_forecasts(
+    no_prophet: None,
+) -> None:
+    months = pd.date_range("2020-01-01", periods=30, freq="MS")
+    falling = np.linspace(300.0, 20.0, 30) + np.tile([8.0, -8.0], 15)
+    points = forecast(_frame(months, falling), horizon=12, model="trend").points
+    positive = points["yhat"] >= 0
+    assert positive.any() and (~positive).any()  # the line crosses zero
+    assert (points.loc[positive, ["yhat_lower", "yhat_lower_80"]] >= 0).all().all()
+    below = points.loc[~positive]
+    assert (below["yhat_lower"] <= below["yhat_lower_80"]).all()
+    assert (below["yhat_lower_80"] <= below["yhat"]).all()
+    assert (points["yhat_upper_80"] >= points["yhat"]).all()
