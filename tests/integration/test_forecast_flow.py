@@ -39,10 +39,9 @@ def test_forecast_arrives_after_the_dashboard_and_follows_the_model_choice(
         )
         assert "Backtest" in info and "MASE" in info
         assert "past values fell inside its 80% band" in info  # measured coverage
-        browser.execute_script(
-            "document.getElementById('forecast-graph').scrollIntoView()"
+        browser.find_element(By.ID, "forecast-graph").screenshot(
+            str(artifacts_dir / "forecast-chart.png")
         )
-        browser.save_screenshot(str(artifacts_dir / "forecast-card.png"))
         Select(browser.find_element(By.ID, "forecast-model")).select_by_value(
             "seasonal_naive"
         )
