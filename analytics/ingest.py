@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 import pyarrow.compute as pc
 
-from analytics import pnl
+from analytics import ledgers, pnl
 from analytics.errors import IngestError
 from analytics.parsing import (
     CURRENCY_CODES,
@@ -207,6 +207,14 @@ def ingest_grid(
         return rebuild(table, mapping, read_info=read, drop_duplicates=drop_duplicates)
     profiles = profile_table(table, decimal=decimal)
     detection = detect_roles(profiles)
+    layout = ledgers.detect(table)
+    if layout is not None:
+        detection.mapping.update(ledgers.role_overrides(layout))
+        if detection.mapping[SKU] in (layout.type, layout.description):
+            detection.mapping[SKU] = None
+        detection.assumptions = [
+            a for a in detection.assumptions if " as revenue" not in a
+        ]
     _check_uncomputed(shaped.uncomputed_by_column, rows_read, detection.mapping)
     if detection.mapping[REVENUE] is None and not (
         detection.mapping[QUANTITY] and detection.mapping[UNIT_PRICE]
@@ -469,7 +477,11 @@ def _build(
         column = mapping[role]
         if column:
             data[role] = clean_text(table[column])
-    if detected and REVENUE in data and QUANTITY in data and UNIT_PRICE in data:
+    ledger = _ledger(table, mapping, read)
+    if ledger is not None:
+        assumptions.extend(ledger.notes)
+        _apply_ledger(ledger, data)
+    elif detected and REVENUE in data and QUANTITY in data and UNIT_PRICE in data:
         key = _repeated_order_amount(table, mapping, data)
         if key is not None:
             assumptions.append(
@@ -484,7 +496,11 @@ def _build(
     nan = pd.Series(np.nan, index=index)
     if REVENUE in data:
         revenue = data[REVENUE]
-        refunds = _refund_column(table, mapping, read.get("decimal") or ".")
+        refunds = (
+            None
+            if ledger is not None
+            else _refund_column(table, mapping, read.get("decimal") or ".")
+        )
         if refunds is not None:
             name, refunded = refunds
             revenue = revenue - refunded.abs().fillna(0.0)
@@ -534,9 +550,17 @@ def _build(
             blank_text &= values.isna().to_numpy()
         totals = _unlabelled_totals(revenue, undated & blank_text & ~no_revenue)
         bad_date = undated & ~totals
-    transfers = _transfer_rows(table, mapping) & ~totals
-    unpaid = _unpaid_rows(table, mapping, revenue) & ~totals & ~transfers
-    other = ~totals & ~transfers & ~unpaid
+    by_ledger = np.zeros(n, dtype=bool)
+    ledger_reasons = []
+    if ledger is not None:
+        for reason, mask in ledger.reasons:
+            ledger_reasons.append((reason, mask & ~totals))
+            by_ledger |= mask
+        transfers = unpaid = np.zeros(n, dtype=bool)
+    else:
+        transfers = _transfer_rows(table, mapping) & ~totals
+        unpaid = _unpaid_rows(table, mapping, revenue) & ~totals & ~transfers
+    other = ~totals & ~transfers & ~unpaid & ~by_ledger
     # rows without an amount after the last one with an amount: a footer or note
     with_amount = np.flatnonzero(~no_revenue)
     footer = np.zeros(n, dtype=bool)
@@ -545,6 +569,7 @@ def _build(
     footer &= no_revenue & other
     reasons = [
         ("total or subtotal row", totals),
+        *ledger_reasons,
         (TRANSFER_REASON, transfers),
         (UNPAID_REASON, unpaid),
         (FOOTER_REASON, footer),
@@ -560,7 +585,7 @@ def _build(
             )
             keep &= ~mask
 
-    duplicates = _duplicates(table, keep)
+    duplicates = _duplicates(table, keep if ledger is None else keep & (revenue != 0))
     dup_count = int(duplicates.sum())
     if dup_count and drop_duplicates:
         set_aside.append(
@@ -580,6 +605,15 @@ def _build(
 
     full = pd.DataFrame({SOURCE_ROW: pd.Series(rows, index=index), **data}, index=index)
     frame = conform_canonical(full if keep.all() else full.loc[keep])
+    joined = 0
+    if ledger is not None:
+        frame, joined = ledgers.join_lines(frame, _kept(ledger.group, keep))
+        if joined:
+            assumptions.append(
+                f"Joined {joined} fee, tax and quantity row(s) to the sale line of their "
+                "order (or, for charges without an order, into one line per day): "
+                f"{len(frame)} lines."
+            )
 
     negatives = _negatives(frame)
     currency = money.currency if money is not None else None
@@ -596,6 +630,8 @@ def _build(
         elif currency is None:
             assumptions.append(f"Amounts are in {codes[0]} (the '{column}' column).")
         currency = currency or codes[0]
+    if currency is None and ledger is not None:
+        currency = ledgers.currency_of(table, ledger)
     if negatives["returns_or_cancellations"]:
         assumptions.append(
             f"Kept {negatives['returns_or_cancellations']} return/cancellation line(s) as "
@@ -651,6 +687,7 @@ def _build(
         "read": read,
         "rows_read": int(read.get("rows_read", n)),
         "rows_used": int(len(frame)),
+        "joined": joined,
         "set_aside": set_aside,
         "roles": roles_report,
         "assumptions": [*read.get("notes", []), *assumptions],
@@ -672,6 +709,35 @@ def _build(
         report=report,
         warnings=warnings,
     )
+
+
+def _ledger(
+    table: pd.DataFrame, mapping: Mapping[str, str | None], read: dict[str, Any]
+) -> ledgers.Ledger | None:
+    """The payment or marketplace log reading of ``table`` (see :mod:`analytics.ledgers`),
+    when the file is one and its amount column is the one mapped to revenue."""
+    if not mapping[REVENUE]:
+        return None
+    layout = ledgers.detect(table)
+    if layout is None or layout.amount != mapping[REVENUE]:
+        return None
+    return ledgers.classify(table, layout, decimal=read.get("decimal") or ".")
+
+
+def _apply_ledger(ledger: ledgers.Ledger, data: dict[str, Any]) -> None:
+    """Revenue, cost and quantity of a log's lines from its ledger reading."""
+    data[REVENUE] = ledger.revenue
+    cost = ledger.cost
+    if cost.notna().any():
+        cost = cost.where(cost.notna() | ledger.revenue.isna(), 0.0)
+    data[COST] = cost
+    data[PROFIT] = ledger.revenue - cost
+    if ledger.quantity is not None:
+        data[QUANTITY] = ledger.quantity
+
+
+def _kept(group: np.ndarray | None, keep: np.ndarray) -> np.ndarray | None:
+    return None if group is None else group[keep]
 
 
 def _example(series: pd.Series) -> str:
