@@ -21,8 +21,15 @@ positive lines whose Status column says the payment failed or the order was canc
 (``failed``, ``declined``, ``voided``, ``cancelled`` …), notes or footers below the
 data, rows without a usable revenue, rows
 whose date is missing or unreadable (when the file has a date column), and exact
-duplicate rows when ``drop_duplicates=True``. ``rows_read == rows_used + sum of the
-set-aside counts`` always holds.
+duplicate rows when ``drop_duplicates=True``. ``rows_read == rows_used + joined + sum
+of the set-aside counts`` always holds (``joined`` is non-zero only for payment and
+marketplace logs, see below).
+
+Payment-provider and marketplace logs (PayPal, Stripe, Adyen, Amazon settlement files,
+Etsy statements …) are recognised by :mod:`analytics.ledgers`: revenue is completed
+customer payments (gross, net of refunds), fees are cost, and transfers, conversions,
+holds, test-mode and summary rows are set aside by reason; fee and quantity rows of one
+order are joined to its sale line (``report["joined"]`` counts them).
 """
 
 from __future__ import annotations

@@ -67,8 +67,9 @@ _KINDS: list[tuple[str, re.Pattern[str]]] = [
     (
         TRANSFER,
         re.compile(
-            r"withdraw|payout|transfer|deposit|bank|auszahlung|berweisung|virement|"
-            r"retrait|retiro|transferencia|dep[oó]sito|top.?up|add funds"
+            r"withdraw|payout|transfer|deposit|bank|auszahlung|einzahlung|abbuchung|"
+            r"berweisung|virement|retrait|retiro|transferencia|dep[oó]sito|top.?up|"
+            r"add funds"
         ),
     ),
     (MEMO, re.compile(r"invoice sent|invoice created|request|memo|\bnote\b")),
@@ -76,14 +77,15 @@ _KINDS: list[tuple[str, re.Pattern[str]]] = [
         REFUND,
         re.compile(
             r"refund|reversal|reversed|charge.?back|dispute|return|reembolso|devoluci|"
-            r"erstattung|ruckzahlung|remboursement|contracargo|gutschrift"
+            r"erstattung|r[uü]ckzahlung|remboursement|contracargo|gutschrift"
         ),
     ),
     (
         FEE,
         re.compile(
-            r"\bfees?\b|commission|comisi|gebuhr|frais|\bads?\b|advertis|marketing|"
-            r"label|postage|listing|subscription fee|service fee|servicefee"
+            r"\bfees?\b|commission|comisi|geb[uü]hr|frais|\bads?\b|advertis|marketing|"
+            r"label|postage|listing|subscription fee|service fee|servicefee|cost|"
+            r"tarifa|versandetikett|werbung|anzeigen"
         ),
     ),
     (
@@ -97,8 +99,9 @@ _KINDS: list[tuple[str, re.Pattern[str]]] = [
 ]
 #: Descriptions of taxes and buyer-paid fees the marketplace collects and remits.
 _PASS_THROUGH = re.compile(
-    r"paid by buyer|refund to buyer for (?:sales )?tax|collected by|remitted by|"
-    r"marketplace facilitator|facilitator tax|withheld tax"
+    r"paid by buyer|refund to buyer for (?:sales )?(?:tax|vat)|collected by|remitted by|"
+    r"marketplace facilitator|facilitator tax|withheld tax|vom k[aä]ufer bezahlt|"
+    r"pay[ée]e? par l'acheteur|pagado por el comprador"
 )
 _STATUS_PENDING = re.compile(
     r"^(?:pending|held|on hold|unclaimed|uncleared|processing|in progress|authori[sz]ed|"
@@ -125,7 +128,9 @@ _NET = re.compile(
 )
 _FEE = re.compile(
     rf"^(?:fees?|fee amount|fees taxes|fees and taxes|commission|comision|comisiones|"
-    rf"gebuhr|gebuhren|frais|processing fees?|transaction fees?|paypal fee)"
+    rf"gebuhr|gebuhren|gebuhren steuern|gebuhren und steuern|frais|frais taxes|"
+    rf"frais et taxes|tarifas|tarifas impuestos|processing fees?|transaction fees?|"
+    rf"paypal fee)"
     rf"{_CCY}$"
 )
 _TYPE = re.compile(
@@ -134,8 +139,8 @@ _TYPE = re.compile(
     r"description|descripcion|beschreibung|libelle|category)$"
 )
 _DESCRIPTION = re.compile(
-    r"^(?:title|description|descripcion|beschreibung|libelle|details|subject|"
-    r"item title|memo)$"
+    r"^(?:title|titel|titre|titulo|description|descripcion|beschreibung|libelle|"
+    r"details|subject|item title|memo)$"
 )
 _STATUS = re.compile(
     r"^(?:status|payment status|transaction status|charge status|state|estado|"
@@ -226,7 +231,7 @@ def _kind_of(values: pd.Series) -> pd.Series:
     uniques = clean_text(values).dropna().unique()
     out: dict[str, str | None] = {}
     for value in uniques:
-        low = str(value).lower()
+        low = re.sub(r"[_\-]+", " ", str(value).lower())
         out[value] = next((k for k, rx in _KINDS if rx.search(low)), None)
     return clean_text(values).map(out)
 
@@ -236,9 +241,15 @@ def _type_column(table: pd.DataFrame) -> str | None:
     for name in table.columns:
         if table[name].dtype != "str" or not _TYPE.match(normalise_header(name)):
             continue
-        kinds = _kind_of(table[name].head(5000))
-        filled = clean_text(table[name].head(5000)).notna()
-        if filled.sum() and kinds[filled].notna().mean() >= 0.6:
+        sample = table[name].head(5000)
+        kinds = _kind_of(sample)
+        filled = clean_text(sample).notna()
+        if not filled.sum():
+            continue
+        known_rows = kinds[filled].notna().mean()
+        values = pd.DataFrame({"v": clean_text(sample), "k": kinds})[filled]
+        known_values = values.groupby("v")["k"].first().notna().mean()
+        if known_rows >= 0.6 or (known_rows >= 0.4 and known_values >= 0.6):
             return str(name)
     return None
 

@@ -1,0 +1,132 @@
+"""Payment-provider and marketplace logs (tests/fixtures/payment_logs.py): revenue is the
+customer payments, fees are cost, money that only moved is set aside by reason.
+
+Each generated log carries its answer, kept in integer cents while the file was written
+(not read back from the app): revenue, cost, the date range of the lines used, the rows
+set aside per reason.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from analytics import ledgers
+from analytics.ingest import ingest_bytes, rebuild
+from tests.fixtures import payment_logs
+
+LOGS = payment_logs.all_logs()
+_RESULTS: dict[str, object] = {}
+
+
+def ingest(log: payment_logs.Log):
+    if log.name not in _RESULTS:
+        _RESULTS[log.name] = ingest_bytes(log.data, log.filename)
+    return _RESULTS[log.name]
+
+
+def cents(value: float) -> int:
+    return round(float(value) * 100)
+
+
+def test_each_class_has_at_least_four_variants():
+    kinds = pd.Series([log.kind for log in LOGS]).value_counts()
+    assert kinds["activity log"] >= 4
+    assert kinds["settlement report"] >= 4
+    assert kinds["marketplace statement"] >= 4
+
+
+@pytest.mark.parametrize("log", LOGS, ids=lambda log: log.name)
+def test_revenue_is_customer_payments_net_of_refunds(log):
+    result = ingest(log)
+    assert result.mapping["revenue"] == log.revenue_column
+    assert cents(result.frame["revenue"].sum()) == log.revenue
+
+
+@pytest.mark.parametrize("log", LOGS, ids=lambda log: log.name)
+def test_fees_are_cost_and_profit_is_what_remains(log):
+    frame = ingest(log).frame
+    assert cents(frame["cost"].sum()) == log.cost
+    assert cents(frame["profit"].sum()) == log.revenue - log.cost
+
+
+@pytest.mark.parametrize("log", LOGS, ids=lambda log: log.name)
+def test_date_range_and_currency(log):
+    result = ingest(log)
+    assert result.report["date_range"] == log.date_range
+    assert result.report["currency"] == log.currency
+
+
+@pytest.mark.parametrize("log", LOGS, ids=lambda log: log.name)
+def test_rows_set_aside_by_reason_and_every_row_accounted_for(log):
+    report = ingest(log).report
+    aside = {e["reason"]: e["count"] for e in report["set_aside"]}
+    assert aside == {k: v for k, v in log.set_aside.items() if v}
+    assert report["rows_read"] == log.rows_read
+    assert report["rows_read"] == report["rows_used"] + report["joined"] + sum(
+        aside.values()
+    )
+    json.dumps(report)
+
+
+@pytest.mark.parametrize("log", LOGS, ids=lambda log: log.name)
+def test_the_report_states_each_rule(log):
+    result = ingest(log)
+    said = " ".join(result.report["assumptions"])
+    assert "revenue is" in said
+    assert "Fees taken as cost" in said
+    for reason, count in log.set_aside.items():
+        if count and reason not in (
+            payment_logs.SUMMARY,
+            payment_logs.SHIPPING,
+            payment_logs.TAX,
+            payment_logs.REIMBURSEMENT,
+        ):
+            assert f"): {reason}." in said or "test-mode" in said, reason
+
+
+def test_a_withdrawal_rule_names_the_type_and_count():
+    log = payment_logs.paypal_activity("en")
+    said = ingest(log).report["assumptions"]
+    count = log.set_aside[payment_logs.TRANSFER]
+    assert (
+        f"Set aside {count} row(s) ({count} 'General Withdrawal'): "
+        f"{payment_logs.TRANSFER}." in said
+    )
+
+
+def test_fee_lines_join_their_order_so_transactions_are_orders():
+    log = payment_logs.marketplace_statement("etsy_en")
+    result = ingest(log)
+    raw = pd.read_csv(pd.io.common.BytesIO(log.data), dtype="str")
+    sales = int((raw["Type"] == "Sale").sum())
+    refunds = int((raw["Type"] == "Refund").sum())
+    days = raw.loc[raw["Info"].isna() | ~raw["Info"].str.startswith("Order"), "Date"]
+    # one line per sale and refund, plus at most one charges line per day
+    assert sales + refunds <= len(result.frame) <= sales + refunds + days.nunique()
+
+
+def test_remapping_revenue_turns_the_log_rules_off_and_back_on():
+    log = payment_logs.stripe_balance_history()
+    result = ingest(log)
+    read = result.report["read"]
+    other = rebuild(result.table, {**result.mapping, "revenue": "Net"}, read_info=read)
+    assert not any("Fees taken as cost" in a for a in other.report["assumptions"])
+    again = rebuild(result.table, result.mapping, read_info=read)
+    assert cents(again.frame["revenue"].sum()) == log.revenue
+    assert cents(again.frame["cost"].sum()) == log.cost
+
+
+def test_an_ordinary_sales_file_is_not_a_log():
+    table = pd.DataFrame(
+        {
+            "Date": ["2024-01-01", "2024-01-02"],
+            "Type": ["Furniture", "Office Supplies"],
+            "Amount": ["10.00", "20.00"],
+            "Net": ["8.00", "16.00"],
+        },
+        dtype="str",
+    )
+    assert ledgers.detect(table) is None
