@@ -503,26 +503,27 @@ def _build(
     nan = pd.Series(np.nan, index=index)
     if REVENUE in data:
         revenue = data[REVENUE]
-        refunds = (
-            None
-            if ledger is not None
-            else _refund_column(table, mapping, read.get("decimal") or ".")
-        )
-        if refunds is not None:
-            name, refunded = refunds
-            revenue = revenue - refunded.abs().fillna(0.0)
-            data[REVENUE] = revenue
-            assumptions.append(
-                f"Revenue is {mapping[REVENUE]} minus {name} (refunds taken off, so "
-                "totals are net)."
-            )
+        amount = mapping[REVENUE]
     else:
         revenue = data[QUANTITY] * data[UNIT_PRICE]
         data[REVENUE] = revenue
+        amount = f"{mapping[QUANTITY]} × {mapping[UNIT_PRICE]}"
         if not any(a.startswith("Revenue is ") for a in assumptions):
             assumptions.append(
                 f"Revenue is {mapping[QUANTITY]} × {mapping[UNIT_PRICE]} (the file has no revenue column)."
             )
+    refunds = (
+        None
+        if ledger is not None
+        else _refund_column(table, mapping, read.get("decimal") or ".")
+    )
+    if refunds is not None:
+        name, refunded = refunds
+        revenue = revenue - refunded.abs().fillna(0.0)
+        data[REVENUE] = revenue
+        assumptions.append(
+            f"Revenue is {amount} minus {name} (refunds taken off, so totals are net)."
+        )
     cost = data.get(COST)
     profit = data.get(PROFIT)
     if cost is None and profit is not None:
@@ -889,8 +890,11 @@ _TRANSFER_KIND = (
 #: Headers of a column holding the part of each line's amount that was refunded.
 _REFUND_HEADER = re.compile(
     r"^(?:(?:converted )?amount refunded|refunded amount|refund amount|refunded|"
-    r"refunds?|refunded total|total refunded|erstattet|erstatteter betrag|"
-    r"montant rembours[ée]|rembours[ée]|reembolsado|importe reembolsado)$"
+    r"refunds?|refunded total|total refunded|refund total|total refunds|erstattet|"
+    r"erstatteter betrag|erstattungsbetrag|montant rembours[ée]|rembours[ée]|"
+    r"reembolsado|importe reembolsado)"
+    # a currency code or "incl. tax" after the name: "Refund Amount (GBP)"
+    r"(?: [a-z]{3}| incl tax| inc tax| including tax)?$"
 )
 
 
@@ -904,8 +908,11 @@ def _refund_column(
     written on an order's first line only cannot be put against the right lines.
     """
     mapped = {c for c in mapping.values() if c}
-    revenue_name = normalise_header(mapping[REVENUE])
-    revenue_filled = (~missing_mask(table[mapping[REVENUE]])).sum()
+    amount = mapping[REVENUE] or mapping[QUANTITY]
+    if amount is None:
+        return None
+    revenue_name = normalise_header(mapping[REVENUE] or "")
+    revenue_filled = (~missing_mask(table[amount])).sum()
     candidates = [
         name
         for name in table.columns
@@ -920,11 +927,27 @@ def _refund_column(
             != revenue_name.startswith("converted"),
         )
     )
+    key_name = _order_key(table, mapping)
+    run = None
+    if key_name is not None:
+        key = clean_text(table[key_name])
+        run = (key != key.shift()).cumsum().to_numpy()
     for name in candidates:
         parsed = parse_numbers(table[name], decimal=decimal)
+        values = parsed.values
+        if run is not None:
+            # an order's refund on its first line only, or repeated on each of its
+            # lines: taken once per order
+            first = np.r_[True, run[1:] != run[:-1]]
+            orders = int(first.sum())
+            repeated = values.groupby(run).nunique(dropna=False).max() == 1
+            if int(values[first].notna().sum()) >= 0.9 * orders and (
+                values[~first].isna().all() or repeated
+            ):
+                return str(name), values.where(first)
         if parsed.valid == 0 or parsed.valid < 0.9 * revenue_filled:
             continue
-        return str(name), parsed.values
+        return str(name), values
     return None
 
 
@@ -956,9 +979,16 @@ FOOTER_REASON = "note or footer below the data (no amount)"
 UNPAID_REASON = "failed, declined or cancelled payment (no money came in)"
 #: Headers of the column that says whether a payment or order went through.
 _STATUS_HEADER = re.compile(
-    r"^(?:status|payment status|financial status|order status|charge status|"
-    r"transaction status|state|zahlungsstatus|bestellstatus|statut|statut du paiement|"
-    r"estado)$"
+    # "Status", "Financial Status", "Order Payment Status (Shop)", "Bestellstatus" …,
+    # but not the status of shipping, fulfilment or a line item
+    r"^(?!.*(?:fulfil|ship|deliver|versand|lieferung|livraison|envio|line|item|"
+    r"stock|inventory|customer|billing|address))"
+    r"(?:(?:[a-z]+ ){0,2}(?:status|state)|[a-z]*status|statut(?: [a-z ]+)?|"
+    r"estado(?: [a-z ]+)?)(?: [a-z]+){0,2}$"
+)
+#: Headers of a column holding when an order was cancelled (Shopify's "Cancelled at").
+_CANCELLED_AT = re.compile(
+    r"^(?:cancell?ed at|cancell?ed date|date cancell?ed|storniert am)$"
 )
 #: Statuses of payments that did not go through (RE2, whole value).
 _UNPAID_STATUS = (
@@ -984,6 +1014,15 @@ def _unpaid_rows(
     cancelled before it was paid: no money came in. Negative lines with such a status
     are kept (they undo an earlier sale, so totals stay net)."""
     failed = _rows_saying(table, mapping, _STATUS_HEADER, _UNPAID_STATUS)
+    for name in table.columns:
+        if _CANCELLED_AT.match(normalise_header(name)):
+            failed |= (~missing_mask(table[name])).to_numpy()
+    key_name = _order_key(table, mapping)
+    if key_name is not None and failed.any():
+        # the status is often written on an order's first line only
+        key = clean_text(table[key_name])
+        run = (key != key.shift()).cumsum().to_numpy()
+        failed = pd.Series(failed).groupby(run).transform("any").to_numpy()
     return failed & (revenue > 0).to_numpy()
 
 
