@@ -182,6 +182,9 @@ def ingest_grid(
         return _from_statement(statement, grid)
     shaped = shape_table(grid)
     table = shaped.table
+    journal = ledgers.journal_message(grid.cells.iloc[0].tolist(), table)
+    if journal is not None:
+        raise IngestError(journal)
     decimal = _file_decimal(table, grid.read.get("delimiter"))
     rows_read = shaped.rows_read
     wide = pnl.unpivot_periods(table, shaped.row_numbers, decimal=decimal)

@@ -769,3 +769,48 @@ def join_lines(
     out["profit"] = out["revenue"] - out["cost"]
     out = out.sort_values("source_row", kind="stable").reset_index(drop=True)
     return out[list(frame.columns)], n - len(out)
+
+
+# --------------------------------------------------------------------------- journals
+
+_SH = re.compile(
+    r"^(?:soll haben(?: kennzeichen| kz)?|s h|debit credit(?: indicator)?|dr cr|"
+    r"debe haber)$"
+)
+_JOURNAL_DEBIT = re.compile(r"^(?:debit|debits|soll|debe|debit amount|dr|debet)$")
+_JOURNAL_CREDIT = re.compile(r"^(?:credit|credits|haben|haber|credit amount|cr)$")
+_ACCOUNT = re.compile(
+    r"^(?:account|account no|account number|account code|gl account|ledger account|"
+    r"konto|kontonummer|sachkonto|compte|cuenta|conto)$"
+)
+
+
+def journal_message(first_row: list[str], table: pd.DataFrame) -> str | None:
+    """A message refusing a bookkeeping journal, or None for other files.
+
+    A journal (DATEV's EXTF/DTVF "Buchungsstapel", or any table of postings with a
+    debit/credit sign or debit and credit columns next to an account) lists each
+    amount twice, once per side, between accounts of every kind: summing it as sales
+    would be wrong, so it is refused with a message naming the format.
+    """
+    first = next((str(c).strip().strip('"') for c in first_row if str(c).strip()), "")
+    names = _columns(table)
+    sign = _find(names, _SH)
+    if first.upper() in ("EXTF", "DTVF"):
+        return (
+            "This file is a DATEV bookkeeping export (EXTF Buchungsstapel): each line is "
+            "a posting between two accounts with a Soll/Haben sign, not a sale, so "
+            "adding up its amounts would not give revenue. Upload a sales export instead "
+            "(from your shop, till or invoicing program) or a profit-and-loss report."
+        )
+    debit, credit = _find(names, _JOURNAL_DEBIT), _find(names, _JOURNAL_CREDIT)
+    account = _find(names, _ACCOUNT)
+    if sign is not None or (debit and credit and account):
+        shown = ", ".join(f"'{c}'" for c in (sign, debit, credit, account) if c)
+        return (
+            f"This file looks like a bookkeeping journal (postings with {shown}): its "
+            "amounts are debits and credits between accounts, not sales, so adding them "
+            "up would not give revenue. Upload a sales export instead (from your shop, "
+            "till or invoicing program) or a profit-and-loss report."
+        )
+    return None

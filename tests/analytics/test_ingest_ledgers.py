@@ -130,3 +130,48 @@ def test_an_ordinary_sales_file_is_not_a_log():
         dtype="str",
     )
     assert ledgers.detect(table) is None
+
+
+# --------------------------------------------------------------------------- journals
+
+DATEV_EXTF = (
+    '"EXTF";700;21;"Buchungsstapel";13;20240105120000000;;"RE";"";"";12345;678;'
+    '20240101;4;20240101;20240131;"Januar";"";1;0;0;"EUR";;"";;;"03";;;"";""\r\n'
+    "Umsatz (ohne Soll/Haben-Kz);Soll/Haben-Kennzeichen;WKZ Umsatz;Kurs;Basis-Umsatz;"
+    "WKZ Basis-Umsatz;Konto;Gegenkonto (ohne BU-Schlüssel);BU-Schlüssel;Belegdatum;"
+    "Belegfeld 1;Belegfeld 2;Skonto;Buchungstext\r\n"
+    "119,00;S;EUR;;;;10000;8400;;0501;RE-1;;;Verkauf Müller\r\n"
+    "119,00;H;EUR;;;;1200;10000;;0801;ZA-1;;;Zahlung Müller\r\n"
+    "45,50;S;EUR;;;;4930;1200;;1001;K-7;;;Bürobedarf\r\n"
+).encode("cp1252")
+
+
+@pytest.mark.parametrize(
+    ("data", "filename", "names"),
+    [
+        (DATEV_EXTF, "EXTF_Buchungsstapel.csv", "DATEV"),
+        (
+            b"Date,Account,Description,Debit,Credit\n2024-01-02,4000,Sale,,100.00\n"
+            b"2024-01-02,1200,Sale,100.00,\n2024-01-03,6100,Rent,50.00,\n",
+            "journal.csv",
+            "bookkeeping journal (postings with 'Debit', 'Credit', 'Account')",
+        ),
+        (
+            b"Datum;Konto;Gegenkonto;Betrag;S/H\n02.01.2024;8400;1200;100,00;H\n"
+            b"03.01.2024;4930;1200;20,00;S\n",
+            "buchungen.csv",
+            "bookkeeping journal (postings with 'S/H', 'Konto')",
+        ),
+    ],
+    ids=["datev-extf", "debit-credit", "soll-haben"],
+)
+def test_a_bookkeeping_journal_is_refused_naming_its_format(data, filename, names):
+    from analytics.errors import IngestError
+
+    with pytest.raises(IngestError) as caught:
+        ingest_bytes(data, filename)
+    message = str(caught.value)
+    assert caught.value.status == 400
+    assert names in message
+    assert "not a sale" in message or "not sales" in message
+    assert "Upload a sales export" in message

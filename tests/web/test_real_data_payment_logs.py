@@ -355,3 +355,11 @@ def test_stripe_test_mode_payments_do_not_count(client, bodies):
     raw = raw_stripe(SHARED_DATA / STRIPE)
     assert set_aside(body) == {"test-mode payment (no money moved)": raw["test"]}
     assert body["kpis"]["transactions"] == 1
+
+
+def test_a_datev_journal_upload_is_refused_with_a_message_naming_it(client):
+    from tests.analytics.test_ingest_ledgers import DATEV_EXTF
+
+    response = upload(client, DATEV_EXTF, "EXTF_Buchungsstapel.csv")
+    assert response.status_code == 400
+    assert "DATEV bookkeeping export" in response.get_json()["error"]
