@@ -930,7 +930,7 @@ def _refund_column(
             != revenue_name.startswith("converted"),
         )
     )
-    key_name = _order_key(table, mapping)
+    key_name = _order_key(table, mapping) if candidates else None
     run = None
     if key_name is not None:
         key = clean_text(table[key_name])

@@ -268,6 +268,11 @@ def detect(table: pd.DataFrame) -> Layout | None:
         for d in debit:
             if _DEBIT.match(normalise_header(d)).group(1) == side:  # type: ignore[union-attr]
                 pairs.setdefault(side, (c, d))
+    gross = _find(names, _GROSS)
+    net = _find(names, _NET)
+    fee = _find(names, _FEE)
+    if "gross" not in pairs and (gross is None or (net is None and fee is None)):
+        return None  # no amounts of a log: stop before looking at any values
     type_col = _type_column(table)
     if "gross" in pairs and type_col is not None:
         return Layout(
@@ -284,11 +289,8 @@ def detect(table: pd.DataFrame) -> Layout | None:
             type=type_col,
             status=_find_first(table, _STATUS, text=True),
         )
-    gross = _find(names, _GROSS)
     if gross is None:
         return None
-    net = _find(names, _NET)
-    fee = _find(names, _FEE)
     status = _find_first(table, _STATUS, text=True)
     mode = _find_first(table, _MODE)
     if net is None and fee is None:
