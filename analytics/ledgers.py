@@ -148,6 +148,7 @@ _STATUS = re.compile(
 )
 _MODE = re.compile(r"^(?:mode|livemode|live mode|test mode|environment)$")
 _CAPTURED = re.compile(r"^(?:captured)$")
+_IMPACT = re.compile(r"^(?:balance impact|impact on balance|auswirkung auf guthaben)$")
 _REFUNDED = re.compile(
     r"^(?:amount refunded|refunded amount|refund amount|refunded|total refunded)"
     rf"{_CCY}$"
@@ -177,6 +178,11 @@ class Layout:
     status: str | None = None
     mode: str | None = None
     captured: str | None = None
+    impact: str | None = None  # PayPal's "Balance Impact": Credit, Debit or Memo
+    #: Bookkeeping journals: account, contra account and Soll/Haben sign columns.
+    account: str | None = None
+    contra: str | None = None
+    sign: str | None = None
     refunded: str | None = None
     order: str | None = None
     #: Amazon flat files: (type column or None, amount column) pairs.
@@ -257,6 +263,9 @@ def _type_column(table: pd.DataFrame) -> str | None:
 def detect(table: pd.DataFrame) -> Layout | None:
     """The layout of a payment-provider or marketplace log, or None for other tables."""
     names = _columns(table)
+    journal = _journal(table, names)
+    if journal is not None:
+        return journal
     flat = _flat_file(table, names)
     if flat is not None:
         return flat
@@ -271,6 +280,10 @@ def detect(table: pd.DataFrame) -> Layout | None:
     gross = _find(names, _GROSS)
     net = _find(names, _NET)
     fee = _find(names, _FEE)
+    if "net sales" in names and "total collected" in names:
+        # Square transactions: "Gross Sales" is before discounts and "Net Total" is
+        # after tax, tips and fees; the sales are "Net Sales", the fees "Fees"
+        gross, net = names["net sales"], None
     if "gross" not in pairs and (gross is None or (net is None and fee is None)):
         return None  # no amounts of a log: stop before looking at any values
     type_col = _type_column(table)
@@ -310,6 +323,7 @@ def detect(table: pd.DataFrame) -> Layout | None:
         status=status,
         mode=mode,
         captured=_find_first(table, _CAPTURED),
+        impact=_find_first(table, _IMPACT, text=True),
         refunded=_find(names, _REFUNDED),
         order=_find_first(table, _ORDER, text=True),
     )
@@ -378,6 +392,8 @@ def classify(table: pd.DataFrame, layout: Layout, *, decimal: str = ".") -> Ledg
     """Sort every line of ``table`` (see the module docstring)."""
     if layout.kind == "settlement flat file":
         return _classify_flat(table, layout, decimal)
+    if layout.kind == "journal":
+        return _classify_journal(table, layout, decimal)
     return _classify_log(table, layout, decimal)
 
 
@@ -429,6 +445,13 @@ def _classify_log(table: pd.DataFrame, layout: Layout, decimal: str) -> Ledger:
     if layout.captured:
         not_captured = _text(table, layout.captured).isin(["false", "no", "0"])
         take(HOLD, not_captured.to_numpy())
+    if layout.impact:
+        memo = _text(table, layout.impact).str.strip().eq("memo").fillna(False)
+        take(
+            MEMO,
+            memo.to_numpy(),
+            f"Set aside {{count}} row(s) ('{layout.impact}' is Memo): {MEMO}.",
+        )
     amount_kind = kind.to_numpy(dtype=object)
     for reason in (HOLD, CONVERSION, TRANSFER, MEMO):
         take(reason, amount_kind == reason)
@@ -704,6 +727,9 @@ def role_overrides(layout: Layout) -> Mapping[str, str | None]:
     }
     if layout.date:
         out["date"] = layout.date
+    if layout.kind == "journal":
+        out.update(sku=None, quantity=None, unit_price=None, category=None)
+        return out
     if layout.kind == "settlement flat file":
         out["quantity"] = layout.quantity
         out["unit_price"] = None
@@ -787,6 +813,86 @@ _ACCOUNT = re.compile(
 )
 
 
+_JOURNAL_AMOUNT = re.compile(
+    r"^(?:umsatz|umsatz ohne soll haben kz|betrag|buchungsbetrag|amount|montant|importe)$"
+)
+_CONTRA = re.compile(
+    r"^(?:gegenkonto|gegenkonto ohne bu schlussel|contra account|offset account|"
+    r"contrepartie|contrapartida)$"
+)
+#: SKR03 revenue accounts (Erlöse): the only range read without a chart in the file.
+REVENUE_ACCOUNTS = (8000, 8999)
+OTHER_POSTING = "posting between other accounts (not a revenue account)"
+
+
+def _journal(table: pd.DataFrame, names: dict[str, str]) -> Layout | None:
+    """A journal of postings with a Soll/Haben sign, an account and an amount."""
+    sign = _find(names, _SH)
+    account = _find(names, _ACCOUNT)
+    amount = _find(names, _JOURNAL_AMOUNT)
+    if sign is None or account is None or amount is None:
+        return None
+    return Layout(
+        kind="journal",
+        date=_find_first(table, _JOURNAL_DATE) or _find_first(table, _DATE),
+        amount=amount,
+        account=account,
+        contra=_find(names, _CONTRA),
+        sign=sign,
+    )
+
+
+_JOURNAL_DATE = re.compile(r"^(?:belegdatum|buchungsdatum|datum|date|posting date)$")
+
+
+def _revenue_sides(
+    table: pd.DataFrame, layout: Layout
+) -> tuple[np.ndarray, np.ndarray]:
+    low, high = REVENUE_ACCOUNTS
+
+    def in_range(name: str | None) -> np.ndarray:
+        if name is None:
+            return np.zeros(len(table), dtype=bool)
+        number = pd.to_numeric(clean_text(table[name]), errors="coerce")
+        return number.between(low, high).to_numpy()
+
+    on_account = in_range(layout.account)
+    return on_account, in_range(layout.contra) & ~on_account
+
+
+def _classify_journal(table: pd.DataFrame, layout: Layout, decimal: str) -> Ledger:
+    amount = parse_numbers(table[layout.amount], decimal=decimal).values.abs()
+    sign = _text(table, layout.sign).str.strip().str[:1]
+    credit = sign.isin(["h", "c", "k"]).to_numpy()  # Haben, credit, Kredit
+    debit = sign.isin(["s", "d"]).to_numpy()  # Soll, debit
+    on_account, on_contra = _revenue_sides(table, layout)
+    # the sign is the account's side: revenue grows when a revenue account is credited
+    plus = (on_account & credit) | (on_contra & debit)
+    minus = (on_account & debit) | (on_contra & credit)
+    revenue = pd.Series(np.nan, index=table.index)
+    revenue[plus] = amount[plus]
+    revenue[minus] = -amount[minus]
+    other = ~(plus | minus)
+    low, high = REVENUE_ACCOUNTS
+    where = f"'{layout.account}'" + (f" or '{layout.contra}'" if layout.contra else "")
+    notes = [
+        f"Read as a bookkeeping journal: revenue is the postings on revenue accounts "
+        f"{low}–{high} (SKR03 Erlöse) in {where}, credits ({layout.sign} = H) positive, "
+        f"debits negative; {int(plus.sum())} credit(s), {int(minus.sum())} debit(s). "
+        "Amounts are taken as posted (on automatic VAT accounts they include the VAT)."
+    ]
+    reasons = [(OTHER_POSTING, other)] if other.any() else []
+    if other.any():
+        notes.append(f"Set aside {int(other.sum())} row(s): {OTHER_POSTING}.")
+    return Ledger(
+        layout=layout,
+        revenue=revenue,
+        cost=pd.Series(np.nan, index=table.index),
+        reasons=reasons,
+        notes=notes,
+    )
+
+
 def journal_message(first_row: list[str], table: pd.DataFrame) -> str | None:
     """A message refusing a bookkeeping journal, or None for other files.
 
@@ -807,6 +913,10 @@ def journal_message(first_row: list[str], table: pd.DataFrame) -> str | None:
         )
     debit, credit = _find(names, _JOURNAL_DEBIT), _find(names, _JOURNAL_CREDIT)
     account = _find(names, _ACCOUNT)
+    if sign is not None:
+        layout = _journal(table, names)
+        if layout is not None and any(m.any() for m in _revenue_sides(table, layout)):
+            return None  # read as a journal: its revenue accounts are known
     if sign is not None or (debit and credit and account):
         shown = ", ".join(f"'{c}'" for c in (sign, debit, credit, account) if c)
         return (

@@ -157,8 +157,9 @@ DATEV_EXTF = (
             "bookkeeping journal (postings with 'Debit', 'Credit', 'Account')",
         ),
         (
-            b"Datum;Konto;Gegenkonto;Betrag;S/H\n02.01.2024;8400;1200;100,00;H\n"
-            b"03.01.2024;4930;1200;20,00;S\n",
+            # SKR04 accounts: no SKR03 revenue account (8000-8999) to read
+            b"Datum;Konto;Gegenkonto;Betrag;S/H\n02.01.2024;4400;1200;100,00;H\n"
+            b"03.01.2024;6815;1200;20,00;S\n",
             "buchungen.csv",
             "bookkeeping journal (postings with 'S/H', 'Konto')",
         ),
@@ -175,3 +176,31 @@ def test_a_bookkeeping_journal_is_refused_naming_its_format(data, filename, name
     assert names in message
     assert "not a sale" in message or "not sales" in message
     assert "Upload a sales export" in message
+
+
+def test_a_soll_haben_journal_with_revenue_accounts_is_read_as_a_ledger():
+    journal = pd.DataFrame(
+        {
+            "Datum": ["02.01.2024", "03.01.2024", "04.01.2024", "05.01.2024"],
+            "Konto": ["10000", "4930", "8400", "1200"],
+            "Gegenkonto": ["8400", "1200", "10000", "10000"],
+            "Betrag": ["119,00", "20,00", "19,00", "119,00"],
+            "S/H": ["S", "S", "S", "S"],
+        }
+    )
+    result = ingest_bytes(journal.to_csv(index=False, sep=";").encode(), "j.csv")
+    account = pd.to_numeric(journal["Konto"])
+    contra = pd.to_numeric(journal["Gegenkonto"])
+    amount = pd.to_numeric(journal["Betrag"].str.replace(",", "."))
+    # Soll on the account: a revenue account debited is negative, credited via the
+    # contra account positive
+    expected = (
+        amount[contra.between(8000, 8999)].sum()
+        - amount[account.between(8000, 8999)].sum()
+    )
+    assert result.frame["revenue"].sum() == pytest.approx(expected)
+    aside = {e["reason"]: e["count"] for e in result.report["set_aside"]}
+    assert aside == {ledgers.OTHER_POSTING: 2}
+    assert any(
+        "Read as a bookkeeping journal" in a for a in result.report["assumptions"]
+    )
