@@ -984,8 +984,8 @@ UNPAID_REASON = "failed, declined or cancelled payment (no money came in)"
 _STATUS_HEADER = re.compile(
     # "Status", "Financial Status", "Order Payment Status (Shop)", "Bestellstatus" …,
     # but not the status of shipping, fulfilment or a line item
-    r"^(?!.*(?:fulfil|ship|deliver|versand|lieferung|livraison|envio|line|item|"
-    r"stock|inventory|customer|billing|address))"
+    r"^(?!.*(?:fulfil|ship|deliver|versand|liefer|livraison|envio|line|item|artikel|"
+    r"position|stock|lager|inventory|customer|kunde|billing|address))"
     r"(?:(?:[a-z]+ ){0,2}(?:status|state)|[a-z]*status|statut(?: [a-z ]+)?|"
     r"estado(?: [a-z ]+)?)(?: [a-z]+){0,2}$"
 )

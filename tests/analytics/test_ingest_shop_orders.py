@@ -73,3 +73,31 @@ def test_refund_header_and_status_header_are_matched_by_meaning():
     assert {e["reason"]: e["count"] for e in result.report["set_aside"]} == {
         UNPAID_REASON: 1
     }
+
+
+@pytest.mark.parametrize(
+    ("header", "is_payment_status"),
+    [
+        ("Financial Status", True),
+        ("Order Payment Status (Shop)", True),
+        ("Bestellstatus", True),
+        ("Zahlungsstatus", True),
+        ("Statut de la commande", True),
+        ("Fulfillment Status", False),
+        ("Lineitem fulfillment status", False),
+        ("Versandstatus", False),
+        ("Lieferstatus", False),
+        ("Billing State", False),
+    ],
+)
+def test_status_columns_are_recognised_by_meaning(header, is_payment_status):
+    frame = pd.DataFrame(
+        {
+            "Date": ["2024-05-01", "2024-05-02", "2024-05-03"],
+            header: ["paid", "cancelled", "paid"],
+            "Amount": ["10.00", "20.00", "30.00"],
+        }
+    )
+    result = ingest_bytes(frame.to_csv(index=False).encode(), "orders.csv")
+    kept = 40.0 if is_payment_status else 60.0
+    assert result.frame["revenue"].sum() == pytest.approx(kept)
