@@ -641,8 +641,15 @@ def _build(
         elif currency is None:
             assumptions.append(f"Amounts are in {codes[0]} (the '{column}' column).")
         currency = currency or codes[0]
-    if currency is None and ledger is not None:
-        currency = ledgers.currency_of(table, ledger)
+    if ledger is not None:
+        codes = ledgers.currencies(table, ledger)
+        if len(codes) > 1 and named is None:
+            warnings.append(
+                f"The payments are in several currencies ({', '.join(codes[:6])}) and "
+                "are added up as if they were one. Upload one file per currency, or "
+                "convert the amounts first, for totals that mean something."
+            )
+        currency = currency or (codes[0] if codes else None)
     if negatives["returns_or_cancellations"]:
         assumptions.append(
             f"Kept {negatives['returns_or_cancellations']} return/cancellation line(s) as "

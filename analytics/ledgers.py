@@ -479,6 +479,22 @@ def _classify_log(table: pd.DataFrame, layout: Layout, decimal: str) -> Ledger:
     # fee of each payment: gross − net where both are known, else the fee column
     if layout.net:
         paid_fee = (gross - net).where(net.notna(), np.nan)
+        names = _columns(table)
+        gross_ccy, net_ccy = names.get("gross currency"), names.get("net currency")
+        if gross_ccy and net_ccy:
+            # settled in another currency than charged: gross − net mixes currencies,
+            # so the fee is the sum of the fee columns (already in the net currency)
+            other = (
+                clean_text(table[gross_ccy]).str.upper()
+                != clean_text(table[net_ccy]).str.upper()
+            ).to_numpy() & (sale | ((amount_kind == REFUND) & has_gross))
+            if other.any():
+                paid_fee[other] = fee[other].abs() if layout.fee else np.nan
+                notes.append(
+                    f"{int(other.sum())} payment(s) were paid out in another currency "
+                    f"than charged ('{gross_ccy}' ≠ '{net_ccy}'): their fee is the sum "
+                    "of the fee columns."
+                )
     else:
         sign = -1.0 if fee[sale].median() < 0 else 1.0
         paid_fee = fee * sign
@@ -746,17 +762,16 @@ _CURRENCY = re.compile(
 )
 
 
-def currency_of(table: pd.DataFrame, ledger: Ledger) -> str | None:
-    """The currency named on the revenue lines (or anywhere, e.g. on a summary row)."""
+def currencies(table: pd.DataFrame, ledger: Ledger) -> list[str]:
+    """ISO codes named on the lines with revenue, most used first (or the codes
+    anywhere in the file, e.g. on a summary row, when those lines name none)."""
     name = _find_first(table, _CURRENCY, text=True)
     if name is None:
-        return None
+        return []
     codes = clean_text(table[name]).str.upper().str.strip()
-    used = codes[ledger.revenue.notna().to_numpy()].dropna()
+    used = codes[(ledger.revenue.fillna(0.0) != 0).to_numpy()].dropna()
     counts = (used if len(used) else codes.dropna()).value_counts()
-    if counts.empty or not re.fullmatch(r"[A-Z]{3}", str(counts.index[0])):
-        return None
-    return str(counts.index[0])
+    return [str(c) for c in counts.index if re.fullmatch(r"[A-Z]{3}", str(c))]
 
 
 def join_lines(

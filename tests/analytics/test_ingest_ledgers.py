@@ -204,3 +204,22 @@ def test_a_soll_haben_journal_with_revenue_accounts_is_read_as_a_ledger():
     assert any(
         "Read as a bookkeeping journal" in a for a in result.report["assumptions"]
     )
+
+
+def test_a_payment_settled_in_another_currency_takes_its_fee_from_the_fee_columns():
+    header = (
+        "Creation Date,Type,Gross Currency,Gross Debit (GC),Gross Credit (GC),"
+        "Exchange Rate,Net Currency,Net Debit (NC),Net Credit (NC),Commission (NC),"
+        "Markup (NC)\n"
+    )
+    rows = (
+        "2024-01-02 10:00:00,Settled,EUR,,100.00,1,EUR,,97.00,2.00,1.00\n"
+        "2024-01-02 11:00:00,Settled,GBP,,50.00,1.16,EUR,,56.30,1.20,0.50\n"
+        "2024-01-03 09:00:00,MerchantPayout,,,,,EUR,153.30,,,\n"
+    )
+    result = ingest_bytes((header + rows).encode(), "settlement.csv")
+    frame = result.frame
+    assert frame["revenue"].sum() == pytest.approx(150.00)
+    assert frame["cost"].sum() == pytest.approx(3.00 + 1.70)
+    assert any("another currency" in a for a in result.report["assumptions"])
+    assert any("several currencies (EUR, GBP)" in w for w in result.warnings)
