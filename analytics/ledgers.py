@@ -73,6 +73,13 @@ _KINDS: list[tuple[str, re.Pattern[str]]] = [
         ),
     ),
     (MEMO, re.compile(r"invoice sent|invoice created|request|memo|\bnote\b")),
+    # a fee given back is a smaller cost, not a refund to a customer
+    (
+        FEE,
+        re.compile(
+            r"\bfees? (?:reversal|refund|credit)|(?:credit|refund) for .*\bfees?\b"
+        ),
+    ),
     (
         REFUND,
         re.compile(

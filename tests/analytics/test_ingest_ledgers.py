@@ -223,3 +223,27 @@ def test_a_payment_settled_in_another_currency_takes_its_fee_from_the_fee_column
     assert frame["cost"].sum() == pytest.approx(3.00 + 1.70)
     assert any("another currency" in a for a in result.report["assumptions"])
     assert any("several currencies (EUR, GBP)" in w for w in result.warnings)
+
+
+@pytest.mark.parametrize(
+    ("value", "kind"),
+    [
+        ("General Withdrawal", ledgers.TRANSFER),
+        ("Bank Deposit to PP Account", ledgers.TRANSFER),
+        ("stripe_fee", ledgers.FEE),
+        ("Fee Reversal", ledgers.FEE),
+        ("Credit for listing fee", ledgers.FEE),
+        ("Payment Reversal", ledgers.REFUND),
+        ("Chargeback", ledgers.REFUND),
+        ("Reversal of General Account Hold", ledgers.HOLD),
+        ("Account Hold for Open Authorization", ledgers.HOLD),
+        ("User Initiated Currency Conversion", ledgers.CONVERSION),
+        ("Debit Card Purchase", ledgers.SALE),  # negative: money out, set aside
+        ("Pago estándar", ledgers.SALE),
+        ("Rückzahlung", ledgers.REFUND),
+        ("Invoice Sent", ledgers.MEMO),
+        ("Furniture", None),
+    ],
+)
+def test_line_kinds_are_read_from_the_type_text(value, kind):
+    assert ledgers._kind_of(pd.Series([value], dtype="str")).iloc[0] == kind
