@@ -72,6 +72,7 @@ from analytics.schema import (
     COST,
     CUSTOMER,
     DATE,
+    ORDER,
     PROFIT,
     QUANTITY,
     REVENUE,
@@ -732,10 +733,14 @@ _ORDER_KEY = re.compile(
 
 def _order_key(table: pd.DataFrame, mapping: Mapping[str, str | None]) -> str | None:
     """The column naming the order each line belongs to (see ``_ORDER_KEY``)."""
+    mapped = mapping.get(ORDER)
+    if mapped and mapped in table.columns and table[mapped].dtype == "str":
+        return mapped
+    others = {column for role, column in mapping.items() if role != ORDER}
     for name in table.columns:
         if (
             table[name].dtype == "str"
-            and name not in mapping.values()
+            and name not in others
             and _ORDER_KEY.match(normalise_header(name))
         ):
             return name
