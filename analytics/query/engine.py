@@ -269,9 +269,9 @@ def _resolve_measure(
             "Your file has no quantity column; map one under Data quality."
         )
     if choice in (ORDERS, AOV, REPEAT_CUSTOMERS):
-        _require_ids(frame, model, ORDER, "an order / invoice id column", choice)
+        _require_ids(frame, model, ORDER, "order / invoice id", choice)
     if choice in (CUSTOMERS, REPEAT_CUSTOMERS):
-        _require_ids(frame, model, CUSTOMER, "a customer column", choice)
+        _require_ids(frame, model, CUSTOMER, "customer id", choice)
     return Measure(choice, MEASURES[choice])
 
 
@@ -281,15 +281,15 @@ def _require_ids(
     label = MEASURE_LABELS[measure].lower()
     if not _has_values(model, frame)(role):
         raise QueryError(
-            f"Your file has no {what}, so {label} cannot be counted (lines are not "
-            "orders). Map one under Data quality if the file has it."
+            f"Your file has no {what} column, so {label} cannot be counted (lines are "
+            "not orders). Map one under Data quality if the file has it."
         )
     if frame is not None and len(frame):
         coverage = float(frame[role].notna().mean())
         if coverage < MIN_ID_COVERAGE:
             raise QueryError(
-                f"Only {coverage:.0%} of the lines have {what[2:] if what.startswith('a ') else what}, "
-                f"so {label} cannot be counted exactly."
+                f"Only {coverage:.0%} of the lines have a {what}, so {label} cannot be "
+                "counted exactly."
             )
 
 
@@ -400,7 +400,7 @@ def _time_key(dates: pd.Series, grain: str) -> pd.Series:
         return dates.dt.normalize()
     if grain == "week":
         day = dates.dt.normalize()
-        return day - pd.to_timedelta(day.dt.weekday, unit="D")
+        return day - pd.to_timedelta(day.dt.day_of_week, unit="D")
     year = dates.dt.year
     if grain == "month":
         return year * 100 + dates.dt.month
@@ -410,7 +410,7 @@ def _time_key(dates: pd.Series, grain: str) -> pd.Series:
         return year
     if grain == "month_of_year":
         return dates.dt.month
-    return dates.dt.weekday  # weekday
+    return dates.dt.day_of_week  # weekday
 
 
 def _time_label(value: Any, grain: str) -> Any:
