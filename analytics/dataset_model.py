@@ -378,6 +378,13 @@ def extend_frame(
         if field:
             taken.add(field.casefold())
         columns.append(ColumnInfo(name, kind, unit, None, field, aggregation, distinct))
+    order = mapping.get(ORDER)
+    if order and order in table.columns and ORDER in frame:
+        # order ids as codes: counting distinct orders per group is then integer work
+        frame = frame.copy(deep=False)
+        frame[ORDER] = _dimension_values(
+            table[order], keep, (encodings or {}).get(order)
+        )[0].array
     if extra:
         added = pd.DataFrame(extra, index=frame.index)
         frame = pd.concat([frame, added], axis=1)
