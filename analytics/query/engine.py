@@ -752,6 +752,55 @@ def run(
     )
 
 
+def order_figures(frame: pd.DataFrame) -> dict[str, float | int | None]:
+    """``{orders, avg_order_value, customers, repeat_customers}`` of a canonical frame
+    (definitions in the module docstring); each is None when the frame cannot count it
+    (no order id / customer column, or ids on fewer than 99 % of the lines)."""
+
+    def countable(role: str) -> bool:
+        return (
+            role in frame
+            and len(frame) > 0
+            and float(frame[role].notna().mean()) >= MIN_ID_COVERAGE
+        )
+
+    out: dict[str, float | int | None] = {
+        "orders": None,
+        "avg_order_value": None,
+        "customers": None,
+        "repeat_customers": None,
+    }
+    has_orders, has_customers = countable(ORDER), countable(CUSTOMER)
+    if not (has_orders or has_customers):
+        return out
+    names = []
+    if has_orders:
+        names += [ORDERS, AOV]
+    if has_customers:
+        names.append(CUSTOMERS)
+    if has_orders and has_customers:
+        names.append(REPEAT_CUSTOMERS)
+    plan = Plan(
+        QuerySpec(measures=tuple(names)),
+        tuple(Measure(n, MEASURES[n]) for n in names),
+        (),
+        (),
+        None,
+        None,
+        None,
+    )
+    rows = frame[_needed(frame, plan)]
+    figures = _aggregate(rows, plan, _Groups(np.zeros(len(rows), "int64"), 1, [()]))
+    if has_orders:
+        out["orders"] = _round(figures[ORDERS][0], "count")
+        out["avg_order_value"] = _round(figures[AOV][0], "money")
+    if has_customers:
+        out["customers"] = _round(figures[CUSTOMERS][0], "count")
+    if has_orders and has_customers:
+        out["repeat_customers"] = _round(figures[REPEAT_CUSTOMERS][0], "count")
+    return out
+
+
 def _needed(frame: pd.DataFrame, plan: Plan) -> list[str]:
     """The frame columns the plan reads (copying only these is much cheaper)."""
     names = {m.name for m in plan.measures}
