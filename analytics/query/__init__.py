@@ -11,6 +11,7 @@ Pure (no Dash/Flask). Typical use::
 from analytics.query.engine import (
     MIN_ID_COVERAGE,
     available_measures,
+    filter_rows,
     frame_model,
     groupable_columns,
     match_values,
@@ -42,6 +43,7 @@ __all__ = [
     "QueryResult",
     "QuerySpec",
     "available_measures",
+    "filter_rows",
     "frame_model",
     "groupable_columns",
     "match_values",

@@ -55,6 +55,7 @@ from analytics.query.spec import (
     SHARE,
     TIME_GRAINS,
     TRANSACTIONS,
+    Filter,
     QueryError,
     QueryResult,
     QuerySpec,
@@ -400,6 +401,20 @@ def _mask(frame: pd.DataFrame, plan: Plan, start, end) -> np.ndarray:
             dtype=bool, na_value=False
         )
     return mask
+
+
+def filter_rows(
+    frame: pd.DataFrame, model: DatasetModel, filters: tuple[Filter, ...] | list[Filter]
+) -> pd.DataFrame:
+    """Rows of ``frame`` whose columns hold the given values (matched like a query's
+    filters); raises :class:`QueryError` naming the columns or values that exist."""
+    if not filters:
+        return frame
+    plan = validate(
+        QuerySpec(measures=(TRANSACTIONS,), filters=tuple(filters)), model, frame
+    )
+    mask = _mask(frame, plan, None, None)
+    return frame if mask.all() else frame.loc[mask]
 
 
 def _time_key(dates: pd.Series, grain: str) -> np.ndarray:

@@ -237,6 +237,7 @@ def test_data_without_categories_has_no_breakdowns(client):
     assert get_data(client, sid)["breakdowns"] == {
         "by_category": None,
         "by_period": None,
+        "by_dimension": None,
     }
 
 
@@ -257,12 +258,13 @@ def test_filters_are_echoed_normalised(client, sid):
         "end": "2023-06-30",
         "categories": ["Hardware", "Software"],
         "sku_query": "SKU-0",
+        "dimensions": {},
     }
 
 
 def test_no_filters_echo_as_empty(client, sid):
     assert get_data(client, sid)["filters"] == {
-        "start": None, "end": None, "categories": [], "sku_query": None,
+        "start": None, "end": None, "categories": [], "sku_query": None, "dimensions": {},
     }  # fmt: skip
 
 
