@@ -82,13 +82,18 @@ class Filters:
         return hashlib.sha1(raw.encode()).hexdigest()[:16]
 
     def as_dict(self) -> dict[str, Any]:
-        return {
+        """The filters as JSON; ``dimensions`` (column -> values) only when set."""
+        out: dict[str, Any] = {
             "start": self.start,
             "end": self.end,
             "categories": list(self.categories),
             "sku_query": self.sku_query,
-            "dimensions": {column: list(values) for column, values in self.dimensions},
         }
+        if self.dimensions:
+            out["dimensions"] = {
+                column: list(values) for column, values in self.dimensions
+            }
+        return out
 
     def describe(self) -> str:
         parts = []

@@ -258,13 +258,12 @@ def test_filters_are_echoed_normalised(client, sid):
         "end": "2023-06-30",
         "categories": ["Hardware", "Software"],
         "sku_query": "SKU-0",
-        "dimensions": {},
     }
 
 
 def test_no_filters_echo_as_empty(client, sid):
     assert get_data(client, sid)["filters"] == {
-        "start": None, "end": None, "categories": [], "sku_query": None, "dimensions": {},
+        "start": None, "end": None, "categories": [], "sku_query": None,
     }  # fmt: skip
 
 
