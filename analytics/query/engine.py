@@ -133,10 +133,12 @@ class Plan:
 
 
 def frame_model(frame: pd.DataFrame, model: DatasetModel | None) -> DatasetModel:
-    """``model``, or for a frame without one its canonical columns plus any extra text
-    column as a dimension (extra numbers are not guessed at: their unit is unknown)."""
+    """``model`` without the columns ``frame`` does not hold, or for a frame without a
+    model its canonical columns plus any extra text column as a dimension (extra numbers
+    are not guessed at: their unit is unknown)."""
     if model is not None:
-        return model
+        kept = tuple(c for c in model.columns if not c.field or c.field in frame)
+        return model if len(kept) == len(model.columns) else DatasetModel(kept)
     base = model_of(frame, None)
     extra = [
         ColumnInfo(str(c), DIMENSION, field=str(c))
@@ -323,6 +325,8 @@ def validate(
     the data's values and id coverage is checked."""
     if not spec.measures:
         raise QueryError("Ask for at least one measure (for example revenue).")
+    if frame is not None:
+        model = frame_model(frame, model)
     measures = tuple(_resolve_measure(m, model, frame) for m in spec.measures)
     names = [m.name for m in measures]
     if len(set(names)) != len(names):
