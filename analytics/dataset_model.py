@@ -18,9 +18,10 @@ kind            meaning
 
 Detection uses the profile role detection already made of each column (a spread
 sample: header words, share of numbers and dates, distinct values) and confirms a
-dimension on the whole column while building its values. :func:`extend_frame` adds to the canonical frame every dimension column (a
-categorical of strings) and every unmapped measure column (``float64``), named after its header (a header that
-clashes with a canonical column, case-insensitively, gets `` (file)`` appended). At most
+dimension on the whole column while building its values. :func:`extend_frame` adds to
+the canonical frame every dimension column (a categorical of strings) and every unmapped
+measure column (``float64``), named after its header (a header that clashes with a
+canonical column, case-insensitively, gets `` (file)`` appended). At most
 ``MAX_DIMENSIONS`` dimensions and ``MAX_MEASURES`` measures are kept, in file order; a
 text column with more than ``MAX_DIMENSION_VALUES`` distinct values is not a dimension.
 
