@@ -66,6 +66,8 @@ from analytics.roles import (
     detect_roles,
     normalise_header,
     profile_table,
+    profit_from_ratio,
+    profit_ratio,
     role_label,
 )
 from analytics.schema import (
@@ -207,6 +209,7 @@ def ingest_grid(
         return rebuild(table, mapping, read_info=read, drop_duplicates=drop_duplicates)
     profiles = profile_table(table, decimal=decimal)
     detection = detect_roles(profiles)
+    read["profit_ratio"] = profit_ratio(profiles, detection.mapping)
     _check_uncomputed(shaped.uncomputed_by_column, rows_read, detection.mapping)
     if detection.mapping[REVENUE] is None and not (
         detection.mapping[QUANTITY] and detection.mapping[UNIT_PRICE]
@@ -502,6 +505,7 @@ def _build(
             )
     cost = data.get(COST)
     profit = data.get(PROFIT)
+    derived: set[str] = set()
     if cost is None and profit is not None:
         data[COST] = revenue - profit
         assumptions.append(
@@ -512,6 +516,16 @@ def _build(
         assumptions.append(
             f"Profit is revenue − {mapping[COST]} (the file has no profit column)."
         )
+    elif profit is None and (spec := read.get("profit_ratio")):
+        if spec["column"] in table.columns and spec["column"] not in mapping.values():
+            ratio = parse_numbers(
+                table[spec["column"]], decimal=read.get("decimal") or "."
+            )
+            data[COST], data[PROFIT], sentence = profit_from_ratio(
+                ratio.values, revenue, spec
+            )
+            assumptions.append(sentence)
+            derived.add(PROFIT)
     for role in NUMERIC_ROLES:
         data.setdefault(role, nan)
 
@@ -645,6 +659,17 @@ def _build(
                 "confidence": 1.0,
                 "derived": f"{mapping[QUANTITY]} × {mapping[UNIT_PRICE]}",
             }  # fmt: skip
+        )
+    if not mapping[PROFIT] and (spec := read.get("profit_ratio")) and PROFIT in derived:
+        roles_report.append(
+            {
+                "role": PROFIT,
+                "column": None,
+                "confidence": 1.0,
+                "derived": f"revenue × {spec['column']}"
+                if spec["kind"] == "margin"
+                else f"revenue − revenue / (1 + {spec['column']})",
+            }
         )
     dup_rows = _first_rows(rows, duplicates)
     report = {

@@ -253,6 +253,99 @@ _PERSONAL = re.compile(
 )
 
 
+#: Header words of a rate, ratio or share (never a money amount).
+_RATIO_WORDS = re.compile(
+    r"\b(margin|margins|markup|mark up|rate|rates|ratio|ratios|percent|percentage|pct|"
+    r"share|marge|aufschlag|quote|anteil|taux|tasa|porcentaje|tasso|percentuale)\b"
+)
+#: Header words that say a column holds money even though it names a margin.
+_AMOUNT_WORDS = re.compile(
+    r"\b(amount|amt|value|sum|usd|eur|gbp|dollars?|euros?|betrag|montant|importe|"
+    r"importo)\b"
+)
+#: Headers whose fraction-valued columns are rates (profit margin, discount, tax,
+#: commission), whatever else the header says.
+_RATE_SUBJECT = re.compile(
+    r"\b(profit|margin|markup|discount|disc|tax|vat|gst|commission|"
+    r"gewinn|rabatt|remise|descuento|beneficio|marge)\b"
+)
+_MARKUP = re.compile(r"\b(markup|mark up|aufschlag)\b")
+_MARGIN = re.compile(r"\b(margin|margins|marge|profit|gewinn|beneficio)\b")
+#: A header that names a percentage (``Margin %``, ``margin_pct``).
+_PERCENT_HEADER = re.compile(r"\b(percent|percentage|pct)\b")
+
+
+def is_ratio(p: ColumnProfile) -> bool:
+    """Whether a numeric column holds rates or ratios rather than money.
+
+    A header saying margin, markup, rate, ratio, %, pct, percent or share (without
+    ``amount``/``value``), percentages written with ``%``, or fractions within −1..1
+    under a header naming a profit, margin, discount, tax or commission. A ``Gross
+    Margin`` whose values reach past ±100 cannot be a rate and stays money.
+    """
+    if p.present == 0 or p.number_share < 0.8:
+        return False
+    if p.percent:
+        return True
+    fractions = p.max_abs <= 1.0 and p.integer_share < 1.0
+    if fractions and _RATE_SUBJECT.search(p.norm):
+        return True
+    if not _RATIO_WORDS.search(p.norm) or _AMOUNT_WORDS.search(p.norm):
+        return False
+    if _MARGIN.search(p.norm) and not _PERCENT_HEADER.search(p.norm):
+        return p.max_abs <= 100.0
+    return True
+
+
+def ratio_scale(p: ColumnProfile) -> float | None:
+    """Factor turning a ratio column's numbers into fractions (1 or 0.01); None when
+    the values cannot be a ratio of that kind (a "margin" of 250)."""
+    if p.percent or (p.max_abs <= 1.0 and not _PERCENT_HEADER.search(p.norm)):
+        return 1.0
+    limit = 1000.0 if _MARKUP.search(p.norm) else 100.0
+    if (
+        _MARKUP.search(p.norm)
+        and p.max_abs <= 5.0
+        and not _PERCENT_HEADER.search(p.norm)
+    ):
+        return 1.0
+    if p.max_abs <= limit:
+        return 0.01
+    return None
+
+
+def profit_ratio(
+    profiles: list[ColumnProfile], mapping: dict[str, str | None]
+) -> dict[str, object] | None:
+    """The margin or markup column to derive profit from, when the file has neither a
+    profit nor a cost amount: ``{"column", "kind" ("margin"/"markup"), "scale"}``.
+
+    Only a column whose header names a margin, markup or profit and whose values read
+    as a ratio; none when several such columns compete (a doubtful profit is worse than
+    none).
+    """
+    if mapping.get(PROFIT) or mapping.get(COST):
+        return None
+    used = {c for c in mapping.values() if c}
+    found = []
+    for p in profiles:
+        if p.name in used or not is_ratio(p):
+            continue
+        if _AMOUNT_WORDS.search(p.norm):
+            continue
+        kind = (
+            "markup"
+            if _MARKUP.search(p.norm)
+            else "margin"
+            if _MARGIN.search(p.norm)
+            else None
+        )
+        scale = ratio_scale(p) if kind else None
+        if kind and scale is not None:
+            found.append({"column": p.name, "kind": kind, "scale": scale})
+    return found[0] if len(found) == 1 else None
+
+
 def normalise_header(name: str) -> str:
     """Lower-case words of a header: ``UnitPrice`` → ``unit price``, ``Weekly_Sales`` → ``weekly sales``."""
     text = re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", " ", str(name))
@@ -306,6 +399,8 @@ class ColumnProfile:
     is_datetime: bool
     decimal: str = "."
     date_order: str | None = None
+    #: Largest absolute value among the numbers (percentages already divided by 100).
+    max_abs: float = 0.0
 
 
 def _sample(series: pd.Series, size: int = SAMPLE_ROWS) -> pd.Series:
@@ -409,6 +504,7 @@ def profile_column(
         is_datetime=is_datetime,
         decimal=numbers.decimal,
         date_order=order,
+        max_abs=float(nums.abs().max()) if len(nums) else 0.0,
     )
 
 
@@ -458,6 +554,8 @@ def score(p: ColumnProfile, role: str) -> float:
         if core != p.norm:
             s = max(s, name_score(core, role))
         if s == 0.0 or not _is_amount(p) or p.leading_zero:
+            return 0.0
+        if is_ratio(p) and not (role == UNIT_PRICE and p.norm in _PRICE_RATES):
             return 0.0
         excluded = NOT_MONEY.search(core)
         if role == UNIT_PRICE and p.norm in _PRICE_RATES:
@@ -572,6 +670,7 @@ def detect_roles(profiles: list[ColumnProfile]) -> Detection:
             and not (
                 p.percent or p.sequential or p.year_like or p.binary or p.leading_zero
             )
+            and not is_ratio(p)
             and p.distinct > 2
         ]
         if fallback:
@@ -656,6 +755,35 @@ def _prefer_line_amounts(
         f"{rev.filled:.0%} of the rows (an order amount on the first line of each "
         "order), so every line's own amount is used."
     )
+
+
+def profit_from_ratio(
+    ratio: pd.Series, revenue: pd.Series, spec: dict[str, object]
+) -> tuple[pd.Series, pd.Series, str]:
+    """``(cost, profit, sentence)`` per line from a margin or markup ``ratio`` column
+    (parsed numbers) and each line's revenue (see :func:`profit_ratio`).
+
+    Margin: profit = revenue × margin. Markup (on cost): cost = revenue / (1 + markup),
+    profit = revenue − cost.
+    """
+    rate = ratio * float(spec["scale"])  # type: ignore[arg-type]
+    name = spec["column"]
+    scaled = " (read as percentages)" if spec["scale"] != 1.0 else ""
+    if spec["kind"] == "markup":
+        cost = revenue / (1.0 + rate)
+        profit = revenue - cost
+        sentence = (
+            f"Profit = Sales − Sales / (1 + {name}), per line: '{name}' is a markup on "
+            f"cost{scaled}, and the file has no profit or cost amount."
+        )
+    else:
+        profit = revenue * rate
+        cost = revenue - profit
+        sentence = (
+            f"Profit = Sales × {name}, per line: '{name}' is a margin (a ratio, not an "
+            f"amount){scaled}, and the file has no profit or cost amount."
+        )
+    return cost, profit, sentence
 
 
 def describe_non_sales(profiles: list[ColumnProfile]) -> str:
