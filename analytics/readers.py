@@ -316,6 +316,7 @@ def _read_csv(data: bytes) -> Grid:
     if len(text) > SAMPLE_BYTES and len(sample_lines) > 1:
         sample_lines = sample_lines[:-1]
     delimiter = sniff_delimiter(sample_lines)
+    utf8, glued = _split_glued_headers(utf8, delimiter)
     cells = _csv_cells(utf8, text, delimiter)
     read = {
         "file_type": "csv",
@@ -324,7 +325,45 @@ def _read_csv(data: bytes) -> Grid:
         "sheet": None,
         "sheets": [],
     }
-    return Grid(cells, np.arange(1, len(cells) + 1, dtype="int64"), read)
+    notes = []
+    if glued:
+        notes.append(
+            f"{glued} line(s) ended with a copy of the header row glued to the last "
+            "value (files joined without a line break); split the copy off and set it "
+            "aside."
+        )
+    return Grid(cells, np.arange(1, len(cells) + 1, dtype="int64"), read, notes)
+
+
+def _split_glued_headers(utf8: bytes, delimiter: str) -> tuple[bytes, int]:
+    """Put a line break before each copy of the header line that is glued to the end of
+    a record (``30/11/1999stccdcli;stcdateliv;…``), so it becomes a repeated header row.
+
+    Only a header of at least 3 fields and 20 characters is looked for; copies that
+    start a line are left alone (they are set aside as repeated headers later).
+    """
+    end = utf8.find(b"\n")
+    if end <= 0:
+        return utf8, 0
+    sep = delimiter.encode("utf-8")
+    header = utf8[:end].rstrip(b"\r").rstrip(sep + b" ")
+    if len(header) < 20 or header.count(sep) < 2:
+        return utf8, 0
+    cuts = []
+    at = utf8.find(header, end)
+    while at != -1:
+        if utf8[at - 1 : at] not in (b"\n", b'"'):
+            cuts.append(at)
+        at = utf8.find(header, at + len(header))
+    if not cuts:
+        return utf8, 0
+    parts = []
+    last = 0
+    for at in cuts:
+        parts.append(utf8[last:at])
+        last = at
+    parts.append(utf8[last:])
+    return b"\n".join(parts), len(cuts)
 
 
 def _encoding_name(encoding: str) -> str:

@@ -15,7 +15,7 @@ with a low confidence (e.g. Prophet's ``ds``/``y``).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -73,7 +73,7 @@ SYNONYMS: dict[str, tuple[tuple[str, float], ...]] = {
             0.93,
         ),
         (
-            r"(order|invoice|sale|sales|transaction|grand|net) ?(total|amount|value)( amount)?|total amount|total ht|montant ht|montant|nettobetrag|netto|importo|valor|valor total",
+            r"(order|invoice|sale|sales|transaction|grand|net) ?(total|amount|value)( amount)?|total amount|total ht|montant ht|montant|montant ligne|montant ligne ht|nettobetrag|netto|importo|valor|valor total",
             0.9,
         ),
         (
@@ -147,7 +147,7 @@ SYNONYMS: dict[str, tuple[tuple[str, float], ...]] = {
             r"(product|item|lineitem) ?(name|title|description)|description|bezeichnung|descripcion",
             0.55,
         ),
-        (r".*\b(product|item|lineitem)\b.*", 0.5),
+        (r".*\b(product|item|lineitem|produit|article|artikel|producto)\b.*", 0.5),
         (r"title|name", 0.4),
     ),
     QUANTITY: (
@@ -180,7 +180,7 @@ SYNONYMS: dict[str, tuple[tuple[str, float], ...]] = {
     ),
     CUSTOMER: (
         (
-            r"customer|customer ?(id|no|number|code|name|ref)|client|client ?(id|name|no)|buyer|kunde|kunden ?(nr|nummer|name)?|cliente|klant|account ?(id|name|number)?|member ?(id)?|bill ?to|sold ?to|ship ?to ?name|purchaser|company|company name|customerid",
+            r"customer|customer ?(id|no|number|code|name|ref)|client|client ?(id|name|no)|buyer|kunde|kunden ?(nr|nummer|name)?|cliente|klant|account ?(id|name|number)?|member ?(id)?|bill ?to|sold ?to|ship ?to ?name|purchaser|company|company name|customerid|code client|client code",
             0.95,
         ),
         (
@@ -212,7 +212,9 @@ NOT_MONEY = re.compile(
 NOT_PRODUCT = re.compile(
     r"\b(order|invoice|transaction|txn|receipt|customer|client|row|line|store|shop|"
     r"employee|user|account|ship|shipping|country|city|state|region|postal|zip|"
-    r"supplier|vendor|tracking|payment|batch|serial|location)\b"
+    r"supplier|vendor|tracking|payment|batch|serial|location|vintage|millesime|jahrgang|uom|"
+    r"unite vente|unit of measure|"
+    r"year)\b"
 )
 NOT_CUSTOMER = re.compile(
     r"\b(segment|type|group|country|city|state|region|since|count|postal|zip)\b"
@@ -509,11 +511,85 @@ def profile_column(
 
 
 def profile_table(table: pd.DataFrame, *, decimal: str = ".") -> list[ColumnProfile]:
-    """Profiles of every column of ``table``."""
-    return [
+    """Profiles of every column of ``table``.
+
+    Headers of legacy business software (``stcqte``, ``stcprx``, ``stcmtlig``) are read
+    without the prefix every column shares and with their abbreviations spelled out
+    (``quantite``, ``prix``, ``montant ligne``) when that makes them name a role.
+    """
+    profiles = [
         profile_column(table[c], c, i, decimal=decimal)
         for i, c in enumerate(table.columns)
     ]
+    prefix = _shared_prefix([str(c) for c in table.columns])
+    out = []
+    for p in profiles:
+        spelled = _spelled_out(str(p.name), prefix)
+        out.append(p if spelled is None else replace(p, norm=spelled))
+    return out
+
+
+#: Abbreviations of legacy (mostly French) business software headers, spelled out.
+_ABBREVIATIONS = {
+    "mt": "montant", "mnt": "montant", "mtt": "montant", "lig": "ligne",
+    "qte": "quantite", "qt": "quantite", "prx": "prix", "px": "prix", "pu": "prix unitaire",
+    "cde": "commande", "cmd": "commande", "cli": "client", "clt": "client",
+    "pdt": "produit", "prod": "produit", "art": "article", "liv": "livraison",
+    "fact": "facture", "cd": "code", "n": "numero", "num": "numero", "tx": "taux",
+    "rem": "remise", "com": "commission", "tva": "tva", "ht": "ht", "ttc": "ttc",
+    "date": "date", "dat": "date", "ref": "reference", "appel": "appellation",
+    "milles": "millesime", "uv": "unite vente",
+}  # fmt: skip
+_ROLES_FOR_NAMES = (DATE, REVENUE, COST, PROFIT, SKU, QUANTITY, UNIT_PRICE, CUSTOMER)
+
+
+def _shared_prefix(names: list[str]) -> str:
+    """A lower-case prefix (2–4 letters) that at least 80 % of at least 6 headers start
+    with and that leaves something after it (``stc`` of ``stcqte``, ``stcprx``, …)."""
+    named = [n for n in names if n and not n.startswith("Column ")]
+    if len(named) < 6:
+        return ""
+    for size in (4, 3, 2):
+        heads = pd.Series([n[:size] for n in named if len(n) > size + 1])
+        if heads.empty:
+            continue
+        top = heads.value_counts()
+        head = str(top.index[0])
+        if head.isalpha() and head.islower() and top.iloc[0] >= 0.8 * len(named):
+            return head
+    return ""
+
+
+def _split_abbreviations(token: str) -> list[str] | None:
+    """``mtlig`` → ``["mt", "lig"]``: the fewest known abbreviations spelling ``token``."""
+    best: list[list[str] | None] = [[]] + [None] * len(token)
+    for end in range(1, len(token) + 1):
+        for start in range(max(0, end - 6), end):
+            piece = token[start:end]
+            if best[start] is not None and piece in _ABBREVIATIONS:
+                candidate = [*best[start], piece]  # type: ignore[misc]
+                if best[end] is None or len(candidate) < len(best[end]):  # type: ignore[arg-type]
+                    best[end] = candidate
+    return best[-1]
+
+
+def _spelled_out(name: str, prefix: str) -> str | None:
+    """The normalised header with the shared prefix dropped and abbreviations spelled
+    out, when the header names no role as it is and the spelled-out one does."""
+    norm = normalise_header(name)
+    if any(name_score(norm, role) for role in _ROLES_FOR_NAMES):
+        return None
+    base = name[len(prefix) :] if prefix and name.startswith(prefix) else name
+    token = normalise_header(base)
+    if not token or " " in token or not token.isalpha():
+        return None
+    pieces = _split_abbreviations(token)
+    if not pieces or (len(pieces) == 1 and len(token) < 3):
+        return None
+    spelled = " ".join(_ABBREVIATIONS[p] for p in pieces)
+    if any(name_score(spelled, role) for role in _ROLES_FOR_NAMES):
+        return spelled
+    return None
 
 
 def name_score(norm: str, role: str) -> float:
@@ -687,6 +763,13 @@ def detect_roles(profiles: list[ColumnProfile]) -> Detection:
                 f"No column is named like revenue; used '{p.name}' as revenue because {why}."
             )
     _prefer_line_amounts(mapping, confidence, by_name, assumptions)
+    spelled = [
+        f"'{name}' as {by_name[name].norm} ({role_label(role)})"
+        for role, name in mapping.items()
+        if name and by_name[name].norm != normalise_header(name)
+    ]
+    if spelled:
+        assumptions.append("Read abbreviated headers: " + "; ".join(spelled) + ".")
     revenue = mapping[REVENUE]
     if revenue:
         others = [
