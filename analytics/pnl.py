@@ -296,8 +296,43 @@ def _period_columns(
     return names, periods, totals
 
 
+def _numeric_span(title: str) -> str | None:
+    """Start of a ``From 01/04/2023 To 30/04/2023`` span (normalised: ``from 01 04 2023
+    to 30 04 2023``). Day-first unless only month-first makes both dates valid; when
+    both orders work, the one whose span runs from a month's first to a month's last
+    day wins (then day-first)."""
+    found = re.search(
+        r"\b(?:from )?(\d{1,2}) (\d{1,2}) (\d{4}) (?:to|until|through|till|bis|au|a|al) "
+        r"(\d{1,2}) (\d{1,2}) (\d{4})\b",
+        title,
+    )
+    if not found:
+        return None
+    a, b, y1, c, d, y2 = (int(g) for g in found.groups())
+    options = []
+    for order, (s_day, s_month, e_day, e_month) in (
+        ("DMY", (a, b, c, d)),
+        ("MDY", (b, a, d, c)),
+    ):
+        try:
+            start = pd.Timestamp(y1, s_month, s_day)
+            end = pd.Timestamp(y2, e_month, e_day)
+        except ValueError:
+            continue
+        if start > end:
+            continue
+        whole = start.day == 1 and end.is_month_end
+        options.append((not whole, order != "DMY", start))
+    if not options:
+        return None
+    return min(options)[2].strftime("%Y-%m-%d")
+
+
 def _title_period(title: str) -> str | None:
     """Start of the period a statement covers, read from its title (None when unsaid)."""
+    numeric = _numeric_span(title)
+    if numeric is not None:
+        return numeric
     span_months = re.search(
         rf"\b({_MONTHS})(?: (\d{{4}}))? (?:to |through |until )?({_MONTHS}) (\d{{4}})\b",
         title,
@@ -392,6 +427,24 @@ def classify_lines(labels: pd.Series, has_amount: np.ndarray) -> pd.Series:
     return pd.Series(kinds, index=labels.index, dtype="str")
 
 
+def _cost_of_sales_lines(labels: pd.Series, kinds: pd.Series) -> np.ndarray:
+    """Cost lines that sit in a cost-of-sales section (the rest are expenses)."""
+    out = np.zeros(len(labels), dtype=bool)
+    in_cogs = False
+    for i, (label, kind) in enumerate(zip(labels.map(_norm), kinds, strict=True)):
+        if kind == "header":
+            if _COST_SECTION.match(label):
+                in_cogs = True
+            elif _EXPENSE_SECTION.match(label) or _INCOME_SECTION.match(label):
+                in_cogs = False
+        elif kind == "subtotal":
+            if re.match(r"^(?:gross|operating|trading) (?:profit|loss|margin)", label):
+                in_cogs = False
+        elif kind == "cost":
+            out[i] = in_cogs or bool(_COST_SECTION.match(label))
+    return out
+
+
 def _section_totals(
     labels: pd.Series, values: pd.DataFrame, kinds: pd.Series
 ) -> dict[str, pd.Series]:
@@ -443,6 +496,19 @@ def rebuild_statement(table: pd.DataFrame, read: dict[str, Any]) -> IngestResult
         cost = totals["cost"]
     net_mask = (kinds == "net_profit").to_numpy()
     net = values[net_mask].iloc[-1] if net_mask.any() else None
+    stated = values[((kinds == "subtotal") | (kinds == "net_profit")).to_numpy()]
+    if (
+        len(stated)
+        and bool((stated.fillna(0.0) == 0.0).all().all())
+        and float((revenue - cost).abs().max()) > 0.01
+    ):
+        # totals written as formulas and saved without their results (or never
+        # recalculated) read 0: the line items are the statement
+        net = None
+        assumptions.append(
+            "Every total line of the statement reads 0 (formulas saved without their "
+            "results); revenue, costs and profit were recomputed from the line items."
+        )
     negative_costs = bool(len(cost_lines)) and bool(
         (cost_lines.sum(axis=1) < 0).mean() > 0.5
     )
@@ -503,6 +569,14 @@ def rebuild_statement(table: pd.DataFrame, read: dict[str, Any]) -> IngestResult
             + ", ".join(other[:5])
             + "."
         )
+    cogs = values[_cost_of_sales_lines(labels, kinds)].sum()
+    figures = {
+        "revenue": revenue,
+        "cost_of_sales": cogs,
+        "gross_profit": revenue - cogs,
+        "operating_expenses": cost - cogs,
+        "net_profit": pd.Series(profit, index=value_names),
+    }
     report = {
         "read": dict(read),
         "rows_read": int(len(table)),
@@ -531,6 +605,10 @@ def rebuild_statement(table: pd.DataFrame, read: dict[str, Any]) -> IngestResult
             "cost_lines": cost_names,
             "subtotal_lines": subtotal_names,
             "periods": {k: v for k, v in periods.items() if k in value_names},
+            "figures": {
+                key: [round(float(v), 2) for v in series.to_numpy(dtype="float64")]
+                for key, series in figures.items()
+            },
         },
     }
     empty = {
