@@ -95,6 +95,7 @@ SYNONYMS: dict[str, tuple[tuple[str, float], ...]] = {
             0.8,
         ),
         (r"gross|gross (sales|revenue|amount|total)|sales gross|revenue gross", 0.75),
+        (r"(dollar|dollars|usd|euro|euros|eur|gbp|pound) (value|amount)", 0.8),
         (
             r"value|sum|price paid|amount paid|paid|payment|subtotal|sub total|montant ttc|total ttc|brutto|bruttobetrag|credit|credits|deposit|deposits|money in|paid in",
             0.55,
@@ -154,6 +155,10 @@ SYNONYMS: dict[str, tuple[tuple[str, float], ...]] = {
         (
             r"quantity|qty|units|units sold|unit sold|quantity sold|qty sold|no of units|number of units|pieces|pcs|menge|anzahl|stuck|cantidad|quantite|aantal|quantita|quantidade|volume"
             r"|items sold|number of items|no of items|items ordered|item count|(quantity|qty) ordered|ordered (quantity|qty)",
+            0.95,
+        ),
+        (
+            r"(number|no|num) of (cds|books|bottles|copies|tickets|products|pieces|boxes|cases|packs)",
             0.95,
         ),
         (r"count|items|number of items|no of items|unit count", 0.6),

@@ -12,7 +12,7 @@ from dash import html
 
 from components import ids
 
-ACCEPT = ".csv,.tsv,.txt,.xlsx,.xls"
+ACCEPT = ".csv,.tsv,.txt,.dat,.xlsx,.xls"
 
 
 def upload_page(max_bytes: int) -> html.Div:
