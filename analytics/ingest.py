@@ -30,7 +30,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -158,6 +158,11 @@ def ingest_bytes(
     grid = read_grid(data, filename, sheet=sheet)
     if not grid.workbook:
         return ingest_grid(grid, mapping=mapping, drop_duplicates=drop_duplicates)
+    statement = pnl.read_workbook_statement(grid.workbook, filename)
+    if statement is not None and mapping is None:
+        result = _from_statement(statement, replace(grid, notes=[]))
+        result.sheets = grid.workbook
+        return result
     return _ingest_workbook(grid, mapping=mapping, drop_duplicates=drop_duplicates)
 
 

@@ -369,7 +369,10 @@ def _aligned_layout(lines: list[str], delimiter: str) -> str | None:
     rows = [line for line in lines if line.strip()]
     if len(rows) < 2:
         return None
-    if sum(delimiter in line for line in rows) >= 0.5 * len(rows):
+    if delimiter in rows[0] or (
+        sum(delimiter in line for line in rows) >= 0.5 * len(rows)
+        and not re.search(r"\S {2,}\S", rows[0])
+    ):
         return None
     counts = pd.Series([len(line.split()) for line in rows])
     if counts.iloc[0] < 2:
@@ -410,8 +413,8 @@ def _aligned_cells(text: str, layout: str) -> pd.DataFrame:
             r"\s+", n=width - 1, regex=True, expand=True
         )
     else:
-        body = [line for line, b in zip(lines[1:], blank[1:], strict=True) if not b]
-        spans = _fixed_width_cuts(body[:400])
+        body = [line for line, b in zip(lines, blank, strict=True) if not b]
+        spans = _fixed_width_cuts(body[:400]) or _fixed_width_cuts(body[1:400])
         cells = pd.DataFrame(
             {
                 i: lines.str.slice(a, b if i < len(spans) - 1 else None).str.strip()
