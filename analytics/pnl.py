@@ -148,6 +148,10 @@ def read_statement(grid: Any) -> Statement | None:
             return None
     header = _header_row(cells, label_col, value_cols, first_item)
     names, periods, totals = _period_columns(cells, header, value_cols, title_text)
+    undated = _undated_months(names, title_text, str(grid.read.get("sheet") or ""))
+    notes: list[str] = []
+    if undated is not None:
+        periods, totals, notes = undated
     if not periods:
         return None
     body_rows = [
@@ -168,13 +172,59 @@ def read_statement(grid: Any) -> Statement | None:
         table[name] = parsed.values.to_numpy()
     row_numbers = grid.row_numbers[body_rows]
     header_row = int(grid.row_numbers[header]) if header is not None else None
+    if undated is not None:
+        periods, ended = _drop_empty_months(table, periods)
+        if ended:
+            notes.append(ended)
     info = {
         "label": LABEL,
         "periods": periods,
         "ignored_columns": totals,
         "title": title_text[:200],
+        "notes": notes,
     }
     return Statement(table, row_numbers, header_row, decimal, info)
+
+
+def _undated_months(
+    names: list[str], title: str, sheet: str
+) -> tuple[dict[str, str], list[str], list[str]] | None:
+    """Periods of month columns written without a year (``JAN … DEC``): the year comes
+    from the title or the sheet name, else the current year (said in a note)."""
+    months = {n: _month_of(n) for n in names}
+    plain = {n: m for n, m in months.items() if m is not None and m[1] is None}
+    if len(plain) < 2 or any(m is not None and m[1] for m in months.values()):
+        return None
+    found = _YEAR_TEXT.search(title) or _YEAR_TEXT.search(sheet)
+    if found:
+        year = int(found.group(1))
+        where = "the title" if _YEAR_TEXT.search(title) else f"the sheet name '{sheet}'"
+    else:
+        year = pd.Timestamp.now().year
+        where = "no title or sheet name, so the current year is assumed"
+    periods = {n: f"{year}-{m[0]:02d}-01" for n, m in plain.items()}
+    totals = [n for n in names if n not in plain]
+    return periods, totals, [f"The months have no year; used {year}, found in {where}."]
+
+
+def _drop_empty_months(
+    table: pd.DataFrame, periods: dict[str, str]
+) -> tuple[dict[str, str], str | None]:
+    """Months after the last one with any line item filled in are not periods."""
+    names = [n for n in periods if n in table.columns]
+    labels = table[LABEL].astype("str")
+    values = table[names].astype("float64")
+    kinds = classify_lines(labels, values.notna().any(axis=1).to_numpy())
+    items = values[kinds.isin(["income", "cost", "contra"]).to_numpy()]
+    filled = [n for n in names if bool((items[n].fillna(0.0) != 0.0).any())]
+    if not filled or filled[-1] == names[-1]:
+        return periods, None
+    keep = names[: names.index(filled[-1]) + 1]
+    return (
+        {n: periods[n] for n in keep},
+        f"The months after {keep[-1]} are empty (not yet filled in), so the series "
+        "ends there; they are not counted as zero months.",
+    )
 
 
 def _amount_block(cells: pd.DataFrame, label_col: int) -> tuple[int, list[int]] | None:

@@ -133,3 +133,49 @@ def test_expense_sheet_alone_is_never_revenue():
     frame = ingest_bytes(case.data, case.name).frame
     assert frame["revenue"].sum() == pytest.approx(monthly(case)["revenue"].sum())
     assert frame["cost"].sum() >= expense_total
+
+
+@pytest.mark.parametrize("title_year", [2024, None])
+def test_single_sheet_with_undated_months_and_ytd(title_year):
+    months = shapes.MONTHS
+    sales, returns, cogs, rent = (
+        [100.0, 200.0, 300.0],
+        [10.0, 20.0, 30.0],
+        [40.0, 50.0, 60.0],
+        [5.0, 5.0, 5.0],
+    )
+
+    def line(label, values):
+        return [label, *values, *([None] * (12 - len(values))), sum(values)]
+
+    rows = [
+        ["COMPANY NAME"],
+        [f"Profit and Loss {title_year or 'YEAR'}"],
+        [],
+        ["", *months, "YTD"],
+        ["Income"],
+        line("Sales", sales),
+        line("Returns", returns),
+        line("COGS", cogs),
+        ["Expenses"],
+        line("Rent", rent),
+        ["Total expenses", *rent, *([0] * 9), sum(rent)],
+    ]
+    result = ingest_bytes(shapes.xlsx_bytes({"P&L": rows}), "pl.xlsx")
+    frame = result.frame
+    year = title_year or pd.Timestamp.now().year
+    revenue = [s - r for s, r in zip(sales, returns, strict=True)]
+    cost = [c + r for c, r in zip(cogs, rent, strict=True)]
+    assert frame["date"].dt.strftime("%Y-%m").tolist() == [
+        f"{year}-01",
+        f"{year}-02",
+        f"{year}-03",
+    ]
+    assert frame["revenue"].tolist() == pytest.approx(revenue)
+    assert frame["cost"].tolist() == pytest.approx(cost)
+    assert frame["profit"].tolist() == pytest.approx(
+        [a - b for a, b in zip(revenue, cost, strict=True)]
+    )
+    said = " ".join(result.report["assumptions"])
+    assert f"used {year}" in said
+    assert "YTD" in result.report["read"]["statement"]["ignored_columns"]
