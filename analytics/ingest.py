@@ -9,7 +9,10 @@ values, set aside unusable rows, count duplicates and negatives, write the repor
 
 Derived values: revenue = quantity × unit price when no revenue column is mapped;
 revenue net of a refunded-amount column filled on every line (payment exports);
-profit = revenue − cost and cost = revenue − profit when only one of them is known.
+profit = revenue − cost and cost = revenue − profit when only one of them is known;
+with neither, profit = revenue × margin per line from a margin (or markup) rate column
+(:func:`analytics.roles.profit_ratio`). A workbook template of income and expense sheets
+is one statement (:func:`analytics.pnl.read_workbook_statement`).
 Returns, cancellations and negative quantities stay in as negative amounts (net
 figures) and are counted in ``report["negatives"]``; lines with a negative quantity and
 a zero amount are counted apart as stock adjustments.

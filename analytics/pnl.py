@@ -21,6 +21,13 @@ column is one period dated from the title, e.g. "For the year ended 31 December 
 * **profit** = the ``Net Profit`` / ``Net Income`` / ``Net Loss`` line when present,
   otherwise revenue − cost.
 
+Returns, discounts and allowances under income are taken off revenue. Months written
+without a year (``JAN … DEC``) take the year of the title or sheet name (else the current
+year, stated); months after the last one filled in are not periods. When every total
+line reads 0 (formulas saved without results) totals are recomputed from the line items.
+Workbook templates with an income sheet and an expense sheet (and a summary, used to
+cross-check net income) are read as one statement by :func:`read_workbook_statement`.
+
 Subtotal and total lines (``Total …``, ``Gross Profit``, ``Operating Profit``, ``Net
 Profit`` …) are never added to revenue or cost; a section that only has its total line
 (no line items) uses that total once. Expenses shown as negative numbers are turned

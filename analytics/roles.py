@@ -7,7 +7,10 @@ languages, with stronger scores for specific phrases such as ``Unit Price`` than
 generic words such as ``Price``) and gated by the values (a revenue column must hold
 amounts, a date column dates). Words that mark a column as something else (CPI,
 temperature, fuel price, unemployment, postcode, year, id, rate, discount, store…)
-exclude it from money roles. Roles are then assigned greedily, best score first, one
+exclude it from money roles, and so do rates (:func:`is_ratio`: margin, markup, rate,
+ratio, %, share headers, or fractions under a profit/discount/tax header). Headers of
+legacy programs (``stcmtlig``) are read without a prefix shared by every column and with
+abbreviations spelled out. Roles are then assigned greedily, best score first, one
 column per role. When no header names revenue, the one plausible amount column is used
 with a low confidence (e.g. Prophet's ``ds``/``y``).
 """
