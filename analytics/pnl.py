@@ -161,6 +161,10 @@ def read_statement(grid: Any) -> Statement | None:
         periods, totals, notes = undated
     if not periods:
         return None
+    if undated is None and len(periods) == 1:
+        ((name, start),) = periods.items()
+        if start and _period_of(name) is None:
+            notes.append(f"The statement's period starts {start}, read from its title.")
     body_rows = [
         i for i in range(first_item, len(cells))
         if labels.iloc[i] is not None and not pd.isna(labels.iloc[i])
