@@ -361,18 +361,18 @@ def _aligned_layout(lines: list[str], delimiter: str) -> str | None:
     """``WHITESPACE`` or ``FIXED_WIDTH`` when the sample is plain text in aligned columns
     (``.txt``/``.dat`` reports: `` customer_id  date  dollar_value``), else None.
 
-    Only when the sniffed delimiter is on fewer than half of the lines (a real CSV or
-    TSV keeps its delimiter): whitespace-aligned when splitting on spaces gives the
-    same number (≥ 2) of fields on at least 90 % of the lines, header included;
-    fixed-width when the data lines share at least one all-blank character column.
+    Never when the header line holds the sniffed delimiter (a real CSV or TSV keeps it
+    there), nor when most lines hold it unless the header's names are separated by runs
+    of spaces (aligned text with decimal commas). Whitespace-aligned when splitting on
+    spaces gives the same number (≥ 2) of fields on at least 90 % of the lines, header
+    included; fixed-width (only when most lines lack the delimiter) when the data lines
+    share at least one all-blank character column.
     """
     rows = [line for line in lines if line.strip()]
     if len(rows) < 2:
         return None
-    if delimiter in rows[0] or (
-        sum(delimiter in line for line in rows) >= 0.5 * len(rows)
-        and not re.search(r"\S {2,}\S", rows[0])
-    ):
+    delimited = sum(delimiter in line for line in rows) >= 0.5 * len(rows)
+    if delimiter in rows[0] or (delimited and not re.search(r"\S {2,}\S", rows[0])):
         return None
     counts = pd.Series([len(line.split()) for line in rows])
     if counts.iloc[0] < 2:
@@ -380,7 +380,7 @@ def _aligned_layout(lines: list[str], delimiter: str) -> str | None:
     mode = int(counts.mode().iloc[0])
     if mode >= 2 and (counts == mode).mean() >= 0.9 and counts.iloc[0] == mode:
         return WHITESPACE
-    if len(rows) >= 3 and _fixed_width_cuts(rows[1:]):
+    if not delimited and len(rows) >= 3 and _fixed_width_cuts(rows[1:]):
         return FIXED_WIDTH
     return None
 

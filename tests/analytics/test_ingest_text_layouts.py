@@ -79,3 +79,14 @@ def test_a_comma_csv_with_spaces_in_values_is_still_a_csv():
     assert result.frame["revenue"].sum() == pytest.approx(
         sum(d + 0.5 for d in range(1, 21))
     )
+
+
+def test_a_title_line_above_a_csv_with_timestamps_stays_a_csv():
+    rows = ["Sales report    March 2024", "date,sku,amount"]
+    rows += [f"2024-03-{d:02d} 10:{d:02d},A{d % 3},{d}.25" for d in range(1, 21)]
+    result = ingest_bytes("\n".join(rows).encode(), "report.txt")
+    assert result.report["read"]["delimiter"] == ","
+    assert result.frame["revenue"].sum() == pytest.approx(
+        sum(d + 0.25 for d in range(1, 21))
+    )
+    assert len(result.frame) == 20
