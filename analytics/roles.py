@@ -18,6 +18,7 @@ with a low confidence (e.g. Prophet's ``ds``/``y``).
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -558,12 +559,11 @@ def _shared_prefix(names: list[str]) -> str:
     if len(named) < 6:
         return ""
     for size in (4, 3, 2):
-        heads = pd.Series([n[:size] for n in named if len(n) > size + 1])
-        if heads.empty:
+        heads = Counter(n[:size] for n in named if len(n) > size + 1)
+        if not heads:
             continue
-        top = heads.value_counts()
-        head = str(top.index[0])
-        if head.isalpha() and head.islower() and top.iloc[0] >= 0.8 * len(named):
+        head, count = heads.most_common(1)[0]
+        if head.isalpha() and head.islower() and count >= 0.8 * len(named):
             return head
     return ""
 
@@ -584,15 +584,17 @@ def _split_abbreviations(token: str) -> list[str] | None:
 def _spelled_out(name: str, prefix: str) -> str | None:
     """The normalised header with the shared prefix dropped and abbreviations spelled
     out, when the header names no role as it is and the spelled-out one does."""
-    norm = normalise_header(name)
-    if any(name_score(norm, role) for role in _ROLES_FOR_NAMES):
-        return None
     base = name[len(prefix) :] if prefix and name.startswith(prefix) else name
+    if not base.isalpha() or len(base) > 24:
+        return None
     token = normalise_header(base)
-    if not token or " " in token or not token.isalpha():
+    if not token or " " in token:
         return None
     pieces = _split_abbreviations(token)
     if not pieces or (len(pieces) == 1 and len(token) < 3):
+        return None
+    norm = normalise_header(name)
+    if any(name_score(norm, role) for role in _ROLES_FOR_NAMES):
         return None
     spelled = " ".join(_ABBREVIATIONS[p] for p in pieces)
     if any(name_score(spelled, role) for role in _ROLES_FOR_NAMES):
