@@ -90,3 +90,17 @@ def test_profit_margin_is_never_summed_as_profit():
     case = CASES[0]
     result = ingest_bytes(case.data, case.name)
     assert result.frame["profit"].sum() > 10 * case.lines["ratio"].sum()
+
+
+def test_a_corrected_mapping_keeps_the_derived_profit():
+    from analytics.ingest import rebuild
+
+    case = CASES[2]
+    first = ingest_bytes(case.data, case.name)
+    mapping = {**first.mapping, "sku": None}
+    again = rebuild(first.table, mapping, read_info=first.report["read"])
+    assert again.frame["profit"].sum() == pytest.approx(first.frame["profit"].sum())
+    assert again.frame["sku"].isna().all()
+    assert expected(case)["profit"] == pytest.approx(
+        again.frame["profit"].sum(), abs=0.01
+    )
