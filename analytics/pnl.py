@@ -576,6 +576,23 @@ def rebuild_statement(table: pd.DataFrame, read: dict[str, Any]) -> IngestResult
         )
     if not bool((kinds == "cost").any()) and "cost" in totals:
         cost = totals["cost"]
+        norms = labels.map(_norm)
+        subtotal = (kinds == "subtotal").to_numpy()
+        gross = subtotal & norms.str.match(r"^gross (?:profit|margin)$").to_numpy()
+        cogs_total = (
+            subtotal
+            & norms.str.match(
+                r"^total (?:cost of (?:sales|goods sold|revenue)|direct costs)$"
+            ).to_numpy()
+        )
+        if gross.any() and not cogs_total.any():
+            # a summary: net sales, gross profit, total expenses → cost of sales is
+            # net sales − gross profit
+            cost = cost + (revenue - values[gross].sum())
+            assumptions.append(
+                "The statement has only totals; cost of sales is revenue − gross profit, "
+                "added to the total expenses."
+            )
     net_mask = (kinds == "net_profit").to_numpy()
     net = values[net_mask].iloc[-1] if net_mask.any() else None
     stated = values[((kinds == "subtotal") | (kinds == "net_profit")).to_numpy()]

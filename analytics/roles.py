@@ -213,7 +213,7 @@ NOT_MONEY = re.compile(
     r"height|width|length|distance|km|miles|mpg|duration|hours|minutes|seconds|version|"
     r"markdown|band|manufacturing|wholesale|purchase price|cost price|population|"
     r"employees|headcount|visits|views|clicks|sessions|impressions|inventory|stock level|"
-    r"on hand|reorder|balance|running|cumulative|opening|closing|"
+    r"on hand|reorder|balance|running|cumulative|opening|closing|ytd|mtd|qtd|year to date|"
     r"refund|refunds|refunded|erstattet|erstattung|rembourse|remboursé|reembolsado|"
     r"vat|gst|hst|mwst|mw st|ust|u st|tva|iva|btw|steuer|umsatzsteuer|mehrwertsteuer)\b"
 )
@@ -747,16 +747,21 @@ def detect_roles(profiles: list[ColumnProfile]) -> Detection:
                 f"Used '{p.name}' as the date: it is the column that holds dates."
             )
     if mapping[REVENUE] is None and not (mapping[QUANTITY] and mapping[UNIT_PRICE]):
+        expenses = any(
+            _EXPENSE_LABEL.match(p.norm) and p.number_share < 0.5 for p in profiles
+        )
         fallback = [
             p
             for p in profiles
-            if p.name not in used
+            if not expenses
+            and p.name not in used
             and _is_amount(p)
             and not NOT_MONEY.search(p.norm)
             and not (
                 p.percent or p.sequential or p.year_like or p.binary or p.leading_zero
             )
             and not is_ratio(p)
+            and not _MONTH_HEADER.match(p.norm)
             and p.distinct > 2
         ]
         if fallback:
@@ -879,8 +884,22 @@ def profit_from_ratio(
     return cost, profit, sentence
 
 
+#: A label column headed like this lists expenses: its numbers are costs, never sales.
+_EXPENSE_LABEL = re.compile(
+    r"^(?:operating |operation |operational |business |monthly )?"
+    r"(?:expenses|expense|costs|overheads|expenditure|expenditures)$"
+)
+#: A header that is just a month name: one period's amounts, never the table's revenue.
+_MONTH_HEADER = re.compile(
+    r"^(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec|january|february|march|"
+    r"april|june|july|august|september|october|november|december)$"
+)
+
+
 def describe_non_sales(profiles: list[ColumnProfile]) -> str:
     """Explain (for an error message) what a file without dates or amounts seems to be."""
+    if any(_EXPENSE_LABEL.match(p.norm) and p.number_share < 0.5 for p in profiles):
+        return "the sheet lists expenses (costs), not sales"
     personal = sum(bool(_PERSONAL.search(p.norm)) for p in profiles)
     productish = sum(
         bool(name_score(p.norm, SKU) or name_score(p.norm, UNIT_PRICE))

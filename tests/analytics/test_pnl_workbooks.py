@@ -179,3 +179,36 @@ def test_single_sheet_with_undated_months_and_ytd(title_year):
     said = " ".join(result.report["assumptions"])
     assert f"used {year}" in said
     assert "YTD" in result.report["read"]["statement"]["ignored_columns"]
+
+
+def _only(case: shapes.TemplateCase, keep: list[str]) -> bytes:
+    import io
+
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(case.data))
+    for name in list(book.sheetnames):
+        if name not in keep:
+            book.remove(book[name])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def test_an_expense_sheet_alone_is_refused_not_read_as_sales():
+    from analytics.errors import IngestError
+
+    case = shapes.pnl_template(cached_totals=True)
+    with pytest.raises(IngestError, match="expenses"):
+        ingest_bytes(_only(case, ["Operation Expenses"]), "expenses.xlsx")
+
+
+def test_summary_with_expenses_reads_the_summary_totals():
+    case = shapes.pnl_template(cached_totals=True)
+    want = monthly(case)
+    result = ingest_bytes(_only(case, ["Summary", "Operation Expenses"]), "pl.xlsx")
+    frame = result.frame
+    assert frame["revenue"].sum() == pytest.approx(want["revenue"].sum(), abs=0.01)
+    assert frame["cost"].sum() == pytest.approx(want["cost"].sum(), abs=0.01)
+    assert frame["profit"].sum() == pytest.approx(want["profit"].sum(), abs=0.01)
+    assert len(frame) == len(want)
