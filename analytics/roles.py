@@ -271,8 +271,9 @@ _RATIO_WORDS = re.compile(
 )
 #: Header words that say a column holds money even though it names a margin.
 _AMOUNT_WORDS = re.compile(
-    r"\b(amount|amt|value|sum|usd|eur|gbp|dollars?|euros?|betrag|montant|importe|"
-    r"importo)\b"
+    r"\b(amount|amt|value|sum|dollars?|euros?|betrag|montant|importe|importo|"
+    r"usd|eur|gbp|cad|aud|chf|jpy|nzd|sek|nok|dkk|pln|inr|"
+    r"nc|gc|sc|pc|currency|ccy)\b"
 )
 #: Headers whose fraction-valued columns are rates (profit margin, discount, tax,
 #: commission), whatever else the header says.
@@ -298,10 +299,13 @@ def is_ratio(p: ColumnProfile) -> bool:
         return False
     if p.percent:
         return True
+    if _AMOUNT_WORDS.search(p.norm):
+        # "Markup (NC)", "Commission USD": money in a currency, however small
+        return False
     fractions = p.max_abs <= 1.0 and p.integer_share < 1.0
     if fractions and _RATE_SUBJECT.search(p.norm):
         return True
-    if not _RATIO_WORDS.search(p.norm) or _AMOUNT_WORDS.search(p.norm):
+    if not _RATIO_WORDS.search(p.norm):
         return False
     if _MARGIN.search(p.norm) and not _PERCENT_HEADER.search(p.norm):
         return p.max_abs <= 100.0

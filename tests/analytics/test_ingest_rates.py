@@ -104,3 +104,17 @@ def test_a_corrected_mapping_keeps_the_derived_profit():
     assert expected(case)["profit"] == pytest.approx(
         again.frame["profit"].sum(), abs=0.01
     )
+
+
+def test_a_markup_fee_in_a_currency_is_money_not_a_rate():
+    rows = [
+        "Creation Date,Type,Gross Credit (GC),Exchange Rate,Markup (NC),Commission (NC)"
+    ]
+    rows += [
+        f"2021-01-05 0{d % 10}:00:00,Settled,{d * 3}.45,1,0.{d % 9 + 1}2,0.0{d % 9}"
+        for d in range(1, 21)
+    ]
+    result = ingest_bytes("\n".join(rows).encode(), "settlement.csv")
+    assert result.report["read"]["profit_ratio"] is None
+    assert result.frame["profit"].isna().all()
+    assert "Exchange Rate" not in result.mapping.values()
