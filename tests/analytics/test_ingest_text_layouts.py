@@ -90,3 +90,15 @@ def test_a_title_line_above_a_csv_with_timestamps_stays_a_csv():
         sum(d + 0.25 for d in range(1, 21))
     )
     assert len(result.frame) == 20
+
+
+def test_headerless_aligned_text_finds_dates_and_amounts():
+    case = CASES[0]
+    body = b"\r\n".join(case.data.split(b"\r\n")[1:])
+    result = ingest_bytes(body, "CDNOW_master.txt")
+    assert len(result.frame) == len(case.lines)
+    assert result.frame["revenue"].sum() == pytest.approx(case.lines["amount"].sum())
+    assert result.report["date_range"] == [
+        f"{case.lines['date'].min():%Y-%m-%d}",
+        f"{case.lines['date'].max():%Y-%m-%d}",
+    ]
