@@ -26,7 +26,14 @@ def _read_facts(read: dict[str, Any]) -> list[str]:
     if read.get("encoding"):
         facts.append(f"Encoding: {read['encoding']}")
     if read.get("delimiter"):
-        names = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+        names = {
+            ",": "comma",
+            ";": "semicolon",
+            "\t": "tab",
+            "|": "pipe",
+            "whitespace": "spaces (aligned columns)",
+            "fixed-width": "none (fixed-width columns)",
+        }
         facts.append(
             f"Delimiter: {names.get(read['delimiter'], repr(read['delimiter']))}"
         )

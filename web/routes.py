@@ -18,7 +18,7 @@ from web.security import too_large_message
 
 logger = logging.getLogger(__name__)
 
-ALLOWED_EXTENSIONS = (".csv", ".tsv", ".txt", ".xlsx", ".xls")
+ALLOWED_EXTENSIONS = (".csv", ".tsv", ".txt", ".dat", ".xlsx", ".xls")
 
 
 def create_routes_blueprint(limiter: Limiter, settings) -> Blueprint:
