@@ -60,6 +60,8 @@ MAPPING_ROLE = (
     "mapping-role"  # pattern-matching id: {"type": MAPPING_ROLE, "role": <role>}
 )
 MAPPING_APPLY = "mapping-apply"
+MAPPING_UNDO = "mapping-undo"
+MAPPING_ORIGIN = "mapping-origin"
 MAPPING_DROP_DUPLICATES = "mapping-drop-duplicates"
 MAPPING_STATUS = "mapping-status"
 RELOAD = "reload"

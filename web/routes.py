@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+import unicodedata
 from datetime import UTC, datetime
 
 from flask import Blueprint, current_app, request
@@ -13,6 +14,7 @@ from analytics.errors import IngestError
 from services.datasets import create_session
 from services.probes import ollama_status, prophet_status
 from web.errors import json_error
+from web.ownership import browser_digest, new_owner_token
 from web.security import too_large_message
 
 logger = logging.getLogger(__name__)
@@ -40,6 +42,7 @@ def create_routes_blueprint(limiter: Limiter, settings) -> Blueprint:
                 )
             except IngestError as error:
                 return json_error(str(error), getattr(error, "status", 400))
+            filename = _clean_filename(filename)
             source = "google_sheets"
         else:
             upload_file = request.files.get("file")
@@ -55,8 +58,18 @@ def create_routes_blueprint(limiter: Limiter, settings) -> Blueprint:
             filename = _clean_filename(upload_file.filename)
             source = "upload"
         started = time.perf_counter()
+        owner_token, token_digest = new_owner_token()
+        owner = {"browser": browser_digest(create=True), "token": token_digest}
         try:
-            meta = create_session(store, data, filename, sheet=sheet, source=source)
+            meta = create_session(
+                store,
+                data,
+                filename,
+                sheet=sheet,
+                source=source,
+                owner=owner,
+                limits=settings.upload_limits,
+            )
         except IngestError as error:
             logger.info(
                 "upload rejected status=%s reason=%s",
@@ -76,6 +89,7 @@ def create_routes_blueprint(limiter: Limiter, settings) -> Blueprint:
             "rows": meta["rows"],
             "mapping": meta["mapping"],
             "warnings": meta["warnings"],
+            "owner_token": owner_token,
         }, 201
 
     @bp.get("/health")
@@ -106,6 +120,17 @@ def create_routes_blueprint(limiter: Limiter, settings) -> Blueprint:
 
 
 def _clean_filename(name: str) -> str:
-    """The file's base name, without any path, limited in length."""
-    base = name.replace("\\", "/").rsplit("/", 1)[-1].strip() or "upload"
-    return base[:200]
+    """The file's base name, without any path, limited in length.
+
+    Normalised (NFC) and without control or format characters: a NUL, or a right-to-left
+    override (U+202E shows ``invoice<RLO>xcs.exe`` as "invoiceexe.scx"), would otherwise
+    be stored and shown as sent.
+    """
+    text = unicodedata.normalize("NFC", name)
+    text = "".join(
+        "" if unicodedata.category(ch) == "Cf" else ch
+        for ch in text
+        if unicodedata.category(ch) not in ("Cc", "Zl", "Zp") or ch in "\t\n\r"
+    )
+    base = " ".join(text.replace("\\", "/").rsplit("/", 1)[-1].split())
+    return base.strip(" .")[:200] or "upload"
