@@ -45,7 +45,7 @@ class Settings:
     MAX_CONCURRENT_JOBS: int = 2
     FRAME_CACHE_MB: int = 256
     MAX_ROWS: int = 1_000_000
-    MAX_COLUMNS: int = 500
+    MAX_COLUMNS: int = 200
     MAX_CELLS: int = 10_000_000
     MAX_LINE_BYTES: int = 64 * 1024
     MAX_UNZIPPED_MB: int = 256

@@ -35,7 +35,7 @@ class UploadLimits:
     """What one upload may expand to. Defaults match ``config.Settings``."""
 
     max_rows: int = 1_000_000
-    max_columns: int = 500
+    max_columns: int = 200
     max_cells: int = 10_000_000
     max_line_bytes: int = 64 * 1024
     max_unzipped_bytes: int = 256 * 1024 * 1024

@@ -21,7 +21,15 @@ from analytics.ingest import (
 )
 from analytics.limits import UploadLimits, check_amounts, check_upload
 from analytics.metrics import choose_granularity
-from analytics.readers import encode_cells, grid_from_stored, sheet_note, sheet_record
+from analytics.readers import (
+    encode_cells,
+    grid_from_stored,
+    read_grid,
+    shape_table,
+    sheet_note,
+    sheet_record,
+)
+from analytics.sanity import non_finite_amounts, out_of_range_dates
 from analytics.schema import CATEGORY, DATE, normalise_mapping
 from services.store import SessionStore
 
@@ -80,6 +88,17 @@ def create_session(
             f"The file cannot be read as CSV ({error}). Open it in a spreadsheet and "
             "export it again as CSV."
         ) from error
+    except IngestError as error:
+        better = (
+            _explain_unusable(data, filename, sheet) if error.status == 400 else None
+        )
+        if better is not None:
+            raise better from error
+        raise
+    if result.mapping.get(DATE) is None:
+        dates = out_of_range_dates(result.table)
+        if dates:
+            result.warnings.insert(0, dates)
     result, origin = _apply_remembered(store, result, _owner_browser(owner))
     check_amounts(result.frame)
     meta = _meta_from_result(result, filename=filename, source=source)
@@ -98,6 +117,17 @@ def create_session(
         len(result.sheets) or 1,
     )
     return store.get_meta(sid) or {}
+
+
+def _explain_unusable(
+    data: bytes, filename: str, sheet: str | None
+) -> IngestError | None:
+    """A plainer reason for a refused file when its numbers are all NaN or infinite."""
+    try:
+        table = shape_table(read_grid(data, filename, sheet=sheet)).table
+    except (ValueError, csv.Error):
+        return None
+    return non_finite_amounts(table)
 
 
 def _sheet_frame(index: int) -> str:
