@@ -147,6 +147,7 @@ def _fields_on_line(data: bytes, start: int, end: int, delimiter: bytes) -> int:
 _ROW_TAG = re.compile(rb"<(?:\w+:)?row[\s/>]")
 _CELL_TAG = re.compile(rb"<(?:\w+:)?c[\s/>]")
 _ROW_REF = re.compile(rb'<(?:\w+:)?row\b[^>]*?\br="(\d{1,9})"')
+_CELL_COLUMN = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,3})\d')
 _CHUNK = 1 << 20
 
 
@@ -175,7 +176,7 @@ def _check_sheet_xml(
     archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits: UploadLimits
 ) -> None:
     """Count a worksheet's rows and cells from its XML, streamed in 1 MB pieces."""
-    rows = cells = highest = 0
+    rows = cells = highest = widest = 0
     tail = b""
     for chunk in _chunks(archive, info):
         buffer = tail + chunk
@@ -187,10 +188,27 @@ def _check_sheet_xml(
         refs = _ROW_REF.findall(part)
         if refs:
             highest = max(highest, max(int(r) for r in refs))
+        letters = set(_CELL_COLUMN.findall(part))
+        if letters:
+            widest = max(widest, max(_column_number(x) for x in letters))
         if rows > limits.max_rows or highest > limits.max_rows:
             raise _sheet_limit(info, f"more than {limits.max_rows:,} rows")
         if cells > limits.max_cells:
             raise _sheet_limit(info, f"more than {limits.max_cells:,} cells")
+        span = max(rows, highest) * widest
+        if span > limits.max_cells:
+            raise _sheet_limit(
+                info,
+                f"cells spanning {max(rows, highest):,} rows × {widest:,} columns, more "
+                f"than {limits.max_cells:,} cells",
+            )
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for ch in letters:
+        number = number * 26 + (ch - 64)
+    return number
 
 
 def _chunks(archive: zipfile.ZipFile, info: zipfile.ZipInfo):
