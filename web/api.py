@@ -98,7 +98,9 @@ class Page:
                     f"{name} must be a whole number, not {raw!r}."
                 ) from None
         if values["offset"] < 0:
-            raise ValueError("offset must be 0 or more.")
+            raise ValueError(
+                "offset must be 0 or more (the position of the first SKU to return)."
+            )
         if not 1 <= values["limit"] <= maximum:
             raise ValueError(
                 f"limit must be between 1 and {maximum:,} (SKUs per page); page through "
