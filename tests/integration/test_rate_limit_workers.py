@@ -41,6 +41,8 @@ def test_two_workers_let_exactly_the_limit_through(tmp_path):
     assert statuses.count(429) == LIMIT + 4
     assert statuses[:LIMIT] == [404] * LIMIT
     pids = set(
-        re.findall(r"pid=(\d+) logger=web\.security request_id=\S+ msg=\"GET /api/", log)
+        re.findall(
+            r"pid=(\d+) logger=web\.security request_id=\S+ msg=\"GET /api/", log
+        )
     )
     assert len(pids) == 2, f"expected both workers to answer, saw pids {pids}"
