@@ -99,8 +99,8 @@ def _check_text(data: bytes, limits: UploadLimits) -> None:
     if longest > limits.max_line_bytes:
         line = int(np.argmax(lengths)) + 1
         raise LimitExceeded(
-            f"Line {line:,} of the file is {longest / 1024:,.0f} KB long; lines of at most "
-            f"{limits.max_line_bytes / 1024:,.0f} KB can be read (a sales export's lines "
+            f"Line {line:,} of the file is {_size(longest)} long; lines of at most "
+            f"{_size(limits.max_line_bytes)} can be read (a sales export's lines "
             "are far shorter, so the file is probably damaged or not a table). Check "
             "that line in a text editor, or export the data again."
         )
@@ -123,6 +123,10 @@ def _check_text(data: bytes, limits: UploadLimits) -> None:
             f"columns); at most {limits.max_cells:,} cells can be read in one upload. "
             f"{_TRY}, then upload again."
         )
+
+
+def _size(n: int) -> str:
+    return f"{n:,} bytes" if n < 10 * 1024 else f"{n / 1024:,.0f} KB"
 
 
 def _main_delimiter(head: bytes) -> bytes:
