@@ -84,6 +84,13 @@ def create_session(
     try:
         result = ingest_bytes(data, filename, sheet=sheet)
     except csv.Error as error:
+        if "field larger than field limit" in str(error):
+            raise IngestError(
+                f"One cell of the file is longer than {csv.field_size_limit() // 1024} KB; "
+                "this is usually a quote that is never closed, which turns the rest of the "
+                "file into one cell. Check the quotes around long texts, or export the "
+                "file again as CSV."
+            ) from error
         raise IngestError(
             f"The file cannot be read as CSV ({error}). Open it in a spreadsheet and "
             "export it again as CSV."

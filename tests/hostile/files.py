@@ -314,8 +314,8 @@ SIZE_CASES = [
             + (b"x" * 1000 + b"\n") * 200
             + b'",5\n2024-01-02,B,3\n'
         ),
-        (201, 400),
-        (),
+        (400,),
+        ("longer than 128 kb", "quote"),
     ),
     Case(
         "csv-ragged-200M-cells",
