@@ -148,10 +148,8 @@ def _fields_on_line(data: bytes, start: int, end: int, delimiter: bytes) -> int:
 
 # --------------------------------------------------------------------------- XLSX
 
-_ROW_TAG = re.compile(rb"<(?:\w+:)?row[\s/>]")
-_CELL_TAG = re.compile(rb"<(?:\w+:)?c[\s/>]")
-_ROW_REF = re.compile(rb'<(?:\w+:)?row\b[^>]*?\br="(\d{1,9})"')
-_CELL_COLUMN = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,3})\d')
+_PREFIX = re.compile(rb"<(\w+):worksheet\b")
+_CELL_COLUMN = re.compile(rb'\br="([A-Z]{1,3})\d')
 _CHUNK = 1 << 20
 
 
@@ -182,14 +180,26 @@ def _check_sheet_xml(
     """Count a worksheet's rows and cells from its XML, streamed in 1 MB pieces."""
     rows = cells = highest = widest = 0
     tail = b""
+    tags: tuple[bytes, bytes, bytes, bytes] | None = None
+    row_ref: re.Pattern[bytes] | None = None
     for chunk in _chunks(archive, info):
         buffer = tail + chunk
         cut = buffer.rfind(b"<") if chunk else len(buffer)
         cut = len(buffer) if cut <= 0 else cut
         part, tail = buffer[:cut], buffer[cut:]
-        rows += len(_ROW_TAG.findall(part))
-        cells += len(_CELL_TAG.findall(part))
-        refs = _ROW_REF.findall(part)
+        if tags is None or row_ref is None:
+            # a namespace prefix (<x:worksheet>) is declared on the root element
+            found = _PREFIX.search(part)
+            name = found.group(1) + b":" if found else b""
+            tags = (b"<" + name + b"row", b"<" + name + b"c ", b"<" + name + b"c>")
+            tags = (*tags, b"<" + name + b"c/")
+            row_ref = re.compile(
+                rb"<" + re.escape(name) + rb'row\b[^>]*?\br="(\d{1,9})"'
+            )
+        # plain counts (memchr speed); <rowBreaks> lies outside the cells, rarely big
+        rows += part.count(tags[0])
+        cells += part.count(tags[1]) + part.count(tags[2]) + part.count(tags[3])
+        refs = row_ref.findall(part)
         if refs:
             highest = max(highest, max(int(r) for r in refs))
         letters = set(_CELL_COLUMN.findall(part))

@@ -68,8 +68,10 @@ _HEADER_ROW = (
 def xlsx(
     sheet_body: Callable[[Callable[[bytes], None]], None],
     extra: Callable[[zipfile.ZipFile], None] | None = None,
+    prefix: bytes = b"",
 ) -> bytes:
-    """A minimal workbook; ``sheet_body(write)`` streams the sheet's ``<sheetData>``."""
+    """A minimal workbook; ``sheet_body(write)`` streams the sheet's ``<sheetData>``
+    (with ``prefix``, e.g. ``b"x:"``, every element of the sheet is namespaced so)."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("[Content_Types].xml", _CONTENT_TYPES)
@@ -77,12 +79,18 @@ def xlsx(
         archive.writestr("xl/workbook.xml", _WORKBOOK)
         archive.writestr("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS)
         with archive.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as sheet:
+            declare = b"xmlns" + (b":" + prefix[:-1] if prefix else b"")
             sheet.write(
-                b'<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.'
-                b'org/spreadsheetml/2006/main"><sheetData>'
+                b'<?xml version="1.0"?><'
+                + prefix
+                + b"worksheet "
+                + declare
+                + b'="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><'
+                + prefix
+                + b"sheetData>"
             )
             sheet_body(sheet.write)
-            sheet.write(b"</sheetData></worksheet>")
+            sheet.write(b"</" + prefix + b"sheetData></" + prefix + b"worksheet>")
         if extra is not None:
             extra(archive)
     return buffer.getvalue()
@@ -192,7 +200,7 @@ SIZE_CASES = [
     ),
     Case(
         "xlsx-prefixed-tags-without-refs",
-        lambda: xlsx(repeated(b"<x:row/>", 1_100_000)),
+        lambda: xlsx(repeated(b"<x:row/>", 1_100_000), prefix=b"x:"),
         (413,),
         ("rows",),
         "book.xlsx",
