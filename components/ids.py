@@ -62,6 +62,7 @@ MAPPING_ROLE = (
 MAPPING_APPLY = "mapping-apply"
 MAPPING_UNDO = "mapping-undo"
 MAPPING_ORIGIN = "mapping-origin"
+VIEW_ONLY = "view-only"
 MAPPING_DROP_DUPLICATES = "mapping-drop-duplicates"
 MAPPING_STATUS = "mapping-status"
 RELOAD = "reload"

@@ -69,6 +69,7 @@ def test_a_visitor_with_the_link_can_view_but_not_change(
             )
         )
         assert browser.execute_script("return window.__csp") == []
+        assert not browser.find_elements(By.ID, "view-only")
 
         # Another person opens the link: same figures, but a write is refused.
         visitor = WebDriverWait(other_browser, 30)
@@ -79,6 +80,9 @@ def test_a_visitor_with_the_link_can_view_but_not_change(
                 (By.CSS_SELECTOR, "#timeseries-graph .main-svg")
             )
         )
+        assert "viewing a shared dashboard" in other_browser.find_element(
+            By.ID, "view-only"
+        ).get_attribute("textContent")
         refused = _press_apply_mapping(other_browser, visitor)
         assert "Only the browser that uploaded this file" in refused
         other_browser.save_screenshot(str(artifacts_dir / "visitor-refused.png"))

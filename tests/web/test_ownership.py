@@ -248,3 +248,17 @@ def test_the_owner_cookie_is_httponly_and_samesite(client):
     cookie = client.get_cookie(OWNER_COOKIE)
     assert cookie is not None
     assert cookie.http_only and cookie.same_site == "Lax"
+
+
+def test_a_shared_dashboard_says_it_is_view_only(app, alice, bob, shop):
+    from callbacks.routing import render_page
+
+    sid = post_upload(alice, shop)["session_id"]
+    bob.get("/")
+    with app.server.test_request_context("/", headers=cookie_headers(bob)):
+        shared = str(render_page(f"/dashboard/{sid}").to_plotly_json())
+    with app.server.test_request_context("/", headers=cookie_headers(alice)):
+        own = str(render_page(f"/dashboard/{sid}").to_plotly_json())
+    assert "viewing a shared dashboard" in shared
+    assert "viewing a shared dashboard" not in own
+    assert "kpi-row" in shared and "kpi-row" in own
