@@ -61,13 +61,14 @@ def base_layout(fig: go.Figure, *, height: int = 360) -> go.Figure:
 
 
 def empty_figure(message: str, *, height: int = 360) -> go.Figure:
-    """A blank chart that says why it is blank."""
+    """A blank chart that says why it is blank (the message shown as plain text: it can
+    quote a filter or a name the user typed)."""
     return _figure(
         [],
         {
             "annotations": [
                 {
-                    "text": message,
+                    "text": str(plot_text(np.array([message], dtype=object))[0]),
                     "showarrow": False,
                     "x": 0.5,
                     "y": 0.5,

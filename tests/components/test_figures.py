@@ -163,3 +163,10 @@ def test_user_text_in_charts_is_shown_literally():
     fig = category_figure(totals)
     assert all("<a" not in str(label) for trace in fig.data for label in trace.y)
     assert fig.data[0].customdata[0] == link  # clicks still filter on the raw name
+
+
+def test_an_empty_chart_shows_its_message_as_text():
+    fig = empty_figure('No rows for category <a href="https://evil.example">x</a>')
+    assert fig.layout.annotations[0].text == (
+        'No rows for category &lt;a href="https://evil.example"&gt;x&lt;/a&gt;'
+    )
