@@ -1,0 +1,309 @@
+"""The deterministic question parser: question -> :class:`Intent`."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from analytics.chat.common import (
+    MAX_TOP_N,
+    PERIOD_DIMENSIONS,
+    Intent,
+)
+from analytics.chat.vocabulary import (
+    BOTTOM_WORDS,
+    BREAKDOWN_WORDS,
+    COMMON_WORDS,
+    COMPARE_WORDS,
+    DIMENSION_WORDS,
+    FOLLOW_UP,
+    FORECAST_WORDS,
+    HELP_WORDS,
+    HOW_MANY_WORDS,
+    IMPROVE_WORDS,
+    MARGIN_WORDS,
+    METRIC_WORDS,
+    N_RE,
+    N_WORD_RE,
+    NUMBER_WORDS,
+    OUT_OF_SCOPE,
+    OVERVIEW_WORDS,
+    RANK_WORDS,
+    SKU_HINT,
+    TOKEN_RE,
+    TOP_WORDS,
+    TOTAL_WORDS,
+    TREND_WORDS,
+    UNDER_WORDS,
+    WHY_WORDS,
+    blank_out,
+    normalise_question,
+)
+from analytics.chat.when import P_RANGE, parse_periods
+from analytics.grounding.context import DataContext, data_context
+from analytics.grounding.periods import (
+    range_period,
+)
+from analytics.schema import (
+    CATEGORY,
+    CUSTOMER,
+    PROFIT,
+    REVENUE,
+    SKU,
+)
+
+
+def find_entities(
+    text: str, lowered: str, names: pd.Index
+) -> tuple[list[tuple[int, str]], str]:
+    """Names from the data mentioned in the question, with their positions; the question
+    with those mentions blanked out (so their words and digits are not parsed)."""
+    if len(names) == 0:
+        return [], lowered
+    found: list[tuple[int, str]] = []
+    tokens = {m.group(0).lower() for m in TOKEN_RE.finditer(text)}
+    lower_names = names.str.lower()
+    single = lower_names.isin(tokens)
+    # Multi-word names (and names with punctuation the tokeniser splits) by substring.
+    complex_mask = lower_names.str.contains(r"[^\w\-./]", regex=True) & ~single
+    keep = np.asarray(single | complex_mask, dtype=bool)
+    candidates = list(zip(lower_names[keep], names[keep], strict=True))
+    for key, original in sorted(candidates, key=lambda kv: -len(kv[0])):
+        if not key or key not in lowered:
+            continue
+        if key.isdigit() and len(key) < 4:
+            continue  # "5" in "top 5" is not SKU "5"
+        pattern = r"(?<![\w-])" + re.escape(key) + r"(?![\w-])"
+        if len(key) <= 2 or key in COMMON_WORDS:
+            # "a", "other", "home": only when written as in the data ("A", "Other").
+            match = re.search(
+                r"(?<![\w-])" + re.escape(str(original)) + r"(?![\w-])", text
+            )
+            if match is not None and lowered[match.start() : match.end()] != key:
+                match = None  # already consumed by a longer name
+        else:
+            match = re.search(pattern, lowered)
+        if match is None:
+            continue
+        found.append((match.start(), str(original)))
+        lowered = blank_out(lowered, match.start(), match.end())
+    found.sort()
+    return found, lowered
+
+
+def _parse_n(scan: str) -> int | None:
+    match = N_RE.search(scan)
+    if match:
+        value = int(match.group(1) or match.group(2))
+        return max(1, min(MAX_TOP_N, value))
+    word = N_WORD_RE.search(scan)
+    if word:
+        return NUMBER_WORDS[word.group(1)]
+    return None
+
+
+def _first_match(
+    scan: str, table: Sequence[tuple[str, re.Pattern[str]]]
+) -> tuple[str | None, int]:
+    best: tuple[str | None, int] = (None, len(scan) + 1)
+    for name, pattern in table:
+        match = pattern.search(scan)
+        if match and match.start() < best[1]:
+            best = (name, match.start())
+    return best
+
+
+def _metric(scan: str) -> tuple[str, bool]:
+    """The metric asked for: "by X"/"in X" wins, else the first metric word."""
+    by = re.search(r"\b(?:by|in terms of|on)\s+(\w+(?:\s\w+)?)", scan)
+    if by:
+        name, _ = _first_match(by.group(1), METRIC_WORDS)
+        if name:
+            return name, True
+    name, _ = _first_match(scan, METRIC_WORDS)
+    return (name, True) if name else (REVENUE, False)
+
+
+def parse_question(
+    df: pd.DataFrame, question: str, *, history: Sequence[Mapping[str, Any]] = ()
+) -> Intent:
+    """Parse ``question`` about the canonical frame ``df`` (see :class:`Intent`)."""
+    return parse_intent(normalise_question(question), data_context(df), history)
+
+
+def parse_intent(
+    question: str, ctx: DataContext, history: Sequence[Mapping[str, Any]]
+) -> Intent:
+    lowered = question.lower()
+    sku_hits, scan = find_entities(question, lowered, ctx.skus)
+    cat_hits, scan = find_entities(question, scan, ctx.categories)
+    skus = tuple(dict.fromkeys(name for _, name in sku_hits))
+    categories = tuple(dict.fromkeys(name for _, name in cat_hits))
+    period_hits, horizon, notes, scan = parse_periods(scan, ctx)
+    periods = [p for _, p in period_hits]
+    n = _parse_n(scan)
+    metric, metric_given = _metric(scan)
+    dimension, _ = _first_match(scan, DIMENSION_WORDS)
+
+    missing_sku = None
+    if not skus and ctx.has_sku:
+        hint = SKU_HINT.search(question)
+        if hint and hint.group(1).lower() not in {
+            "ranked",
+            "rank",
+            "is",
+            "in",
+            "by",
+            "with",
+        }:
+            word = hint.group(1)
+            if any(ch.isdigit() for ch in word) or word.isupper():
+                missing_sku = word
+
+    base = Intent(
+        kind="overview",
+        metric=metric,
+        metric_given=metric_given,
+        periods=tuple(periods),
+        n=n,
+        dimension=dimension,
+        skus=skus,
+        categories=categories,
+        horizon=horizon,
+        notes=tuple(notes),
+        missing_sku=missing_sku,
+    )
+
+    for topic, pattern in OUT_OF_SCOPE.items():
+        if pattern.search(scan):
+            return replace(base, kind="out_of_scope", topic=topic)
+
+    forecast_words = bool(FORECAST_WORDS.search(scan)) or horizon is not None
+    future = [
+        p for p in periods if ctx.covered_to is not None and p.start > ctx.covered_to
+    ]
+    if forecast_words or (future and len(future) == len(periods)):
+        if future and horizon is None:
+            base = replace(base, periods=tuple(future))
+        return replace(base, kind="forecast")
+    if missing_sku and (
+        RANK_WORDS.search(scan) or WHY_WORDS.search(scan) or not periods
+    ):
+        return replace(base, kind="unknown_sku")
+    if RANK_WORDS.search(scan) and (
+        skus
+        or WHY_WORDS.search(scan)
+        or BOTTOM_WORDS.search(scan)
+        or UNDER_WORDS.search(scan)
+    ):
+        return replace(base, kind="explain_rank")
+    if (
+        MARGIN_WORDS.search(scan)
+        and IMPROVE_WORDS.search(scan)
+        or (IMPROVE_WORDS.search(scan) and metric == PROFIT and not periods)
+    ):
+        return replace(base, kind="margin")
+    if (
+        BOTTOM_WORDS.search(scan)
+        and (n is not None or dimension is not None)
+        and not WHY_WORDS.search(scan)
+    ):
+        specific = (
+            n is not None
+            or dimension in PERIOD_DIMENSIONS
+            or (dimension != SKU or metric_given)
+        )
+        if not UNDER_WORDS.search(scan) or specific:
+            return replace(base, kind="ranking", bottom=True)
+    if UNDER_WORDS.search(scan):
+        return replace(base, kind="underperforming")
+    if len(periods) >= 2 and P_RANGE.search(scan) and not COMPARE_WORDS.search(scan):
+        first, second = periods[0], periods[1]
+        spanning = range_period(
+            first.start, second.end, f"{first.label} to {second.label}"
+        )
+        base = replace(base, periods=(spanning,))
+        periods = [spanning]
+    if (len(skus) >= 2 or len(categories) >= 2) and len(periods) < 2:
+        return replace(base, kind="compare_entities")
+    if len(periods) >= 2 or (COMPARE_WORDS.search(scan) and periods):
+        return replace(base, kind="compare")
+    if HOW_MANY_WORDS.search(scan) and dimension in (SKU, CATEGORY, CUSTOMER):
+        if not metric_given or metric == REVENUE and "sold" not in scan:
+            return replace(base, kind="count")
+    if (
+        TOP_WORDS.search(scan)
+        and (n is not None or dimension is not None)
+        or (n is not None and dimension is not None)
+    ):
+        return replace(base, kind="ranking")
+    if TREND_WORDS.search(scan) and not skus:
+        return replace(base, kind="trend")
+    if dimension in PERIOD_DIMENSIONS and not skus:
+        return replace(base, kind="trend")
+    if BREAKDOWN_WORDS.search(scan) or (
+        dimension is not None and dimension != SKU and not skus
+    ):
+        return replace(base, kind="breakdown", dimension=dimension or CATEGORY)
+    if skus and not periods and not metric_given:
+        return replace(base, kind="sku")
+    if metric_given or periods or skus or categories:
+        if periods or skus or categories or TOTAL_WORDS.search(scan):
+            follow = _follow_up(question, base, ctx, history, allow=not metric_given)
+            return follow or replace(base, kind="total")
+    follow = _follow_up(question, base, ctx, history, allow=True)
+    if follow is not None:
+        return follow
+    if HELP_WORDS.search(scan):
+        return replace(base, kind="help")
+    if metric_given:
+        return replace(base, kind="total")
+    if OVERVIEW_WORDS.search(scan) or TREND_WORDS.search(scan):
+        return replace(base, kind="overview")
+    return replace(base, kind="overview")
+
+
+def _follow_up(
+    question: str,
+    base: Intent,
+    ctx: DataContext,
+    history: Sequence[Mapping[str, Any]],
+    *,
+    allow: bool,
+) -> Intent | None:
+    """The previous question's intent with this question's slots, for follow-ups."""
+    if not history or not allow:
+        return None
+    short = len(question.split()) <= 6
+    if not (FOLLOW_UP.search(question.lower()) or short):
+        return None
+    previous_question = str(history[-1].get("question") or "")
+    if not previous_question:
+        return None
+    previous = parse_intent(normalise_question(previous_question), ctx, history[:-1])
+    if previous.kind in ("out_of_scope", "help", "overview", "unknown_sku"):
+        return None
+    merged = replace(
+        previous,
+        metric=base.metric if base.metric_given else previous.metric,
+        metric_given=base.metric_given or previous.metric_given,
+        periods=base.periods or previous.periods,
+        n=base.n if base.n is not None else previous.n,
+        skus=base.skus or previous.skus,
+        categories=base.categories or previous.categories,
+        dimension=base.dimension or previous.dimension,
+        horizon=base.horizon or previous.horizon,
+        notes=base.notes,
+        follow_up=True,
+    )
+    if merged.kind == "compare" and len(merged.periods) == 1 and len(base.periods) == 1:
+        merged = replace(merged, kind="total")
+    return merged
+
+
+# --------------------------------------------------------------------------- answer sheet
