@@ -109,6 +109,13 @@ def _based_on(view: View, extra: Mapping[str, Any] | None = None) -> dict[str, A
     return out
 
 
+def source_columns(meta: Mapping[str, Any]) -> dict[str, str | None]:
+    """The uploaded table's headers, each with the role it is mapped to (or None)."""
+    mapping = meta.get("mapping") or {}
+    roles = {str(column): role for role, column in mapping.items() if column}
+    return {str(column): roles.get(str(column)) for column in meta.get("columns") or []}
+
+
 def _default_forecast(store: SessionStore, sid: str, filters: Filters) -> dict | None:
     """The dashboard's cached default forecast; only for unfiltered data (it covers all rows)."""
     if filters.active:
@@ -164,6 +171,7 @@ def ask(
         forecast=_default_forecast(store, sid, filters),
         llm=llm,
         currency=view.dataset.meta.get("currency") or "$",
+        source_columns=source_columns(view.dataset.meta),
     ).to_dict()
     result["based_on"] = _based_on(view, result.get("based_on"))
     if llm is None and not result.get("note"):

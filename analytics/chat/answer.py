@@ -15,6 +15,7 @@ from analytics.chat.common import (
     ChatAnswer,
     Intent,
 )
+from analytics.chat.dataset import chat_dataset
 from analytics.chat.ops import OPERATIONS, TEMPLATE_ONLY, op_forecast
 from analytics.chat.parser import (
     normalise_question,
@@ -39,6 +40,7 @@ def answer(
     forecast: Any = None,
     llm: LLM | None = None,
     currency: str | None = "$",
+    source_columns: Mapping[str, str | None] | None = None,
 ) -> ChatAnswer:
     """Answer a question about a canonical frame, from figures computed on it.
 
@@ -63,6 +65,10 @@ def answer(
         the templated answer with a note.
     currency:
         Symbol or code used to show money.
+    source_columns:
+        The uploaded file's headers, each with the role it is mapped to (None when not
+        mapped). With them the chat knows the file's own column names, and says so when
+        a question names a column it cannot use.
 
     Returns
     -------
@@ -97,7 +103,10 @@ def answer(
         )
         intent = Intent(kind="empty")
     else:
-        intent = parse_intent(text, ctx, history)
+        dataset = chat_dataset(frame, source_columns)
+        intent = parse_intent(text, ctx, history, dataset)
+        if intent.gaps and intent.kind not in TEMPLATE_ONLY:
+            intent = replace(intent, kind="not_covered")
         if intent.kind == "forecast":
             given = forecast.to_dict() if hasattr(forecast, "to_dict") else forecast
             op_forecast(sheet, frame, ctx, intent, given)

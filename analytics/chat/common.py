@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,6 +40,10 @@ FACTS_HEADER = "Facts (JSON)"
 
 #: Average transaction value (revenue / transactions), a chat metric.
 AOV = "avg_transaction"
+#: Average order value (revenue / distinct orders), when lines carry an order id.
+AOV_ORDER = "avg_order"
+#: Distinct orders (order ids), when lines carry an order id.
+ORDERS = "orders"
 METRIC_LABELS: dict[str, str] = {
     REVENUE: "Revenue",
     PROFIT: "Profit",
@@ -47,6 +52,8 @@ METRIC_LABELS: dict[str, str] = {
     QUANTITY: "Units sold",
     "transactions": "Transactions",
     AOV: "Average transaction value",
+    AOV_ORDER: "Average order value",
+    ORDERS: "Orders",
 }
 DIMENSION_LABELS: dict[str, tuple[str, str]] = {
     SKU: ("SKU", "SKUs"),
@@ -126,6 +133,35 @@ class Intent:
     topic: str | None = None
     follow_up: bool = False
     missing_sku: str | None = None
+    #: Filters on the file's other dimension columns: (frame column, values).
+    where: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    #: Parts of the question the data or the chat cannot answer (see ``coverage``).
+    gaps: tuple[Gap, ...] = ()
+    #: "What share of ...": show the total's share of the unfiltered total.
+    share: bool = False
 
 
+@dataclass(frozen=True)
+class Gap:
+    """A part of a question that cannot be answered, and why (shown to the user)."""
+
+    part: str
+    reason: str
+
+
+def dimension_words(dimension: str) -> tuple[str, str]:
+    """(singular, plural) words for a dimension: a canonical one or a column header."""
+    if dimension in DIMENSION_LABELS:
+        return DIMENSION_LABELS[dimension]
+    words = " ".join(re.findall(r"[^\W_]+", dimension)) or dimension
+    lower = words if words.isupper() else words.lower()
+    if lower.endswith("y") and not lower.endswith(("ay", "ey", "oy", "uy")):
+        return lower, lower[:-1] + "ies"
+    if lower.endswith(("s", "x", "ch", "sh")):
+        return lower, lower if lower.endswith("s") else lower + "es"
+    return lower, lower + "s"
+
+
+#: Calendar patterns across years: the month of the year and the day of the week.
+CALENDAR_DIMENSIONS: tuple[str, ...] = ("month_of_year", "weekday")
 PERIOD_DIMENSIONS: tuple[str, ...] = ("day", "week", "month", "quarter", "year")

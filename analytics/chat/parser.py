@@ -11,9 +11,19 @@ import numpy as np
 import pandas as pd
 
 from analytics.chat.common import (
+    CALENDAR_DIMENSIONS,
     MAX_TOP_N,
     PERIOD_DIMENSIONS,
+    Gap,
     Intent,
+)
+from analytics.chat.coverage import FILLER, coverage_gaps
+from analytics.chat.dataset import (
+    ROLE_WORDS,
+    ChatDataset,
+    chat_dataset,
+    find_terms,
+    key_words,
 )
 from analytics.chat.vocabulary import (
     BOTTOM_WORDS,
@@ -28,18 +38,22 @@ from analytics.chat.vocabulary import (
     IMPROVE_WORDS,
     MARGIN_WORDS,
     METRIC_WORDS,
+    MONTH_OF_YEAR_WORDS,
     N_RE,
     N_WORD_RE,
     NUMBER_WORDS,
     OUT_OF_SCOPE,
     OVERVIEW_WORDS,
     RANK_WORDS,
+    REPEAT_WORDS,
+    SHARE_WORDS,
     SKU_HINT,
     TOKEN_RE,
     TOP_WORDS,
     TOTAL_WORDS,
     TREND_WORDS,
     UNDER_WORDS,
+    WEEKDAY_WORDS,
     WHY_WORDS,
     blank_out,
     normalise_question,
@@ -130,25 +144,146 @@ def _metric(scan: str) -> tuple[str, bool]:
 
 
 def parse_question(
-    df: pd.DataFrame, question: str, *, history: Sequence[Mapping[str, Any]] = ()
+    df: pd.DataFrame,
+    question: str,
+    *,
+    history: Sequence[Mapping[str, Any]] = (),
+    source_columns: Mapping[str, str | None] | None = None,
 ) -> Intent:
-    """Parse ``question`` about the canonical frame ``df`` (see :class:`Intent`)."""
-    return parse_intent(normalise_question(question), data_context(df), history)
+    """Parse ``question`` about the canonical frame ``df`` (see :class:`Intent`).
+
+    ``source_columns`` maps the file's headers to the roles they are mapped to (None when
+    unmapped); with it, the parser knows the file's own column names.
+    """
+    return parse_intent(
+        normalise_question(question),
+        data_context(df),
+        history,
+        chat_dataset(df, source_columns),
+    )
 
 
 def parse_intent(
-    question: str, ctx: DataContext, history: Sequence[Mapping[str, Any]]
+    question: str,
+    ctx: DataContext,
+    history: Sequence[Mapping[str, Any]],
+    dataset: ChatDataset | None = None,
 ) -> Intent:
+    """The intent of ``question``, with the parts it does not cover as ``gaps``."""
+    dataset = dataset or ChatDataset()
+    intent, residue = _parse_core(question, ctx, history, dataset)
+    gaps = list(intent.gaps) + coverage_gaps(residue, intent, ctx, dataset)
+    return replace(intent, gaps=tuple(dict.fromkeys(gaps)))
+
+
+def _read_terms(
+    question: str, scan: str, dataset: ChatDataset
+) -> tuple[str, dict[str, list[str]], list[str], list[Gap]]:
+    """Column names and values of the file in the question: filters (column -> values),
+    groupings (frame columns), gaps; ``scan`` with them blanked (a mapped column's
+    name replaced by its role's word, so "Sales" reads as revenue)."""
+    where: dict[str, list[str]] = {}
+    groups: list[str] = []
+    gaps: list[Gap] = []
+    terms = find_terms(question, scan, dataset, AMBIGUOUS_WORDS)
+    named = {t.column.frame_column for t in terms if t.value is None}
+    for term in sorted(terms, key=lambda t: -t.start):
+        column = term.column
+        width = term.end - term.start
+        if term.value is not None:
+            choices = [column, *term.also]
+            chosen = [c for c in choices if c.frame_column in named]
+            if len(choices) > 1 and len(chosen) != 1:
+                names = " and ".join(f"“{c.name}”" for c in choices[:3])
+                gaps.append(
+                    Gap(
+                        term.text,
+                        f"“{term.text}” is a value of {names} in your file; say which, "
+                        f"for example “{choices[0].name} {term.text}”.",
+                    )
+                )
+            else:
+                target = chosen[0] if chosen else column
+                value = term.value
+                if target is not column:
+                    value = next(
+                        v for v in target.values if key_words(v) == key_words(value)
+                    )
+                values = where.setdefault(str(target.frame_column), [])
+                if value not in values:
+                    values.insert(0, value)
+            scan = blank_out(scan, term.start, term.end)
+            continue
+        if column.role is not None:
+            word = ROLE_WORDS.get(column.role, "")
+            if column.frame_column is None and column.role not in ROLE_WORDS:
+                word = ""
+            scan = scan[: term.start] + word.ljust(width) + scan[term.end :]
+            continue
+        scan = blank_out(scan, term.start, term.end)
+        if column.kind == "dimension" and column.usable:
+            groups.insert(0, str(column.frame_column))
+        elif column.kind == "measure":
+            gaps.append(
+                Gap(
+                    term.text,
+                    f"Your file's “{column.name}” column holds numbers I don't add up "
+                    "yet: I don't know whether they are amounts, counts or rates, and "
+                    "summing a rate would give a wrong figure.",
+                )
+            )
+        elif column.kind == "date":
+            gaps.append(
+                Gap(
+                    term.text,
+                    f"I use the main date column for every period; I can't use "
+                    f"“{column.name}” instead.",
+                )
+            )
+        else:
+            gaps.append(
+                Gap(
+                    term.text,
+                    f"Your file has a “{column.name}” column, but it is not part of the "
+                    "data I can use (only the columns mapped on upload are kept), so I "
+                    "can't filter or group by it.",
+                )
+            )
+    # A column named next to one of its values ("the West region") is that filter.
+    groups = [g for g in dict.fromkeys(groups) if g not in where]
+    return scan, where, groups, gaps
+
+
+def _parse_core(
+    question: str,
+    ctx: DataContext,
+    history: Sequence[Mapping[str, Any]],
+    dataset: ChatDataset,
+) -> tuple[Intent, str]:
     lowered = question.lower()
     sku_hits, scan = find_entities(question, lowered, ctx.skus)
     cat_hits, scan = find_entities(question, scan, ctx.categories)
     skus = tuple(dict.fromkeys(name for _, name in sku_hits))
     categories = tuple(dict.fromkeys(name for _, name in cat_hits))
+    scan, where, groups, term_gaps = _read_terms(question, scan, dataset)
     period_hits, horizon, notes, scan = parse_periods(scan, ctx)
     periods = [p for _, p in period_hits]
     n = _parse_n(scan)
     metric, metric_given = _metric(scan)
     dimension, _ = _first_match(scan, DIMENSION_WORDS)
+    if groups:
+        dimension = groups[0]
+        if len(groups) > 1:
+            term_gaps.append(
+                Gap(
+                    " and ".join(groups),
+                    "I can group by one column at a time; ask about each separately.",
+                )
+            )
+    if MONTH_OF_YEAR_WORDS.search(scan) and dimension in (None, "month", "year"):
+        dimension = "month_of_year"
+    elif WEEKDAY_WORDS.search(scan) and dimension in (None, "day", "week"):
+        dimension = "weekday"
 
     missing_sku = None
     if not skus and ctx.has_sku:
@@ -177,7 +312,26 @@ def parse_intent(
         horizon=horizon,
         notes=tuple(notes),
         missing_sku=missing_sku,
+        where=tuple((column, tuple(values)) for column, values in where.items()),
+        gaps=tuple(term_gaps),
     )
+    return _decide(question, base, ctx, history, dataset, scan), scan
+
+
+def _decide(
+    question: str,
+    base: Intent,
+    ctx: DataContext,
+    history: Sequence[Mapping[str, Any]],
+    dataset: ChatDataset,
+    scan: str,
+) -> Intent:
+    """The kind of question, from the words left in ``scan``."""
+    periods = list(base.periods)
+    skus, categories, n = base.skus, base.categories, base.n
+    metric, metric_given, dimension = base.metric, base.metric_given, base.dimension
+    horizon, missing_sku = base.horizon, base.missing_sku
+    where = base.where
 
     for topic, pattern in OUT_OF_SCOPE.items():
         if pattern.search(scan):
@@ -220,6 +374,8 @@ def parse_intent(
         )
         if not UNDER_WORDS.search(scan) or specific:
             return replace(base, kind="ranking", bottom=True)
+    if REPEAT_WORDS.search(scan):
+        return replace(base, kind="repeat_customers", dimension=CUSTOMER)
     if UNDER_WORDS.search(scan):
         return replace(base, kind="underperforming")
     if len(periods) >= 2 and P_RANGE.search(scan) and not COMPARE_WORDS.search(scan):
@@ -229,11 +385,27 @@ def parse_intent(
         )
         base = replace(base, periods=(spanning,))
         periods = [spanning]
-    if (len(skus) >= 2 or len(categories) >= 2) and len(periods) < 2:
-        return replace(base, kind="compare_entities")
+    several = [column for column, values in where if len(values) >= 2]
+    if (len(skus) >= 2 or len(categories) >= 2 or several) and len(periods) < 2:
+        if dimension is None or dimension in several or not several:
+            return replace(base, kind="compare_entities")
+    if (
+        SHARE_WORDS.search(scan)
+        and (skus or categories or where)
+        and (dimension is None or dimension == SKU and skus)
+    ):
+        return replace(base, kind="total", share=True)
     if len(periods) >= 2 or (COMPARE_WORDS.search(scan) and periods):
         return replace(base, kind="compare")
-    if HOW_MANY_WORDS.search(scan) and dimension in (SKU, CATEGORY, CUSTOMER):
+    if HOW_MANY_WORDS.search(scan) and (
+        dimension in (SKU, CATEGORY, CUSTOMER)
+        or dimension in dict(where)
+        or (
+            dimension is not None
+            and dimension not in PERIOD_DIMENSIONS
+            and dimension not in CALENDAR_DIMENSIONS
+        )
+    ):
         if not metric_given or metric == REVENUE and "sold" not in scan:
             return replace(base, kind="count")
     if (
@@ -242,6 +414,8 @@ def parse_intent(
         or (n is not None and dimension is not None)
     ):
         return replace(base, kind="ranking")
+    if dimension in CALENDAR_DIMENSIONS:
+        return replace(base, kind="ranking", bottom=bool(BOTTOM_WORDS.search(scan)))
     if TREND_WORDS.search(scan) and not skus:
         return replace(base, kind="trend")
     if dimension in PERIOD_DIMENSIONS and not skus:
@@ -252,11 +426,13 @@ def parse_intent(
         return replace(base, kind="breakdown", dimension=dimension or CATEGORY)
     if skus and not periods and not metric_given:
         return replace(base, kind="sku")
-    if metric_given or periods or skus or categories:
-        if periods or skus or categories or TOTAL_WORDS.search(scan):
-            follow = _follow_up(question, base, ctx, history, allow=not metric_given)
+    if metric_given or periods or skus or categories or where:
+        if periods or skus or categories or where or TOTAL_WORDS.search(scan):
+            follow = _follow_up(
+                question, base, ctx, history, dataset, allow=not metric_given
+            )
             return follow or replace(base, kind="total")
-    follow = _follow_up(question, base, ctx, history, allow=True)
+    follow = _follow_up(question, base, ctx, history, dataset, allow=True)
     if follow is not None:
         return follow
     if HELP_WORDS.search(scan):
@@ -268,11 +444,16 @@ def parse_intent(
     return replace(base, kind="overview")
 
 
+#: Single words that are values of a column only when written as the data writes them.
+AMBIGUOUS_WORDS = COMMON_WORDS | FILLER
+
+
 def _follow_up(
     question: str,
     base: Intent,
     ctx: DataContext,
     history: Sequence[Mapping[str, Any]],
+    dataset: ChatDataset,
     *,
     allow: bool,
 ) -> Intent | None:
@@ -285,7 +466,9 @@ def _follow_up(
     previous_question = str(history[-1].get("question") or "")
     if not previous_question:
         return None
-    previous = parse_intent(normalise_question(previous_question), ctx, history[:-1])
+    previous, _ = _parse_core(
+        normalise_question(previous_question), ctx, history[:-1], dataset
+    )
     if previous.kind in ("out_of_scope", "help", "overview", "unknown_sku"):
         return None
     merged = replace(
@@ -298,6 +481,8 @@ def _follow_up(
         categories=base.categories or previous.categories,
         dimension=base.dimension or previous.dimension,
         horizon=base.horizon or previous.horizon,
+        where=base.where or previous.where,
+        gaps=base.gaps,
         notes=base.notes,
         follow_up=True,
     )

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import re
 
-from analytics.chat.common import (
-    AOV,
-)
+from analytics.chat.common import AOV, AOV_ORDER, ORDERS
 from analytics.schema import (
     CATEGORY,
     COST,
@@ -222,18 +220,29 @@ METRIC_WORDS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (COST, word_pattern(r"costs?", r"cogs", r"expenses?", r"spend(?:ing)?", r"spent")),
     (QUANTITY, word_pattern(r"units?", r"quantit(?:y|ies)", r"volume", r"pieces")),
     (
-        AOV,
+        AOV_ORDER,
         word_pattern(
-            r"average (?:order|sale|transaction|basket|ticket)(?: value| size| amount)?",
+            r"average (?:order|basket|ticket|invoice)(?: value| size| amount)?",
             r"aov",
             r"basket size",
             r"order value",
+            r"(?:revenue|sales|spend) per order",
+        ),
+    ),
+    (
+        AOV,
+        word_pattern(
+            r"average (?:sale|transaction|line)(?: value| size| amount)?",
+            r"(?:revenue|sales) per (?:transaction|line)",
         ),
     ),
     (
         "transactions",
-        word_pattern(r"transactions?", r"orders?", r"order lines", r"invoices?"),
+        word_pattern(
+            r"transactions?", r"order lines", r"invoice lines", r"lines? items?"
+        ),
     ),
+    (ORDERS, word_pattern(r"orders?", r"invoices?", r"baskets?", r"purchases")),
     (
         REVENUE,
         word_pattern(
@@ -296,3 +305,34 @@ def normalise_question(text: str) -> str:
 
 def blank_out(text: str, start: int, end: int) -> str:
     return text[:start] + " " * (end - start) + text[end:]
+
+
+#: "What share of revenue comes from ...": a total with its share of the whole.
+SHARE_WORDS = word_pattern(
+    r"share",
+    r"percent(?:age)?",
+    r"proportion",
+    r"fraction",
+    r"what part",
+    r"how much of",
+)
+#: Calendar patterns across years: month of the year, day of the week.
+MONTH_OF_YEAR_WORDS = word_pattern(
+    r"months? of (?:the|a) year",
+    r"calendar months?",
+    r"seasonal\w*",
+    r"(?:usually|typically|normally|generally|on average|tends? to be)",
+)
+WEEKDAY_WORDS = word_pattern(
+    r"weekdays?",
+    r"days? of (?:the|a) week",
+    r"(?:mon|tues|wednes|thurs|fri|satur|sun)days?",
+)
+#: Customers who come back.
+REPEAT_WORDS = word_pattern(
+    r"repeat(?:ed)? (?:customers?|buyers?|clients?|purchases?|orders?)",
+    r"returning (?:customers?|buyers?|clients?)",
+    r"(?:ordered|bought|purchased|came back|shopped)\s+(?:\w+\s+)?(?:more than once|again|twice|repeatedly)",
+    r"more than (?:one|1) orders?",
+    r"(?:loyal|recurring) (?:customers?|clients?)",
+)

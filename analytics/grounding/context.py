@@ -37,6 +37,8 @@ class DataContext:
     has_customer: bool
     #: How the dates are spaced: "day" (transactions), "week" or "month" (exports).
     sampling: str = "day"
+    #: Lines carry an order / invoice id (column ``order_id``), so orders can be counted.
+    has_orders: bool = False
 
     @property
     def has_dates(self) -> bool:
@@ -99,6 +101,7 @@ def data_context(df: pd.DataFrame) -> DataContext:
         has_quantity=bool(df[QUANTITY].notna().any()),
         has_customer=bool(df[CUSTOMER].notna().any()),
         sampling=sampling,
+        has_orders=bool("order_id" in df.columns and df["order_id"].notna().any()),
     )
 
 

@@ -10,10 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from analytics.chat.ops.breakdowns import op_breakdown
+from analytics.chat.ops.customers import op_repeat_customers
 from analytics.chat.ops.forecast import op_forecast
 from analytics.chat.ops.help import op_help, op_out_of_scope, op_overview
 from analytics.chat.ops.margin import op_margin, op_underperforming
 from analytics.chat.ops.rankings import op_count, op_ranking
+from analytics.chat.ops.refusal import op_not_covered
 from analytics.chat.ops.skus import op_explain_rank, op_sku, op_unknown_sku
 from analytics.chat.ops.totals import op_compare, op_compare_entities, op_total
 from analytics.chat.ops.trend import op_trend
@@ -35,8 +37,10 @@ OPERATIONS: dict[str, Callable[..., None]] = {
     "help": op_help,
     "out_of_scope": op_out_of_scope,
     "unknown_sku": op_unknown_sku,
+    "repeat_customers": op_repeat_customers,
+    "not_covered": op_not_covered,
 }
 #: Intents answered from templates only (the model adds nothing safe to them).
-TEMPLATE_ONLY = frozenset({"help", "out_of_scope", "unknown_sku"})
+TEMPLATE_ONLY = frozenset({"help", "out_of_scope", "unknown_sku", "not_covered"})
 
 __all__ = ["OPERATIONS", "TEMPLATE_ONLY", "op_forecast"]

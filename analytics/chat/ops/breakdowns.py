@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandas as pd
 
 from analytics.chat.common import (
-    DIMENSION_LABELS,
     METRIC_LABELS,
     Intent,
+    dimension_words,
 )
 from analytics.chat.ops.common import (
+    has_dimension,
     metric_table,
     rows_in,
+    scoped_rows,
     usable_metric,
 )
 from analytics.grounding.context import DataContext
@@ -21,8 +25,6 @@ from analytics.grounding.facts import (
 )
 from analytics.schema import (
     CATEGORY,
-    CUSTOMER,
-    SKU,
 )
 
 
@@ -30,14 +32,14 @@ def op_breakdown(
     sheet: FactSheet, df: pd.DataFrame, ctx: DataContext, intent: Intent
 ) -> None:
     dimension = intent.dimension or CATEGORY
-    has = {SKU: ctx.has_sku, CATEGORY: ctx.has_category, CUSTOMER: ctx.has_customer}
-    if not has[dimension]:
-        singular = DIMENSION_LABELS[dimension][0]
+    if not has_dimension(df, dimension):
+        singular = dimension_words(dimension)[0]
         sheet.add(f"Your data has no {singular} column to break revenue down by.")
         return
     metric = usable_metric(sheet, ctx, intent.metric)
     period = intent.periods[0] if intent.periods else None
-    rows = rows_in(df, period)
+    scoped, scope_words = scoped_rows(df, replace(intent, skus=()))
+    rows = rows_in(scoped, period)
     where = period.label if period else f"all dates ({ctx.span()})"
     sheet.op(
         "breakdown",
@@ -50,12 +52,13 @@ def op_breakdown(
         sheet.add(f"There are no sales in {where}.")
         return
     table, table_metric = metric_table(rows, dimension, metric)
-    singular, plural = DIMENSION_LABELS[dimension]
+    table = table.rename(columns={dimension: "group_key"})
+    singular, plural = dimension_words(dimension)
     shown_rows = table.head(10)
     name = METRIC_LABELS[metric]
-    sheet.add(f"**{name} by {singular}**, {where}:", "")
+    sheet.add(f"**{name} by {singular}**{scope_words}, {where}:", "")
     for row in shown_rows.itertuples(index=False):
-        key = getattr(row, dimension)
+        key = row.group_key
         value = sheet.figure(
             metric, f"{name} of {singular} {key}, {where}", getattr(row, table_metric)
         )

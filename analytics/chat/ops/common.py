@@ -10,9 +10,12 @@ import pandas as pd
 from analytics import metrics
 from analytics.chat.common import (
     AOV,
+    AOV_ORDER,
     DIMENSION_LABELS,
     METRIC_LABELS,
+    ORDERS,
     Intent,
+    dimension_words,
 )
 from analytics.grounding.context import DataContext
 from analytics.grounding.facts import (
@@ -34,6 +37,9 @@ from analytics.schema import (
     SKU,
 )
 
+#: Frame column of the order / invoice id, when the file has one.
+ORDER = "order_id"
+
 
 def rows_in(df: pd.DataFrame, period: Period | None) -> pd.DataFrame:
     if period is None:
@@ -52,7 +58,17 @@ def scoped_rows(df: pd.DataFrame, intent: Intent) -> tuple[pd.DataFrame, str]:
     if intent.categories:
         out = out.loc[out[CATEGORY].isin(list(intent.categories))]
         words.append("category " + ", ".join(quote(c) for c in intent.categories))
+    for column, values in intent.where:
+        out = out.loc[out[column].isin(list(values))]
+        words.append(
+            dimension_words(column)[0] + " " + ", ".join(quote(v) for v in values)
+        )
     return out, (" for " + " and ".join(words)) if words else ""
+
+
+def has_dimension(df: pd.DataFrame, dimension: str) -> bool:
+    """True when the frame has column ``dimension`` with at least one value."""
+    return dimension in df.columns and bool(df[dimension].notna().any())
 
 
 def metric_value(df: pd.DataFrame, metric: str) -> float | None:
@@ -64,6 +80,11 @@ def metric_value(df: pd.DataFrame, metric: str) -> float | None:
     if metric == QUANTITY:
         total = df[QUANTITY].sum(min_count=1)
         return None if pd.isna(total) else float(total)
+    if metric == ORDERS:
+        return float(df[ORDER].nunique()) if ORDER in df else None
+    if metric == AOV_ORDER:
+        orders = df[ORDER].nunique() if ORDER in df else 0
+        return float(df[REVENUE].sum()) / orders if orders else None
     figures = metrics.kpis(df)
     return {
         REVENUE: figures["total_revenue"],
@@ -86,6 +107,8 @@ def metric_available(ctx: DataContext, metric: str) -> bool:
         return ctx.has_cost
     if metric == QUANTITY:
         return ctx.has_quantity
+    if metric in (ORDERS, AOV_ORDER):
+        return ctx.has_orders
     return True
 
 
@@ -97,6 +120,8 @@ def usable_metric(sheet: FactSheet, ctx: DataContext, metric: str) -> str:
         "margin": "cost or profit",
         COST: "cost",
         QUANTITY: "quantity",
+        ORDERS: "order id",
+        AOV_ORDER: "order id",
     }[metric]
     sheet.caveat(
         f"Your data has no {needs} figures, so I can't give "
@@ -198,7 +223,10 @@ def movers(
 
 def metric_table(rows: pd.DataFrame, by: str, metric: str) -> tuple[pd.DataFrame, str]:
     """``metrics.breakdown`` sorted by ``metric`` (largest first), plus the column to
-    read; the average transaction value is derived from its revenue and transactions."""
+    read; the average transaction value is derived from its revenue and transactions.
+    Other dimension columns of the file, orders and order values use :func:`group_table`."""
+    if by not in metrics.BREAKDOWN_KEYS or metric in (ORDERS, AOV_ORDER):
+        return group_table(rows, by, metric), metric
     if metric in metrics.BREAKDOWN_METRICS:
         return metrics.breakdown(rows, by=by, metric=metric), metric
     if metric == AOV:
@@ -207,6 +235,41 @@ def metric_table(rows: pd.DataFrame, by: str, metric: str) -> tuple[pd.DataFrame
         table = table.sort_values([AOV, by], ascending=[False, True], kind="mergesort")
         return table.reset_index(drop=True), AOV
     return metrics.breakdown(rows, by=by), REVENUE
+
+
+def group_table(rows: pd.DataFrame, by: str, metric: str) -> pd.DataFrame:
+    """Totals per value of any text column, shaped like ``metrics.breakdown`` plus
+    ``avg_transaction`` and, with an order id, ``orders`` and ``avg_order``; sorted by
+    ``metric`` (largest first, unknown last), ties by name."""
+    key = rows[by].fillna(metrics.NOT_SET).astype("str").rename(by)
+    out = totals_by(rows, key)
+    total = out[REVENUE].sum()
+    out["revenue_share"] = out[REVENUE] / total if total != 0 else float("nan")
+    out = out.rename_axis(by).reset_index()
+    column = metric if metric in out else REVENUE
+    return out.sort_values(
+        [column, by], ascending=[False, True], kind="mergesort", na_position="last"
+    ).reset_index(drop=True)
+
+
+def totals_by(rows: pd.DataFrame, key: pd.Series) -> pd.DataFrame:
+    """Every chat metric per value of ``key`` (index: the key values, in order)."""
+    grouped = rows.groupby(key, sort=True)
+    out = pd.DataFrame(
+        {
+            REVENUE: grouped[REVENUE].sum(),
+            COST: grouped[COST].sum(min_count=1),
+            PROFIT: grouped[PROFIT].sum(min_count=1),
+            QUANTITY: grouped[QUANTITY].sum(min_count=1),
+            "transactions": grouped.size().astype("float64"),
+        }
+    )
+    out["margin"] = (out[PROFIT] / out[REVENUE]).where(out[REVENUE] != 0)
+    out[AOV] = out[REVENUE] / out["transactions"]
+    if ORDER in rows:
+        out[ORDERS] = grouped[ORDER].nunique().astype("float64")
+        out[AOV_ORDER] = (out[REVENUE] / out[ORDERS]).where(out[ORDERS] > 0)
+    return out
 
 
 def year_span(ctx: DataContext, year: int) -> Period:

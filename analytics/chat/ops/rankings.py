@@ -9,18 +9,23 @@ import pandas as pd
 from analytics import metrics
 from analytics.chat.common import (
     AOV,
+    AOV_ORDER,
+    CALENDAR_DIMENSIONS,
     DEFAULT_TOP_N,
-    DIMENSION_LABELS,
     METRIC_LABELS,
+    ORDERS,
     PERIOD_DIMENSIONS,
     Intent,
+    dimension_words,
 )
 from analytics.chat.ops.common import (
+    has_dimension,
     metric_table,
     metric_value,
     plain_words,
     rows_in,
     scoped_rows,
+    totals_by,
     usable_metric,
 )
 from analytics.grounding.context import DataContext
@@ -37,8 +42,6 @@ from analytics.grounding.periods import (
 )
 from analytics.schema import (
     CATEGORY,
-    COST,
-    CUSTOMER,
     DATE,
     PROFIT,
     QUANTITY,
@@ -53,14 +56,18 @@ def op_ranking(
     if intent.dimension in PERIOD_DIMENSIONS:
         op_period_ranking(sheet, df, ctx, intent)
         return
+    if intent.dimension in CALENDAR_DIMENSIONS:
+        op_calendar_ranking(sheet, df, ctx, intent)
+        return
     metric = usable_metric(sheet, ctx, intent.metric)
     dimension = intent.dimension or SKU
-    if dimension == SKU and not ctx.has_sku:
+    if intent.dimension is None and dimension == SKU and not ctx.has_sku:
         dimension = CATEGORY
-    if dimension == CATEGORY and not ctx.has_category:
+    if intent.dimension is None and dimension == CATEGORY and not ctx.has_category:
         dimension = SKU if ctx.has_sku else None
-    if dimension == CUSTOMER and not ctx.has_customer:
-        sheet.add("Your data has no customer column, so I can't rank customers.")
+    if dimension is not None and not has_dimension(df, dimension):
+        singular, plural = dimension_words(dimension)
+        sheet.add(f"Your data has no {singular} column, so I can't rank {plural}.")
         return
     if dimension is None:
         sheet.add(
@@ -95,15 +102,16 @@ def op_ranking(
         if intent.bottom:
             table = table.iloc[::-1]
         ranked = table.head(n).reset_index(drop=True)
-    singular, plural = DIMENSION_LABELS[dimension]
+    singular, plural = dimension_words(dimension)
     word = "Bottom" if intent.bottom else "Top"
     name = METRIC_LABELS[metric]
     listed = sheet.count(f"Number of {plural} listed", len(ranked))
     sheet.add(
         f"**{word} {listed} {plural} by {name.lower()}**{scope_words}, {where}:", ""
     )
+    ranked = ranked.rename(columns={dimension: "group_key"})
     for position, row in enumerate(ranked.itertuples(index=False), start=1):
-        key = getattr(row, dimension)
+        key = row.group_key
         value = getattr(row, table_metric)
         shown = sheet.figure(metric, f"{name} of {singular} {key}, {where}", value)
         extra = ""
@@ -112,7 +120,9 @@ def op_ranking(
             shown = {
                 QUANTITY: f"{shown} units",
                 "transactions": f"{shown} transactions",
+                ORDERS: f"{shown} orders",
                 AOV: f"average sale {shown}",
+                AOV_ORDER: f"average order {shown}",
             }.get(metric, f"{name.lower()} {shown}")
             extra = f" on revenue {revenue}"
         if metric in (REVENUE, PROFIT) and ctx.has_profit and pd.notna(row.margin):
@@ -155,8 +165,6 @@ def op_period_ranking(
         sheet.add("Your data has no dates, so there are no periods to rank.")
         return
     metric = usable_metric(sheet, ctx, intent.metric)
-    if metric not in (REVENUE, PROFIT, COST, QUANTITY, "transactions", "margin", AOV):
-        metric = REVENUE
     scoped, scope_words = scoped_rows(df, intent)
     period = intent.periods[0] if intent.periods else None
     rows = rows_in(scoped, period)
@@ -177,18 +185,7 @@ def op_period_ranking(
         return
     freq = {"day": "D", "week": "W-SUN", "month": "M", "quarter": "Q", "year": "Y"}
     start = dated[DATE].dt.to_period(freq[granularity]).dt.start_time
-    grouped = dated.groupby(start)
-    totals = pd.DataFrame(
-        {
-            REVENUE: grouped[REVENUE].sum(),
-            PROFIT: grouped[PROFIT].sum(min_count=1),
-            COST: grouped[COST].sum(min_count=1),
-            QUANTITY: grouped[QUANTITY].sum(min_count=1),
-            "transactions": grouped.size().astype("float64"),
-        }
-    )
-    totals["margin"] = (totals[PROFIT] / totals[REVENUE]).where(totals[REVENUE] != 0)
-    totals[AOV] = totals[REVENUE] / totals["transactions"]
+    totals = totals_by(dated, start)
     ranked = (
         totals[metric]
         .dropna()
@@ -244,7 +241,7 @@ def op_count(
 ) -> None:
     """How many distinct SKUs, categories or customers sold."""
     dimension = intent.dimension or SKU
-    singular, plural = DIMENSION_LABELS[dimension]
+    singular, plural = dimension_words(dimension)
     period = intent.periods[0] if intent.periods else None
     scoped, scope_words = scoped_rows(df, replace(intent, skus=()))
     rows = rows_in(scoped, period)
@@ -271,3 +268,110 @@ def op_count(
     )
     sheet.fact("Revenue share used for the core range", 0.8, "80%")
     sheet.add(f"{carriers} of them bring 80% of revenue.")
+
+
+_WEEKDAYS = (
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+)
+#: Metrics that are ratios: per calendar month or weekday they are ratios of the sums.
+_RATIOS = {"margin": (PROFIT, REVENUE), AOV: (REVENUE, "transactions")}
+
+
+def op_calendar_ranking(
+    sheet: FactSheet, df: pd.DataFrame, ctx: DataContext, intent: Intent
+) -> None:
+    """Which calendar month (or day of the week) is usually strongest.
+
+    Months: each complete month of the data, averaged per calendar month over the years.
+    Weekdays: the total of each weekday divided by how many of that weekday the data
+    covers. Ratios (margin, average values) are ratios of the sums.
+    """
+    grain = intent.dimension
+    if not ctx.has_dates:
+        sheet.add("Your data has no dates, so there is no calendar pattern to show.")
+        return
+    metric = usable_metric(sheet, ctx, intent.metric)
+    scoped, scope_words = scoped_rows(df, intent)
+    period = intent.periods[0] if intent.periods else None
+    rows = rows_in(scoped, period)
+    where = period.label if period else f"all dates ({ctx.span()})"
+    n = intent.n or 3
+    sheet.op(
+        "calendar_ranking",
+        metric=metric,
+        granularity=grain,
+        n=n,
+        bottom=intent.bottom,
+        period=period.iso() if period else "all",
+    )
+    sheet.period, sheet.rows = (period.label if period else ctx.span()), len(rows)
+    dated = rows.loc[rows[DATE].notna()]
+    if dated.empty:
+        sheet.add(f"There are no dated sales{scope_words} in {where}.")
+        return
+    name = METRIC_LABELS[metric]
+    if grain == "month_of_year":
+        start = dated[DATE].dt.to_period("M").dt.start_time
+        months = totals_by(dated, start)
+        complete = [ctx.covers(month_period(t.year, t.month)) for t in months.index]
+        months = months.loc[complete]
+        if months.empty:
+            sheet.add("Your data covers no complete month, so I can't compare months.")
+            return
+        calendar = months.index.month
+        sums = months.groupby(calendar).sum(min_count=1)
+        spans = months.groupby(calendar).size()
+        labels = {m: month_period(2000, m).label.split()[0] for m in sums.index}
+        per, unit = "per year", "year"
+    else:
+        day = dated[DATE].dt.normalize()
+        sums = totals_by(dated, day.dt.weekday).drop(columns=[], errors="ignore")
+        first, last = ctx.first, ctx.covered_to
+        if period is not None:
+            first, last = max(first, period.start), min(last, period.end)
+        days = pd.date_range(first, last, freq="D")
+        spans = pd.Series(days.weekday).value_counts().reindex(sums.index).fillna(0)
+        labels = {d: _WEEKDAYS[d] for d in sums.index}
+        per, unit = "per day", "day"
+    if metric in _RATIOS or metric == "margin":
+        top_col, bottom_col = _RATIOS.get(metric, (REVENUE, ORDERS))
+        values = (sums[top_col] / sums[bottom_col]).where(sums[bottom_col] != 0)
+        shown_name = name
+    elif metric == AOV_ORDER:
+        values = (sums[REVENUE] / sums[ORDERS]).where(sums[ORDERS] != 0)
+        shown_name = name
+    else:
+        values = sums[metric] / spans.where(spans > 0)
+        shown_name = f"Average {name.lower()} {per}"
+    ranked = (
+        values.dropna().sort_values(ascending=intent.bottom, kind="mergesort").head(n)
+    )
+    word = "Weakest" if intent.bottom else "Strongest"
+    what = "months of the year" if grain == "month_of_year" else "days of the week"
+    count = sheet.count(f"Number of {what} listed", len(ranked))
+    sheet.add(f"**{word} {count} {what} by {name.lower()}**{scope_words}, {where}:", "")
+    for position, (key, value) in enumerate(ranked.items(), start=1):
+        label = labels[key]
+        shown = sheet.figure(
+            metric, f"{shown_name}{plain_words(scope_words)}, {label}", value
+        )
+        spans_n = sheet.count(f"{unit.capitalize()}s counted for {label}", spans[key])
+        times = "years" if grain == "month_of_year" else f"{label}s"
+        sheet.add(f"{position}. {label}: {shown} (over {spans_n} {times})")
+    if grain == "month_of_year":
+        sheet.add(
+            "",
+            "Each complete month of your data counts once; a calendar month's figure is "
+            "the average over the years that have it.",
+        )
+    else:
+        sheet.add(
+            "",
+            "Each weekday's total is divided by how many of that weekday your data covers.",
+        )

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandas as pd
 
-from analytics import metrics
 from analytics.chat.common import (
-    DIMENSION_LABELS,
     METRIC_LABELS,
+    ORDERS,
     Intent,
+    dimension_words,
 )
 from analytics.chat.ops.common import (
     change_phrase,
     context_changes,
     metric_available,
+    metric_table,
     metric_value,
     movers,
     plain_words,
@@ -28,7 +31,9 @@ from analytics.grounding.facts import (
 )
 from analytics.schema import (
     CATEGORY,
+    COST,
     PROFIT,
+    QUANTITY,
     REVENUE,
     SKU,
 )
@@ -68,6 +73,24 @@ def op_total(
         )
         sentence += f" ({count} transactions)"
     sheet.add(sentence + ".")
+    if intent.share and metric in (
+        REVENUE,
+        PROFIT,
+        COST,
+        QUANTITY,
+        "transactions",
+        ORDERS,
+    ):
+        whole = metric_value(rows_in(df, period), metric)
+        if whole and value is not None:
+            part = sheet.pct(
+                f"Share of {name.lower()}{plain_words(scope_words)} in the total, {where}",
+                value / whole,
+            )
+            whole_shown = sheet.figure(metric, f"{name}, all rows, {where}", whole)
+            sheet.add(
+                f"That is **{part}** of the {whole_shown} total {name.lower()} in {where}."
+            )
     if period is not None and not ctx.covers(period):
         sheet.caveat(
             f"Note: your data covers only part of {period.label} ({ctx.span()})."
@@ -169,12 +192,21 @@ def op_compare(
 def op_compare_entities(
     sheet: FactSheet, df: pd.DataFrame, ctx: DataContext, intent: Intent
 ) -> None:
-    """Side-by-side figures of two or more categories or SKUs."""
-    by = CATEGORY if len(intent.categories) >= 2 else SKU
-    names = intent.categories if by == CATEGORY else intent.skus
-    singular, _ = DIMENSION_LABELS[by]
+    """Side-by-side figures of two or more categories, SKUs or values of a column."""
+    several = [(column, values) for column, values in intent.where if len(values) >= 2]
+    if len(intent.categories) >= 2:
+        by, names = CATEGORY, intent.categories
+        rest = replace(intent, categories=(), skus=())
+    elif len(intent.skus) >= 2 or not several:
+        by, names = SKU, intent.skus
+        rest = replace(intent, skus=())
+    else:
+        by, names = several[0]
+        rest = replace(intent, where=tuple(w for w in intent.where if w[0] != by))
+    singular, _ = dimension_words(by)
     period = intent.periods[0] if intent.periods else None
-    rows = rows_in(df, period)
+    scoped, scope_words = scoped_rows(df, rest)
+    rows = rows_in(scoped, period)
     where = period.label if period else f"all dates ({ctx.span()})"
     sheet.op(
         "compare_entities",
@@ -183,12 +215,19 @@ def op_compare_entities(
         period=period.iso() if period else "all",
     )
     sheet.period, sheet.rows = (period.label if period else ctx.span()), len(rows)
-    table = metrics.breakdown(rows.loc[rows[by].isin(list(names))], by=by)
+    table, _ = metric_table(rows.loc[rows[by].isin(list(names))], by, REVENUE)
     table = table.set_index(by).reindex(list(names))
     shown_metrics = [REVENUE] + ([PROFIT, "margin"] if ctx.has_profit else [])
     shown_metrics.append("transactions")
+    if (
+        intent.metric_given
+        and intent.metric not in shown_metrics
+        and intent.metric in table.columns
+        and metric_available(ctx, intent.metric)
+    ):
+        shown_metrics.insert(1, intent.metric)
     header = " | ".join(quote(name) for name in names)
-    sheet.add(f"**{singular.capitalize()} comparison**, {where}:", "")
+    sheet.add(f"**{singular.capitalize()} comparison**{scope_words}, {where}:", "")
     sheet.add(f"| | {header} |", "|---|" + "---:|" * len(names))
     for metric in shown_metrics:
         label = METRIC_LABELS[metric]
