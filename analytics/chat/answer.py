@@ -21,6 +21,13 @@ from analytics.chat.parser import (
     normalise_question,
     parse_intent,
 )
+from analytics.chat.query_path import (
+    SpecRejected,
+    dataset_model,
+    op_query,
+    spec_from_model,
+    spec_omissions,
+)
 from analytics.chat.wording import model_name, with_model
 from analytics.filters import filter_frame
 from analytics.grounding.context import DataContext, data_context
@@ -40,7 +47,9 @@ def answer(
     forecast: Any = None,
     llm: LLM | None = None,
     currency: str | None = "$",
-    source_columns: Mapping[str, str | None] | None = None,
+    source_columns: Mapping[str, str | None]
+    | Sequence[Mapping[str, Any]]
+    | None = None,
 ) -> ChatAnswer:
     """Answer a question about a canonical frame, from figures computed on it.
 
@@ -66,9 +75,12 @@ def answer(
     currency:
         Symbol or code used to show money.
     source_columns:
-        The uploaded file's headers, each with the role it is mapped to (None when not
-        mapped). With them the chat knows the file's own column names, and says so when
-        a question names a column it cannot use.
+        The uploaded file's columns: the dataset model's list (``report["columns"]``,
+        with each column's kind, unit, role and frame field) or a mapping of headers to
+        roles (None when not mapped). With them the chat knows the file's own column
+        names, and says so when a question names a column it cannot use. With a model
+        that has ``structured(messages, schema)``, query-like questions go through the
+        model's query and the engine (see :mod:`analytics.chat.query_path`).
 
     Returns
     -------
@@ -97,6 +109,7 @@ def answer(
     frame = filter_frame(df, **dict(filters)) if filters else df
     ctx = data_context(frame)
     sheet = FactSheet(currency)
+    path, path_note = "parser", None
     if ctx.rows == 0:
         sheet.add(
             "There are no rows in the current selection; widen the filters and ask again."
@@ -104,10 +117,34 @@ def answer(
         intent = Intent(kind="empty")
     else:
         dataset = chat_dataset(frame, source_columns)
-        intent = parse_intent(text, ctx, history, dataset)
+        intent = parsed = parse_intent(text, ctx, history, dataset)
         if intent.gaps and intent.kind not in TEMPLATE_ONLY:
             intent = replace(intent, kind="not_covered")
-        if intent.kind == "forecast":
+        if (
+            getattr(llm, "structured", None) is not None
+            and intent.kind == "not_covered"
+        ):
+            # The parser answers what it fully reads; the model's query is tried for
+            # the questions it cannot (and must then cover everything they name).
+            columns = source_columns if _is_model_list(source_columns) else None
+            query_model = dataset_model(frame, columns)
+            try:
+                spec = spec_from_model(llm, text, frame, ctx, query_model)
+                missing = spec_omissions(spec, parsed, query_model, ctx)
+                if missing:
+                    raise SpecRejected(
+                        "the model's query left out " + ", ".join(missing)
+                    )
+                path = "model query"
+            except SpecRejected as exc:
+                path_note = (
+                    f"The model's query was not used ({exc}); answered by the "
+                    "built-in parser."
+                )
+        if path == "model query":
+            op_query(sheet, frame, ctx, spec, query_model)
+            intent = replace(intent, kind="query")
+        elif intent.kind == "forecast":
             given = forecast.to_dict() if hasattr(forecast, "to_dict") else forecast
             op_forecast(sheet, frame, ctx, intent, given)
         else:
@@ -124,7 +161,12 @@ def answer(
         "rows": int(sheet.rows if sheet.rows is not None else ctx.rows),
     }
     operations = (
-        {"op": "parse", "intent": intent.kind, "follow_up": intent.follow_up},
+        {
+            "op": "parse",
+            "intent": intent.kind,
+            "follow_up": intent.follow_up,
+            "path": path,
+        },
         *sheet.operations,
     )
     result = ChatAnswer(
@@ -133,6 +175,7 @@ def answer(
         operations=tuple(operations),
         based_on=based_on,
         intent=intent.kind,
+        note=path_note,
     )
     numeric = any(isinstance(f.value, (int, float)) for f in facts)
     if llm is None or intent.kind in TEMPLATE_ONLY or not numeric:
@@ -142,11 +185,18 @@ def answer(
     names = _names_in(frame, ctx, facts)
     reply, note = with_model(text, draft, facts, history, llm, years=years, names=names)
     if reply is None:
-        return replace(result, note=note)
+        return replace(result, note=" ".join(n for n in (path_note, note) if n))
     if sheet.caveats:
         # Caveats about what the figures cover are kept whatever the model wrote.
         reply = reply + "\n\n" + "\n".join(sheet.caveats)
     return replace(result, answer=reply, model=model_name(llm))
+
+
+def _is_model_list(columns: Any) -> bool:
+    """True for the dataset model's column list (``report["columns"]``)."""
+    return isinstance(columns, (list, tuple)) and all(
+        isinstance(c, Mapping) for c in columns
+    )
 
 
 def _allowed_years(ctx: DataContext, intent: Intent) -> list[int]:

@@ -147,6 +147,9 @@ class Gap:
 
     part: str
     reason: str
+    #: "unknown" for a word the parser does not know; "other" for a named column,
+    #: value or concept the data cannot answer (never dropped silently).
+    kind: str = "other"
 
 
 def dimension_words(dimension: str) -> tuple[str, str]:

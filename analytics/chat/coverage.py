@@ -304,6 +304,7 @@ def coverage_gaps(
                 word,
                 f"I don't know what “{word}” means for this data: it is not a column, "
                 f"a value or a measure I can find in your file.{hint}",
+                "unknown",
             )
         )
     return gaps

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 
@@ -89,8 +90,10 @@ class Column:
     name: str
     role: str | None
     frame_column: str | None
-    kind: str  # "dimension" | "measure" | "date" | "role"
+    kind: str  # "dimension" | "measure" | "date" | "role" | "unknown"
     values: tuple[str, ...] = ()
+    #: Unit of a measure ("money", "count", "ratio", "number"), when known.
+    unit: str | None = None
 
     @property
     def usable(self) -> bool:
@@ -136,7 +139,10 @@ class ChatDataset:
 
 
 def chat_dataset(
-    df: pd.DataFrame, source_columns: Mapping[str, str | None] | None = None
+    df: pd.DataFrame,
+    source_columns: Mapping[str, str | None]
+    | Sequence[Mapping[str, Any]]
+    | None = None,
 ) -> ChatDataset:
     """The :class:`ChatDataset` of frame ``df``.
 
@@ -147,6 +153,8 @@ def chat_dataset(
     columns: list[Column] = []
     seen: set[str] = set()
     roles_in_frame = {c for c in CANONICAL_COLUMNS if c in df.columns}
+    if isinstance(source_columns, (list, tuple)):
+        source_columns = _from_model(df, source_columns, columns, seen)
     for header, role in (source_columns or {}).items():
         header = str(header)
         if header in seen:
@@ -188,13 +196,46 @@ def chat_dataset(
     return ChatDataset(tuple(columns), names, values, has_orders)
 
 
+def _from_model(
+    df: pd.DataFrame,
+    items: Sequence[Mapping[str, Any]],
+    columns: list[Column],
+    seen: set[str],
+) -> dict[str, str | None]:
+    """Columns of the dataset model's list (``report["columns"]``): mapped roles are
+    returned as a header -> role mapping; dimensions and measures the frame keeps, and
+    columns it does not keep, go straight into ``columns``."""
+    roles: dict[str, str | None] = {}
+    for item in items:
+        name, role, field = str(item.get("name")), item.get("role"), item.get("field")
+        if role:
+            roles[name] = str(role)
+            continue
+        seen.add(name)
+        if field and field in df.columns:
+            column = _extra(df, str(field))
+            unit = item.get("unit")
+            kind = "dimension" if item.get("kind") == "dimension" else column.kind
+            columns.append(
+                Column(name, None, str(field), kind, column.values, unit=unit)
+            )
+            if field != name:
+                seen.add(str(field))
+        else:
+            columns.append(Column(name, None, None, "unknown", unit=item.get("unit")))
+    return roles
+
+
 def _extra(df: pd.DataFrame, name: str) -> Column:
     series = df[name]
     if pd.api.types.is_datetime64_any_dtype(series):
         return Column(name, None, name, "date")
     if pd.api.types.is_numeric_dtype(series):
         return Column(name, None, name, "measure")
-    distinct = pd.unique(series.dropna().astype("str"))
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        distinct = series.cat.categories.astype("str")
+    else:
+        distinct = pd.unique(series.dropna().astype("str"))
     shown = tuple(str(v) for v in distinct) if len(distinct) <= MAX_VALUES else ()
     return Column(name, None, name, "dimension", shown)
 

@@ -227,9 +227,13 @@ def _read_terms(
             gaps.append(
                 Gap(
                     term.text,
-                    f"Your file's “{column.name}” column holds numbers I don't add up "
-                    "yet: I don't know whether they are amounts, counts or rates, and "
-                    "summing a rate would give a wrong figure.",
+                    f"Your file's “{column.name}” column is a rate per line (such as "
+                    "20%), not an amount: adding it up would give a wrong figure, and "
+                    "it does not say what the rate cost in money."
+                    if column.unit == "ratio"
+                    else f"Your file's “{column.name}” column holds numbers I don't "
+                    "answer questions about without the AI model; ask about revenue, "
+                    "profit, cost or units instead.",
                 )
             )
         elif column.kind == "date":

@@ -20,6 +20,7 @@ from analytics.grounding.facts import (
 )
 from analytics.grounding.figures import (
     figures_in,
+    misplaced_figures,
     prepare_text,
     unsupported_figures,
 )
@@ -117,6 +118,16 @@ def with_model(
     ]
     if draft_figures and not reply_figures:
         return None, "Answered without the AI model: its reply left out the figures."
+    entities = [*re.findall(r"`([^`]+)`", draft), *names]
+    misplaced = misplaced_figures(reply, facts, entities)
+    if misplaced:
+        figure, beside, owner = misplaced[0]
+        logger.info("chat model reply rejected; %s put next to %s", figure, beside)
+        return None, (
+            f"Answered without the AI model: its reply put {figure} next to {beside}, "
+            f"but that figure belongs to {owner}, so the computed answer is shown "
+            "instead."
+        )
     return reply, None
 
 

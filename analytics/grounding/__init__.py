@@ -20,6 +20,7 @@ from analytics.grounding.figures import (
     RELATIVE_SLACK,
     Figure,
     figures_in,
+    misplaced_figures,
     prepare_text,
     unsupported_figures,
 )
@@ -50,6 +51,7 @@ __all__ = [
     "Period",
     "data_context",
     "figures_in",
+    "misplaced_figures",
     "month_period",
     "prepare_text",
     "quarter_period",

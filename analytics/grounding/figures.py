@@ -187,3 +187,90 @@ def unsupported_figures(
 
 
 # --------------------------------------------------------------------------- the model
+
+
+_SEGMENT = re.compile(r"(?<=[.!?;])\s+|\n+")
+
+
+def misplaced_figures(
+    text: str,
+    facts: Sequence[Fact | Mapping[str, Any]],
+    names: Sequence[str],
+) -> list[tuple[str, str, str]]:
+    """Figures written next to a name whose facts do not hold them.
+
+    ``names`` are the entities the answer speaks about (SKUs, categories, regions...).
+    Each fact belongs to the longest name its label contains (or to none). In each
+    sentence or line of ``text``, a figure belongs to the name written before it (or,
+    before the first name, to that first name). A figure that matches a fact of another
+    name, and no fact of its own name or of no name, is misplaced.
+
+    Returns ``(figure, name beside it, name it belongs to)`` for each; figures that match
+    no fact at all are left to :func:`unsupported_figures`.
+    """
+    entities = sorted({n for n in names if n and n.strip()}, key=len, reverse=True)
+    if not entities:
+        return []
+    patterns = {
+        n: re.compile(r"(?<![\w-])" + re.escape(n) + r"(?![\w-])", re.I)
+        for n in entities
+    }
+    pools: dict[str | None, tuple[list[float], list[float]]] = {}
+    for fact in facts:
+        item = fact.to_dict() if isinstance(fact, Fact) else dict(fact)
+        value, display = item.get("value"), str(item.get("display") or "")
+        if isinstance(value, str) or value is None:
+            continue
+        owner = next(
+            (n for n in entities if patterns[n].search(str(item.get("label")))), None
+        )
+        plain, percent = pools.setdefault(owner, ([], []))
+        is_percent = display.endswith("%") or display.endswith("pp")
+        if display.endswith("%"):
+            percent.append(abs(float(value)) * 100)
+        elif display.endswith("pp"):
+            percent.append(abs(float(value)))
+        else:
+            plain.append(abs(float(value)))
+        for figure in figures_in(display.replace("−", "-")):
+            (percent if is_percent or figure.percent else plain).append(
+                abs(figure.value)
+            )
+
+    def holds(owner: str | None, figure: Figure) -> bool:
+        plain, percent = pools.get(owner, ([], []))
+        pool = np.asarray(percent if figure.percent else plain, dtype="float64")
+        if not pool.size:
+            return False
+        slack = figure.tolerance + RELATIVE_SLACK * pool + 1e-9
+        return bool((np.abs(pool - figure.value) <= slack).any())
+
+    bad: list[tuple[str, str, str]] = []
+    for segment in _SEGMENT.split(_LIST_MARKER.sub(" ", text)):
+        mentions: list[tuple[int, int, str]] = []
+        taken = segment
+        for name in entities:
+            for match in patterns[name].finditer(taken):
+                mentions.append((match.start(), match.end(), name))
+                taken = (
+                    taken[: match.start()]
+                    + " " * (match.end() - match.start())
+                    + taken[match.end() :]
+                )
+        if not mentions:
+            continue
+        mentions.sort()
+        for index, (_, end, name) in enumerate(mentions):
+            stop = mentions[index + 1][0] if index + 1 < len(mentions) else None
+            chunk = segment[end:stop]
+            if index == 0:
+                chunk = segment[: mentions[0][0]] + " " + chunk
+            prepared, _ = prepare_text(chunk, entities)
+            for figure in figures_in(prepared):
+                if figure.year_like or holds(name, figure) or holds(None, figure):
+                    continue
+                others = [n for n in pools if n not in (None, name)]
+                owner = next((n for n in others if holds(n, figure)), None)
+                if owner is not None:
+                    bad.append((figure.text, name, owner))
+    return bad

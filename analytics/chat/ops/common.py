@@ -241,7 +241,8 @@ def group_table(rows: pd.DataFrame, by: str, metric: str) -> pd.DataFrame:
     """Totals per value of any text column, shaped like ``metrics.breakdown`` plus
     ``avg_transaction`` and, with an order id, ``orders`` and ``avg_order``; sorted by
     ``metric`` (largest first, unknown last), ties by name."""
-    key = rows[by].fillna(metrics.NOT_SET).astype("str").rename(by)
+    key = rows[by].astype(object).where(rows[by].notna(), metrics.NOT_SET)
+    key = key.astype("str").rename(by)
     out = totals_by(rows, key)
     total = out[REVENUE].sum()
     out["revenue_share"] = out[REVENUE] / total if total != 0 else float("nan")
