@@ -119,7 +119,7 @@ def answer(
         dataset = chat_dataset(frame, source_columns)
         intent = parsed = parse_intent(text, ctx, history, dataset)
         if intent.gaps and intent.kind not in TEMPLATE_ONLY:
-            intent = replace(intent, kind="not_covered")
+            intent = replace(intent, kind="not_covered", asked=intent.kind)
         if (
             getattr(llm, "structured", None) is not None
             and intent.kind == "not_covered"

@@ -139,6 +139,8 @@ class Intent:
     gaps: tuple[Gap, ...] = ()
     #: "What share of ...": show the total's share of the unfiltered total.
     share: bool = False
+    #: For a question that cannot be answered: the kind it was read as.
+    asked: str | None = None
 
 
 @dataclass(frozen=True)

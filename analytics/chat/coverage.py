@@ -53,7 +53,7 @@ from analytics.chat.vocabulary import (
     word_pattern,
 )
 from analytics.grounding.context import DataContext
-from analytics.schema import CATEGORY, CUSTOMER, PROFIT, REVENUE, SKU
+from analytics.schema import CATEGORY, COST, CUSTOMER, PROFIT, QUANTITY, REVENUE, SKU
 
 #: Words that carry no content of their own in a question about the data.
 FILLER = frozenset(
@@ -218,6 +218,24 @@ def coverage_gaps(
             )
         )
 
+    if (
+        intent.metric_given
+        and intent.metric not in (ORDERS, AOV_ORDER)
+        and intent.kind not in _OWN_MESSAGES
+        and not _available(ctx, intent.metric)
+    ):
+        needs = {QUANTITY: "quantity", COST: "cost"}.get(
+            intent.metric, "cost or profit"
+        )
+        gaps.append(
+            Gap(
+                METRIC_LABELS.get(intent.metric, intent.metric).lower(),
+                f"Your data has no {needs} figures, so I can't give "
+                f"{METRIC_LABELS.get(intent.metric, intent.metric).lower()}. Map a "
+                f"{needs} column when uploading to unlock it.",
+            )
+        )
+
     if intent.kind == "repeat_customers" and not (ctx.has_orders and ctx.has_customer):
         gaps.append(
             Gap(
@@ -308,6 +326,22 @@ def coverage_gaps(
             )
         )
     return gaps
+
+
+#: Intents that explain a missing cost column in their own words.
+_OWN_MESSAGES = frozenset(
+    {"margin", "underperforming", "overview", "explain_rank", "sku"}
+)
+
+
+def _available(ctx: DataContext, metric: str) -> bool:
+    if metric in (PROFIT, "margin"):
+        return ctx.has_profit
+    if metric == COST:
+        return ctx.has_cost
+    if metric == QUANTITY:
+        return ctx.has_quantity
+    return True
 
 
 def _known_words(dataset: ChatDataset) -> list[str]:

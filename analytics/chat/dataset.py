@@ -262,7 +262,11 @@ class Term:
 
 
 def find_terms(
-    question: str, scan: str, dataset: ChatDataset, ambiguous: frozenset[str]
+    question: str,
+    scan: str,
+    dataset: ChatDataset,
+    ambiguous: frozenset[str],
+    ambiguous_names: frozenset[str] = frozenset(),
 ) -> list[Term]:
     """Column names and dimension values of ``dataset`` in ``scan`` (the lower-cased
     question with names already found blanked out), longest first, not overlapping.
@@ -294,13 +298,17 @@ def find_terms(
             value_hits = dataset.values.get(key)
             column = dataset.names.get(key)
             if column is not None and " ".join(key) not in _TIME_KEYS:
-                if not exact_only or text == column.name:
+                if length > 1 or key[0] not in ambiguous_names or text == column.name:
                     found = Term(start, end, text, column)
             if found is None and value_hits:
                 usable = [
                     (col, value)
                     for col, value in value_hits
-                    if not exact_only or text == value
+                    if (not exact_only or text == value)
+                    and (
+                        not all(k.isdigit() for k in key)
+                        or (i > 0 and tokens[i - 1][2] == key_words(col.name)[-1:][0])
+                    )
                 ]
                 if usable:
                     col, value = usable[0]

@@ -185,7 +185,7 @@ def _read_terms(
     where: dict[str, list[str]] = {}
     groups: list[str] = []
     gaps: list[Gap] = []
-    terms = find_terms(question, scan, dataset, AMBIGUOUS_WORDS)
+    terms = find_terms(question, scan, dataset, AMBIGUOUS_WORDS, COMMON_WORDS)
     named = {t.column.frame_column for t in terms if t.value is None}
     for term in sorted(terms, key=lambda t: -t.start):
         column = term.column

@@ -155,9 +155,11 @@ def context_changes(
     metric: str,
     period: Period,
     value: float | None,
+    scope_words: str = "",
 ) -> None:
     """Compare with the period before and the same period a year earlier, when covered."""
     name = METRIC_LABELS[metric]
+    scope = plain_words(scope_words)
     parts: list[str] = []
     candidates = [period.previous()]
     if period.kind in ("month", "quarter", "week"):
@@ -168,17 +170,17 @@ def context_changes(
         other_value = metric_value(rows_in(scoped, other), metric)
         if other_value is None or value is None:
             continue
-        shown = sheet.figure(metric, f"{name}, {other.label}", other_value)
+        shown = sheet.figure(metric, f"{name}{scope}, {other.label}", other_value)
         if metric == "margin":
             diff = sheet.points(
-                f"Change in margin, {period.label} vs {other.label}",
+                f"Change in margin{scope}, {period.label} vs {other.label}",
                 (value - other_value) * 100,
             )
             parts.append(f"{diff} on {other.label} ({shown})")
             continue
         change = change_phrase(
             sheet,
-            f"Change in {name.lower()}, {period.label} vs {other.label}",
+            f"Change in {name.lower()}{scope}, {period.label} vs {other.label}",
             value,
             other_value,
         )

@@ -331,12 +331,12 @@ def op_calendar_ranking(
         per, unit = "per year", "year"
     else:
         day = dated[DATE].dt.normalize()
-        sums = totals_by(dated, day.dt.weekday).drop(columns=[], errors="ignore")
+        sums = totals_by(dated, day.dt.day_of_week)
         first, last = ctx.first, ctx.covered_to
         if period is not None:
             first, last = max(first, period.start), min(last, period.end)
         days = pd.date_range(first, last, freq="D")
-        spans = pd.Series(days.weekday).value_counts().reindex(sums.index).fillna(0)
+        spans = pd.Series(days.day_of_week).value_counts().reindex(sums.index).fillna(0)
         labels = {d: _WEEKDAYS[d] for d in sums.index}
         per, unit = "per day", "day"
     if metric in _RATIOS or metric == "margin":

@@ -69,16 +69,17 @@ def suggested_questions(
     if intent.metric in (ORDERS, AOV_ORDER) and not ctx.has_orders:
         candidates.append(f"How many transactions were there in {when or year}?")
         candidates.append("What is the average transaction value?")
+    kind = intent.asked or intent.kind
     dimension = intent.dimension
     if (
         dimension
         and dimension not in PERIOD_DIMENSIONS
         and has_dimension(df, dimension)
-        and intent.kind in ("ranking", "breakdown")
+        and kind in ("ranking", "breakdown")
     ):
         plural = dimension_words(dimension)[1]
-        candidates.append(f"Top 5 {plural} by {word}")
-    if intent.kind in ("total", "compare", "ranking", "breakdown", "trend") and when:
+        candidates.append(f"Top five {plural} by {word}")
+    if kind in ("total", "compare", "ranking", "breakdown", "trend") and when:
         candidates.append(f"What was {word} in {when}?")
     for column in dataset.dimensions()[:2]:
         singular = dimension_words(str(column.frame_column))[0]
@@ -86,7 +87,7 @@ def suggested_questions(
         if column.values:
             candidates.append(f"What was {word} for {column.values[0]}?")
     if ctx.has_sku:
-        candidates.append(f"Top 5 products by {word}")
+        candidates.append(f"Top five products by {word}")
     if year:
         candidates.append(f"What was {word} in {year}?")
     if ctx.has_category:

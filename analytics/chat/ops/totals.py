@@ -96,7 +96,7 @@ def op_total(
             f"Note: your data covers only part of {period.label} ({ctx.span()})."
         )
     if period is not None and period.kind in ("month", "quarter", "year", "week"):
-        context_changes(sheet, scoped, ctx, metric, period, value)
+        context_changes(sheet, scoped, ctx, metric, period, value, scope_words)
     if metric == REVENUE and ctx.has_profit:
         profit = metric_value(rows, PROFIT)
         margin = metric_value(rows, "margin")

@@ -218,4 +218,4 @@ def op_period_trend(
         metric, f"{name}{plain_words(scope_words)}, {period.label}", value
     )
     sheet.add(f"{name}{scope_words} in {period.label}: **{shown}**.")
-    context_changes(sheet, scoped, ctx, metric, period, value)
+    context_changes(sheet, scoped, ctx, metric, period, value, scope_words)
