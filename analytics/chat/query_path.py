@@ -153,6 +153,18 @@ def spec_omissions(
         wanted = ENGINE_MEASURES.get(intent.metric)
         if intent.metric == AOV or (wanted and wanted not in spec.measures):
             missing.append(f"the measure {intent.metric}")
+    # A word the parser does not know may be what the model read as a measure,
+    # grouping, filter or period the parser did not find; one such part per word.
+    parser_measure = ENGINE_MEASURES.get(intent.metric) if intent.metric_given else None
+    new_parts = sum(m != parser_measure for m in spec.measures)
+    new_parts += sum(g != intent.dimension for g in groups)
+    new_parts += sum(
+        _field(model, f.column) not in dict(intent.where) for f in spec.filters
+    )
+    new_parts += bool((spec.start or spec.end) and not intent.periods)
+    unknown = [gap.part for gap in intent.gaps if gap.kind == "unknown"]
+    if len(unknown) > new_parts:
+        missing.append(", ".join(f"“{word}”" for word in unknown))
     for gap in intent.gaps:
         if gap.kind == "unknown":
             continue
@@ -205,7 +217,8 @@ def op_query(
         + ([f"{spec.start} to {spec.end}"] if spec.start or spec.end else [])
     )
     scope = scope or "all dates"
-    sheet.add(f"_Read as: {where}._", "")
+    sheet.caveat(f"_Read as: {where} (the AI model's reading, computed by the app)._")
+    sheet.add("")
     if not spec.group_by:
         for name in spec.measures:
             value = result.totals.get(name)

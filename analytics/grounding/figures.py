@@ -237,12 +237,12 @@ def misplaced_figures(
                 abs(figure.value)
             )
 
-    def holds(owner: str | None, figure: Figure) -> bool:
+    def holds(owner: str | None, figure: Figure, loose: bool) -> bool:
         plain, percent = pools.get(owner, ([], []))
         pool = np.asarray(percent if figure.percent else plain, dtype="float64")
         if not pool.size:
             return False
-        slack = figure.tolerance + RELATIVE_SLACK * pool + 1e-9
+        slack = figure.tolerance + (RELATIVE_SLACK * pool if loose else 0.0) + 1e-9
         return bool((np.abs(pool - figure.value) <= slack).any())
 
     bad: list[tuple[str, str, str]] = []
@@ -266,11 +266,17 @@ def misplaced_figures(
             if index == 0:
                 chunk = segment[: mentions[0][0]] + " " + chunk
             prepared, _ = prepare_text(chunk, entities)
+            others = [n for n in pools if n not in (None, name)]
             for figure in figures_in(prepared):
-                if figure.year_like or holds(name, figure) or holds(None, figure):
+                if figure.year_like:
                     continue
-                others = [n for n in pools if n not in (None, name)]
-                owner = next((n for n in others if holds(n, figure)), None)
-                if owner is not None:
-                    bad.append((figure.text, name, owner))
+                # Written to its precision first; the rounding slack only when no
+                # name holds the figure exactly (two close figures stay told apart).
+                for loose in (False, True):
+                    if holds(name, figure, loose) or holds(None, figure, loose):
+                        break
+                    owner = next((n for n in others if holds(n, figure, loose)), None)
+                    if owner is not None:
+                        bad.append((figure.text, name, owner))
+                        break
     return bad
