@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from analytics import metrics
@@ -243,20 +244,27 @@ def group_table(rows: pd.DataFrame, by: str, metric: str) -> pd.DataFrame:
     """Totals per value of any text column, shaped like ``metrics.breakdown`` plus
     ``avg_transaction`` and, with an order id, ``orders`` and ``avg_order``; sorted by
     ``metric`` (largest first, unknown last), ties by name."""
-    key = rows[by].astype(object).where(rows[by].notna(), metrics.NOT_SET)
-    key = key.astype("str").rename(by)
-    out = totals_by(rows, key)
+    codes, uniques = pd.factorize(rows[by], sort=False)
+    names = np.append(np.asarray(uniques, dtype=object).astype(str), metrics.NOT_SET)
+    codes = np.where(codes < 0, len(names) - 1, codes)
+    out = totals_by(
+        rows, pd.Series(codes, index=rows.index), orders=metric in (ORDERS, AOV_ORDER)
+    )
+    out.index = pd.Index(names[out.index.to_numpy()], name=by)
     total = out[REVENUE].sum()
     out["revenue_share"] = out[REVENUE] / total if total != 0 else float("nan")
-    out = out.rename_axis(by).reset_index()
+    out = out.reset_index()
     column = metric if metric in out else REVENUE
     return out.sort_values(
         [column, by], ascending=[False, True], kind="mergesort", na_position="last"
     ).reset_index(drop=True)
 
 
-def totals_by(rows: pd.DataFrame, key: pd.Series) -> pd.DataFrame:
-    """Every chat metric per value of ``key`` (index: the key values, in order)."""
+def totals_by(
+    rows: pd.DataFrame, key: pd.Series, *, orders: bool = False
+) -> pd.DataFrame:
+    """Every chat metric per value of ``key`` (index: the key values, in order);
+    distinct orders and the average order value only with ``orders``."""
     grouped = rows.groupby(key, sort=True)
     out = pd.DataFrame(
         {
@@ -269,10 +277,21 @@ def totals_by(rows: pd.DataFrame, key: pd.Series) -> pd.DataFrame:
     )
     out["margin"] = (out[PROFIT] / out[REVENUE]).where(out[REVENUE] != 0)
     out[AOV] = out[REVENUE] / out["transactions"]
-    if ORDER in rows:
-        out[ORDERS] = grouped[ORDER].nunique().astype("float64")
+    if orders and ORDER in rows:
+        out[ORDERS] = distinct_per(key, rows[ORDER]).reindex(out.index).fillna(0.0)
         out[AOV_ORDER] = (out[REVENUE] / out[ORDERS]).where(out[ORDERS] > 0)
     return out
+
+
+def distinct_per(key: pd.Series, values: pd.Series) -> pd.Series:
+    """How many distinct known ``values`` each ``key`` has (vectorised on codes)."""
+    key_codes, key_uniques = pd.factorize(key, sort=False)
+    value_codes, value_uniques = pd.factorize(values, sort=False)
+    known = (key_codes >= 0) & (value_codes >= 0)
+    width = np.int64(max(len(value_uniques), 1))
+    pairs = pd.unique(key_codes[known].astype("int64") * width + value_codes[known])
+    counts = np.bincount(pairs // width, minlength=len(key_uniques)).astype("float64")
+    return pd.Series(counts, index=pd.Index(key_uniques))
 
 
 def year_span(ctx: DataContext, year: int) -> Period:

@@ -4,10 +4,17 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import numpy as np
 import pandas as pd
 
 from analytics.chat.common import Intent
-from analytics.chat.ops.common import ORDER, plain_words, rows_in, scoped_rows
+from analytics.chat.ops.common import (
+    ORDER,
+    distinct_per,
+    plain_words,
+    rows_in,
+    scoped_rows,
+)
 from analytics.grounding.context import DataContext
 from analytics.grounding.facts import FactSheet
 from analytics.schema import CUSTOMER, REVENUE
@@ -36,7 +43,7 @@ def op_repeat_customers(
     if known.empty:
         sheet.add(f"There are no orders with a customer{scope_words} in {where}.")
         return
-    orders = known.groupby(CUSTOMER)[ORDER].nunique()
+    orders = distinct_per(known[CUSTOMER], known[ORDER])
     repeat = orders.loc[orders >= 2]
     plain = plain_words(scope_words)
     n_repeat = sheet.count(
@@ -53,7 +60,9 @@ def op_repeat_customers(
     )
     total = float(known[REVENUE].sum())
     if total:
-        theirs = float(known.loc[known[CUSTOMER].isin(repeat.index), REVENUE].sum())
+        codes, _ = pd.factorize(known[CUSTOMER], sort=False)
+        per_customer = np.bincount(codes, weights=known[REVENUE].to_numpy())
+        theirs = float(per_customer[(orders.to_numpy() >= 2)].sum())
         revenue = sheet.money(
             f"Revenue of customers with more than one order{plain}, {where}", theirs
         )

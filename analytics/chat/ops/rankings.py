@@ -185,7 +185,7 @@ def op_period_ranking(
         return
     freq = {"day": "D", "week": "W-SUN", "month": "M", "quarter": "Q", "year": "Y"}
     start = dated[DATE].dt.to_period(freq[granularity]).dt.start_time
-    totals = totals_by(dated, start)
+    totals = totals_by(dated, start, orders=metric in (ORDERS, AOV_ORDER))
     ranked = (
         totals[metric]
         .dropna()
@@ -318,7 +318,7 @@ def op_calendar_ranking(
     name = METRIC_LABELS[metric]
     if grain == "month_of_year":
         start = dated[DATE].dt.to_period("M").dt.start_time
-        months = totals_by(dated, start)
+        months = totals_by(dated, start, orders=metric in (ORDERS, AOV_ORDER))
         complete = [ctx.covers(month_period(t.year, t.month)) for t in months.index]
         months = months.loc[complete]
         if months.empty:
@@ -331,7 +331,9 @@ def op_calendar_ranking(
         per, unit = "per year", "year"
     else:
         day = dated[DATE].dt.normalize()
-        sums = totals_by(dated, day.dt.day_of_week)
+        sums = totals_by(
+            dated, day.dt.day_of_week, orders=metric in (ORDERS, AOV_ORDER)
+        )
         first, last = ctx.first, ctx.covered_to
         if period is not None:
             first, last = max(first, period.start), min(last, period.end)
