@@ -27,11 +27,11 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from analytics import ingest  # noqa: E402
 from analytics.chat import answer  # noqa: E402
 from analytics.forecast import forecast as run_forecast  # noqa: E402
 from analytics.insights import insights  # noqa: E402
 from analytics.schema import conform_canonical  # noqa: E402
-from analytics import ingest  # noqa: E402
 from benchmarks.datagen import csv_bytes, orders, transactions  # noqa: E402
 
 ROWS = 300_000
