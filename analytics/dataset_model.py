@@ -33,6 +33,7 @@ total or average describes).
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 
@@ -42,7 +43,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from analytics.parsing import _MISSING_SET, _dictionary, clean_text, parse_numbers
-from analytics.roles import ColumnProfile, normalise_header, profile_column
+from analytics.roles import ColumnProfile, profile_column
 from analytics.schema import (
     CANONICAL_COLUMNS,
     CATEGORY,
@@ -205,8 +206,17 @@ class DatasetModel:
 
 
 def match_key(text: object) -> str:
-    """A value or name reduced for matching: lower case, no accents, single spaces."""
-    return normalise_header(str(text)) if text is not None else ""
+    """A value or name reduced for matching: lower case, no accents, punctuation as
+    spaces, single spaces (``" Québec-City"`` → ``"quebec city"``, ``"PayPal"`` →
+    ``"paypal"``)."""
+    if text is None:
+        return ""
+    folded = unicodedata.normalize("NFKD", str(text).casefold())
+    plain = "".join(ch for ch in folded if not unicodedata.combining(ch))
+    return " ".join(_PUNCTUATION.sub(" ", plain).split())
+
+
+_PUNCTUATION = re.compile(r"[^0-9a-zß]+|_")
 
 
 def _field_name(name: str, taken: set[str]) -> str:
@@ -378,6 +388,13 @@ def extend_frame(
         if field:
             taken.add(field.casefold())
         columns.append(ColumnInfo(name, kind, unit, None, field, aggregation, distinct))
+    order = mapping.get(ORDER)
+    if order and order in table.columns and ORDER in frame:
+        # order ids as codes: counting distinct orders per group is then integer work
+        frame = frame.copy(deep=False)
+        frame[ORDER] = _dimension_values(
+            table[order], keep, (encodings or {}).get(order)
+        )[0].array
     if extra:
         added = pd.DataFrame(extra, index=frame.index)
         frame = pd.concat([frame, added], axis=1)

@@ -19,10 +19,11 @@ column           dtype               meaning
 ``category``     string (``str``)    product category; missing where unknown
 ``customer``     string (``str``)    customer identifier; missing where unknown
 ``order_id``     string (``str``)    order / invoice the line belongs to; missing where unknown
+                                     (a categorical of strings in frames built from a table)
 ===============  ==================  ==========================================================
 
 After these, a frame built from a table also carries the file's *dimension* columns
-(``str``) and its unmapped numeric *measure* columns (``float64``), named after their
+(categoricals of strings) and its unmapped numeric *measure* columns (``float64``), named after their
 header (see :mod:`analytics.dataset_model`, which records each one's kind and unit).
 Code that only knows the canonical columns ignores them.
 

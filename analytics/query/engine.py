@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow.compute as pc
 
 from analytics.dataset_model import (
     DIMENSION,
@@ -54,6 +55,7 @@ from analytics.query.spec import (
     SHARE,
     TIME_GRAINS,
     TRANSACTIONS,
+    Filter,
     QueryError,
     QueryResult,
     QuerySpec,
@@ -63,6 +65,8 @@ from analytics.schema import CANONICAL_COLUMNS, CUSTOMER, DATE, ORDER
 #: Share of lines that must carry an id for orders / customers to be counted.
 MIN_ID_COVERAGE = 0.99
 NOT_SET = "(not set)"
+#: Distinct counts use a bitmap of groups × ids up to this size, hashing beyond.
+_BITMAP_CELLS = 16_000_000
 _LISTED_VALUES = 20
 _MONTHS = (
     "January February March April May June July August September October November "
@@ -147,8 +151,7 @@ def values_of(frame: pd.DataFrame, column: str) -> list[str]:
     """The distinct values of a text column of ``frame`` (sorted; missing left out)."""
     series = frame[column]
     if series.dtype == "category":
-        present = series.cat.remove_unused_categories().cat.categories
-        return sorted(map(str, present))
+        return sorted(map(str, series.cat.categories))
     return sorted(map(str, pd.unique(series.dropna())))
 
 
@@ -269,9 +272,9 @@ def _resolve_measure(
             "Your file has no quantity column; map one under Data quality."
         )
     if choice in (ORDERS, AOV, REPEAT_CUSTOMERS):
-        _require_ids(frame, model, ORDER, "an order / invoice id column", choice)
+        _require_ids(frame, model, ORDER, "order / invoice id", choice)
     if choice in (CUSTOMERS, REPEAT_CUSTOMERS):
-        _require_ids(frame, model, CUSTOMER, "a customer column", choice)
+        _require_ids(frame, model, CUSTOMER, "customer id", choice)
     return Measure(choice, MEASURES[choice])
 
 
@@ -281,15 +284,15 @@ def _require_ids(
     label = MEASURE_LABELS[measure].lower()
     if not _has_values(model, frame)(role):
         raise QueryError(
-            f"Your file has no {what}, so {label} cannot be counted (lines are not "
-            "orders). Map one under Data quality if the file has it."
+            f"Your file has no {what} column, so {label} cannot be counted (lines are "
+            "not orders). Map one under Data quality if the file has it."
         )
     if frame is not None and len(frame):
         coverage = float(frame[role].notna().mean())
         if coverage < MIN_ID_COVERAGE:
             raise QueryError(
-                f"Only {coverage:.0%} of the lines have {what[2:] if what.startswith('a ') else what}, "
-                f"so {label} cannot be counted exactly."
+                f"Only {coverage:.0%} of the lines have a {what}, so {label} cannot be "
+                "counted exactly."
             )
 
 
@@ -384,7 +387,13 @@ def validate(
 def _mask(frame: pd.DataFrame, plan: Plan, start, end) -> np.ndarray:
     mask = np.ones(len(frame), dtype=bool)
     for column, _, values in plan.filters:
-        mask &= frame[column].isin(values).to_numpy(dtype=bool, na_value=False)
+        series = frame[column]
+        if series.dtype == "category":
+            # one lookup per category, then a gather over the integer codes
+            wanted = np.append(series.cat.categories.isin(values), False)
+            mask &= wanted[series.cat.codes.to_numpy()]
+        else:
+            mask &= series.isin(values).to_numpy(dtype=bool, na_value=False)
     if start is not None:
         mask &= (frame[DATE] >= start).to_numpy(dtype=bool, na_value=False)
     if end is not None:
@@ -394,31 +403,46 @@ def _mask(frame: pd.DataFrame, plan: Plan, start, end) -> np.ndarray:
     return mask
 
 
-def _time_key(dates: pd.Series, grain: str) -> pd.Series:
-    """An integer key per row for ``grain`` (sortable in time order)."""
-    if grain == "day":
-        return dates.dt.normalize()
-    if grain == "week":
-        day = dates.dt.normalize()
-        return day - pd.to_timedelta(day.dt.weekday, unit="D")
-    year = dates.dt.year
+def filter_rows(
+    frame: pd.DataFrame, model: DatasetModel, filters: tuple[Filter, ...] | list[Filter]
+) -> pd.DataFrame:
+    """Rows of ``frame`` whose columns hold the given values (matched like a query's
+    filters); raises :class:`QueryError` naming the columns or values that exist."""
+    if not filters:
+        return frame
+    plan = validate(
+        QuerySpec(measures=(TRANSACTIONS,), filters=tuple(filters)), model, frame
+    )
+    mask = _mask(frame, plan, None, None)
+    return frame if mask.all() else frame.loc[mask]
+
+
+def _time_key(dates: pd.Series, grain: str) -> np.ndarray:
+    """An integer key per row for ``grain`` (sortable in time order); dates must be
+    present. Days and weeks are days since 1970-01-01 (weeks by their Monday)."""
+    if grain in ("day", "week"):
+        days = dates.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")
+        days = days.astype("int64")
+        if grain == "week":
+            days = days - (days + 3) % 7  # 1970-01-01 was a Thursday
+        return days
+    if grain == "weekday":
+        days = dates.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")
+        return (days.astype("int64") + 3) % 7  # Monday = 0
+    year = dates.dt.year.to_numpy(dtype="int64")
     if grain == "month":
-        return year * 100 + dates.dt.month
+        return year * 100 + dates.dt.month.to_numpy(dtype="int64")
     if grain == "quarter":
-        return year * 10 + dates.dt.quarter
+        return year * 10 + dates.dt.quarter.to_numpy(dtype="int64")
     if grain == "year":
         return year
-    if grain == "month_of_year":
-        return dates.dt.month
-    return dates.dt.weekday  # weekday
+    return dates.dt.month.to_numpy(dtype="int64")  # month_of_year
 
 
 def _time_label(value: Any, grain: str) -> Any:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return None
-    if grain in ("day", "week"):
-        return pd.Timestamp(value).strftime("%Y-%m-%d")
     value = int(value)
+    if grain in ("day", "week"):
+        return str(np.datetime64(value, "D"))
     if grain == "month":
         return f"{value // 100:04d}-{value % 100:02d}"
     if grain == "quarter":
@@ -430,95 +454,184 @@ def _time_label(value: Any, grain: str) -> Any:
     return _WEEKDAYS[value]
 
 
-def _aggregate(rows: pd.DataFrame, plan: Plan) -> pd.DataFrame:
-    """One row per group (or one row of totals) with a column per measure."""
-    names = [m.name for m in plan.measures]
-    work: dict[str, Any] = {}
-    keys: list[str] = []
-    for i, group in enumerate(plan.groups):
-        key = f"__g{i}"
-        keys.append(key)
+def _codes(series: pd.Series) -> np.ndarray:
+    """Integer codes of a text column (-1 where missing), one dictionary encoding."""
+    if series.dtype == "category":
+        return series.cat.codes.to_numpy(dtype="int64")
+    if series.dtype == "str" and hasattr(series.array, "__arrow_array__"):
+        encoded = pc.dictionary_encode(series.array.__arrow_array__()).combine_chunks()
+        codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)
+        return np.asarray(codes, dtype="int64")
+    return pd.factorize(series)[0].astype("int64")
+
+
+def _codes_and_values(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """``(codes, values)``: integer codes (-1 where missing) and the value of each code."""
+    if series.dtype == "category":
+        return (
+            series.cat.codes.to_numpy(dtype="int64"),
+            np.asarray(series.cat.categories, dtype=object),
+        )
+    if series.dtype == "str" and hasattr(series.array, "__arrow_array__"):
+        encoded = pc.dictionary_encode(series.array.__arrow_array__()).combine_chunks()
+        codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)
+        values = np.asarray(encoded.dictionary.to_pylist(), dtype=object)
+        return np.asarray(codes, dtype="int64"), values
+    codes, uniques = pd.factorize(series)
+    return codes.astype("int64"), np.asarray(uniques, dtype=object)
+
+
+@dataclass
+class _Groups:
+    """Group id of every row and each group's labels (one tuple per group)."""
+
+    gid: np.ndarray
+    count: int
+    keys: list[tuple]  # per group: the raw key of each grouping (time key or label)
+
+
+def _group_ids(rows: pd.DataFrame, plan: Plan) -> _Groups:
+    """Group ids from integer codes of each grouping (no pandas groupby)."""
+    n = len(rows)
+    if not plan.groups:
+        return _Groups(np.zeros(n, dtype="int64"), 1, [()])
+    parts: list[tuple[np.ndarray, np.ndarray]] = []
+    combined = np.zeros(n, dtype="int64")
+    for group in plan.groups:
         if group.grain:
-            work[key] = _time_key(rows[DATE], group.grain)
+            codes, values = pd.factorize(_time_key(rows[DATE], group.grain))
+            values = np.asarray(values)
         else:
-            work[key] = rows[group.column]
-    revenue = rows["revenue"]
-    work["revenue"] = revenue
-    need_profit = any(n in (PROFIT, MARGIN) for n in names)
+            codes, values = _codes_and_values(rows[group.column])
+        size = len(values) + 1  # the last code: missing
+        codes = np.where(codes < 0, size - 1, codes)
+        combined = combined * size + codes
+        parts.append((values, size))
+    gid, uniques = pd.factorize(combined)
+    keys: list[list] = [[] for _ in range(len(uniques))]
+    rest = np.asarray(uniques, dtype="int64")
+    decoded = []
+    for values, size in reversed(parts):
+        codes = rest % size
+        rest = rest // size
+        decoded.append((values, size, codes))
+    for values, size, codes in reversed(decoded):
+        missing = codes == size - 1
+        picked = np.where(missing, 0, codes)
+        labels = values[picked] if len(values) else np.full(len(codes), None)
+        for index, (label, gone) in enumerate(zip(labels, missing, strict=True)):
+            keys[index].append(None if gone else label)
+    return _Groups(gid.astype("int64"), len(uniques), [tuple(k) for k in keys])
+
+
+def _sum(gid: np.ndarray, values: pd.Series | np.ndarray, groups: int) -> np.ndarray:
+    """Per-group sums; NaN for a group without any known value."""
+    data = np.asarray(values, dtype="float64")
+    if groups == 1:
+        known_any = bool((~np.isnan(data)).any()) if data.size else False
+        return np.array([np.nansum(data) if known_any else np.nan])
+    known = ~np.isnan(data)
+    total = np.bincount(gid, weights=np.where(known, data, 0.0), minlength=groups)
+    filled = np.bincount(gid, weights=known.astype("float64"), minlength=groups)
+    return np.where(filled > 0, total, np.nan)
+
+
+def _aggregate(
+    rows: pd.DataFrame, plan: Plan, groups: _Groups, cache: dict | None = None
+) -> dict[str, np.ndarray]:
+    """Each measure's value per group (arrays aligned with ``groups.keys``)."""
+    names = [m.name for m in plan.measures]
+    gid, count = groups.gid, groups.count
+    out: dict[str, np.ndarray] = {}
+    revenue = rows["revenue"].to_numpy(dtype="float64")
+    out[REVENUE] = _sum(gid, revenue, count)
+    out[TRANSACTIONS] = np.bincount(gid, minlength=count).astype("float64")
     if COST in names:
-        work["cost"] = rows["cost"]
-    if need_profit:
-        work["profit"] = rows["profit"]
+        out[COST] = _sum(gid, rows["cost"], count)
+    if PROFIT in names or MARGIN in names:
+        out[PROFIT] = _sum(gid, rows["profit"], count)
     if QUANTITY in names:
-        work["quantity"] = rows["quantity"]
+        out[QUANTITY] = _sum(gid, rows["quantity"], count)
     for m in plan.measures:
         if m.column is None:
             continue
-        values = rows[m.column]
-        if m.aggregation == WEIGHTED_MEAN:
-            weight = revenue.where(values.notna())
-            work[f"{m.name}__wx"] = values * revenue
-            work[f"{m.name}__w"] = weight
-        else:
-            work[m.name] = values
-    table = pd.DataFrame(work, index=rows.index)
-    if keys:
-        grouped = table.groupby(keys, observed=True, sort=False, dropna=False)
-    else:
-        table["__all"] = 0
-        keys = ["__all"]
-        grouped = table.groupby("__all", sort=False)
-    sums = [c for c in ("revenue", "cost", "profit", "quantity") if c in table]
-    sums += [c for c in table.columns if c.endswith("__wx") or c.endswith("__w")]
-    sums += [m.name for m in plan.measures if m.column and m.aggregation == SUM]
-    out = grouped[sums].sum(min_count=1)
-    out[TRANSACTIONS] = grouped.size()
-    means = [m.name for m in plan.measures if m.column and m.aggregation == MEAN]
-    if means:
-        out[means] = grouped[means].mean()
-    for m in plan.measures:
-        if m.aggregation == WEIGHTED_MEAN and m.column:
-            w = out[f"{m.name}__w"]
-            out[m.name] = (out[f"{m.name}__wx"] / w).where(w != 0)
-    if any(n in (ORDERS, AOV, REPEAT_CUSTOMERS) for n in names):
-        paid = (revenue > 0).to_numpy()
-        orders = rows[ORDER].where(paid)
-        frame_o = pd.DataFrame({k: table[k] for k in keys}).assign(__o=orders)
-        out[ORDERS] = frame_o.groupby(keys, observed=True, sort=False, dropna=False)[
-            "__o"
-        ].nunique()
-        out[ORDERS] = out[ORDERS].fillna(0)
-    if any(n in (CUSTOMERS, REPEAT_CUSTOMERS) for n in names):
-        frame_c = pd.DataFrame({k: table[k] for k in keys}).assign(__c=rows[CUSTOMER])
-        out[CUSTOMERS] = frame_c.groupby(keys, observed=True, sort=False, dropna=False)[
-            "__c"
-        ].nunique()
-    if REPEAT_CUSTOMERS in names:
-        pairs = pd.DataFrame({k: table[k] for k in keys}).assign(
-            __c=rows[CUSTOMER], __o=rows[ORDER].where((revenue > 0).to_numpy())
-        )
-        pairs = pairs.dropna(subset=["__c", "__o"]).drop_duplicates()
-        per_customer = pairs.groupby(
-            [*keys, "__c"], observed=True, sort=False, dropna=False
-        ).size()
-        repeat = (
-            (per_customer > 1)
-            .groupby(level=list(range(len(keys))), sort=False, dropna=False)
-            .sum()
-        )
-        out[REPEAT_CUSTOMERS] = repeat.reindex(out.index).fillna(0)
-    if MARGIN in names:
-        out[MARGIN] = (out["profit"] / out["revenue"]).where(out["revenue"] != 0)
-    if AOV in names:
-        out[AOV] = (out["revenue"] / out[ORDERS]).where(out[ORDERS] > 0)
+        values = rows[m.column].to_numpy(dtype="float64")
+        if m.aggregation == SUM:
+            out[m.name] = _sum(gid, values, count)
+        elif m.aggregation == MEAN:
+            known = ~np.isnan(values)
+            n = np.bincount(gid, weights=known.astype("float64"), minlength=count)
+            total = np.bincount(
+                gid, weights=np.where(known, values, 0.0), minlength=count
+            )
+            out[m.name] = np.where(n > 0, total / np.where(n > 0, n, 1), np.nan)
+        else:  # revenue-weighted
+            known = ~np.isnan(values)
+            weight = np.bincount(
+                gid, weights=np.where(known, revenue, 0.0), minlength=count
+            )
+            total = np.bincount(
+                gid, weights=np.where(known, values * revenue, 0.0), minlength=count
+            )
+            out[m.name] = np.where(
+                weight != 0, total / np.where(weight != 0, weight, 1), np.nan
+            )
+    if any(n in (ORDERS, AOV, CUSTOMERS, REPEAT_CUSTOMERS) for n in names):
+        _count_ids(out, gid, count, rows, names, {} if cache is None else cache)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if MARGIN in names:
+            out[MARGIN] = np.where(
+                out[REVENUE] != 0, out[PROFIT] / out[REVENUE], np.nan
+            )
+        if AOV in names:
+            out[AOV] = np.where(out[ORDERS] > 0, out[REVENUE] / out[ORDERS], np.nan)
+        if SHARE in names:
+            total = float(np.nansum(revenue))
+            out[SHARE] = out[REVENUE] / total if total else np.full(count, np.nan)
     return out
+
+
+def _distinct_per_group(gid: np.ndarray, codes: np.ndarray, groups: int) -> np.ndarray:
+    """How many distinct non-negative ``codes`` each group id holds."""
+    valid = codes >= 0
+    base = int(codes.max()) + 1 if codes.size else 1
+    if groups * base <= _BITMAP_CELLS:
+        seen = np.zeros(groups * base, dtype=bool)
+        seen[gid[valid] * base + codes[valid]] = True
+        return seen.reshape(groups, base).sum(axis=1).astype("float64")
+    pairs = pd.unique(gid[valid] * base + codes[valid])  # hashing: faster than sorting
+    return np.bincount(pairs // base, minlength=groups).astype("float64")
+
+
+def _count_ids(out, gid: np.ndarray, groups: int, rows, names, cache: dict) -> None:
+    """Orders, customers and repeat customers per group, on integer codes (kept in
+    ``cache`` for the next grouping of the same rows)."""
+    order_codes = customer_codes = None
+    if any(n in (ORDERS, AOV, REPEAT_CUSTOMERS) for n in names):
+        if "orders" not in cache:
+            paid = (rows["revenue"] > 0).to_numpy()
+            cache["orders"] = np.where(paid, _codes(rows[ORDER]), -1)
+        order_codes = cache["orders"]
+        out[ORDERS] = _distinct_per_group(gid, order_codes, groups)
+    if any(n in (CUSTOMERS, REPEAT_CUSTOMERS) for n in names):
+        if "customers" not in cache:
+            cache["customers"] = _codes(rows[CUSTOMER])
+        customer_codes = cache["customers"]
+        out[CUSTOMERS] = _distinct_per_group(gid, customer_codes, groups)
+    if REPEAT_CUSTOMERS in names:
+        valid = (order_codes >= 0) & (customer_codes >= 0)
+        c_base = int(customer_codes.max()) + 1 if valid.any() else 1
+        o_base = int(order_codes.max()) + 1 if valid.any() else 1
+        pair = gid[valid] * c_base + customer_codes[valid]
+        triples = pd.unique(pair * o_base + order_codes[valid])
+        counts = pd.Series(triples // o_base).value_counts(sort=False)
+        repeat = counts.index.to_numpy()[counts.to_numpy() > 1] // c_base
+        out[REPEAT_CUSTOMERS] = np.bincount(repeat, minlength=groups).astype("float64")
 
 
 def _round(value: Any, unit: str) -> Any:
     if value is None:
         return None
-    if isinstance(value, (np.integer, int)) and not isinstance(value, bool):
-        return int(value)
     try:
         number = float(value)
     except (TypeError, ValueError):
@@ -528,6 +641,12 @@ def _round(value: Any, unit: str) -> Any:
     if unit == "count":
         return int(round(number))
     return round(number, 2 if unit == "money" else 6)
+
+
+def _label(key: Any, group: Group) -> Any:
+    if key is None:
+        return NOT_SET
+    return _time_label(key, group.grain) if group.grain else str(key)
 
 
 def run(
@@ -542,22 +661,29 @@ def run(
     notes: list[str] = []
     names = [m.name for m in plan.measures]
     units = {m.name: m.unit for m in plan.measures}
-    current = frame.loc[_mask(frame, plan, plan.start, plan.end)]
+    frame = frame[_needed(frame, plan)]
     timed = [g for g in plan.groups if g.grain]
+
+    def select(start, end) -> pd.DataFrame:
+        mask = _mask(frame, plan, start, end)
+        if timed:
+            mask &= frame[DATE].notna().to_numpy()
+        return frame.loc[mask] if not mask.all() else frame
+
+    current = select(plan.start, plan.end)
     if timed:
-        undated = int(current[DATE].isna().sum())
+        undated = int(_mask(frame, plan, plan.start, plan.end).sum() - len(current))
         if undated:
             notes.append(f"{undated:,} line(s) without a date are left out.")
-            current = current.loc[current[DATE].notna()]
-    table = _aggregate(current, plan)
-    totals_table = _aggregate(
-        current, Plan(plan.spec, plan.measures, (), (), None, None, None)
+    groups = _group_ids(current, plan)
+    cache: dict = {}
+    figures = _aggregate(current, plan, groups, cache)
+    everything = _Groups(np.zeros(len(current), dtype="int64"), 1, [()])
+    totals_figures = (
+        _aggregate(current, plan, everything, cache) if plan.groups else figures
     )
-    total_revenue = float(current["revenue"].sum())
-    if SHARE in names:
-        table[SHARE] = (table["revenue"] / total_revenue) if total_revenue else np.nan
-        totals_table[SHARE] = 1.0 if total_revenue else np.nan
-    previous = None
+
+    previous = previous_totals = None
     if plan.spec.compare:
         if plan.spec.compare == "previous_period":
             first, last = previous_period_bounds(plan.start, plan.end)
@@ -570,78 +696,144 @@ def run(
             f"Compared with {said}: {first:%Y-%m-%d} to {last:%Y-%m-%d}; changes of "
             "ratios are in points, others relative."
         )
-        before = frame.loc[_mask(frame, plan, first, last)]
-        previous = _aggregate(before, plan)
+        before = select(first, last)
+        before_groups = _group_ids(before, plan)
+        figures_before = _aggregate(before, plan, before_groups)
+        previous = {
+            key: {n: figures_before[n][i] for n in names}
+            for i, key in enumerate(before_groups.keys)
+        }
         previous_totals = _aggregate(
-            before, Plan(plan.spec, plan.measures, (), (), None, None, None)
+            before, plan, _Groups(np.zeros(len(before), dtype="int64"), 1, [()])
         )
-        before_revenue = float(before["revenue"].sum())
-        if SHARE in names:
-            previous[SHARE] = (
-                previous["revenue"] / before_revenue if before_revenue else np.nan
-            )
-            previous_totals[SHARE] = 1.0 if before_revenue else np.nan
-    groups = len(table)
-    # sort
+
+    order = np.arange(groups.count)
     sort = plan.sort
-    if sort is None and timed and len(timed) == len(plan.groups):
-        table = table.sort_index(ascending=True)
-    elif plan.groups:
-        by = sort or names[0]
-        table = table.sort_values(
-            by, ascending=not plan.spec.descending, na_position="last", kind="stable"
-        )
-    if plan.spec.limit is not None and groups > plan.spec.limit:
-        table = table.iloc[: plan.spec.limit]
-        notes.append(f"Showing {plan.spec.limit} of {groups:,} groups.")
-    rows: list[dict[str, Any]] = []
-    index = table.index
-    for position in range(len(table)):
-        key = index[position]
-        if not isinstance(key, tuple):
-            key = (key,)
-        row: dict[str, Any] = {}
-        if plan.groups:
-            for group, value in zip(plan.groups, key, strict=True):
-                if group.grain:
-                    row[group.name] = _time_label(value, group.grain)
-                else:
-                    row[group.name] = NOT_SET if pd.isna(value) else str(value)
-        for name in names:
-            row[name] = _round(table[name].iloc[position], units[name])
-        if previous is not None:
-            for name in names:
-                before_value = (
-                    previous[name].get(index[position], np.nan)
-                    if plan.groups
-                    else previous_totals[name].iloc[0]
-                )
-                row[f"{name}_previous"] = _round(before_value, units[name])
-                row[f"{name}_change"] = _change(
-                    table[name].iloc[position], before_value, units[name]
-                )
-        rows.append(row)
-    totals = {name: _round(totals_table[name].iloc[0], units[name]) for name in names}
-    if previous is not None:
-        for name in names:
-            before_value = previous_totals[name].iloc[0]
-            totals[f"{name}_previous"] = _round(before_value, units[name])
-            totals[f"{name}_change"] = _change(
-                totals_table[name].iloc[0], before_value, units[name]
+    if plan.groups:
+        if sort is None and len(timed) == len(plan.groups):
+            # time order
+            keys = groups.keys
+            order = np.array(
+                sorted(order, key=lambda i: tuple((k is None, k) for k in keys[i])),
+                dtype="int64",
             )
-    notes.extend(_measure_notes(plan))
-    columns = [g.name for g in plan.groups] + names
-    if not plan.groups:
+        else:
+            values = figures[sort or names[0]]
+            filled = np.where(
+                np.isnan(values), -np.inf if plan.spec.descending else np.inf, values
+            )
+            order = np.argsort(
+                -filled if plan.spec.descending else filled, kind="stable"
+            )
+    shown = order
+    if plan.spec.limit is not None and groups.count > plan.spec.limit:
+        shown = order[: plan.spec.limit]
+        notes.append(f"Showing {plan.spec.limit} of {groups.count:,} groups.")
+
+    totals = {n: _round(totals_figures[n][0], units[n]) for n in names}
+    if previous_totals is not None:
+        for n in names:
+            totals[f"{n}_previous"] = _round(previous_totals[n][0], units[n])
+            totals[f"{n}_change"] = _change(
+                totals_figures[n][0], previous_totals[n][0], units[n]
+            )
+    rows: list[dict[str, Any]] = []
+    if plan.groups:
+        for i in shown:
+            key = groups.keys[i]
+            row: dict[str, Any] = {
+                g.name: _label(k, g) for g, k in zip(plan.groups, key, strict=True)
+            }
+            for n in names:
+                row[n] = _round(figures[n][i], units[n])
+            if previous is not None:
+                before_row = previous.get(key, {})
+                for n in names:
+                    value = before_row.get(n, np.nan)
+                    row[f"{n}_previous"] = _round(value, units[n])
+                    row[f"{n}_change"] = _change(figures[n][i], value, units[n])
+            rows.append(row)
+    else:
         rows = [dict(totals)]
+    notes.extend(_measure_notes(plan))
     return QueryResult(
         spec=plan.spec,
-        columns=columns,
+        columns=[g.name for g in plan.groups] + names,
         rows=rows,
         totals=totals,
         units=units,
         notes=notes,
-        groups=groups if plan.groups else 1,
+        groups=groups.count,
     )
+
+
+def order_figures(frame: pd.DataFrame) -> dict[str, float | int | None]:
+    """``{orders, avg_order_value, customers, repeat_customers}`` of a canonical frame
+    (definitions in the module docstring); each is None when the frame cannot count it
+    (no order id / customer column, or ids on fewer than 99 % of the lines)."""
+
+    def countable(role: str) -> bool:
+        return (
+            role in frame
+            and len(frame) > 0
+            and float(frame[role].notna().mean()) >= MIN_ID_COVERAGE
+        )
+
+    out: dict[str, float | int | None] = {
+        "orders": None,
+        "avg_order_value": None,
+        "customers": None,
+        "repeat_customers": None,
+    }
+    has_orders, has_customers = countable(ORDER), countable(CUSTOMER)
+    if not (has_orders or has_customers):
+        return out
+    names = []
+    if has_orders:
+        names += [ORDERS, AOV]
+    if has_customers:
+        names.append(CUSTOMERS)
+    if has_orders and has_customers:
+        names.append(REPEAT_CUSTOMERS)
+    plan = Plan(
+        QuerySpec(measures=tuple(names)),
+        tuple(Measure(n, MEASURES[n]) for n in names),
+        (),
+        (),
+        None,
+        None,
+        None,
+    )
+    rows = frame[_needed(frame, plan)]
+    figures = _aggregate(rows, plan, _Groups(np.zeros(len(rows), "int64"), 1, [()]))
+    if has_orders:
+        out["orders"] = _round(figures[ORDERS][0], "count")
+        out["avg_order_value"] = _round(figures[AOV][0], "money")
+    if has_customers:
+        out["customers"] = _round(figures[CUSTOMERS][0], "count")
+    if has_orders and has_customers:
+        out["repeat_customers"] = _round(figures[REPEAT_CUSTOMERS][0], "count")
+    return out
+
+
+def _needed(frame: pd.DataFrame, plan: Plan) -> list[str]:
+    """The frame columns the plan reads (copying only these is much cheaper)."""
+    names = {m.name for m in plan.measures}
+    wanted = [DATE, "revenue"]
+    if names & {COST}:
+        wanted.append("cost")
+    if names & {PROFIT, MARGIN}:
+        wanted.append("profit")
+    if QUANTITY in names:
+        wanted.append("quantity")
+    if names & {ORDERS, AOV, REPEAT_CUSTOMERS}:
+        wanted.append(ORDER)
+    if names & {CUSTOMERS, REPEAT_CUSTOMERS}:
+        wanted.append(CUSTOMER)
+    wanted += [m.column for m in plan.measures if m.column]
+    wanted += [g.column for g in plan.groups if g.column]
+    wanted += [column for column, _, _ in plan.filters]
+    return [c for c in dict.fromkeys(wanted) if c in frame]
 
 
 def _change(now: Any, before: Any, unit: str) -> float | None:
