@@ -632,3 +632,66 @@ def test_suggested_questions_in_refusals_are_answerable() -> None:
     for question in offered:
         follow = answer(frame, question, source_columns=model)
         assert follow.intent not in REFUSALS, question
+
+
+@functools.cache
+def ingested_superstore() -> tuple[pd.DataFrame, list[dict[str, Any]], pd.DataFrame]:
+    """The real Superstore file through ingestion (frame and dataset model), and the raw
+    file read with plain pandas."""
+    from analytics.ingest import ingest_bytes
+
+    path = DATA_DIR / "superstore_classic_cp1252.csv"
+    result = ingest_bytes(path.read_bytes(), path.name)
+    raw = pd.read_csv(path, encoding="cp1252")
+    raw["Order Date"] = pd.to_datetime(raw["Order Date"], format="%m/%d/%Y")
+    return result.frame, result.report["columns"], raw
+
+
+INGESTED: tuple[tuple[str, str, Callable[[pd.DataFrame], float]], ...] = (
+    ("Which region made the most profit?", "Profit of region West",
+     lambda raw: raw.loc[raw["Region"] == "West", "Profit"].sum()),
+    ("What were sales in the West in 2017?", "Revenue for region West, 2017",
+     lambda raw: raw.loc[(raw["Region"] == "West")
+                         & (raw["Order Date"].dt.year == 2017), "Sales"].sum()),
+    ("How many orders in 2016?", "Orders, 2016",
+     lambda raw: raw.loc[raw["Order Date"].dt.year == 2016, "Order ID"].nunique()),
+    ("What's the average order value?", "Average order value",
+     lambda raw: raw["Sales"].sum() / raw["Order ID"].nunique()),
+    ("Revenue for Claire Gute", "Revenue for customer name Claire Gute",
+     lambda raw: raw.loc[raw["Customer Name"] == "Claire Gute", "Sales"].sum()),
+    ("How many orders did First Class ship in 2017?",
+     "Orders for ship mode First Class, 2017",
+     lambda raw: raw.loc[(raw["Ship Mode"] == "First Class")
+                         & (raw["Order Date"].dt.year == 2017), "Order ID"].nunique()),
+)  # fmt: skip
+
+
+@needs_real
+@pytest.mark.parametrize(("question", "label", "expected"), INGESTED)
+def test_the_ingested_superstore_file(question: str, label: str, expected) -> None:
+    """The path the app takes: ingestion keeps the dimensions, the order id and the
+    dataset model, and the chat reads them."""
+    frame, model, raw = ingested_superstore()
+    result = answer(frame, question, source_columns=model)
+    value = float(expected(raw))
+    facts = [f for f in result.facts if f.label.startswith(label)]
+    assert facts, [f.label for f in result.facts]
+    assert facts[0].value == pytest.approx(value, abs=0.01)
+    assert facts[0].display in result.answer
+
+
+@needs_real
+@pytest.mark.parametrize(
+    ("question", "missing"),
+    [
+        ("What were sales in Canada?", "canada"),
+        ("How much did discounts cost us?", "Discount"),
+        ("Revenue by product name", "Product Name"),
+        ("Revenue by ship date", "Ship Date"),
+    ],
+)
+def test_the_ingested_superstore_file_refusals(question: str, missing: str) -> None:
+    frame, model, _ = ingested_superstore()
+    result = answer(frame, question, source_columns=model)
+    assert result.intent == "not_covered"
+    assert missing.lower() in result.answer.lower()
