@@ -277,6 +277,21 @@ def coverage_gaps(
                     )
 
     grouped = intent.dimension
+    if (
+        grouped is not None
+        and grouped not in (SKU, CATEGORY, CUSTOMER, *PERIOD_DIMENSIONS)
+        and grouped not in CALENDAR_DIMENSIONS
+        and intent.kind not in ("ranking", "breakdown", "count", "compare_entities")
+    ):
+        singular = dimension_words(grouped)[0]
+        gaps.append(
+            Gap(
+                singular,
+                f"I can rank, break down or count by {singular}, but not in this kind "
+                "of answer; ask, for example, for the best or the breakdown by "
+                f"{singular}.",
+            )
+        )
     for match in _GROUPING.finditer(scan):
         rest = scan[match.end() :]
         for dimension, pattern in DIMENSION_WORDS:

@@ -16,6 +16,7 @@ from analytics.chat.common import (
     PERIOD_DIMENSIONS,
     Gap,
     Intent,
+    dimension_words,
 )
 from analytics.chat.coverage import FILLER, coverage_gaps
 from analytics.chat.dataset import (
@@ -381,6 +382,20 @@ def _decide(
     if REPEAT_WORDS.search(scan):
         return replace(base, kind="repeat_customers", dimension=CUSTOMER)
     if UNDER_WORDS.search(scan):
+        if dimension not in (None, SKU, *PERIOD_DIMENSIONS, *CALENDAR_DIMENSIONS):
+            decline = _DECLINE.search(scan)
+            if decline:
+                singular = dimension_words(dimension)[0]
+                gap = Gap(
+                    decline.group(0),
+                    f"I can't yet tell which {singular} is {decline.group(0)} over "
+                    f"time; I can rank each {singular} in a period, or compare two "
+                    "periods.",
+                )
+                return replace(base, kind="ranking", gaps=(*base.gaps, gap))
+            # "Which sub-category loses money?": the weakest of that column by profit.
+            weakest = PROFIT if ctx.has_profit and not metric_given else metric
+            return replace(base, kind="ranking", bottom=True, metric=weakest)
         return replace(base, kind="underperforming")
     if len(periods) >= 2 and P_RANGE.search(scan) and not COMPARE_WORDS.search(scan):
         first, second = periods[0], periods[1]
@@ -448,6 +463,9 @@ def _decide(
     return replace(base, kind="overview")
 
 
+_DECLINE = re.compile(
+    r"\b(?:declin\w*|falling|shrinking|dropping|drag\w*|lagging|struggl\w*)\b"
+)
 #: Single words that are values of a column only when written as the data writes them.
 AMBIGUOUS_WORDS = COMMON_WORDS | FILLER
 

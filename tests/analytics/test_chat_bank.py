@@ -407,6 +407,13 @@ BANK: tuple[Case, ...] = (
          lambda df: float(df.groupby("Region", observed=True)["order_id"].nunique().max()),
          lambda df: "Orders of region " + str(
              df.groupby("Region", observed=True)["order_id"].nunique().idxmax())),
+    Case("ss-subcat-loses", SS, "Which sub-category loses money?",
+         group_best("Sub-Category", "profit", lowest=True),
+         of("Profit of sub category {key}", "Sub-Category", "profit", lowest=True)),
+    Case("ss-state-under", SS, "Which state is underperforming?",
+         group_best("State", "profit", lowest=True),
+         of("Profit of state {key}", "State", "profit", lowest=True)),
+    Case("ss-region-declining", SS, "Which region is declining?", refuse="declining"),
     Case("ss-canada", SS, "What were sales in Canada?", refuse="canada"),
     Case("ss-discounts", SS, "How much did discounts cost us?", refuse="Discount"),
     Case("ss-churn", SS, "What is our churn rate?", refuse="churn"),
