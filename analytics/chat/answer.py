@@ -25,6 +25,7 @@ from analytics.chat.query_path import (
     SpecRejected,
     dataset_model,
     op_query,
+    spec_for_intent,
     spec_from_model,
     spec_omissions,
 )
@@ -36,6 +37,7 @@ from analytics.grounding.facts import (
     Fact,
     FactSheet,
 )
+from analytics.query import QueryError
 
 
 def answer(
@@ -144,6 +146,24 @@ def answer(
         if path == "model query":
             op_query(sheet, frame, ctx, spec, query_model)
             intent = replace(intent, kind="query")
+        elif intent.kind == "measure_query":
+            columns = source_columns if _is_model_list(source_columns) else None
+            query_model = dataset_model(frame, columns)
+            try:
+                op_query(
+                    sheet,
+                    frame,
+                    ctx,
+                    spec_for_intent(intent, query_model),
+                    query_model,
+                    reading="",
+                )
+                path = "parser query"
+            except QueryError as exc:
+                sheet.add(
+                    "I can't answer that as asked, and I won't answer a different "
+                    f"question instead: {exc}"
+                )
         elif intent.kind == "forecast":
             given = forecast.to_dict() if hasattr(forecast, "to_dict") else forecast
             op_forecast(sheet, frame, ctx, intent, given)

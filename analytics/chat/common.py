@@ -141,6 +141,9 @@ class Intent:
     share: bool = False
     #: For a question that cannot be answered: the kind it was read as.
     asked: str | None = None
+    #: A measure column of the file the question names (its header), answered by the
+    #: query engine with the unit and aggregation the dataset model gives it.
+    measure: str | None = None
 
 
 @dataclass(frozen=True)

@@ -177,7 +177,9 @@ _ALL_VOCABULARY: tuple[re.Pattern[str], ...] = (
 _GROUPING = re.compile(r"\b(?:by|per|each|every|across|which|what)\s+(?:the\s+)?")
 _WORD = re.compile(r"[^\W_]+")
 #: Intents that compute one metric for one grouping: their words must match exactly.
-_STRICT = frozenset({"total", "ranking", "breakdown", "count", "compare_entities"})
+_STRICT = frozenset(
+    {"total", "ranking", "breakdown", "count", "compare_entities", "measure_query"}
+)
 #: Metrics each intent shows besides the one asked for.
 _SHOWN_WITH = {
     "total": {PROFIT, "margin", "transactions"},
@@ -185,6 +187,7 @@ _SHOWN_WITH = {
     "breakdown": {REVENUE, "margin"},
     "count": {"transactions", REVENUE},
     "compare_entities": {REVENUE, PROFIT, "margin", "transactions"},
+    "measure_query": set(),
 }
 #: Intents that are themselves answers about what cannot be answered.
 SKIPPED = frozenset({"out_of_scope", "help", "unknown_sku", "empty"})
@@ -281,7 +284,8 @@ def coverage_gaps(
         grouped is not None
         and grouped not in (SKU, CATEGORY, CUSTOMER, *PERIOD_DIMENSIONS)
         and grouped not in CALENDAR_DIMENSIONS
-        and intent.kind not in ("ranking", "breakdown", "count", "compare_entities")
+        and intent.kind
+        not in ("ranking", "breakdown", "count", "compare_entities", "measure_query")
     ):
         singular = dimension_words(grouped)[0]
         gaps.append(

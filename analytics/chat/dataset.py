@@ -94,6 +94,8 @@ class Column:
     values: tuple[str, ...] = ()
     #: Unit of a measure ("money", "count", "ratio", "number"), when known.
     unit: str | None = None
+    #: How a measure combines over rows ("sum", "weighted_mean", "mean"), when known.
+    aggregation: str | None = None
 
     @property
     def usable(self) -> bool:
@@ -217,7 +219,15 @@ def _from_model(
             unit = item.get("unit")
             kind = "dimension" if item.get("kind") == "dimension" else column.kind
             columns.append(
-                Column(name, None, str(field), kind, column.values, unit=unit)
+                Column(
+                    name,
+                    None,
+                    str(field),
+                    kind,
+                    column.values,
+                    unit=unit,
+                    aggregation=item.get("aggregation"),
+                )
             )
             if field != name:
                 seen.add(str(field))

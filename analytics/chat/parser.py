@@ -179,13 +179,14 @@ def parse_intent(
 
 def _read_terms(
     question: str, scan: str, dataset: ChatDataset
-) -> tuple[str, dict[str, list[str]], list[str], list[Gap]]:
+) -> tuple[str, dict[str, list[str]], list[str], list[Gap], list[str]]:
     """Column names and values of the file in the question: filters (column -> values),
     groupings (frame columns), gaps; ``scan`` with them blanked (a mapped column's
     name replaced by its role's word, so "Sales" reads as revenue)."""
     where: dict[str, list[str]] = {}
     groups: list[str] = []
     gaps: list[Gap] = []
+    measures: list[str] = []
     terms = find_terms(question, scan, dataset, AMBIGUOUS_WORDS, COMMON_WORDS)
     named = {t.column.frame_column for t in terms if t.value is None}
     for term in sorted(terms, key=lambda t: -t.start):
@@ -224,6 +225,12 @@ def _read_terms(
         scan = blank_out(scan, term.start, term.end)
         if column.kind == "dimension" and column.usable:
             groups.insert(0, str(column.frame_column))
+        elif (
+            column.kind == "measure"
+            and column.aggregation == "sum"
+            and column.unit in ("money", "count")
+        ):
+            measures.insert(0, column.name)
         elif column.kind == "measure":
             gaps.append(
                 Gap(
@@ -256,7 +263,7 @@ def _read_terms(
             )
     # A column named next to one of its values ("the West region") is that filter.
     groups = [g for g in dict.fromkeys(groups) if g not in where]
-    return scan, where, groups, gaps
+    return scan, where, groups, gaps, measures
 
 
 def _parse_core(
@@ -270,7 +277,14 @@ def _parse_core(
     cat_hits, scan = find_entities(question, scan, ctx.categories)
     skus = tuple(dict.fromkeys(name for _, name in sku_hits))
     categories = tuple(dict.fromkeys(name for _, name in cat_hits))
-    scan, where, groups, term_gaps = _read_terms(question, scan, dataset)
+    scan, where, groups, term_gaps, measures = _read_terms(question, scan, dataset)
+    if len(set(measures)) > 1:
+        term_gaps.append(
+            Gap(
+                " and ".join(dict.fromkeys(measures)),
+                "I answer about one of your file's measure columns at a time.",
+            )
+        )
     period_hits, horizon, notes, scan = parse_periods(scan, ctx)
     periods = [p for _, p in period_hits]
     n = _parse_n(scan)
@@ -319,6 +333,7 @@ def _parse_core(
         missing_sku=missing_sku,
         where=tuple((column, tuple(values)) for column, values in where.items()),
         gaps=tuple(term_gaps),
+        measure=measures[0] if measures else None,
     )
     return _decide(question, base, ctx, history, dataset, scan), scan
 
@@ -341,6 +356,8 @@ def _decide(
     for topic, pattern in OUT_OF_SCOPE.items():
         if pattern.search(scan):
             return replace(base, kind="out_of_scope", topic=topic)
+    if base.measure is not None:
+        return replace(base, kind="measure_query")
 
     forecast_words = bool(FORECAST_WORDS.search(scan)) or horizon is not None
     future = [

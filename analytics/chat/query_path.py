@@ -27,6 +27,7 @@ from analytics.dataset_model import DatasetModel
 from analytics.grounding.context import DataContext
 from analytics.grounding.facts import FactSheet, quote
 from analytics.query import (
+    Filter,
     QueryError,
     QueryResult,
     QuerySpec,
@@ -181,6 +182,32 @@ def _field(model: DatasetModel, name: str) -> str | None:
     return column.field if column is not None else None
 
 
+def spec_for_intent(intent: Intent, model: DatasetModel) -> QuerySpec:
+    """The engine query for a parsed question about one of the file's measure columns."""
+    filters = []
+    for field, values in intent.where:
+        column = model.find(field)
+        filters.append(Filter(column.name if column else field, tuple(values)))
+    if intent.categories:
+        filters.append(Filter(CATEGORY, tuple(intent.categories)))
+    if intent.skus:
+        filters.append(Filter(SKU, tuple(intent.skus)))
+    group_by: tuple[str, ...] = ()
+    if intent.dimension:
+        column = model.find(intent.dimension)
+        group_by = (column.name if column else intent.dimension,)
+    period = intent.periods[0] if intent.periods else None
+    return QuerySpec(
+        measures=(str(intent.measure),),
+        group_by=group_by,
+        filters=tuple(filters),
+        start=f"{period.start:%Y-%m-%d}" if period else None,
+        end=f"{period.end:%Y-%m-%d}" if period else None,
+        descending=not intent.bottom,
+        limit=(intent.n or 5) if group_by and intent.n else None,
+    )
+
+
 def describe_spec(spec: QuerySpec) -> str:
     """The query in words ("revenue by Region, for Segment Corporate, 2016-01-01 to ...")."""
     parts = [" and ".join(_LABELS.get(m, m).lower() for m in spec.measures)]
@@ -201,6 +228,8 @@ def op_query(
     ctx: DataContext,
     spec: QuerySpec,
     model: DatasetModel,
+    *,
+    reading: str = " (the AI model's reading, computed by the app)",
 ) -> None:
     """Run ``spec`` with the engine and write its figures as facts."""
     result: QueryResult = run(frame, spec, model)
@@ -217,7 +246,7 @@ def op_query(
         + ([f"{spec.start} to {spec.end}"] if spec.start or spec.end else [])
     )
     scope = scope or "all dates"
-    sheet.caveat(f"_Read as: {where} (the AI model's reading, computed by the app)._")
+    sheet.caveat(f"_Read as: {where}{reading}._")
     sheet.add("")
     if not spec.group_by:
         for name in spec.measures:

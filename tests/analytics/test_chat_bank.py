@@ -45,14 +45,21 @@ def _with_dimensions(
     """Canonical frame + dimension/measure columns, and the dataset model's list."""
     frame = conform_canonical(pd.DataFrame(base))
     model: list[dict[str, Any]] = []
+    kinds = {"date": "date", "sku": "identifier", "customer": "identifier",
+             "category": "dimension"}  # fmt: skip
     for header, role in roles.items():
-        model.append({"name": header, "kind": "role", "role": role, "field": role})
+        kind = kinds.get(role, "measure")
+        model.append({"name": header, "kind": kind, "role": role, "field": role})
     for header, values in dims.items():
         frame[header] = pd.Categorical(values.astype("str").to_numpy())
         model.append({"name": header, "kind": "dimension", "field": header})
     for header, (values, unit) in measures.items():
         frame[header] = pd.to_numeric(values, errors="coerce").to_numpy()
-        model.append({"name": header, "kind": "measure", "unit": unit, "field": header})
+        aggregation = {"money": "sum", "count": "sum", "ratio": "weighted_mean"}
+        model.append(
+            {"name": header, "kind": "measure", "unit": unit, "field": header,
+             "aggregation": aggregation.get(unit, "mean")}
+        )  # fmt: skip
     if order is not None:
         frame["order_id"] = order.astype("str").to_numpy()
         model.append(
@@ -490,7 +497,17 @@ BANK: tuple[Case, ...] = (
          group_best("sku", "profit"), of("Profit of SKU {key}", "sku", "profit")),
     Case("fs-month-of-year", FS, "Which month of the year is usually strongest?",
          best_month_of_year(), "Average revenue per year"),
-    Case("fs-gross-sales", FS, "What were gross sales in 2014?", refuse="Gross Sales"),
+    Case("fs-gross-sales", FS, "What were gross sales in 2014?",
+         total("Gross Sales", "2014-01-01", "2014-12-31"),
+         "Gross Sales, 2014-01-01 to 2014-12-31"),
+    Case("fs-discounts-country", FS, "Which country had the most discounts?",
+         group_best("Country", "Discounts"),
+         of("Discounts of Country {key}", "Country", "Discounts")),
+    Case("fs-gross-product", FS, "Top 2 products by gross sales",
+         group_best("sku", "Gross Sales"),
+         of("Gross Sales of Product {key}", "sku", "Gross Sales")),
+    Case("fs-two-measures", FS, "What were gross sales and discounts?",
+         refuse="one of your file's measure columns at a time"),
     Case("fs-customers", FS, "How many customers do we have?", refuse="customer"),
     Case("fs-orders", FS, "What's the average order value?", refuse="order id"),
     # ---- Shop A: Channel, Store, Payment Method, Rep; orders of several lines
