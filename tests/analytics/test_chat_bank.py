@@ -603,7 +603,7 @@ def outcome(case: Case, result: ChatAnswer) -> str:
 needs_real = pytest.mark.skipif(not REAL, reason="shared/data is not available")
 
 
-def _cases() -> list[Any]:
+def bank_cases() -> list[Any]:
     out = []
     for case in BANK:
         marks = [] if case.data in (SA, SB) else [needs_real]
@@ -617,7 +617,7 @@ def test_the_bank_is_large_and_varied() -> None:
     assert sum(case.refuse is not None for case in BANK) >= 15
 
 
-@pytest.mark.parametrize("case", _cases())
+@pytest.mark.parametrize("case", bank_cases())
 def test_each_question_is_answered_right_or_refused_with_the_reason(case: Case) -> None:
     result = ask(case)
     got = outcome(case, result)

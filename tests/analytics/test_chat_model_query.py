@@ -20,7 +20,7 @@ import pytest
 
 from analytics.chat import answer
 from services.llm import LLMConfig, OllamaChat
-from tests.analytics.test_chat_bank import SA, SB, _cases, dataset, outcome
+from tests.analytics.test_chat_bank import SA, SB, bank_cases, dataset, outcome
 from tests.fakes.ollama_server import (
     FakeOllama,
     Reply,
@@ -173,7 +173,7 @@ def test_swapped_figures_in_the_wording_never_reach_the_user(
     assert "Read as:" in result.answer  # the computed answer is shown instead
 
 
-@pytest.mark.parametrize("case", _cases())
+@pytest.mark.parametrize("case", bank_cases())
 def test_bank_questions_through_a_model_that_swaps_entities(
     ollama: FakeOllama, case: Any
 ) -> None:
