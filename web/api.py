@@ -115,10 +115,15 @@ def filters_from_query() -> Filters:
 
 def column_kinds(dataset) -> list[dict[str, Any]]:
     """``[{name, kind, unit, role}]`` of every source column (see README, "Column kinds")."""
+    report = dataset.meta.get("report") or {}
     return [
-        {"name": c.name, "kind": c.kind, "unit": c.unit, "role": c.role}
-        for c in dataset_model(dataset).columns
-        if c.name
+        {
+            "name": c["name"],
+            "kind": c["kind"],
+            "unit": c.get("unit"),
+            "role": c.get("role"),
+        }
+        for c in report.get("columns") or []
     ]
 
 

@@ -133,10 +133,12 @@ class Plan:
 
 
 def frame_model(frame: pd.DataFrame, model: DatasetModel | None) -> DatasetModel:
-    """``model``, or for a frame without one its canonical columns plus any extra text
-    column as a dimension (extra numbers are not guessed at: their unit is unknown)."""
+    """``model`` without the columns ``frame`` does not hold, or for a frame without a
+    model its canonical columns plus any extra text column as a dimension (extra numbers
+    are not guessed at: their unit is unknown)."""
     if model is not None:
-        return model
+        kept = tuple(c for c in model.columns if not c.field or c.field in frame)
+        return model if len(kept) == len(model.columns) else DatasetModel(kept)
     base = model_of(frame, None)
     extra = [
         ColumnInfo(str(c), DIMENSION, field=str(c))
@@ -213,10 +215,19 @@ def available_measures(
     return out
 
 
-def _has_values(model: DatasetModel, frame: pd.DataFrame | None):
+def _has_values(
+    model: DatasetModel, frame: pd.DataFrame | None, memo: dict | None = None
+):
+    """``has(role)``: whether the dataset holds values for a role (answers kept in
+    ``memo`` for the rest of one validation)."""
+    memo = {} if memo is None else memo
+
     def has(role: str) -> bool:
+        if role in memo:
+            return memo[role]
         if frame is not None:
-            return role in frame and bool(frame[role].notna().any())
+            memo[role] = role in frame and bool(frame[role].notna().any())
+            return memo[role]
         if role in ("cost", "profit"):
             return bool(model.role_column("cost") or model.role_column("profit"))
         return model.role_column(role) is not None
@@ -225,7 +236,7 @@ def _has_values(model: DatasetModel, frame: pd.DataFrame | None):
 
 
 def _resolve_measure(
-    name: str, model: DatasetModel, frame: pd.DataFrame | None
+    name: str, model: DatasetModel, frame: pd.DataFrame | None, memo: dict | None = None
 ) -> Measure:
     key = match_key(name)
     builtin = {match_key(m): m for m in MEASURES}
@@ -259,7 +270,7 @@ def _resolve_measure(
             + _listing(available_measures(model, frame))
             + "."
         )
-    has = _has_values(model, frame)
+    has = _has_values(model, frame, memo)
     if choice in (COST, PROFIT, MARGIN) and not has(
         choice if choice != MARGIN else PROFIT
     ):
@@ -272,17 +283,22 @@ def _resolve_measure(
             "Your file has no quantity column; map one under Data quality."
         )
     if choice in (ORDERS, AOV, REPEAT_CUSTOMERS):
-        _require_ids(frame, model, ORDER, "order / invoice id", choice)
+        _require_ids(frame, model, ORDER, "order / invoice id", choice, memo)
     if choice in (CUSTOMERS, REPEAT_CUSTOMERS):
-        _require_ids(frame, model, CUSTOMER, "customer id", choice)
+        _require_ids(frame, model, CUSTOMER, "customer id", choice, memo)
     return Measure(choice, MEASURES[choice])
 
 
 def _require_ids(
-    frame: pd.DataFrame | None, model: DatasetModel, role: str, what: str, measure: str
+    frame: pd.DataFrame | None,
+    model: DatasetModel,
+    role: str,
+    what: str,
+    measure: str,
+    memo: dict | None = None,
 ) -> None:
     label = MEASURE_LABELS[measure].lower()
-    if not _has_values(model, frame)(role):
+    if not _has_values(model, frame, memo)(role):
         raise QueryError(
             f"Your file has no {what} column, so {label} cannot be counted (lines are "
             "not orders). Map one under Data quality if the file has it."
@@ -296,11 +312,13 @@ def _require_ids(
             )
 
 
-def _resolve_group(name: str, model: DatasetModel, frame: pd.DataFrame | None) -> Group:
+def _resolve_group(
+    name: str, model: DatasetModel, frame: pd.DataFrame | None, memo: dict | None = None
+) -> Group:
     key = match_key(name)
     grains = {match_key(g): g for g in TIME_GRAINS}
     if key in grains:
-        if not _has_values(model, frame)(DATE):
+        if not _has_values(model, frame, memo)(DATE):
             raise QueryError(
                 f"Your file has no date column, so it cannot be grouped by {grains[key]}."
             )
@@ -323,11 +341,14 @@ def validate(
     the data's values and id coverage is checked."""
     if not spec.measures:
         raise QueryError("Ask for at least one measure (for example revenue).")
-    measures = tuple(_resolve_measure(m, model, frame) for m in spec.measures)
+    if frame is not None:
+        model = frame_model(frame, model)
+    memo: dict = {}
+    measures = tuple(_resolve_measure(m, model, frame, memo) for m in spec.measures)
     names = [m.name for m in measures]
     if len(set(names)) != len(names):
         measures = tuple(dict((m.name, m) for m in measures).values())
-    groups = tuple(_resolve_group(g, model, frame) for g in spec.group_by)
+    groups = tuple(_resolve_group(g, model, frame, memo) for g in spec.group_by)
     if len({g.name for g in groups}) != len(groups):
         raise QueryError("Each column can appear only once in group_by.")
     filters = []
@@ -355,7 +376,7 @@ def validate(
         start, end = date_bounds(spec.start, spec.end)
     except FilterError as error:
         raise QueryError(str(error)) from None
-    if (start or end) and not _has_values(model, frame)(DATE):
+    if (start or end) and not _has_values(model, frame, memo)(DATE):
         raise QueryError(
             "Your file has no date column, so it cannot be limited to dates."
         )
@@ -372,7 +393,7 @@ def validate(
             )
     sort = spec.sort
     if sort is not None:
-        wanted = _resolve_measure(sort, model, frame).name
+        wanted = _resolve_measure(sort, model, frame, memo).name
         if wanted not in [m.name for m in measures]:
             raise QueryError(
                 f"Sort by a requested measure ({', '.join(m.name for m in measures)})."
@@ -499,15 +520,14 @@ def _group_ids(rows: pd.DataFrame, plan: Plan) -> _Groups:
     combined = np.zeros(n, dtype="int64")
     for group in plan.groups:
         if group.grain:
-            codes, values = pd.factorize(_time_key(rows[DATE], group.grain))
-            values = np.asarray(values)
+            codes, values = _dense(_time_key(rows[DATE], group.grain))
         else:
             codes, values = _codes_and_values(rows[group.column])
         size = len(values) + 1  # the last code: missing
         codes = np.where(codes < 0, size - 1, codes)
         combined = combined * size + codes
         parts.append((values, size))
-    gid, uniques = pd.factorize(combined)
+    gid, uniques = _dense(combined)
     keys: list[list] = [[] for _ in range(len(uniques))]
     rest = np.asarray(uniques, dtype="int64")
     decoded = []
@@ -522,6 +542,21 @@ def _group_ids(rows: pd.DataFrame, plan: Plan) -> _Groups:
         for index, (label, gone) in enumerate(zip(labels, missing, strict=True)):
             keys[index].append(None if gone else label)
     return _Groups(gid.astype("int64"), len(uniques), [tuple(k) for k in keys])
+
+
+def _dense(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(codes, uniques)`` of integer keys: by counting when their range is small
+    (uniques in increasing order), by hashing otherwise."""
+    values = np.asarray(values, dtype="int64")
+    if values.size == 0:
+        return values, values
+    low, high = int(values.min()), int(values.max())
+    if high - low <= _BITMAP_CELLS:
+        present = np.bincount(values - low, minlength=high - low + 1) > 0
+        remap = np.cumsum(present) - 1
+        return remap[values - low], np.flatnonzero(present) + low
+    codes, uniques = pd.factorize(values)
+    return codes, np.asarray(uniques)
 
 
 def _sum(gid: np.ndarray, values: pd.Series | np.ndarray, groups: int) -> np.ndarray:

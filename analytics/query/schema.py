@@ -10,7 +10,12 @@ from typing import Any
 import pandas as pd
 
 from analytics.dataset_model import DatasetModel
-from analytics.query.engine import available_measures, groupable_columns, values_of
+from analytics.query.engine import (
+    available_measures,
+    frame_model,
+    groupable_columns,
+    values_of,
+)
 from analytics.query.spec import COMPARES, MAX_LIMIT, TIME_GRAINS
 from analytics.schema import DATE
 
@@ -27,6 +32,8 @@ def spec_json_schema(
     """A JSON schema (draft 2020-12 subset: object, array, enum, const, anyOf) of a
     query on this dataset. With ``frame``, each filter column's values are listed (up to
     ``max_values``; beyond that any text, checked by :func:`validate`)."""
+    if frame is not None:
+        model = frame_model(frame, model)
     measures = available_measures(model, frame)
     columns = groupable_columns(model)
     has_dates = (

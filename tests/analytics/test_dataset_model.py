@@ -178,3 +178,21 @@ def test_model_round_trips_and_finds_columns(result):
     assert model.find("order id").role == "order_id"
     assert model.find("Comment") is None  # not kept
     assert match_key("Québec ") == match_key("quebec")
+
+
+def test_a_corrected_mapping_rebuilds_the_model(result):
+    from analytics.ingest import rebuild
+
+    mapping = {**result.mapping, "category": None, "order_id": None}
+    rebuilt = rebuild(result.table, mapping, read_info=result.report["read"])
+    by_name = {c["name"]: c for c in rebuilt.report["columns"]}
+    # Channel is no longer the category: it is kept as a dimension of its own
+    assert by_name["Channel"]["role"] is None
+    assert by_name["Channel"]["field"] == "Channel"
+    assert (
+        rebuilt.frame["Channel"].astype(str).tolist()
+        == result.table["Channel"].tolist()
+    )
+    assert rebuilt.frame["order_id"].isna().all()
+    assert by_name["Invoice"]["kind"] == "identifier"
+    assert by_name["Invoice"]["field"] is None

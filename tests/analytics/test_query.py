@@ -312,3 +312,31 @@ def test_json_schema_lists_this_dataset(dataset):
         model,
         frame,
     )
+
+
+def test_filter_on_customer_and_group_by_category_text_columns(dataset, source):
+    result = ask(
+        dataset,
+        measures=["revenue", "transactions"],
+        group_by=["customer"],
+        filters=[{"column": "Customer", "values": ["cu-1", "CU-2"]}],
+    )
+    rows = source[source["Customer"].isin(["CU-1", "CU-2"])]
+    expected = rows.groupby("Customer")["Sales"].sum()
+    got = by(result, "Customer")
+    assert set(got) == set(expected.index)
+    for customer, value in expected.items():
+        assert got[customer]["revenue"] == pytest.approx(value, abs=0.01)
+
+
+def test_model_columns_missing_from_the_frame_are_not_offered(dataset):
+    frame, model = dataset
+    thinner = frame.drop(columns=["Region"])
+    with pytest.raises(QueryError, match="no column 'Region'"):
+        run(thinner, QuerySpec(group_by=("Region",)), model)
+    assert (
+        "Region"
+        not in spec_json_schema(model, thinner)["properties"]["group_by"]["items"][
+            "enum"
+        ]
+    )
