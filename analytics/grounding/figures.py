@@ -192,6 +192,16 @@ def unsupported_figures(
 _SEGMENT = re.compile(r"(?<=[.!?;])\s+|\n+")
 
 
+def _mention(name: str) -> re.Pattern[str]:
+    """Where ``name`` is written; a name made of digits (store 20, SKU 22423) only where
+    it is not part of a figure ($1,209.20, 20%)."""
+    if re.search(r"[^\W\d_]", name):
+        return re.compile(r"(?<![\w-])" + re.escape(name) + r"(?![\w-])", re.I)
+    return re.compile(
+        r"(?<![\w$€£¥₹.,+\-−])" + re.escape(name) + r"(?![\w%]|[.,]\d|\s?[kKmMbB]\b)"
+    )
+
+
 def misplaced_figures(
     text: str,
     facts: Sequence[Fact | Mapping[str, Any]],
@@ -211,10 +221,8 @@ def misplaced_figures(
     entities = sorted({n for n in names if n and n.strip()}, key=len, reverse=True)
     if not entities:
         return []
-    patterns = {
-        n: re.compile(r"(?<![\w-])" + re.escape(n) + r"(?![\w-])", re.I)
-        for n in entities
-    }
+    patterns = {n: _mention(n) for n in entities}
+    wordy = [n for n in entities if re.search(r"[^\W\d_]", n)]
     pools: dict[str | None, tuple[list[float], list[float]]] = {}
     for fact in facts:
         item = fact.to_dict() if isinstance(fact, Fact) else dict(fact)
@@ -265,7 +273,7 @@ def misplaced_figures(
             chunk = segment[end:stop]
             if index == 0:
                 chunk = segment[: mentions[0][0]] + " " + chunk
-            prepared, _ = prepare_text(chunk, entities)
+            prepared, _ = prepare_text(chunk, wordy)
             others = [n for n in pools if n not in (None, name)]
             for figure in figures_in(prepared):
                 if figure.year_like:

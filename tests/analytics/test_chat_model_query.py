@@ -55,11 +55,18 @@ def swapped_entities(body: dict[str, Any]) -> str:
     draft) each other's figures for the same measure; every figure is still a computed
     one. Raises LookupError when the facts name no two entities."""
     draft = system_prompt(body).split("<<<", 1)[-1]
-    names = sorted(set(re.findall(r"`([^`\n]+)`", draft)), key=len)[::-1]
+    names = sorted(set(re.findall(r"`([^`\n]+)`", draft)), key=lambda n: (-len(n), n))
     facts = [f for f in facts_in(body) if isinstance(f.get("value"), (int, float))]
     named = []
     for fact in facts:
-        name = next((n for n in names if n in fact["label"]), None)
+        name = next(
+            (
+                n
+                for n in names
+                if re.search(rf"(?<![\w-]){re.escape(n)},", fact["label"])
+            ),
+            None,
+        )
         if name:
             named.append((fact, name, fact["label"].replace(name, "")))
     for index, (first, a, kind_a) in enumerate(named):
