@@ -53,6 +53,24 @@ ROLE_WORDS: dict[str, str] = {
 }
 
 _WORD = re.compile(r"[^\W_]+")
+#: Other words for common dimension columns (the key of the column's name -> words).
+#: A column of the file with that name always wins over a synonym.
+SYNONYMS: dict[str, tuple[str, ...]] = {
+    "region": ("area", "territory", "sales region"),
+    "country": ("nation",),
+    "state": ("us state",),
+    "city": ("town",),
+    "town": ("city",),
+    "province": ("state",),
+    "channel": ("sales channel",),
+    "payment method": ("payment type", "payment", "means of payment"),
+    "rep": ("salesperson", "sales rep", "sales representative", "seller", "agent"),
+    "salesperson": ("rep", "sales rep", "seller"),
+    "segment": ("customer segment", "customer type"),
+    "ship mode": ("shipping method", "shipping mode", "delivery method", "ship method"),
+    "sub category": ("sub category", "subcategory"),
+    "discount band": ("discount level", "discount tier"),
+}
 
 
 def strip_accents(text: str) -> str:
@@ -184,6 +202,9 @@ def chat_dataset(
     values: dict[tuple[str, ...], list[tuple[Column, str]]] = {}
     for column in columns:
         variants = {column.name, *re.split(r"[/|]", column.name)}
+        joined = "".join(key_words(column.name))
+        if len(key_words(column.name)) > 1:
+            variants.add(joined)  # "Sub-Category" is also "subcategory"
         for variant in variants:
             key = key_words(variant)
             if key and (key not in names or variant == column.name):
@@ -194,6 +215,11 @@ def chat_dataset(
             key = key_words(value)
             if key:
                 values.setdefault(key, []).append((column, value))
+    for column in columns:
+        if column.kind != "dimension" or not column.usable:
+            continue
+        for synonym in SYNONYMS.get(" ".join(key_words(column.name)), ()):
+            names.setdefault(key_words(synonym), column)
     has_orders = ORDER in df.columns and bool(df[ORDER].notna().any())
     return ChatDataset(tuple(columns), names, values, has_orders)
 
