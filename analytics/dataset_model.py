@@ -18,9 +18,10 @@ kind            meaning
 
 Detection uses the profile role detection already made of each column (a spread
 sample: header words, share of numbers and dates, distinct values) and confirms a
-dimension on the whole column while building its values. :func:`extend_frame` adds to the canonical frame every dimension column (a
-categorical of strings) and every unmapped measure column (``float64``), named after its header (a header that
-clashes with a canonical column, case-insensitively, gets `` (file)`` appended). At most
+dimension on the whole column while building its values. :func:`extend_frame` adds to
+the canonical frame every dimension column (a categorical of strings) and every unmapped
+measure column (``float64``), named after its header (a header that clashes with a
+canonical column, case-insensitively, gets `` (file)`` appended). At most
 ``MAX_DIMENSIONS`` dimensions and ``MAX_MEASURES`` measures are kept, in file order; a
 text column with more than ``MAX_DIMENSION_VALUES`` distinct values is not a dimension.
 
@@ -306,9 +307,15 @@ def _dimension_values(
         indices, values = _dictionary(column)
     size = len(values)
     codes = pc.fill_null(indices, size).to_numpy(zero_copy_only=False)
-    names = pd.Series(values.to_pylist(), dtype="object")
-    remap, categories = pd.factorize(names, use_na_sentinel=True)
-    remap = np.append(remap, -1).astype("int32")
+    if values.null_count == 0 and pc.count_distinct(values).as_py() == size:
+        # trimming merged no values: the dictionary is the categories
+        categories = pd.Index(values.to_pandas(types_mapper=_as_str), dtype="str")
+        remap = np.append(np.arange(size, dtype="int32"), -1)
+    else:
+        names = pd.Series(values.to_pylist(), dtype="object")
+        remap, categories = pd.factorize(names, use_na_sentinel=True)
+        remap = np.append(remap, -1).astype("int32")
+        categories = pd.Index(categories.astype(str), dtype="str")
     codes = remap[codes]
     if not keep.all():
         codes = codes[keep]
@@ -317,10 +324,16 @@ def _dimension_values(
         shift = np.cumsum(~used)
         codes = np.where(codes >= 0, codes - shift[np.maximum(codes, 0)], -1)
         categories = categories[used]
-    cat = pd.Categorical.from_codes(
-        codes, categories=pd.Index(categories.astype(str), dtype="str")
-    )
+    cat = pd.Categorical.from_codes(codes, categories=categories)
     return pd.Series(cat), int(len(categories))
+
+
+def _as_str(arrow_type: pa.DataType):
+    return (
+        pd.StringDtype("pyarrow", na_value=np.nan)
+        if pa.types.is_string(arrow_type)
+        else None
+    )
 
 
 def extend_frame(
@@ -388,13 +401,6 @@ def extend_frame(
         if field:
             taken.add(field.casefold())
         columns.append(ColumnInfo(name, kind, unit, None, field, aggregation, distinct))
-    order = mapping.get(ORDER)
-    if order and order in table.columns and ORDER in frame:
-        # order ids as codes: counting distinct orders per group is then integer work
-        frame = frame.copy(deep=False)
-        frame[ORDER] = _dimension_values(
-            table[order], keep, (encodings or {}).get(order)
-        )[0].array
     if extra:
         added = pd.DataFrame(extra, index=frame.index)
         frame = pd.concat([frame, added], axis=1)

@@ -19,7 +19,6 @@ column           dtype               meaning
 ``category``     string (``str``)    product category; missing where unknown
 ``customer``     string (``str``)    customer identifier; missing where unknown
 ``order_id``     string (``str``)    order / invoice the line belongs to; missing where unknown
-                                     (a categorical of strings in frames built from a table)
 ===============  ==================  ==========================================================
 
 After these, a frame built from a table also carries the file's *dimension* columns

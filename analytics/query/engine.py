@@ -18,6 +18,9 @@ Definitions (the same everywhere a figure is shown):
 from __future__ import annotations
 
 import math
+import threading
+import weakref
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -475,6 +478,37 @@ def _time_label(value: Any, grain: str) -> Any:
     return _WEEKDAYS[value]
 
 
+#: Integer codes of order / customer id columns, by the Arrow array holding the column
+#: (shared by every shallow copy of a cached frame): id → (weak reference, codes).
+_CODES: OrderedDict[int, tuple[weakref.ref, np.ndarray]] = OrderedDict()
+_CODES_LOCK = threading.Lock()
+_CODES_KEPT = 16
+
+
+def _column_codes(series: pd.Series) -> np.ndarray:
+    """:func:`_codes` of a whole frame column, kept while its data lives (so a session's
+    ids are encoded once, not on every query)."""
+    data = getattr(series.array, "_pa_array", None)
+    if data is None:
+        return _codes(series)
+    key = id(data)
+    with _CODES_LOCK:
+        hit = _CODES.get(key)
+        if hit is not None and hit[0]() is data:
+            _CODES.move_to_end(key)
+            return hit[1]
+    codes = _codes(series)
+    try:
+        ref = weakref.ref(data)
+    except TypeError:
+        return codes
+    with _CODES_LOCK:
+        _CODES[key] = (ref, codes)
+        while len(_CODES) > _CODES_KEPT:
+            _CODES.popitem(last=False)
+    return codes
+
+
 def _codes(series: pd.Series) -> np.ndarray:
     """Integer codes of a text column (-1 where missing), one dictionary encoding."""
     if series.dtype == "category":
@@ -579,7 +613,8 @@ def _aggregate(
     gid, count = groups.gid, groups.count
     out: dict[str, np.ndarray] = {}
     revenue = rows["revenue"].to_numpy(dtype="float64")
-    out[REVENUE] = _sum(gid, revenue, count)
+    # revenue is never missing: the revenue of no rows is 0
+    out[REVENUE] = np.bincount(gid, weights=revenue, minlength=count)
     out[TRANSACTIONS] = np.bincount(gid, minlength=count).astype("float64")
     if COST in names:
         out[COST] = _sum(gid, rows["cost"], count)
@@ -645,12 +680,17 @@ def _count_ids(out, gid: np.ndarray, groups: int, rows, names, cache: dict) -> N
     if any(n in (ORDERS, AOV, REPEAT_CUSTOMERS) for n in names):
         if "orders" not in cache:
             paid = (rows["revenue"] > 0).to_numpy()
-            cache["orders"] = np.where(paid, _codes(rows[ORDER]), -1)
+            ids = rows.get(f"__{ORDER}_codes")
+            ids = _codes(rows[ORDER]) if ids is None else ids.to_numpy("int64")
+            cache["orders"] = np.where(paid, ids, -1)
         order_codes = cache["orders"]
         out[ORDERS] = _distinct_per_group(gid, order_codes, groups)
     if any(n in (CUSTOMERS, REPEAT_CUSTOMERS) for n in names):
         if "customers" not in cache:
-            cache["customers"] = _codes(rows[CUSTOMER])
+            ids = rows.get(f"__{CUSTOMER}_codes")
+            cache["customers"] = (
+                _codes(rows[CUSTOMER]) if ids is None else ids.to_numpy("int64")
+            )
         customer_codes = cache["customers"]
         out[CUSTOMERS] = _distinct_per_group(gid, customer_codes, groups)
     if REPEAT_CUSTOMERS in names:
@@ -697,6 +737,13 @@ def run(
     names = [m.name for m in plan.measures]
     units = {m.name: m.unit for m in plan.measures}
     frame = frame[_needed(frame, plan)]
+    codes = {
+        f"__{role}_codes": _column_codes(frame[role])
+        for role in (ORDER, CUSTOMER)
+        if role in frame
+    }
+    if codes:
+        frame = frame.assign(**codes)
     timed = [g for g in plan.groups if g.grain]
 
     def select(start, end) -> pd.DataFrame:
