@@ -261,20 +261,26 @@ def group_key(by: str, metric: str, lowest: bool = False, start=None, end=None):
 
 
 def orders(start=None, end=None, **where_: str):
-    return lambda df: float(_rows(df, start, end, where_)["order_id"].nunique())
+    """Distinct order ids among lines with a positive amount (returns are not orders)."""
+
+    def compute(df: pd.DataFrame) -> float:
+        rows = _rows(df, start, end, where_)
+        return float(rows.loc[rows["revenue"] > 0, "order_id"].nunique())
+
+    return compute
 
 
 def aov(start=None, end=None, **where_: str):
     def compute(df: pd.DataFrame) -> float:
         rows = _rows(df, start, end, where_)
-        return float(rows["revenue"].sum() / rows["order_id"].nunique())
+        return float(rows["revenue"].sum() / orders()(rows))
 
     return compute
 
 
 def repeat_customers(df: pd.DataFrame) -> float:
-    per = df.dropna(subset=["customer", "order_id"]).groupby("customer")["order_id"]
-    return float((per.nunique() >= 2).sum())
+    sold = df.loc[df["revenue"] > 0].dropna(subset=["customer", "order_id"])
+    return float((sold.groupby("customer")["order_id"].nunique() >= 2).sum())
 
 
 def best_month_of_year(metric: str = "revenue"):
@@ -458,7 +464,8 @@ BANK: tuple[Case, ...] = (
          total("quantity", "2011-01-01", "2011-12-31"), "Units sold, 2011"),
     Case("or-repeat", OR, "How many repeat customers do we have?",
          lambda df: float(
-             df.loc[df["customer"] != "<NA>"].dropna(subset=["customer"])
+             df.loc[(df["customer"] != "<NA>") & (df["revenue"] > 0)]
+             .dropna(subset=["customer"])
              .groupby("customer")["order_id"].nunique().ge(2).sum()),
          "Customers with more than one order"),
     Case("or-profit", OR, "What was profit in 2011?", refuse="no cost or profit"),

@@ -7,11 +7,14 @@ from dataclasses import replace
 import pandas as pd
 
 from analytics.chat.common import (
+    AOV_ORDER,
     METRIC_LABELS,
+    ORDERS,
     Intent,
     dimension_words,
 )
 from analytics.chat.ops.common import (
+    ORDERS_NOTE,
     has_dimension,
     metric_table,
     rows_in,
@@ -37,6 +40,8 @@ def op_breakdown(
         sheet.add(f"Your data has no {singular} column to break revenue down by.")
         return
     metric = usable_metric(sheet, ctx, intent.metric)
+    if metric in (ORDERS, AOV_ORDER):
+        sheet.caveat(ORDERS_NOTE)
     period = intent.periods[0] if intent.periods else None
     scoped, scope_words = scoped_rows(df, replace(intent, skus=()))
     rows = rows_in(scoped, period)

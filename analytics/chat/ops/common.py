@@ -67,6 +67,20 @@ def scoped_rows(df: pd.DataFrame, intent: Intent) -> tuple[pd.DataFrame, str]:
     return out, (" for " + " and ".join(words)) if words else ""
 
 
+#: What an order is, said next to every figure about orders.
+ORDERS_NOTE = (
+    "_Orders are distinct order ids among lines with a positive amount (an id whose "
+    "lines are all returns is not an order); the average order value is net revenue "
+    "per order._"
+)
+
+
+def order_count(df: pd.DataFrame) -> int:
+    """Orders: distinct order ids among lines with a positive amount (an id whose lines
+    are all returns is not an order), as the query engine counts them."""
+    return int(df.loc[df[REVENUE] > 0, ORDER].nunique())
+
+
 def has_dimension(df: pd.DataFrame, dimension: str) -> bool:
     """True when the frame has column ``dimension`` with at least one value."""
     return dimension in df.columns and bool(df[dimension].notna().any())
@@ -82,9 +96,9 @@ def metric_value(df: pd.DataFrame, metric: str) -> float | None:
         total = df[QUANTITY].sum(min_count=1)
         return None if pd.isna(total) else float(total)
     if metric == ORDERS:
-        return float(df[ORDER].nunique()) if ORDER in df else None
+        return float(order_count(df)) if ORDER in df else None
     if metric == AOV_ORDER:
-        orders = df[ORDER].nunique() if ORDER in df else 0
+        orders = order_count(df) if ORDER in df else 0
         return float(df[REVENUE].sum()) / orders if orders else None
     figures = metrics.kpis(df)
     return {
@@ -278,7 +292,10 @@ def totals_by(
     out["margin"] = (out[PROFIT] / out[REVENUE]).where(out[REVENUE] != 0)
     out[AOV] = out[REVENUE] / out["transactions"]
     if orders and ORDER in rows:
-        out[ORDERS] = distinct_per(key, rows[ORDER]).reindex(out.index).fillna(0.0)
+        sold = (rows[REVENUE] > 0).to_numpy()
+        out[ORDERS] = (
+            distinct_per(key[sold], rows[ORDER][sold]).reindex(out.index).fillna(0.0)
+        )
         out[AOV_ORDER] = (out[REVENUE] / out[ORDERS]).where(out[ORDERS] > 0)
     return out
 

@@ -40,10 +40,14 @@ def op_repeat_customers(
         )
         return
     known = rows.loc[rows[CUSTOMER].notna() & rows[ORDER].notna()]
+    sold = known.loc[known[REVENUE] > 0]
     if known.empty:
         sheet.add(f"There are no orders with a customer{scope_words} in {where}.")
         return
-    orders = distinct_per(known[CUSTOMER], known[ORDER])
+    # Orders per customer among lines with a positive amount (returns are not orders).
+    orders = distinct_per(sold[CUSTOMER], sold[ORDER]).reindex(
+        pd.unique(known[CUSTOMER]), fill_value=0.0
+    )
     repeat = orders.loc[orders >= 2]
     plain = plain_words(scope_words)
     n_repeat = sheet.count(
@@ -60,7 +64,7 @@ def op_repeat_customers(
     )
     total = float(known[REVENUE].sum())
     if total:
-        codes, _ = pd.factorize(known[CUSTOMER], sort=False)
+        codes, _ = pd.factorize(known[CUSTOMER], sort=False)  # same order as ``orders``
         per_customer = np.bincount(codes, weights=known[REVENUE].to_numpy())
         theirs = float(per_customer[(orders.to_numpy() >= 2)].sum())
         revenue = sheet.money(

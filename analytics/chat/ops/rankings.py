@@ -19,6 +19,7 @@ from analytics.chat.common import (
     dimension_words,
 )
 from analytics.chat.ops.common import (
+    ORDERS_NOTE,
     has_dimension,
     metric_table,
     metric_value,
@@ -60,6 +61,8 @@ def op_ranking(
         op_calendar_ranking(sheet, df, ctx, intent)
         return
     metric = usable_metric(sheet, ctx, intent.metric)
+    if metric in (ORDERS, AOV_ORDER):
+        sheet.caveat(ORDERS_NOTE)
     dimension = intent.dimension or SKU
     if intent.dimension is None and dimension == SKU and not ctx.has_sku:
         dimension = CATEGORY
@@ -165,6 +168,8 @@ def op_period_ranking(
         sheet.add("Your data has no dates, so there are no periods to rank.")
         return
     metric = usable_metric(sheet, ctx, intent.metric)
+    if metric in (ORDERS, AOV_ORDER):
+        sheet.caveat(ORDERS_NOTE)
     scoped, scope_words = scoped_rows(df, intent)
     period = intent.periods[0] if intent.periods else None
     rows = rows_in(scoped, period)
@@ -297,6 +302,8 @@ def op_calendar_ranking(
         sheet.add("Your data has no dates, so there is no calendar pattern to show.")
         return
     metric = usable_metric(sheet, ctx, intent.metric)
+    if metric in (ORDERS, AOV_ORDER):
+        sheet.caveat(ORDERS_NOTE)
     scoped, scope_words = scoped_rows(df, intent)
     period = intent.periods[0] if intent.periods else None
     rows = rows_in(scoped, period)

@@ -7,12 +7,14 @@ from dataclasses import replace
 import pandas as pd
 
 from analytics.chat.common import (
+    AOV_ORDER,
     METRIC_LABELS,
     ORDERS,
     Intent,
     dimension_words,
 )
 from analytics.chat.ops.common import (
+    ORDERS_NOTE,
     change_phrase,
     context_changes,
     metric_available,
@@ -43,6 +45,8 @@ def op_total(
     sheet: FactSheet, df: pd.DataFrame, ctx: DataContext, intent: Intent
 ) -> None:
     metric = usable_metric(sheet, ctx, intent.metric)
+    if metric in (ORDERS, AOV_ORDER):
+        sheet.caveat(ORDERS_NOTE)
     scoped, scope_words = scoped_rows(df, intent)
     period = intent.periods[0] if intent.periods else None
     rows = rows_in(scoped, period)
