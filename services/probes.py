@@ -60,13 +60,45 @@ def _probe_prophet(store: SessionStore) -> None:
 
 
 def ollama_status(
-    store: SessionStore, host: str, model: str, timeout: float = 1.0
+    store: SessionStore,
+    host: str,
+    model: str,
+    timeout: float = 1.0,
+    *,
+    wait: float | None = None,
 ) -> dict[str, Any]:
-    """Whether Ollama answers at ``host`` and has ``model``; cached for 30 s across workers."""
+    """Whether Ollama answers at ``host`` and has ``model``; cached for 30 s across workers.
+
+    With ``wait`` set, the probe runs in a thread and the caller waits at most ``wait``
+    seconds for it (a slow Ollama then reads ``"state": "checking"`` until the probe
+    ends and caches its answer), so /health never waits on Ollama.
+    """
     key = f"probe:ollama:{host}:{model}"
     cached = store.get_global(key)
     if cached is not None:
         return cached
+    if wait is not None:
+        result: list[dict[str, Any]] = []
+        if store.add_global(f"{key}:running", 1, timeout * 3 + 5):
+
+            def probe() -> None:
+                try:
+                    result.append(_probe_ollama(store, key, host, model, timeout))
+                finally:
+                    store.delete_global(f"{key}:running")
+
+            thread = threading.Thread(target=probe, daemon=True, name="ollama-probe")
+            thread.start()
+            thread.join(wait)
+        if result:
+            return result[0]
+        return {"host": host, "model": model, "reachable": None, "state": "checking"}
+    return _probe_ollama(store, key, host, model, timeout)
+
+
+def _probe_ollama(
+    store: SessionStore, key: str, host: str, model: str, timeout: float
+) -> dict[str, Any]:
     status: dict[str, Any] = {
         "host": host,
         "model": model,

@@ -135,7 +135,7 @@ def test_question_for(trigger, typed, expected):
 
 def test_submit_queues_the_question_and_shows_it(app):
     with app.server.test_request_context("/"):
-        pending, box, shown = submit_question(1, 0, [None] * 5, "Top 3 products")
+        pending, box, shown = submit_question(1, 0, [None] * 5, 0, "Top 3 products")
     assert pending["question"] == "Top 3 products"
     assert box == ""
     assert isinstance(shown, Patch)
@@ -143,7 +143,7 @@ def test_submit_queues_the_question_and_shows_it(app):
 
 def test_submit_ignores_an_empty_box(app):
     with app.server.test_request_context("/"), pytest.raises(PreventUpdate):
-        submit_question(1, 0, [None] * 5, "   ")
+        submit_question(1, 0, [None] * 5, 0, "   ")
 
 
 def test_chat_job_answers_from_the_data_and_records_the_turn(app, sid, sales_frame):
