@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import sys
 from collections.abc import Mapping
 
@@ -163,6 +164,9 @@ def main() -> None:
         sys.stderr.write(f"error: {error}\n")
         raise SystemExit(2) from None
     settings: Settings = app.server.extensions["smbrc.settings"]
+    # SIGTERM ends the process through its exit handlers, which stop the job processes
+    # it started (the page then reports those jobs as lost, with Retry)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     logger.info("serving on http://%s:%s", settings.HOST, settings.PORT)
     app.run(host=settings.HOST, port=settings.PORT, debug=settings.FLASK_DEBUG)
 

@@ -24,6 +24,7 @@ seconds (Redis) or a few bounded retries (diskcache): never a hang, never a raw
 
 from __future__ import annotations
 
+import errno
 import io
 import json
 import logging
@@ -58,7 +59,17 @@ class StoreUnavailable(RuntimeError):
 
 def _sqlite_reason(directory: str, error: BaseException) -> str:
     text = str(error).lower()
-    if "readonly" in text or "read-only" in text or "permission" in text:
+    code = getattr(error, "errno", None)
+    if code == errno.ENOSPC:
+        text = "disk full"
+    elif code in (errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOTDIR, errno.ENOENT):
+        text = "readonly"
+    if (
+        "readonly" in text
+        or "read-only" in text
+        or "permission" in text
+        or "unable to open" in text
+    ):
         return (
             f"The cache directory {directory} is not writable: give the app's user "
             "write access to it or set CACHE_DIR to a writable directory."
