@@ -11,7 +11,7 @@ from typing import Any
 
 import requests
 
-from services.store import SessionStore
+from services.store import SessionStore, StoreUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -56,7 +56,10 @@ def _probe_prophet(store: SessionStore) -> None:
     except (OSError, subprocess.SubprocessError):
         logger.exception("prophet probe failed")
         status = {"available": False, "state": "unavailable", "checked_at": started}
-    store.set_global("probe:prophet", status, ttl=PROPHET_PROBE_TTL)
+    try:
+        store.set_global("probe:prophet", status, ttl=PROPHET_PROBE_TTL)
+    except StoreUnavailable as error:
+        logger.warning("prophet probe result not stored: %s", error)
 
 
 def ollama_status(
@@ -84,8 +87,9 @@ def ollama_status(
             def probe() -> None:
                 try:
                     result.append(_probe_ollama(store, key, host, model, timeout))
-                finally:
                     store.delete_global(f"{key}:running")
+                except StoreUnavailable as error:  # the probe's lock runs out
+                    logger.warning("ollama probe result not stored: %s", error)
 
             thread = threading.Thread(target=probe, daemon=True, name="ollama-probe")
             thread.start()
