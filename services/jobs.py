@@ -58,6 +58,8 @@ SLOT_LEASE_SECONDS = 15.0
 HEARTBEAT_SECONDS = 3.0
 #: A job on another host counts as alive while its heartbeat is younger than this.
 HEARTBEAT_STALE_SECONDS = 20.0
+#: A job whose process has not reported in yet counts as starting for this long.
+STARTUP_GRACE_SECONDS = 90.0
 #: Extra time after the deadline before the web side stops waiting for a job's own
 #: watchdog and reports it as timed out.
 DEADLINE_GRACE_SECONDS = 10.0
@@ -261,9 +263,7 @@ class JobManager(BaseBackgroundCallbackManager):
             name=f"job-{job_id}",
             daemon=True,
         )
-        process.start()
-        self._children[job_id] = process
-        logger.info("job started job=%s pid=%s", job_id, process.pid)
+        self._children[job_id] = _Starting(process, self._start_failed(job_id))
         return job_id
 
     def job_running(self, job):
@@ -375,6 +375,18 @@ class JobManager(BaseBackgroundCallbackManager):
                 process.join(0)
                 self._children.pop(job_id, None)
 
+    def _start_failed(self, job_id: str) -> Callable[[BaseException], None]:
+        def failed(error: BaseException) -> None:
+            logger.error("job could not be started job=%s: %s", job_id, error)
+            self._update(
+                job_id,
+                state="lost",
+                reason="The job runner could not start the job "
+                f"({type(error).__name__}). Retry in a moment.",
+            )
+
+        return failed
+
     def _message(self, state: str) -> str:
         return MESSAGES[state].format(timeout=self.timeout, reason="")
 
@@ -394,11 +406,55 @@ class JobManager(BaseBackgroundCallbackManager):
         if process is not None:
             return process.is_alive()
         if record.get("pid") is None:
-            # not started yet: the runner is forking it
-            return time.time() - record["created"] < HEARTBEAT_STALE_SECONDS
+            # not started yet: the runner is forking it (on a busy host, the first job
+            # of a new web process waits for the forkserver's preload)
+            return time.time() - record["created"] < STARTUP_GRACE_SECONDS
         if record.get("host") == HOST:
             return _process_alive(record.get("pid"), record.get("pid_started"))
         return time.time() - record.get("heartbeat", 0) < HEARTBEAT_STALE_SECONDS
+
+
+class _Starting:
+    """A job process being started from a thread, so no request waits for the forkserver.
+
+    The first job of a web process waits until the forkserver has imported the job
+    modules (seconds on a busy host); the request that submitted it answers at once.
+    """
+
+    def __init__(
+        self, process: Any, on_error: Callable[[BaseException], None] | None = None
+    ) -> None:
+        self.process = process
+        self._error = on_error
+        self._thread = threading.Thread(target=self._start, daemon=True)
+        self._thread.start()
+
+    def _start(self) -> None:
+        try:
+            self.process.start()
+        except Exception as error:  # noqa: BLE001 - reported on the job's record
+            logger.exception("job process could not be started")
+            if self._error is not None:
+                self._error(error)
+
+    @property
+    def pid(self) -> int | None:
+        return self.process.pid
+
+    def is_alive(self) -> bool:
+        if self._thread.is_alive():
+            return True
+        try:
+            return self.process.is_alive()
+        except (AssertionError, ValueError):  # never started
+            return False
+
+    def join(self, timeout: float | None = None) -> None:
+        self._thread.join(timeout)
+        try:
+            self.process.join(timeout)
+        except (AssertionError, ValueError):
+            pass
 
 
 @dataclass(frozen=True)
@@ -458,6 +514,8 @@ def run_job(
             record.update(changes)
             cache.set(record_key, record, expire=expire)
 
+    if (cache.get(record_key) or {}).get("state") in TERMINAL:
+        return  # cancelled before its process started
     update(
         state="running",
         pid=os.getpid(),
@@ -513,8 +571,7 @@ def submit_job(target: JobTarget, *args: Any, timeout: float) -> Any:
         daemon=True,
         name="api-job",
     )
-    process.start()
-    return process
+    return _Starting(process)
 
 
 def _run_plain(target: JobTarget, args: tuple, deadline: float, job_id: str) -> None:

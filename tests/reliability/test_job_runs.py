@@ -98,6 +98,7 @@ def test_jobs_in_a_row_and_concurrent_users_on_gunicorn(base_env, tmp_path):
 
 
 @pytest.mark.reliability
+@pytest.mark.timeout(7200)
 def test_long_run_on_the_dev_server(make_app):
     app = make_app(MAX_CONCURRENT_JOBS=2)
     with ThreadedServer(app.server) as server:
@@ -105,6 +106,7 @@ def test_long_run_on_the_dev_server(make_app):
 
 
 @pytest.mark.reliability
+@pytest.mark.timeout(7200)
 def test_long_run_on_gunicorn(base_env, tmp_path):
     with Gunicorn(base_env, tmp_path / "gunicorn.log") as server:
         _jobs("gunicorn long", server.url, LONG_FORECASTS, LONG_CHATS)
