@@ -75,11 +75,14 @@ def service_unavailable(error: Exception):
     raise error
 
 
-def create_app(config: Mapping[str, object] | None = None) -> Dash:
+def create_app(
+    config: Mapping[str, object] | None = None, *, housekeeping: bool = True
+) -> Dash:
     """Build the Flask server and the Dash app on it, wired with every feature.
 
     ``config`` overrides settings by name (see ``config.Settings``); the environment and
-    ``.env`` supply the rest.
+    ``.env`` supply the rest. ``housekeeping`` starts the session-sweep timer thread
+    (the web app does; the Celery worker does not).
     """
     settings = load_settings(config)
     configure_logging(settings.LOG_LEVEL)
@@ -142,7 +145,11 @@ def create_app(config: Mapping[str, object] | None = None) -> Dash:
         settings.SESSION_SWEEP_SECONDS,
         manager if isinstance(manager, JobManager) else None,
     )
-    server.extensions["smbrc.housekeeper"] = housekeeper.start()
+    # not in a Celery worker (``housekeeping=False``): its pool forks the process, which
+    # must then have no thread of its own
+    server.extensions["smbrc.housekeeper"] = (
+        housekeeper.start() if housekeeping else housekeeper
+    )
 
     logger.info(
         "app ready store=%s cache_dir=%s production=%s",

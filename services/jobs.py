@@ -467,15 +467,22 @@ class _ResultCache:
     """The job's cache, marking the record's terminal state just before the result lands."""
 
     def __init__(
-        self, cache, result_key: str, on_result: Callable[[Any], None]
+        self,
+        cache,
+        result_key: str,
+        on_result: Callable[[Any], None],
+        expire: float,
     ) -> None:
         self._cache = cache
         self._result_key = result_key
         self._on_result = on_result
+        self._expire = expire
 
     def set(self, key, value, **kwargs):
         if key == self._result_key:
             self._on_result(value)
+        # results and progress of a page that was closed expire instead of piling up
+        kwargs.setdefault("expire", self._expire)
         return self._cache.set(key, value, **kwargs)
 
     def __getattr__(self, name):
@@ -550,7 +557,7 @@ def run_job(
         update(state="failed" if failed else "done", finished=time.time())
 
     job_fn = _make_job_fn(
-        target.resolve(), _ResultCache(cache, result_key, on_result), progress
+        target.resolve(), _ResultCache(cache, result_key, on_result, expire), progress
     )
     try:
         job_fn(result_key, progress_key, args, context)
