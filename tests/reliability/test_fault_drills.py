@@ -338,3 +338,49 @@ def test_dev_server_sigterm_stops_promptly(tmp_path):
         assert alive == []
     finally:
         stop(process, timeout=5)
+
+
+def test_cancelled_jobs_leave_no_slot_behind(make_app):
+    """Two Cancel clicks in a row, then anyone's forecast starts at once (one slot)."""
+    app = make_app(MAX_CONCURRENT_JOBS=1)
+    store = app.server.extensions["smbrc.store"]
+    frame = transactions_frame(rows=1500, days=800, seed=71)
+    with ThreadedServer(app.server) as server:
+        sid = upload_frame(server.url, frame)
+        cancelled = []
+        for attempt in range(2):
+            page = DashPage(server.url, f"/dashboard/{sid}")
+            handles: dict = {}
+            box: dict = {}
+            thread = threading.Thread(
+                target=lambda p=page, h=handles, b=box, n=attempt: b.update(
+                    outcome=p.forecast(
+                        sid, model="best", horizon=30 + n, deadline=120, on_job=h.update
+                    )
+                ),
+                daemon=True,
+            )
+            thread.start()
+            deadline = time.monotonic() + 60
+            while not (handles and store.get_global("jobslot:0")):
+                assert time.monotonic() < deadline, "the job never took the slot"
+                time.sleep(0.05)
+            assert page.cancel_forecast(handles["job"]) in (200, 204)
+            thread.join(timeout=60)
+            cancelled.append(box["outcome"])
+        assert store.get_global("jobslot:0") is None
+        page = DashPage(server.url, f"/dashboard/{sid}")
+        after = page.forecast(sid, model="naive", horizon=7, deadline=120)
+    report(
+        "cancel twice",
+        cancelled_seen=sum(
+            "cancelled" in text_of(o.prop("forecast-info", "children"))
+            for o in cancelled
+        ),
+        next_forecast_s=after.seconds,
+    )
+    for outcome in cancelled:
+        assert outcome.status in ("ok", "no_update")
+        if outcome.status == "ok":
+            assert "cancelled" in text_of(outcome.prop("forecast-info", "children"))
+    assert forecast_verdict(after) == "done"
