@@ -6,13 +6,14 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 SUDO   := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
 
-.PHONY: run serve test test-fast lint format bench browser clean help
+.PHONY: run serve test test-fast reliability lint format bench browser clean help
 
 help:
 	@echo "make run     start the app on http://127.0.0.1:5000 (installs what it needs)"
 	@echo "make test    install test dependencies (incl. Chromium) and run the whole suite"
 	@echo "make serve   run under gunicorn (production-style, 2 workers)"
 	@echo "make bench   run the benchmarks in benchmarks/"
+	@echo "make reliability  long reliability runs (200 forecasts, 100 chats, drills)"
 	@echo "make lint    ruff checks"
 
 $(BIN)/python:
@@ -54,6 +55,10 @@ format: $(VENV)/.dev-installed
 
 test: $(VENV)/.dev-installed browser lint
 	$(BIN)/python -m pytest
+
+# The long runs of tests/reliability (the CI-sized ones are part of `make test`).
+reliability: $(VENV)/.dev-installed
+	$(BIN)/python -m pytest -m reliability tests/reliability
 
 test-fast: $(VENV)/.dev-installed
 	$(BIN)/python -m pytest -m "not browser and not slow"

@@ -3,6 +3,7 @@
 # shell
 URL = "url"
 PAGE = "page"
+SERVICE_ALERT = "service-alert"
 
 # upload page
 UPLOAD_DROPZONE = "upload-dropzone"
@@ -83,6 +84,7 @@ CHAT_INPUT = "chat-input"
 CHAT_SEND = "chat-send"
 CHAT_SEND_SPINNER = "chat-send-spinner"
 CHAT_CANCEL = "chat-cancel"
+CHAT_RETRY = "chat-retry"
 #: type of the suggested-question chips' dict ids ({"type": CHAT_SUGGESTION, "index": i})
 CHAT_SUGGESTION = "chat-suggestion"
 CHAT_PENDING = "chat-pending"

@@ -40,6 +40,9 @@ from web.ownership import NOT_OWNER_API_MESSAGE, is_owner
 
 logger = logging.getLogger(__name__)
 
+#: Longest time ``GET /api/forecast`` waits for a free job slot, in seconds.
+API_SLOT_WAIT_SECONDS = 30.0
+
 EXPORT_FORMATS = {
     "csv": "text/csv",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -246,9 +249,7 @@ def data_payload(view: View, store) -> dict[str, Any]:
             "total": int(len(scores)),
         },
         "forecast": forecast_summary(
-            store,
-            meta["session_id"],
-            max_jobs=current_app.extensions["smbrc.settings"].MAX_CONCURRENT_JOBS,
+            store, meta["session_id"], current_app.extensions["smbrc.settings"]
         ),
         "warnings": meta["warnings"],
         "quality": meta["report"],
@@ -318,8 +319,14 @@ def create_api_blueprint(limiter: Limiter, settings) -> Blueprint:
             )
         except ForecastError as error:
             return json_error(str(error), 400)
+        # computed in this request (a thread, never a fork); a request waits a
+        # bounded time for a job slot, then answers that the server is busy
         result = compute_forecast(
-            store, session_id, params, max_jobs=settings.MAX_CONCURRENT_JOBS
+            store,
+            session_id,
+            params,
+            max_jobs=settings.MAX_CONCURRENT_JOBS,
+            wait_timeout=min(API_SLOT_WAIT_SECONDS, settings.JOB_TIMEOUT_SECONDS),
         )
         if result is None:
             return session_not_found()

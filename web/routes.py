@@ -14,6 +14,7 @@ from analytics.demo import DEMO_FILENAME, demo_csv
 from analytics.errors import IngestError
 from services.datasets import create_session
 from services.probes import ollama_status, prophet_status
+from services.store import StoreUnavailable, directory_problem
 from web.errors import json_error
 from web.ownership import browser_digest, new_owner_token
 from web.security import too_large_message
@@ -100,25 +101,53 @@ def create_routes_blueprint(limiter: Limiter, settings) -> Blueprint:
     @bp.get("/health")
     @limiter.exempt
     def health():
+        """Status of the store, the job runner and the optional services.
+
+        ``healthy`` when everything works; ``degraded`` with ``reasons`` (one sentence
+        each) when the store, the job cache or the disk is not usable. Every check is
+        bounded (Redis ``STORE_TIMEOUT``, Ollama probed in the background), and nothing
+        here grows with the number of sessions.
+        """
         store = current_app.extensions["smbrc.store"]
-        store_ok = store.ping()
-        stats = (
-            store.stats()
-            if store_ok
-            else {"active_sessions": None, "cleanup_count": None}
-        )
+        reasons: list[str] = []
+        problem = store.problem()
+        store_ok = problem is None
+        if problem:
+            reasons.append(problem)
+        stats: dict = {"active_sessions": None, "cleanup_count": None}
+        if store_ok:
+            try:
+                stats = store.stats()
+            except StoreUnavailable as error:
+                store_ok = False
+                reasons.append(str(error))
+        jobs_dir = current_app.extensions.get("smbrc.jobs_dir")
+        jobs_problem = directory_problem(jobs_dir) if jobs_dir else None
+        if jobs_problem and jobs_problem not in reasons:
+            reasons.append(jobs_problem)
+        prophet: dict = {"available": None}
+        ollama: dict = {"reachable": None}
+        if store_ok:
+            try:
+                prophet = prophet_status(store)
+                ollama = ollama_status(
+                    store, settings.OLLAMA_HOST, settings.OLLAMA_MODEL, wait=1.0
+                )
+            except StoreUnavailable as error:
+                store_ok = False
+                reasons.append(str(error))
         return {
-            "status": "healthy" if store_ok else "degraded",
+            "status": "degraded" if reasons else "healthy",
+            "reasons": reasons,
             "active_sessions": stats["active_sessions"],
             "cleanup_count": stats["cleanup_count"],
             "timestamp": datetime.now(UTC)
             .replace(tzinfo=None)
             .isoformat(timespec="seconds"),
             "store": {"backend": store.backend, "ok": store_ok},
-            "prophet": prophet_status(store) if store_ok else {"available": None},
-            "ollama": ollama_status(store, settings.OLLAMA_HOST, settings.OLLAMA_MODEL)
-            if store_ok
-            else {"reachable": None},
+            "jobs": {"ok": jobs_problem is None},
+            "prophet": prophet,
+            "ollama": ollama,
         }
 
     return bp

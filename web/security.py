@@ -118,6 +118,16 @@ def init_security(
         key_func=get_remote_address,
         app=server,
         storage_uri=rate_limit_storage_uri(settings),
+        # Redis down or slow: count in this process's memory meanwhile (bounded waits),
+        # never fail or hang the request
+        storage_options={
+            "socket_timeout": settings.STORE_TIMEOUT,
+            "socket_connect_timeout": min(settings.STORE_TIMEOUT, 1.0),
+        }
+        if settings.REDIS_URL
+        else {},
+        in_memory_fallback_enabled=True,
+        swallow_errors=True,
         default_limits=[],
         headers_enabled=True,
         strategy="fixed-window",
