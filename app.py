@@ -21,6 +21,7 @@ from services.views import FRAMES
 from web.api import create_api_blueprint
 from web.chat_api import create_chat_blueprint
 from web.logging_setup import configure_logging
+from web.report_api import create_report_blueprint
 from web.routes import create_routes_blueprint
 from web.security import init_security
 
@@ -99,6 +100,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Dash:
     server.register_blueprint(create_routes_blueprint(limiter, settings))
     # before the /api blueprint: its catch-all answers every other /api path
     server.register_blueprint(create_chat_blueprint(limiter, settings))
+    server.register_blueprint(create_report_blueprint(limiter, settings))
     server.register_blueprint(create_api_blueprint(limiter, settings))
 
     @server.before_request
