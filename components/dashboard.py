@@ -16,6 +16,7 @@ from components import ids
 from components.assistant import chat_card, insights_card
 from components.forecast import forecast_card
 from components.quality import quality_card
+from components.report import report_button, report_menu_items
 
 GRANULARITY_OPTIONS = [
     {"label": "Day", "value": "day"},
@@ -206,6 +207,7 @@ def dashboard_header(meta: dict[str, Any]) -> html.Div:
             dbc.DropdownMenuItem(
                 "Excel (XLSX)", id=ids.DOWNLOAD_SKUS_XLSX, href="#", external_link=True
             ),
+            *report_menu_items(),
         ],
         label="Download",
         color="outline-secondary",
@@ -232,6 +234,7 @@ def dashboard_header(meta: dict[str, Any]) -> html.Div:
             ),
             html.Div(
                 [
+                    report_button(),
                     downloads,
                     dbc.Button(
                         "Upload another file",

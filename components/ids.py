@@ -85,3 +85,9 @@ CHAT_PENDING = "chat-pending"
 CHAT_STREAM_BOX = "chat-stream-box"
 CHAT_STATUS = "chat-status"
 CHAT_STREAM = "chat-stream"
+
+# one-page report (PDF) and e-mail brief
+REPORT_PDF = "report-pdf"
+REPORT_PDF_LETTER = "report-pdf-letter"
+REPORT_MARKDOWN = "report-markdown"
+REPORT_HTML = "report-html"

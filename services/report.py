@@ -61,7 +61,7 @@ MODEL_LABELS = {
 class Card:
     label: str
     value: str
-    #: "+4.0% vs 2024-01-01 – 2024-03-31", or "" without a comparison
+    #: "up +4.0%", or "" without a comparison (the period is ``content["comparison"]``)
     change: str
     #: "good", "bad", "flat" or "" (the words, never the colour alone, carry the meaning)
     tone: str
@@ -72,7 +72,7 @@ def money(value: object, currency: str) -> str:
     return format_money(value, currency, decimals=2)
 
 
-def _change(card: dict, key: str, period_label: str) -> tuple[str, str]:
+def _change(card: dict, key: str) -> tuple[str, str]:
     direction = card.get("direction")
     if card.get("previous") is None or direction is None:
         return "", ""
@@ -88,16 +88,18 @@ def _change(card: dict, key: str, period_label: str) -> tuple[str, str]:
         if direction == "flat"
         else ("good" if (direction == "up") != (key in RISE_IS_BAD) else "bad")
     )
-    return f"{word} {text} {period_label}", tone
+    return f"{word} {text}", tone
+
+
+def comparison_label(cards: dict) -> str:
+    """ "vs 2024-01-01 – 2024-03-31" when the cards carry changes, else ""."""
+    comparison = cards.get("comparison") or {}
+    if comparison.get("available") and comparison.get("previous_start"):
+        return f"vs {comparison['previous_start']} – {comparison['previous_end']}"
+    return ""
 
 
 def _cards(cards: dict, currency: str) -> list[Card]:
-    comparison = cards.get("comparison") or {}
-    period_label = "vs previous period"
-    if comparison.get("available") and comparison.get("previous_start"):
-        period_label = (
-            f"vs {comparison['previous_start']} – {comparison['previous_end']}"
-        )
     out = []
     for key, label in KPI_LABELS.items():
         card = cards[key]
@@ -108,7 +110,7 @@ def _cards(cards: dict, currency: str) -> list[Card]:
             text = format_number(value)
         else:
             text = money(value, currency)
-        change, tone = _change(card, key, period_label)
+        change, tone = _change(card, key)
         out.append(Card(label, text, change, tone))
     return out
 
@@ -332,6 +334,7 @@ def report_content(
         "rows_total": len(view.dataset.frame),
         "span": None,
         "cards": [],
+        "comparison": "",
         "growth": [],
         "series": None,
         "categories": None,
@@ -354,6 +357,7 @@ def report_content(
         view.history, rows, start=view.filters.start, end=view.filters.end
     )
     content["cards"] = _cards(cards, currency)
+    content["comparison"] = comparison_label(cards)
     content["growth"] = _growth_lines(cards.get("growth") or {}, currency)
     content["series"] = {
         "freq": granularity,

@@ -474,6 +474,12 @@ def render_pdf(content: dict[str, Any], paper: str = "a4") -> bytes:
         )
     else:
         _cards(pdf, content["cards"], content["growth"])
+        if content["comparison"]:
+            pdf.para(
+                f"Changes on the cards: {content['comparison']} (the period before).",
+                size=7.5,
+                color=MUTED,
+            )
         pdf.heading("Revenue and profit")
         _chart(pdf, content["series"], content["currency"], height=52)
         pdf.ln(1)

@@ -37,7 +37,11 @@ def render_markdown(content: dict[str, Any]) -> str:
     if content["cards"]:
         lines += ["## Key figures", ""]
         for card in content["cards"]:
-            change = f" ({_md(card.change)})" if card.change else ""
+            change = (
+                f" ({_md(card.change)} {_md(content['comparison'])})"
+                if card.change
+                else ""
+            )
             lines.append(f"- **{card.label}:** {_md(card.value)}{change}")
         lines += [f"- {_md(line)}" for line in content["growth"]]
         lines.append("")
@@ -128,7 +132,11 @@ def render_html(content: dict[str, Any]) -> str:
     if content["cards"]:
         parts.append("<h2>Key figures</h2><ul>")
         for card in content["cards"]:
-            change = f" ({escape(card.change)})" if card.change else ""
+            change = (
+                f" ({escape(card.change)} {escape(content['comparison'])})"
+                if card.change
+                else ""
+            )
             parts.append(
                 f"<li><strong>{escape(card.label)}:</strong> {escape(card.value)}{change}</li>"
             )
