@@ -360,7 +360,7 @@ def _table(
     for index, row in enumerate(rows):
         y = pdf.get_y()
         pdf.set_x(x)
-        pdf.font(7.5)
+        pdf.font(7.2)
         for cell, w, align in zip(row, widths, aligns, strict=True):
             text = pdf.clean(cell)
             while len(text) > 3 and pdf.get_string_width(text) > w - 2:
@@ -395,7 +395,7 @@ def _categories_and_skus(pdf: _Report, content: dict[str, Any]) -> None:
                 [c["category"], c["revenue"], c["profit"], c["share"]]
                 for c in categories
             ],
-            [34, 24, 22, 12],
+            [26, 26, 26, 11],
             "LRRR",
             bars=[c["revenue_value"] / largest for c in categories],
         )
