@@ -34,14 +34,16 @@ run: $(VENV)/.runtime-installed
 serve: $(VENV)/.runtime-installed
 	$(BIN)/gunicorn -c gunicorn.conf.py wsgi:server
 
-# Debian's Chromium and its driver for the browser tests (never a downloaded browser).
+# Debian's Chromium and its driver for the browser tests (never a downloaded browser), and
+# poppler-utils (pdftotext, pdftoppm) for the report tests.
 browser:
-	@if command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1; then \
+	@if command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1 \
+		&& command -v pdftotext >/dev/null 2>&1 && command -v pdftoppm >/dev/null 2>&1; then \
 		true; \
 	else \
-		echo "Installing chromium and chromium-driver (Debian packages)..."; \
+		echo "Installing chromium, chromium-driver and poppler-utils (Debian packages)..."; \
 		$(SUDO) apt-get update -q && \
-		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q chromium chromium-driver; \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q chromium chromium-driver poppler-utils; \
 	fi
 
 lint: $(VENV)/.dev-installed

@@ -49,11 +49,13 @@ KPI_LABELS = {
 }
 #: For these figures a rise is bad news.
 RISE_IS_BAD = {"total_cost"}
+#: As the dashboard's forecast card names the models.
 MODEL_LABELS = {
     "prophet": "Prophet",
-    "ets": "Exponential smoothing",
-    "seasonal_naive": "Seasonal naive",
-    "naive": "Naive",
+    "trend_seasonal_naive": "Trend + seasonal pattern",
+    "seasonal_naive": "Seasonal naive (same as last season)",
+    "trend": "Straight-line trend",
+    "naive": "Naive (last value)",
 }
 
 
