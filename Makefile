@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 SUDO   := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
 
-.PHONY: run serve test test-fast lint format bench browser clean help
+.PHONY: run serve test test-fast lint format bench browser axe clean help
 
 help:
 	@echo "make run     start the app on http://127.0.0.1:5000 (installs what it needs)"
@@ -46,6 +46,13 @@ browser:
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q chromium chromium-driver poppler-utils; \
 	fi
 
+# axe-core for the accessibility tests, from npm into a test-only folder (never committed).
+AXE := .test-node/node_modules/axe-core/axe.min.js
+$(AXE):
+	npm install --prefix .test-node --no-audit --no-fund --silent axe-core@4.14.1
+
+axe: $(AXE)
+
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -54,7 +61,7 @@ format: $(VENV)/.dev-installed
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-test: $(VENV)/.dev-installed browser lint
+test: $(VENV)/.dev-installed browser axe lint
 	$(BIN)/python -m pytest
 
 test-fast: $(VENV)/.dev-installed
@@ -66,4 +73,4 @@ bench: $(VENV)/.dev-installed
 	done
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts instance
+	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts instance .test-node

@@ -36,7 +36,10 @@ class RevenueDash(Dash):
             kwargs.get("metas", "")
             + f'<meta name="csrf-token" content="{escape(generate_csrf())}">'
         )
-        return super().interpolate_index(**kwargs)
+        # the page's language, for screen readers and hyphenation
+        return (
+            super().interpolate_index(**kwargs).replace("<html>", '<html lang="en">', 1)
+        )
 
 
 def use_returning_allocator() -> None:

@@ -178,6 +178,7 @@ def demo_badge() -> dbc.Badge:
         "Demo data",
         id=ids.DEMO_BADGE,
         color="info",
+        text_color="dark",
         className="ms-2 align-middle fs-6",
     )
 
