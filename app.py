@@ -15,6 +15,7 @@ from markupsafe import escape
 from callbacks import register_callbacks
 from components.shell import app_shell
 from config import PROJECT_DIR, ConfigError, Settings, load_env_file, load_settings
+from services.forecasts import start_warm_up
 from services.jobs import background_manager
 from services.store import store_from_settings
 from services.views import FRAMES
@@ -71,6 +72,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Dash:
     configure_logging(settings.LOG_LEVEL)
     use_returning_allocator()
     os.makedirs(settings.CACHE_DIR, exist_ok=True)
+    start_warm_up(settings.CACHE_DIR)
 
     server = Flask(__name__, instance_path=str(PROJECT_DIR / "instance"))
     server.config["DEBUG"] = settings.FLASK_DEBUG

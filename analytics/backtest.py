@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from analytics.forecast_models import ModelForecast
+from analytics.forecast_models import Z80, Z95, ModelForecast
 
 #: Origins tried per backtest: at most this many, at least ``MIN_ORIGINS`` when the
 #: history allows (the horizon is shortened before fewer origins are accepted).
@@ -50,10 +50,20 @@ class BacktestScore:
     coverage_80: float
     coverage_95: float
     n_origins: int
+    #: Past values scored, and how many fell inside the (calibrated) 80 % / 95 % bands.
+    n_points: int = 0
+    inside_80: int = 0
+    inside_95: int = 0
+    #: Conformal multipliers of the model's spread for the 80 % / 95 % bands, from every
+    #: origin (see :func:`conformal_multipliers`); None when the bands are the model's own.
+    q80: float | None = None
+    q95: float | None = None
 
     def to_dict(self) -> dict:
-        """JSON-ready copy with rounded figures."""
+        """JSON-ready copy with rounded figures (the multipliers are left out)."""
         out = asdict(self)
+        out.pop("q80")
+        out.pop("q95")
         for key in ("mape", "smape"):
             out[key] = None if out[key] is None else round(out[key], 2)
         for key in ("mase", "coverage_80", "coverage_95"):
@@ -105,22 +115,104 @@ def seasonal_naive_mae(y: np.ndarray, season_length: int) -> float:
     return fallback if fallback > 0 else 1.0
 
 
+def spread(fc: ModelForecast, scale: float) -> np.ndarray:
+    """Per-step spread of a forecast that conformal scores are measured in.
+
+    The model's own 80 % half-width divided by the normal 80 % quantile (its sigma at each
+    step) when that is finite and not degenerate (at least 1 % of ``scale``, the series'
+    typical seasonal change); otherwise ``scale * sqrt(step)``, a random walk's widening.
+    """
+    half = (np.asarray(fc.upper_80) - np.asarray(fc.lower_80)) / (2 * Z80)
+    if np.all(np.isfinite(half)) and np.all(half >= 0.01 * scale):
+        return half
+    return scale * np.sqrt(np.arange(1, len(fc.yhat) + 1, dtype="float64"))
+
+
+def conformal_quantile(scores: np.ndarray, level: float) -> float:
+    """Split-conformal quantile: the ``ceil((n + 1) * level)``-th smallest score (the
+    largest when that rank is past ``n``)."""
+    flat = np.sort(np.asarray(scores, dtype="float64").ravel())
+    if not len(flat):
+        return math.nan
+    rank = min(len(flat), math.ceil((len(flat) + 1) * level))
+    return float(flat[rank - 1])
+
+
+def conformal_multipliers(
+    actual: np.ndarray, yhat: np.ndarray, spreads: np.ndarray
+) -> tuple[float, float]:
+    """Multipliers ``(q80, q95)`` of the spread so that 80 % / 95 % of the backtest's
+    absolute errors (scaled by the spread) fall within them.
+
+    Too few errors to rank a level (under 4 for 80 %, under 19 for 95 %) leave its
+    conformal interval unbounded; the multiplier is then at least the normal one of the
+    model's own band (1.28 / 1.96), never the largest of a handful of errors alone.
+    """
+    scores = np.abs(actual - yhat) / spreads
+    n = scores.size
+    q80 = conformal_quantile(scores, 0.80)
+    q95 = conformal_quantile(scores, 0.95)
+    if math.ceil((n + 1) * 0.80) > n:
+        q80 = max(q80, Z80)
+    if math.ceil((n + 1) * 0.95) > n:
+        q95 = max(q95, Z95)
+    return q80, max(q80, q95)
+
+
+def calibrated(
+    fc: ModelForecast, spreads: np.ndarray, q80: float, q95: float
+) -> ModelForecast:
+    """``fc`` with bands ``yhat ± q * spread``."""
+    return ModelForecast(
+        yhat=fc.yhat,
+        lower_80=fc.yhat - q80 * spreads,
+        upper_80=fc.yhat + q80 * spreads,
+        lower_95=fc.yhat - q95 * spreads,
+        upper_95=fc.yhat + q95 * spreads,
+    )
+
+
+def _loo_bands(
+    actual: np.ndarray, yhat: np.ndarray, spreads: np.ndarray
+) -> tuple[np.ndarray, ...]:
+    """Calibrated bands at every origin from the *other* origins' errors only, so the
+    coverage they score is out of sample (leave one origin out)."""
+    lo80, hi80, lo95, hi95 = (np.empty_like(yhat) for _ in range(4))
+    for i in range(len(yhat)):
+        rest = np.arange(len(yhat)) != i
+        q80, q95 = conformal_multipliers(actual[rest], yhat[rest], spreads[rest])
+        lo80[i], hi80[i] = yhat[i] - q80 * spreads[i], yhat[i] + q80 * spreads[i]
+        lo95[i], hi95[i] = yhat[i] - q95 * spreads[i], yhat[i] + q95 * spreads[i]
+    return lo80, hi80, lo95, hi95
+
+
 def score_forecasts(
     actual: np.ndarray,
     forecasts: list[ModelForecast],
     scales: list[float],
+    calibrate: bool = True,
 ) -> BacktestScore:
     """Pool per-origin forecasts into one :class:`BacktestScore`.
 
     ``actual`` is a ``(origins, horizon)`` array, ``forecasts`` and ``scales`` (MASE
-    denominators) have one entry per origin.
+    denominators) have one entry per origin. With ``calibrate`` (and two origins or
+    more) the bands scored are conformal ones: each origin's from the errors at the other
+    origins; ``q80``/``q95`` are then the multipliers from all origins, for the forecast.
     """
     yhat = np.vstack([f.yhat for f in forecasts])
-    lo80 = np.vstack([f.lower_80 for f in forecasts])
-    hi80 = np.vstack([f.upper_80 for f in forecasts])
-    lo95 = np.vstack([f.lower_95 for f in forecasts])
-    hi95 = np.vstack([f.upper_95 for f in forecasts])
     actual = np.asarray(actual, dtype="float64")
+    q80 = q95 = None
+    if calibrate and len(forecasts) >= 2:
+        spreads = np.vstack(
+            [spread(f, s) for f, s in zip(forecasts, scales, strict=True)]
+        )
+        lo80, hi80, lo95, hi95 = _loo_bands(actual, yhat, spreads)
+        q80, q95 = conformal_multipliers(actual, yhat, spreads)
+    else:
+        lo80 = np.vstack([f.lower_80 for f in forecasts])
+        hi80 = np.vstack([f.upper_80 for f in forecasts])
+        lo95 = np.vstack([f.lower_95 for f in forecasts])
+        hi95 = np.vstack([f.upper_95 for f in forecasts])
     abs_err = np.abs(actual - yhat)
     scale = np.asarray(scales, dtype="float64")[:, None]
     mase = float(np.mean(abs_err / scale))
@@ -130,16 +222,33 @@ def score_forecasts(
     with np.errstate(divide="ignore", invalid="ignore"):
         smape_terms = np.where(denom > 0, 2 * abs_err / denom, 0.0)
     smape = float(np.mean(smape_terms) * 100)
-    cov80 = float(np.mean((actual >= lo80) & (actual <= hi80)))
-    cov95 = float(np.mean((actual >= lo95) & (actual <= hi95)))
+    in80 = (actual >= lo80) & (actual <= hi80)
+    in95 = (actual >= lo95) & (actual <= hi95)
     return BacktestScore(
         mape=mape if mape is None or math.isfinite(mape) else None,
         smape=smape,
         mase=mase,
-        coverage_80=cov80,
-        coverage_95=cov95,
+        coverage_80=float(np.mean(in80)),
+        coverage_95=float(np.mean(in95)),
         n_origins=len(forecasts),
+        n_points=int(actual.size),
+        inside_80=int(in80.sum()),
+        inside_95=int(in95.sum()),
+        q80=q80,
+        q95=q95,
     )
+
+
+def origin_actuals(y: np.ndarray, plan: BacktestPlan) -> np.ndarray:
+    """The held-out values at every origin of ``plan``: a ``(origins, horizon)`` array."""
+    arr = np.asarray(y, dtype="float64")
+    return np.vstack([arr[o : o + plan.horizon] for o in plan.origins])
+
+
+def origin_scales(y: np.ndarray, plan: BacktestPlan, season_length: int) -> list[float]:
+    """MASE denominators at every origin of ``plan``."""
+    arr = np.asarray(y, dtype="float64")
+    return [seasonal_naive_mae(arr[:o], season_length) for o in plan.origins]
 
 
 def backtest(

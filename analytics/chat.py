@@ -2426,6 +2426,10 @@ def _op_forecast(
 
 
 _MODEL_LABELS = {
+    "ensemble": "mean of the statistical models",
+    "auto_ets": "exponential smoothing (AutoETS)",
+    "auto_theta": "Theta (AutoTheta)",
+    "auto_arima": "ARIMA (AutoARIMA)",
     "prophet": "Prophet",
     "trend_seasonal_naive": "trend + seasonal pattern",
     "seasonal_naive": "seasonal naive",

@@ -23,6 +23,7 @@ import pandas as pd
 from analytics import backtest as bt
 from analytics import forecast_models as fm
 from analytics.backtest import BacktestScore, ModelRunner
+from analytics.metrics import choose_granularity
 from analytics.schema import COST, DATE, PROFIT, QUANTITY, REVENUE
 
 logger = logging.getLogger(__name__)
@@ -36,12 +37,30 @@ class ForecastError(ValueError):
 METRICS: tuple[str, ...] = (REVENUE, PROFIT, COST, QUANTITY)
 #: Every model name a result can carry; ``naive`` is the benchmark when no season fits.
 MODEL_NAMES: tuple[str, ...] = (
+    "ensemble",
+    "auto_ets",
+    "auto_theta",
+    "auto_arima",
     "prophet",
     "trend_seasonal_naive",
     "seasonal_naive",
     "trend",
     "naive",
 )
+#: Models whose equal-weight mean is the ``ensemble`` candidate (those of them that are
+#: candidates and fit: AutoARIMA is left out of daily forecasts unless asked for).
+ENSEMBLE_MEMBERS: tuple[str, ...] = fm.STATS_MODELS
+#: Most recent periods a statsforecast model is fitted on (older ones are left out: they
+#: cost fitting time and rarely describe today's business). Half a year of days: the
+#: models' season there is the week, and Theta's optimiser takes seconds on a full year.
+STATS_MAX_TRAIN: dict[str, int] = {
+    "daily": 182,
+    "weekly": 260,
+    "monthly": 120,
+    "quarterly": 60,
+}
+#: Backtest MASEs within this share of the best count as a tie, won by the simpler model.
+TIE_TOLERANCE = 0.01
 SEASON_LENGTHS: dict[str, int] = {
     "daily": 7,
     "weekly": 52,
@@ -64,7 +83,18 @@ MAX_HORIZON = 1000
 #: A first/last period of transaction data covering less than this share of its days is
 #: incomplete and left out of the forecast.
 PARTIAL_MIN = 0.8
-CACHE_VERSION = 1
+CACHE_VERSION = 2
+#: Transactions are forecast day by day by default only when at least this share of the
+#: span's days has a sale and the median such day has at least ``DAILY_MIN_LINES`` lines;
+#: sparser data is forecast per week/month/quarter, like the dashboard's charts.
+DAILY_MIN_ACTIVE = 0.9
+DAILY_MIN_LINES = 10
+_GRANULARITY_FREQ = {
+    "day": "W-MON",
+    "week": "W-MON",
+    "month": "MS",
+    "quarter": "QS",
+}
 
 _WEEKDAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
 _PERIOD_WORDS = {
@@ -74,6 +104,10 @@ _PERIOD_WORDS = {
     "quarterly": "quarters",
 }
 _MODEL_LABELS = {
+    "ensemble": "Ensemble (mean of the statistical models)",
+    "auto_ets": "Exponential smoothing (AutoETS)",
+    "auto_theta": "Theta (AutoTheta)",
+    "auto_arima": "ARIMA (AutoARIMA)",
     "prophet": "Prophet",
     "trend_seasonal_naive": "Trend + seasonal pattern",
     "seasonal_naive": "Seasonal naive",
@@ -220,6 +254,41 @@ def detect_frequency(dates: pd.Series) -> FrequencyInfo:
         if len(periods) / in_range >= COMPLETENESS:
             return _info(freq, label, _is_regular(days, freq))
     return _info("QS", "quarterly", _is_regular(days, "QS"))
+
+
+def default_frequency(dates: pd.Series) -> tuple[FrequencyInfo, str]:
+    """The period a forecast uses when the user does not choose one, and why (or "").
+
+    :func:`detect_frequency`, except for sparse daily transactions: when fewer than 90 %
+    (``DAILY_MIN_ACTIVE``) of the days have a sale or the median day with sales has fewer
+    than ``DAILY_MIN_LINES`` lines, the dashboard's period (:func:`choose_granularity`,
+    weeks instead of days) is used, as long as that still gives ``MIN_HISTORY`` periods.
+    A series with exactly one row per day (daily totals) stays daily.
+    """
+    info = detect_frequency(dates)
+    if info.label != "daily":
+        return info, ""
+    stamps = pd.DatetimeIndex(pd.to_datetime(pd.Series(dates)).dropna()).normalize()
+    counts = stamps.value_counts()
+    if info.regular and len(counts) == len(stamps):
+        return info, ""
+    span = int((stamps.max() - stamps.min()).days) + 1
+    active = len(counts) / span
+    typical = float(counts.median())
+    if active >= DAILY_MIN_ACTIVE and typical >= DAILY_MIN_LINES:
+        return info, ""
+    freq = _GRANULARITY_FREQ[choose_granularity(pd.DataFrame({DATE: stamps}))]
+    days = pd.DatetimeIndex(counts.index).sort_values()
+    periods = _period_start(days, freq).unique()
+    if len(pd.date_range(periods.min(), periods.max(), freq=freq)) < MIN_HISTORY:
+        return info, ""
+    alias, label = _normalise_freq(freq)
+    why = (
+        f"sales are sparse day by day ({active:.0%} of days have any, "
+        f"{typical:.0f} lines on a typical one), so the forecast is {label}, "
+        "like the dashboard's charts; choose Daily to forecast each day"
+    )
+    return _info(alias, label, _is_regular(days, alias)), why
 
 
 # --------------------------------------------------------------------------- aggregation
@@ -443,6 +512,14 @@ def _load_prophet() -> tuple[Any | None, str]:
         return None, f"Prophet is unavailable ({type(exc).__name__}: {exc})"
 
 
+def _load_statsforecast() -> tuple[dict[str, Any] | None, str]:
+    try:
+        return fm.load_statsforecast(), ""
+    except Exception as exc:  # ImportError, or numba failing to load
+        logger.warning("statsforecast unavailable: %s", exc)
+        return None, f"statsforecast is unavailable ({type(exc).__name__}: {exc})"
+
+
 def _runner(
     name: str,
     series: pd.Series,
@@ -528,7 +605,8 @@ def _trust_message(
         )
         shown = f"{err:.1f}" if err < 10 else f"{err:.0f}"
         parts.append(
-            f"Tested on the last {score.n_origins} cut-offs ({bt_horizon} {words} ahead each), "
+            f"Tested on the last {score.n_origins} cut-offs "
+            f"({bt_horizon} {words if bt_horizon != 1 else words[:-1]} ahead each), "
             f"it was off by {shown}% on average ({err_name})"
         )
         bench_score = scores.get(bench)
@@ -559,9 +637,7 @@ def _trust_message(
                 f"{_MODEL_LABELS[best]} tested better on this data "
                 f"(MASE {scores[best].mase:.2f} against {score.mase:.2f})."
             )
-        parts.append(
-            f"{score.coverage_80:.0%} of actual values fell inside its 80% band."
-        )
+        parts.append(coverage_sentence(score))
         if err <= 10 and score.coverage_80 >= 0.6:
             parts.append("Reasonably reliable for planning.")
         elif err <= 25:
@@ -573,6 +649,16 @@ def _trust_message(
             f"Only {n} {words} of history (under {MIN_SEASONS} full seasons), so seasonal patterns are not modelled."
         )
     return " ".join(parts)
+
+
+def coverage_sentence(score: BacktestScore) -> str:
+    """How many held-out values the backtest's bands caught, e.g. "8 of 10 ..."."""
+    if not score.n_points:
+        return f"{score.coverage_80:.0%} of past values fell inside its 80% band."
+    return (
+        f"In the backtest, {score.inside_80} of {score.n_points} past values fell inside "
+        f"its 80% band and {score.inside_95} inside the 95% band."
+    )
 
 
 def _insufficient(
@@ -680,11 +766,12 @@ def forecast(
             points=_empty_points(),
             message=f"This data has no {metric} figures with a date, so there is nothing to forecast.",
         )
+    freq_note = ""
     if freq is not None:
         info = _frequency_for(freq, dated[DATE])
     else:
         try:
-            info = detect_frequency(dated[DATE])
+            info, freq_note = default_frequency(dated[DATE])
         except ForecastError:
             return _insufficient(
                 empty, None, metric, int(horizon or 0), "all rows share one date"
@@ -707,7 +794,11 @@ def forecast(
     bench, fallback = (
         ("seasonal_naive", "trend_seasonal_naive") if seasonal else ("naive", "trend")
     )
-    candidates = [bench, fallback, "prophet"]
+    # simplest first: ties in the backtest go to the earlier one
+    candidates = [bench, fallback, *fm.STATS_MODELS, "ensemble", "prophet"]
+    if info.label == "daily" and model != "auto_arima":
+        # a year of days costs AutoARIMA ~0.5 s per fit, more than all the others
+        candidates.remove("auto_arima")
     if model is not None and model not in candidates and model in ("trend", "naive"):
         candidates.insert(2, model)
     notes: list[str] = []
@@ -727,12 +818,39 @@ def forecast(
         candidates.remove("prophet")
         if prophet_note:
             notes.append(prophet_note)
+    wants_stats = backtest or model in (*fm.STATS_MODELS, "ensemble")
+    tick = time.perf_counter()
+    stats_classes, stats_note = _load_statsforecast() if wants_stats else (None, "")
+    timings["statsforecast_import"] = time.perf_counter() - tick
+    if stats_classes is None:
+        candidates = [c for c in candidates if c not in (*fm.STATS_MODELS, "ensemble")]
+        if stats_note:
+            notes.append(stats_note)
     runners = {
         name: _runner(
             name, series, info, prophet_cls, holidays_country, uncertainty_samples
         )
         for name in candidates
     }
+    values = series.to_numpy(dtype="float64")
+    stats_season = m if seasonal else 1
+    max_train = STATS_MAX_TRAIN[info.label]
+    members_ok: list[str] = []
+
+    def forecasts_from(
+        name: str, origins: tuple[int, ...], steps: int, members: dict
+    ) -> list[fm.ModelForecast]:
+        """``name``'s forecasts of ``steps`` values from each cut-off in ``origins``."""
+        if name in fm.STATS_MODELS:
+            return fm.stats_forecasts(
+                stats_classes, name, values, stats_season, origins, steps, max_train
+            )
+        if name == "ensemble":
+            parts = [members[k] for k in ENSEMBLE_MEMBERS if k in members]
+            if len(parts) < 2:
+                raise ValueError("fewer than two ensemble members could be fitted")
+            return [fm.mean_forecast(list(group)) for group in zip(*parts, strict=True)]
+        return [runners[name](origin, steps) for origin in origins]
 
     scores: dict[str, BacktestScore] = {}
     plan = None
@@ -743,13 +861,18 @@ def forecast(
             else max(4, min(MIN_HISTORY, n - 3))
         )
         plan = bt.plan_backtest(n, h, min_train)
+    scale_season = m if seasonal else 1
     if plan is not None:
-        values = series.to_numpy(dtype="float64")
-        scale_season = m if seasonal else 1
+        actual = bt.origin_actuals(values, plan)
+        scales = bt.origin_scales(values, plan, scale_season)
+        backtested: dict[str, list[fm.ModelForecast]] = {}
         for name in list(candidates):
             tick = time.perf_counter()
             try:
-                scores[name] = bt.backtest(runners[name], values, plan, scale_season)
+                backtested[name] = forecasts_from(
+                    name, plan.origins, plan.horizon, backtested
+                )
+                scores[name] = bt.score_forecasts(actual, backtested[name], scales)
             except Exception as exc:  # a model failing at a cut-off is not chosen
                 logger.warning("Backtest of %s failed: %s", name, exc)
                 notes.append(
@@ -761,9 +884,10 @@ def forecast(
             v for k, v in timings.items() if k.startswith("backtest_")
         )
 
+    members_ok.extend(k for k in ENSEMBLE_MEMBERS if k in scores)
+
     def ranked() -> list[str]:
-        scored = [c for c in candidates if c in scores]
-        return sorted(scored, key=lambda c: (scores[c].mase, candidates.index(c)))
+        return rank_models(scores, candidates)
 
     if model is not None and model in candidates:
         order, chosen_by = [model] + [c for c in ranked() if c != model], "user"
@@ -774,9 +898,17 @@ def forecast(
 
     chosen, fc = None, None
     tick = time.perf_counter()
+    finals: dict[str, list[fm.ModelForecast]] = {}
     for name in order:
         try:
-            fc = runners[name](n, h)
+            if name == "ensemble":
+                for member in members_ok or list(ENSEMBLE_MEMBERS):
+                    if member in candidates and member not in finals:
+                        try:
+                            finals[member] = forecasts_from(member, (n,), h, finals)
+                        except Exception as exc:
+                            logger.warning("Ensemble member %s failed: %s", member, exc)
+            fc = forecasts_from(name, (n,), h, finals)[0]
             chosen = name
             break
         except Exception as exc:
@@ -803,6 +935,7 @@ def forecast(
         )
     if chosen_by == "user" and chosen != model:
         chosen_by = "mase" if scores else "only_model"
+    fc = _calibrate(fc, scores.get(chosen), values, scale_season)
 
     reason = _model_reason(
         chosen, chosen_by, model, bench, scores, backtest, plan is not None
@@ -815,8 +948,10 @@ def forecast(
             info, chosen, bench, scores, plan.horizon if plan else None, seasonal, n
         )
     )
+    if freq_note:
+        trimmed.insert(0, freq_note)
     if trimmed:
-        message += " " + "; ".join(t[:1].upper() + t[1:] for t in trimmed) + "."
+        message += " " + " ".join(t[:1].upper() + t[1:] + "." for t in trimmed)
     return ForecastResult(
         status="ready",
         model=chosen,
@@ -833,6 +968,53 @@ def forecast(
     )
 
 
+def rank_models(scores: Mapping[str, BacktestScore], order: list[str]) -> list[str]:
+    """Names in ``order`` that have a score, best backtest MASE first.
+
+    MASEs within ``TIE_TOLERANCE`` (1 %) of the best one count as equal, and equal ones
+    keep their place in ``order`` (simplest model first), so a tie goes to the simpler
+    model.
+    """
+    scored = [name for name in order if name in scores]
+    if not scored:
+        return []
+    best = min(scores[name].mase for name in scored)
+    tie = best * (1 + TIE_TOLERANCE) + 1e-12
+    return sorted(
+        scored, key=lambda name: (max(scores[name].mase, tie), order.index(name))
+    )
+
+
+def _calibrate(
+    fc: fm.ModelForecast,
+    score: BacktestScore | None,
+    values: np.ndarray,
+    season_length: int,
+) -> fm.ModelForecast:
+    """Conformal 80 %/95 % bands from the chosen model's backtest errors (its own bands
+    when it was not back-tested); lower bounds stop at 0 for a history with no negative
+    value."""
+    if score is not None and score.q80 is not None and score.q95 is not None:
+        scale = bt.seasonal_naive_mae(values, season_length)
+        fc = bt.calibrated(fc, bt.spread(fc, scale), score.q80, score.q95)
+    if len(values) and float(np.min(values)) >= 0:
+        above = fc.yhat >= 0  # a forecast below 0 keeps its band around it
+        fc = fm.ModelForecast(
+            yhat=fc.yhat,
+            lower_80=np.where(above, np.maximum(fc.lower_80, 0.0), fc.lower_80),
+            upper_80=fc.upper_80,
+            lower_95=np.where(above, np.maximum(fc.lower_95, 0.0), fc.lower_95),
+            upper_95=fc.upper_95,
+        )
+    return fc
+
+
+def _in_sentence(label: str) -> str:
+    """A label inside a sentence: "Theta (AutoTheta)" → "theta (AutoTheta)", while an
+    acronym such as "ARIMA (AutoARIMA)" keeps its capitals."""
+    return label[:1].lower() + label[1:] if label[1:2].islower() else label
+
+
 def _model_reason(
     chosen: str,
     chosen_by: str,
@@ -847,7 +1029,7 @@ def _model_reason(
         return f"{label}, as requested"
     if chosen_by == "mase":
         others = ", ".join(
-            f"{_MODEL_LABELS[name].lower()} {score.mase:.2f}"
+            f"{_in_sentence(_MODEL_LABELS[name])} {score.mase:.2f}"
             for name, score in scores.items()
             if name != chosen
         )

@@ -246,3 +246,125 @@ def prophet_model(
         lower_95=np.minimum(q[0], yhat),
         upper_95=np.maximum(q[3], yhat),
     )
+
+
+# --------------------------------------------------------------------------- statsforecast
+
+#: statsforecast models offered as candidates, by the name results carry.
+STATS_MODELS: tuple[str, ...] = ("auto_theta", "auto_ets", "auto_arima")
+#: Longest season each model is given a seasonal term for: ETS (like R's ``ets``) stops
+#: at 24 periods, seasonal ARIMA is slow past 12 (weekly data's 52-week year); longer
+#: seasons are fitted without one (Theta's decomposition takes any season).
+MAX_SEASON: dict[str, int] = {"auto_ets": 24, "auto_arima": 12, "auto_theta": 10_000}
+
+
+def load_statsforecast() -> dict[str, Any]:
+    """The statsforecast model classes by candidate name (raises ImportError without it).
+
+    Imported on demand: the first import also loads numba, whose compiled functions are
+    cached on disk under ``NUMBA_CACHE_DIR`` (set it before this runs).
+    """
+    from statsforecast.models import MSTL, AutoARIMA, AutoETS, AutoTheta
+
+    return {
+        "auto_ets": AutoETS,
+        "auto_theta": AutoTheta,
+        "auto_arima": AutoARIMA,
+        "mstl": MSTL,
+    }
+
+
+def _stats_instance(classes: dict[str, Any], name: str, season_length: int) -> Any:
+    """The model for a season; past ``MAX_SEASON`` the season is taken out first (MSTL
+    decomposition) and the model forecasts the seasonally adjusted series."""
+    m = season_length if 2 <= season_length <= MAX_SEASON[name] else 1
+    kwargs = {"approximation": True} if name == "auto_arima" else {}
+    # approximation: ARIMA orders are searched with a conditional-sum-of-squares fit
+    # (several times faster; the chosen order is still fitted by maximum likelihood)
+    if m == 1 and name == "auto_ets":
+        kwargs = {"model": "ZZN"}  # no seasonal term
+    model = classes[name](season_length=m, **kwargs)
+    if m == 1 and season_length > MAX_SEASON[name]:
+        return classes["mstl"](season_length=season_length, trend_forecaster=model)
+    return model
+
+
+def _stats_result(out: dict[str, np.ndarray], horizon: int) -> ModelForecast:
+    yhat = np.asarray(out["mean"], dtype="float64")[:horizon]
+    lo80 = np.asarray(out.get("lo-80", yhat), dtype="float64")[:horizon]
+    hi80 = np.asarray(out.get("hi-80", yhat), dtype="float64")[:horizon]
+    lo95 = np.asarray(out.get("lo-95", lo80), dtype="float64")[:horizon]
+    hi95 = np.asarray(out.get("hi-95", hi80), dtype="float64")[:horizon]
+    if not np.all(np.isfinite(yhat)):
+        raise ValueError("the model produced non-finite forecasts")
+    return ModelForecast(
+        yhat=yhat,
+        lower_80=np.minimum(lo80, yhat),
+        upper_80=np.maximum(hi80, yhat),
+        lower_95=np.minimum(np.minimum(lo95, lo80), yhat),
+        upper_95=np.maximum(np.maximum(hi95, hi80), yhat),
+    )
+
+
+def stats_forecasts(
+    classes: dict[str, Any],
+    name: str,
+    y: np.ndarray,
+    season_length: int,
+    origins: tuple[int, ...],
+    horizon: int,
+    max_train: int,
+) -> list[ModelForecast]:
+    """A statsforecast model's forecasts from several cut-offs of ``y``, fitted once.
+
+    The model is fitted on the values before the first cut-off (at most the last
+    ``max_train`` of them); from every cut-off it forecasts ``horizon`` values with those
+    parameters applied to the values before that cut-off (statsforecast's ``forward``), so
+    no forecast sees a value at or after its cut-off. A single cut-off at ``len(y)`` is
+    the production forecast.
+    """
+    arr = _check(y, horizon, 3, name)
+    model = _stats_instance(classes, name, season_length)
+    first = origins[0]
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        model.fit(y=arr[max(0, first - max_train) : first])
+        out = [
+            _stats_result(
+                model.predict(h=horizon, level=[80, 95])
+                if origin == first
+                else model.forward(
+                    y=arr[max(0, origin - max_train) : origin],
+                    h=horizon,
+                    level=[80, 95],
+                ),
+                horizon,
+            )
+            for origin in origins
+        ]
+    return out
+
+
+def mean_forecast(members: list[ModelForecast]) -> ModelForecast:
+    """Equal-weight ensemble: the mean of the members' point forecasts and bands."""
+    return ModelForecast(
+        *(
+            np.mean(np.vstack([getattr(f, part) for f in members]), axis=0)
+            for part in ("yhat", "lower_80", "upper_80", "lower_95", "upper_95")
+        )
+    )
+
+
+def warm_up(classes: dict[str, Any] | None = None) -> float:
+    """Fit every statsforecast model once on a small series, so numba compiles (or loads
+    from its disk cache) now rather than in a user's first forecast. Returns seconds."""
+    import time
+
+    start = time.perf_counter()
+    classes = classes or load_statsforecast()
+    t = np.arange(48, dtype="float64")
+    y = 100 + t + 10 * np.sin(2 * np.pi * t / 12)
+    for name in STATS_MODELS:
+        for m in (12, 1):
+            stats_forecasts(classes, name, y, m, (40, 48), 3, 1000)
+    return time.perf_counter() - start

@@ -12,6 +12,10 @@ from components import ids
 from components.figures import COLORS, base_layout, empty_figure, new_figure
 
 MODEL_LABELS = {
+    "ensemble": "Ensemble (mean of the statistical models)",
+    "auto_ets": "Exponential smoothing (AutoETS)",
+    "auto_theta": "Theta (AutoTheta)",
+    "auto_arima": "ARIMA (AutoARIMA)",
     "prophet": "Prophet",
     "trend_seasonal_naive": "Trend + seasonal pattern",
     "seasonal_naive": "Seasonal naive (same as last season)",
@@ -173,10 +177,14 @@ def forecast_figure(result: dict[str, Any], currency: str = "$") -> go.Figure:
     )
     if points:
         px = [p["date"] for p in points]
-        for lower, upper, name, alpha in (
-            ("yhat_lower", "yhat_upper", "95% band", 0.10),
-            ("yhat_lower_80", "yhat_upper_80", "80% band", 0.18),
+        score = (result.get("backtest") or {}).get(result.get("model") or "") or {}
+        for lower, upper, level, alpha in (
+            ("yhat_lower", "yhat_upper", 95, 0.10),
+            ("yhat_lower_80", "yhat_upper_80", 80, 0.18),
         ):
+            name = f"{level}% band"
+            if score.get("n_points"):
+                name += f" ({score[f'inside_{level}']} of {score['n_points']} past values inside)"
             if points[0].get(lower) is None:
                 continue
             fig.add_trace(
@@ -184,6 +192,7 @@ def forecast_figure(result: dict[str, Any], currency: str = "$") -> go.Figure:
                     x=px + px[::-1],
                     y=[p[upper] for p in points] + [p[lower] for p in points][::-1],
                     fill="toself",
+                    mode="lines",
                     fillcolor=f"rgba(253,126,20,{alpha})",
                     line={"width": 0},
                     name=name,
@@ -204,6 +213,16 @@ def forecast_figure(result: dict[str, Any], currency: str = "$") -> go.Figure:
     fig.update_yaxes(tickprefix=currency)
     fig.update_layout(hovermode="closest")
     return fig
+
+
+def _inside(score: dict[str, Any], level: int) -> str:
+    """``24 of 30 (80%)``: backtest values inside the band, or the share alone."""
+    share = score.get(f"coverage_{level}")
+    if share is None:
+        return "—"
+    if score.get("n_points"):
+        return f"{score[f'inside_{level}']} of {score['n_points']} ({share:.0%})"
+    return f"{share:.0%}"
 
 
 def forecast_info(result: dict[str, Any]) -> list:
@@ -257,16 +276,8 @@ def forecast_info(result: dict[str, Any]) -> list:
                             else "—"
                         ),
                         html.Td(error_text),
-                        html.Td(
-                            f"{score['coverage_80']:.0%}"
-                            if score.get("coverage_80") is not None
-                            else "—"
-                        ),
-                        html.Td(
-                            f"{score['coverage_95']:.0%}"
-                            if score.get("coverage_95") is not None
-                            else "—"
-                        ),
+                        html.Td(_inside(score, 80)),
+                        html.Td(_inside(score, 95)),
                     ]
                 )
             )
@@ -294,7 +305,9 @@ def forecast_info(result: dict[str, Any]) -> list:
         out.append(
             html.Div(
                 "MASE below 1 means more accurate than repeating last season; the default model is the "
-                "one with the lowest MASE on the last periods of your history.",
+                "one with the lowest MASE on the last periods of your history (a tie goes to the "
+                "simpler one). Bands are calibrated on the backtest's errors; the last two columns "
+                "count the past values that fell inside them.",
                 className="text-muted",
             )
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -16,6 +17,60 @@ from services.store import SessionStore
 logger = logging.getLogger(__name__)
 
 FREQ_CHOICES = ("daily", "weekly", "monthly", "quarterly")
+_warm_up_started = threading.Event()
+
+
+def use_numba_cache(cache_dir: str) -> None:
+    """Keep numba's compiled statsforecast models under ``cache_dir/numba``, so a restart
+    loads them instead of compiling again (~8 s). Only takes effect before numba is first
+    imported; an operator's ``NUMBA_CACHE_DIR`` wins."""
+    path = os.path.join(cache_dir, "numba")
+    os.makedirs(path, exist_ok=True)
+    os.environ.setdefault("NUMBA_CACHE_DIR", path)
+
+
+#: Longest a fork of this process (a background job) waits for the warm-up to finish.
+WARM_UP_FORK_WAIT = 20.0
+
+
+def start_warm_up(cache_dir: str) -> threading.Thread | None:
+    """Import Prophet and compile (or load) the statsforecast models in a background
+    thread, once per process, so no user's forecast waits for it. Returns the thread
+    (None when already started).
+
+    Background jobs are forked from this process and inherit the warmed-up models. A
+    fork while the thread compiles would copy numba's compiler lock held by a thread
+    that does not exist in the child, so forks wait for the warm-up to end (at most
+    ``WARM_UP_FORK_WAIT`` seconds, only in the first seconds after start).
+    """
+    if _warm_up_started.is_set():
+        return None
+    _warm_up_started.set()
+    use_numba_cache(cache_dir)
+    done = threading.Event()
+    os.register_at_fork(before=lambda: done.wait(WARM_UP_FORK_WAIT))
+
+    def run() -> None:
+        try:
+            warm()
+        finally:
+            done.set()
+
+    def warm() -> None:
+        from analytics.forecast import _load_prophet
+        from analytics.forecast_models import warm_up
+
+        _load_prophet()  # ~1.5 s import, logged and survived when missing
+        try:
+            logger.info("forecast models warmed up in %.1f s", warm_up())
+        except Exception as exc:  # noqa: BLE001 - without statsforecast the app still forecasts
+            logger.warning("forecast warm-up skipped: %s", exc)
+
+    thread = threading.Thread(target=run, daemon=True, name="forecast-warm-up")
+    thread.start()
+    return thread
+
+
 METRIC_CHOICES = ("revenue", "profit")
 
 

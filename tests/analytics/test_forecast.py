@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from analytics import forecast as fc
+from analytics import forecast_models as fm
 from analytics.forecast import ForecastError, forecast
 from analytics.schema import conform_canonical
 
@@ -34,7 +35,17 @@ POINT_KEYS = {
     "yhat_lower_80",
     "yhat_upper_80",
 }
-SCORE_KEYS = {"mape", "smape", "mase", "coverage_80", "coverage_95", "n_origins"}
+SCORE_KEYS = {
+    "mape",
+    "smape",
+    "mase",
+    "coverage_80",
+    "coverage_95",
+    "n_origins",
+    "n_points",
+    "inside_80",
+    "inside_95",
+}
 
 
 def _frame(dates, values) -> pd.DataFrame:
@@ -66,6 +77,16 @@ def no_prophet(monkeypatch: pytest.MonkeyPatch) -> None:
         raise ImportError("No module named 'prophet'")
 
     monkeypatch.setattr(fc, "_import_prophet", broken)
+
+
+@pytest.fixture
+def classic_only(monkeypatch: pytest.MonkeyPatch, no_prophet: None) -> None:
+    """Neither Prophet nor statsforecast can be imported: only the simple models run."""
+
+    def broken() -> None:
+        raise ImportError("No module named 'statsforecast'")
+
+    monkeypatch.setattr(fm, "load_statsforecast", broken)
 
 
 def test_too_short_history_gives_a_wide_trend_only(no_prophet: None) -> None:
@@ -124,7 +145,7 @@ def test_data_that_cannot_be_forecast(
     json.dumps(result.to_dict(), allow_nan=False)
 
 
-def test_under_two_seasons_uses_no_seasonal_model(no_prophet: None) -> None:
+def test_under_two_seasons_uses_no_seasonal_model(classic_only: None) -> None:
     result = forecast(_monthly(18))
     assert result.status == "ready"
     assert set(result.backtest) == {"naive", "trend"}
@@ -132,7 +153,7 @@ def test_under_two_seasons_uses_no_seasonal_model(no_prophet: None) -> None:
     assert "seasonal patterns are not modelled" in result.message
 
 
-def test_prophet_import_failure_falls_back_and_says_why(no_prophet: None) -> None:
+def test_prophet_import_failure_falls_back_and_says_why(classic_only: None) -> None:
     result = forecast(_monthly(48))
     assert result.status == "ready"
     assert result.model in {"trend_seasonal_naive", "seasonal_naive"}
@@ -154,14 +175,14 @@ def test_requested_model_is_honoured(no_prophet: None) -> None:
 
 
 def test_requested_seasonal_model_without_two_seasons_is_replaced(
-    no_prophet: None,
+    classic_only: None,
 ) -> None:
     result = forecast(_monthly(15), model="seasonal_naive")
     assert result.model in {"naive", "trend"}
     assert "needs 2 full seasons" in result.model_reason
 
 
-def test_trending_seasonal_series_picks_the_trend_model(no_prophet: None) -> None:
+def test_trending_seasonal_series_picks_the_trend_model(classic_only: None) -> None:
     result = forecast(_monthly(60, slope=5.0, noise=1.0))
     assert result.model == "trend_seasonal_naive" and result.chosen_by == "mase"
     assert (
@@ -236,7 +257,7 @@ def test_incomplete_last_month_of_transactions_is_left_out(no_prophet: None) -> 
     assert "last month is incomplete (data ends 10 Jun 2023)" in result.message
 
 
-def test_to_dict_is_json_with_exact_keys(no_prophet: None) -> None:
+def test_to_dict_is_json_with_exact_keys(classic_only: None) -> None:
     result = forecast(_monthly(40), horizon=4)
     out = result.to_dict()
     assert set(out) == RESULT_KEYS

@@ -189,6 +189,9 @@ def test_score_to_dict_rounds() -> None:
         "coverage_80": 0.0,
         "coverage_95": 0.0,
         "n_origins": 1,
+        "n_points": 1,
+        "inside_80": 0,
+        "inside_95": 0,
     }
 
 

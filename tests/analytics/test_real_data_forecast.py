@@ -8,8 +8,10 @@ seasonal-naive benchmark (naive when there are under two seasons).
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -52,6 +54,13 @@ def online_retail_lines() -> pd.DataFrame:
     dates = pd.to_datetime(raw["InvoiceDate"], format="%m/%d/%Y %H:%M")
     revenue = raw["Quantity"] * raw["UnitPrice"]
     return conform_canonical(pd.DataFrame({"date": dates, "revenue": revenue}))
+
+
+def financial_sample() -> pd.DataFrame:
+    raw = pd.read_excel(DATA_DIR / "ms_financial_sample.xlsx", engine="openpyxl")
+    return conform_canonical(
+        pd.DataFrame({"date": pd.to_datetime(raw["Date"]), "revenue": raw[" Sales"]})
+    )
 
 
 # (name, frame builder, forecast kwargs, expected freq, periods, history total)
@@ -119,4 +128,70 @@ def test_monthly_series_with_two_years_use_seasonal_models(results: dict) -> Non
         "naive",
         "trend",
         "prophet",
+        "auto_ets",
+        "auto_theta",
+        "auto_arima",
+        "ensemble",
     }
+
+
+def test_online_retail_sparse_days_default_to_monthly() -> None:
+    result = forecast(online_retail_lines())
+    assert result.frequency.label == "monthly"
+    assert "sparse" in result.message
+
+
+# Series with enough history to hide a horizon and still back-test on the rest:
+# (name, frame builder, forecast kwargs, plain-pandas period, hidden periods, season)
+HOLDOUT = [
+    ("retail_sales", retail_sales, {}, "M", 6, 12),
+    ("walmart_weekly", walmart_stores, {}, "W-THU", 13, 52),
+    ("superstore_monthly", superstore_orders, {"freq": "monthly"}, "M", 6, 12),
+    ("financial_sample", financial_sample, {"freq": "monthly"}, "M", 6, 12),
+]
+
+
+@pytest.fixture(scope="module")
+def holdout_ratios() -> dict[str, float]:
+    """MAE of the chosen model on the hidden last periods / the seasonal-naive MAE."""
+    ratios = {}
+    for name, build, kwargs, period, h, m in HOLDOUT:
+        df = build()
+        sums = df.groupby(df["date"].dt.to_period(period))["revenue"].sum()
+        hidden = sums.iloc[-h:]
+        first_hidden = hidden.index[0].start_time
+        train = df.loc[df["date"] < first_hidden]
+        result = forecast(train, horizon=h, **kwargs)
+        assert result.status == "ready"
+        predicted = result.points["yhat"].to_numpy()
+        assert list(result.points["date"].dt.to_period(period)) == list(hidden.index)
+        past = sums.iloc[:-h].to_numpy()
+        benchmark = (
+            past[len(past) - m : len(past) - m + h]
+            if len(past) >= 2 * m
+            else np.repeat(past[-1], h)
+        )
+        actual = hidden.to_numpy()
+        ratios[name] = float(
+            np.mean(np.abs(actual - predicted)) / np.mean(np.abs(actual - benchmark))
+        )
+    return ratios
+
+
+def test_holdout_error_beats_seasonal_naive_on_real_series(
+    holdout_ratios: dict[str, float],
+) -> None:
+    geometric_mean = math.exp(np.mean(np.log(list(holdout_ratios.values()))))
+    assert geometric_mean <= 0.7, holdout_ratios
+    assert max(holdout_ratios.values()) <= 0.9, holdout_ratios
+
+
+@pytest.mark.parametrize(
+    "name", ["retail_sales", "walmart_weekly", "superstore_monthly"]
+)
+def test_backtest_80_band_holds_about_80_percent(name: str, results: dict) -> None:
+    result = results[name]
+    score = result.backtest[result.model]
+    assert score.n_points >= 30
+    assert 0.7 <= score.inside_80 / score.n_points <= 0.9
+    assert score.inside_95 / score.n_points >= 0.85

@@ -38,6 +38,10 @@ def test_forecast_arrives_after_the_dashboard_and_follows_the_model_choice(
             lambda d: d.find_element(By.ID, "forecast-info").text.strip() or None
         )
         assert "Backtest" in info and "MASE" in info
+        assert "past values fell inside its 80% band" in info  # measured coverage
+        browser.find_element(By.ID, "forecast-graph").screenshot(
+            str(artifacts_dir / "forecast-chart.png")
+        )
         Select(browser.find_element(By.ID, "forecast-model")).select_by_value(
             "seasonal_naive"
         )

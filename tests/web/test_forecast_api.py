@@ -7,6 +7,7 @@ import time
 import pytest
 
 from analytics import forecast as forecast_module
+from analytics import forecast_models
 from tests.conftest import transactions_frame, upload
 
 pytestmark = pytest.mark.slow  # Prophet fits
@@ -61,6 +62,43 @@ def test_fallback_when_prophet_cannot_import(client, sid, monkeypatch):
     assert body["status"] == "ready"
     assert body["model"] != "prophet"
     assert "prophet" not in body["backtest"]
+
+
+@pytest.mark.parametrize("model", ["auto_ets", "auto_theta", "auto_arima", "ensemble"])
+def test_statsforecast_models_by_name(client, sid, model):
+    body = client.get(
+        f"/api/forecast/{sid}?freq=monthly&horizon=3&model={model}"
+    ).get_json()
+    assert (body["status"], body["model"], body["chosen_by"]) == (
+        "ready",
+        model,
+        "user",
+    )
+    score = body["backtest"][model]
+    per_origin, rest = divmod(score["n_points"], score["n_origins"])
+    assert rest == 0 and 1 <= per_origin <= 3  # the backtest horizon is at most 3
+    assert 0 <= score["inside_80"] <= score["inside_95"] <= score["n_points"]
+    assert f"{score['inside_80']} of {score['n_points']} past values" in body["message"]
+    for point in body["points"]:
+        assert point["yhat_lower"] <= point["yhat_lower_80"] <= point["yhat"]
+        assert point["yhat"] <= point["yhat_upper_80"] <= point["yhat_upper"]
+
+
+def test_fallback_when_neither_prophet_nor_statsforecast_imports(
+    client, sid, monkeypatch
+):
+    def broken(*args):
+        raise ImportError("not installed")
+
+    monkeypatch.setattr(forecast_module, "_import_prophet", broken)
+    monkeypatch.setattr(forecast_models, "load_statsforecast", broken)
+    body = client.get(
+        f"/api/forecast/{sid}?freq=monthly&horizon=4&model=auto_ets"
+    ).get_json()
+    assert body["status"] == "ready"
+    assert set(body["backtest"]) == {"seasonal_naive", "trend_seasonal_naive"}
+    assert body["model"] in body["backtest"]
+    assert "statsforecast is unavailable" in body["model_reason"]
 
 
 @pytest.mark.parametrize(

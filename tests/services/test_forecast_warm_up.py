@@ -1,0 +1,41 @@
+"""The forecast models are warmed up once per process, in the background."""
+
+from __future__ import annotations
+
+import os
+import threading
+
+import numpy as np
+
+from analytics import forecast_models as fm
+from services import forecasts
+
+
+def test_warm_up_runs_once_in_the_background_and_forks_after_it(
+    tmp_path, monkeypatch
+) -> None:
+    monkeypatch.setattr(forecasts, "_warm_up_started", threading.Event())
+    thread = forecasts.start_warm_up(str(tmp_path))
+    assert thread is not None and thread.daemon
+    assert (tmp_path / "numba").is_dir()
+    assert forecasts.start_warm_up(str(tmp_path)) is None  # once per process
+    thread.join(120)
+    assert not thread.is_alive()
+    pid = os.fork()  # the at-fork wait returns at once now that the warm-up is done
+    if pid == 0:
+        os._exit(0)
+    assert os.waitpid(pid, 0)[1] == 0
+    y = np.arange(1.0, 31.0)
+    out = fm.stats_forecasts(fm.load_statsforecast(), "auto_ets", y, 1, (30,), 2, 100)
+    np.testing.assert_allclose(out[0].yhat, [31.0, 32.0], rtol=1e-3)
+
+
+def test_warm_up_survives_missing_statsforecast(tmp_path, monkeypatch) -> None:
+    def broken():
+        raise ImportError("No module named 'statsforecast'")
+
+    monkeypatch.setattr(forecasts, "_warm_up_started", threading.Event())
+    monkeypatch.setattr(fm, "load_statsforecast", broken)
+    thread = forecasts.start_warm_up(str(tmp_path))
+    thread.join(60)
+    assert not thread.is_alive()
