@@ -51,6 +51,10 @@ KPI_LABELS = {
 RISE_IS_BAD = {"total_cost"}
 #: As the dashboard's forecast card names the models.
 MODEL_LABELS = {
+    "ensemble": "Ensemble (mean of the statistical models)",
+    "auto_ets": "Exponential smoothing (AutoETS)",
+    "auto_theta": "Theta (AutoTheta)",
+    "auto_arima": "ARIMA (AutoARIMA)",
     "prophet": "Prophet",
     "trend_seasonal_naive": "Trend + seasonal pattern",
     "seasonal_naive": "Seasonal naive (same as last season)",
