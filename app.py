@@ -25,6 +25,7 @@ from web.logging_setup import configure_logging
 from web.report_api import create_report_blueprint
 from web.routes import create_routes_blueprint
 from web.security import init_security
+from web.share import create_share_blueprint
 
 logger = logging.getLogger(__name__)
 
@@ -106,6 +107,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Dash:
     # before the /api blueprint: its catch-all answers every other /api path
     server.register_blueprint(create_chat_blueprint(limiter, settings))
     server.register_blueprint(create_report_blueprint(limiter, settings))
+    server.register_blueprint(create_share_blueprint(limiter, settings))
     server.register_blueprint(create_api_blueprint(limiter, settings))
 
     @server.before_request
