@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from dash import Dash
 
-from callbacks import assistant, dashboard, forecast, mapping, report, routing, sku
+from callbacks import (
+    assistant,
+    dashboard,
+    forecast,
+    mapping,
+    report,
+    routing,
+    share,
+    sku,
+)
 from config import Settings
 
 
@@ -17,3 +26,4 @@ def register_callbacks(app: Dash, settings: Settings) -> None:
     forecast.register(app, settings)
     assistant.register(app, settings)
     report.register(app)
+    share.register(app)

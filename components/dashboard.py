@@ -17,6 +17,7 @@ from components.assistant import chat_card, insights_card
 from components.forecast import forecast_card
 from components.quality import quality_card
 from components.report import report_button, report_menu_items
+from components.share import share_button, share_modal
 
 GRANULARITY_OPTIONS = [
     {"label": "Day", "value": "day"},
@@ -139,6 +140,7 @@ def dashboard_page(meta: dict[str, Any], granularity: str) -> html.Div:
             chat_card(),
             sku_ranking_card(),
             sku_detail_panel(),
+            share_modal(),
         ],
         className="dashboard",
     )
@@ -235,6 +237,7 @@ def dashboard_header(meta: dict[str, Any]) -> html.Div:
             ),
             html.Div(
                 [
+                    share_button(),
                     report_button(),
                     downloads,
                     dbc.Button(

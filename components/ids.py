@@ -91,3 +91,13 @@ REPORT_PDF = "report-pdf"
 REPORT_PDF_LETTER = "report-pdf-letter"
 REPORT_MARKDOWN = "report-markdown"
 REPORT_HTML = "report-html"
+
+# share links
+SHARE_OPEN = "share-open"
+SHARE_MODAL = "share-modal"
+SHARE_HOURS = "share-hours"
+SHARE_EXPORTS = "share-exports"
+SHARE_CREATE = "share-create"
+SHARE_RESULT = "share-result"
+SHARE_LIST = "share-list"
+SHARE_REVOKE = "share-revoke"
