@@ -38,9 +38,11 @@ class RevenueDash(Dash):
             kwargs.get("metas", "")
             + f'<meta name="csrf-token" content="{escape(generate_csrf())}">'
         )
-        # the page's language, for screen readers and hyphenation
-        return (
-            super().interpolate_index(**kwargs).replace("<html>", '<html lang="en">', 1)
+        # the page's language, for screen readers and hyphenation; Dash's script footer is
+        # not the page's footer landmark (the layout has its own)
+        page = super().interpolate_index(**kwargs)
+        return page.replace("<html>", '<html lang="en">', 1).replace(
+            "<footer>", '<footer role="presentation">', 1
         )
 
 
