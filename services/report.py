@@ -121,21 +121,26 @@ def _cards(cards: dict, currency: str) -> list[Card]:
     return out
 
 
-def _growth_lines(growth: dict, currency: str) -> list[str]:
-    lines = []
+def _growth_lines(growth: dict, currency: str) -> tuple[list[str], list[str]]:
+    """Revenue growth as short lines (PDF card) and full sentences (brief)."""
+    short, full = [], []
     for key, name in (("mom", "Month on month"), ("yoy", "Year on year")):
         item = growth.get(key)
         if not item:
             continue
         revenue = item.get("revenue") or {}
         change = revenue.get("change")
-        lines.append(
+        change_text = format_pct(change, signed=True) if change is not None else "new"
+        period = str(item["period"])
+        if ".." in period:
+            period = f"12 months to {period.split('..')[-1]}"
+        short.append(f"{name}: {change_text} ({period})")
+        full.append(
             f"{name}: revenue {money(revenue.get('value'), currency)} in "
             f"{item['period']} vs {money(revenue.get('previous'), currency)} in "
-            f"{item['previous_period']}"
-            + (f" ({format_pct(change, signed=True)})" if change is not None else "")
+            f"{item['previous_period']} ({change_text})"
         )
-    return lines
+    return short, full
 
 
 def _sku_rows(scores: pd.DataFrame, currency: str) -> list[dict[str, Any]]:
@@ -342,6 +347,7 @@ def report_content(
         "cards": [],
         "comparison": "",
         "growth": [],
+        "growth_detail": [],
         "series": None,
         "categories": None,
         "top_skus": [],
@@ -364,7 +370,9 @@ def report_content(
     )
     content["cards"] = _cards(cards, currency)
     content["comparison"] = comparison_label(cards)
-    content["growth"] = _growth_lines(cards.get("growth") or {}, currency)
+    content["growth"], content["growth_detail"] = _growth_lines(
+        cards.get("growth") or {}, currency
+    )
     content["series"] = {
         "freq": granularity,
         "periods": [p.strftime("%Y-%m-%d") for p in series["period"]],

@@ -317,9 +317,9 @@ def _cards(pdf: _Report, cards: list, growth: list[str]) -> None:
         y = top + (index // per_row) * (height + gap)
         if index == len(cards):
             _card_box(pdf, x, y, width, height, "Growth")
-            pdf.set_xy(x + 2, y + 5.5)
-            pdf.font(6.3)
-            pdf.multi_cell(width - 4, 2.7, pdf.clean("\n".join(growth)), align="L")
+            pdf.set_xy(x + 2, y + 5.6)
+            pdf.font(6.5)
+            pdf.multi_cell(width - 4, 2.75, pdf.clean("\n".join(growth)), align="L")
             continue
         card = cards[index]
         _card_box(pdf, x, y, width, height, card.label)

@@ -43,7 +43,7 @@ def render_markdown(content: dict[str, Any]) -> str:
                 else ""
             )
             lines.append(f"- **{card.label}:** {_md(card.value)}{change}")
-        lines += [f"- {_md(line)}" for line in content["growth"]]
+        lines += [f"- {_md(line)}" for line in content["growth_detail"]]
         lines.append("")
     else:
         lines += [
@@ -140,7 +140,7 @@ def render_html(content: dict[str, Any]) -> str:
             parts.append(
                 f"<li><strong>{escape(card.label)}:</strong> {escape(card.value)}{change}</li>"
             )
-        parts += [f"<li>{escape(line)}</li>" for line in content["growth"]]
+        parts += [f"<li>{escape(line)}</li>" for line in content["growth_detail"]]
         parts.append("</ul>")
     else:
         parts.append(
