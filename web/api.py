@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,6 +16,14 @@ from analytics.exports import to_csv_bytes, to_xlsx_bytes
 from analytics.filters import FilterError
 from analytics.forecast import ForecastError
 from analytics.metrics import breakdown, breakdown_by_period, kpis, timeseries
+from analytics.query import (
+    QueryError,
+    QuerySpec,
+    available_measures,
+    frame_model,
+    run,
+    spec_from_json,
+)
 from analytics.schema import CANONICAL_COLUMNS, CATEGORY, SOURCE_ROW
 from analytics.sku import hide_few_sales
 from services.forecasts import ForecastParams, compute_forecast, forecast_summary
@@ -24,8 +33,10 @@ from services.views import (
     build_view,
     cached_dataset,
     cached_sku_scores,
+    dataset_model,
 )
 from web.errors import json_error
+from web.ownership import NOT_OWNER_API_MESSAGE, is_owner
 
 logger = logging.getLogger(__name__)
 
@@ -76,11 +87,64 @@ def _records(frame: pd.DataFrame, money: tuple[str, ...] = ()) -> list[dict[str,
     return out
 
 
+def dimension_filters(raw: list[str]) -> dict[str, list[str]]:
+    """``filter=Column:v1,v2`` parameters (repeatable) as ``{column: [values]}``;
+    raises ``FilterError`` for one without a column or values."""
+    chosen: dict[str, list[str]] = {}
+    for item in raw:
+        column, sep, values = item.partition(":")
+        picked = [v.strip() for v in values.split(",") if v.strip()]
+        if not sep or not column.strip() or not picked:
+            raise FilterError(
+                f"The filter '{item}' must look like filter=Column:value1,value2 "
+                "(for example filter=Region:West,East)."
+            )
+        chosen.setdefault(column.strip(), []).extend(picked)
+    return chosen
+
+
+@dataclass(frozen=True)
+class Page:
+    """``limit`` and ``offset`` query parameters of a paged collection."""
+
+    offset: int
+    limit: int
+
+    @classmethod
+    def from_query(cls, default: int, maximum: int) -> Page:
+        """Read ``offset`` (default 0) and ``limit`` (default ``default``, at most
+        ``maximum``); raises ``ValueError`` with a user message for bad values."""
+        values = {}
+        for name, fallback in (("offset", 0), ("limit", default)):
+            raw = request.args.get(name)
+            try:
+                values[name] = fallback if raw in (None, "") else int(raw)
+            except ValueError:
+                raise ValueError(
+                    f"{name} must be a whole number, not {raw!r}."
+                ) from None
+        if values["offset"] < 0:
+            raise ValueError(
+                "offset must be 0 or more (the position of the first SKU to return)."
+            )
+        if not 1 <= values["limit"] <= maximum:
+            raise ValueError(
+                f"limit must be between 1 and {maximum:,} (SKUs per page); page through "
+                "longer rankings with offset."
+            )
+        return cls(offset=values["offset"], limit=values["limit"])
+
+
 def filters_from_query() -> Filters:
-    """``start``, ``end`` (YYYY-MM-DD), ``category`` (comma-separated), ``sku`` (substring)."""
+    """``start``, ``end`` (YYYY-MM-DD), ``category`` (comma-separated), ``sku``
+    (substring) and ``filter=Column:v1,v2`` (repeatable, any column the data keeps)."""
     args = request.args
     return Filters.from_inputs(
-        args.get("start"), args.get("end"), args.get("category"), args.get("sku")
+        args.get("start"),
+        args.get("end"),
+        args.get("category"),
+        args.get("sku"),
+        dimensions=dimension_filters(args.getlist("filter")),
     )
 
 
@@ -100,12 +164,46 @@ def min_sales_from_query() -> int | None:
     return int(raw)
 
 
+def column_kinds(dataset) -> list[dict[str, Any]]:
+    """``[{name, kind, unit, role}]`` of every source column (see README, "Column kinds")."""
+    report = dataset.meta.get("report") or {}
+    return [
+        {
+            "name": c["name"],
+            "kind": c["kind"],
+            "unit": c.get("unit"),
+            "role": c.get("role"),
+        }
+        for c in report.get("columns") or []
+    ]
+
+
+def by_dimension(view: View) -> list[dict[str, Any]] | None:
+    """``breakdowns.by_dimension`` for ``group_by=Column`` (repeatable): revenue,
+    profit, margin, orders, transactions and share per value (the figures the data
+    has). Raises ``QueryError`` for an unknown column."""
+    columns = request.args.getlist("group_by")
+    if not columns:
+        return None
+    model = frame_model(view.dataset.frame, dataset_model(view.dataset))
+    have = set(available_measures(model, view.dataset.frame))
+    measures = [
+        m
+        for m in ("revenue", "profit", "margin", "orders", "transactions", "share")
+        if m in have
+    ]
+    spec = QuerySpec(measures=tuple(measures), group_by=tuple(columns))
+    return run(view.rows, spec, model).rows
+
+
 def data_payload(view: View, store) -> dict[str, Any]:
     """The ``GET /api/data/<id>`` document (see README, "API")."""
     meta, rows = view.dataset.meta, view.rows
     granularity = request.args.get("granularity") or None
     granularity, series = timeseries(rows, granularity)
     money = ("revenue", "cost", "profit", "avg_amount")
+    settings = current_app.extensions["smbrc.settings"]
+    page = Page.from_query(settings.API_PAGE_SIZE, settings.API_MAX_PAGE_SIZE)
     scores = hide_few_sales(cached_sku_scores(store, view), min_sales_from_query())
     by_category = breakdown(rows, by=CATEGORY) if rows[CATEGORY].notna().any() else None
     return {
@@ -119,6 +217,7 @@ def data_payload(view: View, store) -> dict[str, Any]:
             "type": meta.get("source", "upload"),
         },
         "mapping": meta["mapping"],
+        "columns": column_kinds(view.dataset),
         "filters": view.filters.as_dict(),
         "kpis": kpis(rows),
         "timeseries": {
@@ -135,8 +234,17 @@ def data_payload(view: View, store) -> dict[str, Any]:
                 breakdown_by_period(rows, granularity, by=CATEGORY),
                 money=("revenue", "profit"),
             ),
+            "by_dimension": by_dimension(view),
         },
-        "sku_scores": _records(scores, money=money),
+        "sku_scores": _records(
+            scores.iloc[page.offset : page.offset + page.limit],
+            money=money,
+        ),
+        "sku_scores_page": {
+            "offset": page.offset,
+            "limit": page.limit,
+            "total": int(len(scores)),
+        },
         "forecast": forecast_summary(
             store,
             meta["session_id"],
@@ -169,8 +277,30 @@ def create_api_blueprint(limiter: Limiter, settings) -> Blueprint:
             return view
         try:
             return data_payload(view, current_app.extensions["smbrc.store"])
-        except ValueError as error:  # e.g. an unknown granularity
+        except ValueError as error:  # an unknown granularity or group_by column
             return json_error(str(error), 400)
+
+    @bp.post("/query/<session_id>")
+    def query(session_id: str):
+        """Answer a query spec (JSON body, see README "Query API") on the session."""
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict):
+            return json_error(
+                'Send a JSON object such as {"measures": ["revenue"], "group_by": '
+                '["Region"]} with Content-Type: application/json.',
+                400,
+            )
+        store = current_app.extensions["smbrc.store"]
+        dataset = cached_dataset(store, session_id)
+        if dataset is None:
+            return session_not_found()
+        try:
+            spec = spec_from_json(body)
+            model = frame_model(dataset.frame, dataset_model(dataset))
+            result = run(dataset.frame, spec, model)
+        except QueryError as error:
+            return json_error(str(error), 400)
+        return {"session_id": session_id, **result.to_json()}
 
     @bp.get("/forecast/<session_id>")
     def forecast_route(session_id: str):
@@ -210,7 +340,13 @@ def create_api_blueprint(limiter: Limiter, settings) -> Blueprint:
             keep = [
                 c
                 for c in CANONICAL_COLUMNS
-                if c != SOURCE_ROW and full[c].notna().any()
+                if c != SOURCE_ROW and c in full and full[c].notna().any()
+            ]
+            # then the file's dimensions and measures the data keeps, in file order
+            keep += [
+                c.field
+                for c in dataset_model(view.dataset).columns
+                if c.field and not c.role and c.field in full
             ]
             frame = view.rows[keep]
             sheet = "Data"
@@ -240,8 +376,20 @@ def create_api_blueprint(limiter: Limiter, settings) -> Blueprint:
             headers={"Content-Disposition": f'attachment; filename="{name}"'},
         )
 
-    @bp.route("/", defaults={"rest": ""}, methods=["GET", "POST"])
-    @bp.route("/<path:rest>", methods=["GET", "POST"])
+    @bp.delete("/session/<session_id>")
+    def delete_session(session_id: str):
+        """Delete a session and its data now (owner only)."""
+        store = current_app.extensions["smbrc.store"]
+        meta = store.get_meta(session_id)
+        if meta is None:
+            return session_not_found()
+        if not is_owner(meta):
+            return json_error(NOT_OWNER_API_MESSAGE, 403)
+        store.delete(session_id)
+        return {"deleted": session_id}
+
+    @bp.route("/", defaults={"rest": ""}, methods=["GET", "POST", "DELETE"])
+    @bp.route("/<path:rest>", methods=["GET", "POST", "DELETE"])
     def unknown(rest: str):
         return json_error(
             f"Unknown API path /api/{rest}. See the README's API section.", 404
