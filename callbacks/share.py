@@ -14,6 +14,7 @@ from components import ids
 from components.share import share_rows
 from services.share import ShareError, create_share, list_shares, revoke_share
 from services.views import Filters
+from web.ownership import is_owner
 
 
 def update_share(
@@ -32,6 +33,12 @@ def update_share(
     trigger = triggered_id()
     if not session_id or trigger is None:
         raise PreventUpdate
+    if not is_owner(store().get_meta(session_id)):
+        message = dbc.Alert(
+            "Only the browser that uploaded this file can share this dashboard.",
+            color="secondary",
+        )
+        return True, message, None
     result: object = None
     if trigger == ids.SHARE_CREATE:
         try:

@@ -36,10 +36,15 @@ from services.share import (
 from services.views import Filters, build_view, cached_dataset
 from web.api import session_not_found
 from web.errors import json_error
+from web.ownership import is_owner
 
 logger = logging.getLogger(__name__)
 
 READ_ONLY = "Share links are read-only: nothing can be changed through them."
+NOT_OWNER = (
+    "Only the uploader of this dashboard can make, list or revoke its share links "
+    "(the browser that uploaded it, or the owner_token as the X-Owner-Token header)."
+)
 GONE = {
     "revoked": (410, "This link was revoked", "Its owner turned this link off."),
     "expired": (410, "This link has expired", "Share links last a limited time."),
@@ -149,8 +154,21 @@ def create_share_blueprint(limiter: Limiter, settings) -> Blueprint:
             return json_error(READ_ONLY, 403)
         return None
 
+    def not_owner(session_id: str):
+        """None when this request owns the session, else the error answer."""
+        meta = store().get_meta(session_id)
+        if meta is None:
+            return session_not_found()
+        if not is_owner(meta):
+            logger.info("share refused: not the owner session=%s…", session_id[:6])
+            return json_error(NOT_OWNER, 403)
+        return None
+
     @bp.post("/api/share/<session_id>")
     def create(session_id: str):
+        refused = not_owner(session_id)
+        if refused is not None:
+            return refused
         body = request.get_json(silent=True) or {}
         if not isinstance(body, dict):
             return json_error("Send a JSON object (it may be empty).", 400)
@@ -183,14 +201,16 @@ def create_share_blueprint(limiter: Limiter, settings) -> Blueprint:
 
     @bp.get("/api/share/<session_id>")
     def index(session_id: str):
-        if store().get_meta(session_id) is None:
-            return session_not_found()
+        refused = not_owner(session_id)
+        if refused is not None:
+            return refused
         return {"links": [s.as_dict() for s in list_shares(store(), session_id)]}
 
     @bp.post("/api/share/<session_id>/<share_id>/revoke")
     def revoke(session_id: str, share_id: str):
-        if store().get_meta(session_id) is None:
-            return session_not_found()
+        refused = not_owner(session_id)
+        if refused is not None:
+            return refused
         share = revoke_share(store(), session_id, share_id)
         if share is None:
             return json_error("This dashboard has no share link with that id.", 404)

@@ -153,3 +153,18 @@ def test_nothing_writes_through_a_share_token(client, token, sid):
     assert response.status_code == 403
     # and reading the session's API with the token finds nothing
     assert client.get(f"/api/data/{link_token}").status_code == 404
+
+
+def test_only_the_owner_makes_lists_and_revokes_links(client, token, sid):
+    created = share(client, token, sid).get_json()
+    stranger = client.application.test_client()  # another browser, same server
+    stranger_token = csrf_token(stranger)
+    headers = {"X-CSRFToken": stranger_token}
+    made = stranger.post(f"/api/share/{sid}", json={}, headers=headers)
+    assert made.status_code == 403
+    assert "Only the uploader" in made.get_json()["error"]
+    assert stranger.get(f"/api/share/{sid}").status_code == 403
+    revoked = stranger.post(f"/api/share/{sid}/{created['id']}/revoke", headers=headers)
+    assert revoked.status_code == 403
+    # the link still works, and anyone may open it
+    assert stranger.get(created["url"]).status_code == 200
