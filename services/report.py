@@ -26,6 +26,7 @@ from analytics.formatting import (
 )
 from analytics.insights import insights
 from analytics.metrics import breakdown, kpi_cards, timeseries
+from analytics.query import order_figures
 from analytics.schema import CATEGORY, PROFIT, REVENUE
 from analytics.sku import BAND_LABELS, hide_few_sales
 from services.forecasts import ForecastParams, cached_forecast
@@ -105,9 +106,14 @@ def comparison_label(cards: dict) -> str:
     return ""
 
 
-def _cards(cards: dict, currency: str) -> list[Card]:
+def _cards(cards: dict, currency: str, orders: dict) -> list[Card]:
+    """The dashboard's cards in its order; with an order id, "Transactions (lines)"
+    and the Orders and Avg order value cards, as on screen."""
     out = []
+    has_orders = orders.get("orders") is not None
     for key, label in KPI_LABELS.items():
+        if key == "transactions" and has_orders:
+            label = "Transactions (lines)"
         card = cards[key]
         value = card["value"]
         if key == "profit_margin":
@@ -118,6 +124,16 @@ def _cards(cards: dict, currency: str) -> list[Card]:
             text = money(value, currency)
         change, tone = _change(card, key)
         out.append(Card(label, text, change, tone))
+        if key == "transactions" and has_orders:
+            out.append(Card("Orders", format_number(orders["orders"]), "", ""))
+            out.append(
+                Card(
+                    "Avg order value",
+                    money(orders.get("avg_order_value"), currency),
+                    "",
+                    "",
+                )
+            )
     return out
 
 
@@ -368,7 +384,7 @@ def report_content(
     cards = kpi_cards(
         view.history, rows, start=view.filters.start, end=view.filters.end
     )
-    content["cards"] = _cards(cards, currency)
+    content["cards"] = _cards(cards, currency, order_figures(rows))
     content["comparison"] = comparison_label(cards)
     content["growth"], content["growth_detail"] = _growth_lines(
         cards.get("growth") or {}, currency

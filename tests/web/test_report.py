@@ -210,3 +210,15 @@ def test_report_links_follow_the_filters():
         "#",
         "#",
     )
+
+
+def test_orders_cards_as_on_screen_when_the_file_has_order_ids(client, tmp_path):
+    from analytics.demo import demo_shop
+
+    shop = demo_shop()
+    sid = new_session(client, shop, "orders.csv")
+    body = client.get(f"/api/report/{sid}.pdf").data
+    raw = " ".join(pdf_text(body, tmp_path, "-raw").split())
+    assert f"Transactions (lines) {len(shop):,}" in raw
+    assert "Orders " in raw and "Avg order value $" in raw
+    assert f"Total revenue ${cents(shop['Revenue'].sum())}" in raw
