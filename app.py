@@ -26,8 +26,10 @@ from web.api import create_api_blueprint
 from web.chat_api import create_chat_blueprint
 from web.errors import json_error
 from web.logging_setup import configure_logging
+from web.report_api import create_report_blueprint
 from web.routes import create_routes_blueprint
 from web.security import init_security
+from web.share import create_share_blueprint
 
 logger = logging.getLogger(__name__)
 
@@ -40,7 +42,12 @@ class RevenueDash(Dash):
             kwargs.get("metas", "")
             + f'<meta name="csrf-token" content="{escape(generate_csrf())}">'
         )
-        return super().interpolate_index(**kwargs)
+        # the page's language, for screen readers and hyphenation; Dash's script footer is
+        # not the page's footer landmark (the layout has its own)
+        page = super().interpolate_index(**kwargs)
+        return page.replace("<html>", '<html lang="en">', 1).replace(
+            "<footer>", '<footer role="presentation">', 1
+        )
 
 
 def use_returning_allocator() -> None:
@@ -135,6 +142,8 @@ def create_app(
     server.register_blueprint(create_routes_blueprint(limiter, settings))
     # before the /api blueprint: its catch-all answers every other /api path
     server.register_blueprint(create_chat_blueprint(limiter, settings))
+    server.register_blueprint(create_report_blueprint(limiter, settings))
+    server.register_blueprint(create_share_blueprint(limiter, settings))
     server.register_blueprint(create_api_blueprint(limiter, settings))
 
     @server.errorhandler(StoreUnavailable)

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from dash import Dash
 
-from callbacks import assistant, dashboard, forecast, mapping, routing, sku
+from callbacks import (
+    assistant,
+    dashboard,
+    forecast,
+    mapping,
+    report,
+    routing,
+    share,
+    sku,
+)
 from config import Settings
 
 
@@ -16,3 +25,5 @@ def register_callbacks(app: Dash, settings: Settings) -> None:
     mapping.register(app)
     forecast.register(app, settings)
     assistant.register(app, settings)
+    report.register(app)
+    share.register(app)

@@ -16,6 +16,8 @@ from components import ids
 from components.assistant import chat_card, insights_card
 from components.forecast import forecast_card
 from components.quality import quality_card
+from components.report import report_button, report_menu_items
+from components.share import share_button, share_modal
 
 GRANULARITY_OPTIONS = [
     {"label": "Day", "value": "day"},
@@ -138,6 +140,7 @@ def dashboard_page(meta: dict[str, Any], granularity: str) -> html.Div:
             chat_card(),
             sku_ranking_card(),
             sku_detail_panel(),
+            share_modal(),
         ],
         className="dashboard",
     )
@@ -177,6 +180,7 @@ def demo_badge() -> dbc.Badge:
         "Demo data",
         id=ids.DEMO_BADGE,
         color="info",
+        text_color="dark",
         className="ms-2 align-middle fs-6",
     )
 
@@ -206,6 +210,7 @@ def dashboard_header(meta: dict[str, Any]) -> html.Div:
             dbc.DropdownMenuItem(
                 "Excel (XLSX)", id=ids.DOWNLOAD_SKUS_XLSX, href="#", external_link=True
             ),
+            *report_menu_items(),
         ],
         label="Download",
         color="outline-secondary",
@@ -232,6 +237,8 @@ def dashboard_header(meta: dict[str, Any]) -> html.Div:
             ),
             html.Div(
                 [
+                    share_button(),
+                    report_button(),
                     downloads,
                     dbc.Button(
                         "Upload another file",

@@ -91,3 +91,19 @@ CHAT_PENDING = "chat-pending"
 CHAT_STREAM_BOX = "chat-stream-box"
 CHAT_STATUS = "chat-status"
 CHAT_STREAM = "chat-stream"
+
+# one-page report (PDF) and e-mail brief
+REPORT_PDF = "report-pdf"
+REPORT_PDF_LETTER = "report-pdf-letter"
+REPORT_MARKDOWN = "report-markdown"
+REPORT_HTML = "report-html"
+
+# share links
+SHARE_OPEN = "share-open"
+SHARE_MODAL = "share-modal"
+SHARE_HOURS = "share-hours"
+SHARE_EXPORTS = "share-exports"
+SHARE_CREATE = "share-create"
+SHARE_RESULT = "share-result"
+SHARE_LIST = "share-list"
+SHARE_REVOKE = "share-revoke"

@@ -62,6 +62,7 @@ def app_shell() -> html.Div:
                 ),
                 fluid="lg",
                 className="pb-5",
+                tag="main",
             ),
             html.Footer(
                 dbc.Container(

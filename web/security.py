@@ -234,9 +234,15 @@ def init_security(
 _DASHBOARD_PATH = re.compile(r"^/dashboard/([^/]+)/?$")
 
 
+#: Routes of their own (not Dash's catch-all page) that set their status themselves:
+#: HTML reports under /api/ and the read-only share view.
+_OWN_STATUS_PREFIXES = ("/api/", "/view/")
+
+
 def known_page(path: str, store) -> bool:
-    """True for the upload page and the dashboard of a live session."""
-    if path in ("/", ""):
+    """True for the upload page, the dashboard of a live session, and routes that set
+    their own status (``_OWN_STATUS_PREFIXES``)."""
+    if path in ("/", "") or path.startswith(_OWN_STATUS_PREFIXES):
         return True
     match = _DASHBOARD_PATH.match(path)
     if not match:
