@@ -45,6 +45,7 @@ import pandas as pd
 import pyarrow.compute as pc
 
 from analytics import ledgers, pnl
+from analytics.dataset_model import extend_frame
 from analytics.errors import IngestError
 from analytics.parsing import (
     CURRENCY_CODES,
@@ -68,6 +69,7 @@ from analytics.readers import (
 from analytics.roles import (
     NUMERIC_ROLES,
     TEXT_ROLES,
+    ColumnProfile,
     _sample,
     describe_non_sales,
     detect_roles,
@@ -79,6 +81,7 @@ from analytics.schema import (
     COST,
     CUSTOMER,
     DATE,
+    ORDER,
     PROFIT,
     QUANTITY,
     REVENUE,
@@ -238,6 +241,7 @@ def ingest_grid(
         assumptions=detection.assumptions,
         drop_duplicates=drop_duplicates,
         detected=True,
+        profiles=profiles,
     )
 
 
@@ -429,6 +433,7 @@ def _build(
     assumptions: list[str],
     drop_duplicates: bool,
     detected: bool,
+    profiles: Sequence[ColumnProfile] | None = None,
 ) -> IngestResult:
     n = len(table)
     rows = decode_rows(read.get("row_numbers", []), n)
@@ -596,7 +601,10 @@ def _build(
             )
             keep &= ~mask
 
-    duplicates = _duplicates(table, keep if ledger is None else keep & (revenue != 0))
+    encodings: dict[str, Any] = {}
+    duplicates = _duplicates(
+        table, keep if ledger is None else keep & (revenue != 0), encodings
+    )
     dup_count = int(duplicates.sum())
     if dup_count and drop_duplicates:
         set_aside.append(
@@ -616,6 +624,15 @@ def _build(
 
     full = pd.DataFrame({SOURCE_ROW: pd.Series(rows, index=index), **data}, index=index)
     frame = conform_canonical(full if keep.all() else full.loc[keep])
+    frame, model = extend_frame(
+        frame,
+        table,
+        mapping,
+        keep,
+        decimal=read.get("decimal") or ".",
+        profiles=profiles,
+        encodings=encodings,
+    )
     joined = 0
     if ledger is not None:
         frame, joined = ledgers.join_lines(frame, _kept(ledger.group, keep))
@@ -718,6 +735,7 @@ def _build(
         "currency": currency,
         "date_range": _date_range(frame),
         "layout": read.get("layout", "table"),
+        "columns": model.to_list(),
     }
     return IngestResult(
         frame=frame,
@@ -763,10 +781,18 @@ def _example(series: pd.Series) -> str:
     return str(values.iloc[0])[:40] if len(values) else ""
 
 
-def _codes(column: pd.Series) -> tuple[np.ndarray, int]:
-    """Integer codes of a column's values (missing values get a code too), and how many."""
+def _codes(
+    column: pd.Series, keep_encoding: dict | None = None
+) -> tuple[np.ndarray, int]:
+    """Integer codes of a column's values (missing values get a code too), and how many.
+
+    A text column's Arrow dictionary encoding is put in ``keep_encoding`` under its name
+    (the dataset model reuses it for the column's values).
+    """
     if column.dtype == "str":
         encoded = pc.dictionary_encode(column.array.__arrow_array__()).combine_chunks()
+        if keep_encoding is not None:
+            keep_encoding[column.name] = encoded
         size = len(encoded.dictionary) + 1
         codes = encoded.indices.fill_null(size - 1).to_numpy(zero_copy_only=False)
         return np.asarray(codes, dtype="int64"), size
@@ -775,7 +801,9 @@ def _codes(column: pd.Series) -> tuple[np.ndarray, int]:
     return np.where(codes < 0, size - 1, codes).astype("int64"), size
 
 
-def _duplicates(table: pd.DataFrame, keep: np.ndarray) -> np.ndarray:
+def _duplicates(
+    table: pd.DataFrame, keep: np.ndarray, encodings: dict | None = None
+) -> np.ndarray:
     """Rows (among those kept) that repeat an earlier kept row exactly.
 
     Columns are encoded to integer codes and combined into one exact row key, which is
@@ -784,7 +812,7 @@ def _duplicates(table: pd.DataFrame, keep: np.ndarray) -> np.ndarray:
     out = np.zeros(len(table), dtype=bool)
     if table.empty or table.shape[1] == 0:
         return out
-    encoded = [_codes(table[name]) for name in table.columns]
+    encoded = [_codes(table[name], encodings) for name in table.columns]
     rows = np.flatnonzero(keep)
     key = np.zeros(len(rows), dtype="int64")
     bound = 1
@@ -816,10 +844,14 @@ _ORDER_KEY = re.compile(
 
 def _order_key(table: pd.DataFrame, mapping: Mapping[str, str | None]) -> str | None:
     """The column naming the order each line belongs to (see ``_ORDER_KEY``)."""
+    mapped = mapping.get(ORDER)
+    if mapped and mapped in table.columns and table[mapped].dtype == "str":
+        return mapped
+    others = {column for role, column in mapping.items() if role != ORDER}
     for name in table.columns:
         if (
             table[name].dtype == "str"
-            and name not in mapping.values()
+            and name not in others
             and _ORDER_KEY.match(normalise_header(name))
         ):
             return name

@@ -38,6 +38,7 @@ import pandas as pd
 
 from analytics.parsing import clean_text, parse_numbers
 from analytics.roles import normalise_header
+from analytics.schema import CANONICAL_COLUMNS
 
 __all__ = ["Layout", "Ledger", "classify", "detect"]
 
@@ -810,9 +811,14 @@ def join_lines(
     work = frame.iloc[order].reset_index(drop=True)
     work["_key"] = key[order]
     grouped = work.groupby("_key", sort=False)
-    sums = grouped[["revenue", "cost", "quantity"]].sum(min_count=1)
+    summed = ["revenue", "cost", "quantity"] + [
+        c
+        for c in frame.columns
+        if c not in CANONICAL_COLUMNS and pd.api.types.is_float_dtype(frame[c])
+    ]
+    sums = grouped[summed].sum(min_count=1)
     firsts = grouped[
-        ["source_row", "date", "unit_price", "sku", "category", "customer"]
+        [c for c in frame.columns if c not in summed and c != "profit"]
     ].first()
     out = pd.concat([firsts, sums], axis=1)
     out["revenue"] = out["revenue"].fillna(0.0)

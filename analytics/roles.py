@@ -26,6 +26,7 @@ from analytics.schema import (
     COST,
     CUSTOMER,
     DATE,
+    ORDER,
     PROFIT,
     QUANTITY,
     REVENUE,
@@ -36,11 +37,14 @@ from analytics.schema import (
 )
 
 SAMPLE_ROWS = 3000
+#: Name scores of order-id headers that need the values' confirmation.
+_GENERIC_ORDER = 0.7
+_ORDER_NAME = 0.6
 MIN_CONFIDENCE = 0.35
 #: Header score from which the header wins over values that look like ids or years.
 STRONG_NAME = 0.8
 NUMERIC_ROLES = (REVENUE, COST, PROFIT, QUANTITY, UNIT_PRICE)
-TEXT_ROLES = (SKU, CATEGORY, CUSTOMER)
+TEXT_ROLES = (SKU, CATEGORY, CUSTOMER, ORDER)
 
 # (pattern on the normalised header, score). Patterns match whole words.
 SYNONYMS: dict[str, tuple[tuple[str, float], ...]] = {
@@ -188,6 +192,25 @@ SYNONYMS: dict[str, tuple[tuple[str, float], ...]] = {
             0.7,
         ),
         (r"email|e mail|shopper|consumer|user ?(id)?|patient|guest", 0.55),
+    ),
+    ORDER: (
+        (
+            r"order ?(id|no|number|name|ref|reference|key|code)?|(sales )?order ?no|"
+            r"invoice ?(id|no|number|ref|reference)?|receipt ?(id|no|number)|"
+            r"document ?(no|number)|belegnr|beleg nr|belegnummer|bestellnummer|"
+            r"bestellung|bestell ?nr|numero de commande|n commande|commande|"
+            r"no commande|numero de facture|n facture|facture|pedido|numero pedido|"
+            r"rechnungsnummer|rechnung ?nr|ticket ?(id|no|number)",
+            0.95,
+        ),
+        # generic keys: an order only when several lines share one value (checked below)
+        (
+            r"transaction ?(id|no|number|ref|reference)?|txn ?(id|no)?|sale ?(id|no)|"
+            r"checkout ?(id|token)|basket ?id|cart ?id",
+            _GENERIC_ORDER,
+        ),
+        # Shopify names orders "#1001" in a column called Name
+        (r"name", _ORDER_NAME),
     ),
 }
 _COMPILED = {
@@ -517,7 +540,26 @@ def score(p: ColumnProfile, role: str) -> float:
         if p.number_share >= 0.9 and p.integer_share < 1.0:
             return 0.0
         return s + 0.02 * p.code_share
+    if role == ORDER:
+        return _order_score(p, s)
     return 0.0
+
+
+def _order_score(p: ColumnProfile, s: float) -> float:
+    """An order / invoice id: text or whole numbers; a generic transaction key only
+    when lines repeat it (otherwise each line is its own transaction, not an order)."""
+    if s == 0.0 or _is_date(p) or p.binary:
+        return 0.0
+    if p.number_share >= 0.9 and p.integer_share < 1.0:
+        return 0.0
+    named = name_score(p.norm, ORDER)
+    if named <= _GENERIC_ORDER and p.distinct_ratio >= 0.98:
+        return 0.0
+    if named == _ORDER_NAME and (
+        p.space_share > 0.05 or p.mean_length > 12 or p.number_share > 0.5
+    ):
+        return 0.0
+    return s
 
 
 @dataclass
