@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 
+from analytics.customers import CustomerView, customer_view, has_customers
 from analytics.dataset_model import DatasetModel, model_of
 from analytics.filters import FilterError, filter_frame
 from analytics.forecast import project_sku_scores
@@ -219,3 +222,29 @@ def cached_monthly_scores(store: SessionStore, view: View) -> pd.DataFrame:
     scores = monthly_sku_scores(view.rows)
     store.put_frame(sid, name, scores)
     return scores
+
+
+_CUSTOMER_VIEWS: OrderedDict[tuple, CustomerView] = OrderedDict()
+_CUSTOMER_LOCK = threading.Lock()
+#: Customer views kept in memory (per session, data revision and filter set).
+CUSTOMER_VIEWS_KEPT = 32
+
+
+def cached_customer_view(view: View) -> CustomerView | None:
+    """The customer figures of the rows in view (``analytics.customers``), or None when
+    the data has no customer ids; computed once per data revision and filter set."""
+    if not has_customers(view.dataset.frame):
+        return None
+    meta = view.dataset.meta
+    key = (meta["session_id"], meta.get("revision", 0), view.filters.key())
+    with _CUSTOMER_LOCK:
+        found = _CUSTOMER_VIEWS.get(key)
+        if found is not None:
+            _CUSTOMER_VIEWS.move_to_end(key)
+            return found
+    result = customer_view(view.rows)
+    with _CUSTOMER_LOCK:
+        _CUSTOMER_VIEWS[key] = result
+        while len(_CUSTOMER_VIEWS) > CUSTOMER_VIEWS_KEPT:
+            _CUSTOMER_VIEWS.popitem(last=False)
+    return result
