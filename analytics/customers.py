@@ -80,15 +80,29 @@ def has_customers(frame: pd.DataFrame) -> bool:
     return CUSTOMER in frame and bool(frame[CUSTOMER].notna().any())
 
 
-def _month(dates: pd.Series) -> np.ndarray:
-    """Months as integers (year * 12 + month - 1)."""
-    return (dates.dt.year * 12 + dates.dt.month - 1).to_numpy("int64")
-
-
 def _month_start(months: np.ndarray) -> pd.DatetimeIndex:
-    return pd.to_datetime(
-        {"year": months // 12, "month": months % 12 + 1, "day": np.ones_like(months)}
+    """First days of months given as months since 1970-01."""
+    return pd.DatetimeIndex(
+        np.asarray(months, dtype="int64")
+        .astype("datetime64[M]")
+        .astype("datetime64[ns]")
     )
+
+
+def _dates(days: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    """Days since 1970 as datetime64 (NaT where not ``valid``)."""
+    out = np.where(valid, days, 0).astype("datetime64[D]").astype("datetime64[ns]")
+    out[~valid] = np.datetime64("NaT")
+    return out
+
+
+def _distinct_pairs(first: np.ndarray, second: np.ndarray, n: int) -> np.ndarray:
+    """Per value of ``first`` (0..n-1), how many distinct ``second`` (ints ≥ 0) it has."""
+    if not len(first):
+        return np.zeros(n, dtype="int64")
+    width = int(second.max()) + 1
+    pairs = pd.unique(first * width + second)
+    return np.bincount(pairs // width, minlength=n)
 
 
 def score(values: pd.Series, *, high_is_good: bool = True) -> pd.Series:
@@ -99,6 +113,8 @@ def score(values: pd.Series, *, high_is_good: bool = True) -> pd.Series:
 
 def segment_of(r: pd.Series, f: pd.Series, m: pd.Series) -> pd.Series:
     """Segment names from the R, F, M scores (``SEGMENT_RULES``)."""
+    index = r.index
+    r, f, m = np.asarray(r), np.asarray(f), np.asarray(m)
     conditions = [
         (r >= 4) & (f >= 4),
         (r >= 3) & (f >= 3),
@@ -108,9 +124,10 @@ def segment_of(r: pd.Series, f: pd.Series, m: pd.Series) -> pd.Series:
         r == 3,
         r <= 2,
     ]
-    return pd.Series(
-        np.select(conditions, list(SEGMENTS), default=SEGMENTS[-1]), index=r.index
+    chosen = np.select(
+        conditions, list(range(len(SEGMENTS))), default=len(SEGMENTS) - 1
     )
+    return pd.Series(np.asarray(SEGMENTS, dtype=object)[chosen], index=index)
 
 
 def customer_view(frame: pd.DataFrame, *, top: int = TOP_CUSTOMERS) -> CustomerView:
@@ -137,11 +154,11 @@ def customer_view(frame: pd.DataFrame, *, top: int = TOP_CUSTOMERS) -> CustomerV
         )
 
     codes, names = pd.factorize(rows[CUSTOMER], sort=True)
+    codes = np.asarray(codes, dtype="int64")
     n_cust = len(names)
     revenue = rows[REVENUE].to_numpy("float64")
-    dates = rows[DATE]
-    day = dates.dt.normalize().to_numpy("datetime64[ns]")
-    month = _month(dates) if len(rows) else np.zeros(0, "int64")
+    day = rows[DATE].to_numpy("datetime64[D]").astype("int64")  # days since 1970
+    month = rows[DATE].to_numpy("datetime64[M]").astype("int64")  # months since 1970
     bought = revenue > 0
 
     use_orders = (
@@ -153,84 +170,85 @@ def customer_view(frame: pd.DataFrame, *, top: int = TOP_CUSTOMERS) -> CustomerV
     repeat_basis = "orders" if use_orders else "purchase days"
 
     idx = pd.Index(names, name="customer")
-    buys = pd.DataFrame(
-        {"c": codes[bought], "day": day[bought], "month": month[bought]}
-    )
+    bc, bday, bmonth = codes[bought], day[bought], month[bought]
+    day0 = int(bday.min()) if len(bday) else 0
     if use_orders:
-        buys["order"] = rows[ORDER].to_numpy()[bought]
-        units = buys.drop_duplicates(["c", "order"]).groupby("c").size()
+        order_codes = np.asarray(pd.factorize(rows[ORDER])[0], dtype="int64")[bought]
+        units = _distinct_pairs(bc, order_codes, n_cust)
         visits = units
     else:
-        units = buys.groupby("c").size()
-        visits = buys.drop_duplicates(["c", "day"]).groupby("c").size()
-    units = units.reindex(range(n_cust), fill_value=0)
-    visits = visits.reindex(range(n_cust), fill_value=0)
-    net = pd.Series(np.bincount(codes, weights=revenue, minlength=n_cust))
-    first_day = buys.groupby("c")["day"].min().reindex(range(n_cust))
-    last_day = buys.groupby("c")["day"].max().reindex(range(n_cust))
-    first_month = buys.groupby("c")["month"].min().reindex(range(n_cust))
+        units = np.bincount(bc, minlength=n_cust)
+        visits = _distinct_pairs(bc, bday - day0, n_cust)
+    net = np.bincount(codes, weights=revenue, minlength=n_cust)
+    has = visits > 0
+    first_day = np.full(n_cust, np.iinfo("int64").max)
+    last_day = np.full(n_cust, np.iinfo("int64").min)
+    np.minimum.at(first_day, bc, bday)
+    np.maximum.at(last_day, bc, bday)
+    first_month = np.full(n_cust, -1, dtype="int64")
+    first_month[has] = (
+        first_day[has].astype("datetime64[D]").astype("datetime64[M]").astype("int64")
+    )
 
-    purchasers = int((visits > 0).sum())
+    purchasers = int(has.sum())
     repeaters = int((visits > 1).sum())
     repeat_rate = repeaters / purchasers if purchasers else None
     orders_per = float(units.sum()) / purchasers if purchasers else None
     per_customer = float(net.sum()) / n_cust if n_cust else None
 
     # new vs returning revenue per month
-    line_first = first_month.to_numpy()[codes] if n_cust else np.zeros(0)
-    is_new = month == line_first  # NaN first month (no purchase) compares False
+    is_new = month == first_month[codes] if n_cust else np.zeros(0, dtype=bool)
     months = np.unique(month)
     pos = np.searchsorted(months, month)
     new_rev = np.bincount(pos[is_new], weights=revenue[is_new], minlength=len(months))
     ret_rev = np.bincount(pos[~is_new], weights=revenue[~is_new], minlength=len(months))
-    firsts = first_month.dropna().astype("int64").to_numpy()
+    firsts = first_month[has]
     new_count = np.bincount(
         np.searchsorted(months, firsts[np.isin(firsts, months)]), minlength=len(months)
     )
     monthly = pd.DataFrame(
         {
-            "month": _month_start(months) if len(months) else pd.DatetimeIndex([]),
+            "month": _month_start(months),
             "new": np.round(new_rev, 2),
             "returning": np.round(ret_rev, 2),
             "new_customers": new_count.astype("int64"),
         }
     )
 
-    # cohort retention
-    if len(buys):
-        active = buys[["c", "month"]].drop_duplicates()
-        start = first_month.to_numpy()[active["c"].to_numpy()].astype("int64")
-        since = active["month"].to_numpy() - start
-        counts = (
-            pd.DataFrame({"cohort": start, "since": since})
-            .groupby(["cohort", "since"])
-            .size()
-            .unstack(fill_value=0)
-        )
-        sizes = counts[0]
-        cohorts = counts.div(sizes, axis=0)
-        cohorts.index = _month_start(cohorts.index.to_numpy())
-        sizes.index = cohorts.index
+    # cohort retention: distinct (customer, month) purchases by first month and age
+    if len(bc):
+        m0 = int(bmonth.min())
+        span = int(bmonth.max()) - m0 + 1
+        pairs = pd.unique(bc * span + (bmonth - m0))
+        pc, pm = pairs // span, pairs % span + m0
+        start = first_month[pc]
+        cohort_ids = np.unique(start)
+        row = np.searchsorted(cohort_ids, start)
+        since = pm - start
+        width = int(since.max()) + 1
+        grid = np.bincount(
+            row * width + since, minlength=len(cohort_ids) * width
+        ).reshape(len(cohort_ids), width)
+        sizes = pd.Series(grid[:, 0], index=_month_start(cohort_ids), name="customers")
+        share = grid / grid[:, [0]]
+        # months not yet observable for a cohort are NaN, not 0 %
+        age = int(month.max()) - cohort_ids
+        share = np.where(np.arange(width)[None, :] <= age[:, None], share, np.nan)
+        cohorts = pd.DataFrame(share, index=sizes.index, columns=np.arange(width))
         cohorts.index.name = sizes.index.name = "cohort"
         cohorts.columns.name = "months_since"
-        # months not yet observable for a cohort are NaN, not 0 %
-        end = int(months.max())
-        age = end - counts.index.to_numpy()[:, None]
-        cohorts = cohorts.where(counts.columns.to_numpy()[None, :] <= age)
     else:
         cohorts = pd.DataFrame()
         sizes = pd.Series(dtype="int64")
 
     # RFM (customers with at least one purchase)
-    end_day = np.datetime64(dates.max().normalize()) if len(rows) else None
-    has = (visits > 0).to_numpy()
+    end_day = int(day.max()) if len(rows) else None
     if has.any():
-        recency = (end_day - last_day[has].to_numpy()) // np.timedelta64(1, "D")
         rfm = pd.DataFrame(
             {
-                "recency_days": recency.astype("int64"),
-                "frequency": visits[has].to_numpy().astype("int64"),
-                "monetary": net[has].to_numpy(),
+                "recency_days": end_day - last_day[has],
+                "frequency": visits[has].astype("int64"),
+                "monetary": net[has],
             },
             index=idx[has],
         )
@@ -262,9 +280,9 @@ def customer_view(frame: pd.DataFrame, *, top: int = TOP_CUSTOMERS) -> CustomerV
     # top customers, with their trend: net revenue of the last 90 days of the data vs
     # the 90 days before ("none" without either, "new" / "lapsed" with one only, "up" /
     # "down" beyond ±10 %, else "flat")
-    order = np.argsort(-net.to_numpy(), kind="stable")[:top]
+    order = np.argsort(-net, kind="stable")[:top]
     if n_cust and end_day is not None:
-        age_days = (end_day - day) // np.timedelta64(1, "D")
+        age_days = end_day - day
         recent = np.bincount(codes, weights=revenue * (age_days < 90), minlength=n_cust)
         previous = np.bincount(
             codes,
@@ -287,10 +305,10 @@ def customer_view(frame: pd.DataFrame, *, top: int = TOP_CUSTOMERS) -> CustomerV
     top_frame = pd.DataFrame(
         {
             "customer": idx[order],
-            "revenue": np.round(net.to_numpy()[order], 2),
-            unit: units.to_numpy()[order].astype("int64"),
-            "first": first_day.to_numpy()[order],
-            "last": last_day.to_numpy()[order],
+            "revenue": np.round(net[order], 2),
+            unit: units[order].astype("int64"),
+            "first": _dates(first_day[order], has[order]),
+            "last": _dates(last_day[order], has[order]),
             "last_90_days": np.round(recent[order], 2),
             "previous_90_days": np.round(previous[order], 2),
             "trend": trend[order],
