@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dash import Dash
 
-from callbacks import assistant, dashboard, forecast, mapping, routing, sku
+from callbacks import assistant, customers, dashboard, forecast, mapping, routing, sku
 from config import Settings
 
 
@@ -12,6 +12,7 @@ def register_callbacks(app: Dash, settings: Settings) -> None:
     """Attach every callback of the product to ``app``."""
     routing.register(app)
     dashboard.register(app)
+    customers.register(app)
     sku.register(app)
     mapping.register(app)
     forecast.register(app, settings)

@@ -46,6 +46,9 @@ SCORE_HELP = (
 
 
 def dashboard_page(meta: dict[str, Any], granularity: str) -> html.Div:
+    # the section builds on this module's cards, so it is imported here
+    from components.customers import customers_section
+
     has_profit = bool(meta["mapping"].get("profit") or meta["mapping"].get("cost"))
     return html.Div(
         [
@@ -134,6 +137,7 @@ def dashboard_page(meta: dict[str, Any], granularity: str) -> html.Div:
                 ],
                 className="g-3",
             ),
+            customers_section(meta),
             forecast_card(has_profit),
             chat_card(),
             sku_ranking_card(),

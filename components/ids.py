@@ -86,3 +86,13 @@ CHAT_PENDING = "chat-pending"
 CHAT_STREAM_BOX = "chat-stream-box"
 CHAT_STATUS = "chat-status"
 CHAT_STREAM = "chat-stream"
+
+# dashboard: customers section
+CUSTOMERS_SECTION = "customers-section"
+CUSTOMERS_KPIS = "customers-kpis"
+CUSTOMERS_NOTES = "customers-notes"
+CUSTOMERS_MONTHLY_GRAPH = "customers-monthly-graph"
+CUSTOMERS_COHORT_GRAPH = "customers-cohort-graph"
+CUSTOMERS_SEGMENTS = "customers-segments"
+CUSTOMERS_TOP = "customers-top"
+DOWNLOAD_CUSTOMERS_CSV = "download-customers-csv"
