@@ -117,6 +117,7 @@ def _table(rows: list[dict], columns: list[tuple[str, str]]) -> dash_table.DataT
         columns=[{"id": i, "name": n} for i, n in columns],
         page_size=10,
         style_as_list_view=True,
+        style_table={"overflowX": "auto"},
         style_cell={"fontSize": 13, "padding": "4px 8px", "textAlign": "left"},
         style_header={"fontWeight": 600, "backgroundColor": "#f8f9fa"},
     )
