@@ -11,11 +11,14 @@ from typing import Any
 
 import pandas as pd
 
+from analytics.changes import Change, what_changed
 from analytics.customers import CustomerView, customer_view, has_customers
 from analytics.dataset_model import DatasetModel, model_of
 from analytics.filters import FilterError, filter_frame
 from analytics.forecast import project_sku_scores
+from analytics.metrics import choose_granularity
 from analytics.query import Filter, QueryError, filter_rows, frame_model
+from analytics.schema import CATEGORY, CUSTOMER, DATE, SKU
 from analytics.sku import monthly_sku_scores, sku_scores
 from services.datasets import Dataset
 from services.frames import FrameCache
@@ -248,3 +251,40 @@ def cached_customer_view(view: View) -> CustomerView | None:
         while len(_CUSTOMER_VIEWS) > CUSTOMER_VIEWS_KEPT:
             _CUSTOMER_VIEWS.popitem(last=False)
     return result
+
+
+def view_changes(
+    view: View,
+    compare: str,
+    *,
+    by: str | None = None,
+    measure: str = "revenue",
+    granularity: str | None = None,
+) -> Change:
+    """What changed for the view's dates (or, without them, the dates it covers) against
+    the comparison period, split by ``by`` (a header, or category / sku / customer) or by
+    the dimension whose largest value moved most. Raises ``FilterError`` with a reason."""
+    frame = view.history
+    model = frame_model(frame, dataset_model(view.dataset))
+    fields = {c.name: c.field for c in model.dimensions if c.field in frame}
+    candidates = [c for c in (CATEGORY, SKU, CUSTOMER) if c in frame]
+    candidates += [f for f in fields.values() if f not in candidates]
+    if by is not None:
+        by = fields.get(by, by)
+        if by not in candidates:
+            listed = ", ".join(["category", "sku", "customer", *fields])
+            raise FilterError(f"Cannot split by {by!r}: use one of {listed}.")
+    dates = view.rows[DATE].dropna()
+    start = view.filters.start or (None if dates.empty else f"{dates.min():%Y-%m-%d}")
+    end = view.filters.end or (None if dates.empty else f"{dates.max():%Y-%m-%d}")
+    granularity = granularity or (choose_granularity(view.rows) if len(dates) else None)
+    return what_changed(
+        frame,
+        start,
+        end,
+        compare,
+        candidates=candidates,
+        by=by,
+        measure=measure,
+        weekday_aligned=granularity in ("day", "week"),
+    )

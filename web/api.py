@@ -11,6 +11,7 @@ import pandas as pd
 from flask import Blueprint, Response, current_app, request
 from flask_limiter import Limiter
 
+from analytics.changes import change_json
 from analytics.customers import rfm_table, summary_json
 from analytics.exports import to_csv_bytes, to_xlsx_bytes
 from analytics.filters import FilterError
@@ -35,6 +36,7 @@ from services.views import (
     cached_dataset,
     cached_sku_scores,
     dataset_model,
+    view_changes,
 )
 from web.errors import json_error
 
@@ -279,6 +281,28 @@ def create_api_blueprint(limiter: Limiter, settings) -> Blueprint:
             "session_id": session_id,
             "filters": view.filters.as_dict(),
             **summary_json(found),
+        }
+
+    @bp.get("/changes/<session_id>")
+    def changes(session_id: str):
+        view = view_or_error(session_id)
+        if not isinstance(view, View):
+            return view
+        args = request.args
+        try:
+            change = view_changes(
+                view,
+                args.get("compare") or "previous_period",
+                by=args.get("by") or None,
+                measure=args.get("measure") or "revenue",
+                granularity=args.get("granularity") or None,
+            )
+        except FilterError as error:
+            return json_error(str(error), 400)
+        return {
+            "session_id": session_id,
+            "filters": view.filters.as_dict(),
+            **change_json(change),
         }
 
     @bp.post("/query/<session_id>")
