@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from dash import Dash
 
-from callbacks import assistant, customers, dashboard, forecast, mapping, routing, sku
+from callbacks import (
+    assistant,
+    changes,
+    customers,
+    dashboard,
+    forecast,
+    mapping,
+    routing,
+    sku,
+)
 from config import Settings
 
 
@@ -13,6 +22,7 @@ def register_callbacks(app: Dash, settings: Settings) -> None:
     routing.register(app)
     dashboard.register(app)
     customers.register(app)
+    changes.register(app)
     sku.register(app)
     mapping.register(app)
     forecast.register(app, settings)

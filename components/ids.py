@@ -96,3 +96,10 @@ CUSTOMERS_COHORT_GRAPH = "customers-cohort-graph"
 CUSTOMERS_SEGMENTS = "customers-segments"
 CUSTOMERS_TOP = "customers-top"
 DOWNLOAD_CUSTOMERS_CSV = "download-customers-csv"
+
+# dashboard: comparison
+COMPARE = "compare"
+CHANGES_CARD = "changes-card"
+CHANGES_MEASURE = "changes-measure"
+CHANGES_GRAPH = "changes-graph"
+CHANGES_TEXT = "changes-text"

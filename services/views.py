@@ -11,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 
-from analytics.changes import Change, what_changed
+from analytics.changes import COMPARES, Change, comparison_bounds, what_changed
 from analytics.customers import CustomerView, customer_view, has_customers
 from analytics.dataset_model import DatasetModel, model_of
 from analytics.filters import FilterError, filter_frame
@@ -287,4 +287,52 @@ def view_changes(
         by=by,
         measure=measure,
         weekday_aligned=granularity in ("day", "week"),
+    )
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """The comparison period of a view and its rows (same non-date filters)."""
+
+    label: str  # "previous period" or "a year earlier"
+    start: pd.Timestamp
+    end: pd.Timestamp
+    previous_start: pd.Timestamp
+    previous_end: pd.Timestamp
+    rows: pd.DataFrame
+    #: whether the data reaches back to the comparison period (else nothing to compare)
+    covered: bool
+
+    def describe(self) -> str:
+        return f"{self.previous_start:%Y-%m-%d} – {self.previous_end:%Y-%m-%d}"
+
+
+def view_comparison(
+    view: View, compare: str | None, granularity: str | None
+) -> Comparison | None:
+    """The view's comparison period (``previous_period`` or ``year_ago``, weekday-aligned
+    for daily and weekly series), or None when off or the view has no dates."""
+    if compare not in COMPARES:
+        return None
+    dates = view.rows[DATE].dropna()
+    if dates.empty:
+        return None
+    start = view.filters.start or f"{dates.min():%Y-%m-%d}"
+    end = view.filters.end or f"{dates.max():%Y-%m-%d}"
+    first, last, before, until = comparison_bounds(
+        start, end, compare, weekday_aligned=granularity in ("day", "week")
+    )
+    history = view.history
+    known = history[DATE].dropna()
+    slack = min((last - first) / 10, pd.Timedelta(days=7))
+    covered = bool(len(known)) and known.min() <= before + slack
+    inside = (history[DATE] >= before) & (history[DATE] < until + pd.Timedelta(days=1))
+    return Comparison(
+        label="previous period" if compare == "previous_period" else "a year earlier",
+        start=first,
+        end=last,
+        previous_start=before,
+        previous_end=until,
+        rows=history[inside],
+        covered=covered,
     )
