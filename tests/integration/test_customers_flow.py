@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -58,4 +59,42 @@ def test_customers_section_shows_cohorts_and_segments(
         assert best in top
         link = browser.find_element(By.ID, "download-customers-csv")
         assert "/customers.csv" in link.get_attribute("href")
-        full_page_screenshot(browser, artifacts_dir / "customers-section.png")
+
+        # Compare with a year earlier: dashed lines, KPI notes and What changed
+        compare = browser.find_element(By.ID, "compare")
+        labels = compare.find_elements(By.TAG_NAME, "label")
+        assert labels, compare.get_attribute("outerHTML")
+        year_ago = next(label for label in labels if label.text.strip() == "Year ago")
+        browser.execute_script("arguments[0].click();", year_ago)
+        # the whole file has no year before it: the card says so
+        wait.until(
+            ec.text_to_be_present_in_element((By.ID, "changes-text"), "does not reach")
+        )
+        # from 2024-01-01 on, a year earlier is in the file
+        inputs = browser.find_elements(
+            By.CSS_SELECTOR, "[id^=filter-dates] input, input[id^=filter-dates]"
+        )
+        assert len(inputs) >= 2, browser.find_element(
+            By.CSS_SELECTOR, "[id^=filter-dates]"
+        ).get_attribute("outerHTML")[:3000]
+        first = inputs[0]
+        browser.execute_script("arguments[0].scrollIntoView({block: 'center'});", first)
+        first.click()
+        first.send_keys(Keys.CONTROL, "a")
+        first.send_keys("2024-01-01", Keys.ENTER)
+        browser.find_element(By.TAG_NAME, "h1").click()
+        wait.until(
+            ec.text_to_be_present_in_element(
+                (By.ID, "timeseries-graph"), "Revenue, a year earlier"
+            )
+        )
+        wait.until(
+            ec.text_to_be_present_in_element((By.ID, "kpi-row"), "vs a year earlier")
+        )
+        wait.until(
+            ec.text_to_be_present_in_element((By.ID, "changes-text"), "a year earlier")
+        )
+        wait.until(
+            ec.text_to_be_present_in_element((By.ID, "changes-graph"), "Total change")
+        )
+        full_page_screenshot(browser, artifacts_dir / "customers-and-compare.png")
