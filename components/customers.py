@@ -101,7 +101,7 @@ def new_returning_figure(monthly: pd.DataFrame, currency: str = "$") -> go.Figur
             marker_color=colour,
             hovertemplate=f"%{{y:,.2f}} {currency}<extra>{name}</extra>",
         )
-    fig.update_layout(barmode="relative")
+    fig.update_layout(barmode="relative", plot_bgcolor="white")
     fig.update_xaxes(hoverformat="%b %Y")
     return base_layout(fig, height=320)
 
@@ -132,7 +132,7 @@ def cohort_figure(cohorts: pd.DataFrame, sizes: pd.Series) -> go.Figure:
         )
     )
     fig = base_layout(fig, height=max(320, 18 * len(labels) + 80))
-    fig.update_layout(hovermode="closest")
+    fig.update_layout(hovermode="closest", plot_bgcolor="white")
     fig.update_yaxes(autorange="reversed", tickformat=None, title=None)
     fig.update_xaxes(title="Months since first purchase")
     return fig

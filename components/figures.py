@@ -263,7 +263,7 @@ def changes_figure(rows: pd.DataFrame, total: float, currency: str = "$") -> go.
         )
     )
     fig = base_layout(fig, height=340)
-    fig.update_layout(showlegend=False, hovermode="closest")
+    fig.update_layout(showlegend=False, hovermode="closest", plot_bgcolor="white")
     fig.update_yaxes(tickprefix=currency)
     return fig
 
