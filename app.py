@@ -97,7 +97,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Dash:
     app.layout = app_shell
     register_callbacks(app, settings)
 
-    limiter = init_security(server, settings)
+    limiter = init_security(server, settings, script_hashes=app.csp_hashes())
     server.register_blueprint(create_routes_blueprint(limiter, settings))
     # before the /api blueprint: its catch-all answers every other /api path
     server.register_blueprint(create_chat_blueprint(limiter, settings))

@@ -9,7 +9,10 @@ values, set aside unusable rows, count duplicates and negatives, write the repor
 
 Derived values: revenue = quantity × unit price when no revenue column is mapped;
 revenue net of a refunded-amount column filled on every line (payment exports);
-profit = revenue − cost and cost = revenue − profit when only one of them is known.
+profit = revenue − cost and cost = revenue − profit when only one of them is known;
+with neither, profit = revenue × margin per line from a margin (or markup) rate column
+(:func:`analytics.roles.profit_ratio`). A workbook template of income and expense sheets
+is one statement (:func:`analytics.pnl.read_workbook_statement`).
 Returns, cancellations and negative quantities stay in as negative amounts (net
 figures) and are counted in ``report["negatives"]``; lines with a negative quantity and
 a zero amount are counted apart as stock adjustments.
@@ -37,7 +40,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -75,6 +78,8 @@ from analytics.roles import (
     detect_roles,
     normalise_header,
     profile_table,
+    profit_from_ratio,
+    profit_ratio,
     role_label,
 )
 from analytics.schema import (
@@ -166,6 +171,11 @@ def ingest_bytes(
     grid = read_grid(data, filename, sheet=sheet)
     if not grid.workbook:
         return ingest_grid(grid, mapping=mapping, drop_duplicates=drop_duplicates)
+    statement = pnl.read_workbook_statement(grid.workbook, filename)
+    if statement is not None and mapping is None:
+        result = _from_statement(statement, replace(grid, notes=[]))
+        result.sheets = grid.workbook
+        return result
     return _ingest_workbook(grid, mapping=mapping, drop_duplicates=drop_duplicates)
 
 
@@ -228,6 +238,7 @@ def ingest_grid(
         detection.assumptions = [
             a for a in detection.assumptions if " as revenue" not in a
         ]
+    read["profit_ratio"] = profit_ratio(profiles, detection.mapping)
     _check_uncomputed(shaped.uncomputed_by_column, rows_read, detection.mapping)
     if detection.mapping[REVENUE] is None and not (
         detection.mapping[QUANTITY] and detection.mapping[UNIT_PRICE]
@@ -534,6 +545,7 @@ def _build(
         )
     cost = data.get(COST)
     profit = data.get(PROFIT)
+    derived: set[str] = set()
     if cost is None and profit is not None:
         data[COST] = revenue - profit
         assumptions.append(
@@ -544,6 +556,16 @@ def _build(
         assumptions.append(
             f"Profit is revenue − {mapping[COST]} (the file has no profit column)."
         )
+    elif profit is None and (spec := read.get("profit_ratio")):
+        if spec["column"] in table.columns and spec["column"] not in mapping.values():
+            ratio = parse_numbers(
+                table[spec["column"]], decimal=read.get("decimal") or "."
+            )
+            data[COST], data[PROFIT], sentence = profit_from_ratio(
+                ratio.values, revenue, spec
+            )
+            assumptions.append(sentence)
+            derived.add(PROFIT)
     for role in NUMERIC_ROLES:
         data.setdefault(role, nan)
 
@@ -716,6 +738,17 @@ def _build(
                 "confidence": 1.0,
                 "derived": f"{mapping[QUANTITY]} × {mapping[UNIT_PRICE]}",
             }  # fmt: skip
+        )
+    if not mapping[PROFIT] and (spec := read.get("profit_ratio")) and PROFIT in derived:
+        roles_report.append(
+            {
+                "role": PROFIT,
+                "column": None,
+                "confidence": 1.0,
+                "derived": f"revenue × {spec['column']}"
+                if spec["kind"] == "margin"
+                else f"revenue − revenue / (1 + {spec['column']})",
+            }
         )
     dup_rows = _first_rows(rows, duplicates)
     report = {

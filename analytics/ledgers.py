@@ -38,7 +38,6 @@ import pandas as pd
 
 from analytics.parsing import clean_text, parse_numbers
 from analytics.roles import normalise_header
-from analytics.schema import CANONICAL_COLUMNS
 
 __all__ = ["Layout", "Ledger", "classify", "detect"]
 
@@ -811,15 +810,12 @@ def join_lines(
     work = frame.iloc[order].reset_index(drop=True)
     work["_key"] = key[order]
     grouped = work.groupby("_key", sort=False)
-    summed = ["revenue", "cost", "quantity"] + [
-        c
-        for c in frame.columns
-        if c not in CANONICAL_COLUMNS and pd.api.types.is_float_dtype(frame[c])
-    ]
+    summed = ["revenue", "cost", "quantity"]
     sums = grouped[summed].sum(min_count=1)
-    firsts = grouped[
-        [c for c in frame.columns if c not in summed and c != "profit"]
-    ].first()
+    # Every other column (the order id, the file's dimensions and measures) is the
+    # order's sale line's own value.
+    kept = [c for c in frame.columns if c not in (*summed, "profit")]
+    firsts = grouped[kept].first()
     out = pd.concat([firsts, sums], axis=1)
     out["revenue"] = out["revenue"].fillna(0.0)
     out["profit"] = out["revenue"] - out["cost"]

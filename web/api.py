@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -39,6 +40,7 @@ from services.views import (
     view_changes,
 )
 from web.errors import json_error
+from web.ownership import NOT_OWNER_API_MESSAGE, is_owner
 
 logger = logging.getLogger(__name__)
 
@@ -103,6 +105,38 @@ def dimension_filters(raw: list[str]) -> dict[str, list[str]]:
             )
         chosen.setdefault(column.strip(), []).extend(picked)
     return chosen
+
+
+@dataclass(frozen=True)
+class Page:
+    """``limit`` and ``offset`` query parameters of a paged collection."""
+
+    offset: int
+    limit: int
+
+    @classmethod
+    def from_query(cls, default: int, maximum: int) -> Page:
+        """Read ``offset`` (default 0) and ``limit`` (default ``default``, at most
+        ``maximum``); raises ``ValueError`` with a user message for bad values."""
+        values = {}
+        for name, fallback in (("offset", 0), ("limit", default)):
+            raw = request.args.get(name)
+            try:
+                values[name] = fallback if raw in (None, "") else int(raw)
+            except ValueError:
+                raise ValueError(
+                    f"{name} must be a whole number, not {raw!r}."
+                ) from None
+        if values["offset"] < 0:
+            raise ValueError(
+                "offset must be 0 or more (the position of the first SKU to return)."
+            )
+        if not 1 <= values["limit"] <= maximum:
+            raise ValueError(
+                f"limit must be between 1 and {maximum:,} (SKUs per page); page through "
+                "longer rankings with offset."
+            )
+        return cls(offset=values["offset"], limit=values["limit"])
 
 
 def filters_from_query() -> Filters:
@@ -196,6 +230,8 @@ def data_payload(view: View, store) -> dict[str, Any]:
     granularity = request.args.get("granularity") or None
     granularity, series = timeseries(rows, granularity)
     money = ("revenue", "cost", "profit", "avg_amount")
+    settings = current_app.extensions["smbrc.settings"]
+    page = Page.from_query(settings.API_PAGE_SIZE, settings.API_MAX_PAGE_SIZE)
     scores = hide_few_sales(cached_sku_scores(store, view), min_sales_from_query())
     by_category = breakdown(rows, by=CATEGORY) if rows[CATEGORY].notna().any() else None
     return {
@@ -228,7 +264,15 @@ def data_payload(view: View, store) -> dict[str, Any]:
             ),
             "by_dimension": by_dimension(view),
         },
-        "sku_scores": _records(scores, money=money),
+        "sku_scores": _records(
+            scores.iloc[page.offset : page.offset + page.limit],
+            money=money,
+        ),
+        "sku_scores_page": {
+            "offset": page.offset,
+            "limit": page.limit,
+            "total": int(len(scores)),
+        },
         "customers": customers_summary(view),
         "forecast": forecast_summary(
             store,
@@ -412,8 +456,20 @@ def create_api_blueprint(limiter: Limiter, settings) -> Blueprint:
             headers={"Content-Disposition": f'attachment; filename="{name}"'},
         )
 
-    @bp.route("/", defaults={"rest": ""}, methods=["GET", "POST"])
-    @bp.route("/<path:rest>", methods=["GET", "POST"])
+    @bp.delete("/session/<session_id>")
+    def delete_session(session_id: str):
+        """Delete a session and its data now (owner only)."""
+        store = current_app.extensions["smbrc.store"]
+        meta = store.get_meta(session_id)
+        if meta is None:
+            return session_not_found()
+        if not is_owner(meta):
+            return json_error(NOT_OWNER_API_MESSAGE, 403)
+        store.delete(session_id)
+        return {"deleted": session_id}
+
+    @bp.route("/", defaults={"rest": ""}, methods=["GET", "POST", "DELETE"])
+    @bp.route("/<path:rest>", methods=["GET", "POST", "DELETE"])
     def unknown(rest: str):
         return json_error(
             f"Unknown API path /api/{rest}. See the README's API section.", 404

@@ -613,7 +613,8 @@ def _aggregate(
     gid, count = groups.gid, groups.count
     out: dict[str, np.ndarray] = {}
     revenue = rows["revenue"].to_numpy(dtype="float64")
-    out[REVENUE] = _sum(gid, revenue, count)
+    # revenue is never missing: the revenue of no rows is 0
+    out[REVENUE] = np.bincount(gid, weights=revenue, minlength=count)
     out[TRANSACTIONS] = np.bincount(gid, minlength=count).astype("float64")
     if COST in names:
         out[COST] = _sum(gid, rows["cost"], count)

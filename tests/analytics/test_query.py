@@ -340,3 +340,21 @@ def test_model_columns_missing_from_the_frame_are_not_offered(dataset):
             "enum"
         ]
     )
+
+
+def test_no_matching_rows_gives_zero_revenue_and_no_ratios(dataset):
+    result = ask(
+        dataset,
+        measures=["revenue", "orders", "margin", "Discount", "aov"],
+        date_range={"start": "2031-01-01", "end": "2031-12-31"},
+    )
+    assert result.totals == {
+        "revenue": 0.0, "orders": 0, "margin": None, "Discount": None, "aov": None,
+    }  # fmt: skip
+    grouped = ask(
+        dataset,
+        measures=["revenue"],
+        group_by=["Region"],
+        date_range={"start": "2031-01-01", "end": "2031-12-31"},
+    )
+    assert grouped.rows == [] and grouped.groups == 0

@@ -7,7 +7,7 @@ import pytest
 
 from analytics.formatting import format_money
 from services.assistant import HISTORY_KEY, MAX_HISTORY_TURNS
-from tests.conftest import csrf_token, transactions_frame, upload
+from tests.conftest import as_owner, csrf_token, transactions_frame, upload
 from tests.fakes.ollama_server import (
     FakeOllama,
     Reply,
@@ -31,7 +31,7 @@ def ask(client, sid: str, message, token: str | None = None, **extra):
     return client.post(
         f"/api/chat/{sid}",
         json={"message": message, **extra},
-        headers={"X-CSRFToken": token},
+        headers={"X-CSRFToken": token, **as_owner(sid)},
     )
 
 
