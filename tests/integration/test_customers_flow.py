@@ -79,10 +79,10 @@ def test_customers_section_shows_cohorts_and_segments(
         ).get_attribute("outerHTML")[:3000]
         first = inputs[0]
         browser.execute_script("arguments[0].scrollIntoView({block: 'center'});", first)
-        first.click()
+        browser.execute_script("arguments[0].focus();", first)
         first.send_keys(Keys.CONTROL, "a")
         first.send_keys("2024-01-01", Keys.ENTER)
-        browser.find_element(By.TAG_NAME, "h1").click()
+        first.send_keys(Keys.TAB)
         wait.until(
             ec.text_to_be_present_in_element(
                 (By.ID, "timeseries-graph"), "Revenue, a year earlier"
