@@ -6,6 +6,8 @@ from dash import Dash
 
 from callbacks import (
     assistant,
+    changes,
+    customers,
     dashboard,
     forecast,
     mapping,
@@ -21,6 +23,8 @@ def register_callbacks(app: Dash, settings: Settings) -> None:
     """Attach every callback of the product to ``app``."""
     routing.register(app)
     dashboard.register(app)
+    customers.register(app)
+    changes.register(app)
     sku.register(app)
     mapping.register(app)
     forecast.register(app, settings)

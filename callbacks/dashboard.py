@@ -38,7 +38,13 @@ from components.figures import (
     timeseries_figure,
     warm_up,
 )
-from services.views import Filters, View, cached_sku_scores, load_view
+from services.views import (
+    Filters,
+    View,
+    cached_sku_scores,
+    load_view,
+    view_comparison,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -74,8 +80,11 @@ def update_overview(
     granularity: str | None,
     sku_metric: str | None,
     pareto_metric: str | None,
+    compare: str | None = None,
 ) -> tuple:
-    """KPI cards, every chart, the filter summary and download links for the view."""
+    """KPI cards, every chart, the filter summary and download links for the view;
+    ``compare`` (``previous_period``, ``year_ago``, ``off``) draws the comparison period
+    on the time series and makes the KPI cards compare with it."""
     filters = Filters.from_inputs(start, end, categories, sku_query)
     try:
         view = load_view(store(), session_id or "", filters)
@@ -103,8 +112,31 @@ def update_overview(
             *links,
         )
 
-    cards = kpi_cards(view.history, rows, start=filters.start, end=filters.end)
     used, series = timeseries(rows, granularity or None)
+    comparison = view_comparison(view, compare, used)
+    cards = kpi_cards(
+        view.history,
+        rows,
+        start=filters.start,
+        end=filters.end,
+        previous=comparison.rows
+        if comparison is not None and comparison.covered
+        else None,
+    )
+    compared_series = None
+    if comparison is not None:
+        cards["comparison"].update(
+            available=comparison.covered,
+            previous_start=f"{comparison.previous_start:%Y-%m-%d}",
+            previous_end=f"{comparison.previous_end:%Y-%m-%d}",
+            label=comparison.label,
+        )
+        if not comparison.covered:
+            for card in cards.values():
+                if isinstance(card, dict) and "previous" in card:
+                    card["previous"] = None
+        elif len(comparison.rows):
+            compared_series = timeseries(comparison.rows, used)[1]
     margins = margins_of(series)
     has_categories = bool(rows[CATEGORY].notna().any())
     categories_fig = category_figure(
@@ -121,7 +153,13 @@ def update_overview(
     pareto_by = pareto_metric if pareto_metric in ("revenue", "profit") else "revenue"
     return (
         kpi_row(cards, currency, orders=order_figures(rows)),
-        timeseries_figure(series, used, currency),
+        timeseries_figure(
+            series,
+            used,
+            currency,
+            compared_series,
+            "" if comparison is None else comparison.label,
+        ),
         margin_figure(margins, used),
         categories_fig,
         sku_bars_figure(top, bottom, metric, currency),
@@ -208,8 +246,9 @@ def kpi_row(cards: dict, currency: str, orders: dict | None = None) -> list:
     comparison = cards.get("comparison") or {}
     period_label = "vs previous period"
     if comparison.get("available") and comparison.get("previous_start"):
+        said = f"{comparison['label']} " if comparison.get("label") else ""
         period_label = (
-            f"vs {comparison['previous_start']} – {comparison['previous_end']}"
+            f"vs {said}{comparison['previous_start']} – {comparison['previous_end']}"
         )
 
     def money(key: str, label: str, tone_by_sign: bool = False) -> object:
@@ -478,6 +517,7 @@ def register(app: Dash) -> None:
         Input(ids.GRANULARITY, "value"),
         Input(ids.SKU_BARS_METRIC, "value"),
         Input(ids.PARETO_METRIC, "value"),
+        Input(ids.COMPARE, "value"),
     )(update_overview)
     app.callback(
         Output(ids.SKU_TABLE, "data"),

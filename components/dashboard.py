@@ -25,6 +25,11 @@ GRANULARITY_OPTIONS = [
     {"label": "Month", "value": "month"},
     {"label": "Quarter", "value": "quarter"},
 ]
+COMPARE_OPTIONS = [
+    {"label": "No comparison", "value": "off"},
+    {"label": "Previous period", "value": "previous_period"},
+    {"label": "Year ago", "value": "year_ago"},
+]
 METRIC_OPTIONS = [
     {"label": "Revenue", "value": "revenue"},
     {"label": "Profit", "value": "profit"},
@@ -48,6 +53,9 @@ SCORE_HELP = (
 
 
 def dashboard_page(meta: dict[str, Any], granularity: str) -> html.Div:
+    # the section builds on this module's cards, so it is imported here
+    from components.customers import customers_section
+
     has_profit = bool(meta["mapping"].get("profit") or meta["mapping"].get("cost"))
     return html.Div(
         [
@@ -70,9 +78,22 @@ def dashboard_page(meta: dict[str, Any], granularity: str) -> html.Div:
                         chart_card(
                             "Revenue, cost and profit over time",
                             graph(ids.TIMESERIES_GRAPH),
-                            tools=segmented(
-                                ids.GRANULARITY, GRANULARITY_OPTIONS, granularity
+                            tools=html.Div(
+                                [
+                                    segmented(
+                                        ids.COMPARE, COMPARE_OPTIONS, "previous_period"
+                                    ),
+                                    segmented(
+                                        ids.GRANULARITY,
+                                        GRANULARITY_OPTIONS,
+                                        granularity,
+                                    ),
+                                ],
+                                className="d-flex flex-wrap gap-2",
                             ),
+                            hint="Compare: the dashed lines are the comparison "
+                            "period, period by period; the KPI cards compare with it "
+                            "too.",
                         ),
                         lg=8,
                     ),
@@ -87,6 +108,7 @@ def dashboard_page(meta: dict[str, Any], granularity: str) -> html.Div:
                 ],
                 className="g-3",
             ),
+            changes_card(),
             dbc.Row(
                 [
                     dbc.Col(
@@ -136,6 +158,7 @@ def dashboard_page(meta: dict[str, Any], granularity: str) -> html.Div:
                 ],
                 className="g-3",
             ),
+            customers_section(meta),
             forecast_card(has_profit),
             chat_card(),
             sku_ranking_card(),
@@ -143,6 +166,22 @@ def dashboard_page(meta: dict[str, Any], granularity: str) -> html.Div:
             share_modal(),
         ],
         className="dashboard",
+    )
+
+
+def changes_card() -> dbc.Card:
+    """What changed against the comparison period, split by the values that moved most."""
+    return chart_card(
+        "What changed",
+        html.Div(
+            [
+                html.Div(id=ids.CHANGES_TEXT, className="small px-2"),
+                graph(ids.CHANGES_GRAPH, 340),
+            ]
+        ),
+        tools=segmented(ids.CHANGES_MEASURE, METRIC_OPTIONS, "revenue"),
+        hint="The change against the comparison period chosen above, split by the "
+        "column whose values moved most; the bars add up to the total change.",
     )
 
 

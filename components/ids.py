@@ -107,3 +107,20 @@ SHARE_CREATE = "share-create"
 SHARE_RESULT = "share-result"
 SHARE_LIST = "share-list"
 SHARE_REVOKE = "share-revoke"
+
+# dashboard: customers section
+CUSTOMERS_SECTION = "customers-section"
+CUSTOMERS_KPIS = "customers-kpis"
+CUSTOMERS_NOTES = "customers-notes"
+CUSTOMERS_MONTHLY_GRAPH = "customers-monthly-graph"
+CUSTOMERS_COHORT_GRAPH = "customers-cohort-graph"
+CUSTOMERS_SEGMENTS = "customers-segments"
+CUSTOMERS_TOP = "customers-top"
+DOWNLOAD_CUSTOMERS_CSV = "download-customers-csv"
+
+# dashboard: comparison
+COMPARE = "compare"
+CHANGES_CARD = "changes-card"
+CHANGES_MEASURE = "changes-measure"
+CHANGES_GRAPH = "changes-graph"
+CHANGES_TEXT = "changes-text"

@@ -12,6 +12,8 @@ import pandas as pd
 from flask import Blueprint, Response, current_app, request
 from flask_limiter import Limiter
 
+from analytics.changes import change_json
+from analytics.customers import rfm_table, summary_json
 from analytics.exports import to_csv_bytes, to_xlsx_bytes
 from analytics.filters import FilterError
 from analytics.forecast import ForecastError
@@ -31,9 +33,11 @@ from services.views import (
     Filters,
     View,
     build_view,
+    cached_customer_view,
     cached_dataset,
     cached_sku_scores,
     dataset_model,
+    view_changes,
 )
 from web.errors import json_error
 from web.ownership import NOT_OWNER_API_MESSAGE, is_owner
@@ -199,6 +203,30 @@ def by_dimension(view: View) -> list[dict[str, Any]] | None:
     return run(view.rows, spec, model).rows
 
 
+EXPORT_NAMES = {"data": "cleaned", "skus": "sku-ranking", "customers": "customers-rfm"}
+
+
+def customers_summary(view: View) -> dict[str, Any] | None:
+    """``customers`` of ``/api/data``: the headline customer figures, None without
+    customer ids (the whole view is ``GET /api/customers/<id>``)."""
+    found = cached_customer_view(view)
+    if found is None:
+        return None
+    full = summary_json(found)
+    keys = (
+        "unit",
+        "repeat_basis",
+        "customers",
+        "repeat_customers",
+        "repeat_rate",
+        "orders_per_customer",
+        "revenue_per_customer",
+        "coverage",
+        "notes",
+    )
+    return {k: full[k] for k in keys}
+
+
 def data_payload(view: View, store) -> dict[str, Any]:
     """The ``GET /api/data/<id>`` document (see README, "API")."""
     meta, rows = view.dataset.meta, view.rows
@@ -248,6 +276,7 @@ def data_payload(view: View, store) -> dict[str, Any]:
             "limit": page.limit,
             "total": int(len(scores)),
         },
+        "customers": customers_summary(view),
         "forecast": forecast_summary(
             store, meta["session_id"], current_app.extensions["smbrc.settings"]
         ),
@@ -280,6 +309,46 @@ def create_api_blueprint(limiter: Limiter, settings) -> Blueprint:
             return data_payload(view, current_app.extensions["smbrc.store"])
         except ValueError as error:  # an unknown granularity or group_by column
             return json_error(str(error), 400)
+
+    @bp.get("/customers/<session_id>")
+    def customers(session_id: str):
+        view = view_or_error(session_id)
+        if not isinstance(view, View):
+            return view
+        found = cached_customer_view(view)
+        if found is None:
+            return json_error(
+                "This data has no customer column, so there are no customer figures. "
+                "Map a column to Customer on the dashboard's data-quality card.",
+                404,
+            )
+        return {
+            "session_id": session_id,
+            "filters": view.filters.as_dict(),
+            **summary_json(found),
+        }
+
+    @bp.get("/changes/<session_id>")
+    def changes(session_id: str):
+        view = view_or_error(session_id)
+        if not isinstance(view, View):
+            return view
+        args = request.args
+        try:
+            change = view_changes(
+                view,
+                args.get("compare") or "previous_period",
+                by=args.get("by") or None,
+                measure=args.get("measure") or "revenue",
+                granularity=args.get("granularity") or None,
+            )
+        except FilterError as error:
+            return json_error(str(error), 400)
+        return {
+            "session_id": session_id,
+            "filters": view.filters.as_dict(),
+            **change_json(change),
+        }
 
     @bp.post("/query/<session_id>")
     def query(session_id: str):
@@ -334,9 +403,11 @@ def create_api_blueprint(limiter: Limiter, settings) -> Blueprint:
 
     @bp.get("/export/<session_id>/<kind>.<fmt>")
     def export(session_id: str, kind: str, fmt: str):
-        if kind not in ("data", "skus") or fmt not in EXPORT_FORMATS:
+        if kind not in ("data", "skus", "customers") or fmt not in EXPORT_FORMATS:
             return json_error(
-                "Unknown export. Use data.csv, data.xlsx, skus.csv or skus.xlsx.", 404
+                "Unknown export. Use data.csv, data.xlsx, skus.csv, skus.xlsx, "
+                "customers.csv or customers.xlsx.",
+                404,
             )
         view = view_or_error(session_id)
         if not isinstance(view, View):
@@ -357,6 +428,15 @@ def create_api_blueprint(limiter: Limiter, settings) -> Blueprint:
             ]
             frame = view.rows[keep]
             sheet = "Data"
+        elif kind == "customers":
+            found = cached_customer_view(view)
+            if found is None:
+                return json_error(
+                    "This data has no customer column, so there is no customer export.",
+                    404,
+                )
+            frame = rfm_table(found)
+            sheet = "Customers"
         else:
             try:
                 min_sales = min_sales_from_query()
@@ -376,7 +456,7 @@ def create_api_blueprint(limiter: Limiter, settings) -> Blueprint:
         safe_stem = "".join(
             ch if ch.isalnum() or ch in "-_ " else "_" for ch in stem
         ).strip()
-        name = f"{safe_stem or 'export'}-{'cleaned' if kind == 'data' else 'sku-ranking'}.{fmt}"
+        name = f"{safe_stem or 'export'}-{EXPORT_NAMES[kind]}.{fmt}"
         return Response(
             body,
             mimetype=EXPORT_FORMATS[fmt],
