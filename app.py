@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import time
 from collections.abc import Mapping
 
 from dash import Dash
@@ -21,6 +22,7 @@ from services.store import store_from_settings
 from services.views import FRAMES
 from web.api import create_api_blueprint
 from web.chat_api import create_chat_blueprint
+from web.compression import init_compression
 from web.logging_setup import configure_logging
 from web.routes import create_routes_blueprint
 from web.security import init_security
@@ -98,13 +100,20 @@ def create_app(config: Mapping[str, object] | None = None) -> Dash:
     register_callbacks(app, settings)
 
     limiter = init_security(server, settings)
+    init_compression(server)
     server.register_blueprint(create_routes_blueprint(limiter, settings))
     # before the /api blueprint: its catch-all answers every other /api path
     server.register_blueprint(create_chat_blueprint(limiter, settings))
     server.register_blueprint(create_api_blueprint(limiter, settings))
 
+    next_sweep = [0.0]  # this process asks for the shared sweep lock once per interval
+
     @server.before_request
     def sweep_expired_sessions() -> None:
+        now = time.monotonic()
+        if now < next_sweep[0]:
+            return
+        next_sweep[0] = now + settings.SESSION_SWEEP_SECONDS
         store.maybe_sweep(settings.SESSION_SWEEP_SECONDS)
 
     logger.info(

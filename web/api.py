@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import math
 from datetime import UTC, datetime
@@ -14,11 +16,21 @@ from flask_limiter import Limiter
 from analytics.exports import to_csv_bytes, to_xlsx_bytes
 from analytics.filters import FilterError
 from analytics.forecast import ForecastError
-from analytics.metrics import breakdown, breakdown_by_period, kpis, timeseries
+from analytics.metrics import (
+    FREQ_ALIASES,
+    breakdown,
+    breakdown_by_period,
+    choose_granularity,
+    kpis,
+    timeseries,
+)
 from analytics.schema import CANONICAL_COLUMNS, CATEGORY, SOURCE_ROW
 from analytics.sku import hide_few_sales
+from services.datasets import Dataset
 from services.forecasts import ForecastParams, compute_forecast, forecast_summary
 from services.views import (
+    SCORE_FORMULA,
+    VIEWS,
     Filters,
     View,
     build_view,
@@ -100,16 +112,106 @@ def min_sales_from_query() -> int | None:
     return int(raw)
 
 
-def data_payload(view: View, store) -> dict[str, Any]:
-    """The ``GET /api/data/<id>`` document (see README, "API")."""
-    meta, rows = view.dataset.meta, view.rows
+#: The computed parts of ``GET /api/data``, any of which ``?include=`` can ask for alone.
+DATA_PARTS = ("kpis", "timeseries", "breakdowns", "sku_scores", "forecast")
+#: Part of the names the computed parts are kept under: older layouts are ignored.
+DATA_CACHE_VERSION = "d1"
+
+
+def include_from_query() -> tuple[str, ...]:
+    """``include``: comma-separated parts of DATA_PARTS; absent or empty → all of them.
+
+    Raises ``ValueError`` with a message for the user on an unknown part.
+    """
+    raw = (request.args.get("include") or "").strip()
+    if not raw:
+        return DATA_PARTS
+    asked = [p.strip() for p in raw.split(",") if p.strip()]
+    unknown = [p for p in asked if p not in DATA_PARTS]
+    if unknown:
+        raise ValueError(
+            f"Unknown part {unknown[0]!r} in include. Use any of "
+            f"{', '.join(DATA_PARTS)} (comma-separated), or leave include out for all."
+        )
+    return tuple(p for p in DATA_PARTS if p in asked)
+
+
+def _computed_part(
+    part: str, view: View, store, granularity: str | None, min_sales: int | None
+) -> Any:
+    rows = view.rows
+    if part == "kpis":
+        return kpis(rows)
+    if part == "timeseries":
+        freq, series = timeseries(rows, granularity)
+        return {
+            "freq": freq,
+            "points": _records(series, money=("revenue", "cost", "profit")),
+        }
+    if part == "breakdowns":
+        if not rows[CATEGORY].notna().any():
+            return {"by_category": None, "by_period": None}
+        return {
+            "by_category": _records(
+                breakdown(rows, by=CATEGORY), money=("revenue", "cost", "profit")
+            ),
+            "by_period": _records(
+                breakdown_by_period(
+                    rows, granularity or choose_granularity(rows), by=CATEGORY
+                ),
+                money=("revenue", "profit"),
+            ),
+        }
+    scores = hide_few_sales(cached_sku_scores(store, view), min_sales)
+    return _records(scores, money=("revenue", "cost", "profit", "avg_amount"))
+
+
+def data_payload(
+    dataset: Dataset,
+    filters: Filters,
+    store,
+    include: tuple[str, ...] = DATA_PARTS,
+    min_sales: int | None = None,
+) -> dict[str, Any]:
+    """The ``GET /api/data/<id>`` document (see README, "API"), with the parts asked for.
+
+    The computed parts are kept in the session store under the data's revision, the
+    filters and the parameters, so every worker answers a repeated question without
+    filtering or aggregating again; the rest (metadata, forecast status) is read fresh.
+    Raises ``FilterError`` or ``ValueError`` (e.g. an unknown granularity) for the user.
+    """
+    meta = dataset.meta
+    sid = meta["session_id"]
     granularity = request.args.get("granularity") or None
-    granularity, series = timeseries(rows, granularity)
-    money = ("revenue", "cost", "profit", "avg_amount")
-    scores = hide_few_sales(cached_sku_scores(store, view), min_sales_from_query())
-    by_category = breakdown(rows, by=CATEGORY) if rows[CATEGORY].notna().any() else None
-    return {
-        "session_id": meta["session_id"],
+    if granularity is not None and granularity not in FREQ_ALIASES:
+        raise ValueError(
+            f"Unknown granularity {granularity!r}; use one of {', '.join(FREQ_ALIASES)}."
+        )
+    key = json.dumps(
+        [
+            DATA_CACHE_VERSION,
+            SCORE_FORMULA,
+            meta.get("revision", 0),
+            filters.key(),
+            granularity,
+            min_sales,
+        ]
+    )
+    prefix = "api:" + hashlib.sha1(key.encode()).hexdigest()[:20]
+    view: View | None = None
+    parts: dict[str, Any] = {}
+    for part in include:
+        if part == "forecast":
+            continue
+        cached = store.get_value(sid, f"{prefix}:{part}")
+        if cached is None:
+            if view is None:
+                view = VIEWS.view(dataset, filters)
+            cached = {"v": _computed_part(part, view, store, granularity, min_sales)}
+            store.set_value(sid, f"{prefix}:{part}", cached)
+        parts[part] = cached["v"]
+    document: dict[str, Any] = {
+        "session_id": sid,
         "created_at": _iso(meta["created_at"]),
         "expires_at": _iso(meta["expires_at"]),
         "source": {
@@ -119,32 +221,18 @@ def data_payload(view: View, store) -> dict[str, Any]:
             "type": meta.get("source", "upload"),
         },
         "mapping": meta["mapping"],
-        "filters": view.filters.as_dict(),
-        "kpis": kpis(rows),
-        "timeseries": {
-            "freq": granularity,
-            "points": _records(series, money=("revenue", "cost", "profit")),
-        },
-        "breakdowns": {
-            "by_category": None
-            if by_category is None
-            else _records(by_category, money=("revenue", "cost", "profit")),
-            "by_period": None
-            if by_category is None
-            else _records(
-                breakdown_by_period(rows, granularity, by=CATEGORY),
-                money=("revenue", "profit"),
-            ),
-        },
-        "sku_scores": _records(scores, money=money),
-        "forecast": forecast_summary(
-            store,
-            meta["session_id"],
-            max_jobs=current_app.extensions["smbrc.settings"].MAX_CONCURRENT_JOBS,
-        ),
-        "warnings": meta["warnings"],
-        "quality": meta["report"],
+        "filters": filters.as_dict(),
     }
+    document.update(parts)
+    if "forecast" in include:
+        document["forecast"] = forecast_summary(
+            store,
+            sid,
+            max_jobs=current_app.extensions["smbrc.settings"].MAX_CONCURRENT_JOBS,
+        )
+    document["warnings"] = meta["warnings"]
+    document["quality"] = meta["report"]
+    return document
 
 
 def create_api_blueprint(limiter: Limiter, settings) -> Blueprint:
@@ -164,13 +252,26 @@ def create_api_blueprint(limiter: Limiter, settings) -> Blueprint:
 
     @bp.get("/data/<session_id>")
     def data(session_id: str):
-        view = view_or_error(session_id)
-        if not isinstance(view, View):
-            return view
+        store = current_app.extensions["smbrc.store"]
+        dataset = cached_dataset(store, session_id)
+        if dataset is None:
+            return session_not_found()
         try:
-            return data_payload(view, current_app.extensions["smbrc.store"])
+            include = include_from_query()
+            body = data_payload(
+                dataset,
+                filters_from_query(),
+                store,
+                include,
+                min_sales_from_query(),
+            )
+        except FilterError as error:
+            return json_error(str(error), 400)
         except ValueError as error:  # e.g. an unknown granularity
             return json_error(str(error), 400)
+        response = current_app.json.response(body)
+        response.add_etag()  # an unchanged answer is a 304 to a client that has it
+        return response.make_conditional(request)
 
     @bp.get("/forecast/<session_id>")
     def forecast_route(session_id: str):

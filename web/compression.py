@@ -1,0 +1,78 @@
+"""Compressed responses and long cache lifetimes for versioned static files.
+
+Every text response (pages, scripts, styles, JSON, callback answers) is compressed with
+zstd, brotli or gzip, whichever the browser prefers (Flask-Compress). Scripts and styles
+whose URL carries a version (Dash's fingerprinted component bundles, ``/assets/...?m=``)
+never change under that URL: they are compressed once per process and the browser may keep
+them for a year without asking again.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from dash.fingerprint import check_fingerprint
+from flask import Flask, Request, Response, request
+from flask_compress import Compress
+
+COMPONENT_SUITES = "/_dash-component-suites/"
+ASSETS = "/assets/"
+ONE_YEAR = 31_536_000
+IMMUTABLE = f"public, max-age={ONE_YEAR}, immutable"
+#: Cache keys of responses that must be compressed afresh each time.
+_NOT_CACHED = ""
+#: Compressed versioned files kept per process (each is one script or stylesheet).
+MAX_CACHED_FILES = 128
+
+
+def is_versioned(req: Request) -> bool:
+    """Whether the URL names one version of a file, so its bytes never change."""
+    path = req.path
+    if path.startswith(COMPONENT_SUITES):
+        # Dash's fingerprint: name.v1_2_3m1700000000.js
+        return check_fingerprint(path)[1]
+    return path.startswith(ASSETS) and bool(req.args.get("m"))
+
+
+def _cache_key(req: Request) -> str:
+    if req.method != "GET" or not is_versioned(req):
+        return _NOT_CACHED
+    return req.full_path
+
+
+class VersionedFileCache:
+    """Compressed bodies of versioned files; every other response is left uncached."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._data: dict[str, bytes] = {}
+
+    def get(self, key: str) -> bytes | None:
+        if key.endswith(";" + _NOT_CACHED):
+            return None
+        with self._lock:
+            return self._data.get(key)
+
+    def set(self, key: str, value: bytes) -> None:
+        if key.endswith(";" + _NOT_CACHED):
+            return
+        with self._lock:
+            if key not in self._data and len(self._data) >= MAX_CACHED_FILES:
+                self._data.pop(next(iter(self._data)))
+            self._data[key] = value
+
+
+def init_compression(server: Flask) -> None:
+    """Compress responses on ``server`` and let browsers keep versioned files."""
+    server.config.setdefault("COMPRESS_ALGORITHM", ["zstd", "br", "gzip"])
+    server.config.setdefault("COMPRESS_ALGORITHM_STREAMING", ["zstd", "br", "deflate"])
+    server.config.setdefault("COMPRESS_CACHE_KEY", _cache_key)
+    server.config.setdefault("COMPRESS_CACHE_BACKEND", VersionedFileCache)
+    Compress(server)
+
+    @server.after_request
+    def cache_versioned(response: Response) -> Response:
+        # registered after Compress, so Flask runs it first (after_request runs in reverse)
+        if response.status_code == 200 and is_versioned(request):
+            response.headers["Cache-Control"] = IMMUTABLE
+        return response
