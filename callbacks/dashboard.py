@@ -49,19 +49,22 @@ FILTER_INPUTS = [
     Input(ids.FILTER_CATEGORY, "value"),
     Input(ids.FILTER_SKU, "value"),
 ]
-OVERVIEW_OUTPUTS = [
+KPI_OUTPUTS = [
     Output(ids.KPI_ROW, "children"),
+    Output(ids.FILTER_SUMMARY, "children"),
+    Output(ids.DASHBOARD_ALERTS, "children"),
+    Output(ids.DOWNLOAD_DATA_CSV, "href"),
+    Output(ids.DOWNLOAD_DATA_XLSX, "href"),
+]
+CHART_OUTPUTS = [
     Output(ids.TIMESERIES_GRAPH, "figure"),
     Output(ids.MARGIN_GRAPH, "figure"),
     Output(ids.CATEGORY_GRAPH, "figure"),
     Output(ids.SKU_BARS_GRAPH, "figure"),
     Output(ids.PARETO_GRAPH, "figure"),
     Output(ids.SEASONALITY_GRAPH, "figure"),
-    Output(ids.FILTER_SUMMARY, "children"),
-    Output(ids.DASHBOARD_ALERTS, "children"),
-    Output(ids.DOWNLOAD_DATA_CSV, "href"),
-    Output(ids.DOWNLOAD_DATA_XLSX, "href"),
 ]
+NO_MATCH = "No rows match these filters. Widen the dates or clear the filters."
 
 
 def update_overview(
@@ -74,35 +77,85 @@ def update_overview(
     sku_metric: str | None,
     pareto_metric: str | None,
 ) -> tuple:
-    """KPI cards, every chart, the filter summary and download links for the view."""
+    """KPI cards, every chart, the filter summary and download links for the view.
+
+    The page gets these from two callbacks, ``update_kpis`` (fast: the figures a person
+    reads first) and ``update_charts``; both share one filtered view per filter change.
+    """
+    cards, summary, alert, *links = update_kpis(
+        session_id, start, end, categories, sku_query
+    )
+    charts = update_charts(
+        session_id,
+        start,
+        end,
+        categories,
+        sku_query,
+        granularity,
+        sku_metric,
+        pareto_metric,
+    )
+    return (cards, *charts, summary, alert, *links)
+
+
+def update_kpis(
+    session_id: str | None,
+    start: str | None,
+    end: str | None,
+    categories: list[str] | None,
+    sku_query: str | None,
+) -> tuple:
+    """KPI cards, the filter summary, the alert and the data download links."""
     filters = Filters.from_inputs(start, end, categories, sku_query)
     try:
         view = load_view(store(), session_id or "", filters)
     except FilterError as error:
-        return _blank(str(error), "warning")
+        return (
+            [],
+            "",
+            dbc.Alert(str(error), color="warning", className="mb-3"),
+            "#",
+            "#",
+        )
     if view is None:
-        return _blank(EXPIRED, "secondary")
+        return [], "", dbc.Alert(EXPIRED, color="secondary", className="mb-3"), "#", "#"
     currency = view.dataset.meta.get("currency") or "$"
     rows = view.rows
     links = download_links(view)[:2]
     summary = _summary(view)
     if rows.empty:
-        message = "No rows match these filters. Widen the dates or clear the filters."
-        empty = empty_figure(message)
         return (
-            [html.Div(message, className="text-muted")],
-            empty,
-            empty,
-            empty,
-            empty,
-            empty,
-            empty,
+            [html.Div(NO_MATCH, className="text-muted")],
             summary,
-            dbc.Alert(message, color="info", className="mb-3"),
+            dbc.Alert(NO_MATCH, color="info", className="mb-3"),
             *links,
         )
-
     cards = kpi_cards(view.history, rows, start=filters.start, end=filters.end)
+    return kpi_row(cards, currency), summary, None, *links
+
+
+def update_charts(
+    session_id: str | None,
+    start: str | None,
+    end: str | None,
+    categories: list[str] | None,
+    sku_query: str | None,
+    granularity: str | None,
+    sku_metric: str | None,
+    pareto_metric: str | None,
+) -> tuple:
+    """The six charts of the overview for the view."""
+    filters = Filters.from_inputs(start, end, categories, sku_query)
+    try:
+        view = load_view(store(), session_id or "", filters)
+    except FilterError as error:
+        return (empty_figure(str(error)),) * len(CHART_OUTPUTS)
+    if view is None:
+        return (empty_figure(EXPIRED),) * len(CHART_OUTPUTS)
+    currency = view.dataset.meta.get("currency") or "$"
+    rows = view.rows
+    if rows.empty:
+        return (empty_figure(NO_MATCH),) * len(CHART_OUTPUTS)
     used, series = timeseries(rows, granularity or None)
     margins = margins_of(series)
     has_categories = bool(rows[CATEGORY].notna().any())
@@ -119,23 +172,13 @@ def update_overview(
     top, bottom = rank_skus(per_sku, n=10, by=metric)
     pareto_by = pareto_metric if pareto_metric in ("revenue", "profit") else "revenue"
     return (
-        kpi_row(cards, currency),
         timeseries_figure(series, used, currency),
         margin_figure(margins, used),
         categories_fig,
         sku_bars_figure(top, bottom, metric, currency),
         pareto_figure(pareto_classes(per_sku, by=pareto_by), pareto_by, currency),
         seasonality_figure(seasonality(rows)),
-        summary,
-        None,
-        *links,
     )
-
-
-def _blank(message: str, color: str) -> tuple:
-    empty = empty_figure(message)
-    alert = dbc.Alert(message, color=color, className="mb-3")
-    return ([], empty, empty, empty, empty, empty, empty, "", alert, "#", "#")
 
 
 def _summary(view: View) -> str:
@@ -432,13 +475,14 @@ def select_sku(
 
 def register(app: Dash) -> None:
     warm_up()
+    app.callback(*KPI_OUTPUTS, *FILTER_INPUTS)(update_kpis)
     app.callback(
-        *OVERVIEW_OUTPUTS,
+        *CHART_OUTPUTS,
         *FILTER_INPUTS,
         Input(ids.GRANULARITY, "value"),
         Input(ids.SKU_BARS_METRIC, "value"),
         Input(ids.PARETO_METRIC, "value"),
-    )(update_overview)
+    )(update_charts)
     app.callback(
         Output(ids.SKU_TABLE, "data"),
         Output(ids.SKU_TABLE, "page_count"),
