@@ -21,8 +21,15 @@ positive lines whose Status column says the payment failed or the order was canc
 (``failed``, ``declined``, ``voided``, ``cancelled`` …), notes or footers below the
 data, rows without a usable revenue, rows
 whose date is missing or unreadable (when the file has a date column), and exact
-duplicate rows when ``drop_duplicates=True``. ``rows_read == rows_used + sum of the
-set-aside counts`` always holds.
+duplicate rows when ``drop_duplicates=True``. ``rows_read == rows_used + joined + sum
+of the set-aside counts`` always holds (``joined`` is non-zero only for payment and
+marketplace logs, see below).
+
+Payment-provider and marketplace logs (PayPal, Stripe, Adyen, Amazon settlement files,
+Etsy statements …) are recognised by :mod:`analytics.ledgers`: revenue is completed
+customer payments (gross, net of refunds), fees are cost, and transfers, conversions,
+holds, test-mode and summary rows are set aside by reason; fee and quantity rows of one
+order are joined to its sale line (``report["joined"]`` counts them).
 """
 
 from __future__ import annotations
@@ -37,7 +44,7 @@ import numpy as np
 import pandas as pd
 import pyarrow.compute as pc
 
-from analytics import pnl
+from analytics import ledgers, pnl
 from analytics.errors import IngestError
 from analytics.parsing import (
     CURRENCY_CODES,
@@ -175,6 +182,9 @@ def ingest_grid(
         return _from_statement(statement, grid)
     shaped = shape_table(grid)
     table = shaped.table
+    journal = ledgers.journal_message(grid.cells.iloc[0].tolist(), table)
+    if journal is not None:
+        raise IngestError(journal)
     decimal = _file_decimal(table, grid.read.get("delimiter"))
     rows_read = shaped.rows_read
     wide = pnl.unpivot_periods(table, shaped.row_numbers, decimal=decimal)
@@ -207,6 +217,14 @@ def ingest_grid(
         return rebuild(table, mapping, read_info=read, drop_duplicates=drop_duplicates)
     profiles = profile_table(table, decimal=decimal)
     detection = detect_roles(profiles)
+    layout = ledgers.detect(table)
+    if layout is not None:
+        detection.mapping.update(ledgers.role_overrides(layout))
+        if detection.mapping[SKU] in (layout.type, layout.description):
+            detection.mapping[SKU] = None
+        detection.assumptions = [
+            a for a in detection.assumptions if " as revenue" not in a
+        ]
     _check_uncomputed(shaped.uncomputed_by_column, rows_read, detection.mapping)
     if detection.mapping[REVENUE] is None and not (
         detection.mapping[QUANTITY] and detection.mapping[UNIT_PRICE]
@@ -469,7 +487,11 @@ def _build(
         column = mapping[role]
         if column:
             data[role] = clean_text(table[column])
-    if detected and REVENUE in data and QUANTITY in data and UNIT_PRICE in data:
+    ledger = _ledger(table, mapping, read)
+    if ledger is not None:
+        assumptions.extend(ledger.notes)
+        _apply_ledger(ledger, data)
+    elif detected and REVENUE in data and QUANTITY in data and UNIT_PRICE in data:
         key = _repeated_order_amount(table, mapping, data)
         if key is not None:
             assumptions.append(
@@ -484,22 +506,27 @@ def _build(
     nan = pd.Series(np.nan, index=index)
     if REVENUE in data:
         revenue = data[REVENUE]
-        refunds = _refund_column(table, mapping, read.get("decimal") or ".")
-        if refunds is not None:
-            name, refunded = refunds
-            revenue = revenue - refunded.abs().fillna(0.0)
-            data[REVENUE] = revenue
-            assumptions.append(
-                f"Revenue is {mapping[REVENUE]} minus {name} (refunds taken off, so "
-                "totals are net)."
-            )
+        amount = mapping[REVENUE]
     else:
         revenue = data[QUANTITY] * data[UNIT_PRICE]
         data[REVENUE] = revenue
+        amount = f"{mapping[QUANTITY]} × {mapping[UNIT_PRICE]}"
         if not any(a.startswith("Revenue is ") for a in assumptions):
             assumptions.append(
                 f"Revenue is {mapping[QUANTITY]} × {mapping[UNIT_PRICE]} (the file has no revenue column)."
             )
+    refunds = (
+        None
+        if ledger is not None
+        else _refund_column(table, mapping, read.get("decimal") or ".")
+    )
+    if refunds is not None:
+        name, refunded = refunds
+        revenue = revenue - refunded.abs().fillna(0.0)
+        data[REVENUE] = revenue
+        assumptions.append(
+            f"Revenue is {amount} minus {name} (refunds taken off, so totals are net)."
+        )
     cost = data.get(COST)
     profit = data.get(PROFIT)
     if cost is None and profit is not None:
@@ -534,9 +561,17 @@ def _build(
             blank_text &= values.isna().to_numpy()
         totals = _unlabelled_totals(revenue, undated & blank_text & ~no_revenue)
         bad_date = undated & ~totals
-    transfers = _transfer_rows(table, mapping) & ~totals
-    unpaid = _unpaid_rows(table, mapping, revenue) & ~totals & ~transfers
-    other = ~totals & ~transfers & ~unpaid
+    by_ledger = np.zeros(n, dtype=bool)
+    ledger_reasons = []
+    if ledger is not None:
+        for reason, mask in ledger.reasons:
+            ledger_reasons.append((reason, mask & ~totals))
+            by_ledger |= mask
+        transfers = unpaid = np.zeros(n, dtype=bool)
+    else:
+        transfers = _transfer_rows(table, mapping) & ~totals
+        unpaid = _unpaid_rows(table, mapping, revenue) & ~totals & ~transfers
+    other = ~totals & ~transfers & ~unpaid & ~by_ledger
     # rows without an amount after the last one with an amount: a footer or note
     with_amount = np.flatnonzero(~no_revenue)
     footer = np.zeros(n, dtype=bool)
@@ -545,6 +580,7 @@ def _build(
     footer &= no_revenue & other
     reasons = [
         ("total or subtotal row", totals),
+        *ledger_reasons,
         (TRANSFER_REASON, transfers),
         (UNPAID_REASON, unpaid),
         (FOOTER_REASON, footer),
@@ -560,7 +596,7 @@ def _build(
             )
             keep &= ~mask
 
-    duplicates = _duplicates(table, keep)
+    duplicates = _duplicates(table, keep if ledger is None else keep & (revenue != 0))
     dup_count = int(duplicates.sum())
     if dup_count and drop_duplicates:
         set_aside.append(
@@ -580,6 +616,15 @@ def _build(
 
     full = pd.DataFrame({SOURCE_ROW: pd.Series(rows, index=index), **data}, index=index)
     frame = conform_canonical(full if keep.all() else full.loc[keep])
+    joined = 0
+    if ledger is not None:
+        frame, joined = ledgers.join_lines(frame, _kept(ledger.group, keep))
+        if joined:
+            assumptions.append(
+                f"Joined {joined} fee, tax and quantity row(s) to the sale line of their "
+                "order (or, for charges without an order, into one line per day): "
+                f"{len(frame)} lines."
+            )
 
     negatives = _negatives(frame)
     currency = money.currency if money is not None else None
@@ -596,6 +641,15 @@ def _build(
         elif currency is None:
             assumptions.append(f"Amounts are in {codes[0]} (the '{column}' column).")
         currency = currency or codes[0]
+    if ledger is not None:
+        codes = ledgers.currencies(table, ledger)
+        if len(codes) > 1 and named is None:
+            warnings.append(
+                f"The payments are in several currencies ({', '.join(codes[:6])}) and "
+                "are added up as if they were one. Upload one file per currency, or "
+                "convert the amounts first, for totals that mean something."
+            )
+        currency = currency or (codes[0] if codes else None)
     if negatives["returns_or_cancellations"]:
         assumptions.append(
             f"Kept {negatives['returns_or_cancellations']} return/cancellation line(s) as "
@@ -651,6 +705,7 @@ def _build(
         "read": read,
         "rows_read": int(read.get("rows_read", n)),
         "rows_used": int(len(frame)),
+        "joined": joined,
         "set_aside": set_aside,
         "roles": roles_report,
         "assumptions": [*read.get("notes", []), *assumptions],
@@ -672,6 +727,35 @@ def _build(
         report=report,
         warnings=warnings,
     )
+
+
+def _ledger(
+    table: pd.DataFrame, mapping: Mapping[str, str | None], read: dict[str, Any]
+) -> ledgers.Ledger | None:
+    """The payment or marketplace log reading of ``table`` (see :mod:`analytics.ledgers`),
+    when the file is one and its amount column is the one mapped to revenue."""
+    if not mapping[REVENUE]:
+        return None
+    layout = ledgers.detect(table)
+    if layout is None or layout.amount != mapping[REVENUE]:
+        return None
+    return ledgers.classify(table, layout, decimal=read.get("decimal") or ".")
+
+
+def _apply_ledger(ledger: ledgers.Ledger, data: dict[str, Any]) -> None:
+    """Revenue, cost and quantity of a log's lines from its ledger reading."""
+    data[REVENUE] = ledger.revenue
+    cost = ledger.cost
+    if cost.notna().any():
+        cost = cost.where(cost.notna() | ledger.revenue.isna(), 0.0)
+    data[COST] = cost
+    data[PROFIT] = ledger.revenue - cost
+    if ledger.quantity is not None:
+        data[QUANTITY] = ledger.quantity
+
+
+def _kept(group: np.ndarray | None, keep: np.ndarray) -> np.ndarray | None:
+    return None if group is None else group[keep]
 
 
 def _example(series: pd.Series) -> str:
@@ -816,8 +900,11 @@ _TRANSFER_KIND = (
 #: Headers of a column holding the part of each line's amount that was refunded.
 _REFUND_HEADER = re.compile(
     r"^(?:(?:converted )?amount refunded|refunded amount|refund amount|refunded|"
-    r"refunds?|refunded total|total refunded|erstattet|erstatteter betrag|"
-    r"montant rembours[ée]|rembours[ée]|reembolsado|importe reembolsado)$"
+    r"refunds?|refunded total|total refunded|refund total|total refunds|erstattet|"
+    r"erstatteter betrag|erstattungsbetrag|montant rembours[ée]|rembours[ée]|"
+    r"reembolsado|importe reembolsado)"
+    # a currency code or "incl. tax" after the name: "Refund Amount (GBP)"
+    r"(?: [a-z]{3}| incl tax| inc tax| including tax)?$"
 )
 
 
@@ -831,8 +918,11 @@ def _refund_column(
     written on an order's first line only cannot be put against the right lines.
     """
     mapped = {c for c in mapping.values() if c}
-    revenue_name = normalise_header(mapping[REVENUE])
-    revenue_filled = (~missing_mask(table[mapping[REVENUE]])).sum()
+    amount = mapping[REVENUE] or mapping[QUANTITY]
+    if amount is None:
+        return None
+    revenue_name = normalise_header(mapping[REVENUE] or "")
+    revenue_filled = (~missing_mask(table[amount])).sum()
     candidates = [
         name
         for name in table.columns
@@ -847,11 +937,27 @@ def _refund_column(
             != revenue_name.startswith("converted"),
         )
     )
+    key_name = _order_key(table, mapping) if candidates else None
+    run = None
+    if key_name is not None:
+        key = clean_text(table[key_name])
+        run = (key != key.shift()).cumsum().to_numpy()
     for name in candidates:
         parsed = parse_numbers(table[name], decimal=decimal)
+        values = parsed.values
+        if run is not None:
+            # an order's refund on its first line only, or repeated on each of its
+            # lines: taken once per order
+            first = np.r_[True, run[1:] != run[:-1]]
+            orders = int(first.sum())
+            repeated = values.groupby(run).nunique(dropna=False).max() == 1
+            if int(values[first].notna().sum()) >= 0.9 * orders and (
+                values[~first].isna().all() or repeated
+            ):
+                return str(name), values.where(first)
         if parsed.valid == 0 or parsed.valid < 0.9 * revenue_filled:
             continue
-        return str(name), parsed.values
+        return str(name), values
     return None
 
 
@@ -883,9 +989,16 @@ FOOTER_REASON = "note or footer below the data (no amount)"
 UNPAID_REASON = "failed, declined or cancelled payment (no money came in)"
 #: Headers of the column that says whether a payment or order went through.
 _STATUS_HEADER = re.compile(
-    r"^(?:status|payment status|financial status|order status|charge status|"
-    r"transaction status|state|zahlungsstatus|bestellstatus|statut|statut du paiement|"
-    r"estado)$"
+    # "Status", "Financial Status", "Order Payment Status (Shop)", "Bestellstatus" …,
+    # but not the status of shipping, fulfilment or a line item
+    r"^(?!.*(?:fulfil|ship|deliver|versand|liefer|livraison|envio|line|item|artikel|"
+    r"position|stock|lager|inventory|customer|kunde|billing|address))"
+    r"(?:(?:[a-z]+ ){0,2}(?:status|state)|[a-z]*status|statut(?: [a-z ]+)?|"
+    r"estado(?: [a-z ]+)?)(?: [a-z]+){0,2}$"
+)
+#: Headers of a column holding when an order was cancelled (Shopify's "Cancelled at").
+_CANCELLED_AT = re.compile(
+    r"^(?:cancell?ed at|cancell?ed date|date cancell?ed|storniert am)$"
 )
 #: Statuses of payments that did not go through (RE2, whole value).
 _UNPAID_STATUS = (
@@ -911,6 +1024,15 @@ def _unpaid_rows(
     cancelled before it was paid: no money came in. Negative lines with such a status
     are kept (they undo an earlier sale, so totals stay net)."""
     failed = _rows_saying(table, mapping, _STATUS_HEADER, _UNPAID_STATUS)
+    for name in table.columns:
+        if _CANCELLED_AT.match(normalise_header(name)):
+            failed |= (~missing_mask(table[name])).to_numpy()
+    key_name = _order_key(table, mapping)
+    if key_name is not None and failed.any():
+        # the status is often written on an order's first line only
+        key = clean_text(table[key_name])
+        run = (key != key.shift()).cumsum().to_numpy()
+        failed = pd.Series(failed).groupby(run).transform("any").to_numpy()
     return failed & (revenue > 0).to_numpy()
 
 

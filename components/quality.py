@@ -133,6 +133,13 @@ def quality_card(meta: dict[str, Any]) -> dbc.Card:
             for item in set_aside
         ],
     ]
+    if report.get("joined"):
+        summary.append(
+            html.Li(
+                f"{report['joined']:,} fee, tax or quantity rows joined to their "
+                "order's line (or into one charges line per day)."
+            )
+        )
     if duplicates.get("count"):
         rows = ", ".join(map(str, (duplicates.get("rows") or [])[:5]))
         summary.append(

@@ -52,3 +52,24 @@ def test_returns_and_stock_adjustments_are_counted_apart():
     assert (
         "7 line(s) with a negative quantity and no amount (stock adjustments)" in text
     )
+
+
+def test_a_payment_log_card_shows_rows_set_aside_and_joined():
+    from analytics.ingest import ingest_bytes
+    from tests.fixtures.payment_logs import amazon_settlement
+
+    log = amazon_settlement()
+    result = ingest_bytes(log.data, log.filename)
+    meta = {
+        "report": result.report,
+        "rows": len(result.frame),
+        "mapping": result.mapping,
+        "confidence": result.confidence,
+        "columns": list(result.table.columns),
+    }
+    text = " ".join(_texts(quality_card(meta)))
+    joined = result.report["joined"]
+    assert joined > 0
+    assert f"{joined:,} fee, tax or quantity rows joined to their order's line" in text
+    assert "1 set aside: summary row (the settlement or statement total" in text
+    assert "Fees taken as cost" in text
