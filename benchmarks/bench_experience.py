@@ -17,6 +17,7 @@ generated 10k-row file instead.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -132,6 +133,7 @@ def browser_runs(url: str, path: Path) -> dict[str, list[float]]:
     profile = tempfile.mkdtemp(prefix="bench-chromium-")
     options.add_argument(f"--user-data-dir={profile}")
     options.add_argument("--window-size=1366,900")
+    options.set_capability("goog:loggingPrefs", {"performance": "ALL"})
     driver = webdriver.Chrome(
         service=Service(shutil.which("chromedriver") or "chromedriver"),
         options=options,
@@ -141,6 +143,7 @@ def browser_runs(url: str, path: Path) -> dict[str, list[float]]:
         "charts": [],
         "bytes": [],
         "warm": [],
+        "encodings": [],
     }
     try:
         for _ in range(BROWSER_RUNS):
@@ -169,6 +172,7 @@ def browser_runs(url: str, path: Path) -> dict[str, list[float]]:
             wait.until(charts_drawn)
             time.sleep(0.3)
             out["bytes"].append(transferred(driver))
+            out["encodings"] = encodings(driver)
             # and again with a warm cache (a returning visitor)
             driver.get("about:blank")
             driver.get(dashboard)
@@ -188,6 +192,21 @@ def charts_drawn(driver) -> bool:
             f"return document.querySelectorAll({selector!r}).length >= {len(GRAPHS)}"
         )
     )
+
+
+def encodings(driver) -> list[str]:
+    """``Content-Encoding`` of each script the page loaded (from Chrome's network log)."""
+    found = []
+    for entry in driver.get_log("performance"):
+        message = json.loads(entry["message"])["message"]
+        if message.get("method") != "Network.responseReceived":
+            continue
+        response = message["params"]["response"]
+        if response.get("mimeType", "").endswith("javascript"):
+            headers = {k.lower(): v for k, v in response.get("headers", {}).items()}
+            name = response["url"].rsplit("/", 1)[-1].split("?")[0][:24]
+            found.append(f"{name}={headers.get('content-encoding', 'none')}")
+    return found
 
 
 def transferred(driver) -> float:
@@ -357,6 +376,7 @@ def main() -> None:
         + "; filter change median "
         + f"{statistics.median(changes):.0f} ms"
     )
+    print("script encodings (last cold load): " + " ".join(browser["encodings"][:6]))
 
 
 if __name__ == "__main__":
