@@ -6,11 +6,13 @@ import hashlib
 import json
 import logging
 import math
+import threading
+from collections import OrderedDict
 from datetime import UTC, datetime
 from typing import Any
 
 import pandas as pd
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, current_app, g, request
 from flask_limiter import Limiter
 
 from analytics.exports import to_csv_bytes, to_xlsx_bytes
@@ -166,12 +168,49 @@ def _computed_part(
     return _records(scores, money=("revenue", "cost", "profit", "avg_amount"))
 
 
+def current_forecast(store, sid: str) -> dict[str, Any]:
+    return forecast_summary(
+        store,
+        sid,
+        max_jobs=current_app.extensions["smbrc.settings"].MAX_CONCURRENT_JOBS,
+    )
+
+
+class AnswerCache:
+    """Encoded ``/api/data`` answers of this process, by everything they are made of.
+
+    A repeated question (a dashboard polling, several API clients) is answered from these
+    bytes without reading the computed parts back or encoding them again; the key holds
+    the session's whole metadata (revision, expiry, warnings) and the forecast status, so
+    any change to them makes a new answer. Safe across threads.
+    """
+
+    def __init__(self, size: int = 16) -> None:
+        self.size = size
+        self._lock = threading.Lock()
+        self._answers: OrderedDict[str, bytes] = OrderedDict()
+
+    def get(self, key: str) -> bytes | None:
+        with self._lock:
+            body = self._answers.get(key)
+            if body is not None:
+                self._answers.move_to_end(key)
+            return body
+
+    def put(self, key: str, body: bytes) -> None:
+        with self._lock:
+            self._answers[key] = body
+            while len(self._answers) > self.size:
+                self._answers.popitem(last=False)
+
+
 def data_payload(
     dataset: Dataset,
     filters: Filters,
     store,
     include: tuple[str, ...] = DATA_PARTS,
     min_sales: int | None = None,
+    forecast: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The ``GET /api/data/<id>`` document (see README, "API"), with the parts asked for.
 
@@ -225,10 +264,8 @@ def data_payload(
     }
     document.update(parts)
     if "forecast" in include:
-        document["forecast"] = forecast_summary(
-            store,
-            sid,
-            max_jobs=current_app.extensions["smbrc.settings"].MAX_CONCURRENT_JOBS,
+        document["forecast"] = (
+            forecast if forecast is not None else current_forecast(store, sid)
         )
     document["warnings"] = meta["warnings"]
     document["quality"] = meta["report"]
@@ -250,27 +287,57 @@ def create_api_blueprint(limiter: Limiter, settings) -> Blueprint:
         except FilterError as error:
             return json_error(str(error), 400)
 
+    answers = AnswerCache()
+
     @bp.get("/data/<session_id>")
     def data(session_id: str):
         store = current_app.extensions["smbrc.store"]
-        dataset = cached_dataset(store, session_id)
-        if dataset is None:
+        meta = store.get_meta(session_id)
+        if meta is None:
             return session_not_found()
         try:
             include = include_from_query()
-            body = data_payload(
-                dataset,
-                filters_from_query(),
-                store,
+            min_sales = min_sales_from_query()
+        except ValueError as error:
+            return json_error(str(error), 400)
+        filters = filters_from_query()
+        forecast = (
+            current_forecast(store, session_id) if "forecast" in include else None
+        )
+        raw_key = json.dumps(
+            [
+                DATA_CACHE_VERSION,
+                SCORE_FORMULA,
+                meta,
+                filters.key(),
+                request.args.get("granularity") or None,
+                min_sales,
                 include,
-                min_sales_from_query(),
-            )
-        except FilterError as error:
-            return json_error(str(error), 400)
-        except ValueError as error:  # e.g. an unknown granularity
-            return json_error(str(error), 400)
-        response = current_app.json.response(body)
-        response.add_etag()  # an unchanged answer is a 304 to a client that has it
+                forecast,
+            ],
+            sort_keys=True,
+            default=str,
+        )
+        key = hashlib.sha1(raw_key.encode()).hexdigest()
+        body = answers.get(key)
+        if body is None:
+            dataset = cached_dataset(store, session_id)
+            if dataset is None:
+                return session_not_found()
+            try:
+                document = data_payload(
+                    dataset, filters, store, include, min_sales, forecast
+                )
+            except FilterError as error:
+                return json_error(str(error), 400)
+            except ValueError as error:  # e.g. an unknown granularity
+                return json_error(str(error), 400)
+            body = current_app.json.response(document).get_data()
+            answers.put(key, body)
+        response = Response(body, mimetype="application/json")
+        # an unchanged answer is a 304 to a client that has it, and compressed only once
+        response.set_etag(key)
+        g.compress_cache_key = key
         return response.make_conditional(request)
 
     @bp.get("/forecast/<session_id>")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 
 from dash.fingerprint import check_fingerprint
-from flask import Flask, Request, Response, request
+from flask import Flask, Request, Response, g, request
 from flask_compress import Compress
 
 COMPONENT_SUITES = "/_dash-component-suites/"
@@ -23,6 +23,9 @@ IMMUTABLE = f"public, max-age={ONE_YEAR}, immutable"
 _NOT_CACHED = ""
 #: Compressed versioned files kept per process (each is one script or stylesheet).
 MAX_CACHED_FILES = 128
+#: Compressed answers kept per process (views mark them with ``g.compress_cache_key``).
+MAX_CACHED_ANSWERS = 32
+ANSWER_PREFIX = "answer:"
 
 
 def is_versioned(req: Request) -> bool:
@@ -35,6 +38,11 @@ def is_versioned(req: Request) -> bool:
 
 
 def _cache_key(req: Request) -> str:
+    """A versioned file's URL, or the key a view put in ``g.compress_cache_key`` (the
+    ETag of an answer whose bytes never differ under it); else not cached."""
+    answer = g.get("compress_cache_key")
+    if answer:
+        return ANSWER_PREFIX + answer
     if req.method != "GET" or not is_versioned(req):
         return _NOT_CACHED
     return req.full_path
@@ -45,21 +53,30 @@ class VersionedFileCache:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._data: dict[str, bytes] = {}
+        self._files: dict[str, bytes] = {}
+        self._answers: dict[str, bytes] = {}
+
+    def _part(self, key: str) -> tuple[dict[str, bytes], int]:
+        algorithm, _, name = key.partition(";")
+        if name.startswith(ANSWER_PREFIX):
+            return self._answers, MAX_CACHED_ANSWERS
+        return self._files, MAX_CACHED_FILES
 
     def get(self, key: str) -> bytes | None:
         if key.endswith(";" + _NOT_CACHED):
             return None
+        data, _ = self._part(key)
         with self._lock:
-            return self._data.get(key)
+            return data.get(key)
 
     def set(self, key: str, value: bytes) -> None:
         if key.endswith(";" + _NOT_CACHED):
             return
+        data, limit = self._part(key)
         with self._lock:
-            if key not in self._data and len(self._data) >= MAX_CACHED_FILES:
-                self._data.pop(next(iter(self._data)))
-            self._data[key] = value
+            if key not in data and len(data) >= limit:
+                data.pop(next(iter(data)))
+            data[key] = value
 
 
 def init_compression(server: Flask) -> None:
