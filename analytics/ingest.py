@@ -9,7 +9,10 @@ values, set aside unusable rows, count duplicates and negatives, write the repor
 
 Derived values: revenue = quantity × unit price when no revenue column is mapped;
 revenue net of a refunded-amount column filled on every line (payment exports);
-profit = revenue − cost and cost = revenue − profit when only one of them is known.
+profit = revenue − cost and cost = revenue − profit when only one of them is known;
+with neither, profit = revenue × margin per line from a margin (or markup) rate column
+(:func:`analytics.roles.profit_ratio`). A workbook template of income and expense sheets
+is one statement (:func:`analytics.pnl.read_workbook_statement`).
 Returns, cancellations and negative quantities stay in as negative amounts (net
 figures) and are counted in ``report["negatives"]``; lines with a negative quantity and
 a zero amount are counted apart as stock adjustments.
@@ -37,7 +40,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -45,6 +48,7 @@ import pandas as pd
 import pyarrow.compute as pc
 
 from analytics import ledgers, pnl
+from analytics.dataset_model import extend_frame
 from analytics.errors import IngestError
 from analytics.parsing import (
     CURRENCY_CODES,
@@ -68,17 +72,21 @@ from analytics.readers import (
 from analytics.roles import (
     NUMERIC_ROLES,
     TEXT_ROLES,
+    ColumnProfile,
     _sample,
     describe_non_sales,
     detect_roles,
     normalise_header,
     profile_table,
+    profit_from_ratio,
+    profit_ratio,
     role_label,
 )
 from analytics.schema import (
     COST,
     CUSTOMER,
     DATE,
+    ORDER,
     PROFIT,
     QUANTITY,
     REVENUE,
@@ -163,6 +171,11 @@ def ingest_bytes(
     grid = read_grid(data, filename, sheet=sheet)
     if not grid.workbook:
         return ingest_grid(grid, mapping=mapping, drop_duplicates=drop_duplicates)
+    statement = pnl.read_workbook_statement(grid.workbook, filename)
+    if statement is not None and mapping is None:
+        result = _from_statement(statement, replace(grid, notes=[]))
+        result.sheets = grid.workbook
+        return result
     return _ingest_workbook(grid, mapping=mapping, drop_duplicates=drop_duplicates)
 
 
@@ -225,6 +238,7 @@ def ingest_grid(
         detection.assumptions = [
             a for a in detection.assumptions if " as revenue" not in a
         ]
+    read["profit_ratio"] = profit_ratio(profiles, detection.mapping)
     _check_uncomputed(shaped.uncomputed_by_column, rows_read, detection.mapping)
     if detection.mapping[REVENUE] is None and not (
         detection.mapping[QUANTITY] and detection.mapping[UNIT_PRICE]
@@ -238,6 +252,7 @@ def ingest_grid(
         assumptions=detection.assumptions,
         drop_duplicates=drop_duplicates,
         detected=True,
+        profiles=profiles,
     )
 
 
@@ -429,6 +444,7 @@ def _build(
     assumptions: list[str],
     drop_duplicates: bool,
     detected: bool,
+    profiles: Sequence[ColumnProfile] | None = None,
 ) -> IngestResult:
     n = len(table)
     rows = decode_rows(read.get("row_numbers", []), n)
@@ -529,6 +545,7 @@ def _build(
         )
     cost = data.get(COST)
     profit = data.get(PROFIT)
+    derived: set[str] = set()
     if cost is None and profit is not None:
         data[COST] = revenue - profit
         assumptions.append(
@@ -539,6 +556,16 @@ def _build(
         assumptions.append(
             f"Profit is revenue − {mapping[COST]} (the file has no profit column)."
         )
+    elif profit is None and (spec := read.get("profit_ratio")):
+        if spec["column"] in table.columns and spec["column"] not in mapping.values():
+            ratio = parse_numbers(
+                table[spec["column"]], decimal=read.get("decimal") or "."
+            )
+            data[COST], data[PROFIT], sentence = profit_from_ratio(
+                ratio.values, revenue, spec
+            )
+            assumptions.append(sentence)
+            derived.add(PROFIT)
     for role in NUMERIC_ROLES:
         data.setdefault(role, nan)
 
@@ -596,7 +623,10 @@ def _build(
             )
             keep &= ~mask
 
-    duplicates = _duplicates(table, keep if ledger is None else keep & (revenue != 0))
+    encodings: dict[str, Any] = {}
+    duplicates = _duplicates(
+        table, keep if ledger is None else keep & (revenue != 0), encodings
+    )
     dup_count = int(duplicates.sum())
     if dup_count and drop_duplicates:
         set_aside.append(
@@ -616,6 +646,15 @@ def _build(
 
     full = pd.DataFrame({SOURCE_ROW: pd.Series(rows, index=index), **data}, index=index)
     frame = conform_canonical(full if keep.all() else full.loc[keep])
+    frame, model = extend_frame(
+        frame,
+        table,
+        mapping,
+        keep,
+        decimal=read.get("decimal") or ".",
+        profiles=profiles,
+        encodings=encodings,
+    )
     joined = 0
     if ledger is not None:
         frame, joined = ledgers.join_lines(frame, _kept(ledger.group, keep))
@@ -700,6 +739,17 @@ def _build(
                 "derived": f"{mapping[QUANTITY]} × {mapping[UNIT_PRICE]}",
             }  # fmt: skip
         )
+    if not mapping[PROFIT] and (spec := read.get("profit_ratio")) and PROFIT in derived:
+        roles_report.append(
+            {
+                "role": PROFIT,
+                "column": None,
+                "confidence": 1.0,
+                "derived": f"revenue × {spec['column']}"
+                if spec["kind"] == "margin"
+                else f"revenue − revenue / (1 + {spec['column']})",
+            }
+        )
     dup_rows = _first_rows(rows, duplicates)
     report = {
         "read": read,
@@ -718,6 +768,7 @@ def _build(
         "currency": currency,
         "date_range": _date_range(frame),
         "layout": read.get("layout", "table"),
+        "columns": model.to_list(),
     }
     return IngestResult(
         frame=frame,
@@ -763,10 +814,18 @@ def _example(series: pd.Series) -> str:
     return str(values.iloc[0])[:40] if len(values) else ""
 
 
-def _codes(column: pd.Series) -> tuple[np.ndarray, int]:
-    """Integer codes of a column's values (missing values get a code too), and how many."""
+def _codes(
+    column: pd.Series, keep_encoding: dict | None = None
+) -> tuple[np.ndarray, int]:
+    """Integer codes of a column's values (missing values get a code too), and how many.
+
+    A text column's Arrow dictionary encoding is put in ``keep_encoding`` under its name
+    (the dataset model reuses it for the column's values).
+    """
     if column.dtype == "str":
         encoded = pc.dictionary_encode(column.array.__arrow_array__()).combine_chunks()
+        if keep_encoding is not None:
+            keep_encoding[column.name] = encoded
         size = len(encoded.dictionary) + 1
         codes = encoded.indices.fill_null(size - 1).to_numpy(zero_copy_only=False)
         return np.asarray(codes, dtype="int64"), size
@@ -775,7 +834,9 @@ def _codes(column: pd.Series) -> tuple[np.ndarray, int]:
     return np.where(codes < 0, size - 1, codes).astype("int64"), size
 
 
-def _duplicates(table: pd.DataFrame, keep: np.ndarray) -> np.ndarray:
+def _duplicates(
+    table: pd.DataFrame, keep: np.ndarray, encodings: dict | None = None
+) -> np.ndarray:
     """Rows (among those kept) that repeat an earlier kept row exactly.
 
     Columns are encoded to integer codes and combined into one exact row key, which is
@@ -784,7 +845,7 @@ def _duplicates(table: pd.DataFrame, keep: np.ndarray) -> np.ndarray:
     out = np.zeros(len(table), dtype=bool)
     if table.empty or table.shape[1] == 0:
         return out
-    encoded = [_codes(table[name]) for name in table.columns]
+    encoded = [_codes(table[name], encodings) for name in table.columns]
     rows = np.flatnonzero(keep)
     key = np.zeros(len(rows), dtype="int64")
     bound = 1
@@ -816,10 +877,14 @@ _ORDER_KEY = re.compile(
 
 def _order_key(table: pd.DataFrame, mapping: Mapping[str, str | None]) -> str | None:
     """The column naming the order each line belongs to (see ``_ORDER_KEY``)."""
+    mapped = mapping.get(ORDER)
+    if mapped and mapped in table.columns and table[mapped].dtype == "str":
+        return mapped
+    others = {column for role, column in mapping.items() if role != ORDER}
     for name in table.columns:
         if (
             table[name].dtype == "str"
-            and name not in mapping.values()
+            and name not in others
             and _ORDER_KEY.match(normalise_header(name))
         ):
             return name

@@ -810,10 +810,12 @@ def join_lines(
     work = frame.iloc[order].reset_index(drop=True)
     work["_key"] = key[order]
     grouped = work.groupby("_key", sort=False)
-    sums = grouped[["revenue", "cost", "quantity"]].sum(min_count=1)
-    firsts = grouped[
-        ["source_row", "date", "unit_price", "sku", "category", "customer"]
-    ].first()
+    summed = ["revenue", "cost", "quantity"]
+    sums = grouped[summed].sum(min_count=1)
+    # Every other column (the order id, the file's dimensions and measures) is the
+    # order's sale line's own value.
+    kept = [c for c in frame.columns if c not in (*summed, "profit")]
+    firsts = grouped[kept].first()
     out = pd.concat([firsts, sums], axis=1)
     out["revenue"] = out["revenue"].fillna(0.0)
     out["profit"] = out["revenue"] - out["cost"]

@@ -23,6 +23,7 @@ from analytics.schema import (
     COST,
     CUSTOMER,
     DATE,
+    ORDER,
     PROFIT,
     QUANTITY,
     REVENUE,
@@ -53,6 +54,7 @@ _ROLE_HINTS: dict[str, str] = {
     UNIT_PRICE: "price per unit (money)",
     CATEGORY: "product category or segment",
     CUSTOMER: "customer identifier or name",
+    ORDER: "order or invoice number the line belongs to",
 }
 
 _FENCE = re.compile(r"^```(?:json)?\s*(.*?)\s*```$", re.S | re.I)

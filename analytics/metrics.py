@@ -149,10 +149,15 @@ def kpis(df: pd.DataFrame) -> dict:
     Returns
     -------
     ``{total_revenue, total_cost, total_profit, profit_margin, transactions, sku_count,
-    date_start, date_end}``. Cost and profit are None when the data has none; the margin
-    is profit / revenue (None when either is unknown or revenue is 0); dates are
-    ``YYYY-MM-DD`` or None.
+    date_start, date_end, orders, avg_order_value, customers, repeat_customers}``. Cost
+    and profit are None when the data has none; the margin is profit / revenue (None
+    when either is unknown or revenue is 0); dates are ``YYYY-MM-DD`` or None.
+    ``transactions`` counts lines; orders, average order value (net revenue / orders),
+    customers and repeat customers (more than one order) are None without an order id
+    or customer column (see :func:`analytics.query.order_figures`).
     """
+    from analytics.query.engine import order_figures
+
     revenue = float(df[REVENUE].sum())
     has_cost = bool(df[COST].notna().any())
     has_profit = bool(df[PROFIT].notna().any())
@@ -173,6 +178,7 @@ def kpis(df: pd.DataFrame) -> dict:
         "sku_count": int(df[SKU].nunique(dropna=True)),
         "date_start": dates.min().strftime("%Y-%m-%d") if len(dates) else None,
         "date_end": dates.max().strftime("%Y-%m-%d") if len(dates) else None,
+        **order_figures(df),
     }
 
 

@@ -21,6 +21,13 @@ column is one period dated from the title, e.g. "For the year ended 31 December 
 * **profit** = the ``Net Profit`` / ``Net Income`` / ``Net Loss`` line when present,
   otherwise revenue − cost.
 
+Returns, discounts and allowances under income are taken off revenue. Months written
+without a year (``JAN … DEC``) take the year of the title or sheet name (else the current
+year, stated); months after the last one filled in are not periods. When every total
+line reads 0 (formulas saved without results) totals are recomputed from the line items.
+Workbook templates with an income sheet and an expense sheet (and a summary, used to
+cross-check net income) are read as one statement by :func:`read_workbook_statement`.
+
 Subtotal and total lines (``Total …``, ``Gross Profit``, ``Operating Profit``, ``Net
 Profit`` …) are never added to revenue or cost; a section that only has its total line
 (no line items) uses that total once. Expenses shown as negative numbers are turned
@@ -148,8 +155,16 @@ def read_statement(grid: Any) -> Statement | None:
             return None
     header = _header_row(cells, label_col, value_cols, first_item)
     names, periods, totals = _period_columns(cells, header, value_cols, title_text)
+    undated = _undated_months(names, title_text, str(grid.read.get("sheet") or ""))
+    notes: list[str] = []
+    if undated is not None:
+        periods, totals, notes = undated
     if not periods:
         return None
+    if undated is None and len(periods) == 1:
+        ((name, start),) = periods.items()
+        if start and _period_of(name) is None:
+            notes.append(f"The statement's period starts {start}, read from its title.")
     body_rows = [
         i for i in range(first_item, len(cells))
         if labels.iloc[i] is not None and not pd.isna(labels.iloc[i])
@@ -168,13 +183,59 @@ def read_statement(grid: Any) -> Statement | None:
         table[name] = parsed.values.to_numpy()
     row_numbers = grid.row_numbers[body_rows]
     header_row = int(grid.row_numbers[header]) if header is not None else None
+    if undated is not None:
+        periods, ended = _drop_empty_months(table, periods)
+        if ended:
+            notes.append(ended)
     info = {
         "label": LABEL,
         "periods": periods,
         "ignored_columns": totals,
         "title": title_text[:200],
+        "notes": notes,
     }
     return Statement(table, row_numbers, header_row, decimal, info)
+
+
+def _undated_months(
+    names: list[str], title: str, sheet: str
+) -> tuple[dict[str, str], list[str], list[str]] | None:
+    """Periods of month columns written without a year (``JAN … DEC``): the year comes
+    from the title or the sheet name, else the current year (said in a note)."""
+    months = {n: _month_of(n) for n in names}
+    plain = {n: m for n, m in months.items() if m is not None and m[1] is None}
+    if len(plain) < 2 or any(m is not None and m[1] for m in months.values()):
+        return None
+    found = _YEAR_TEXT.search(title) or _YEAR_TEXT.search(sheet)
+    if found:
+        year = int(found.group(1))
+        where = "the title" if _YEAR_TEXT.search(title) else f"the sheet name '{sheet}'"
+    else:
+        year = pd.Timestamp.now().year
+        where = "no title or sheet name, so the current year is assumed"
+    periods = {n: f"{year}-{m[0]:02d}-01" for n, m in plain.items()}
+    totals = [n for n in names if n not in plain]
+    return periods, totals, [f"The months have no year; used {year}, found in {where}."]
+
+
+def _drop_empty_months(
+    table: pd.DataFrame, periods: dict[str, str]
+) -> tuple[dict[str, str], str | None]:
+    """Months after the last one with any line item filled in are not periods."""
+    names = [n for n in periods if n in table.columns]
+    labels = table[LABEL].astype("str")
+    values = table[names].astype("float64")
+    kinds = classify_lines(labels, values.notna().any(axis=1).to_numpy())
+    items = values[kinds.isin(["income", "cost", "contra"]).to_numpy()]
+    filled = [n for n in names if bool((items[n].fillna(0.0) != 0.0).any())]
+    if not filled or filled[-1] == names[-1]:
+        return periods, None
+    keep = names[: names.index(filled[-1]) + 1]
+    return (
+        {n: periods[n] for n in keep},
+        f"The months after {keep[-1]} are empty (not yet filled in), so the series "
+        "ends there; they are not counted as zero months.",
+    )
 
 
 def _amount_block(cells: pd.DataFrame, label_col: int) -> tuple[int, list[int]] | None:
@@ -296,8 +357,43 @@ def _period_columns(
     return names, periods, totals
 
 
+def _numeric_span(title: str) -> str | None:
+    """Start of a ``From 01/04/2023 To 30/04/2023`` span (normalised: ``from 01 04 2023
+    to 30 04 2023``). Day-first unless only month-first makes both dates valid; when
+    both orders work, the one whose span runs from a month's first to a month's last
+    day wins (then day-first)."""
+    found = re.search(
+        r"\b(?:from )?(\d{1,2}) (\d{1,2}) (\d{4}) (?:to|until|through|till|bis|au|a|al) "
+        r"(\d{1,2}) (\d{1,2}) (\d{4})\b",
+        title,
+    )
+    if not found:
+        return None
+    a, b, y1, c, d, y2 = (int(g) for g in found.groups())
+    options = []
+    for order, (s_day, s_month, e_day, e_month) in (
+        ("DMY", (a, b, c, d)),
+        ("MDY", (b, a, d, c)),
+    ):
+        try:
+            start = pd.Timestamp(y1, s_month, s_day)
+            end = pd.Timestamp(y2, e_month, e_day)
+        except ValueError:
+            continue
+        if start > end:
+            continue
+        whole = start.day == 1 and end.is_month_end
+        options.append((not whole, order != "DMY", start))
+    if not options:
+        return None
+    return min(options)[2].strftime("%Y-%m-%d")
+
+
 def _title_period(title: str) -> str | None:
     """Start of the period a statement covers, read from its title (None when unsaid)."""
+    numeric = _numeric_span(title)
+    if numeric is not None:
+        return numeric
     span_months = re.search(
         rf"\b({_MONTHS})(?: (\d{{4}}))? (?:to |through |until )?({_MONTHS}) (\d{{4}})\b",
         title,
@@ -357,8 +453,12 @@ def _title_period(title: str) -> str | None:
     return None
 
 
+_NET_SALES = re.compile(r"^(?:total )?net (?:sales|revenue|revenues|turnover)$")
+
+
 def classify_lines(labels: pd.Series, has_amount: np.ndarray) -> pd.Series:
-    """Each line's kind: ``income``, ``cost``, ``net_profit``, ``subtotal``, ``header`` or ``other``."""
+    """Each line's kind: ``income``, ``contra`` (returns, discounts or allowances taken
+    off income), ``cost``, ``net_profit``, ``subtotal``, ``header`` or ``other``."""
     kinds = []
     section: str | None = None
     for label, amount in zip(labels.map(_norm), has_amount, strict=True):
@@ -372,10 +472,18 @@ def classify_lines(labels: pd.Series, has_amount: np.ndarray) -> pd.Series:
                 section = "cost"
             kinds.append("header")
             continue
-        if _SUBTOTAL.match(label):
+        if _SUBTOTAL.match(label) or _NET_SALES.match(label):
             kinds.append("subtotal")
             if re.match(r"^(?:gross|operating|trading) (?:profit|loss|margin)", label):
                 section = "cost"
+            continue
+        if _COST_SECTION.match(label):
+            # a cost-of-sales line under income (templates: Sales, Returns, COGS)
+            section = "cost"
+            kinds.append("cost")
+            continue
+        if section in (None, "income") and _CONTRA.match(label):
+            kinds.append("contra")
             continue
         if section is None:
             if _INCOME_SECTION.match(label) or re.search(
@@ -392,6 +500,24 @@ def classify_lines(labels: pd.Series, has_amount: np.ndarray) -> pd.Series:
     return pd.Series(kinds, index=labels.index, dtype="str")
 
 
+def _cost_of_sales_lines(labels: pd.Series, kinds: pd.Series) -> np.ndarray:
+    """Cost lines that sit in a cost-of-sales section (the rest are expenses)."""
+    out = np.zeros(len(labels), dtype=bool)
+    in_cogs = False
+    for i, (label, kind) in enumerate(zip(labels.map(_norm), kinds, strict=True)):
+        if kind == "header":
+            if _COST_SECTION.match(label):
+                in_cogs = True
+            elif _EXPENSE_SECTION.match(label) or _INCOME_SECTION.match(label):
+                in_cogs = False
+        elif kind == "subtotal":
+            if re.match(r"^(?:gross|operating|trading) (?:profit|loss|margin)", label):
+                in_cogs = False
+        elif kind == "cost":
+            out[i] = in_cogs or bool(_COST_SECTION.match(label))
+    return out
+
+
 def _section_totals(
     labels: pd.Series, values: pd.DataFrame, kinds: pd.Series
 ) -> dict[str, pd.Series]:
@@ -400,7 +526,8 @@ def _section_totals(
     for key, pattern in (
         (
             "income",
-            r"^total (?:trading |operating |other )?(?:income|revenue|revenues|sales|turnover)$",
+            r"^total (?:trading |operating |other )?(?:income|revenue|revenues|sales|turnover)$"
+            r"|^(?:total )?net (?:sales|revenue|revenues|turnover)$",
         ),
         (
             "cost",
@@ -430,10 +557,18 @@ def rebuild_statement(table: pd.DataFrame, read: dict[str, Any]) -> IngestResult
     has_amount = values.notna().any(axis=1).to_numpy()
     kinds = classify_lines(labels, has_amount)
     revenue = values[(kinds == "income").to_numpy()].sum()
+    contra = values[(kinds == "contra").to_numpy()].abs().sum()
+    revenue = revenue - contra
     cost_lines = values[(kinds == "cost").to_numpy()]
     cost = cost_lines.sum()
     totals = _section_totals(labels, values, kinds)
     assumptions: list[str] = []
+    if bool((kinds == "contra").any()):
+        assumptions.append(
+            "Revenue is net of "
+            + ", ".join(labels[(kinds == "contra").to_numpy()].tolist())
+            + " (taken off income, whatever their sign in the file)."
+        )
     if not bool((kinds == "income").any()) and "income" in totals:
         revenue = totals["income"]
         assumptions.append(
@@ -441,8 +576,38 @@ def rebuild_statement(table: pd.DataFrame, read: dict[str, Any]) -> IngestResult
         )
     if not bool((kinds == "cost").any()) and "cost" in totals:
         cost = totals["cost"]
+        norms = labels.map(_norm)
+        subtotal = (kinds == "subtotal").to_numpy()
+        gross = subtotal & norms.str.match(r"^gross (?:profit|margin)$").to_numpy()
+        cogs_total = (
+            subtotal
+            & norms.str.match(
+                r"^total (?:cost of (?:sales|goods sold|revenue)|direct costs)$"
+            ).to_numpy()
+        )
+        if gross.any() and not cogs_total.any():
+            # a summary: net sales, gross profit, total expenses → cost of sales is
+            # net sales − gross profit
+            cost = cost + (revenue - values[gross].sum())
+            assumptions.append(
+                "The statement has only totals; cost of sales is revenue − gross profit, "
+                "added to the total expenses."
+            )
     net_mask = (kinds == "net_profit").to_numpy()
     net = values[net_mask].iloc[-1] if net_mask.any() else None
+    stated = values[((kinds == "subtotal") | (kinds == "net_profit")).to_numpy()]
+    if (
+        len(stated)
+        and bool((stated.fillna(0.0) == 0.0).all().all())
+        and float((revenue - cost).abs().max()) > 0.01
+    ):
+        # totals written as formulas and saved without their results (or never
+        # recalculated) read 0: the line items are the statement
+        net = None
+        assumptions.append(
+            "Every total line of the statement reads 0 (formulas saved without their "
+            "results); revenue, costs and profit were recomputed from the line items."
+        )
     negative_costs = bool(len(cost_lines)) and bool(
         (cost_lines.sum(axis=1) < 0).mean() > 0.5
     )
@@ -492,6 +657,28 @@ def rebuild_statement(table: pd.DataFrame, read: dict[str, Any]) -> IngestResult
         ),
     )
     warnings = []
+    check = info.get("net_income_check") or {}
+    stated_profit = pd.Series(profit, index=value_names)
+    off = {
+        name: (net_stated, float(stated_profit[name]))
+        for name, net_stated in check.items()
+        if name in stated_profit.index
+        and abs(net_stated - float(stated_profit[name])) > 0.01
+    }
+    if off:
+        sample = "; ".join(
+            f"{name}: summary {a:,.2f}, lines {b:,.2f}"
+            for name, (a, b) in list(off.items())[:4]
+        )
+        warnings.append(
+            f"The net income on '{info.get('summary_sheet')}' differs from income − costs "
+            f"of the line items in {len(off)} month(s) ({sample}); the line items are used."
+        )
+    elif check:
+        assumptions.append(
+            f"Net income on '{info.get('summary_sheet')}' matches income − costs of the "
+            "line items in every month it gives."
+        )
     if frame[DATE].isna().all():
         warnings.append(
             "The statement does not say which period it covers, so it cannot be shown over time."
@@ -503,13 +690,25 @@ def rebuild_statement(table: pd.DataFrame, read: dict[str, Any]) -> IngestResult
             + ", ".join(other[:5])
             + "."
         )
+    cogs = values[_cost_of_sales_lines(labels, kinds)].sum()
+    figures = {
+        "revenue": revenue,
+        "cost_of_sales": cogs,
+        "gross_profit": revenue - cogs,
+        "operating_expenses": cost - cogs,
+        "net_profit": pd.Series(profit, index=value_names),
+    }
     report = {
         "read": dict(read),
         "rows_read": int(len(table)),
         "rows_used": int(len(table)),
         "set_aside": [],
         "roles": [],
-        "assumptions": [*read.get("notes", []), *assumptions],
+        "assumptions": [
+            *read.get("notes", []),
+            *info.get("notes", []),
+            *assumptions,
+        ],
         "duplicates": {"count": 0, "rows": [], "dropped": False},
         "negatives": {
             "returns_or_cancellations": 0,
@@ -531,6 +730,10 @@ def rebuild_statement(table: pd.DataFrame, read: dict[str, Any]) -> IngestResult
             "cost_lines": cost_names,
             "subtotal_lines": subtotal_names,
             "periods": {k: v for k, v in periods.items() if k in value_names},
+            "figures": {
+                key: [round(float(v), 2) for v in series.to_numpy(dtype="float64")]
+                for key, series in figures.items()
+            },
         },
     }
     empty = {
@@ -722,3 +925,303 @@ def _free_name(name: str, taken: list[str]) -> str:
     while candidate.lower() in lowered:
         candidate, n = f"{name} ({n})", n + 1
     return candidate
+
+
+# --------------------------------------------------------------- workbook statements
+
+_MONTH_NUMBER = {
+    name: i + 1
+    for i, name in enumerate(
+        (
+            "jan",
+            "feb",
+            "mar",
+            "apr",
+            "may",
+            "jun",
+            "jul",
+            "aug",
+            "sep",
+            "oct",
+            "nov",
+            "dec",
+        )
+    )
+}
+_MONTH_CELL = re.compile(
+    rf"^({_MONTHS})\.?(?:[ \-/']*(\d{{4}}|\d{{2}}))?$",
+)
+_INCOME_SHEET = re.compile(r"\b(income|revenue|revenues|sales|turnover)\b")
+_EXPENSE_SHEET = re.compile(
+    r"\b(expense|expenses|expenditure|costs|overheads?|operating|operation|operations)\b"
+)
+_SUMMARY_SHEET = re.compile(r"\b(summary|overview|profit|p and l|pnl|pl)\b")
+_CONTRA = re.compile(
+    r"^(?:less )?(?:sales )?(?:returns?|discounts?|allowances?|refunds?|rebates?)"
+    r"(?: and (?:allowances|discounts|returns))?$"
+)
+_YEAR_TEXT = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
+#: Most statement sheets a workbook template has (summary, income, expenses, …).
+_MAX_STATEMENT_SHEETS = 6
+
+
+def _month_of(value: Any) -> tuple[int, int | None] | None:
+    """``(month, year or None)`` of a month header cell (``JAN``, ``January 2024``,
+    ``Jan-24``, a date); None otherwise."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    if hasattr(value, "year") and hasattr(value, "month"):
+        return int(value.month), int(value.year)
+    found = _MONTH_CELL.match(" ".join(str(value).lower().split()))
+    if not found:
+        return None
+    year = found.group(2)
+    if year is not None and len(year) == 2:
+        year = "20" + year
+    return _MONTH_NUMBER[found.group(1)[:3]], int(year) if year else None
+
+
+@dataclass
+class _MonthSheet:
+    """One sheet's line items by month (accounts down, months across)."""
+
+    name: str
+    labels: list[str]
+    values: np.ndarray  # lines × 12 (NaN when empty)
+    rows: np.ndarray  # source row (or column) number of each line
+    years: set[int]
+    ignored: list[str]
+    title: str
+    header_row: int
+    transposed: bool
+
+
+def _month_header(
+    cells: pd.DataFrame,
+) -> tuple[int, dict[int, tuple[int, int | None]]] | None:
+    """The row holding at least three month headers, and column → (month, year)."""
+    for row in range(min(len(cells), 40)):
+        months = {}
+        for col in range(cells.shape[1]):
+            month = _month_of(cells.iat[row, col])
+            if month is not None:
+                months[col] = month
+        if len(months) >= 3 and len({m for m, _ in months.values()}) == len(months):
+            return row, months
+    return None
+
+
+def _month_sheet(name: str, cells: pd.DataFrame) -> _MonthSheet | None:
+    """Read a sheet with months across (or down: read transposed) and line items."""
+    transposed = False
+    top = cells.iloc[:6].to_numpy().ravel()
+    title = " ".join(
+        " ".join(str(v).split())
+        for v in top
+        if isinstance(v, str) and v.strip() and _month_of(v) is None
+    )
+    found = _month_header(cells)
+    if found is None and cells.shape[0] >= 3:
+        flipped = cells.T.reset_index(drop=True)
+        flipped.columns = range(flipped.shape[1])
+        found = _month_header(flipped)
+        if found is not None:
+            cells, transposed = flipped, True
+    if found is None:
+        return None
+    header, months = found
+    first = min(months)
+    label_col = None
+    best = 0
+    for col in range(first):
+        below = cells.iloc[header + 1 :, col]
+        texty = below.map(lambda v: isinstance(v, str) and bool(v.strip())).sum()
+        if texty > best:
+            label_col, best = col, int(texty)
+    if label_col is None or best < 2:
+        return None
+    ignored = []
+    for col in range(first, cells.shape[1]):
+        value = cells.iat[header, col]
+        if (
+            col not in months
+            and isinstance(value, str)
+            and _TOTAL_COLUMN.match(value.strip())
+        ):
+            ignored.append(" ".join(value.split()))
+    labels: list[str] = []
+    rows: list[int] = []
+    block: list[np.ndarray] = []
+    for row in range(header + 1, len(cells)):
+        label = cells.iat[row, label_col]
+        if not isinstance(label, str) or not label.strip():
+            continue
+        line = np.full(12, np.nan)
+        for col, (month, _) in months.items():
+            line[month - 1] = _cell_number(cells.iat[row, col])
+        labels.append(" ".join(label.split()))
+        rows.append(row + 1)
+        block.append(line)
+    if len(labels) < 2:
+        return None
+    years = {y for _, y in months.values() if y}
+    header_row = header + 1
+    if transposed:
+        # lines are columns of the sheet: they all come from the row naming the accounts
+        header_row = label_col + 1
+        rows = [header_row] * len(rows)
+    return _MonthSheet(
+        name, labels, np.vstack(block), np.asarray(rows, dtype="int64"), years,
+        ignored, title, header_row, transposed,
+    )  # fmt: skip
+
+
+def _cell_number(value: Any) -> float:
+    if value is None or isinstance(value, bool):
+        return np.nan
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        return float(value)
+    parsed = parse_numbers(pd.Series([str(value)], dtype="str"))
+    return float(parsed.values.iloc[0])
+
+
+def _sheet_kind(sheet: _MonthSheet) -> str | None:
+    name = _norm(sheet.name)
+    if _SUMMARY_SHEET.search(name) and not _INCOME_SHEET.search(name):
+        return "summary"
+    if _INCOME_SHEET.search(name) and not _EXPENSE_SHEET.search(name):
+        return "income"
+    if _EXPENSE_SHEET.search(name):
+        return "expense"
+    labels = [_norm(label) for label in sheet.labels]
+    if any(_NET_PROFIT.match(label) for label in labels):
+        return "summary"
+    income = sum(bool(_INCOME_SECTION.match(lb) or _CONTRA.match(lb)) for lb in labels)
+    return "income" if income >= 2 else None
+
+
+def _statement_year(
+    sheets: list[_MonthSheet], names: list[str], filename: str
+) -> tuple[int, str]:
+    """The year of month headers that have none: from a title, a sheet name or the file
+    name, else the current year; with the sentence saying where it came from."""
+    for sheet in sheets:
+        if sheet.years:
+            return max(sheet.years), f"the month headers of '{sheet.name}'"
+    for sheet in sheets:
+        found = _YEAR_TEXT.search(sheet.title)
+        if found:
+            return int(found.group(1)), f"the title of '{sheet.name}'"
+    for name in names:
+        found = _YEAR_TEXT.search(name)
+        if found:
+            return int(found.group(1)), f"the sheet name '{name}'"
+    found = _YEAR_TEXT.search(filename or "")
+    if found:
+        return int(found.group(1)), f"the file name '{filename}'"
+    year = pd.Timestamp.now().year
+    return year, "no title, sheet name or file name, so the current year is assumed"
+
+
+def read_workbook_statement(
+    workbook: dict[str, Any], filename: str = ""
+) -> Statement | None:
+    """A profit-and-loss workbook template (a summary sheet, an income sheet and an
+    expenses sheet, months across as ``JAN … DEC`` without a year) as one statement.
+
+    Income-sheet lines give revenue (returns, discounts and allowances taken off), cost
+    of sales lines and the expense sheet give costs; the summary sheet is only used to
+    cross-check net income. ``YTD``/``Total``/``FY`` columns are never periods; months
+    after the last month with any line item are not periods. None when the workbook is
+    not such a template (fewer than an income and an expense or summary sheet).
+    """
+    names = list(workbook)
+    if not 2 <= len(names) <= 3 * _MAX_STATEMENT_SHEETS:
+        return None
+    sheets = []
+    for name in names:
+        grid = workbook[name]
+        if grid.cells.empty or len(grid.cells) > MAX_ROWS:
+            continue
+        sheet = _month_sheet(name, grid.cells)
+        if sheet is not None:
+            sheets.append(sheet)
+    kinds = {s.name: _sheet_kind(s) for s in sheets}
+    income = [s for s in sheets if kinds[s.name] == "income"]
+    expense = [s for s in sheets if kinds[s.name] == "expense"]
+    summary = [s for s in sheets if kinds[s.name] == "summary"]
+    if not income or not (expense or summary) or len(sheets) > _MAX_STATEMENT_SHEETS:
+        return None
+    parts = [*income, *expense]
+    year, source = _statement_year(sheets, names, filename)
+    labels: list[str] = []
+    blocks: list[np.ndarray] = []
+    rows: list[int] = []
+    for sheet, header in [(s, "Income") for s in income] + [
+        (s, "Expenses") for s in expense
+    ]:
+        labels.append(header)
+        blocks.append(np.full(12, np.nan))
+        rows.append(sheet.header_row)
+        labels.extend(sheet.labels)
+        blocks.append(sheet.values)
+        rows.extend(sheet.rows.tolist())
+    values = np.vstack([b.reshape(-1, 12) for b in blocks])
+    kinds_of_lines = classify_lines(
+        pd.Series(labels, dtype="str"), ~np.isnan(values).all(axis=1)
+    )
+    items = kinds_of_lines.isin(["income", "cost", "contra"]).to_numpy()
+    filled = np.flatnonzero((np.nan_to_num(values[items]) != 0).any(axis=0))
+    if filled.size == 0:
+        return None
+    last = int(filled[-1])
+    month_names = [
+        pd.Timestamp(year, m + 1, 1).strftime("%b %Y") for m in range(last + 1)
+    ]
+    table = pd.DataFrame({LABEL: pd.Series(labels, dtype="str")})
+    for m, column in enumerate(month_names):
+        table[column] = values[:, m]
+    periods = {
+        column: pd.Timestamp(year, m + 1, 1).strftime("%Y-%m-%d")
+        for m, column in enumerate(month_names)
+    }
+    ignored = sorted({c for s in parts for c in s.ignored})
+    check: dict[str, float] = {}
+    if summary:
+        s = summary[0]
+        for label, line in zip(s.labels, s.values, strict=True):
+            if _NET_PROFIT.match(_norm(label)):
+                check = {
+                    month_names[m]: float(line[m])
+                    for m in range(last + 1)
+                    if not np.isnan(line[m])
+                }
+    undated = not any(s.years for s in sheets)
+    notes = [
+        "Read the workbook as one profit and loss statement: "
+        + " + ".join(f"'{s.name}'" for s in parts)
+        + (f" (net income checked against '{summary[0].name}')" if summary else "")
+        + "; expense-sheet lines are costs, never revenue.",
+    ]
+    if undated:
+        notes.append(f"The months have no year; used {year}, found in {source}.")
+    if last < 11:
+        notes.append(
+            f"The months after {month_names[-1]} are empty (not yet filled in), so the "
+            "series ends there; they are not counted as zero months."
+        )
+    if any(s.transposed for s in parts):
+        notes.append("Months run down the rows; read the statement transposed.")
+    info = {
+        "label": LABEL,
+        "periods": periods,
+        "ignored_columns": ignored,
+        "title": " ".join(s.title for s in sheets)[:200],
+        "sheets": [s.name for s in parts],
+        "summary_sheet": summary[0].name if summary else None,
+        "net_income_check": check,
+        "notes": notes,
+    }
+    return Statement(
+        table, np.asarray(rows, dtype="int64"), parts[0].header_row, ".", info
+    )

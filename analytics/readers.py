@@ -316,7 +316,14 @@ def _read_csv(data: bytes) -> Grid:
     if len(text) > SAMPLE_BYTES and len(sample_lines) > 1:
         sample_lines = sample_lines[:-1]
     delimiter = sniff_delimiter(sample_lines)
-    cells = _csv_cells(utf8, text, delimiter)
+    aligned = _aligned_layout(sample_lines, delimiter)
+    glued = 0
+    if aligned is not None:
+        delimiter = aligned
+        cells = _aligned_cells(utf8.decode("utf-8", errors="replace"), aligned)
+    else:
+        utf8, glued = _split_glued_headers(utf8, delimiter)
+        cells = _csv_cells(utf8, text, delimiter)
     read = {
         "file_type": "csv",
         "encoding": _encoding_name(encoding),
@@ -324,7 +331,133 @@ def _read_csv(data: bytes) -> Grid:
         "sheet": None,
         "sheets": [],
     }
-    return Grid(cells, np.arange(1, len(cells) + 1, dtype="int64"), read)
+    notes = []
+    if aligned == WHITESPACE:
+        notes.append(
+            "The text has no delimiter: its columns are aligned with spaces, so values "
+            "were split at runs of spaces."
+        )
+    elif aligned == FIXED_WIDTH:
+        notes.append(
+            "The text has fixed-width columns (no delimiter); values were cut at the "
+            "character positions that are blank on every line."
+        )
+    if glued:
+        notes.append(
+            f"{glued} line(s) ended with a copy of the header row glued to the last "
+            "value (files joined without a line break); split the copy off and set it "
+            "aside."
+        )
+    return Grid(cells, np.arange(1, len(cells) + 1, dtype="int64"), read, notes)
+
+
+#: ``read["delimiter"]`` of text whose columns are aligned with runs of spaces, and of
+#: fixed-width text (values may hold single spaces; columns found by position).
+WHITESPACE = "whitespace"
+FIXED_WIDTH = "fixed-width"
+
+
+def _aligned_layout(lines: list[str], delimiter: str) -> str | None:
+    """``WHITESPACE`` or ``FIXED_WIDTH`` when the sample is plain text in aligned columns
+    (``.txt``/``.dat`` reports: `` customer_id  date  dollar_value``), else None.
+
+    Never when the header line holds the sniffed delimiter (a real CSV or TSV keeps it
+    there), nor when most lines hold it unless the header's names are separated by runs
+    of spaces (aligned text with decimal commas). Whitespace-aligned when splitting on
+    spaces gives the same number (≥ 2) of fields on at least 90 % of the lines, header
+    included; fixed-width (only when most lines lack the delimiter) when the data lines
+    share at least one all-blank character column.
+    """
+    rows = [line for line in lines if line.strip()]
+    if len(rows) < 2:
+        return None
+    delimited = sum(delimiter in line for line in rows) >= 0.5 * len(rows)
+    if delimiter in rows[0] or (delimited and not re.search(r"\S {2,}\S", rows[0])):
+        return None
+    counts = pd.Series([len(line.split()) for line in rows])
+    if counts.iloc[0] < 2:
+        return None
+    mode = int(counts.mode().iloc[0])
+    if mode >= 2 and (counts == mode).mean() >= 0.9 and counts.iloc[0] == mode:
+        return WHITESPACE
+    if not delimited and len(rows) >= 3 and _fixed_width_cuts(rows[1:]):
+        return FIXED_WIDTH
+    return None
+
+
+def _fixed_width_cuts(lines: list[str]) -> list[tuple[int, int]]:
+    """``(start, end)`` character spans of the columns of fixed-width ``lines``: runs
+    of positions holding a non-blank character on some line, split by positions blank
+    on every line (at least two columns, else empty)."""
+    width = max(len(line.rstrip()) for line in lines)
+    if width == 0:
+        return []
+    used = np.zeros(width, dtype=bool)
+    for line in lines:
+        chars = np.frombuffer(line[:width].ljust(width).encode("utf-32-le"), "<u4")
+        used |= (chars != 32) & (chars != 9)
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], used.astype(int), [0]])))
+    spans = [(int(a), int(b)) for a, b in zip(edges[::2], edges[1::2], strict=True)]
+    return spans if len(spans) >= 2 else []
+
+
+def _aligned_cells(text: str, layout: str) -> pd.DataFrame:
+    """Cells of text in aligned columns (see :func:`_aligned_layout`)."""
+    text = text[1:] if text.startswith("\ufeff") else text
+    lines = pd.Series(text.splitlines(), dtype="str")
+    blank = lines.str.strip() == ""
+    if layout == WHITESPACE:
+        counts = lines.str.split().str.len()
+        width = int(counts[~blank].mode().iloc[0])
+        cells = lines.str.strip().str.split(
+            r"\s+", n=width - 1, regex=True, expand=True
+        )
+    else:
+        body = [line for line, b in zip(lines, blank, strict=True) if not b]
+        spans = _fixed_width_cuts(body[:400]) or _fixed_width_cuts(body[1:400])
+        cells = pd.DataFrame(
+            {
+                i: lines.str.slice(a, b if i < len(spans) - 1 else None).str.strip()
+                for i, (a, b) in enumerate(spans)
+            }
+        )
+        header = lines.iloc[0].split()
+        if len(header) == len(spans):
+            cells.iloc[0] = header
+    cells.loc[blank.to_numpy()] = np.nan
+    cells.columns = range(cells.shape[1])
+    return cells.replace("", np.nan).astype(pd.StringDtype("pyarrow", na_value=np.nan))
+
+
+def _split_glued_headers(utf8: bytes, delimiter: str) -> tuple[bytes, int]:
+    """Put a line break before each copy of the header line that is glued to the end of
+    a record (``30/11/1999stccdcli;stcdateliv;…``), so it becomes a repeated header row.
+
+    Only a header of at least 3 fields and 20 characters is looked for; copies that
+    start a line are left alone (they are set aside as repeated headers later).
+    """
+    end = utf8.find(b"\n")
+    if end <= 0:
+        return utf8, 0
+    sep = delimiter.encode("utf-8")
+    header = utf8[:end].rstrip(b"\r").rstrip(sep + b" ")
+    if len(header) < 20 or header.count(sep) < 2:
+        return utf8, 0
+    cuts = []
+    at = utf8.find(header, end)
+    while at != -1:
+        if utf8[at - 1 : at] not in (b"\n", b'"'):
+            cuts.append(at)
+        at = utf8.find(header, at + len(header))
+    if not cuts:
+        return utf8, 0
+    parts = []
+    last = 0
+    for at in cuts:
+        parts.append(utf8[last:at])
+        last = at
+    parts.append(utf8[last:])
+    return b"\n".join(parts), len(cuts)
 
 
 def _encoding_name(encoding: str) -> str:

@@ -7,7 +7,10 @@ languages, with stronger scores for specific phrases such as ``Unit Price`` than
 generic words such as ``Price``) and gated by the values (a revenue column must hold
 amounts, a date column dates). Words that mark a column as something else (CPI,
 temperature, fuel price, unemployment, postcode, year, id, rate, discount, store…)
-exclude it from money roles. Roles are then assigned greedily, best score first, one
+exclude it from money roles, and so do rates (:func:`is_ratio`: margin, markup, rate,
+ratio, %, share headers, or fractions under a profit/discount/tax header). Headers of
+legacy programs (``stcmtlig``) are read without a prefix shared by every column and with
+abbreviations spelled out. Roles are then assigned greedily, best score first, one
 column per role. When no header names revenue, the one plausible amount column is used
 with a low confidence (e.g. Prophet's ``ds``/``y``).
 """
@@ -15,7 +18,8 @@ with a low confidence (e.g. Prophet's ``ds``/``y``).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from collections import Counter
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -26,6 +30,7 @@ from analytics.schema import (
     COST,
     CUSTOMER,
     DATE,
+    ORDER,
     PROFIT,
     QUANTITY,
     REVENUE,
@@ -36,11 +41,14 @@ from analytics.schema import (
 )
 
 SAMPLE_ROWS = 3000
+#: Name scores of order-id headers that need the values' confirmation.
+_GENERIC_ORDER = 0.7
+_ORDER_NAME = 0.6
 MIN_CONFIDENCE = 0.35
 #: Header score from which the header wins over values that look like ids or years.
 STRONG_NAME = 0.8
 NUMERIC_ROLES = (REVENUE, COST, PROFIT, QUANTITY, UNIT_PRICE)
-TEXT_ROLES = (SKU, CATEGORY, CUSTOMER)
+TEXT_ROLES = (SKU, CATEGORY, CUSTOMER, ORDER)
 
 # (pattern on the normalised header, score). Patterns match whole words.
 SYNONYMS: dict[str, tuple[tuple[str, float], ...]] = {
@@ -73,7 +81,7 @@ SYNONYMS: dict[str, tuple[tuple[str, float], ...]] = {
             0.93,
         ),
         (
-            r"(order|invoice|sale|sales|transaction|grand|net) ?(total|amount|value)( amount)?|total amount|total ht|montant ht|montant|nettobetrag|netto|importo|valor|valor total",
+            r"(order|invoice|sale|sales|transaction|grand|net) ?(total|amount|value)( amount)?|total amount|total ht|montant ht|montant|montant ligne|montant ligne ht|nettobetrag|netto|importo|valor|valor total",
             0.9,
         ),
         (
@@ -95,6 +103,7 @@ SYNONYMS: dict[str, tuple[tuple[str, float], ...]] = {
             0.8,
         ),
         (r"gross|gross (sales|revenue|amount|total)|sales gross|revenue gross", 0.75),
+        (r"(dollar|dollars|usd|euro|euros|eur|gbp|pound) (value|amount)", 0.8),
         (
             r"value|sum|price paid|amount paid|paid|payment|subtotal|sub total|montant ttc|total ttc|brutto|bruttobetrag|credit|credits|deposit|deposits|money in|paid in",
             0.55,
@@ -147,13 +156,17 @@ SYNONYMS: dict[str, tuple[tuple[str, float], ...]] = {
             r"(product|item|lineitem) ?(name|title|description)|description|bezeichnung|descripcion",
             0.55,
         ),
-        (r".*\b(product|item|lineitem)\b.*", 0.5),
+        (r".*\b(product|item|lineitem|produit|article|artikel|producto)\b.*", 0.5),
         (r"title|name", 0.4),
     ),
     QUANTITY: (
         (
             r"quantity|qty|units|units sold|unit sold|quantity sold|qty sold|no of units|number of units|pieces|pcs|menge|anzahl|stuck|cantidad|quantite|aantal|quantita|quantidade|volume"
             r"|items sold|number of items|no of items|items ordered|item count|(quantity|qty) ordered|ordered (quantity|qty)",
+            0.95,
+        ),
+        (
+            r"(number|no|num) of (cds|books|bottles|copies|tickets|products|pieces|boxes|cases|packs)",
             0.95,
         ),
         (r"count|items|number of items|no of items|unit count", 0.6),
@@ -180,7 +193,7 @@ SYNONYMS: dict[str, tuple[tuple[str, float], ...]] = {
     ),
     CUSTOMER: (
         (
-            r"customer|customer ?(id|no|number|code|name|ref)|client|client ?(id|name|no)|buyer|kunde|kunden ?(nr|nummer|name)?|cliente|klant|account ?(id|name|number)?|member ?(id)?|bill ?to|sold ?to|ship ?to ?name|purchaser|company|company name|customerid",
+            r"customer|customer ?(id|no|number|code|name|ref)|client|client ?(id|name|no)|buyer|kunde|kunden ?(nr|nummer|name)?|cliente|klant|account ?(id|name|number)?|member ?(id)?|bill ?to|sold ?to|ship ?to ?name|purchaser|company|company name|customerid|code client|client code",
             0.95,
         ),
         (
@@ -188,6 +201,25 @@ SYNONYMS: dict[str, tuple[tuple[str, float], ...]] = {
             0.7,
         ),
         (r"email|e mail|shopper|consumer|user ?(id)?|patient|guest", 0.55),
+    ),
+    ORDER: (
+        (
+            r"order ?(id|no|number|name|ref|reference|key|code)?|(sales )?order ?no|"
+            r"invoice ?(id|no|number|ref|reference)?|receipt ?(id|no|number)|"
+            r"document ?(no|number)|belegnr|beleg nr|belegnummer|bestellnummer|"
+            r"bestellung|bestell ?nr|numero de commande|n commande|commande|"
+            r"no commande|numero de facture|n facture|facture|pedido|numero pedido|"
+            r"rechnungsnummer|rechnung ?nr|ticket ?(id|no|number)",
+            0.95,
+        ),
+        # generic keys: an order only when several lines share one value (checked below)
+        (
+            r"transaction ?(id|no|number|ref|reference)?|txn ?(id|no)?|sale ?(id|no)|"
+            r"checkout ?(id|token)|basket ?id|cart ?id",
+            _GENERIC_ORDER,
+        ),
+        # Shopify names orders "#1001" in a column called Name
+        (r"name", _ORDER_NAME),
     ),
 }
 _COMPILED = {
@@ -204,7 +236,7 @@ NOT_MONEY = re.compile(
     r"height|width|length|distance|km|miles|mpg|duration|hours|minutes|seconds|version|"
     r"markdown|band|manufacturing|wholesale|purchase price|cost price|population|"
     r"employees|headcount|visits|views|clicks|sessions|impressions|inventory|stock level|"
-    r"on hand|reorder|balance|running|cumulative|opening|closing|"
+    r"on hand|reorder|balance|running|cumulative|opening|closing|ytd|mtd|qtd|year to date|"
     r"refund|refunds|refunded|erstattet|erstattung|rembourse|remboursé|reembolsado|"
     r"vat|gst|hst|mwst|mw st|ust|u st|tva|iva|btw|steuer|umsatzsteuer|mehrwertsteuer)\b"
 )
@@ -212,7 +244,9 @@ NOT_MONEY = re.compile(
 NOT_PRODUCT = re.compile(
     r"\b(order|invoice|transaction|txn|receipt|customer|client|row|line|store|shop|"
     r"employee|user|account|ship|shipping|country|city|state|region|postal|zip|"
-    r"supplier|vendor|tracking|payment|batch|serial|location)\b"
+    r"supplier|vendor|tracking|payment|batch|serial|location|vintage|millesime|jahrgang|uom|"
+    r"unite vente|unit of measure|"
+    r"year)\b"
 )
 NOT_CUSTOMER = re.compile(
     r"\b(segment|type|group|country|city|state|region|since|count|postal|zip)\b"
@@ -251,6 +285,103 @@ _COUNT_WORDS = re.compile(
 _PERSONAL = re.compile(
     r"\b(name|first name|last name|surname|email|e mail|phone|mobile|address|street|city|zip|postcode|postal)\b"
 )
+
+
+#: Header words of a rate, ratio or share (never a money amount).
+_RATIO_WORDS = re.compile(
+    r"\b(margin|margins|markup|mark up|rate|rates|ratio|ratios|percent|percentage|pct|"
+    r"share|marge|aufschlag|quote|anteil|taux|tasa|porcentaje|tasso|percentuale)\b"
+)
+#: Header words that say a column holds money even though it names a margin.
+_AMOUNT_WORDS = re.compile(
+    r"\b(amount|amt|value|sum|dollars?|euros?|betrag|montant|importe|importo|"
+    r"usd|eur|gbp|cad|aud|chf|jpy|nzd|sek|nok|dkk|pln|inr|"
+    r"nc|gc|sc|pc|currency|ccy)\b"
+)
+#: Headers whose fraction-valued columns are rates (profit margin, discount, tax,
+#: commission), whatever else the header says.
+_RATE_SUBJECT = re.compile(
+    r"\b(profit|margin|markup|discount|disc|tax|vat|gst|commission|"
+    r"gewinn|rabatt|remise|descuento|beneficio|marge)\b"
+)
+_MARKUP = re.compile(r"\b(markup|mark up|aufschlag)\b")
+_MARGIN = re.compile(r"\b(margin|margins|marge|profit|gewinn|beneficio)\b")
+#: A header that names a percentage (``Margin %``, ``margin_pct``).
+_PERCENT_HEADER = re.compile(r"\b(percent|percentage|pct)\b")
+
+
+def is_ratio(p: ColumnProfile) -> bool:
+    """Whether a numeric column holds rates or ratios rather than money.
+
+    A header saying margin, markup, rate, ratio, %, pct, percent or share (without
+    ``amount``/``value``), percentages written with ``%``, or fractions within −1..1
+    under a header naming a profit, margin, discount, tax or commission. A ``Gross
+    Margin`` whose values reach past ±100 cannot be a rate and stays money.
+    """
+    if p.present == 0 or p.number_share < 0.8:
+        return False
+    if p.percent:
+        return True
+    if _AMOUNT_WORDS.search(p.norm):
+        # "Markup (NC)", "Commission USD": money in a currency, however small
+        return False
+    fractions = p.max_abs <= 1.0 and p.integer_share < 1.0
+    if fractions and _RATE_SUBJECT.search(p.norm):
+        return True
+    if not _RATIO_WORDS.search(p.norm):
+        return False
+    if _MARGIN.search(p.norm) and not _PERCENT_HEADER.search(p.norm):
+        return p.max_abs <= 100.0
+    return True
+
+
+def ratio_scale(p: ColumnProfile) -> float | None:
+    """Factor turning a ratio column's numbers into fractions (1 or 0.01); None when
+    the values cannot be a ratio of that kind (a "margin" of 250)."""
+    if p.percent or (p.max_abs <= 1.0 and not _PERCENT_HEADER.search(p.norm)):
+        return 1.0
+    limit = 1000.0 if _MARKUP.search(p.norm) else 100.0
+    if (
+        _MARKUP.search(p.norm)
+        and p.max_abs <= 5.0
+        and not _PERCENT_HEADER.search(p.norm)
+    ):
+        return 1.0
+    if p.max_abs <= limit:
+        return 0.01
+    return None
+
+
+def profit_ratio(
+    profiles: list[ColumnProfile], mapping: dict[str, str | None]
+) -> dict[str, object] | None:
+    """The margin or markup column to derive profit from, when the file has neither a
+    profit nor a cost amount: ``{"column", "kind" ("margin"/"markup"), "scale"}``.
+
+    Only a column whose header names a margin, markup or profit and whose values read
+    as a ratio; none when several such columns compete (a doubtful profit is worse than
+    none).
+    """
+    if mapping.get(PROFIT) or mapping.get(COST):
+        return None
+    used = {c for c in mapping.values() if c}
+    found = []
+    for p in profiles:
+        if p.name in used or not is_ratio(p):
+            continue
+        if _AMOUNT_WORDS.search(p.norm):
+            continue
+        kind = (
+            "markup"
+            if _MARKUP.search(p.norm)
+            else "margin"
+            if _MARGIN.search(p.norm)
+            else None
+        )
+        scale = ratio_scale(p) if kind else None
+        if kind and scale is not None:
+            found.append({"column": p.name, "kind": kind, "scale": scale})
+    return found[0] if len(found) == 1 else None
 
 
 def normalise_header(name: str) -> str:
@@ -306,6 +437,8 @@ class ColumnProfile:
     is_datetime: bool
     decimal: str = "."
     date_order: str | None = None
+    #: Largest absolute value among the numbers (percentages already divided by 100).
+    max_abs: float = 0.0
 
 
 def _sample(series: pd.Series, size: int = SAMPLE_ROWS) -> pd.Series:
@@ -409,15 +542,91 @@ def profile_column(
         is_datetime=is_datetime,
         decimal=numbers.decimal,
         date_order=order,
+        max_abs=float(nums.abs().max()) if len(nums) else 0.0,
     )
 
 
 def profile_table(table: pd.DataFrame, *, decimal: str = ".") -> list[ColumnProfile]:
-    """Profiles of every column of ``table``."""
-    return [
+    """Profiles of every column of ``table``.
+
+    Headers of legacy business software (``stcqte``, ``stcprx``, ``stcmtlig``) are read
+    without the prefix every column shares and with their abbreviations spelled out
+    (``quantite``, ``prix``, ``montant ligne``) when that makes them name a role.
+    """
+    profiles = [
         profile_column(table[c], c, i, decimal=decimal)
         for i, c in enumerate(table.columns)
     ]
+    prefix = _shared_prefix([str(c) for c in table.columns])
+    out = []
+    for p in profiles:
+        spelled = _spelled_out(str(p.name), prefix)
+        out.append(p if spelled is None else replace(p, norm=spelled))
+    return out
+
+
+#: Abbreviations of legacy (mostly French) business software headers, spelled out.
+_ABBREVIATIONS = {
+    "mt": "montant", "mnt": "montant", "mtt": "montant", "lig": "ligne",
+    "qte": "quantite", "qt": "quantite", "prx": "prix", "px": "prix", "pu": "prix unitaire",
+    "cde": "commande", "cmd": "commande", "cli": "client", "clt": "client",
+    "pdt": "produit", "prod": "produit", "art": "article", "liv": "livraison",
+    "fact": "facture", "cd": "code", "n": "numero", "num": "numero", "tx": "taux",
+    "rem": "remise", "com": "commission", "tva": "tva", "ht": "ht", "ttc": "ttc",
+    "date": "date", "dat": "date", "ref": "reference", "appel": "appellation",
+    "milles": "millesime", "uv": "unite vente",
+}  # fmt: skip
+_ROLES_FOR_NAMES = (DATE, REVENUE, COST, PROFIT, SKU, QUANTITY, UNIT_PRICE, CUSTOMER)
+
+
+def _shared_prefix(names: list[str]) -> str:
+    """A lower-case prefix (2–4 letters) that at least 80 % of at least 6 headers start
+    with and that leaves something after it (``stc`` of ``stcqte``, ``stcprx``, …)."""
+    named = [n for n in names if n and not n.startswith("Column ")]
+    if len(named) < 6:
+        return ""
+    for size in (4, 3, 2):
+        heads = Counter(n[:size] for n in named if len(n) > size + 1)
+        if not heads:
+            continue
+        head, count = heads.most_common(1)[0]
+        if head.isalpha() and head.islower() and count >= 0.8 * len(named):
+            return head
+    return ""
+
+
+def _split_abbreviations(token: str) -> list[str] | None:
+    """``mtlig`` → ``["mt", "lig"]``: the fewest known abbreviations spelling ``token``."""
+    best: list[list[str] | None] = [[]] + [None] * len(token)
+    for end in range(1, len(token) + 1):
+        for start in range(max(0, end - 6), end):
+            piece = token[start:end]
+            if best[start] is not None and piece in _ABBREVIATIONS:
+                candidate = [*best[start], piece]  # type: ignore[misc]
+                if best[end] is None or len(candidate) < len(best[end]):  # type: ignore[arg-type]
+                    best[end] = candidate
+    return best[-1]
+
+
+def _spelled_out(name: str, prefix: str) -> str | None:
+    """The normalised header with the shared prefix dropped and abbreviations spelled
+    out, when the header names no role as it is and the spelled-out one does."""
+    base = name[len(prefix) :] if prefix and name.startswith(prefix) else name
+    if not base.isalpha() or len(base) > 24:
+        return None
+    token = normalise_header(base)
+    if not token or " " in token:
+        return None
+    pieces = _split_abbreviations(token)
+    if not pieces or (len(pieces) == 1 and len(token) < 3):
+        return None
+    norm = normalise_header(name)
+    if any(name_score(norm, role) for role in _ROLES_FOR_NAMES):
+        return None
+    spelled = " ".join(_ABBREVIATIONS[p] for p in pieces)
+    if any(name_score(spelled, role) for role in _ROLES_FOR_NAMES):
+        return spelled
+    return None
 
 
 def name_score(norm: str, role: str) -> float:
@@ -458,6 +667,8 @@ def score(p: ColumnProfile, role: str) -> float:
         if core != p.norm:
             s = max(s, name_score(core, role))
         if s == 0.0 or not _is_amount(p) or p.leading_zero:
+            return 0.0
+        if is_ratio(p) and not (role == UNIT_PRICE and p.norm in _PRICE_RATES):
             return 0.0
         excluded = NOT_MONEY.search(core)
         if role == UNIT_PRICE and p.norm in _PRICE_RATES:
@@ -517,7 +728,26 @@ def score(p: ColumnProfile, role: str) -> float:
         if p.number_share >= 0.9 and p.integer_share < 1.0:
             return 0.0
         return s + 0.02 * p.code_share
+    if role == ORDER:
+        return _order_score(p, s)
     return 0.0
+
+
+def _order_score(p: ColumnProfile, s: float) -> float:
+    """An order / invoice id: text or whole numbers; a generic transaction key only
+    when lines repeat it (otherwise each line is its own transaction, not an order)."""
+    if s == 0.0 or _is_date(p) or p.binary:
+        return 0.0
+    if p.number_share >= 0.9 and p.integer_share < 1.0:
+        return 0.0
+    named = name_score(p.norm, ORDER)
+    if named <= _GENERIC_ORDER and p.distinct_ratio >= 0.98:
+        return 0.0
+    if named == _ORDER_NAME and (
+        p.space_share > 0.05 or p.mean_length > 12 or p.number_share > 0.5
+    ):
+        return 0.0
+    return s
 
 
 @dataclass
@@ -563,15 +793,21 @@ def detect_roles(profiles: list[ColumnProfile]) -> Detection:
                 f"Used '{p.name}' as the date: it is the column that holds dates."
             )
     if mapping[REVENUE] is None and not (mapping[QUANTITY] and mapping[UNIT_PRICE]):
+        expenses = any(
+            _EXPENSE_LABEL.match(p.norm) and p.number_share < 0.5 for p in profiles
+        )
         fallback = [
             p
             for p in profiles
-            if p.name not in used
+            if not expenses
+            and p.name not in used
             and _is_amount(p)
             and not NOT_MONEY.search(p.norm)
             and not (
                 p.percent or p.sequential or p.year_like or p.binary or p.leading_zero
             )
+            and not is_ratio(p)
+            and not _MONTH_HEADER.match(p.norm)
             and p.distinct > 2
         ]
         if fallback:
@@ -588,6 +824,13 @@ def detect_roles(profiles: list[ColumnProfile]) -> Detection:
                 f"No column is named like revenue; used '{p.name}' as revenue because {why}."
             )
     _prefer_line_amounts(mapping, confidence, by_name, assumptions)
+    spelled = [
+        f"'{name}' as {by_name[name].norm} ({role_label(role)})"
+        for role, name in mapping.items()
+        if name and by_name[name].norm != normalise_header(name)
+    ]
+    if spelled:
+        assumptions.append("Read abbreviated headers: " + "; ".join(spelled) + ".")
     revenue = mapping[REVENUE]
     if revenue:
         others = [
@@ -658,8 +901,51 @@ def _prefer_line_amounts(
     )
 
 
+def profit_from_ratio(
+    ratio: pd.Series, revenue: pd.Series, spec: dict[str, object]
+) -> tuple[pd.Series, pd.Series, str]:
+    """``(cost, profit, sentence)`` per line from a margin or markup ``ratio`` column
+    (parsed numbers) and each line's revenue (see :func:`profit_ratio`).
+
+    Margin: profit = revenue × margin. Markup (on cost): cost = revenue / (1 + markup),
+    profit = revenue − cost.
+    """
+    rate = ratio * float(spec["scale"])  # type: ignore[arg-type]
+    name = spec["column"]
+    scaled = " (read as percentages)" if spec["scale"] != 1.0 else ""
+    if spec["kind"] == "markup":
+        cost = revenue / (1.0 + rate)
+        profit = revenue - cost
+        sentence = (
+            f"Profit = Sales − Sales / (1 + {name}), per line: '{name}' is a markup on "
+            f"cost{scaled}, and the file has no profit or cost amount."
+        )
+    else:
+        profit = revenue * rate
+        cost = revenue - profit
+        sentence = (
+            f"Profit = Sales × {name}, per line: '{name}' is a margin (a ratio, not an "
+            f"amount){scaled}, and the file has no profit or cost amount."
+        )
+    return cost, profit, sentence
+
+
+#: A label column headed like this lists expenses: its numbers are costs, never sales.
+_EXPENSE_LABEL = re.compile(
+    r"^(?:operating |operation |operational |business |monthly )?"
+    r"(?:expenses|expense|costs|overheads|expenditure|expenditures)$"
+)
+#: A header that is just a month name: one period's amounts, never the table's revenue.
+_MONTH_HEADER = re.compile(
+    r"^(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec|january|february|march|"
+    r"april|june|july|august|september|october|november|december)$"
+)
+
+
 def describe_non_sales(profiles: list[ColumnProfile]) -> str:
     """Explain (for an error message) what a file without dates or amounts seems to be."""
+    if any(_EXPENSE_LABEL.match(p.norm) and p.number_share < 0.5 for p in profiles):
+        return "the sheet lists expenses (costs), not sales"
     personal = sum(bool(_PERSONAL.search(p.norm)) for p in profiles)
     productish = sum(
         bool(name_score(p.norm, SKU) or name_score(p.norm, UNIT_PRICE))

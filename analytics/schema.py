@@ -18,7 +18,13 @@ column           dtype               meaning
 ``sku``          string (``str``)    product / SKU identifier; missing where unknown
 ``category``     string (``str``)    product category; missing where unknown
 ``customer``     string (``str``)    customer identifier; missing where unknown
+``order_id``     string (``str``)    order / invoice the line belongs to; missing where unknown
 ===============  ==================  ==========================================================
+
+After these, a frame built from a table also carries the file's *dimension* columns
+(categoricals of strings) and its unmapped numeric *measure* columns (``float64``), named after their
+header (see :mod:`analytics.dataset_model`, which records each one's kind and unit).
+Code that only knows the canonical columns ignores them.
 
 ``ROLES`` are the roles a user maps to file columns (``Mapping``: role -> column name or None).
 """
@@ -39,6 +45,7 @@ UNIT_PRICE = "unit_price"
 SKU = "sku"
 CATEGORY = "category"
 CUSTOMER = "customer"
+ORDER = "order_id"
 SOURCE_ROW = "source_row"
 
 #: Roles the user can map, in display order.
@@ -52,6 +59,7 @@ ROLES: tuple[str, ...] = (
     UNIT_PRICE,
     CATEGORY,
     CUSTOMER,
+    ORDER,
 )
 
 #: Human labels for roles (UI and messages).
@@ -65,10 +73,11 @@ ROLE_LABELS: dict[str, str] = {
     UNIT_PRICE: "Unit price",
     CATEGORY: "Category",
     CUSTOMER: "Customer",
+    ORDER: "Order / invoice id",
 }
 
 NUMERIC_COLUMNS: tuple[str, ...] = (REVENUE, COST, PROFIT, QUANTITY, UNIT_PRICE)
-TEXT_COLUMNS: tuple[str, ...] = (SKU, CATEGORY, CUSTOMER)
+TEXT_COLUMNS: tuple[str, ...] = (SKU, CATEGORY, CUSTOMER, ORDER)
 CANONICAL_COLUMNS: tuple[str, ...] = (
     SOURCE_ROW,
     DATE,

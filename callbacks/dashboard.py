@@ -22,6 +22,7 @@ from analytics.metrics import (
     sku_totals,
     timeseries,
 )
+from analytics.query import order_figures
 from analytics.schema import CATEGORY, PROFIT
 from analytics.sku import BAND_LABELS, FEW_SALES_BELOW, hide_few_sales
 from callbacks.context import store, triggered_id
@@ -131,7 +132,7 @@ def update_kpis(
             *links,
         )
     cards = kpi_cards(view.history, rows, start=filters.start, end=filters.end)
-    return kpi_row(cards, currency), summary, None, *links
+    return kpi_row(cards, currency, orders=order_figures(rows)), summary, None, *links
 
 
 def update_charts(
@@ -244,7 +245,9 @@ def _change_note(card: dict, key: str, period_label: str) -> html.Span | None:
     )
 
 
-def kpi_row(cards: dict, currency: str) -> list:
+def kpi_row(cards: dict, currency: str, orders: dict | None = None) -> list:
+    """The KPI cards; with ``orders`` (``analytics.query.order_figures``) holding a
+    count, Orders and Average order value cards follow the lines (transactions)."""
     comparison = cards.get("comparison") or {}
     period_label = "vs previous period"
     if comparison.get("available") and comparison.get("previous_start"):
@@ -282,11 +285,14 @@ def kpi_row(cards: dict, currency: str) -> list:
         ),
         growth_card(cards.get("growth") or {}),
         kpi_card(
-            "Transactions",
+            "Transactions (lines)"
+            if (orders or {}).get("orders") is not None
+            else "Transactions",
             format_number(cards["transactions"]["value"]),
             note=_change_note(cards["transactions"], "transactions", period_label),
             card_id="kpi-transactions",
         ),
+        *_order_cards(orders or {}, currency),
         money("avg_transaction_value", "Avg transaction"),
         kpi_card(
             "Active SKUs",
@@ -296,6 +302,33 @@ def kpi_row(cards: dict, currency: str) -> list:
         ),
     ]
     return out
+
+
+def _order_cards(orders: dict, currency: str) -> list:
+    if orders.get("orders") is None:
+        return []
+    repeat = orders.get("repeat_customers")
+    customers = orders.get("customers")
+    note = (
+        f"{format_number(repeat)} of {format_number(customers)} customers ordered more "
+        "than once"
+        if repeat is not None and customers
+        else None
+    )
+    return [
+        kpi_card(
+            "Orders",
+            format_number(orders["orders"]),
+            note=note,
+            card_id="kpi-orders",
+        ),
+        kpi_card(
+            "Avg order value",
+            format_money(orders.get("avg_order_value"), currency),
+            note="net revenue / orders",
+            card_id="kpi-avg_order_value",
+        ),
+    ]
 
 
 def growth_card(growth: dict) -> object:

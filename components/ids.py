@@ -66,6 +66,7 @@ MAPPING_ROLE = (
 MAPPING_APPLY = "mapping-apply"
 MAPPING_DROP_DUPLICATES = "mapping-drop-duplicates"
 MAPPING_STATUS = "mapping-status"
+QUALITY_COLUMNS = "quality-columns"
 RELOAD = "reload"
 SHEET_SELECT = "sheet-select"
 SHEET_APPLY = "sheet-apply"

@@ -26,7 +26,14 @@ def _read_facts(read: dict[str, Any]) -> list[str]:
     if read.get("encoding"):
         facts.append(f"Encoding: {read['encoding']}")
     if read.get("delimiter"):
-        names = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+        names = {
+            ",": "comma",
+            ";": "semicolon",
+            "\t": "tab",
+            "|": "pipe",
+            "whitespace": "spaces (aligned columns)",
+            "fixed-width": "none (fixed-width columns)",
+        }
         facts.append(
             f"Delimiter: {names.get(read['delimiter'], repr(read['delimiter']))}"
         )
@@ -100,6 +107,46 @@ def _sheet_switcher(meta: dict[str, Any], current: str | None) -> html.Div | Non
             dcc.Location(id=ids.SHEET_RELOAD, refresh=True),
         ],
         className="sheet-switcher",
+    )
+
+
+_KIND_TITLES = (
+    ("dimension", "Dimensions (group and filter by)"),
+    ("measure", "Measures"),
+    ("date", "Dates"),
+    ("identifier", "Identifiers"),
+    ("text", "Free text"),
+)
+
+
+def column_kinds(columns: list[dict[str, Any]] | None) -> html.Div | None:
+    """A compact list of the file's columns by kind (see ``analytics.dataset_model``);
+    a measure shows its unit, a column playing a role shows the role."""
+    if not columns:
+        return None
+    lines = []
+    for kind, title in _KIND_TITLES:
+        names = []
+        for column in columns:
+            if column.get("kind") != kind:
+                continue
+            extra = []
+            if kind == "measure" and column.get("unit"):
+                extra.append(column["unit"])
+            if column.get("role"):
+                extra.append(ROLE_LABELS.get(column["role"], column["role"]).lower())
+            names.append(column["name"] + (f" ({', '.join(extra)})" if extra else ""))
+        if names:
+            lines.append(
+                html.Li(
+                    [html.Span(f"{title}: ", className="fw-semibold"), ", ".join(names)]
+                )
+            )
+    return html.Div(
+        [
+            html.H3("Columns", className="h6 fw-semibold mt-3"),
+            html.Ul(lines, className="small mb-2", id=ids.QUALITY_COLUMNS),
+        ]
     )
 
 
@@ -209,6 +256,7 @@ def quality_card(meta: dict[str, Any]) -> dbc.Card:
                     html.Ul([html.Li(a) for a in assumptions], className="small")
                     if assumptions
                     else None,
+                    column_kinds(report.get("columns")),
                     _sheet_switcher(meta, read.get("sheet")),
                 ],
                 lg=5,

@@ -13,7 +13,7 @@ from dash import html
 from analytics.demo import CATEGORY_COUNT
 from components import ids
 
-ACCEPT = ".csv,.tsv,.txt,.xlsx,.xls"
+ACCEPT = ".csv,.tsv,.txt,.dat,.xlsx,.xls"
 
 
 def upload_page(max_bytes: int) -> html.Div:

@@ -19,7 +19,7 @@ from analytics.ingest import (
 )
 from analytics.metrics import choose_granularity
 from analytics.readers import encode_cells, grid_from_stored, sheet_note, sheet_record
-from analytics.schema import CATEGORY, DATE, normalise_mapping
+from analytics.schema import CATEGORY, DATE, ORDER, normalise_mapping
 from services.store import SessionStore
 
 logger = logging.getLogger(__name__)
@@ -76,6 +76,9 @@ def _sheet_frame(index: int) -> str:
 def _apply_remembered(store: SessionStore, result: IngestResult) -> IngestResult:
     """Apply the mapping the user confirmed earlier for a table with the same columns."""
     remembered = store.get_global(_mapping_key(list(result.table.columns)))
+    if remembered and ORDER not in remembered:
+        # confirmed before the order id was a role: keep the detected one
+        remembered = {**remembered, ORDER: result.mapping.get(ORDER)}
     if not remembered or normalise_mapping(remembered) == normalise_mapping(
         result.mapping
     ):

@@ -11,8 +11,10 @@ from typing import Any
 
 import pandas as pd
 
-from analytics.filters import filter_frame
+from analytics.dataset_model import DatasetModel, model_of
+from analytics.filters import FilterError, filter_frame
 from analytics.forecast import project_sku_scores
+from analytics.query import Filter, QueryError, filter_rows, frame_model
 from analytics.sku import monthly_sku_scores, sku_scores
 from services.datasets import Dataset
 from services.frames import FrameCache
@@ -33,6 +35,9 @@ class Filters:
     end: str | None = None
     categories: tuple[str, ...] = field(default_factory=tuple)
     sku_query: str | None = None
+    #: (column, values) pairs: rows whose column holds one of the values (any column
+    #: the dataset keeps: dimensions, SKU, category, customer, order id)
+    dimensions: tuple[tuple[str, tuple[str, ...]], ...] = field(default_factory=tuple)
 
     @classmethod
     def from_inputs(
@@ -41,9 +46,20 @@ class Filters:
         end: str | None = None,
         categories: list[str] | str | None = None,
         sku_query: str | None = None,
+        dimensions: dict[str, list[str]] | None = None,
     ) -> Filters:
         if isinstance(categories, str):
             categories = [c for c in categories.split(",") if c.strip()]
+        chosen = tuple(
+            sorted(
+                (
+                    str(column).strip(),
+                    tuple(sorted({str(v).strip() for v in values if str(v).strip()})),
+                )
+                for column, values in (dimensions or {}).items()
+                if str(column).strip()
+            )
+        )
         return cls(
             start=(start or None) and str(start)[:10],
             end=(end or None) and str(end)[:10],
@@ -51,23 +67,38 @@ class Filters:
                 sorted(c.strip() for c in categories or [] if c and c.strip())
             ),
             sku_query=(sku_query or "").strip() or None,
+            dimensions=tuple((c, v) for c, v in chosen if v),
         )
 
     @property
     def active(self) -> bool:
-        return bool(self.start or self.end or self.categories or self.sku_query)
+        return bool(
+            self.start
+            or self.end
+            or self.categories
+            or self.sku_query
+            or self.dimensions
+        )
 
     def key(self) -> str:
         raw = json.dumps([self.start, self.end, self.categories, self.sku_query])
+        if self.dimensions:
+            raw += json.dumps(self.dimensions)
         return hashlib.sha1(raw.encode()).hexdigest()[:16]
 
     def as_dict(self) -> dict[str, Any]:
-        return {
+        """The filters as JSON; ``dimensions`` (column -> values) only when set."""
+        out: dict[str, Any] = {
             "start": self.start,
             "end": self.end,
             "categories": list(self.categories),
             "sku_query": self.sku_query,
         }
+        if self.dimensions:
+            out["dimensions"] = {
+                column: list(values) for column, values in self.dimensions
+            }
+        return out
 
     def describe(self) -> str:
         parts = []
@@ -77,6 +108,8 @@ class Filters:
             parts.append("category " + ", ".join(self.categories))
         if self.sku_query:
             parts.append(f"SKU contains “{self.sku_query}”")
+        for column, values in self.dimensions:
+            parts.append(f"{column} " + ", ".join(values))
         return "; ".join(parts) if parts else "all data"
 
 
@@ -92,10 +125,26 @@ class View:
     rows: pd.DataFrame
 
 
+def dataset_model(dataset: Dataset) -> DatasetModel:
+    """The dataset model stored with a session (see ``analytics.dataset_model``)."""
+    report = dataset.meta.get("report") or {}
+    return model_of(dataset.frame, report.get("columns"))
+
+
 def build_view(dataset: Dataset, filters: Filters) -> View:
     """Apply ``filters``; raises ``analytics.filters.FilterError`` on unusable values."""
+    frame = dataset.frame
+    if filters.dimensions:
+        try:
+            frame = filter_rows(
+                frame,
+                frame_model(frame, dataset_model(dataset)),
+                [Filter(column, values) for column, values in filters.dimensions],
+            )
+        except QueryError as error:
+            raise FilterError(str(error)) from None
     history = filter_frame(
-        dataset.frame,
+        frame,
         categories=list(filters.categories) or None,
         sku_query=filters.sku_query,
     )

@@ -26,6 +26,14 @@ from analytics.metrics import (
     kpis,
     timeseries,
 )
+from analytics.query import (
+    QueryError,
+    QuerySpec,
+    available_measures,
+    frame_model,
+    run,
+    spec_from_json,
+)
 from analytics.schema import CANONICAL_COLUMNS, CATEGORY, SOURCE_ROW
 from analytics.sku import hide_few_sales
 from services.datasets import Dataset
@@ -38,6 +46,7 @@ from services.views import (
     build_view,
     cached_dataset,
     cached_sku_scores,
+    dataset_model,
 )
 from web.errors import json_error
 
@@ -90,11 +99,32 @@ def _records(frame: pd.DataFrame, money: tuple[str, ...] = ()) -> list[dict[str,
     return out
 
 
+def dimension_filters(raw: list[str]) -> dict[str, list[str]]:
+    """``filter=Column:v1,v2`` parameters (repeatable) as ``{column: [values]}``;
+    raises ``FilterError`` for one without a column or values."""
+    chosen: dict[str, list[str]] = {}
+    for item in raw:
+        column, sep, values = item.partition(":")
+        picked = [v.strip() for v in values.split(",") if v.strip()]
+        if not sep or not column.strip() or not picked:
+            raise FilterError(
+                f"The filter '{item}' must look like filter=Column:value1,value2 "
+                "(for example filter=Region:West,East)."
+            )
+        chosen.setdefault(column.strip(), []).extend(picked)
+    return chosen
+
+
 def filters_from_query() -> Filters:
-    """``start``, ``end`` (YYYY-MM-DD), ``category`` (comma-separated), ``sku`` (substring)."""
+    """``start``, ``end`` (YYYY-MM-DD), ``category`` (comma-separated), ``sku``
+    (substring) and ``filter=Column:v1,v2`` (repeatable, any column the data keeps)."""
     args = request.args
     return Filters.from_inputs(
-        args.get("start"), args.get("end"), args.get("category"), args.get("sku")
+        args.get("start"),
+        args.get("end"),
+        args.get("category"),
+        args.get("sku"),
+        dimensions=dimension_filters(args.getlist("filter")),
     )
 
 
@@ -152,7 +182,11 @@ def _computed_part(
         }
     if part == "breakdowns":
         if not rows[CATEGORY].notna().any():
-            return {"by_category": None, "by_period": None}
+            return {
+                "by_category": None,
+                "by_period": None,
+                "by_dimension": by_dimension(view),
+            }
         return {
             "by_category": _records(
                 breakdown(rows, by=CATEGORY), money=("revenue", "cost", "profit")
@@ -163,6 +197,7 @@ def _computed_part(
                 ),
                 money=("revenue", "profit"),
             ),
+            "by_dimension": by_dimension(view),
         }
     scores = hide_few_sales(cached_sku_scores(store, view), min_sales)
     return _records(scores, money=("revenue", "cost", "profit", "avg_amount"))
@@ -204,6 +239,38 @@ class AnswerCache:
                 self._answers.popitem(last=False)
 
 
+def column_kinds(dataset) -> list[dict[str, Any]]:
+    """``[{name, kind, unit, role}]`` of every source column (see README, "Column kinds")."""
+    report = dataset.meta.get("report") or {}
+    return [
+        {
+            "name": c["name"],
+            "kind": c["kind"],
+            "unit": c.get("unit"),
+            "role": c.get("role"),
+        }
+        for c in report.get("columns") or []
+    ]
+
+
+def by_dimension(view: View) -> list[dict[str, Any]] | None:
+    """``breakdowns.by_dimension`` for ``group_by=Column`` (repeatable): revenue,
+    profit, margin, orders, transactions and share per value (the figures the data
+    has). Raises ``QueryError`` for an unknown column."""
+    columns = request.args.getlist("group_by")
+    if not columns:
+        return None
+    model = frame_model(view.dataset.frame, dataset_model(view.dataset))
+    have = set(available_measures(model, view.dataset.frame))
+    measures = [
+        m
+        for m in ("revenue", "profit", "margin", "orders", "transactions", "share")
+        if m in have
+    ]
+    spec = QuerySpec(measures=tuple(measures), group_by=tuple(columns))
+    return run(view.rows, spec, model).rows
+
+
 def data_payload(
     dataset: Dataset,
     filters: Filters,
@@ -234,6 +301,7 @@ def data_payload(
             filters.key(),
             granularity,
             min_sales,
+            request.args.getlist("group_by"),
         ]
     )
     prefix = "api:" + hashlib.sha1(key.encode()).hexdigest()[:20]
@@ -260,6 +328,7 @@ def data_payload(
             "type": meta.get("source", "upload"),
         },
         "mapping": meta["mapping"],
+        "columns": column_kinds(dataset),
         "filters": filters.as_dict(),
     }
     document.update(parts)
@@ -298,9 +367,9 @@ def create_api_blueprint(limiter: Limiter, settings) -> Blueprint:
         try:
             include = include_from_query()
             min_sales = min_sales_from_query()
-        except ValueError as error:
+            filters = filters_from_query()
+        except (FilterError, ValueError) as error:
             return json_error(str(error), 400)
-        filters = filters_from_query()
         forecast = (
             current_forecast(store, session_id) if "forecast" in include else None
         )
@@ -311,6 +380,7 @@ def create_api_blueprint(limiter: Limiter, settings) -> Blueprint:
                 meta,
                 filters.key(),
                 request.args.get("granularity") or None,
+                request.args.getlist("group_by"),
                 min_sales,
                 include,
                 forecast,
@@ -339,6 +409,28 @@ def create_api_blueprint(limiter: Limiter, settings) -> Blueprint:
         response.set_etag(key)
         g.compress_cache_key = key
         return response.make_conditional(request)
+
+    @bp.post("/query/<session_id>")
+    def query(session_id: str):
+        """Answer a query spec (JSON body, see README "Query API") on the session."""
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict):
+            return json_error(
+                'Send a JSON object such as {"measures": ["revenue"], "group_by": '
+                '["Region"]} with Content-Type: application/json.',
+                400,
+            )
+        store = current_app.extensions["smbrc.store"]
+        dataset = cached_dataset(store, session_id)
+        if dataset is None:
+            return session_not_found()
+        try:
+            spec = spec_from_json(body)
+            model = frame_model(dataset.frame, dataset_model(dataset))
+            result = run(dataset.frame, spec, model)
+        except QueryError as error:
+            return json_error(str(error), 400)
+        return {"session_id": session_id, **result.to_json()}
 
     @bp.get("/forecast/<session_id>")
     def forecast_route(session_id: str):
@@ -378,7 +470,13 @@ def create_api_blueprint(limiter: Limiter, settings) -> Blueprint:
             keep = [
                 c
                 for c in CANONICAL_COLUMNS
-                if c != SOURCE_ROW and full[c].notna().any()
+                if c != SOURCE_ROW and c in full and full[c].notna().any()
+            ]
+            # then the file's dimensions and measures the data keeps, in file order
+            keep += [
+                c.field
+                for c in dataset_model(view.dataset).columns
+                if c.field and not c.role and c.field in full
             ]
             frame = view.rows[keep]
             sheet = "Data"

@@ -19,7 +19,7 @@ from web.security import too_large_message
 
 logger = logging.getLogger(__name__)
 
-ALLOWED_EXTENSIONS = (".csv", ".tsv", ".txt", ".xlsx", ".xls")
+ALLOWED_EXTENSIONS = (".csv", ".tsv", ".txt", ".dat", ".xlsx", ".xls")
 #: How old the store figures and probe results in a /health answer may be.
 HEALTH_CHECK_SECONDS = 0.25
 

@@ -68,6 +68,7 @@ def test_clean_csv_totals_dates_and_mapping(frame):
         "unit_price": "Unit Price",
         "category": "Category",
         "customer": None,
+        "order_id": None,
     }
 
 

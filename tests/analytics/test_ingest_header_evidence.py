@@ -214,6 +214,7 @@ def test_stock_adjustments_counted_apart_from_returns():
         "sku": "StockCode",
         "quantity": "Quantity",
         "unit_price": "UnitPrice",
+        "order_id": "InvoiceNo",
     }
     assert round(result.frame["revenue"].sum(), 2) == 21.0
     negatives = result.report["negatives"]

@@ -103,6 +103,7 @@ def test_valid_reply_gives_a_full_mapping(table: pd.DataFrame) -> None:
         "unit_price": None,
         "category": "Segment",
         "customer": None,
+        "order_id": None,
     }
 
 

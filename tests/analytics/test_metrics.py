@@ -26,6 +26,7 @@ from analytics.metrics import (
     timeseries,
     top_bottom_skus,
 )
+from analytics.schema import conform_canonical
 
 TOTALS_COLUMNS = [
     "sku",
@@ -51,7 +52,33 @@ def test_kpis_keep_their_keys(small_sales):
     assert set(kpis(small_sales)) == {
         "total_revenue", "total_cost", "total_profit", "profit_margin",
         "transactions", "sku_count", "date_start", "date_end",
+        "orders", "avg_order_value", "customers", "repeat_customers",
     }  # fmt: skip
+    # no order id or customer column: never a count of lines called orders
+    figures = kpis(small_sales)
+    assert figures["orders"] is None and figures["avg_order_value"] is None
+
+
+def test_kpis_count_orders_and_repeat_customers():
+    frame = conform_canonical(
+        pd.DataFrame(
+            {
+                "date": pd.to_datetime(["2024-01-01"] * 6),
+                "revenue": [10.0, 20.0, 30.0, 40.0, -5.0, 50.0],
+                "order_id": ["A", "A", "B", "C", "D", "E"],
+                "customer": ["x", "x", "x", "y", "y", "z"],
+            }
+        )
+    )
+    figures = kpis(frame)
+    paid = frame[frame["revenue"] > 0]
+    orders = paid["order_id"].nunique()  # D holds only a return
+    per_customer = paid.groupby("customer")["order_id"].nunique()
+    assert figures["transactions"] == 6
+    assert figures["orders"] == orders == 4
+    assert figures["avg_order_value"] == round(frame["revenue"].sum() / orders, 2)
+    assert figures["customers"] == frame["customer"].nunique()
+    assert figures["repeat_customers"] == int((per_customer > 1).sum()) == 1
 
 
 def test_timeseries_keeps_its_shape(small_sales):

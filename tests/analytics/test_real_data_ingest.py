@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import cache
+from io import StringIO
 from pathlib import Path
 
 import pandas as pd
@@ -198,3 +199,88 @@ class TestFinancialSample:
         assert frame["date"].max().strftime("%Y-%m") == "2014-12"
         best = frame.groupby("sku")["profit"].sum().sort_values(ascending=False)
         assert (best.index[0], cents(best.iloc[0])) == ("Paseo", 4_797_437.95)
+
+
+def read_vinifera_raw() -> pd.DataFrame:
+    """The Vinifera lines with plain pandas: the header copy glued to the last line cut off."""
+    text = (DATA_DIR / "vinifera_sales.csv").read_bytes().decode("cp1252")
+    lines = text.splitlines()
+    header = lines[0].rstrip(";")
+    last = lines[-1]
+    lines[-1] = last[: last.index(header)]
+    return pd.read_csv(
+        StringIO("\n".join(lines)), sep=";", decimal=",", dtype={"stcpdtappel": "str"}
+    )
+
+
+class TestVinifera:
+    name = "vinifera_sales.csv"
+
+    def test_revenue_is_the_line_amount(self):
+        raw = read_vinifera_raw()
+        result = load(self.name)
+        assert result.mapping["revenue"] == "stcmtlig"
+        assert cents(result.frame["revenue"].sum()) == 7_590.00
+        assert cents(raw["stcmtlig"].sum()) == 7_590.00
+        assert len(result.frame) == len(raw) == 117
+
+    def test_dates_products_and_the_glued_header(self):
+        raw = read_vinifera_raw()
+        result = load(self.name)
+        frame = result.frame
+        dates = pd.to_datetime(raw["stcdatealliv"], format="%d/%m/%Y")
+        assert (frame["date"].min(), frame["date"].max()) == (dates.min(), dates.max())
+        assert (f"{dates.min():%Y-%m-%d}", f"{dates.max():%Y-%m-%d}") == (
+            "1993-11-15",
+            "2004-05-14",
+        )
+        # the product column chosen: the appellation (8 products in the README)
+        assert result.mapping["sku"] == "stcpdtappel"
+        assert frame["sku"].nunique() == raw["stcpdtappel"].nunique() == 8
+        skus = raw[["stcpdtappel", "stcpdtmilles", "stcpdtuv"]].astype("str")
+        assert len(skus.drop_duplicates()) == 43
+        assert [e["reason"] for e in result.report["set_aside"]] == [
+            "repeated header row"
+        ]
+        said = " ".join(result.report["assumptions"])
+        assert "header row glued" in said
+        assert "'stcpdtappel' as produit appellation" in said
+
+
+class TestZohoProfitAndLoss:
+    name = "zoho_books_profit_and_loss.xlsx"
+
+    @staticmethod
+    def lines() -> dict[str, float]:
+        from openpyxl import load_workbook
+
+        sheet = load_workbook(DATA_DIR / TestZohoProfitAndLoss.name).active
+        out: dict[str, float] = {}
+        for label, value in sheet.iter_rows(min_row=1, max_col=2, values_only=True):
+            if isinstance(label, str) and isinstance(value, (int, float)) and value:
+                out[label.strip()] = float(value)
+        return out
+
+    def test_totals_recomputed_from_line_items(self):
+        lines = self.lines()
+        revenue = lines["Sales"]
+        cogs = lines["Cost of Goods Sold"]
+        expenses = sum(
+            v for k, v in lines.items() if k not in ("Sales", "Cost of Goods Sold")
+        )
+        assert (revenue, cogs, expenses) == (171_000, 2_500, 88_600)
+        result = load(self.name)
+        frame = result.frame
+        assert cents(frame["revenue"].sum()) == revenue
+        assert cents(frame["cost"].sum()) == cogs + expenses
+        assert cents(frame["profit"].sum()) == 79_900 == revenue - cogs - expenses
+        figures = result.report["statement"]["figures"]
+        assert figures["gross_profit"] == [168_500.0]
+        assert figures["operating_expenses"] == [88_600.0]
+        assert figures["cost_of_sales"] == [2_500.0]
+        assert any("reads 0" in a for a in result.report["assumptions"])
+
+    def test_period_is_april_2023(self):
+        result = load(self.name)
+        assert result.frame["date"].tolist() == [pd.Timestamp("2023-04-01")]
+        assert result.report["date_range"] == ["2023-04-01", "2023-04-01"]

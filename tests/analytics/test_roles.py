@@ -204,13 +204,13 @@ EXPORTS = {
         {"Sale Date": "date", "Item Name": "name", "Buyer": "name", "Quantity": "int", "Price": "money",
          "Discount Amount": "money", "Order Sales Tax": "money", "Item Total": "money", "Order ID": "id", "SKU": "code"},
         {"date": "Sale Date", "revenue": "Item Total", "sku": "SKU", "quantity": "Quantity", "unit_price": "Price",
-         "customer": "Buyer"},
+         "customer": "Buyer", "order_id": "Order ID"},
     ),
     "xero": (
         {"ContactName": "name", "InvoiceNumber": "id", "InvoiceDate": "date", "DueDate": "date", "Total": "money",
          "InventoryItemCode": "code", "Description": "name", "Quantity": "int", "UnitAmount": "money", "TaxAmount": "money"},
         {"date": "InvoiceDate", "revenue": "Total", "sku": "InventoryItemCode", "quantity": "Quantity",
-         "unit_price": "UnitAmount", "customer": "ContactName"},
+         "unit_price": "UnitAmount", "customer": "ContactName", "order_id": "InvoiceNumber"},
     ),
     "quickbooks": (
         {"Date": "date", "Num": "id", "Customer": "name", "Product/Service": "name", "Qty": "int",
@@ -260,3 +260,31 @@ def test_common_exports(export):
 )  # fmt: skip
 def test_amount_words_in_context(columns, role, expected):
     assert detect(columns).mapping[role] == expected
+
+
+ORDERS_REPEATED = [f"ORD-{i // 3:04d}" for i in range(ROWS)]
+UNIQUE_IDS = [f"TX{i:06d}" for i in range(ROWS)]
+
+
+@pytest.mark.parametrize(
+    ("header", "values", "expected"),
+    [
+        ("Order ID", ORDERS_REPEATED, "Order ID"),
+        ("Order Number", UNIQUE_IDS, "Order Number"),
+        ("InvoiceNo", [str(536365 + i // 2) for i in range(ROWS)], "InvoiceNo"),
+        ("Invoice", ORDERS_REPEATED, "Invoice"),
+        ("Name", [f"#{1001 + i // 2}" for i in range(ROWS)], "Name"),
+        # a transaction id repeated across lines groups them into orders ...
+        ("Transaction ID", ORDERS_REPEATED, "Transaction ID"),
+        # ... but one id per line is each line's own key, not an order
+        ("Transaction ID", UNIQUE_IDS, None),
+        # customer names are not order names
+        ("Name", [f"Ann Smith {i}" for i in range(ROWS)], None),
+    ],
+)
+def test_order_id_role(header, values, expected):
+    mapping = detect(
+        {"Date": DATES, "Amount": AMOUNTS, "SKU": CODES, header: values}
+    ).mapping
+    assert mapping["order_id"] == expected
+    assert mapping["revenue"] == "Amount"

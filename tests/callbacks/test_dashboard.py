@@ -176,3 +176,34 @@ def test_clear_filters_resets_everything():
     assert clear_filters(1) == (None, None, [], "")
     with pytest.raises(PreventUpdate):
         clear_filters(None)
+
+
+def _card_ids(cards) -> list[str]:
+    # each card is a column holding the card that carries the id
+    return [col.children.id for col in cards if hasattr(col.children, "id")]
+
+
+def test_orders_and_aov_cards_only_with_an_order_id(app, sales_frame):
+    client = app.server.test_client()
+    plain = upload(client, sales_frame.to_csv(index=False).encode()).get_json()
+    with app.server.test_request_context("/"):
+        cards = update_overview(
+            plain["session_id"], *ALL, "month", "revenue", "revenue"
+        )[0]
+    assert "kpi-orders" not in _card_ids(cards)
+
+    lines = sales_frame.assign(
+        **{"Order ID": [f"SO-{i // 3}" for i in range(len(sales_frame))]}
+    )
+    sid = upload(client, lines.to_csv(index=False).encode()).get_json()["session_id"]
+    with app.server.test_request_context("/"):
+        cards = update_overview(sid, *ALL, "month", "revenue", "revenue")[0]
+    ids = _card_ids(cards)
+    assert ids.index("kpi-orders") == ids.index("kpi-transactions") + 1
+    assert "kpi-avg_order_value" in ids
+    text = _text(cards)
+    orders = lines.loc[lines["Revenue"] > 0, "Order ID"].nunique()
+    assert f"'{orders:,}'" in text or f"{orders:,}" in text
+    aov = round(float(lines["Revenue"].sum()) / orders, 2)
+    assert format_money(aov, "$") in text
+    assert "Transactions (lines)" in text

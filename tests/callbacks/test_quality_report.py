@@ -73,3 +73,31 @@ def test_a_payment_log_card_shows_rows_set_aside_and_joined():
     assert f"{joined:,} fee, tax or quantity rows joined to their order's line" in text
     assert "1 set aside: summary row (the settlement or statement total" in text
     assert "Fees taken as cost" in text
+
+
+def test_columns_are_listed_by_kind_with_units_and_roles():
+    from analytics.ingest import ingest_bytes
+
+    csv = (
+        "Order ID,Date,Region,Sales,Discount,Notes\n"
+        + "\n".join(
+            f"SO-{i // 2},2024-01-{1 + i % 28:02d},{['East', 'West'][i % 2]},"
+            f"{10 + i}.5,0.{i % 3},call back about delivery number {i}"
+            for i in range(60)
+        )
+    ).encode()
+    result = ingest_bytes(csv, "orders.csv")
+    meta = _meta({}, {})
+    meta["report"]["columns"] = result.report["columns"]
+    text = " ".join(_texts(quality_card(meta)))
+    assert "Dimensions (group and filter by): " in text
+    assert "Region" in text
+    assert "Discount (ratio)" in text
+    assert "Sales (money, revenue)" in text
+    assert "Order ID (order / invoice id)" in text
+    assert "Notes" in text
+
+
+def test_no_column_list_without_a_model():
+    text = " ".join(_texts(quality_card(_meta({}, {}))))
+    assert "Dimensions (group and filter by)" not in text

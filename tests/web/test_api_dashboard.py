@@ -242,6 +242,7 @@ def test_data_without_categories_has_no_breakdowns(client):
     assert get_data(client, sid)["breakdowns"] == {
         "by_category": None,
         "by_period": None,
+        "by_dimension": None,
     }
 
 

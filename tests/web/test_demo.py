@@ -34,7 +34,7 @@ def test_demo_creates_a_session_with_the_sample_shop(client):
     assert {k: v for k, v in body["mapping"].items() if v} == {
         "date": "Order Date", "revenue": "Revenue", "cost": "Cost", "sku": "SKU",
         "quantity": "Quantity", "unit_price": "Unit Price", "category": "Category",
-        "customer": "Customer ID",
+        "customer": "Customer ID", "order_id": "Order ID",
     }  # fmt: skip
 
     data = client.get(f"/api/data/{body['session_id']}").get_json()
@@ -46,6 +46,7 @@ def test_demo_creates_a_session_with_the_sample_shop(client):
     assert kpis["total_revenue"] == pytest.approx(shop["Revenue"].sum(), abs=0.005)
     assert kpis["total_cost"] == pytest.approx(shop["Cost"].sum(), abs=0.005)
     assert kpis["sku_count"] == shop["SKU"].nunique()
+    assert kpis["orders"] == shop.loc[shop["Revenue"] > 0, "Order ID"].nunique()
     assert (kpis["date_start"], kpis["date_end"]) == (
         shop["Order Date"].min(),
         shop["Order Date"].max(),

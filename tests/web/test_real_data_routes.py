@@ -8,6 +8,7 @@ the cent. Skipped when the shared data folder is absent.
 from __future__ import annotations
 
 from collections.abc import Callable
+from io import StringIO
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -382,3 +383,51 @@ def test_financial_sample_top_profit_product_via_scores_and_sku_filter(
     assert agree(filtered["kpis"]["total_profit"], 4_797_437.95)
     profits = sorted((row["profit"] for row in body["sku_scores"]), reverse=True)
     assert agree(profits[0], 4_797_437.95) and profits[0] > profits[1]
+
+
+# ---- European sales program and bookkeeping exports ------------------------------------------
+
+VINIFERA = "vinifera_sales.csv"
+ZOHO = "zoho_books_profit_and_loss.xlsx"
+
+
+def test_vinifera_line_amounts_dates_and_products(client, sessions):
+    text = (SHARED_DATA / VINIFERA).read_bytes().decode("cp1252")
+    lines = text.splitlines()
+    lines[-1] = lines[-1][: lines[-1].index(lines[0].rstrip(";"))]
+    raw = pd.read_csv(StringIO("\n".join(lines)), sep=";", decimal=",")
+    dates = pd.to_datetime(raw["stcdatealliv"], format="%d/%m/%Y")
+    sid, body = session(client, sessions, VINIFERA)
+    kpis = body["kpis"]
+    assert agree(kpis["total_revenue"], 7_590.00)
+    assert agree(kpis["total_revenue"], float(raw["stcmtlig"].sum()))
+    assert kpis["transactions"] == len(raw) == 117
+    assert (kpis["date_start"], kpis["date_end"]) == ("1993-11-15", "2004-05-14")
+    assert (kpis["date_start"], kpis["date_end"]) == (
+        f"{dates.min():%Y-%m-%d}",
+        f"{dates.max():%Y-%m-%d}",
+    )
+    assert kpis["sku_count"] == raw["stcpdtappel"].nunique() == 8
+    assert kpis["total_profit"] is None, kpis
+    assert [e["reason"] for e in body["quality"]["set_aside"]] == [
+        "repeated header row"
+    ]
+
+
+def test_zoho_statement_totals_and_april_period(client, sessions):
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(SHARED_DATA / ZOHO).active
+    items = {
+        label.strip(): float(value)
+        for label, value in sheet.iter_rows(max_col=2, values_only=True)
+        if isinstance(label, str) and isinstance(value, (int, float)) and value
+    }
+    revenue = items.pop("Sales")
+    cost = sum(items.values())
+    sid, body = session(client, sessions, ZOHO)
+    kpis = body["kpis"]
+    assert agree(kpis["total_revenue"], 171_000.0) and agree(revenue, 171_000.0)
+    assert agree(kpis["total_cost"], cost) and agree(cost, 2_500.0 + 88_600.0)
+    assert agree(kpis["total_profit"], 79_900.0)
+    assert (kpis["date_start"], kpis["date_end"]) == ("2023-04-01", "2023-04-01")
