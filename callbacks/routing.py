@@ -8,7 +8,6 @@ from dash import Dash, Input, Output
 from dash.development.base_component import Component
 
 from callbacks.context import settings, store
-from callbacks.dashboard import update_kpis
 from components import ids
 from components.dashboard import dashboard_page
 from components.pages import not_found_page, session_expired_page
@@ -27,9 +26,7 @@ def render_page(pathname: str | None) -> Component:
         meta = store().get_meta(match.group(1))
         if meta is None:
             return session_expired_page(settings().SESSION_TIMEOUT_HOURS)
-        # the cards of the page's first state (no filters), as its KPI callback gives
-        cards = update_kpis(meta["session_id"], None, None, None, None)[0]
-        return dashboard_page(meta, meta.get("granularity", "month"), cards)
+        return dashboard_page(meta, meta.get("granularity", "month"))
     return not_found_page()
 
 

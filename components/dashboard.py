@@ -45,11 +45,7 @@ SCORE_HELP = (
 )
 
 
-def dashboard_page(
-    meta: dict[str, Any], granularity: str, kpis: list | None = None
-) -> html.Div:
-    """The page; ``kpis`` are the KPI cards of the unfiltered data when the server has
-    them at hand, so the figures people read first arrive with the page itself."""
+def dashboard_page(meta: dict[str, Any], granularity: str) -> html.Div:
     has_profit = bool(meta["mapping"].get("profit") or meta["mapping"].get("cost"))
     return html.Div(
         [
@@ -61,7 +57,7 @@ def dashboard_page(
             filter_bar(meta),
             html.Div(id=ids.DASHBOARD_ALERTS),
             dcc.Loading(
-                dbc.Row(kpis or [], id=ids.KPI_ROW, className="g-3 mb-4"),
+                dbc.Row(id=ids.KPI_ROW, className="g-3 mb-4"),
                 type="dot",
                 delay_show=400,
             ),
