@@ -99,7 +99,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Dash:
     app.layout = app_shell
     register_callbacks(app, settings)
 
-    limiter = init_security(server, settings)
+    limiter = init_security(server, settings, script_hashes=app.csp_hashes())
     init_compression(server)
     server.register_blueprint(create_routes_blueprint(limiter, settings))
     # before the /api blueprint: its catch-all answers every other /api path

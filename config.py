@@ -44,6 +44,14 @@ class Settings:
     GOOGLE_SERVICE_ACCOUNT_FILE: str = ""
     MAX_CONCURRENT_JOBS: int = 2
     FRAME_CACHE_MB: int = 256
+    MAX_ROWS: int = 1_000_000
+    MAX_COLUMNS: int = 200
+    MAX_CELLS: int = 10_000_000
+    MAX_LINE_BYTES: int = 64 * 1024
+    MAX_UNZIPPED_MB: int = 256
+    API_PAGE_SIZE: int = 1000
+    API_MAX_PAGE_SIZE: int = 5000
+    RATE_LIMIT_STORAGE: str = ""
 
     @property
     def production(self) -> bool:
@@ -52,6 +60,19 @@ class Settings:
     @property
     def session_ttl_seconds(self) -> int:
         return int(self.SESSION_TIMEOUT_HOURS * 3600)
+
+    @property
+    def upload_limits(self):
+        """What one upload may expand to (``analytics.limits.UploadLimits``)."""
+        from analytics.limits import UploadLimits
+
+        return UploadLimits(
+            max_rows=self.MAX_ROWS,
+            max_columns=self.MAX_COLUMNS,
+            max_cells=self.MAX_CELLS,
+            max_line_bytes=self.MAX_LINE_BYTES,
+            max_unzipped_bytes=self.MAX_UNZIPPED_MB * 2**20,
+        )
 
     @property
     def rate_limit_string(self) -> str:
@@ -116,9 +137,23 @@ def _validate(settings: Settings) -> None:
         "CALLBACK_RATE_LIMIT",
         "MAX_CONTENT_LENGTH",
         "MAX_CONCURRENT_JOBS",
+        "MAX_ROWS",
+        "MAX_COLUMNS",
+        "MAX_CELLS",
+        "MAX_LINE_BYTES",
+        "MAX_UNZIPPED_MB",
+        "API_PAGE_SIZE",
+        "API_MAX_PAGE_SIZE",
     ):
         if getattr(settings, name) <= 0:
             raise ConfigError(f"{name} must be greater than 0.")
+    if settings.API_PAGE_SIZE > settings.API_MAX_PAGE_SIZE:
+        raise ConfigError("API_PAGE_SIZE must not be larger than API_MAX_PAGE_SIZE.")
+    if settings.RATE_LIMIT_STORAGE not in ("", "store", "memory"):
+        raise ConfigError(
+            "RATE_LIMIT_STORAGE must be empty (automatic), store or memory, not "
+            f"{settings.RATE_LIMIT_STORAGE!r}."
+        )
     if settings.FRAME_CACHE_MB < 0:
         raise ConfigError("FRAME_CACHE_MB must be 0 (off) or more.")
     if settings.SESSION_TIMEOUT_HOURS <= 0:

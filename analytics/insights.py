@@ -8,7 +8,7 @@ its backtested accuracy, then fallbacks (category mix, seasonality, order size) 
 there are at least three. Every figure in the text is a fact listed with the insight.
 
 :func:`phrase_with_llm` lets a language model reword the texts; each reworded text is
-kept only when every figure in it matches the facts (``analytics.chat``'s check).
+kept only when every figure in it matches the facts (``analytics.grounding``'s check).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from analytics import metrics
-from analytics.chat import (
+from analytics.grounding import (
     LLM,
     MAX_REPLY_CHARS,
     NO_MODEL,

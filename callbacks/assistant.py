@@ -17,9 +17,9 @@ from dash.exceptions import PreventUpdate
 
 from analytics.chat import MAX_QUESTION_CHARS
 from analytics.filters import FilterError
+from callbacks.context import owns_session, triggered_id
 from callbacks.context import settings as current_settings
 from callbacks.context import store as current_store
-from callbacks.context import triggered_id
 from callbacks.dashboard import FILTER_INPUTS
 from components import ids
 from components.assistant import (
@@ -34,6 +34,7 @@ from config import Settings
 from services.assistant import ask, dashboard_insights, load_history
 from services.store import store_from_settings
 from services.views import Filters
+from web.ownership import NOT_OWNER_MESSAGE
 
 EXPIRED = "This session has expired. Upload the file again to ask about it."
 #: How often the page asks the background job for progress, in milliseconds.
@@ -138,6 +139,13 @@ def run_chat(
             )
         )
 
+    meta = store.get_meta(sid)
+    if meta is not None and not owns_session(meta, settings.SECRET_KEY):
+        return [
+            *chat_messages(load_history(store, sid)),
+            question_bubble(question),
+            error_bubble(NOT_OWNER_MESSAGE),
+        ]
     filters = Filters.from_inputs(start, end, categories, sku_query)
     try:
         result = ask(store, settings, sid, question, filters, on_text=streaming)

@@ -25,3 +25,27 @@ def triggered_id() -> object:
         return ctx.triggered_id
     except MissingCallbackContextException:
         return None
+
+
+def owns_session(meta: dict | None, secret_key: str | None = None) -> bool:
+    """True when the request behind this callback may change the session ``meta``.
+
+    Reads the owner cookie (or the ``X-Owner-Token`` header) from Dash's callback
+    context, which background jobs carry too, or else from the Flask request. Jobs
+    running outside the app pass ``secret_key``.
+    """
+    from dash import ctx
+    from dash.exceptions import MissingCallbackContextException
+    from flask import has_request_context, request
+
+    from web.ownership import owner_matches
+
+    cookies: dict = {}
+    headers: dict = {}
+    try:
+        cookies, headers = dict(ctx.cookies or {}), dict(ctx.headers or {})
+    except MissingCallbackContextException:
+        pass
+    if not cookies and not headers and has_request_context():
+        cookies, headers = dict(request.cookies), dict(request.headers)
+    return owner_matches(meta, cookies, headers, secret_key or settings().SECRET_KEY)

@@ -500,7 +500,14 @@ def select_sku(
         and click.get("points")
     ):
         point = click["points"][0]
-        sku = point.get("y") if trigger == ids.SKU_BARS_GRAPH else point.get("x")
+        # the raw SKU travels in customdata (axis labels are escaped for display)
+        custom = point.get("customdata")
+        if trigger == ids.PARETO_GRAPH:
+            sku = custom[1] if isinstance(custom, list) and len(custom) > 1 else None
+        else:
+            sku = custom if isinstance(custom, str) else None
+        if sku is None:
+            sku = point.get("y") if trigger == ids.SKU_BARS_GRAPH else point.get("x")
         if sku is not None:
             return str(sku)
     raise PreventUpdate

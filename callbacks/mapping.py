@@ -10,14 +10,26 @@ from dash import ALL, Dash, Input, Output, State
 from dash.exceptions import PreventUpdate
 
 from analytics.errors import IngestError
-from callbacks.context import store
+from callbacks.context import owns_session, store
 from components import ids
 from components.quality import NONE_VALUE
-from services.datasets import remap_session, switch_sheet
+from services.datasets import forget_mapping, remap_session, switch_sheet
+from web.ownership import NOT_OWNER_MESSAGE
 
 
-def _rebuild(rebuild: Callable[[], dict], done: str) -> tuple[object, object]:
-    """Run a session rebuild; a status alert, and the dashboard URL to reload (or None)."""
+def _rebuild(
+    session_id: str | None, rebuild: Callable[[], dict], done: str
+) -> tuple[object, object]:
+    """Run a session rebuild; a status alert, and the dashboard URL to reload (or None).
+
+    Only the session's owner may rebuild it; anyone else gets a message and nothing
+    changes.
+    """
+    meta = store().get_meta(session_id or "")
+    if meta is not None and not owns_session(meta):
+        return dbc.Alert(
+            NOT_OWNER_MESSAGE, color="warning", className="small mb-0"
+        ), None
     try:
         meta = rebuild()
     except KeyError:
@@ -49,6 +61,7 @@ def apply_mapping(
         for item, value in zip(value_ids, values, strict=True)
     }
     return _rebuild(
+        session_id,
         lambda: remap_session(
             store(), session_id or "", mapping, drop_duplicates=bool(drop)
         ),
@@ -63,8 +76,22 @@ def read_sheet(
     if not n_clicks or not sheet:
         raise PreventUpdate
     return _rebuild(
+        session_id,
         lambda: switch_sheet(store(), session_id or "", sheet),
         f"Reading the sheet '{sheet}'.",
+    )
+
+
+def undo_remembered(
+    n_clicks: int | None, session_id: str | None
+) -> tuple[object, object]:
+    """Go back to the detected mapping and forget the remembered one."""
+    if not n_clicks:
+        raise PreventUpdate
+    return _rebuild(
+        session_id,
+        lambda: forget_mapping(store(), session_id or ""),
+        "Back to the detected mapping; the remembered one is forgotten.",
     )
 
 
@@ -87,3 +114,10 @@ def register(app: Dash) -> None:
         State(ids.SESSION_ID, "data"),
         prevent_initial_call=True,
     )(read_sheet)
+    app.callback(
+        Output(ids.MAPPING_STATUS, "children", allow_duplicate=True),
+        Output(ids.RELOAD, "href", allow_duplicate=True),
+        Input(ids.MAPPING_UNDO, "n_clicks"),
+        State(ids.SESSION_ID, "data"),
+        prevent_initial_call=True,
+    )(undo_remembered)

@@ -7,10 +7,10 @@ import re
 from dash import Dash, Input, Output
 from dash.development.base_component import Component
 
-from callbacks.context import settings, store
+from callbacks.context import owns_session, settings, store
 from components import ids
 from components.dashboard import dashboard_page
-from components.pages import not_found_page, session_expired_page
+from components.pages import not_found_page, session_expired_page, view_only_notice
 from components.upload import upload_page
 
 DASHBOARD_PATH = re.compile(r"^/dashboard/([^/]+)/?$")
@@ -26,7 +26,11 @@ def render_page(pathname: str | None) -> Component:
         meta = store().get_meta(match.group(1))
         if meta is None:
             return session_expired_page(settings().SESSION_TIMEOUT_HOURS)
-        return dashboard_page(meta, meta.get("granularity", "month"))
+        page = dashboard_page(meta, meta.get("granularity", "month"))
+        if not owns_session(meta):
+            # after the stores and the header: a shared link is for viewing
+            page.children.insert(3, view_only_notice())
+        return page
     return not_found_page()
 
 

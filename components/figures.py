@@ -61,13 +61,14 @@ def base_layout(fig: go.Figure, *, height: int = 360) -> go.Figure:
 
 
 def empty_figure(message: str, *, height: int = 360) -> go.Figure:
-    """A blank chart that says why it is blank."""
+    """A blank chart that says why it is blank (the message shown as plain text: it can
+    quote a filter or a name the user typed)."""
     return _figure(
         [],
         {
             "annotations": [
                 {
-                    "text": message,
+                    "text": str(plot_text(np.array([message], dtype=object))[0]),
                     "showarrow": False,
                     "x": 0.5,
                     "y": 0.5,
@@ -124,6 +125,23 @@ def _layout(height: int = 360) -> dict:
 def _array(values: pd.Series | np.ndarray) -> np.ndarray:
     """Trace data as Plotly's validation leaves it: a NumPy array."""
     return values.to_numpy() if isinstance(values, pd.Series) else np.asarray(values)
+
+
+def plot_text(values: pd.Series | np.ndarray) -> np.ndarray:
+    """User text (category and SKU names) as Plotly shows it literally.
+
+    Plotly reads a subset of HTML in labels, ticks and hover text, so a SKU named
+    ``<a href="https://…">`` would become a live link; ``&``, ``<`` and ``>`` are
+    written as entities, which Plotly displays as the characters themselves. The raw
+    values travel in ``customdata`` for click handling.
+    """
+    text = pd.Series(_array(values), dtype="object").astype(str)
+    return (
+        text.str.replace("&", "&amp;", regex=False)
+        .str.replace("<", "&lt;", regex=False)
+        .str.replace(">", "&gt;", regex=False)
+        .to_numpy()
+    )
 
 
 @lru_cache(maxsize=64)
@@ -253,10 +271,11 @@ def category_figure(
         return empty_figure("No category column: map one to compare categories.")
     top = totals.head(limit).iloc[::-1]
     names = _array(top["category"])
+    labels = plot_text(names)
     traces = [
         {
             "type": "bar",
-            "y": names,
+            "y": labels,
             "x": _array(top["revenue"]),
             "name": "Revenue",
             "orientation": "h",
@@ -270,7 +289,7 @@ def category_figure(
         traces.append(
             {
                 "type": "bar",
-                "y": names,
+                "y": labels,
                 "x": profit,
                 "name": "Profit",
                 "orientation": "h",
@@ -316,7 +335,7 @@ def sku_bars_figure(
         traces.append(
             {
                 "type": "bar",
-                "y": skus,
+                "y": plot_text(skus),
                 "x": values,
                 "orientation": "h",
                 "showlegend": False,
@@ -353,23 +372,24 @@ def pareto_figure(
     shown = pareto.head(limit)
     class_colors = {"A": COLORS["revenue"], "B": "#6ea8fe", "C": "#adb5bd"}
     skus = _array(shown["sku"])
+    labels = plot_text(skus)
     classes = _array(shown["class"])
     traces = [
         {
             "type": "bar",
-            "x": skus,
+            "x": labels,
             "y": _array(shown["value"]),
             "name": metric.capitalize(),
             "marker": {"color": [class_colors[c] for c in classes]},
-            "customdata": classes,
+            "customdata": np.column_stack([classes, skus]),
             "hovertemplate": (
-                f"%{{x}} (class %{{customdata}})<br>{currency}%{{y:,.2f}}"
+                f"%{{x}} (class %{{customdata[0]}})<br>{currency}%{{y:,.2f}}"
                 "<extra></extra>"
             ),
         },
         {
             "type": "scatter",
-            "x": skus,
+            "x": labels,
             "y": _array(shown["cumulative_share"]),
             "name": "Cumulative share",
             "yaxis": "y2",

@@ -64,6 +64,9 @@ MAPPING_ROLE = (
     "mapping-role"  # pattern-matching id: {"type": MAPPING_ROLE, "role": <role>}
 )
 MAPPING_APPLY = "mapping-apply"
+MAPPING_UNDO = "mapping-undo"
+MAPPING_ORIGIN = "mapping-origin"
+VIEW_ONLY = "view-only"
 MAPPING_DROP_DUPLICATES = "mapping-drop-duplicates"
 MAPPING_STATUS = "mapping-status"
 QUALITY_COLUMNS = "quality-columns"

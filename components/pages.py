@@ -5,6 +5,8 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import html
 
+from components import ids
+
 
 def message_page(
     title: str, text: str, *, action: str = "Upload a file", href: str = "/"
@@ -41,4 +43,16 @@ def not_found_page() -> html.Div:
         "Page not found",
         "There is nothing at this address. Start from the upload page.",
         action="Go to upload",
+    )
+
+
+def view_only_notice() -> dbc.Alert:
+    """Shown on a dashboard opened from a shared link in another browser."""
+    return dbc.Alert(
+        "You are viewing a shared dashboard. Only the browser that uploaded the file can "
+        "change its mapping or sheet, or ask questions about it; to do that, upload the "
+        "file yourself.",
+        color="info",
+        className="small py-2",
+        id=ids.VIEW_ONLY,
     )

@@ -3,6 +3,7 @@ column plays which role, with a dropdown per role to correct it."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import dash_bootstrap_components as dbc
@@ -150,6 +151,44 @@ def column_kinds(columns: list[dict[str, Any]] | None) -> html.Div | None:
     )
 
 
+def _mapping_origin(meta: dict[str, Any]) -> html.Div:
+    """Where the mapping in use came from, with a one-click undo for a remembered one."""
+    origin = meta.get("mapping_origin") or {}
+    source = origin.get("source")
+    when = origin.get("confirmed_at")
+    day = (
+        datetime.fromtimestamp(float(when), UTC).strftime("%Y-%m-%d")
+        if isinstance(when, int | float)
+        else None
+    )
+    if source == "remembered":
+        return html.Div(
+            [
+                html.Span(
+                    "Mapping remembered from your earlier upload of a file with these "
+                    "columns" + (f" (confirmed {day})" if day else "") + ", in this "
+                    "browser only. ",
+                    className="me-2",
+                ),
+                dbc.Button(
+                    "Undo: use the detected mapping",
+                    id=ids.MAPPING_UNDO,
+                    color="link",
+                    size="sm",
+                    className="p-0 align-baseline",
+                ),
+            ],
+            className="small alert alert-info py-1 px-2 mb-2",
+            id=ids.MAPPING_ORIGIN,
+        )
+    text = (
+        "Mapping you confirmed" + (f" on {day}" if day else "") + "."
+        if source == "confirmed"
+        else "Mapping detected from this file's columns and values."
+    )
+    return html.Div(text, className="small text-muted mb-2", id=ids.MAPPING_ORIGIN)
+
+
 def quality_card(meta: dict[str, Any]) -> dbc.Card:
     report = meta.get("report") or {}
     read = report.get("read") or {}
@@ -266,9 +305,11 @@ def quality_card(meta: dict[str, Any]) -> dbc.Card:
                     html.H3("Column mapping", className="h6 fw-semibold"),
                     html.P(
                         "Check which column plays each role; change one and apply to recompute "
-                        "the dashboard. We remember it for files with the same columns.",
+                        "the dashboard. This browser remembers it for your next files "
+                        "with the same columns (nobody else's dashboard changes).",
                         className="small text-muted",
                     ),
+                    _mapping_origin(meta),
                     dbc.Table(
                         html.Tbody(role_rows),
                         size="sm",

@@ -22,7 +22,7 @@ from analytics.insights import insights, phrase_with_llm
 from analytics.schema import DATE
 from config import Settings
 from services.forecasts import ForecastParams, cached_forecast
-from services.llm import LLMConfig, LLMUnavailable, OllamaChat, stream_chat
+from services.llm import LLMConfig, LLMUnavailable, OllamaChat, chat, stream_chat
 from services.probes import ollama_status
 from services.store import SessionStore
 from services.views import Filters, View, load_view
@@ -58,6 +58,12 @@ class StreamingChat:
     @property
     def model_name(self) -> str:
         return self.config.model
+
+    def structured(
+        self, messages: Sequence[Mapping[str, str]], schema: Mapping[str, Any]
+    ) -> str:
+        """The model's query for a question, as JSON following ``schema`` (not streamed)."""
+        return chat(self.config, messages, format=dict(schema))
 
     def __call__(self, messages: Sequence[Mapping[str, str]]) -> str:
         parts: list[str] = []
@@ -107,6 +113,20 @@ def _based_on(view: View, extra: Mapping[str, Any] | None = None) -> dict[str, A
     out.update(extra or {})
     out["filters"] = view.filters.as_dict()
     return out
+
+
+def source_columns(
+    meta: Mapping[str, Any],
+) -> list[dict[str, Any]] | dict[str, str | None]:
+    """The uploaded table's columns for the chat: the dataset model stored with the
+    ingest report (kind, unit, role, frame field of each column), or for data stored
+    without one, its headers each with the role it is mapped to (or None)."""
+    model = (meta.get("report") or {}).get("columns")
+    if isinstance(model, list) and model:
+        return [dict(c) for c in model if isinstance(c, Mapping)]
+    mapping = meta.get("mapping") or {}
+    roles = {str(column): role for role, column in mapping.items() if column}
+    return {str(column): roles.get(str(column)) for column in meta.get("columns") or []}
 
 
 def _default_forecast(store: SessionStore, sid: str, filters: Filters) -> dict | None:
@@ -164,6 +184,7 @@ def ask(
         forecast=_default_forecast(store, sid, filters),
         llm=llm,
         currency=view.dataset.meta.get("currency") or "$",
+        source_columns=source_columns(view.dataset.meta),
     ).to_dict()
     result["based_on"] = _based_on(view, result.get("based_on"))
     if llm is None and not result.get("note"):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import logging
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -17,8 +19,17 @@ from analytics.ingest import (
     ingest_grid,
     rebuild,
 )
+from analytics.limits import UploadLimits, check_amounts, check_upload
 from analytics.metrics import choose_granularity
-from analytics.readers import encode_cells, grid_from_stored, sheet_note, sheet_record
+from analytics.readers import (
+    encode_cells,
+    grid_from_stored,
+    read_grid,
+    shape_table,
+    sheet_note,
+    sheet_record,
+)
+from analytics.sanity import non_finite_amounts, out_of_range_dates
 from analytics.schema import CATEGORY, DATE, ORDER, normalise_mapping
 from services.store import SessionStore
 
@@ -33,8 +44,21 @@ class Dataset:
     frame: pd.DataFrame
 
 
-def _mapping_key(columns: list[str]) -> str:
-    return f"mapping:{columns_signature(columns)}"
+#: How long a confirmed mapping is remembered for its owner's next uploads.
+REMEMBER_MAPPING_SECONDS = 90 * 24 * 3600
+
+
+def _mapping_key(owner_browser: str, columns: list[str]) -> str:
+    """Where a person's confirmed mapping for files with these columns is kept.
+
+    Keyed by the owner's browser digest: a mapping is never applied for anyone else.
+    """
+    return f"mapping:{owner_browser}:{columns_signature(columns)}"
+
+
+def _owner_browser(meta_or_owner: Mapping[str, Any] | None) -> str | None:
+    owner = (meta_or_owner or {}).get("owner", meta_or_owner) or {}
+    return owner.get("browser") if isinstance(owner, Mapping) else None
 
 
 def create_session(
@@ -44,16 +68,49 @@ def create_session(
     *,
     sheet: str | None = None,
     source: str = "upload",
+    owner: Mapping[str, str | None] | None = None,
+    limits: UploadLimits | None = None,
 ) -> dict[str, Any]:
     """Ingest ``data`` (in memory only) and store it as a new session.
 
-    A mapping the user confirmed earlier for a file with the same columns is applied.
+    ``owner`` holds the digests of who may change the session (``browser``: the
+    uploading browser, ``token``: the API owner token; see ``web.ownership``). A mapping
+    that same browser confirmed earlier for a file with the same columns is applied.
+    ``limits`` bound what the file may expand to (checked on the bytes before reading).
     Raises ``analytics.errors.IngestError`` (with an HTTP-ish ``status``) on unusable input.
     Returns the session's metadata.
     """
-    result = ingest_bytes(data, filename, sheet=sheet)
-    result = _apply_remembered(store, result)
+    check_upload(data, limits or UploadLimits())
+    try:
+        result = ingest_bytes(data, filename, sheet=sheet)
+    except csv.Error as error:
+        if "field larger than field limit" in str(error):
+            raise IngestError(
+                f"One cell of the file is longer than {csv.field_size_limit() // 1024} KB; "
+                "this is usually a quote that is never closed, which turns the rest of the "
+                "file into one cell. Check the quotes around long texts, or export the "
+                "file again as CSV."
+            ) from error
+        raise IngestError(
+            f"The file cannot be read as CSV ({error}). Open it in a spreadsheet and "
+            "export it again as CSV."
+        ) from error
+    except IngestError as error:
+        better = (
+            _explain_unusable(data, filename, sheet) if error.status == 400 else None
+        )
+        if better is not None:
+            raise better from error
+        raise
+    if result.mapping.get(DATE) is None:
+        dates = out_of_range_dates(result.table)
+        if dates:
+            result.warnings.insert(0, dates)
+    result, origin = _apply_remembered(store, result, _owner_browser(owner))
+    check_amounts(result.frame)
     meta = _meta_from_result(result, filename=filename, source=source)
+    meta["owner"] = dict(owner or {})
+    meta["mapping_origin"] = origin
     frames = {"frame": result.frame, "table": result.table}
     if result.sheets:
         meta["sheets"] = [sheet_record(grid) for grid in result.sheets.values()]
@@ -69,31 +126,89 @@ def create_session(
     return store.get_meta(sid) or {}
 
 
+def _explain_unusable(
+    data: bytes, filename: str, sheet: str | None
+) -> IngestError | None:
+    """A plainer reason for a refused file when its numbers are all NaN or infinite."""
+    try:
+        table = shape_table(read_grid(data, filename, sheet=sheet)).table
+    except (ValueError, csv.Error):
+        return None
+    return non_finite_amounts(table)
+
+
 def _sheet_frame(index: int) -> str:
     return f"sheet:{index}"
 
 
-def _apply_remembered(store: SessionStore, result: IngestResult) -> IngestResult:
-    """Apply the mapping the user confirmed earlier for a table with the same columns."""
-    remembered = store.get_global(_mapping_key(list(result.table.columns)))
-    if remembered and ORDER not in remembered:
-        # confirmed before the order id was a role: keep the detected one
-        remembered = {**remembered, ORDER: result.mapping.get(ORDER)}
-    if not remembered or normalise_mapping(remembered) == normalise_mapping(
-        result.mapping
+DETECTED = {"source": "detected"}
+
+
+def _apply_remembered(
+    store: SessionStore, result: IngestResult, owner_browser: str | None
+) -> tuple[IngestResult, dict[str, Any]]:
+    """Apply the mapping this browser confirmed earlier for a table with the same columns.
+
+    Returns the result and where its mapping came from (``meta["mapping_origin"]``):
+    ``{"source": "detected"}``, or ``{"source": "remembered", "confirmed_at",
+    "detected"}`` so the dashboard can say so and undo it in one click.
+    """
+    if not owner_browser:
+        return result, dict(DETECTED)
+    remembered = store.get_global(
+        _mapping_key(owner_browser, list(result.table.columns))
+    )
+    if not isinstance(remembered, dict) or not isinstance(
+        remembered.get("mapping"), dict
     ):
-        return result
+        return result, dict(DETECTED)
+    if ORDER not in remembered["mapping"]:
+        # confirmed before the order id was a role: keep the detected one
+        remembered = {
+            **remembered,
+            "mapping": {**remembered["mapping"], ORDER: result.mapping.get(ORDER)},
+        }
+    detected = normalise_mapping(result.mapping)
+    if normalise_mapping(remembered["mapping"]) == detected:
+        return result, dict(DETECTED)
     try:
-        rebuilt = rebuild(result.table, remembered, read_info=result.report["read"])
+        rebuilt = rebuild(
+            result.table, remembered["mapping"], read_info=result.report["read"]
+        )
+        check_amounts(rebuilt.frame)
     except ValueError:
         logger.info("remembered mapping no longer fits; using detection")
-        return result
+        return result, dict(DETECTED)
     rebuilt.warnings.insert(
         0,
-        "Applied the column mapping you confirmed earlier for files with these columns.",
+        "Applied the column mapping you confirmed earlier in this browser for files "
+        "with these columns (undo it in the Data quality card).",
     )
     rebuilt.sheets = result.sheets
-    return rebuilt
+    return rebuilt, {
+        "source": "remembered",
+        "confirmed_at": remembered.get("confirmed_at"),
+        "detected": detected,
+    }
+
+
+def forget_mapping(store: SessionStore, sid: str) -> dict[str, Any]:
+    """Undo a remembered mapping: back to the detected one, and forget it for this browser.
+
+    KeyError when the session is unknown or expired; ``IngestError`` when the session's
+    mapping was not a remembered one.
+    """
+    meta = store.get_meta(sid)
+    if meta is None:
+        raise KeyError(sid)
+    origin = meta.get("mapping_origin") or {}
+    if origin.get("source") != "remembered":
+        raise IngestError("This dashboard does not use a remembered mapping.")
+    browser = _owner_browser(meta)
+    if browser:
+        store.delete_global(_mapping_key(browser, meta["columns"]))
+    updated = remap_session(store, sid, origin["detected"], remember=False)
+    return store.update_meta(sid, {"mapping_origin": dict(DETECTED)}) or updated
 
 
 def switch_sheet(store: SessionStore, sid: str, sheet: str) -> dict[str, Any]:
@@ -126,12 +241,14 @@ def switch_sheet(store: SessionStore, sid: str, sheet: str) -> dict[str, Any]:
             f"The sheet '{sheet}' cannot be used: {error} The dashboard still shows "
             f"the sheet '{meta['report']['read'].get('sheet')}'."
         ) from error
-    result = _apply_remembered(store, result)
+    result, origin = _apply_remembered(store, result, _owner_browser(meta))
+    check_amounts(result.frame)
     store.put_frame(sid, "frame", result.frame)
     store.put_frame(sid, "table", result.table)
     changes = _meta_from_result(
         result, filename=meta["filename"], source=meta.get("source", "upload")
     )
+    changes["mapping_origin"] = origin
     changes["revision"] = int(meta.get("revision", 0)) + 1
     return store.update_meta(sid, changes)
 
@@ -144,7 +261,11 @@ def remap_session(
     drop_duplicates: bool | None = None,
     remember: bool = True,
 ) -> dict[str, Any]:
-    """Rebuild a session's dataset with a user-corrected mapping (and remember it)."""
+    """Rebuild a session's dataset with a user-corrected mapping.
+
+    With ``remember`` the mapping is kept for the session owner's browser, for its next
+    uploads of files with the same columns (never for anyone else).
+    """
     meta = store.get_meta(sid)
     table = store.get_frame(sid, "table")
     if meta is None or table is None:
@@ -157,15 +278,23 @@ def remap_session(
     result = rebuild(
         table, mapping, read_info=meta["report"]["read"], drop_duplicates=drop
     )
+    check_amounts(result.frame)
     store.put_frame(sid, "frame", result.frame)
     changes = _meta_from_result(
         result, filename=meta["filename"], source=meta.get("source", "upload")
     )
     changes["drop_duplicates"] = drop
     changes["revision"] = int(meta.get("revision", 0)) + 1
-    updated = store.update_meta(sid, changes)
+    browser = _owner_browser(meta)
     if remember:
-        store.set_global(_mapping_key(list(table.columns)), result.mapping)
+        changes["mapping_origin"] = {"source": "confirmed", "confirmed_at": time.time()}
+    updated = store.update_meta(sid, changes)
+    if remember and browser:
+        store.set_global(
+            _mapping_key(browser, list(table.columns)),
+            {"mapping": result.mapping, "confirmed_at": time.time()},
+            ttl=REMEMBER_MAPPING_SECONDS,
+        )
     return updated
 
 

@@ -92,7 +92,10 @@ class ForecastParams:
         """Validate user input; raises ``ForecastError`` with a readable message."""
         metric = (metric or "revenue").strip().lower()
         if metric not in METRIC_CHOICES:
-            raise ForecastError("Forecast revenue or profit.")
+            raise ForecastError(
+                f"Unknown metric {metric[:40]!r}: a forecast is of revenue or profit "
+                "(metric=revenue or metric=profit)."
+            )
         model = (model or "").strip().lower() or None
         if model in ("best", "auto"):
             model = None

@@ -257,6 +257,7 @@ def chat(
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
     rng: random.Random | None = None,
+    format: Mapping[str, Any] | str | None = None,  # noqa: A002 - Ollama's name
 ) -> str:
     """Send ``messages`` and return the whole reply text.
 
@@ -266,6 +267,8 @@ def chat(
         Where the model is and how long to wait.
     messages:
         ``[{"role": "system"|"user"|"assistant", "content": str}, ...]``.
+    format:
+        Ollama structured output: ``"json"`` or a JSON schema the reply must follow.
 
     Returns
     -------
@@ -273,6 +276,7 @@ def chat(
     time, ``ValueError`` for malformed ``messages``.
     """
     checked = _check_messages(messages)
+    extra: dict[str, Any] = {} if format is None else {"format": format}
 
     def attempt(remaining: float) -> str:
         def request() -> str:
@@ -282,6 +286,7 @@ def chat(
                     messages=checked,
                     stream=False,
                     options=dict(config.options),
+                    **extra,
                 )
                 return _text_of(response)
 
@@ -483,3 +488,7 @@ class OllamaChat:
 
     def __call__(self, messages: Messages) -> str:
         return chat(self.config, messages)
+
+    def structured(self, messages: Messages, schema: Mapping[str, Any]) -> str:
+        """The reply to ``messages`` as JSON following ``schema`` (Ollama ``format=``)."""
+        return chat(self.config, messages, format=dict(schema))

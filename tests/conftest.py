@@ -64,17 +64,30 @@ def csrf_token(client) -> str:
     return match.group(1)
 
 
+#: Owner token of every session uploaded through :func:`upload`, by session id.
+OWNER_TOKENS: dict[str, str] = {}
+
+
 def upload(
     client, data: bytes, filename: str = "sales.csv", token: str | None = None, **form
 ):
     token = csrf_token(client) if token is None else token
     payload = {"file": (io.BytesIO(data), filename), **form}
-    return client.post(
+    response = client.post(
         "/upload",
         data=payload,
         headers={"X-CSRFToken": token},
         content_type="multipart/form-data",
     )
+    if response.status_code == 201:
+        body = response.get_json()
+        OWNER_TOKENS[body["session_id"]] = body["owner_token"]
+    return response
+
+
+def as_owner(session_id: str) -> dict[str, str]:
+    """Headers that make a request (or a callback's request context) the session's owner."""
+    return {"X-Owner-Token": OWNER_TOKENS.get(session_id, "")}
 
 
 def module_client(tmp_path_factory):

@@ -8,6 +8,7 @@ import logging
 import math
 import threading
 from collections import OrderedDict
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -49,6 +50,7 @@ from services.views import (
     dataset_model,
 )
 from web.errors import json_error
+from web.ownership import NOT_OWNER_API_MESSAGE, is_owner
 
 logger = logging.getLogger(__name__)
 
@@ -115,6 +117,38 @@ def dimension_filters(raw: list[str]) -> dict[str, list[str]]:
     return chosen
 
 
+@dataclass(frozen=True)
+class Page:
+    """``limit`` and ``offset`` query parameters of a paged collection."""
+
+    offset: int
+    limit: int
+
+    @classmethod
+    def from_query(cls, default: int, maximum: int) -> Page:
+        """Read ``offset`` (default 0) and ``limit`` (default ``default``, at most
+        ``maximum``); raises ``ValueError`` with a user message for bad values."""
+        values = {}
+        for name, fallback in (("offset", 0), ("limit", default)):
+            raw = request.args.get(name)
+            try:
+                values[name] = fallback if raw in (None, "") else int(raw)
+            except ValueError:
+                raise ValueError(
+                    f"{name} must be a whole number, not {raw!r}."
+                ) from None
+        if values["offset"] < 0:
+            raise ValueError(
+                "offset must be 0 or more (the position of the first SKU to return)."
+            )
+        if not 1 <= values["limit"] <= maximum:
+            raise ValueError(
+                f"limit must be between 1 and {maximum:,} (SKUs per page); page through "
+                "longer rankings with offset."
+            )
+        return cls(offset=values["offset"], limit=values["limit"])
+
+
 def filters_from_query() -> Filters:
     """``start``, ``end`` (YYYY-MM-DD), ``category`` (comma-separated), ``sku``
     (substring) and ``filter=Column:v1,v2`` (repeatable, any column the data keeps)."""
@@ -169,7 +203,12 @@ def include_from_query() -> tuple[str, ...]:
 
 
 def _computed_part(
-    part: str, view: View, store, granularity: str | None, min_sales: int | None
+    part: str,
+    view: View,
+    store,
+    granularity: str | None,
+    min_sales: int | None,
+    page: Page,
 ) -> Any:
     rows = view.rows
     if part == "kpis":
@@ -200,7 +239,13 @@ def _computed_part(
             "by_dimension": by_dimension(view),
         }
     scores = hide_few_sales(cached_sku_scores(store, view), min_sales)
-    return _records(scores, money=("revenue", "cost", "profit", "avg_amount"))
+    return [
+        _records(
+            scores.iloc[page.offset : page.offset + page.limit],
+            money=("revenue", "cost", "profit", "avg_amount"),
+        ),
+        {"offset": page.offset, "limit": page.limit, "total": int(len(scores))},
+    ]
 
 
 def current_forecast(store, sid: str) -> dict[str, Any]:
@@ -293,6 +338,8 @@ def data_payload(
         raise ValueError(
             f"Unknown granularity {granularity!r}; use one of {', '.join(FREQ_ALIASES)}."
         )
+    settings = current_app.extensions["smbrc.settings"]
+    page = Page.from_query(settings.API_PAGE_SIZE, settings.API_MAX_PAGE_SIZE)
     key = json.dumps(
         [
             DATA_CACHE_VERSION,
@@ -302,6 +349,8 @@ def data_payload(
             granularity,
             min_sales,
             request.args.getlist("group_by"),
+            page.offset,
+            page.limit,
         ]
     )
     prefix = "api:" + hashlib.sha1(key.encode()).hexdigest()[:20]
@@ -314,9 +363,14 @@ def data_payload(
         if cached is None:
             if view is None:
                 view = VIEWS.view(dataset, filters)
-            cached = {"v": _computed_part(part, view, store, granularity, min_sales)}
+            cached = {
+                "v": _computed_part(part, view, store, granularity, min_sales, page)
+            }
             store.set_value(sid, f"{prefix}:{part}", cached)
-        parts[part] = cached["v"]
+        if part == "sku_scores":
+            parts["sku_scores"], parts["sku_scores_page"] = cached["v"]
+        else:
+            parts[part] = cached["v"]
     document: dict[str, Any] = {
         "session_id": sid,
         "created_at": _iso(meta["created_at"]),
@@ -379,8 +433,7 @@ def create_api_blueprint(limiter: Limiter, settings) -> Blueprint:
                 SCORE_FORMULA,
                 meta,
                 filters.key(),
-                request.args.get("granularity") or None,
-                request.args.getlist("group_by"),
+                sorted(request.args.items(multi=True)),
                 min_sales,
                 include,
                 forecast,
@@ -506,8 +559,20 @@ def create_api_blueprint(limiter: Limiter, settings) -> Blueprint:
             headers={"Content-Disposition": f'attachment; filename="{name}"'},
         )
 
-    @bp.route("/", defaults={"rest": ""}, methods=["GET", "POST"])
-    @bp.route("/<path:rest>", methods=["GET", "POST"])
+    @bp.delete("/session/<session_id>")
+    def delete_session(session_id: str):
+        """Delete a session and its data now (owner only)."""
+        store = current_app.extensions["smbrc.store"]
+        meta = store.get_meta(session_id)
+        if meta is None:
+            return session_not_found()
+        if not is_owner(meta):
+            return json_error(NOT_OWNER_API_MESSAGE, 403)
+        store.delete(session_id)
+        return {"deleted": session_id}
+
+    @bp.route("/", defaults={"rest": ""}, methods=["GET", "POST", "DELETE"])
+    @bp.route("/<path:rest>", methods=["GET", "POST", "DELETE"])
     def unknown(rest: str):
         return json_error(
             f"Unknown API path /api/{rest}. See the README's API section.", 404

@@ -14,6 +14,7 @@ from services.assistant import PUBLIC_KEYS, ask, dashboard_insights
 from services.views import Filters
 from web.api import filters_from_query, session_not_found
 from web.errors import json_error
+from web.ownership import NOT_OWNER_API_MESSAGE, is_owner
 
 logger = logging.getLogger(__name__)
 
@@ -71,6 +72,11 @@ def create_chat_blueprint(limiter: Limiter, settings) -> Blueprint:
                 400,
             )
         store = current_app.extensions["smbrc.store"]
+        meta = store.get_meta(session_id)
+        if meta is None:
+            return session_not_found()
+        if not is_owner(meta):
+            return json_error(NOT_OWNER_API_MESSAGE, 403)
         try:
             result = ask(store, settings, session_id, message, filters_from_body(body))
         except FilterError as error:

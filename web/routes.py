@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+import unicodedata
 from datetime import UTC, datetime
 
 from flask import Blueprint, current_app, request
@@ -15,6 +16,7 @@ from analytics.errors import IngestError
 from services.datasets import create_session
 from services.probes import ollama_status, prophet_status
 from web.errors import json_error
+from web.ownership import browser_digest, new_owner_token
 from web.security import too_large_message
 
 logger = logging.getLogger(__name__)
@@ -44,6 +46,7 @@ def create_routes_blueprint(limiter: Limiter, settings) -> Blueprint:
                 )
             except IngestError as error:
                 return json_error(str(error), getattr(error, "status", 400))
+            filename = _clean_filename(filename)
             source = "google_sheets"
         else:
             upload_file = request.files.get("file")
@@ -59,8 +62,18 @@ def create_routes_blueprint(limiter: Limiter, settings) -> Blueprint:
             filename = _clean_filename(upload_file.filename)
             source = "upload"
         started = time.perf_counter()
+        owner_token, token_digest = new_owner_token()
+        owner = {"browser": browser_digest(create=True), "token": token_digest}
         try:
-            meta = create_session(store, data, filename, sheet=sheet, source=source)
+            meta = create_session(
+                store,
+                data,
+                filename,
+                sheet=sheet,
+                source=source,
+                owner=owner,
+                limits=settings.upload_limits,
+            )
         except IngestError as error:
             logger.info(
                 "upload rejected status=%s reason=%s",
@@ -71,16 +84,21 @@ def create_routes_blueprint(limiter: Limiter, settings) -> Blueprint:
         finally:
             del data  # the raw bytes are never kept
         logger.info("upload ingested in %.0fms", (time.perf_counter() - started) * 1000)
-        return _created(meta), 201
+        return {**_created(meta), "owner_token": owner_token}, 201
 
     @bp.post("/demo")
     @limiter.limit(settings.rate_limit_string, scope="upload")
     def demo():
-        """A new session holding the demo shop (made-up data), as if it were uploaded."""
+        """A new session holding the demo shop (made-up data), as if it were uploaded:
+        owned by this browser (and the returned owner token) like an upload."""
         store = current_app.extensions["smbrc.store"]
-        meta = create_session(store, demo_csv(), DEMO_FILENAME, source="demo")
+        owner_token, token_digest = new_owner_token()
+        owner = {"browser": browser_digest(create=True), "token": token_digest}
+        meta = create_session(
+            store, demo_csv(), DEMO_FILENAME, source="demo", owner=owner
+        )
         logger.info("demo session created rows=%s", meta["rows"])
-        return _created(meta), 201
+        return {**_created(meta), "owner_token": owner_token}, 201
 
     #: (monotonic time it was taken, the store's figures and probe results)
     last_check: list[tuple[float, dict]] = []
@@ -145,6 +163,17 @@ def _created(meta: dict) -> dict:
 
 
 def _clean_filename(name: str) -> str:
-    """The file's base name, without any path, limited in length."""
-    base = name.replace("\\", "/").rsplit("/", 1)[-1].strip() or "upload"
-    return base[:200]
+    """The file's base name, without any path, limited in length.
+
+    Normalised (NFC) and without control or format characters: a NUL, or a right-to-left
+    override (U+202E shows ``invoice<RLO>xcs.exe`` as "invoiceexe.scx"), would otherwise
+    be stored and shown as sent.
+    """
+    text = unicodedata.normalize("NFC", name)
+    text = "".join(
+        "" if unicodedata.category(ch) == "Cf" else ch
+        for ch in text
+        if unicodedata.category(ch) not in ("Cc", "Zl", "Zp") or ch in "\t\n\r"
+    )
+    base = " ".join(text.replace("\\", "/").rsplit("/", 1)[-1].split())
+    return base.strip(" .")[:200] or "upload"

@@ -18,6 +18,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import Settings
 from web.errors import json_error
+from web.ownership import init_ownership
+from web.ratelimit_storage import rate_limit_storage_uri
 
 logger = logging.getLogger(__name__)
 
@@ -27,19 +29,29 @@ CALLBACK_PATH_SUFFIX = "_dash-update-component"
 MULTIPART_OVERHEAD = 64 * 1024
 _REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
-CONTENT_SECURITY_POLICY = "; ".join(
-    [
-        "default-src 'self'",
-        "script-src 'self' 'unsafe-inline' 'unsafe-eval'",
-        "style-src 'self' 'unsafe-inline'",
-        "img-src 'self' data: blob:",
-        "font-src 'self' data:",
-        "connect-src 'self'",
-        "frame-ancestors 'none'",
-        "form-action 'self'",
-        "base-uri 'self'",
-    ]
-)
+#: Responses holding a session's data: never kept by browsers or proxies.
+NO_STORE_PREFIXES = ("/api/", "/upload", "/dashboard/")
+HSTS = "max-age=31536000; includeSubDomains"
+
+
+def content_security_policy(script_hashes: list[str]) -> str:
+    """The page's CSP: scripts only from this origin plus Dash's one inline bootstrap
+    script, by hash (no 'unsafe-inline', no 'unsafe-eval'). Styles keep 'unsafe-inline':
+    React and Plotly set ``style`` attributes on every element they draw."""
+    return "; ".join(
+        [
+            "default-src 'self'",
+            " ".join(["script-src 'self'", *script_hashes]),
+            "style-src 'self' 'unsafe-inline'",
+            "img-src 'self' data: blob:",
+            "font-src 'self' data:",
+            "connect-src 'self'",
+            "frame-ancestors 'none'",
+            "form-action 'self'",
+            "base-uri 'self'",
+            "object-src 'none'",
+        ]
+    )
 
 
 def wants_json() -> bool:
@@ -66,11 +78,16 @@ class InMemoryRequest(Request):
         return io.BytesIO()
 
 
-def init_security(server: Flask, settings: Settings) -> Limiter:
-    """Attach request ids, CSRF protection, rate limiting and headers to ``server``.
+def init_security(
+    server: Flask, settings: Settings, script_hashes: list[str] | None = None
+) -> Limiter:
+    """Attach request ids, CSRF protection, ownership cookies, rate limiting and headers
+    to ``server``. ``script_hashes`` are the CSP hashes of the page's inline scripts
+    (``Dash.csp_hashes()``).
 
     Returns the limiter so routes can declare their limits.
     """
+    csp = content_security_policy(list(script_hashes or []))
     server.request_class = InMemoryRequest
     if settings.TRUSTED_PROXIES > 0:
         n = settings.TRUSTED_PROXIES
@@ -96,10 +113,11 @@ def init_security(server: Flask, settings: Settings) -> Limiter:
 
     CSRFProtect(server)
 
+    init_ownership(server, secure=settings.production)
     limiter = Limiter(
         key_func=get_remote_address,
         app=server,
-        storage_uri=settings.REDIS_URL or "memory://",
+        storage_uri=rate_limit_storage_uri(settings),
         default_limits=[],
         headers_enabled=True,
         strategy="fixed-window",
@@ -113,7 +131,13 @@ def init_security(server: Flask, settings: Settings) -> Limiter:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers.setdefault("Content-Security-Policy", csp)
+        if settings.production:
+            response.headers.setdefault("Strict-Transport-Security", HSTS)
+        if request.path.startswith(NO_STORE_PREFIXES) or request.path.endswith(
+            CALLBACK_PATH_SUFFIX
+        ):
+            response.headers["Cache-Control"] = "no-store"
         if response.mimetype == "text/html" and request.method == "GET":
             response.set_cookie(
                 CSRF_COOKIE,
@@ -135,6 +159,19 @@ def init_security(server: Flask, settings: Settings) -> Limiter:
                 response.status_code,
                 elapsed * 1000,
             )
+        return response
+
+    @server.after_request
+    def page_status(response: Response) -> Response:
+        """Pages that do not exist answer 404 (Dash serves its page on every path, and
+        shows "not found" or "session expired" in it)."""
+        if (
+            request.method == "GET"
+            and response.status_code == 200
+            and response.mimetype == "text/html"
+            and not known_page(request.path, server.extensions.get("smbrc.store"))
+        ):
+            response.status_code = 404
         return response
 
     @server.errorhandler(CSRFError)
@@ -182,6 +219,19 @@ def init_security(server: Flask, settings: Settings) -> Limiter:
         )
 
     return limiter
+
+
+_DASHBOARD_PATH = re.compile(r"^/dashboard/([^/]+)/?$")
+
+
+def known_page(path: str, store) -> bool:
+    """True for the upload page and the dashboard of a live session."""
+    if path in ("/", ""):
+        return True
+    match = _DASHBOARD_PATH.match(path)
+    if not match:
+        return False
+    return store is None or store.get_meta(match.group(1)) is not None
 
 
 def too_large_message(limit_bytes: int) -> str:

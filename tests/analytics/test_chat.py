@@ -186,7 +186,7 @@ def check_template(df: pd.DataFrame, question: str, result: ChatAnswer) -> list[
         ("worst quarter by profit", "ranking"),
         ("How many customers do I have?", "count"),
         ("Compare Hardware and Software", "compare_entities"),
-        ("What's the average order value?", "total"),
+        ("What's the average transaction value?", "total"),
     ],
 )
 def test_questions_are_parsed_to_their_intent(
@@ -506,9 +506,10 @@ def test_metric_missing_from_the_data_is_explained(sales: pd.DataFrame) -> None:
     no_profit = sales.assign(profit=np.nan, cost=np.nan)
     result = answer(no_profit, "What was profit in 2022?")
     assert "Your data has no cost or profit figures" in result.answer
-    assert value_of(result, "Revenue, 2022") == pytest.approx(
-        in_period(sales, "2022-01-01", "2022-12-31")["revenue"].sum(), abs=0.01
-    )
+    # Revenue is not passed off as profit: the answer offers the question instead.
+    assert result.intent == "not_covered"
+    assert not [f for f in result.facts if isinstance(f.value, (int, float))]
+    assert "What was revenue in 2022?" in result.answer
 
 
 def test_period_outside_the_data_is_explained(sales: pd.DataFrame) -> None:
@@ -627,10 +628,31 @@ def test_categories_are_compared_side_by_side(sales: pd.DataFrame) -> None:
 def test_average_transaction_value_is_revenue_per_transaction(
     sales: pd.DataFrame,
 ) -> None:
-    result = answer(sales, "What was the average order value in 2023?")
+    result = answer(sales, "What was the average transaction value in 2023?")
     rows = in_period(sales, "2023-01-01", "2023-12-31")
     assert value_of(result, "Average transaction value, 2023") == pytest.approx(
         rows["revenue"].mean(), abs=0.01
+    )
+
+
+def test_average_order_value_without_an_order_id_is_refused(
+    sales: pd.DataFrame,
+) -> None:
+    """Lines are not orders: without an order id the average per line is not passed
+    off as the average order value."""
+    result = answer(sales, "What was the average order value in 2023?")
+    assert result.intent == "not_covered"
+    assert "no order id column" in result.answer
+    assert not [f for f in result.facts if isinstance(f.value, (int, float))]
+
+
+def test_average_order_value_with_an_order_id(sales: pd.DataFrame) -> None:
+    frame = sales.assign(order_id=[f"O{i // 3}" for i in range(len(sales))])
+    result = answer(frame, "What was the average order value in 2023?")
+    rows = in_period(frame, "2023-01-01", "2023-12-31")
+    expected = rows["revenue"].sum() / rows["order_id"].nunique()
+    assert value_of(result, "Average order value, 2023") == pytest.approx(
+        expected, abs=0.01
     )
 
 

@@ -89,7 +89,10 @@ def frame(name: str) -> pd.DataFrame:
         }
     else:
         raise KeyError(name)
-    return conform_canonical(pd.DataFrame(data))
+    out = conform_canonical(pd.DataFrame(data))
+    if name == "superstore":
+        out["order_id"] = raw["Order ID"].astype("str").to_numpy()
+    return out
 
 
 def between(df: pd.DataFrame, start: str, end: str) -> pd.DataFrame:
@@ -301,6 +304,9 @@ BANK: tuple[Case, ...] = (
          total("revenue", category="Technology"), "Revenue of category Technology",
          intent="compare_entities"),
     Case("ss-aov", SS, "What's the average order value?",
+         lambda df: float(df["revenue"].sum() / df["order_id"].nunique()),
+         "Average order value", intent="total"),
+    Case("ss-average-line", SS, "What's the average transaction value?",
          lambda df: float(df["revenue"].mean()), "Average transaction value",
          intent="total"),
     Case("fs-worst-quarter", FS, "worst quarter by profit",

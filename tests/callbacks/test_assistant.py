@@ -20,7 +20,7 @@ from components import ids
 from components.assistant import SUGGESTED_QUESTIONS, answer_bubble, insight_style
 from services.assistant import HISTORY_KEY
 from services.forecasts import ForecastParams, cache_key
-from tests.conftest import upload
+from tests.conftest import as_owner, upload
 from tests.fakes.ollama_server import FakeOllama, Reply, rephrase_facts
 
 ALL = (None, None, None, None)  # start, end, categories, sku query
@@ -58,7 +58,7 @@ def markdowns(component) -> list[dcc.Markdown]:
 def chat(app, sid, question, *filters, progress=None):
     settings = app.server.extensions["smbrc.settings"]
     calls = [] if progress is None else progress
-    with app.server.test_request_context("/"):
+    with app.server.test_request_context("/", headers=as_owner(sid)):
         return run_chat(
             settings,
             calls.append,

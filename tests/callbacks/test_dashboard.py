@@ -207,3 +207,22 @@ def test_orders_and_aov_cards_only_with_an_order_id(app, sales_frame):
     aov = round(float(lines["Revenue"].sum()) / orders, 2)
     assert format_money(aov, "$") in text
     assert "Transactions (lines)" in text
+
+
+@pytest.mark.parametrize(
+    ("graph", "point"),
+    [
+        ("sku-bars", {"y": "&lt;b&gt;x", "customdata": "<b>x"}),
+        ("pareto", {"x": "&lt;b&gt;x", "customdata": ["A", "<b>x"]}),
+    ],
+)
+def test_a_clicked_bar_opens_the_raw_sku_not_its_escaped_label(
+    monkeypatch, graph, point
+):
+    import callbacks.dashboard as dashboard
+    from components import ids
+
+    trigger = ids.SKU_BARS_GRAPH if graph == "sku-bars" else ids.PARETO_GRAPH
+    monkeypatch.setattr(dashboard, "triggered_id", lambda: trigger)
+    click = {"points": [point]}
+    assert dashboard.select_sku(None, click, click) == "<b>x"

@@ -7,13 +7,13 @@ import pytest
 from analytics.schema import ROLES
 from callbacks.mapping import apply_mapping
 from components.quality import NONE_VALUE
-from tests.conftest import upload
+from tests.conftest import as_owner, upload
 
 
 def _apply(app, sid, mapping, drop=None):
     role_ids = [{"type": "mapping-role", "role": role} for role in ROLES]
     values = [mapping.get(role) or NONE_VALUE for role in ROLES]
-    with app.server.test_request_context("/"):
+    with app.server.test_request_context("/", headers=as_owner(sid)):
         return apply_mapping(1, values, role_ids, drop, sid)
 
 

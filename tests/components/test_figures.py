@@ -149,3 +149,24 @@ def test_figures_do_not_share_mutable_parts(rows):
     second = timeseries_figure(series, used)
     assert second.layout.template.layout.plot_bgcolor == "white"
     assert second.layout.yaxis.tickprefix == "$"
+
+
+def test_user_text_in_charts_is_shown_literally():
+    """A SKU or category named like HTML must not become a live link in a chart."""
+    from components.figures import plot_text
+
+    link = '<a href="https://evil.example">x</a> & co'
+    shown = plot_text(np.array([link, "plain"], dtype=object))
+    assert shown[0] == ('&lt;a href="https://evil.example"&gt;x&lt;/a&gt; &amp; co')
+    assert shown[1] == "plain"
+    totals = pd.DataFrame({"category": [link], "revenue": [10.0], "profit": [2.0]})
+    fig = category_figure(totals)
+    assert all("<a" not in str(label) for trace in fig.data for label in trace.y)
+    assert fig.data[0].customdata[0] == link  # clicks still filter on the raw name
+
+
+def test_an_empty_chart_shows_its_message_as_text():
+    fig = empty_figure('No rows for category <a href="https://evil.example">x</a>')
+    assert fig.layout.annotations[0].text == (
+        'No rows for category &lt;a href="https://evil.example"&gt;x&lt;/a&gt;'
+    )

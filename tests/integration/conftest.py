@@ -24,6 +24,16 @@ PHONE = (390, 844)
 
 @pytest.fixture
 def browser():
+    yield from _chromium()
+
+
+@pytest.fixture
+def other_browser():
+    """A second, separate browser (its own profile and cookies): another person."""
+    yield from _chromium()
+
+
+def _chromium():
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 

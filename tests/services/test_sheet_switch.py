@@ -9,7 +9,7 @@ from callbacks.mapping import read_sheet
 from components.quality import quality_card
 from services.datasets import create_session, load_dataset, remap_session, switch_sheet
 from services.store import DiskcacheSessionStore
-from tests.conftest import upload
+from tests.conftest import as_owner, upload
 from tests.fixtures import messy
 
 
@@ -99,11 +99,14 @@ def test_a_csv_session_has_no_sheets_to_switch(store):
 
 def test_a_mapping_confirmed_for_a_sheet_applies_when_switching_to_it(store, workbook):
     data, _ = workbook
-    sid = create_session(store, data, "book.xlsx")["session_id"]
+    owner = {"browser": "browser-digest"}
+    sid = create_session(store, data, "book.xlsx", owner=owner)["session_id"]
     switch_sheet(store, sid, "Summary")
     remap_session(store, sid, {"revenue": "Revenue", "category": None})
     again = switch_sheet(
-        store, create_session(store, data, "b.xlsx")["session_id"], "Summary"
+        store,
+        create_session(store, data, "b.xlsx", owner=owner)["session_id"],
+        "Summary",
     )
     assert again["mapping"]["category"] is None
     assert "Applied the column mapping you confirmed earlier" in again["warnings"][0]
@@ -124,15 +127,15 @@ def test_read_sheet_callback_reloads_or_explains(app, client, workbook):
     data, _ = workbook
     created = upload(client, data, "book.xlsx").get_json()
     sid = created["session_id"]
-    with app.server.test_request_context("/"):
+    with app.server.test_request_context("/", headers=as_owner(sid)):
         status, href = read_sheet(1, "Notes", sid)
     assert href is None
     assert "cannot be used" in str(status.to_plotly_json())
-    with app.server.test_request_context("/"):
+    with app.server.test_request_context("/", headers=as_owner(sid)):
         status, href = read_sheet(1, "Summary", sid)
     assert href == f"/dashboard/{sid}?v=1"
     body = client.get(f"/api/data/{sid}").get_json()
     assert body["kpis"]["total_revenue"] == pytest.approx(3.0)
-    with app.server.test_request_context("/"):
+    with app.server.test_request_context("/", headers=as_owner(sid)):
         status, href = read_sheet(1, "Summary", "expired-id")
     assert href is None and "expired" in str(status.to_plotly_json())

@@ -7,7 +7,7 @@ import pytest
 
 from analytics.formatting import format_money
 from services.assistant import HISTORY_KEY, MAX_HISTORY_TURNS
-from tests.conftest import csrf_token, transactions_frame, upload
+from tests.conftest import as_owner, csrf_token, transactions_frame, upload
 from tests.fakes.ollama_server import (
     FakeOllama,
     Reply,
@@ -31,7 +31,7 @@ def ask(client, sid: str, message, token: str | None = None, **extra):
     return client.post(
         f"/api/chat/{sid}",
         json={"message": message, **extra},
-        headers={"X-CSRFToken": token},
+        headers={"X-CSRFToken": token, **as_owner(sid)},
     )
 
 
@@ -300,3 +300,49 @@ def test_insights_model_failure_is_cached_for_a_while(make_app, sales_csv):
     assert first == second
     assert first["model"] == "none"
     assert "not the expected JSON" in first["note"]
+
+
+@pytest.fixture
+def regional_frame(sales_frame: pd.DataFrame) -> pd.DataFrame:
+    """The sales table with an order id, a Region, a Channel and a discount rate."""
+    n = len(sales_frame)
+    return sales_frame.assign(
+        **{
+            "Order ID": [f"SO-{i // 2:04d}" for i in range(n)],
+            "Region": [("North", "South", "West")[i % 3] for i in range(n)],
+            "Channel": [("Web", "Shop")[i % 2] for i in range(n)],
+            "Discount": [0.1 * (i % 3) for i in range(n)],
+        }
+    )
+
+
+def test_chat_reads_the_files_own_columns_end_to_end(client, regional_frame):
+    """Upload → ingest keeps the dimensions and the order id → the chat groups, filters
+    and counts orders with them, and refuses the discount rate as money."""
+    created = upload(client, regional_frame.to_csv(index=False).encode(), "shop.csv")
+    assert created.status_code == 201, created.get_json()
+    sid = created.get_json()["session_id"]
+
+    body = ask(client, sid, "Which region made the most revenue?").get_json()
+    by_region = regional_frame.groupby("Region")["Revenue"].sum()
+    best = by_region.idxmax()
+    assert f"`{best}`: {format_money(float(by_region.max()), '$')}" in body["answer"]
+
+    body = ask(client, sid, "What was revenue for Web in 2023?").get_json()
+    web = regional_frame.loc[
+        (regional_frame["Channel"] == "Web")
+        & regional_frame["Date"].str.startswith("2023")
+    ]
+    expected = format_money(round(float(web["Revenue"].sum()), 2), "$", decimals=2)
+    assert expected in body["answer"]
+
+    body = ask(client, sid, "How many orders in 2024?").get_json()
+    orders = regional_frame.loc[
+        regional_frame["Date"].str.startswith("2024"), "Order ID"
+    ]
+    assert f"**{orders.nunique():,}**" in body["answer"]
+
+    body = ask(client, sid, "How much did discounts cost us?").get_json()
+    assert "won't answer a different question" in body["answer"]
+    assert "Discount" in body["answer"]
+    assert not [f for f in body["facts"] if isinstance(f["value"], (int, float))]

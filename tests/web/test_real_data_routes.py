@@ -198,7 +198,9 @@ def independent(frame: pd.DataFrame, figure: str) -> object:
 
 
 def get_data(client, sid: str, **params: str) -> dict:
-    query = f"?{urlencode(params)}" if params else ""
+    """The body, with the whole SKU ranking on one page (these files have < 5,000 SKUs)."""
+    params = {"limit": "5000", **params}
+    query = f"?{urlencode(params)}"
     response = client.get(f"/api/data/{sid}{query}")
     assert response.status_code == 200, response.get_json()
     return response.get_json()
@@ -227,6 +229,7 @@ def from_app(client, sid: str, body: dict, figure: str) -> object:
         return sum(row["quantity"] for row in body["breakdowns"]["by_category"])
     if figure == "skus":
         assert len(body["sku_scores"]) == kpis["sku_count"]
+        assert body["sku_scores_page"]["total"] == kpis["sku_count"]
         return kpis["sku_count"]
     if figure == "dates":
         return kpis["date_start"], kpis["date_end"]

@@ -127,3 +127,59 @@ def test_request_id_is_echoed(client):
     assert response.headers["X-Request-ID"] == "abc-123"
     generated = client.get("/health").headers["X-Request-ID"]
     assert len(generated) == 16
+
+
+def test_scripts_are_allowed_by_origin_and_hash_only(app, client):
+    policy = client.get("/").headers["Content-Security-Policy"]
+    scripts = next(p for p in policy.split("; ") if p.startswith("script-src"))
+    assert "'unsafe-inline'" not in scripts and "'unsafe-eval'" not in scripts
+    for digest in app.csp_hashes():
+        assert digest in scripts
+
+
+def test_hsts_only_in_production(make_app):
+    assert (
+        "Strict-Transport-Security"
+        not in make_app().server.test_client().get("/").headers
+    )
+    production = make_app(FLASK_ENV="production", SECRET_KEY="a-long-random-secret")
+    header = production.server.test_client().get("/").headers
+    assert header["Strict-Transport-Security"].startswith("max-age=31536000")
+
+
+def test_data_export_and_report_responses_are_not_cached(client, sales_csv):
+    from tests.conftest import upload
+
+    created = upload(client, sales_csv)
+    assert created.headers["Cache-Control"] == "no-store"
+    sid = created.get_json()["session_id"]
+    for path in (
+        f"/api/data/{sid}",
+        f"/api/export/{sid}/data.csv",
+        f"/api/export/{sid}/skus.xlsx",
+        f"/api/insights/{sid}",
+        f"/dashboard/{sid}",
+    ):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert response.headers["Cache-Control"] == "no-store", path
+
+
+def test_rate_limit_counters_are_shared_by_app_instances_on_one_cache_dir(make_app):
+    """Two app instances stand for two workers: together they get the limit once."""
+    first, second = make_app(RATE_LIMIT=4), make_app(RATE_LIMIT=4)
+    clients = [first.server.test_client(), second.server.test_client()]
+    statuses = [
+        clients[i % 2].get("/api/data/" + "A" * 32).status_code for i in range(8)
+    ]
+    assert statuses.count(404) == 4 and statuses.count(429) == 4
+
+
+def test_memory_rate_limits_are_per_instance(make_app):
+    first = make_app(RATE_LIMIT=2, RATE_LIMIT_STORAGE="memory")
+    second = make_app(RATE_LIMIT=2, RATE_LIMIT_STORAGE="memory")
+    clients = [first.server.test_client(), second.server.test_client()]
+    statuses = [
+        clients[i % 2].get("/api/data/" + "A" * 32).status_code for i in range(4)
+    ]
+    assert statuses == [404] * 4

@@ -25,10 +25,16 @@ def client(tmp_path_factory):
 
 
 def get_scores(client, sid: str, **params: str) -> list[dict]:
-    query = f"?{urlencode(params)}" if params else ""
-    response = client.get(f"/api/data/{sid}{query}")
-    assert response.status_code == 200, response.get_json()
-    return response.get_json()["sku_scores"]
+    """Every SKU of the ranking, read page by page (``offset`` / ``limit``)."""
+    rows: list[dict] = []
+    while True:
+        query = urlencode({**params, "offset": len(rows), "limit": 1000})
+        response = client.get(f"/api/data/{sid}?{query}")
+        assert response.status_code == 200, response.get_json()
+        body = response.get_json()
+        rows += body["sku_scores"]
+        if len(rows) >= body["sku_scores_page"]["total"] or not body["sku_scores"]:
+            return rows
 
 
 def awkward_shop(seed: int = 5) -> pd.DataFrame:

@@ -1,0 +1,81 @@
+"""A metric broken down by category, SKU or customer."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pandas as pd
+
+from analytics.chat.common import (
+    AOV_ORDER,
+    METRIC_LABELS,
+    ORDERS,
+    Intent,
+    dimension_words,
+)
+from analytics.chat.ops.common import (
+    ORDERS_NOTE,
+    has_dimension,
+    metric_table,
+    rows_in,
+    scoped_rows,
+    usable_metric,
+)
+from analytics.grounding.context import DataContext
+from analytics.grounding.facts import (
+    FactSheet,
+    quote,
+)
+from analytics.schema import (
+    CATEGORY,
+)
+
+
+def op_breakdown(
+    sheet: FactSheet, df: pd.DataFrame, ctx: DataContext, intent: Intent
+) -> None:
+    dimension = intent.dimension or CATEGORY
+    if not has_dimension(df, dimension):
+        singular = dimension_words(dimension)[0]
+        sheet.add(f"Your data has no {singular} column to break revenue down by.")
+        return
+    metric = usable_metric(sheet, ctx, intent.metric)
+    if metric in (ORDERS, AOV_ORDER):
+        sheet.caveat(ORDERS_NOTE)
+    period = intent.periods[0] if intent.periods else None
+    scoped, scope_words = scoped_rows(df, replace(intent, skus=()))
+    rows = rows_in(scoped, period)
+    where = period.label if period else f"all dates ({ctx.span()})"
+    sheet.op(
+        "breakdown",
+        by=dimension,
+        metric=metric,
+        period=period.iso() if period else "all",
+    )
+    sheet.period, sheet.rows = (period.label if period else ctx.span()), len(rows)
+    if rows.empty:
+        sheet.add(f"There are no sales in {where}.")
+        return
+    table, table_metric = metric_table(rows, dimension, metric)
+    table = table.rename(columns={dimension: "group_key"})
+    singular, plural = dimension_words(dimension)
+    shown_rows = table.head(10)
+    name = METRIC_LABELS[metric]
+    sheet.add(f"**{name} by {singular}**{scope_words}, {where}:", "")
+    for row in shown_rows.itertuples(index=False):
+        key = row.group_key
+        value = sheet.figure(
+            metric, f"{name} of {singular} {key}, {where}", getattr(row, table_metric)
+        )
+        share = sheet.pct(
+            f"Revenue share of {singular} {key}, {where}", row.revenue_share
+        )
+        extra = ""
+        if ctx.has_profit and metric != "margin" and pd.notna(row.margin):
+            extra = ", margin " + sheet.pct(
+                f"Profit margin of {singular} {key}, {where}", row.margin
+            )
+        sheet.add(f"- {quote(key)}: {value} ({share} of revenue{extra})")
+    if len(table) > len(shown_rows):
+        others = sheet.count(f"Other {plural}, {where}", len(table) - len(shown_rows))
+        sheet.add(f"- … and {others} more {plural}.")

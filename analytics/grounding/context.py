@@ -1,0 +1,108 @@
+"""What a canonical frame holds (dates, SKUs, categories, cost...), for parsing and answers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from analytics.grounding.periods import (
+    Period,
+)
+from analytics.schema import (
+    CATEGORY,
+    COST,
+    CUSTOMER,
+    DATE,
+    PROFIT,
+    QUANTITY,
+    SKU,
+)
+
+
+@dataclass(frozen=True)
+class DataContext:
+    """What the data holds, for parsing and for choosing operations."""
+
+    rows: int
+    first: pd.Timestamp | None
+    last: pd.Timestamp | None
+    #: Last day the data speaks for (month end for monthly data, week end for weekly).
+    covered_to: pd.Timestamp | None
+    skus: pd.Index  # distinct SKUs, original spelling
+    categories: pd.Index
+    has_profit: bool
+    has_cost: bool
+    has_quantity: bool
+    has_customer: bool
+    #: How the dates are spaced: "day" (transactions), "week" or "month" (exports).
+    sampling: str = "day"
+    #: Lines carry an order / invoice id (column ``order_id``), so orders can be counted.
+    has_orders: bool = False
+
+    @property
+    def has_dates(self) -> bool:
+        return self.first is not None
+
+    @property
+    def has_sku(self) -> bool:
+        return len(self.skus) > 0
+
+    @property
+    def has_category(self) -> bool:
+        return len(self.categories) > 0
+
+    def span(self) -> str:
+        if self.first is None or self.covered_to is None:
+            return "all rows (no dates)"
+        return f"{self.first:%Y-%m-%d} to {self.covered_to:%Y-%m-%d}"
+
+    def covers(self, period: Period) -> bool:
+        """True when the data reaches (within a tenth of its length) both ends of ``period``."""
+        if self.first is None or self.covered_to is None:
+            return False
+        slack = pd.Timedelta(days=max(1, period.days() // 10))
+        return (
+            self.first <= period.start + slack and self.covered_to >= period.end - slack
+        )
+
+    def overlaps(self, period: Period) -> bool:
+        if self.first is None or self.covered_to is None:
+            return False
+        return self.first <= period.end and self.covered_to >= period.start
+
+
+def data_context(df: pd.DataFrame) -> DataContext:
+    dates = df[DATE]
+    known = dates.dropna()
+    first = last = covered = None
+    sampling = "day"
+    if len(known):
+        first, last = known.min().normalize(), known.max().normalize()
+        days = pd.DatetimeIndex(pd.unique(known.to_numpy())).normalize().unique()
+        covered = last
+        if len(days) >= 2 and bool(days.is_month_start.all()):
+            covered = last + pd.offsets.MonthEnd(0)
+            sampling = "month"
+        elif len(days) >= 2 and days.day_of_week.nunique() == 1:
+            covered = last + pd.Timedelta(days=6)
+            sampling = "week"
+    skus = pd.Index(df[SKU].unique(), dtype="str").dropna()
+    categories = pd.Index(df[CATEGORY].unique(), dtype="str").dropna()
+    return DataContext(
+        rows=len(df),
+        first=first,
+        last=last,
+        covered_to=covered,
+        skus=skus,
+        categories=categories,
+        has_profit=bool(df[PROFIT].notna().any()),
+        has_cost=bool(df[COST].notna().any()),
+        has_quantity=bool(df[QUANTITY].notna().any()),
+        has_customer=bool(df[CUSTOMER].notna().any()),
+        sampling=sampling,
+        has_orders=bool("order_id" in df.columns and df["order_id"].notna().any()),
+    )
+
+
+# --------------------------------------------------------------------------- parsing

@@ -1,0 +1,742 @@
+"""The chat never answers a different question: a bank of questions over real files and
+generated shops whose dimension columns carry other names.
+
+Frames are built here with plain pandas the way ingestion builds them (canonical columns,
+plus each dimension column as a categorical named after its header, the order id, and
+unmapped measure columns), together with the dataset model the session passes to the
+chat. Every expected figure is computed here independently with plain pandas.
+
+Each answer is classed as *right* (it states the expected figure), *refused* (it says
+what cannot be answered and gives no figure) or *wrong* (it states figures, but not the
+one asked for: an answer to a different question). The bank must have no wrong answer,
+at least 90 % right among the answerable questions, and every refusal must name what
+is missing.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analytics.chat import ChatAnswer, answer
+from analytics.schema import conform_canonical
+
+DATA_DIR = Path(__file__).resolve().parents[3] / "shared" / "data"
+REAL = DATA_DIR.exists()
+
+# --------------------------------------------------------------------------- frames
+
+
+def _with_dimensions(
+    base: dict[str, Any],
+    dims: dict[str, pd.Series],
+    measures: dict[str, tuple[pd.Series, str]],
+    roles: dict[str, str],
+    order: pd.Series | None = None,
+    dropped: tuple[str, ...] = (),
+) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
+    """Canonical frame + dimension/measure columns, and the dataset model's list."""
+    frame = conform_canonical(pd.DataFrame(base))
+    model: list[dict[str, Any]] = []
+    kinds = {"date": "date", "sku": "identifier", "customer": "identifier",
+             "category": "dimension"}  # fmt: skip
+    for header, role in roles.items():
+        kind = kinds.get(role, "measure")
+        model.append({"name": header, "kind": kind, "role": role, "field": role})
+    for header, values in dims.items():
+        frame[header] = pd.Categorical(values.astype("str").to_numpy())
+        model.append({"name": header, "kind": "dimension", "field": header})
+    for header, (values, unit) in measures.items():
+        frame[header] = pd.to_numeric(values, errors="coerce").to_numpy()
+        aggregation = {"money": "sum", "count": "sum", "ratio": "weighted_mean"}
+        model.append(
+            {"name": header, "kind": "measure", "unit": unit, "field": header,
+             "aggregation": aggregation.get(unit, "mean")}
+        )  # fmt: skip
+    if order is not None:
+        frame["order_id"] = order.astype("str").to_numpy()
+        model.append(
+            {"name": "Order ID", "kind": "identifier", "role": "order_id",
+             "field": "order_id"}
+        )  # fmt: skip
+    for header in dropped:
+        model.append({"name": header, "kind": "text", "field": None})
+    return frame, model
+
+
+@functools.cache
+def dataset(name: str) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
+    if name == "superstore":
+        raw = pd.read_csv(DATA_DIR / "superstore_classic_cp1252.csv", encoding="cp1252")
+        base = {
+            "date": pd.to_datetime(raw["Order Date"], format="%m/%d/%Y"),
+            "revenue": raw["Sales"],
+            "cost": raw["Sales"] - raw["Profit"],
+            "profit": raw["Profit"],
+            "quantity": raw["Quantity"],
+            "sku": raw["Product ID"],
+            "category": raw["Category"],
+            "customer": raw["Customer ID"],
+        }
+        dims = {
+            c: raw[c]
+            for c in ("Ship Mode", "Segment", "Country", "City", "State", "Region",
+                      "Sub-Category")
+        }  # fmt: skip
+        roles = {"Order Date": "date", "Sales": "revenue", "Profit": "profit",
+                 "Quantity": "quantity", "Product ID": "sku", "Category": "category",
+                 "Customer ID": "customer"}  # fmt: skip
+        return _with_dimensions(
+            base, dims, {"Discount": (raw["Discount"], "ratio")}, roles,
+            order=raw["Order ID"], dropped=("Customer Name", "Product Name", "Ship Date"),
+        )  # fmt: skip
+    if name == "online_retail":
+        raw = pd.read_csv(
+            DATA_DIR / "online_retail_uci_sample.csv",
+            dtype={"StockCode": "str", "InvoiceNo": "str"},
+        )
+        base = {
+            "date": pd.to_datetime(raw["InvoiceDate"], format="%m/%d/%Y %H:%M"),
+            "revenue": raw["Quantity"] * raw["UnitPrice"],
+            "quantity": raw["Quantity"],
+            "unit_price": raw["UnitPrice"],
+            "sku": raw["StockCode"],
+            "customer": raw["CustomerID"].astype("Int64").astype("str"),
+        }
+        roles = {"InvoiceDate": "date", "Quantity": "quantity",
+                 "UnitPrice": "unit_price", "StockCode": "sku",
+                 "CustomerID": "customer"}  # fmt: skip
+        return _with_dimensions(
+            base, {"Country": raw["Country"]}, {}, roles, order=raw["InvoiceNo"],
+            dropped=("Description",),
+        )  # fmt: skip
+    if name == "walmart":
+        raw = pd.read_csv(DATA_DIR / "walmart_weekly_45stores.csv")
+        base = {
+            "date": pd.to_datetime(raw["Date"], format="%d/%m/%y"),
+            "revenue": raw["Weekly_Sales"],
+        }
+        measures = {c: (raw[c], "number") for c in ("Temperature", "Fuel_Price", "CPI")}
+        return _with_dimensions(
+            base, {"Store": raw["Store"]}, measures,
+            {"Date": "date", "Weekly_Sales": "revenue"},
+        )  # fmt: skip
+    if name == "financial":
+        raw = pd.read_excel(DATA_DIR / "ms_financial_sample.xlsx", engine="openpyxl")
+        base = {
+            "date": raw["Date"],
+            "revenue": raw[" Sales"],
+            "cost": raw["COGS"],
+            "profit": raw["Profit"],
+            "quantity": raw["Units Sold"],
+            "sku": raw["Product"].str.strip(),
+        }
+        dims = {c: raw[c].astype("str").str.strip()
+                for c in ("Segment", "Country", "Discount Band")}  # fmt: skip
+        measures = {"Gross Sales": (raw["Gross Sales"], "money"),
+                    "Discounts": (raw["Discounts"], "money")}  # fmt: skip
+        roles = {"Date": "date", " Sales": "revenue", "COGS": "cost",
+                 "Profit": "profit", "Units Sold": "quantity", "Product": "sku"}  # fmt: skip
+        return _with_dimensions(base, dims, measures, roles)
+    if name == "shop_a":
+        return _shop_a()
+    if name == "shop_b":
+        return _shop_b()
+    raise KeyError(name)
+
+
+def _shop_a() -> tuple[pd.DataFrame, list[dict[str, Any]]]:
+    """A shop with Channel, Store, Payment Method and Rep; orders of 1-3 lines."""
+    rng = np.random.default_rng(11)
+    orders = 2400
+    lines = rng.integers(1, 4, orders)
+    order_ids = np.repeat([f"A-{i:05d}" for i in range(orders)], lines)
+    days = pd.date_range("2023-01-01", "2024-12-31")
+    n = len(order_ids)
+    per_order = {
+        "date": days[rng.integers(0, len(days), orders)],
+        "customer": [f"CU{i:03d}" for i in rng.integers(0, 400, orders)],
+        "Channel": rng.choice(["Online", "Retail", "Wholesale"], orders, p=[.5, .3, .2]),
+        "Store": rng.choice(["Downtown", "Airport", "Harbour Mall"], orders),
+        "Payment Method": rng.choice(["Card", "Cash", "PayPal"], orders),
+        "Rep": rng.choice(["Ana", "Ben", "Chloé"], orders),
+    }  # fmt: skip
+    expand = np.repeat(np.arange(orders), lines)
+    sku = rng.integers(0, 30, n)
+    revenue = np.round(rng.gamma(2.0, 40.0, n) + sku, 2)
+    base = {
+        "date": per_order["date"][expand],
+        "revenue": revenue,
+        "cost": np.round(revenue * (0.55 + 0.01 * (sku % 10)), 2),
+        "quantity": rng.integers(1, 5, n).astype(float),
+        "sku": [f"P-{s:02d}" for s in sku],
+        "category": np.where(sku < 10, "Bikes", np.where(sku < 20, "Parts", "Apparel")),
+        "customer": np.asarray(per_order["customer"])[expand],
+    }
+    base["profit"] = base["revenue"] - base["cost"]
+    dims = {
+        c: pd.Series(np.asarray(per_order[c])[expand])
+        for c in ("Channel", "Store", "Payment Method", "Rep")
+    }
+    roles = {"Date": "date", "Amount": "revenue", "Cost": "cost", "Qty": "quantity",
+             "Item": "sku", "Category": "category", "Customer": "customer"}  # fmt: skip
+    return _with_dimensions(base, dims, {}, roles, order=pd.Series(order_ids))
+
+
+def _shop_b() -> tuple[pd.DataFrame, list[dict[str, Any]]]:
+    """A shop with Town, Province and Country; no cost, no order id."""
+    rng = np.random.default_rng(23)
+    n = 3000
+    towns = {
+        "Montréal": ("Quebec", "Canada"),
+        "Québec": ("Quebec", "Canada"),
+        "Toronto": ("Ontario", "Canada"),
+        "Ottawa": ("Ontario", "Canada"),
+        "Lyon": ("Auvergne-Rhône-Alpes", "France"),
+        "Grenoble": ("Auvergne-Rhône-Alpes", "France"),
+    }
+    town = rng.choice(list(towns), n)
+    days = pd.date_range("2023-07-01", "2024-12-31")
+    base = {
+        "date": days[rng.integers(0, len(days), n)],
+        "revenue": np.round(rng.gamma(2.5, 30.0, n), 2),
+        "quantity": rng.integers(1, 6, n).astype(float),
+        "sku": [f"B-{s:02d}" for s in rng.integers(0, 20, n)],
+        "customer": [f"K{c:03d}" for c in rng.integers(0, 250, n)],
+    }
+    dims = {
+        "Town": pd.Series(town),
+        "Province": pd.Series([towns[t][0] for t in town]),
+        "Country": pd.Series([towns[t][1] for t in town]),
+    }
+    roles = {"Sold on": "date", "Total": "revenue", "Units": "quantity",
+             "Product": "sku", "Client": "customer"}  # fmt: skip
+    return _with_dimensions(base, dims, {}, roles)
+
+
+# --------------------------------------------------------------------------- expected
+
+
+def _rows(df: pd.DataFrame, start: str | None, end: str | None, where: dict) -> Any:
+    rows = df
+    if start:
+        rows = rows.loc[
+            (rows["date"] >= start)
+            & (rows["date"] < pd.Timestamp(end) + pd.Timedelta(days=1))
+        ]
+    for column, value in where.items():
+        rows = rows.loc[rows[column].astype("str") == value]
+    return rows
+
+
+def total(column: str, start: str | None = None, end: str | None = None, **where: str):
+    return lambda df: float(_rows(df, start, end, where)[column].sum())
+
+
+def where(column: str, value: str, metric: str = "revenue", start=None, end=None):
+    return lambda df: float(_rows(df, start, end, {column: value})[metric].sum())
+
+
+def group_best(by: str, metric: str, lowest: bool = False, start=None, end=None):
+    def compute(df: pd.DataFrame) -> float:
+        sums = _rows(df, start, end, {}).groupby(by, observed=True)[metric].sum()
+        return float(sums.min() if lowest else sums.max())
+
+    return compute
+
+
+def group_key(by: str, metric: str, lowest: bool = False, start=None, end=None):
+    def compute(df: pd.DataFrame) -> str:
+        sums = _rows(df, start, end, {}).groupby(by, observed=True)[metric].sum()
+        return str(sums.idxmin() if lowest else sums.idxmax())
+
+    return compute
+
+
+def orders(start=None, end=None, **where_: str):
+    """Distinct order ids among lines with a positive amount (returns are not orders)."""
+
+    def compute(df: pd.DataFrame) -> float:
+        rows = _rows(df, start, end, where_)
+        return float(rows.loc[rows["revenue"] > 0, "order_id"].nunique())
+
+    return compute
+
+
+def aov(start=None, end=None, **where_: str):
+    def compute(df: pd.DataFrame) -> float:
+        rows = _rows(df, start, end, where_)
+        return float(rows["revenue"].sum() / orders()(rows))
+
+    return compute
+
+
+def repeat_customers(df: pd.DataFrame) -> float:
+    sold = df.loc[df["revenue"] > 0].dropna(subset=["customer", "order_id"])
+    return float((sold.groupby("customer")["order_id"].nunique() >= 2).sum())
+
+
+def best_month_of_year(metric: str = "revenue"):
+    """The strongest calendar month: monthly totals (all months here are complete)
+    averaged per calendar month."""
+
+    def compute(df: pd.DataFrame) -> float:
+        monthly = df.groupby(df["date"].dt.to_period("M"))[metric].sum()
+        first, last = df["date"].min(), df["date"].max()
+        complete = [
+            p for p in monthly.index
+            if p.start_time >= first - pd.Timedelta(days=4)
+            and p.end_time.normalize() <= last + pd.Timedelta(days=4)
+        ]  # fmt: skip
+        monthly = monthly.loc[complete]
+        return float(monthly.groupby(monthly.index.month).mean().max())
+
+    return compute
+
+
+def best_weekday(df: pd.DataFrame) -> float:
+    sums = df.groupby(df["date"].dt.day_of_week)["revenue"].sum()
+    days = pd.Series(pd.date_range(df["date"].min(), df["date"].max()).day_of_week)
+    return float((sums / days.value_counts()).max())
+
+
+def share(column: str, value: str):
+    def compute(df: pd.DataFrame) -> float:
+        part = df.loc[df[column].astype("str") == value, "revenue"].sum()
+        return float(part / df["revenue"].sum())
+
+    return compute
+
+
+def distinct(column: str):
+    return lambda df: float(df[column].nunique())
+
+
+def lines(start=None, end=None):
+    return lambda df: float(len(_rows(df, start, end, {})))
+
+
+# --------------------------------------------------------------------------- the bank
+
+
+@dataclass(frozen=True)
+class Case:
+    """A question and either the fact its answer must state (``expected`` computes the
+    value, ``label`` is the start of the fact's label, a string or computed from the
+    frame) or, for a question that must be refused, ``refuse``: text the refusal must
+    contain (what is missing)."""
+
+    id: str
+    data: str
+    question: str
+    expected: Callable[[pd.DataFrame], float] | None = None
+    label: str | Callable[[pd.DataFrame], str] | None = None
+    refuse: str | None = None
+    tol: float = 0.01
+
+
+SS, OR, WM, FS, SA, SB = (
+    "superstore", "online_retail", "walmart", "financial", "shop_a", "shop_b",
+)  # fmt: skip
+
+
+def of(prefix: str, by: str, metric: str, lowest: bool = False, start=None, end=None):
+    """A label naming the best (or worst) group: 'Profit of region West'."""
+    return lambda df: prefix.format(key=group_key(by, metric, lowest, start, end)(df))
+
+
+BANK: tuple[Case, ...] = (
+    # ---- Superstore: dimensions of the file, orders, calendar patterns
+    Case("ss-region-profit", SS, "Which region made the most profit?",
+         group_best("Region", "profit"), of("Profit of region {key}", "Region", "profit")),
+    Case("ss-state-profit", SS, "Which state made the most profit?",
+         group_best("State", "profit"), of("Profit of state {key}", "State", "profit")),
+    Case("ss-shipmode-profit", SS, "Which ship mode made the most profit?",
+         group_best("Ship Mode", "profit"),
+         of("Profit of ship mode {key}", "Ship Mode", "profit")),
+    Case("ss-city-profit", SS, "Which city made the most profit?",
+         group_best("City", "profit"), of("Profit of city {key}", "City", "profit")),
+    Case("ss-city-sales", SS, "Top 3 cities by sales",
+         group_best("City", "revenue"), of("Revenue of city {key}", "City", "revenue")),
+    Case("ss-worst-subcat", SS, "What is the worst sub-category by profit?",
+         group_best("Sub-Category", "profit", lowest=True),
+         of("Profit of sub category {key}", "Sub-Category", "profit", lowest=True)),
+    Case("ss-segment", SS, "Sales by segment",
+         where("Segment", "Corporate"), "Revenue of segment Corporate"),
+    Case("ss-segment-2016", SS, "Revenue by segment in 2016",
+         where("Segment", "Consumer", start="2016-01-01", end="2016-12-31"),
+         "Revenue of segment Consumer, 2016"),
+    Case("ss-region-breakdown", SS, "Profit by region",
+         where("Region", "South", "profit"), "Profit of region South"),
+    Case("ss-west-2017", SS, "What were sales in the West in 2017?",
+         where("Region", "West", start="2017-01-01", end="2017-12-31"),
+         "Revenue for region West, 2017"),
+    Case("ss-texas", SS, "Revenue in Texas",
+         where("State", "Texas"), "Revenue for state Texas"),
+    Case("ss-first-class", SS, "How much profit did First Class make?",
+         where("Ship Mode", "First Class", "profit"), "Profit for ship mode First Class"),
+    Case("ss-corporate-share", SS, "What share of revenue comes from Corporate?",
+         share("Segment", "Corporate"), "Share of revenue for segment Corporate",
+         tol=1e-6),
+    Case("ss-compare-regions", SS, "Compare the West and the East",
+         where("Region", "East"), "Revenue of region East"),
+    Case("ss-top-customers-texas", SS, "Top 5 customers in Texas by profit",
+         lambda df: float(
+             df.loc[df["State"] == "Texas"].groupby("customer")["profit"].sum().max()),
+         lambda df: "Profit of customer " + str(
+             df.loc[df["State"] == "Texas"].groupby("customer")["profit"].sum().idxmax())),
+    Case("ss-orders-2016", SS, "How many orders in 2016?",
+         orders("2016-01-01", "2016-12-31"), "Orders, 2016"),
+    Case("ss-aov", SS, "What's the average order value?", aov(), "Average order value"),
+    Case("ss-aov-2017", SS, "What was the average order value in 2017?",
+         aov("2017-01-01", "2017-12-31"), "Average order value, 2017"),
+    Case("ss-lines-2016", SS, "How many transactions were there in 2016?",
+         lines("2016-01-01", "2016-12-31"), "Transactions, 2016"),
+    Case("ss-repeat", SS, "How many customers ordered more than once?",
+         repeat_customers, "Customers with more than one order"),
+    Case("ss-month-of-year", SS, "Which month of the year is usually strongest?",
+         best_month_of_year(), "Average revenue per year"),
+    Case("ss-weekday", SS, "Which day of the week is strongest?",
+         best_weekday, "Average revenue per day"),
+    Case("ss-revenue-2016", SS, "What was revenue in 2016?",
+         total("revenue", "2016-01-01", "2016-12-31"), "Revenue, 2016"),
+    Case("ss-technology-share", SS, "What share of sales comes from Technology?",
+         share("category", "Technology"), "Share of revenue for category Technology",
+         tol=1e-6),
+    Case("ss-customers", SS, "How many customers do I have?",
+         distinct("customer"), "Distinct customers"),
+    Case("ss-states-count", SS, "How many states do we sell in?",
+         distinct("State"), "Distinct states"),
+    Case("ss-top-products", SS, "Top 5 products by profit",
+         group_best("sku", "profit"), of("Profit of SKU {key}", "sku", "profit")),
+    Case("ss-region-orders", SS, "Which region had the most orders?",
+         lambda df: float(df.groupby("Region", observed=True)["order_id"].nunique().max()),
+         lambda df: "Orders of region " + str(
+             df.groupby("Region", observed=True)["order_id"].nunique().idxmax())),
+    Case("ss-subcat-loses", SS, "Which sub-category loses money?",
+         group_best("Sub-Category", "profit", lowest=True),
+         of("Profit of sub category {key}", "Sub-Category", "profit", lowest=True)),
+    Case("ss-state-under", SS, "Which state is underperforming?",
+         group_best("State", "profit", lowest=True),
+         of("Profit of state {key}", "State", "profit", lowest=True)),
+    Case("ss-region-declining", SS, "Which region is declining?", refuse="declining"),
+    Case("ss-area", SS, "Which area made the most profit?",
+         group_best("Region", "profit"), of("Profit of region {key}", "Region", "profit")),
+    Case("ss-subcategory", SS, "Revenue by subcategory",
+         where("Sub-Category", "Chairs"), "Revenue of sub category Chairs"),
+    Case("ss-shipping-method", SS, "Sales by shipping method",
+         where("Ship Mode", "Same Day"), "Revenue of ship mode Same Day"),
+    Case("ss-canada", SS, "What were sales in Canada?", refuse="canada"),
+    Case("ss-discounts", SS, "How much did discounts cost us?", refuse="Discount"),
+    Case("ss-churn", SS, "What is our churn rate?", refuse="churn"),
+    Case("ss-ship-date", SS, "Revenue by ship date", refuse="Ship Date"),
+    Case("ss-product-name", SS, "Revenue by product name", refuse="Product Name"),
+    Case("ss-shipping", SS, "What did shipping cost us in 2016?", refuse="shipping"),
+    Case("ss-targets", SS, "Did we hit our sales target in 2017?", refuse="target"),
+    Case("ss-segment-region", SS, "Sales by segment and region",
+         refuse="one column at a time"),
+    # ---- Online Retail: invoices are orders, Country is a dimension, no cost
+    Case("or-country", OR, "Which country had the most revenue?",
+         group_best("Country", "revenue"),
+         of("Revenue of country {key}", "Country", "revenue")),
+    Case("or-france", OR, "Revenue in France",
+         where("Country", "France"), "Revenue for country France"),
+    Case("or-germany-2011", OR, "What were sales in Germany in 2011?",
+         where("Country", "Germany", start="2011-01-01", end="2011-12-31"),
+         "Revenue for country Germany, 2011"),
+    Case("or-invoices", OR, "How many orders did we get in 2011?",
+         orders("2011-01-01", "2011-12-31"), "Orders, 2011"),
+    Case("or-aov", OR, "What is the average order value?", aov(), "Average order value"),
+    Case("or-uk-share", OR, "What share of revenue comes from the United Kingdom?",
+         share("Country", "United Kingdom"),
+         "Share of revenue for country United Kingdom", tol=1e-6),
+    Case("or-countries", OR, "How many countries do we sell to?",
+         distinct("Country"), "Distinct countries"),
+    Case("or-total", OR, "What was total revenue?", total("revenue"), "Revenue, all your data"),
+    Case("or-units-2011", OR, "How many units were sold in 2011?",
+         total("quantity", "2011-01-01", "2011-12-31"), "Units sold, 2011"),
+    Case("or-repeat", OR, "How many repeat customers do we have?",
+         lambda df: float(
+             df.loc[(df["customer"] != "<NA>") & (df["revenue"] > 0)]
+             .dropna(subset=["customer"])
+             .groupby("customer")["order_id"].nunique().ge(2).sum()),
+         "Customers with more than one order"),
+    Case("or-profit", OR, "What was profit in 2011?", refuse="no cost or profit"),
+    Case("or-margin-country", OR, "Which country has the best margin?",
+         refuse="no cost or profit"),
+    Case("or-description", OR, "Revenue by description", refuse="Description"),
+    # ---- Walmart: Store is a dimension; temperature etc. are not money
+    Case("wm-store", WM, "Which store had the highest sales?",
+         group_best("Store", "revenue"), of("Revenue of store {key}", "Store", "revenue")),
+    Case("wm-store-2011", WM, "Top 3 stores by revenue in 2011",
+         group_best("Store", "revenue", start="2011-01-01", end="2011-12-31"),
+         of("Revenue of store {key}, 2011", "Store", "revenue",
+            start="2011-01-01", end="2011-12-31")),
+    Case("wm-worst-store", WM, "Which store had the lowest sales?",
+         group_best("Store", "revenue", lowest=True),
+         of("Revenue of store {key}", "Store", "revenue", lowest=True)),
+    Case("wm-2011", WM, "What was revenue in 2011?",
+         total("revenue", "2011-01-01", "2011-12-31"), "Revenue, 2011"),
+    Case("wm-stores", WM, "How many stores are there?", distinct("Store"),
+         "Distinct stores"),
+    Case("wm-fuel", WM, "What is the total fuel price?", refuse="Fuel_Price"),
+    Case("wm-products", WM, "Top 5 products by revenue", refuse="no SKU"),
+    Case("wm-orders", WM, "How many orders did we get?", refuse="order id"),
+    Case("wm-profit", WM, "Which store made the most profit?", refuse="no cost or profit"),
+    # ---- Financial Sample: Segment, Country, Discount Band; money measures
+    Case("fs-country", FS, "Which country made the most profit?",
+         group_best("Country", "profit"), of("Profit of country {key}", "Country", "profit")),
+    Case("fs-segment", FS, "Sales by segment",
+         where("Segment", "Government"), "Revenue of segment Government"),
+    Case("fs-canada", FS, "What were sales in Canada?",
+         where("Country", "Canada"), "Revenue for country Canada"),
+    Case("fs-canada-2014", FS, "Profit in Canada in 2014",
+         where("Country", "Canada", "profit", "2014-01-01", "2014-12-31"),
+         "Profit for country Canada, 2014"),
+    Case("fs-discount-band", FS, "Revenue by discount band",
+         where("Discount Band", "High"), "Revenue of discount band High"),
+    Case("fs-germany-share", FS, "What share of revenue comes from Germany?",
+         share("Country", "Germany"), "Share of revenue for country Germany", tol=1e-6),
+    Case("fs-compare", FS, "Compare Canada and Mexico",
+         where("Country", "Mexico"), "Revenue of country Mexico"),
+    Case("fs-top-products", FS, "Top 3 products by profit",
+         group_best("sku", "profit"), of("Profit of SKU {key}", "sku", "profit")),
+    Case("fs-month-of-year", FS, "Which month of the year is usually strongest?",
+         best_month_of_year(), "Average revenue per year"),
+    Case("fs-gross-sales", FS, "What were gross sales in 2014?",
+         total("Gross Sales", "2014-01-01", "2014-12-31"),
+         "Gross Sales, 2014-01-01 to 2014-12-31"),
+    Case("fs-discounts-country", FS, "Which country had the most discounts?",
+         group_best("Country", "Discounts"),
+         of("Discounts of Country {key}", "Country", "Discounts")),
+    Case("fs-gross-product", FS, "Top 2 products by gross sales",
+         group_best("sku", "Gross Sales"),
+         of("Gross Sales of Product {key}", "sku", "Gross Sales")),
+    Case("fs-two-measures", FS, "What were gross sales and discounts?",
+         refuse="one of your file's measure columns at a time"),
+    Case("fs-customers", FS, "How many customers do we have?", refuse="customer"),
+    Case("fs-orders", FS, "What's the average order value?", refuse="order id"),
+    # ---- Shop A: Channel, Store, Payment Method, Rep; orders of several lines
+    Case("sa-channel", SA, "Sales by channel",
+         where("Channel", "Online"), "Revenue of channel Online"),
+    Case("sa-rep-2024", SA, "Which rep sold the most in 2024?",
+         group_best("Rep", "revenue", start="2024-01-01", end="2024-12-31"),
+         of("Revenue of rep {key}, 2024", "Rep", "revenue",
+            start="2024-01-01", end="2024-12-31")),
+    Case("sa-payment", SA, "Revenue by payment method",
+         where("Payment Method", "Cash"), "Revenue of payment method Cash"),
+    Case("sa-online-share", SA, "What share of revenue came from Online?",
+         share("Channel", "Online"), "Share of revenue for channel Online", tol=1e-6),
+    Case("sa-stores", SA, "Compare Downtown and Airport",
+         where("Store", "Airport"), "Revenue of store Airport"),
+    Case("sa-harbour", SA, "What was profit at Harbour Mall in 2023?",
+         where("Store", "Harbour Mall", "profit", "2023-01-01", "2023-12-31"),
+         "Profit for store Harbour Mall, 2023"),
+    Case("sa-orders", SA, "How many orders in 2024?",
+         orders("2024-01-01", "2024-12-31"), "Orders, 2024"),
+    Case("sa-aov", SA, "What was the average order value in 2023?",
+         aov("2023-01-01", "2023-12-31"), "Average order value, 2023"),
+    Case("sa-aov-online", SA, "Average order value for Online",
+         aov(Channel="Online"), "Average order value for channel Online"),
+    Case("sa-lines", SA, "How many transactions in 2024?",
+         lines("2024-01-01", "2024-12-31"), "Transactions, 2024"),
+    Case("sa-repeat", SA, "How many customers bought more than once?",
+         repeat_customers, "Customers with more than one order"),
+    Case("sa-chloe", SA, "Revenue for Chloe in 2024",
+         where("Rep", "Chloé", start="2024-01-01", end="2024-12-31"),
+         "Revenue for rep Chloé, 2024"),
+    Case("sa-best-channel-profit", SA, "Which channel made the most profit?",
+         group_best("Channel", "profit"), of("Profit of channel {key}", "Channel", "profit")),
+    Case("sa-weekday", SA, "Which day of the week is strongest?",
+         best_weekday, "Average revenue per day"),
+    Case("sa-category", SA, "Revenue by category in 2024",
+         where("category", "Bikes", start="2024-01-01", end="2024-12-31"),
+         "Revenue of category Bikes, 2024"),
+    Case("sa-salesperson", SA, "Which salesperson sold the most in 2024?",
+         group_best("Rep", "revenue", start="2024-01-01", end="2024-12-31"),
+         of("Revenue of rep {key}, 2024", "Rep", "revenue",
+            start="2024-01-01", end="2024-12-31")),
+    Case("sa-payment-type", SA, "Revenue by payment type",
+         where("Payment Method", "PayPal"), "Revenue of payment method PayPal"),
+    Case("sa-returns", SA, "How many returns did we have?", refuse="returns"),
+    Case("sa-region", SA, "Sales by region", refuse="region"),
+    # ---- Shop B: Town, Province, Country; no cost, no order id
+    Case("sb-montreal", SB, "Revenue in Montreal",
+         where("Town", "Montréal"), "Revenue for town Montréal"),
+    Case("sb-province", SB, "Which province had the most revenue?",
+         group_best("Province", "revenue"),
+         of("Revenue of province {key}", "Province", "revenue")),
+    Case("sb-country", SB, "Revenue by country",
+         where("Country", "France"), "Revenue of country France"),
+    Case("sb-ontario-2024", SB, "What were sales in Ontario in 2024?",
+         where("Province", "Ontario", start="2024-01-01", end="2024-12-31"),
+         "Revenue for province Ontario, 2024"),
+    Case("sb-province-quebec", SB, "Revenue in the province of Quebec",
+         where("Province", "Quebec"), "Revenue for province Quebec"),
+    Case("sb-towns", SB, "Top 3 towns by units sold",
+         group_best("Town", "quantity"), of("Units sold of town {key}", "Town", "quantity")),
+    Case("sb-france-share", SB, "What share of revenue comes from France?",
+         share("Country", "France"), "Share of revenue for country France", tol=1e-6),
+    Case("sb-city", SB, "Revenue by city",
+         where("Town", "Lyon"), "Revenue of town Lyon"),
+    Case("sb-quebec-ambiguous", SB, "Revenue in Quebec", refuse="say which"),
+    Case("sb-orders", SB, "How many orders did we get in 2024?", refuse="order id"),
+    Case("sb-profit", SB, "What was profit in Ontario?", refuse="no cost or profit"),
+    Case("sb-vancouver", SB, "Revenue in Vancouver", refuse="vancouver"),
+)  # fmt: skip
+IDS = [case.id for case in BANK]
+REFUSALS = ("not_covered", "out_of_scope", "unknown_sku")
+
+
+def ask(case: Case) -> ChatAnswer:
+    frame, model = dataset(case.data)
+    return answer(frame, case.question, source_columns=model)
+
+
+def outcome(case: Case, result: ChatAnswer) -> str:
+    """'right', 'refused' or 'wrong' (see the module docstring)."""
+    numeric = [f for f in result.facts if isinstance(f.value, (int, float))]
+    if result.intent in REFUSALS or not numeric:
+        return "refused"
+    if case.expected is None:
+        return "wrong"
+    frame, _ = dataset(case.data)
+    expected = case.expected(frame)
+    label = case.label(frame) if callable(case.label) else case.label
+    matches = [
+        f
+        for f in numeric
+        if (label is None or f.label.startswith(label))
+        and abs(float(f.value) - expected) <= case.tol
+    ]
+    if matches and any(f.display in result.answer for f in matches):
+        return "right"
+    return "wrong"
+
+
+needs_real = pytest.mark.skipif(not REAL, reason="shared/data is not available")
+
+
+def bank_cases() -> list[Any]:
+    out = []
+    for case in BANK:
+        marks = [] if case.data in (SA, SB) else [needs_real]
+        out.append(pytest.param(case, id=case.id, marks=marks))
+    return out
+
+
+def test_the_bank_is_large_and_varied() -> None:
+    assert len(BANK) >= 80
+    assert len({case.data for case in BANK}) >= 5
+    assert sum(case.refuse is not None for case in BANK) >= 15
+
+
+@pytest.mark.parametrize("case", bank_cases())
+def test_each_question_is_answered_right_or_refused_with_the_reason(case: Case) -> None:
+    result = ask(case)
+    got = outcome(case, result)
+    assert got != "wrong", f"{case.id}: answered a different question:\n{result.answer}"
+    if case.refuse is not None:
+        assert got == "refused", f"{case.id}: should be refused:\n{result.answer}"
+        assert case.refuse.lower() in result.answer.lower(), result.answer
+        assert "I can answer, for example" in result.answer or result.intent != (
+            "not_covered"
+        )
+
+
+@needs_real
+def test_score_over_the_whole_bank() -> None:
+    """No answer to a different question; at least 90 % right among the answerable."""
+    counts = {"right": 0, "refused": 0, "wrong": 0}
+    answerable = right = 0
+    for case in BANK:
+        got = outcome(case, ask(case))
+        counts[got] += 1
+        if case.refuse is None:
+            answerable += 1
+            right += got == "right"
+    print(f"question bank: {counts} of {len(BANK)}")
+    assert counts["wrong"] == 0
+    assert right / answerable >= 0.9
+
+
+def test_suggested_questions_in_refusals_are_answerable() -> None:
+    frame, model = dataset(SB)
+    result = answer(frame, "Revenue in Vancouver", source_columns=model)
+    offered = [
+        line[2:] for line in result.answer.splitlines() if line.startswith("- ")
+    ][-3:]
+    assert len(offered) == 3
+    for question in offered:
+        follow = answer(frame, question, source_columns=model)
+        assert follow.intent not in REFUSALS, question
+
+
+@functools.cache
+def ingested_superstore() -> tuple[pd.DataFrame, list[dict[str, Any]], pd.DataFrame]:
+    """The real Superstore file through ingestion (frame and dataset model), and the raw
+    file read with plain pandas."""
+    from analytics.ingest import ingest_bytes
+
+    path = DATA_DIR / "superstore_classic_cp1252.csv"
+    result = ingest_bytes(path.read_bytes(), path.name)
+    raw = pd.read_csv(path, encoding="cp1252")
+    raw["Order Date"] = pd.to_datetime(raw["Order Date"], format="%m/%d/%Y")
+    return result.frame, result.report["columns"], raw
+
+
+INGESTED: tuple[tuple[str, str, Callable[[pd.DataFrame], float]], ...] = (
+    ("Which region made the most profit?", "Profit of region West",
+     lambda raw: raw.loc[raw["Region"] == "West", "Profit"].sum()),
+    ("What were sales in the West in 2017?", "Revenue for region West, 2017",
+     lambda raw: raw.loc[(raw["Region"] == "West")
+                         & (raw["Order Date"].dt.year == 2017), "Sales"].sum()),
+    ("How many orders in 2016?", "Orders, 2016",
+     lambda raw: raw.loc[raw["Order Date"].dt.year == 2016, "Order ID"].nunique()),
+    ("What's the average order value?", "Average order value",
+     lambda raw: raw["Sales"].sum() / raw["Order ID"].nunique()),
+    ("Revenue for Claire Gute", "Revenue for customer name Claire Gute",
+     lambda raw: raw.loc[raw["Customer Name"] == "Claire Gute", "Sales"].sum()),
+    ("How many orders did First Class ship in 2017?",
+     "Orders for ship mode First Class, 2017",
+     lambda raw: raw.loc[(raw["Ship Mode"] == "First Class")
+                         & (raw["Order Date"].dt.year == 2017), "Order ID"].nunique()),
+)  # fmt: skip
+
+
+@needs_real
+@pytest.mark.parametrize(("question", "label", "expected"), INGESTED)
+def test_the_ingested_superstore_file(question: str, label: str, expected) -> None:
+    """The path the app takes: ingestion keeps the dimensions, the order id and the
+    dataset model, and the chat reads them."""
+    frame, model, raw = ingested_superstore()
+    result = answer(frame, question, source_columns=model)
+    value = float(expected(raw))
+    facts = [f for f in result.facts if f.label.startswith(label)]
+    assert facts, [f.label for f in result.facts]
+    assert facts[0].value == pytest.approx(value, abs=0.01)
+    assert facts[0].display in result.answer
+
+
+@needs_real
+@pytest.mark.parametrize(
+    ("question", "missing"),
+    [
+        ("What were sales in Canada?", "canada"),
+        ("How much did discounts cost us?", "Discount"),
+        ("Revenue by product name", "Product Name"),
+        ("Revenue by ship date", "Ship Date"),
+    ],
+)
+def test_the_ingested_superstore_file_refusals(question: str, missing: str) -> None:
+    frame, model, _ = ingested_superstore()
+    result = answer(frame, question, source_columns=model)
+    assert result.intent == "not_covered"
+    assert missing.lower() in result.answer.lower()
