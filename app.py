@@ -24,6 +24,7 @@ from services.store import StoreUnavailable, store_from_settings
 from services.views import FRAMES
 from web.api import create_api_blueprint
 from web.chat_api import create_chat_blueprint
+from web.compression import init_compression
 from web.errors import json_error
 from web.logging_setup import configure_logging
 from web.report_api import create_report_blueprint
@@ -139,6 +140,7 @@ def create_app(
     register_callbacks(app, settings)
 
     limiter = init_security(server, settings, script_hashes=app.csp_hashes())
+    init_compression(server)
     server.register_blueprint(create_routes_blueprint(limiter, settings))
     # before the /api blueprint: its catch-all answers every other /api path
     server.register_blueprint(create_chat_blueprint(limiter, settings))

@@ -156,9 +156,53 @@ def build_view(dataset: Dataset, filters: Filters) -> View:
     return View(dataset=dataset, filters=filters, history=history, rows=rows)
 
 
+class ViewMemo:
+    """The last few filtered views built in this process, by session, data revision and
+    filters.
+
+    One filter change fires several callbacks (KPIs, charts, the SKU table), each needing
+    the same filtered rows: the first builds them, the others reuse them. A rebuild of the
+    session's data increments its revision, so an old view is never handed out; the
+    metadata in a returned view is always the caller's (fresh from the store). Frames are
+    shared read-only (pandas copies on write). Safe across threads.
+    """
+
+    def __init__(self, size: int = 4) -> None:
+        self.size = size
+        self._lock = threading.Lock()
+        self._views: OrderedDict[tuple[str, int, Filters], View] = OrderedDict()
+
+    def view(self, dataset: Dataset, filters: Filters) -> View:
+        key = (
+            str(dataset.meta.get("session_id", "")),
+            int(dataset.meta.get("revision", 0)),
+            filters,
+        )
+        with self._lock:
+            memo = self._views.get(key)
+            if memo is not None:
+                self._views.move_to_end(key)
+        if memo is not None:
+            return View(dataset, filters, memo.history, memo.rows)
+        built = build_view(dataset, filters)
+        with self._lock:
+            self._views[key] = built
+            while len(self._views) > self.size:
+                self._views.popitem(last=False)
+        return built
+
+    def clear(self) -> None:
+        with self._lock:
+            self._views.clear()
+
+
+#: Filtered views built in this process (see ``ViewMemo``).
+VIEWS = ViewMemo()
+
+
 def load_view(store: SessionStore, sid: str, filters: Filters) -> View | None:
     dataset = cached_dataset(store, sid)
-    return None if dataset is None else build_view(dataset, filters)
+    return None if dataset is None else VIEWS.view(dataset, filters)
 
 
 def cached_dataset(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
 import unicodedata
 from datetime import UTC, datetime
@@ -22,6 +23,8 @@ from web.security import too_large_message
 logger = logging.getLogger(__name__)
 
 ALLOWED_EXTENSIONS = (".csv", ".tsv", ".txt", ".dat", ".xlsx", ".xls")
+#: How old the store figures and probe results in a /health answer may be.
+HEALTH_CHECK_SECONDS = 0.25
 
 
 def create_routes_blueprint(limiter: Limiter, settings) -> Blueprint:
@@ -98,16 +101,26 @@ def create_routes_blueprint(limiter: Limiter, settings) -> Blueprint:
         logger.info("demo session created rows=%s", meta["rows"])
         return {**_created(meta), "owner_token": owner_token}, 201
 
-    @bp.get("/health")
-    @limiter.exempt
-    def health():
-        """Status of the store, the job runner and the optional services.
+    #: (monotonic time it was taken, the store's figures and probe results)
+    last_check: list[tuple[float, dict]] = []
+    check_lock = threading.Lock()
+
+    def store_check() -> dict:
+        """Status of the store, the job runner and the optional services, at most
+        HEALTH_CHECK_SECONDS old in this process (a monitor polling /health often never
+        makes the store count its sessions more than a few times a second).
 
         ``healthy`` when everything works; ``degraded`` with ``reasons`` (one sentence
         each) when the store, the job cache or the disk is not usable. Every check is
         bounded (Redis ``STORE_TIMEOUT``, Ollama probed in the background), and nothing
         here grows with the number of sessions.
         """
+        with check_lock:
+            if (
+                last_check
+                and time.monotonic() - last_check[0][0] < HEALTH_CHECK_SECONDS
+            ):
+                return last_check[0][1]
         store = current_app.extensions["smbrc.store"]
         reasons: list[str] = []
         problem = store.problem()
@@ -136,18 +149,28 @@ def create_routes_blueprint(limiter: Limiter, settings) -> Blueprint:
             except StoreUnavailable as error:
                 store_ok = False
                 reasons.append(str(error))
-        return {
+        check = {
             "status": "degraded" if reasons else "healthy",
             "reasons": reasons,
             "active_sessions": stats["active_sessions"],
             "cleanup_count": stats["cleanup_count"],
-            "timestamp": datetime.now(UTC)
-            .replace(tzinfo=None)
-            .isoformat(timespec="seconds"),
             "store": {"backend": store.backend, "ok": store_ok},
             "jobs": {"ok": jobs_problem is None},
             "prophet": prophet,
             "ollama": ollama,
+        }
+        with check_lock:
+            last_check[:] = [(time.monotonic(), check)]
+        return check
+
+    @bp.get("/health")
+    @limiter.exempt
+    def health():
+        return {
+            **store_check(),
+            "timestamp": datetime.now(UTC)
+            .replace(tzinfo=None)
+            .isoformat(timespec="seconds"),
         }
 
     return bp
