@@ -2,7 +2,8 @@
  * Accessible names and roles for parts of Dash's own components that lack them:
  * the table's pagination buttons, the date picker's clear link and wrapper, and the
  * dropdown's keyboard stop (the dropdown's button takes the Tab stop itself, so nothing
- * focusable is hidden from screen readers). Applied whenever Dash renders them.
+ * focusable is hidden from screen readers), and the progress bars' names (dbc.Progress
+ * draws role="progressbar" without one). Applied whenever Dash renders them.
  */
 (function () {
   "use strict";
@@ -13,12 +14,22 @@
     "last-page": "Last page",
   };
 
+  var PROGRESS_NAMES = {
+    "forecast-progress": "Forecast progress",
+    "upload-progress": "Upload progress",
+  };
+
   function set(element, name, value) {
     // only on a change: an unchanged write would wake the observer again
     if (element.getAttribute(name) !== value) element.setAttribute(name, value);
   }
 
   function fix(root) {
+    root.querySelectorAll("[role='progressbar']:not([aria-label])").forEach(function (bar) {
+      var outer = bar.closest(".progress");
+      var name = (outer && PROGRESS_NAMES[outer.id]) || "Progress";
+      bar.setAttribute("aria-label", name);
+    });
     Object.keys(PAGE_BUTTONS).forEach(function (cls) {
       root.querySelectorAll("button." + cls + ":not([aria-label])").forEach(function (b) {
         b.setAttribute("aria-label", PAGE_BUTTONS[cls]);

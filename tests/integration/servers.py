@@ -103,8 +103,14 @@ class Gunicorn:
         return self.log_path.read_text(errors="replace")
 
 
+#: The cookies of the client that uploaded each session (its owner cookie among them), so
+#: a test that then drives that dashboard acts as its owner, as the uploading browser does.
+UPLOADER_COOKIES: dict[str, requests.cookies.RequestsCookieJar] = {}
+
+
 def upload_frame(url: str, frame, filename: str = "sales.csv") -> str:
-    """Upload ``frame`` as CSV through POST /upload like an API client; returns the session id."""
+    """Upload ``frame`` as CSV through POST /upload like an API client; returns the session
+    id (the uploading client's cookies are kept in ``UPLOADER_COOKIES``)."""
     from tests.conftest import CSRF_META
 
     http = requests.Session()
@@ -116,7 +122,18 @@ def upload_frame(url: str, frame, filename: str = "sales.csv") -> str:
         timeout=60,
     )
     assert created.status_code == 201, created.text
-    return created.json()["session_id"]
+    sid = created.json()["session_id"]
+    UPLOADER_COOKIES[sid] = http.cookies
+    return sid
+
+
+def open_as_owner(driver, url: str, sid: str) -> None:
+    """Open the dashboard of ``sid`` in ``driver`` carrying the cookies of the client that
+    uploaded it (``upload_frame``), so the browser may write (chat, mapping) as its owner."""
+    driver.get(url + "/health")  # cookies can only be set on the server's own origin
+    for cookie in UPLOADER_COOKIES[sid]:
+        driver.add_cookie({"name": cookie.name, "value": cookie.value, "path": "/"})
+    driver.get(f"{url}/dashboard/{sid}")
 
 
 class CeleryWorker:

@@ -17,7 +17,12 @@ from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.conftest import transactions_frame
-from tests.integration.servers import CeleryWorker, Gunicorn, upload_frame
+from tests.integration.servers import (
+    CeleryWorker,
+    Gunicorn,
+    open_as_owner,
+    upload_frame,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.redis, pytest.mark.slow]
 
@@ -54,7 +59,7 @@ def test_background_jobs_run_on_the_celery_worker(
         Gunicorn(env, tmp_path / "gunicorn.log") as server,
     ):
         sid = upload_frame(server.url, frame)
-        browser.get(f"{server.url}/dashboard/{sid}")
+        open_as_owner(browser, server.url, sid)
         wait = WebDriverWait(browser, 180)
         wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, ".kpi-card")))
         info = wait.until(

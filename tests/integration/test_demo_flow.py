@@ -40,7 +40,10 @@ def test_sample_data_button_opens_a_demo_dashboard(browser, make_app, artifacts_
             lambda d: _kpi(d, "total revenue") == revenue,
             message=f"total revenue card never showed {revenue}",
         )
-        assert _kpi(browser, "transactions") == f"{len(shop):,}"
+        # the demo shop has an Order ID: lines and orders are told apart
+        assert _kpi(browser, "transactions (lines)") == f"{len(shop):,}"
+        orders = shop.loc[shop["Revenue"] > 0, "Order ID"].nunique()
+        assert _kpi(browser, "orders") == f"{orders:,}"
         assert _kpi(browser, "active skus") == str(shop["SKU"].nunique())
         for graph in ("timeseries-graph", "category-graph", "sku-bars-graph"):
             wait.until(

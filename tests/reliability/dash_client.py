@@ -17,6 +17,7 @@ from typing import Any
 import requests
 
 from tests.conftest import CSRF_META
+from tests.integration.servers import UPLOADER_COOKIES
 
 CONFIG = re.compile(r'<script id="_dash-config" type="application/json">(.*?)</script>')
 
@@ -45,9 +46,21 @@ def _spec(items: list[tuple[str, str, Any]]) -> list[dict[str, Any]]:
 class DashPage:
     """One browser page load: a requests session with the page's CSRF token and end_id."""
 
-    def __init__(self, base_url: str, path: str = "/", timeout: float = 30.0) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        path: str = "/",
+        timeout: float = 30.0,
+        http: requests.Session | None = None,
+    ) -> None:
+        """``http``: the session to use (the uploader's, to act as the owner); without
+        it, a new one carrying the uploader's cookies of the dashboard's session when
+        ``upload_frame`` uploaded it."""
         self.base_url = base_url.rstrip("/")
-        self.http = requests.Session()
+        self.http = http or requests.Session()
+        owned = re.search(r"/dashboard/([^/?#]+)", path)
+        if http is None and owned and owned.group(1) in UPLOADER_COOKIES:
+            self.http.cookies.update(UPLOADER_COOKIES[owned.group(1)])
         self.timeout = timeout
         page = self.http.get(self.base_url + path, timeout=timeout)
         page.raise_for_status()

@@ -120,7 +120,7 @@ def simulated_user(url: str, index: int, totals: dict[int, str], run: UserRun) -
         return
     sid = created.json()["session_id"]
     started = time.monotonic()
-    dash = DashPage(url, f"/dashboard/{sid}")
+    dash = DashPage(url, f"/dashboard/{sid}", http=http)  # the owner, as a browser
     run.record("GET /dashboard", dash.statuses[0], time.monotonic() - started)
     forecast = dash.forecast(sid, model=MODELS[index % len(MODELS)], deadline=240)
     run.record("forecast job", forecast.http_status or 0, forecast.seconds)
