@@ -106,6 +106,7 @@ def test_redis_cut_mid_run_degrades_and_recovers(base_env, tmp_path):
             assert _health(server.url)[0]["status"] == "healthy"
             for mode in ("refuse", "blackhole"):
                 proxy.set_mode(mode)
+                time.sleep(HEALTH_CHECK_SECONDS + 0.05)  # /health figures' most age
                 health, took = _health(server.url)
                 seconds.append(took)
                 assert health["status"] == "degraded"
