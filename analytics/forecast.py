@@ -504,7 +504,8 @@ def _import_prophet() -> Any:
     return Prophet
 
 
-def _load_prophet() -> tuple[Any | None, str]:
+def load_prophet() -> tuple[Any | None, str]:
+    """(the Prophet class, "") or (None, why it is unavailable), logging the failure."""
     try:
         return _import_prophet(), ""
     except Exception as exc:  # ImportError, or a broken Stan backend raising anything
@@ -812,7 +813,7 @@ def forecast(
         notes.append(f"holidays are only modelled for daily data, not {info.label}")
     needs_prophet = "prophet" in candidates and (backtest or model == "prophet")
     tick = time.perf_counter()
-    prophet_cls, prophet_note = _load_prophet() if needs_prophet else (None, "")
+    prophet_cls, prophet_note = load_prophet() if needs_prophet else (None, "")
     timings["prophet_import"] = time.perf_counter() - tick
     if prophet_cls is None:
         candidates.remove("prophet")

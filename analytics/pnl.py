@@ -39,17 +39,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from analytics.errors import IngestError
+from analytics.ingest_result import IngestResult
 from analytics.parsing import clean_text, parse_dates, parse_numbers
 from analytics.schema import COST, DATE, PROFIT, REVENUE, SOURCE_ROW, conform_canonical
-
-if TYPE_CHECKING:
-    from analytics.ingest import IngestResult
 
 MAX_ROWS = 2000
 LABEL = "Line item"
@@ -542,8 +540,6 @@ def _section_totals(
 
 def rebuild_statement(table: pd.DataFrame, read: dict[str, Any]) -> IngestResult:
     """Canonical rows (one per period) and report for a statement table (see module docs)."""
-    from analytics.ingest import IngestResult
-
     info = read.get("statement") or {}
     label_col = info.get("label", LABEL)
     periods: dict[str, str | None] = info.get("periods") or {}

@@ -27,7 +27,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from analytics.errors import IngestError, UnsupportedFileType
-from analytics.parsing import _DATE_SHAPE_RE, MISSING_TOKENS, clean_text
+from analytics.parsing import DATE_SHAPE_RE, MISSING_TOKENS, clean_text
 
 SAMPLE_BYTES = 256 * 1024
 #: Largest total size of an XLSX's unpacked parts (guards against zip bombs).
@@ -61,7 +61,7 @@ _TOTAL_LABEL = (
     r"|(?:gesamtsumme|gesamt|summe|total\s+general|totaux?)\s*:?\s*$)"
 )
 _TOTAL_PREFIXES = ("total", "sub", "grand", "summe", "gesamt", "totaux")
-_DATE_SHAPE = re.compile(_DATE_SHAPE_RE)
+_DATE_SHAPE = re.compile(DATE_SHAPE_RE)
 _INDEX_NAMES = ("", "unnamed: 0", "index", "level_0")
 
 
