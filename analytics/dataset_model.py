@@ -43,7 +43,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from analytics.parsing import _MISSING_SET, _dictionary, clean_text, parse_numbers
+from analytics.parsing import MISSING_SET, clean_text, parse_numbers, text_dictionary
 from analytics.roles import ColumnProfile, profile_column
 from analytics.schema import (
     CANONICAL_COLUMNS,
@@ -297,14 +297,14 @@ def _dimension_values(
         indices = encoded.indices
         values = pc.utf8_trim_whitespace(encoded.dictionary)
         missing = pc.fill_null(
-            pc.is_in(pc.utf8_lower(values), value_set=_MISSING_SET), True
+            pc.is_in(pc.utf8_lower(values), value_set=MISSING_SET), True
         )
         values = pc.if_else(missing, pa.scalar(None, values.type), values)
     elif column.dtype.kind in "fiubM":
         text = clean_text(column)
-        indices, values = _dictionary(text)
+        indices, values = text_dictionary(text)
     else:
-        indices, values = _dictionary(column)
+        indices, values = text_dictionary(column)
     size = len(values)
     codes = pc.fill_null(indices, size).to_numpy(zero_copy_only=False)
     if values.null_count == 0 and pc.count_distinct(values).as_py() == size:

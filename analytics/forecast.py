@@ -103,14 +103,15 @@ _PERIOD_WORDS = {
     "monthly": "months",
     "quarterly": "quarters",
 }
-_MODEL_LABELS = {
+#: How the app names each model, on the dashboard, in reports, answers and messages.
+MODEL_LABELS = {
     "ensemble": "Ensemble (mean of the statistical models)",
     "auto_ets": "Exponential smoothing (AutoETS)",
     "auto_theta": "Theta (AutoTheta)",
     "auto_arima": "ARIMA (AutoARIMA)",
     "prophet": "Prophet",
     "trend_seasonal_naive": "Trend + seasonal pattern",
-    "seasonal_naive": "Seasonal naive",
+    "seasonal_naive": "Seasonal naive (same as last season)",
     "trend": "Straight-line trend",
     "naive": "Naive (last value)",
 }
@@ -504,7 +505,8 @@ def _import_prophet() -> Any:
     return Prophet
 
 
-def _load_prophet() -> tuple[Any | None, str]:
+def load_prophet() -> tuple[Any | None, str]:
+    """(the Prophet class, "") or (None, why it is unavailable), logging the failure."""
     try:
         return _import_prophet(), ""
     except Exception as exc:  # ImportError, or a broken Stan backend raising anything
@@ -634,7 +636,7 @@ def _trust_message(
                 )
         if best != chosen and scores[best].mase < score.mase:
             parts.append(
-                f"{_MODEL_LABELS[best]} tested better on this data "
+                f"{MODEL_LABELS[best]} tested better on this data "
                 f"(MASE {scores[best].mase:.2f} against {score.mase:.2f})."
             )
         parts.append(coverage_sentence(score))
@@ -804,7 +806,7 @@ def forecast(
     notes: list[str] = []
     if model is not None and model not in candidates:
         notes.append(
-            f"{_MODEL_LABELS[model]} needs {MIN_SEASONS} full seasons ({MIN_SEASONS * m} {words}); "
+            f"{MODEL_LABELS[model]} needs {MIN_SEASONS} full seasons ({MIN_SEASONS * m} {words}); "
             f"this history has {n}"
         )
 
@@ -812,7 +814,7 @@ def forecast(
         notes.append(f"holidays are only modelled for daily data, not {info.label}")
     needs_prophet = "prophet" in candidates and (backtest or model == "prophet")
     tick = time.perf_counter()
-    prophet_cls, prophet_note = _load_prophet() if needs_prophet else (None, "")
+    prophet_cls, prophet_note = load_prophet() if needs_prophet else (None, "")
     timings["prophet_import"] = time.perf_counter() - tick
     if prophet_cls is None:
         candidates.remove("prophet")
@@ -876,7 +878,7 @@ def forecast(
             except Exception as exc:  # a model failing at a cut-off is not chosen
                 logger.warning("Backtest of %s failed: %s", name, exc)
                 notes.append(
-                    f"{_MODEL_LABELS[name]} failed in the backtest ({type(exc).__name__})"
+                    f"{MODEL_LABELS[name]} failed in the backtest ({type(exc).__name__})"
                 )
                 candidates.remove(name)
             timings[f"backtest_{name}"] = time.perf_counter() - tick
@@ -914,7 +916,7 @@ def forecast(
         except Exception as exc:
             logger.warning("Forecast with %s failed: %s", name, exc)
             notes.append(
-                f"{_MODEL_LABELS[name]} failed to fit ({type(exc).__name__}: {exc})"
+                f"{MODEL_LABELS[name]} failed to fit ({type(exc).__name__}: {exc})"
             )
     timings["fit"] = time.perf_counter() - tick
     timings["total"] = time.perf_counter() - started
@@ -943,7 +945,7 @@ def forecast(
     if notes:
         reason = f"{reason} ({'; '.join(notes)})."
     message = (
-        f"{_MODEL_LABELS[chosen]} forecast of {metric} for the next {h} {words}. "
+        f"{MODEL_LABELS[chosen]} forecast of {metric} for the next {h} {words}. "
         + _trust_message(
             info, chosen, bench, scores, plan.horizon if plan else None, seasonal, n
         )
@@ -1024,12 +1026,12 @@ def _model_reason(
     backtest_requested: bool,
     backtested: bool,
 ) -> str:
-    label = _MODEL_LABELS[chosen]
+    label = MODEL_LABELS[chosen]
     if chosen_by == "user":
         return f"{label}, as requested"
     if chosen_by == "mase":
         others = ", ".join(
-            f"{_in_sentence(_MODEL_LABELS[name])} {score.mase:.2f}"
+            f"{_in_sentence(MODEL_LABELS[name])} {score.mase:.2f}"
             for name, score in scores.items()
             if name != chosen
         )
@@ -1038,7 +1040,7 @@ def _model_reason(
         if chosen == bench:
             text += ": no model beat the benchmark"
         if requested is not None and requested != chosen:
-            text = f"{_MODEL_LABELS[requested]} could not be used. {text}"
+            text = f"{MODEL_LABELS[requested]} could not be used. {text}"
         return text
     why = (
         "backtest switched off"

@@ -40,7 +40,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -50,6 +50,7 @@ import pyarrow.compute as pc
 from analytics import ledgers, pnl
 from analytics.dataset_model import extend_frame
 from analytics.errors import IngestError
+from analytics.ingest_result import IngestResult
 from analytics.parsing import (
     CURRENCY_CODES,
     DateParse,
@@ -59,6 +60,7 @@ from analytics.parsing import (
     missing_mask,
     parse_dates,
     parse_numbers,
+    spread_sample,
 )
 from analytics.readers import (
     Grid,
@@ -73,7 +75,6 @@ from analytics.roles import (
     NUMERIC_ROLES,
     TEXT_ROLES,
     ColumnProfile,
-    _sample,
     describe_non_sales,
     detect_roles,
     normalise_header,
@@ -108,29 +109,6 @@ __all__ = [
 
 _EXAMPLE_ROWS = 10
 _UNCOMPUTED_CRITICAL_SHARE = 0.5
-
-
-@dataclass
-class IngestResult:
-    """Everything ingestion produced for one file.
-
-    ``frame`` is the canonical frame (``analytics.schema``) without the rows set aside;
-    ``table`` the source table after layout fixes (string column names; ``str``,
-    ``float64`` or ``datetime64`` columns), from which :func:`rebuild` recomputes
-    ``frame`` for another mapping; ``mapping`` role → column of ``table``;
-    ``confidence`` role → 0..1 for detected roles; ``report`` the JSON-serialisable
-    data-quality report; ``warnings`` short sentences for the user.
-    """
-
-    frame: pd.DataFrame
-    table: pd.DataFrame
-    mapping: dict[str, str | None]
-    confidence: dict[str, float]
-    report: dict[str, Any]
-    warnings: list[str] = field(default_factory=list)
-    #: Every sheet of a multi-sheet workbook (see :attr:`analytics.readers.Grid.workbook`),
-    #: for the caller to keep so the user can switch sheets; empty otherwise.
-    sheets: dict[str, Grid] = field(default_factory=dict)
 
 
 def columns_signature(columns: Sequence[str]) -> str:
@@ -360,7 +338,7 @@ def _file_decimal(table: pd.DataFrame, delimiter: str | None) -> str:
     for name in table.columns:
         col = table[name]
         if col.dtype == "str":
-            d, c = decimal_votes(_sample(col, 2000))
+            d, c = decimal_votes(spread_sample(col, 2000))
             dot += d
             comma += c
     if comma > dot:

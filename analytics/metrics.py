@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from analytics.filters import DateLike, date_bounds, previous_period_bounds
+from analytics.formatting import MONTH_NAMES
 from analytics.schema import (
     CATEGORY,
     COST,
@@ -293,9 +294,7 @@ RANKING_METRICS: tuple[str, ...] = (REVENUE, PROFIT)
 #: Largest period × group grid ``breakdown_by_period`` builds.
 MAX_GRID_CELLS = 5_000_000
 
-MONTH_LABELS: tuple[str, ...] = (
-    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-)  # fmt: skip
+MONTH_LABELS: tuple[str, ...] = tuple(name[:3] for name in MONTH_NAMES)
 WEEKDAY_LABELS: tuple[str, ...] = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 

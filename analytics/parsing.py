@@ -88,7 +88,8 @@ _VOTE_COMMA = (
     r"|-?(?:[0-9]{4,}|0),[0-9]+"
     r"|-?[0-9]{1,3}(?:\.[0-9]{3}){2,})$"
 )
-_MISSING_SET = pa.array(list(MISSING_TOKENS), type=pa.string())
+#: :data:`MISSING_TOKENS` as an Arrow array, for ``pc.is_in`` on lower-cased text.
+MISSING_SET = pa.array(list(MISSING_TOKENS), type=pa.string())
 
 
 def _arrow(series: pd.Series) -> pa.ChunkedArray:
@@ -131,13 +132,11 @@ def _to_str_series(arr: pa.ChunkedArray, index: pd.Index) -> pd.Series:
     )
 
 
-def _dictionary(series: pd.Series) -> tuple[pa.Array, pa.Array]:
+def text_dictionary(series: pd.Series) -> tuple[pa.Array, pa.Array]:
     """(indices, cleaned distinct values) of a text column; missing markers become null."""
     encoded = pc.dictionary_encode(_arrow(series)).combine_chunks()
     values = pc.utf8_trim_whitespace(encoded.dictionary)
-    missing = pc.fill_null(
-        pc.is_in(pc.utf8_lower(values), value_set=_MISSING_SET), True
-    )
+    missing = pc.fill_null(pc.is_in(pc.utf8_lower(values), value_set=MISSING_SET), True)
     return encoded.indices, pc.if_else(missing, pa.scalar(None, values.type), values)
 
 
@@ -145,7 +144,7 @@ def missing_mask(series: pd.Series) -> pd.Series:
     """True where a cell is empty or a missing marker (``-``, ``N/A``, ``None`` …)."""
     if series.dtype.kind in "fiumMb":
         return series.isna()
-    indices, values = _dictionary(series)
+    indices, values = text_dictionary(series)
     missing = pc.fill_null(pc.is_null(pc.take(values, indices)), True)
     return pd.Series(
         np.asarray(missing.to_numpy(zero_copy_only=False), dtype=bool),
@@ -165,7 +164,7 @@ def clean_text(series: pd.Series) -> pd.Series:
         return out.where(values.notna()).astype("str")
     if series.dtype.kind == "M":
         return series.dt.strftime("%Y-%m-%d").astype("str")
-    indices, values = _dictionary(series)
+    indices, values = text_dictionary(series)
     return _to_str_series(pa.chunked_array([pc.take(values, indices)]), series.index)
 
 
@@ -270,7 +269,7 @@ def _any(mask: pa.Array | pa.ChunkedArray) -> bool:
 def _parse_unique_numbers(
     text: pa.Array, hint: str, percent_as_fraction: bool
 ) -> _UniqueNumbers:
-    missing = pc.fill_null(pc.is_in(pc.utf8_lower(text), value_set=_MISSING_SET), True)
+    missing = pc.fill_null(pc.is_in(pc.utf8_lower(text), value_set=MISSING_SET), True)
     t = pc.if_else(missing, pa.scalar(None, pa.string()), text)
     percent = pc.fill_null(pc.match_substring(t, "%"), False)
     any_paren = _any(pc.match_substring(t, "("))
@@ -378,7 +377,8 @@ _TZ_RE = (
     r"(?:Z|\s?(?:UTC|GMT)(?:[+-]\d{1,2}(?::?\d{2})?)?|\s?[+-]\d{2}:?\d{2}|\s(?:[ECMPA][SD]T|BST|CET|CEST|EET|EEST|IST|JST|AEST|AEDT|NZST|NZDT|HST|AKST|AKDT))$"
 )
 _QUARTER_RE = r"(?i)^(?:(\d{4})\s*[-/ ]?\s*q([1-4])|q([1-4])\s*[-/ ]?\s*(\d{4}|\d{2}))$"
-_DATE_SHAPE_RE = (
+#: Text shaped like a numeric date (2024-01-31, 31/01/2024, 01.2024 …), for cheap votes.
+DATE_SHAPE_RE = (
     r"[0-9]{4}[-/.][0-9]{1,2}(?:[-/.][0-9]{1,2})?(?:[ T].*)?"
     r"|[0-9]{1,2}[-/.][0-9]{1,2}[-/.][0-9]{2,4}(?:[ T].*)?"
     r"|[0-9]{1,2}[-/.][0-9]{4}"
@@ -415,7 +415,7 @@ def looks_like_dates(sample: pd.Series) -> float:
     text = clean_text(sample).dropna()
     if text.empty:
         return 0.0
-    return float(text.str.fullmatch(_DATE_SHAPE_RE).mean())
+    return float(text.str.fullmatch(DATE_SHAPE_RE).mean())
 
 
 def _time_parts(sample: pd.Series) -> list[str]:
@@ -442,7 +442,7 @@ def _time_parts(sample: pd.Series) -> list[str]:
 def _candidates(sample: pd.Series) -> list[tuple[str, str]]:
     """Formats (with their order) worth trying on a sample of distinct date texts."""
     sample = sample.dropna()
-    shaped = sample[sample.str.fullmatch(_DATE_SHAPE_RE)]
+    shaped = sample[sample.str.fullmatch(DATE_SHAPE_RE)]
     sample = shaped if len(shaped) else sample
     stripped = sample.str.replace(r"(?i)\s?[ap]\.?m\.?$", "", regex=True)
     letters = float(stripped.str.contains(r"[A-Za-z]{3}").mean()) >= 0.5
@@ -528,7 +528,7 @@ def parse_dates(
         return DateParse(values, None, None, False, n, 0)
     if series.dtype.kind in "fiu":
         return _dates_from_numbers(series.astype("float64"), allow_serial)
-    indices, distinct = _dictionary(series)
+    indices, distinct = text_dictionary(series)
     codes = np.asarray(
         pc.fill_null(indices, -1).to_numpy(zero_copy_only=False), dtype="int64"
     )
@@ -590,7 +590,8 @@ def _dates_from_numbers(values: pd.Series, allow_serial: bool) -> DateParse:
     return DateParse(empty, None, None, False, 0, len(present))
 
 
-def _spread_sample(values: pd.Series, size: int) -> pd.Series:
+def spread_sample(values: pd.Series, size: int) -> pd.Series:
+    """At most ``size`` rows of ``values`` taken at even steps over the whole series."""
     if len(values) <= size:
         return values
     step = len(values) / size
@@ -606,7 +607,7 @@ def _parse_unique_dates(
     quarters = uniques.str.fullmatch(_QUARTER_RE)
     if float(quarters.mean()) >= 0.5:
         return _quarters(uniques), "quarter", "YQ", False, False
-    sample = _spread_sample(uniques, 120)
+    sample = spread_sample(uniques, 120)
     candidates = _candidates(sample)
     scores: list[tuple[int, int, str, str]] = []
     for rank, (fmt, order) in enumerate(candidates):
@@ -679,8 +680,8 @@ def _fill_unambiguous(uniques: pd.Series, result: pd.Series) -> pd.Series:
     rest = uniques[todo]
     worded = rest.str.contains(r"[A-Za-z]{3}")
     formats = [
-        *_candidates(_spread_sample(rest[worded], 120)),
-        *_candidates(_spread_sample(rest[~worded], 120)),
+        *_candidates(spread_sample(rest[worded], 120)),
+        *_candidates(spread_sample(rest[~worded], 120)),
     ]
     for fmt, order in formats:
         if not _unambiguous(fmt, order):

@@ -39,17 +39,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from analytics.errors import IngestError
+from analytics.formatting import MONTH_NAMES
+from analytics.ingest_result import IngestResult
 from analytics.parsing import clean_text, parse_dates, parse_numbers
 from analytics.schema import COST, DATE, PROFIT, REVENUE, SOURCE_ROW, conform_canonical
-
-if TYPE_CHECKING:
-    from analytics.ingest import IngestResult
 
 MAX_ROWS = 2000
 LABEL = "Line item"
@@ -87,7 +86,12 @@ _TOTAL_COLUMN = re.compile(
     r"^(?:total|totals|ytd|year to date|amount|balance|sum|grand total|full year|fy)\b",
     re.I,
 )
-_MONTHS = r"jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec|january|february|march|april|june|july|august|september|october|november|december"
+_MONTH_WORDS = [name[:3].lower() for name in MONTH_NAMES]
+_MONTH_WORDS.insert(_MONTH_WORDS.index("sep") + 1, "sept")
+#: Month words as a regex alternation, short forms first: jan|…|sept|…|january|…
+_MONTHS = "|".join(
+    _MONTH_WORDS + [n.lower() for n in MONTH_NAMES if n.lower() not in _MONTH_WORDS]
+)
 
 
 @dataclass
@@ -542,8 +546,6 @@ def _section_totals(
 
 def rebuild_statement(table: pd.DataFrame, read: dict[str, Any]) -> IngestResult:
     """Canonical rows (one per period) and report for a statement table (see module docs)."""
-    from analytics.ingest import IngestResult
-
     info = read.get("statement") or {}
     label_col = info.get("label", LABEL)
     periods: dict[str, str | None] = info.get("periods") or {}

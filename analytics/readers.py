@@ -27,7 +27,8 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from analytics.errors import IngestError, UnsupportedFileType
-from analytics.parsing import _DATE_SHAPE_RE, MISSING_TOKENS, clean_text
+from analytics.formatting import MONTH_NAMES
+from analytics.parsing import DATE_SHAPE_RE, MISSING_TOKENS, clean_text
 
 SAMPLE_BYTES = 256 * 1024
 #: Largest total size of an XLSX's unpacked parts (guards against zip bombs).
@@ -61,7 +62,7 @@ _TOTAL_LABEL = (
     r"|(?:gesamtsumme|gesamt|summe|total\s+general|totaux?)\s*:?\s*$)"
 )
 _TOTAL_PREFIXES = ("total", "sub", "grand", "summe", "gesamt", "totaux")
-_DATE_SHAPE = re.compile(_DATE_SHAPE_RE)
+_DATE_SHAPE = re.compile(DATE_SHAPE_RE)
 _INDEX_NAMES = ("", "unnamed: 0", "index", "level_0")
 
 
@@ -1429,25 +1430,10 @@ _MONTH_NAMES = re.compile(
     re.I,
 )
 _MONTHS = {
-    m: i + 1
-    for i, names in enumerate(
-        [
-            ("jan", "january"),
-            ("feb", "february"),
-            ("mar", "march"),
-            ("apr", "april"),
-            ("may",),
-            ("jun", "june"),
-            ("jul", "july"),
-            ("aug", "august"),
-            ("sep", "sept", "september"),
-            ("oct", "october"),
-            ("nov", "november"),
-            ("dec", "december"),
-        ]
-    )  # fmt: skip
-    for m in names
-}
+    word: number
+    for number, name in enumerate(MONTH_NAMES, start=1)
+    for word in (name.lower(), name[:3].lower())
+} | {"sept": 9}
 
 
 def add_year_month_period(table: pd.DataFrame) -> tuple[pd.DataFrame, str] | None:

@@ -24,7 +24,13 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
-from analytics.parsing import clean_text, looks_like_dates, parse_dates, parse_numbers
+from analytics.parsing import (
+    clean_text,
+    looks_like_dates,
+    parse_dates,
+    parse_numbers,
+    spread_sample,
+)
 from analytics.schema import (
     CATEGORY,
     COST,
@@ -441,18 +447,11 @@ class ColumnProfile:
     max_abs: float = 0.0
 
 
-def _sample(series: pd.Series, size: int = SAMPLE_ROWS) -> pd.Series:
-    if len(series) <= size:
-        return series
-    step = len(series) / size
-    return series.iloc[(np.arange(size) * step).astype(int)]
-
-
 def profile_column(
     series: pd.Series, name: str, position: int, *, decimal: str = "."
 ) -> ColumnProfile:
     """Profile a spread sample of ``series`` (the table column called ``name``)."""
-    sample = _sample(series)
+    sample = spread_sample(series, SAMPLE_ROWS)
     n = len(sample)
     text = clean_text(sample)
     present = text.notna()

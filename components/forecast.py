@@ -8,20 +8,10 @@ import dash_bootstrap_components as dbc
 import plotly.graph_objects as go
 from dash import dcc, html
 
+from analytics.forecast import MODEL_LABELS
 from components import ids
 from components.figures import COLORS, base_layout, empty_figure, new_figure
 
-MODEL_LABELS = {
-    "ensemble": "Ensemble (mean of the statistical models)",
-    "auto_ets": "Exponential smoothing (AutoETS)",
-    "auto_theta": "Theta (AutoTheta)",
-    "auto_arima": "ARIMA (AutoARIMA)",
-    "prophet": "Prophet",
-    "trend_seasonal_naive": "Trend + seasonal pattern",
-    "seasonal_naive": "Seasonal naive (same as last season)",
-    "trend": "Straight-line trend",
-    "naive": "Naive (last value)",
-}
 PERIOD_WORDS = {
     "daily": "days",
     "weekly": "weeks",

@@ -63,10 +63,10 @@ def start_warm_up(cache_dir: str) -> threading.Thread | None:
             done.set()
 
     def warm() -> None:
-        from analytics.forecast import _load_prophet
+        from analytics.forecast import load_prophet
         from analytics.forecast_models import warm_up
 
-        _load_prophet()  # ~1.5 s import, logged and survived when missing
+        load_prophet()  # ~1.5 s import, logged and survived when missing
         try:
             logger.info("forecast models warmed up in %.1f s", warm_up())
         except Exception as exc:  # noqa: BLE001 - without statsforecast the app still forecasts

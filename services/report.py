@@ -17,6 +17,7 @@ from typing import Any
 import pandas as pd
 
 from analytics.chat import NO_MODEL
+from analytics.forecast import MODEL_LABELS
 from analytics.formatting import (
     MISSING,
     format_money,
@@ -50,18 +51,6 @@ KPI_LABELS = {
 }
 #: For these figures a rise is bad news.
 RISE_IS_BAD = {"total_cost"}
-#: As the dashboard's forecast card names the models.
-MODEL_LABELS = {
-    "ensemble": "Ensemble (mean of the statistical models)",
-    "auto_ets": "Exponential smoothing (AutoETS)",
-    "auto_theta": "Theta (AutoTheta)",
-    "auto_arima": "ARIMA (AutoARIMA)",
-    "prophet": "Prophet",
-    "trend_seasonal_naive": "Trend + seasonal pattern",
-    "seasonal_naive": "Seasonal naive (same as last season)",
-    "trend": "Straight-line trend",
-    "naive": "Naive (last value)",
-}
 
 
 @dataclass(frozen=True)

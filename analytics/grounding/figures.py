@@ -121,6 +121,24 @@ def prepare_text(text: str, names: Sequence[str]) -> tuple[str, set[int]]:
     return text, years
 
 
+def _pool_fact(
+    value: float | None, display: str, plain: list[float], percent: list[float]
+) -> None:
+    """Add a fact's value (when given) and every figure written in its display to the
+    plain or percentage pool: a display ending in % holds a fraction shown ×100, one
+    ending in pp percentage points."""
+    is_percent = display.endswith("%") or display.endswith("pp")
+    if value is not None:
+        if display.endswith("%"):
+            percent.append(abs(value) * 100)
+        elif display.endswith("pp"):
+            percent.append(abs(value))
+        else:
+            plain.append(abs(value))
+    for figure in figures_in(display.replace("−", "-")):
+        (percent if is_percent or figure.percent else plain).append(abs(figure.value))
+
+
 def unsupported_figures(
     text: str,
     facts: Sequence[Fact | Mapping[str, Any]],
@@ -149,18 +167,12 @@ def unsupported_figures(
         if isinstance(value, str):
             fact_names.append(value)
             continue
-        is_percent = display.endswith("%") or display.endswith("pp")
-        if isinstance(value, (int, float)) and math.isfinite(float(value)):
-            if display.endswith("%"):
-                percent.append(abs(float(value)) * 100)
-            elif display.endswith("pp"):
-                percent.append(abs(float(value)))
-            else:
-                plain.append(abs(float(value)))
-        for figure in figures_in(display.replace("−", "-")):
-            (percent if is_percent or figure.percent else plain).append(
-                abs(figure.value)
-            )
+        number = (
+            float(value)
+            if isinstance(value, (int, float)) and math.isfinite(float(value))
+            else None
+        )
+        _pool_fact(number, display, plain, percent)
     allowed_years = set(int(y) for y in years)
     for extra in allowed_text:
         prepared, extra_years = prepare_text(str(extra), fact_names)
@@ -233,17 +245,7 @@ def misplaced_figures(
             (n for n in entities if patterns[n].search(str(item.get("label")))), None
         )
         plain, percent = pools.setdefault(owner, ([], []))
-        is_percent = display.endswith("%") or display.endswith("pp")
-        if display.endswith("%"):
-            percent.append(abs(float(value)) * 100)
-        elif display.endswith("pp"):
-            percent.append(abs(float(value)))
-        else:
-            plain.append(abs(float(value)))
-        for figure in figures_in(display.replace("−", "-")):
-            (percent if is_percent or figure.percent else plain).append(
-                abs(figure.value)
-            )
+        _pool_fact(float(value), display, plain, percent)
 
     def holds(owner: str | None, figure: Figure, loose: bool) -> bool:
         plain, percent = pools.get(owner, ([], []))

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from analytics.formatting import MONTH_NAMES
+
 
 @dataclass(frozen=True)
 class Period:
@@ -48,10 +50,8 @@ class Period:
         return range_period(self.start - length, self.start - pd.Timedelta(days=1))
 
 
-MONTHS = (
-    "january", "february", "march", "april", "may", "june", "july", "august",
-    "september", "october", "november", "december",
-)  # fmt: skip
+#: Lower-case month names, January first.
+MONTHS = tuple(name.lower() for name in MONTH_NAMES)
 
 
 def month_period(year: int, month: int) -> Period:

@@ -42,6 +42,7 @@ from analytics.dataset_model import (
     model_of,
 )
 from analytics.filters import FilterError, date_bounds, previous_period_bounds
+from analytics.formatting import MONTH_NAMES
 from analytics.query.spec import (
     AOV,
     COST,
@@ -71,10 +72,6 @@ NOT_SET = "(not set)"
 #: Distinct counts use a bitmap of groups × ids up to this size, hashing beyond.
 _BITMAP_CELLS = 16_000_000
 _LISTED_VALUES = 20
-_MONTHS = (
-    "January February March April May June July August September October November "
-    "December"
-).split()
 _WEEKDAYS = "Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split()
 _ALIASES = {
     "sales": REVENUE,
@@ -474,7 +471,7 @@ def _time_label(value: Any, grain: str) -> Any:
     if grain == "year":
         return str(value)
     if grain == "month_of_year":
-        return _MONTHS[value - 1]
+        return MONTH_NAMES[value - 1]
     return _WEEKDAYS[value]
 
 

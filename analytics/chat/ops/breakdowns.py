@@ -7,19 +7,16 @@ from dataclasses import replace
 import pandas as pd
 
 from analytics.chat.common import (
-    AOV_ORDER,
     METRIC_LABELS,
-    ORDERS,
     Intent,
     dimension_words,
 )
 from analytics.chat.ops.common import (
-    ORDERS_NOTE,
     has_dimension,
     metric_table,
+    ranked_metric,
     rows_in,
     scoped_rows,
-    usable_metric,
 )
 from analytics.grounding.context import DataContext
 from analytics.grounding.facts import (
@@ -39,9 +36,7 @@ def op_breakdown(
         singular = dimension_words(dimension)[0]
         sheet.add(f"Your data has no {singular} column to break revenue down by.")
         return
-    metric = usable_metric(sheet, ctx, intent.metric)
-    if metric in (ORDERS, AOV_ORDER):
-        sheet.caveat(ORDERS_NOTE)
+    metric = ranked_metric(sheet, ctx, intent.metric)
     period = intent.periods[0] if intent.periods else None
     scoped, scope_words = scoped_rows(df, replace(intent, skus=()))
     rows = rows_in(scoped, period)

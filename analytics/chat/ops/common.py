@@ -148,6 +148,15 @@ def usable_metric(sheet: FactSheet, ctx: DataContext, metric: str) -> str:
     return REVENUE
 
 
+def ranked_metric(sheet: FactSheet, ctx: DataContext, metric: str) -> str:
+    """:func:`usable_metric`, with the note on how orders are counted when the answer
+    is an order count or an order value."""
+    metric = usable_metric(sheet, ctx, metric)
+    if metric in (ORDERS, AOV_ORDER):
+        sheet.caveat(ORDERS_NOTE)
+    return metric
+
+
 def change_phrase(
     sheet: FactSheet, label: str, new: float | None, old: float | None
 ) -> str:

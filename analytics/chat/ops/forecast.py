@@ -19,6 +19,7 @@ from analytics.chat.ops.common import (
     rows_in,
     usable_metric,
 )
+from analytics.forecast import MODEL_LABELS
 from analytics.grounding.context import DataContext
 from analytics.grounding.facts import (
     FactSheet,
@@ -174,7 +175,7 @@ def op_forecast(
             frame["date"].min(), frame["date"].max(), f"the next {len(frame)} periods"
         )
     model = str(fc.get("model") or "the model")
-    model_label = _MODEL_LABELS.get(model, model)
+    model_label = MODEL_LABELS.get(model, model)
     total = float(inside["yhat"].sum())
     shown = sheet.figure(metric, f"Forecast {name.lower()}, {window.label}", total)
     sheet.text("Forecast model", model_label)
@@ -247,15 +248,6 @@ def op_forecast(
             f"For comparison, {name.lower()} in {earlier.label} was {a}"
             + (f" ({change} forecast change)." if change else ".")
         )
-
-
-_MODEL_LABELS = {
-    "prophet": "Prophet",
-    "trend_seasonal_naive": "trend + seasonal pattern",
-    "seasonal_naive": "seasonal naive",
-    "trend": "straight-line trend",
-    "naive": "last value",
-}
 
 
 def _point_label(date: pd.Timestamp, freq_label: str) -> str:

@@ -19,15 +19,14 @@ from analytics.chat.common import (
     dimension_words,
 )
 from analytics.chat.ops.common import (
-    ORDERS_NOTE,
     has_dimension,
     metric_table,
     metric_value,
     plain_words,
+    ranked_metric,
     rows_in,
     scoped_rows,
     totals_by,
-    usable_metric,
 )
 from analytics.grounding.context import DataContext
 from analytics.grounding.facts import (
@@ -60,9 +59,7 @@ def op_ranking(
     if intent.dimension in CALENDAR_DIMENSIONS:
         op_calendar_ranking(sheet, df, ctx, intent)
         return
-    metric = usable_metric(sheet, ctx, intent.metric)
-    if metric in (ORDERS, AOV_ORDER):
-        sheet.caveat(ORDERS_NOTE)
+    metric = ranked_metric(sheet, ctx, intent.metric)
     dimension = intent.dimension or SKU
     if intent.dimension is None and dimension == SKU and not ctx.has_sku:
         dimension = CATEGORY
@@ -167,9 +164,7 @@ def op_period_ranking(
     if not ctx.has_dates:
         sheet.add("Your data has no dates, so there are no periods to rank.")
         return
-    metric = usable_metric(sheet, ctx, intent.metric)
-    if metric in (ORDERS, AOV_ORDER):
-        sheet.caveat(ORDERS_NOTE)
+    metric = ranked_metric(sheet, ctx, intent.metric)
     scoped, scope_words = scoped_rows(df, intent)
     period = intent.periods[0] if intent.periods else None
     rows = rows_in(scoped, period)
@@ -301,9 +296,7 @@ def op_calendar_ranking(
     if not ctx.has_dates:
         sheet.add("Your data has no dates, so there is no calendar pattern to show.")
         return
-    metric = usable_metric(sheet, ctx, intent.metric)
-    if metric in (ORDERS, AOV_ORDER):
-        sheet.caveat(ORDERS_NOTE)
+    metric = ranked_metric(sheet, ctx, intent.metric)
     scoped, scope_words = scoped_rows(df, intent)
     period = intent.periods[0] if intent.periods else None
     rows = rows_in(scoped, period)

@@ -7,14 +7,12 @@ from dataclasses import replace
 import pandas as pd
 
 from analytics.chat.common import (
-    AOV_ORDER,
     METRIC_LABELS,
     ORDERS,
     Intent,
     dimension_words,
 )
 from analytics.chat.ops.common import (
-    ORDERS_NOTE,
     change_phrase,
     context_changes,
     metric_available,
@@ -22,9 +20,9 @@ from analytics.chat.ops.common import (
     metric_value,
     movers,
     plain_words,
+    ranked_metric,
     rows_in,
     scoped_rows,
-    usable_metric,
 )
 from analytics.grounding.context import DataContext
 from analytics.grounding.facts import (
@@ -44,9 +42,7 @@ from analytics.schema import (
 def op_total(
     sheet: FactSheet, df: pd.DataFrame, ctx: DataContext, intent: Intent
 ) -> None:
-    metric = usable_metric(sheet, ctx, intent.metric)
-    if metric in (ORDERS, AOV_ORDER):
-        sheet.caveat(ORDERS_NOTE)
+    metric = ranked_metric(sheet, ctx, intent.metric)
     scoped, scope_words = scoped_rows(df, intent)
     period = intent.periods[0] if intent.periods else None
     rows = rows_in(scoped, period)
