@@ -20,7 +20,7 @@ from analytics.filters import FilterError
 from callbacks.context import owns_session, triggered_id
 from callbacks.context import settings as current_settings
 from callbacks.context import store as current_store
-from callbacks.dashboard import FILTER_INPUTS
+from callbacks.dashboard import DIMENSIONS_INPUT, FILTER_INPUTS
 from components import ids
 from components.assistant import (
     SUGGESTED_QUESTIONS,
@@ -47,9 +47,10 @@ def update_insights(
     end: str | None,
     categories: list[str] | None,
     sku_query: str | None,
+    dimensions: dict[str, list[str]] | None = None,
 ) -> list:
     """The insights card for the filtered rows."""
-    filters = Filters.from_inputs(start, end, categories, sku_query)
+    filters = Filters.from_inputs(start, end, categories, sku_query, dimensions)
     try:
         result = dashboard_insights(
             current_store(), current_settings(), session_id or "", filters
@@ -68,14 +69,15 @@ def refresh_insights(
     end: str | None,
     categories: list[str] | None,
     sku_query: str | None,
+    dimensions: dict[str, list[str]] | None = None,
 ) -> list:
     """Once the forecast card has its forecast, add the outlook to unfiltered insights.
 
     A separate callback: the first insights must not wait for the forecast job.
     """
-    if Filters.from_inputs(start, end, categories, sku_query).active:
+    if Filters.from_inputs(start, end, categories, sku_query, dimensions).active:
         raise PreventUpdate  # filtered insights leave the all-data forecast out
-    return update_insights(session_id, start, end, categories, sku_query)
+    return update_insights(session_id, start, end, categories, sku_query, dimensions)
 
 
 def show_history(session_id: str | None) -> list:
@@ -121,6 +123,7 @@ def run_chat(
     end: str | None,
     categories: list[str] | None,
     sku_query: str | None,
+    dimensions: dict[str, list[str]] | None = None,
 ) -> list:
     """Answer the pending question and return the whole conversation, newest last."""
     question = (pending or {}).get("question")
@@ -146,7 +149,7 @@ def run_chat(
             question_bubble(question),
             error_bubble(NOT_OWNER_MESSAGE),
         ]
-    filters = Filters.from_inputs(start, end, categories, sku_query)
+    filters = Filters.from_inputs(start, end, categories, sku_query, dimensions)
     try:
         result = ask(store, settings, sid, question, filters, on_text=streaming)
     except FilterError as error:
@@ -161,11 +164,14 @@ def run_chat(
 
 
 def register(app: Dash, settings: Settings) -> None:
-    app.callback(Output(ids.INSIGHTS_BODY, "children"), *FILTER_INPUTS)(update_insights)
+    app.callback(
+        Output(ids.INSIGHTS_BODY, "children"), *FILTER_INPUTS, DIMENSIONS_INPUT
+    )(update_insights)
     app.callback(
         Output(ids.INSIGHTS_BODY, "children", allow_duplicate=True),
         Input(ids.FORECAST_INFO, "children"),
         *(State(i.component_id, i.component_property) for i in FILTER_INPUTS),
+        State(ids.FILTER_DIMENSIONS, "data"),
         prevent_initial_call=True,
     )(refresh_insights)
     app.callback(
@@ -184,7 +190,9 @@ def register(app: Dash, settings: Settings) -> None:
         prevent_initial_call=True,
     )(submit_question)
 
-    def chat_job(set_progress, pending, session_id, start, end, categories, sku_query):
+    def chat_job(
+        set_progress, pending, session_id, start, end, categories, sku_query, dims
+    ):
         return run_chat(
             settings,
             set_progress,
@@ -194,6 +202,7 @@ def register(app: Dash, settings: Settings) -> None:
             end,
             categories,
             sku_query,
+            dims,
         )
 
     app.callback(
@@ -204,6 +213,7 @@ def register(app: Dash, settings: Settings) -> None:
         State(ids.FILTER_DATES, "end_date"),
         State(ids.FILTER_CATEGORY, "value"),
         State(ids.FILTER_SKU, "value"),
+        State(ids.FILTER_DIMENSIONS, "data"),
         background=True,
         interval=POLL_MS,
         prevent_initial_call=True,

@@ -9,10 +9,20 @@ from typing import Any
 
 import pandas as pd
 
-from analytics.dataset_model import DatasetModel, model_of
+from analytics.dataset_model import ColumnInfo, DatasetModel, model_of
 from analytics.filters import FilterError, filter_frame
 from analytics.forecast import project_sku_scores
-from analytics.query import Filter, QueryError, filter_rows, frame_model
+from analytics.query import (
+    Filter,
+    QueryError,
+    QuerySpec,
+    available_measures,
+    filter_rows,
+    frame_model,
+    groupable_columns,
+    run,
+    values_of,
+)
 from analytics.sku import monthly_sku_scores, sku_scores
 from services.datasets import Dataset
 from services.frames import FrameCache
@@ -219,3 +229,33 @@ def cached_monthly_scores(store: SessionStore, view: View) -> pd.DataFrame:
     scores = monthly_sku_scores(view.rows)
     store.put_frame(sid, name, scores)
     return scores
+
+
+#: Figures of a breakdown, in table order (those the data has are shown).
+BREAKDOWN_MEASURES = ("revenue", "profit", "margin", "orders", "transactions", "share")
+
+
+def breakdown_columns(dataset: Dataset) -> list[ColumnInfo]:
+    """Columns the dashboard can filter and break down by: the file's kept
+    dimensions and its category, SKU, customer and order id columns."""
+    return groupable_columns(frame_model(dataset.frame, dataset_model(dataset)))
+
+
+def column_values(dataset: Dataset, name: str) -> list[str]:
+    """The distinct values of breakdown column ``name`` (sorted); [] when unknown."""
+    model = frame_model(dataset.frame, dataset_model(dataset))
+    column = model.find(name)
+    if column is None or not column.field or column.field not in dataset.frame:
+        return []
+    return values_of(dataset.frame, column.field)
+
+
+def dimension_breakdown(view: View, columns: list[str] | tuple[str, ...]):
+    """Revenue, profit, margin, orders, transactions and share (those the data has)
+    per value of ``columns`` over the view's rows, largest revenue first; raises
+    ``QueryError`` for a column the data does not have."""
+    model = frame_model(view.dataset.frame, dataset_model(view.dataset))
+    have = set(available_measures(model, view.dataset.frame))
+    measures = tuple(m for m in BREAKDOWN_MEASURES if m in have)
+    spec = QuerySpec(measures=measures, group_by=tuple(columns), sort="revenue")
+    return run(view.rows, spec, model)

@@ -18,8 +18,6 @@ from analytics.forecast import ForecastError
 from analytics.metrics import breakdown, breakdown_by_period, kpis, timeseries
 from analytics.query import (
     QueryError,
-    QuerySpec,
-    available_measures,
     frame_model,
     run,
     spec_from_json,
@@ -34,6 +32,7 @@ from services.views import (
     cached_dataset,
     cached_sku_scores,
     dataset_model,
+    dimension_breakdown,
 )
 from web.errors import json_error
 from web.ownership import NOT_OWNER_API_MESSAGE, is_owner
@@ -185,15 +184,7 @@ def by_dimension(view: View) -> list[dict[str, Any]] | None:
     columns = request.args.getlist("group_by")
     if not columns:
         return None
-    model = frame_model(view.dataset.frame, dataset_model(view.dataset))
-    have = set(available_measures(model, view.dataset.frame))
-    measures = [
-        m
-        for m in ("revenue", "profit", "margin", "orders", "transactions", "share")
-        if m in have
-    ]
-    spec = QuerySpec(measures=tuple(measures), group_by=tuple(columns))
-    return run(view.rows, spec, model).rows
+    return dimension_breakdown(view, columns).rows
 
 
 def data_payload(view: View, store) -> dict[str, Any]:
