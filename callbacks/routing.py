@@ -16,6 +16,8 @@ from components.upload import upload_page
 from services.views import breakdown_columns, cached_dataset, column_values
 
 DASHBOARD_PATH = re.compile(r"^/dashboard/([^/]+)/?$")
+#: The column a breakdown starts with: a dimension of the file (no role) first.
+BY_FIRST = (None, "category", "customer", "sku", "order_id")
 
 
 def render_page(pathname: str | None, search: str | None = None) -> Component:
@@ -34,8 +36,16 @@ def render_page(pathname: str | None, search: str | None = None) -> Component:
         if meta is None:
             return session_expired_page(settings().SESSION_TIMEOUT_HOURS)
         dataset = cached_dataset(store(), match.group(1))
-        columns = [c.name for c in breakdown_columns(dataset)] if dataset else []
+        choices = breakdown_columns(dataset) if dataset else []
+        columns = [c.name for c in choices]
         state = parse_search(search)
+        if state.get("by") not in columns:
+            # the file's own dimensions first, then category, customer, SKU
+            ranked = sorted(
+                choices,
+                key=lambda c: BY_FIRST.index(c.role) if c.role in BY_FIRST else 9,
+            )
+            state["by"] = ranked[0].name if ranked else None
         state["dimensions"] = {
             c: v for c, v in state["dimensions"].items() if c in columns
         }

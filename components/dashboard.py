@@ -492,13 +492,13 @@ def breakdown_card(columns: list[str], by: str | None) -> dbc.Card:
         "Break down by",
         dbc.Row(
             [
-                dbc.Col(graph(ids.BREAKDOWN_GRAPH, 400), lg=6),
+                dbc.Col(graph(ids.BREAKDOWN_GRAPH, 400), lg=5),
                 dbc.Col(
                     [
                         dcc.Loading(table, type="dot", delay_show=400),
                         html.Div(id=ids.BREAKDOWN_NOTE, className="small text-muted"),
                     ],
-                    lg=6,
+                    lg=7,
                 ),
             ],
             className="g-2",
