@@ -6,13 +6,14 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 SUDO   := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
 
-.PHONY: run serve test test-fast lint format bench browser clean help
+.PHONY: run serve test test-fast reliability lint format bench browser axe clean help
 
 help:
 	@echo "make run     start the app on http://127.0.0.1:5000 (installs what it needs)"
 	@echo "make test    install test dependencies (incl. Chromium) and run the whole suite"
 	@echo "make serve   run under gunicorn (production-style, 2 workers)"
 	@echo "make bench   run the benchmarks in benchmarks/"
+	@echo "make reliability  long reliability runs (200 forecasts, 100 chats, drills)"
 	@echo "make lint    ruff checks"
 
 $(BIN)/python:
@@ -34,15 +35,24 @@ run: $(VENV)/.runtime-installed
 serve: $(VENV)/.runtime-installed
 	$(BIN)/gunicorn -c gunicorn.conf.py wsgi:server
 
-# Debian's Chromium and its driver for the browser tests (never a downloaded browser).
+# Debian's Chromium and its driver for the browser tests (never a downloaded browser), and
+# poppler-utils (pdftotext, pdftoppm) for the report tests.
 browser:
-	@if command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1; then \
+	@if command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1 \
+		&& command -v pdftotext >/dev/null 2>&1 && command -v pdftoppm >/dev/null 2>&1; then \
 		true; \
 	else \
-		echo "Installing chromium and chromium-driver (Debian packages)..."; \
+		echo "Installing chromium, chromium-driver and poppler-utils (Debian packages)..."; \
 		$(SUDO) apt-get update -q && \
-		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q chromium chromium-driver; \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q chromium chromium-driver poppler-utils; \
 	fi
+
+# axe-core for the accessibility tests, from npm into a test-only folder (never committed).
+AXE := .test-node/node_modules/axe-core/axe.min.js
+$(AXE):
+	npm install --prefix .test-node --no-audit --no-fund --silent axe-core@4.14.1
+
+axe: $(AXE)
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
@@ -52,8 +62,12 @@ format: $(VENV)/.dev-installed
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-test: $(VENV)/.dev-installed browser lint
+test: $(VENV)/.dev-installed browser axe lint
 	$(BIN)/python -m pytest
+
+# The long runs of tests/reliability (the CI-sized ones are part of `make test`).
+reliability: $(VENV)/.dev-installed
+	$(BIN)/python -m pytest -m reliability tests/reliability
 
 test-fast: $(VENV)/.dev-installed
 	$(BIN)/python -m pytest -m "not browser and not slow"
@@ -64,4 +78,4 @@ bench: $(VENV)/.dev-installed
 	done
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts instance
+	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts instance .test-node

@@ -4,26 +4,33 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import sys
 from collections.abc import Mapping
 
-from dash import Dash
+from dash import Dash, set_props
 from flask import Flask
 from flask_wtf.csrf import generate_csrf
 from markupsafe import escape
 
 from callbacks import register_callbacks
+from components import ids
 from components.shell import app_shell
 from config import PROJECT_DIR, ConfigError, Settings, load_env_file, load_settings
 from services.forecasts import start_warm_up
-from services.jobs import background_manager
-from services.store import store_from_settings
+from services.housekeeping import Housekeeper
+from services.jobs import JobManager, background_manager, start_runner
+from services.store import StoreUnavailable, store_from_settings
 from services.views import FRAMES
 from web.api import create_api_blueprint
 from web.chat_api import create_chat_blueprint
+from web.compression import init_compression
+from web.errors import json_error
 from web.logging_setup import configure_logging
+from web.report_api import create_report_blueprint
 from web.routes import create_routes_blueprint
 from web.security import init_security
+from web.share import create_share_blueprint
 
 logger = logging.getLogger(__name__)
 
@@ -36,7 +43,12 @@ class RevenueDash(Dash):
             kwargs.get("metas", "")
             + f'<meta name="csrf-token" content="{escape(generate_csrf())}">'
         )
-        return super().interpolate_index(**kwargs)
+        # the page's language, for screen readers and hyphenation; Dash's script footer is
+        # not the page's footer landmark (the layout has its own)
+        page = super().interpolate_index(**kwargs)
+        return page.replace("<html>", '<html lang="en">', 1).replace(
+            "<footer>", '<footer role="presentation">', 1
+        )
 
 
 def use_returning_allocator() -> None:
@@ -58,16 +70,38 @@ def use_returning_allocator() -> None:
         logger.info("jemalloc is not available; Arrow keeps its default allocator")
 
 
-def create_app(config: Mapping[str, object] | None = None) -> Dash:
+def service_unavailable(error: Exception):
+    """Dash callbacks' error handler: a store outage shows as a banner naming it."""
+    if isinstance(error, StoreUnavailable):
+        set_props(
+            ids.SERVICE_ALERT,
+            {
+                "children": f"{error} Some parts of this page are unavailable.",
+                "is_open": True,
+            },
+        )
+        return None
+    raise error
+
+
+def create_app(
+    config: Mapping[str, object] | None = None, *, housekeeping: bool = True
+) -> Dash:
     """Build the Flask server and the Dash app on it, wired with every feature.
 
     ``config`` overrides settings by name (see ``config.Settings``); the environment and
-    ``.env`` supply the rest.
+    ``.env`` supply the rest. ``housekeeping`` starts the session-sweep timer thread
+    (the web app does; the Celery worker does not).
     """
     settings = load_settings(config)
     configure_logging(settings.LOG_LEVEL)
     use_returning_allocator()
-    os.makedirs(settings.CACHE_DIR, exist_ok=True)
+    try:
+        os.makedirs(settings.CACHE_DIR, exist_ok=True)
+    except OSError as error:  # /health and every page say so; the app still starts
+        logger.error(
+            "cache directory %s cannot be created: %s", settings.CACHE_DIR, error
+        )
     start_warm_up(settings.CACHE_DIR)
 
     server = Flask(__name__, instance_path=str(PROJECT_DIR / "instance"))
@@ -77,9 +111,16 @@ def create_app(config: Mapping[str, object] | None = None) -> Dash:
     server.extensions["smbrc.store"] = store
     FRAMES.resize(settings.FRAME_CACHE_MB * 2**20)
 
-    manager = background_manager(settings)
+    manager = background_manager(settings, store)
     if settings.REDIS_URL:
         server.extensions["smbrc.celery"] = manager.handle
+    else:
+        server.extensions["smbrc.jobs_dir"] = manager.directory
+        try:
+            start_runner()
+        except OSError:  # jobs start it on first use (and report if it cannot start)
+            logger.exception("the job runner could not be started")
+    server.extensions["smbrc.jobs"] = manager
     app = RevenueDash(
         __name__,
         server=server,
@@ -89,6 +130,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Dash:
         serve_locally=True,
         suppress_callback_exceptions=True,
         background_callback_manager=manager,
+        on_error=service_unavailable,
         meta_tags=[
             {"name": "viewport", "content": "width=device-width, initial-scale=1"}
         ],
@@ -98,14 +140,29 @@ def create_app(config: Mapping[str, object] | None = None) -> Dash:
     register_callbacks(app, settings)
 
     limiter = init_security(server, settings, script_hashes=app.csp_hashes())
+    init_compression(server)
     server.register_blueprint(create_routes_blueprint(limiter, settings))
     # before the /api blueprint: its catch-all answers every other /api path
     server.register_blueprint(create_chat_blueprint(limiter, settings))
+    server.register_blueprint(create_report_blueprint(limiter, settings))
+    server.register_blueprint(create_share_blueprint(limiter, settings))
     server.register_blueprint(create_api_blueprint(limiter, settings))
 
-    @server.before_request
-    def sweep_expired_sessions() -> None:
-        store.maybe_sweep(settings.SESSION_SWEEP_SECONDS)
+    @server.errorhandler(StoreUnavailable)
+    def store_unavailable(error: StoreUnavailable):
+        logger.warning("store unavailable: %s", error)
+        return json_error(str(error), 503)
+
+    housekeeper = Housekeeper(
+        store,
+        settings.SESSION_SWEEP_SECONDS,
+        manager if isinstance(manager, JobManager) else None,
+    )
+    # not in a Celery worker (``housekeeping=False``): its pool forks the process, which
+    # must then have no thread of its own
+    server.extensions["smbrc.housekeeper"] = (
+        housekeeper.start() if housekeeping else housekeeper
+    )
 
     logger.info(
         "app ready store=%s cache_dir=%s production=%s",
@@ -125,6 +182,9 @@ def main() -> None:
         sys.stderr.write(f"error: {error}\n")
         raise SystemExit(2) from None
     settings: Settings = app.server.extensions["smbrc.settings"]
+    # SIGTERM ends the process through its exit handlers, which stop the job processes
+    # it started (the page then reports those jobs as lost, with Retry)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     logger.info("serving on http://%s:%s", settings.HOST, settings.PORT)
     app.run(host=settings.HOST, port=settings.PORT, debug=settings.FLASK_DEBUG)
 

@@ -43,6 +43,9 @@ class Settings:
     LOG_LEVEL: str = "INFO"
     GOOGLE_SERVICE_ACCOUNT_FILE: str = ""
     MAX_CONCURRENT_JOBS: int = 2
+    JOB_TIMEOUT_SECONDS: float = 300.0
+    STORE_TIMEOUT: float = 2.0
+    LLM_WEB_TIMEOUT: float = 10.0
     FRAME_CACHE_MB: int = 256
     MAX_ROWS: int = 1_000_000
     MAX_COLUMNS: int = 200
@@ -58,8 +61,9 @@ class Settings:
         return self.FLASK_ENV.lower() == "production"
 
     @property
-    def session_ttl_seconds(self) -> int:
-        return int(self.SESSION_TIMEOUT_HOURS * 3600)
+    def session_ttl_seconds(self) -> float:
+        """Session lifetime in seconds (fractions kept: 0.0001 h is 0.36 s, not 0)."""
+        return self.SESSION_TIMEOUT_HOURS * 3600.0
 
     @property
     def upload_limits(self):
@@ -144,6 +148,9 @@ def _validate(settings: Settings) -> None:
         "MAX_UNZIPPED_MB",
         "API_PAGE_SIZE",
         "API_MAX_PAGE_SIZE",
+        "JOB_TIMEOUT_SECONDS",
+        "STORE_TIMEOUT",
+        "LLM_WEB_TIMEOUT",
     ):
         if getattr(settings, name) <= 0:
             raise ConfigError(f"{name} must be greater than 0.")

@@ -12,7 +12,7 @@ load_env_file()
 
 from app import create_app  # noqa: E402
 
-app = create_app()
+app = create_app(housekeeping=False)  # the web app sweeps sessions
 celery_app = app.server.extensions.get("smbrc.celery")
 if celery_app is None:
     sys.exit(

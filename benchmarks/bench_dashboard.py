@@ -51,11 +51,11 @@ INITIAL: dict[tuple[str, str], Any] = {
 
 #: name -> (values changed from INITIAL, the inputs that changed, callbacks it concerns)
 VARIATIONS: dict[str, tuple[dict[tuple[str, str], Any], list[str], tuple[str, ...]]] = {
-    "no filter": ({}, [], ("overview", "sku table")),
+    "no filter": ({}, [], ("kpis", "overview", "sku table")),
     "category": (
         {(ids.FILTER_CATEGORY, "value"): ["Electronics"]},
         [f"{ids.FILTER_CATEGORY}.value"],
-        ("overview", "sku table"),
+        ("kpis", "overview", "sku table"),
     ),
     "date range": (
         {
@@ -63,12 +63,12 @@ VARIATIONS: dict[str, tuple[dict[tuple[str, str], Any], list[str], tuple[str, ..
             (ids.FILTER_DATES, "end_date"): "2023-06-30",
         },
         [f"{ids.FILTER_DATES}.end_date"],
-        ("overview", "sku table"),
+        ("kpis", "overview", "sku table"),
     ),
     "SKU search": (
         {(ids.FILTER_SKU, "value"): "SKU-12"},
         [f"{ids.FILTER_SKU}.value"],
-        ("overview", "sku table"),
+        ("kpis", "overview", "sku table"),
     ),
     "granularity day": (
         {(ids.GRANULARITY, "value"): "day"},
@@ -226,7 +226,10 @@ def main() -> None:
             headers = {"X-CSRFToken": http.cookies["_csrf_token"]}
             dependencies = http.get(url + "/_dash-dependencies").json()
             callbacks = {
-                "overview": find_callback(dependencies, f"{ids.KPI_ROW}.children"),
+                "kpis": find_callback(dependencies, f"{ids.KPI_ROW}.children"),
+                "overview": find_callback(
+                    dependencies, f"{ids.TIMESERIES_GRAPH}.figure"
+                ),
                 "sku table": find_callback(dependencies, f"{ids.SKU_TABLE}.data"),
             }
             base = {**INITIAL, (ids.SESSION_ID, "data"): sid}

@@ -32,11 +32,14 @@ from components.assistant import (
 )
 from config import Settings
 from services.assistant import ask, dashboard_insights, load_history
+from services.jobs import JobTarget, job_callback, job_failure
 from services.store import store_from_settings
 from services.views import Filters
 from web.ownership import NOT_OWNER_MESSAGE
 
 EXPIRED = "This session has expired. Upload the file again to ask about it."
+RETRY_SHOWN = ""
+RETRY_HIDDEN = "d-none"
 #: How often the page asks the background job for progress, in milliseconds.
 POLL_MS = 500
 
@@ -100,18 +103,40 @@ def submit_question(
     _send_clicks: int | None,
     _n_submit: int | None,
     chip_clicks: Sequence[int | None] | None,
-    typed: str | None,
+    _retry_clicks: int | None = None,
+    typed: str | None = None,
+    pending: dict[str, Any] | None = None,
 ) -> tuple[dict[str, Any], str, Patch]:
-    """Queue the question for the background job, clear the box, show the question now."""
+    """Queue the question for the background job, clear the box, show the question now.
+
+    Retry queues the last question again (after its job failed, timed out or was lost).
+    """
     trigger = triggered_id()
     if isinstance(trigger, dict) and not any(chip_clicks or []):
         raise PreventUpdate  # suggestion chips (re)rendered, nobody clicked
-    question = question_for(trigger, typed)
+    if trigger == ids.CHAT_RETRY:
+        question = (pending or {}).get("question")
+        if not isinstance(question, str) or not question.strip():
+            raise PreventUpdate
+    else:
+        question = question_for(trigger, typed)
     if not question:
         raise PreventUpdate
     shown = Patch()
     shown.append(question_bubble(question))
     return {"question": question, "at": time.time()}, "", shown
+
+
+def chat_job_ended(error: Exception) -> tuple[Patch, str]:
+    """The chat's answer job failed, timed out or was lost: say so and offer Retry."""
+    state, message = job_failure(error)
+    title = {
+        "timed_out": "The answer took too long.",
+        "lost": "The answer was lost.",
+    }.get(state, "The answer could not be written.")
+    shown = Patch()
+    shown.append(error_bubble(f"{title} {message}"))
+    return shown, RETRY_SHOWN
 
 
 def run_chat(
@@ -163,6 +188,32 @@ def run_chat(
     return chat_messages(load_history(store, sid))
 
 
+def chat_job_target(
+    settings: Settings,
+    set_progress: Callable[[tuple[str, str]], None],
+    pending: dict[str, Any] | None,
+    session_id: str | None,
+    start: str | None,
+    end: str | None,
+    categories: list[str] | None,
+    sku_query: str | None,
+    dimensions: dict[str, list[str]] | None = None,
+) -> tuple[list, str]:
+    """The job body the runner calls: the conversation, and Retry hidden."""
+    messages = run_chat(
+        settings,
+        set_progress,
+        pending,
+        session_id,
+        start,
+        end,
+        categories,
+        sku_query,
+        dimensions,
+    )
+    return messages, RETRY_HIDDEN
+
+
 def register(app: Dash, settings: Settings) -> None:
     app.callback(
         Output(ids.INSIGHTS_BODY, "children"), *FILTER_INPUTS, DIMENSIONS_INPUT
@@ -186,14 +237,16 @@ def register(app: Dash, settings: Settings) -> None:
         Input(ids.CHAT_SEND, "n_clicks"),
         Input(ids.CHAT_INPUT, "n_submit"),
         Input({"type": ids.CHAT_SUGGESTION, "index": ALL}, "n_clicks"),
+        Input(ids.CHAT_RETRY, "n_clicks"),
         State(ids.CHAT_INPUT, "value"),
+        State(ids.CHAT_PENDING, "data"),
         prevent_initial_call=True,
     )(submit_question)
 
     def chat_job(
         set_progress, pending, session_id, start, end, categories, sku_query, dims
     ):
-        return run_chat(
+        return chat_job_target(
             settings,
             set_progress,
             pending,
@@ -205,8 +258,10 @@ def register(app: Dash, settings: Settings) -> None:
             dims,
         )
 
+    job_callback(chat_job, JobTarget.of(chat_job_target, settings))
     app.callback(
         Output(ids.CHAT_MESSAGES, "children"),
+        Output(ids.CHAT_RETRY, "className"),
         Input(ids.CHAT_PENDING, "data"),
         State(ids.SESSION_ID, "data"),
         State(ids.FILTER_DATES, "start_date"),
@@ -215,6 +270,7 @@ def register(app: Dash, settings: Settings) -> None:
         State(ids.FILTER_SKU, "value"),
         State(ids.FILTER_DIMENSIONS, "data"),
         background=True,
+        on_error=chat_job_ended,
         interval=POLL_MS,
         prevent_initial_call=True,
         progress=[

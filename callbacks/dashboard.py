@@ -15,6 +15,7 @@ from analytics.filters import FilterError
 from analytics.formatting import format_money, format_number, format_pct, format_points
 from analytics.metrics import (
     breakdown,
+    choose_granularity,
     kpi_cards,
     margins_of,
     pareto_classes,
@@ -46,6 +47,7 @@ from components.figures import (
     warm_up,
 )
 from services.views import (
+    Comparison,
     Filters,
     View,
     cached_dataset,
@@ -53,6 +55,7 @@ from services.views import (
     column_values,
     dimension_breakdown,
     load_view,
+    view_comparison,
 )
 
 logger = logging.getLogger(__name__)
@@ -67,19 +70,22 @@ FILTER_INPUTS = [
 ]
 #: The column filters ({column: [values]}); callbacks take them as their last argument.
 DIMENSIONS_INPUT = Input(ids.FILTER_DIMENSIONS, "data")
-OVERVIEW_OUTPUTS = [
+KPI_OUTPUTS = [
     Output(ids.KPI_ROW, "children"),
+    Output(ids.FILTER_SUMMARY, "children"),
+    Output(ids.DASHBOARD_ALERTS, "children"),
+    Output(ids.DOWNLOAD_DATA_CSV, "href"),
+    Output(ids.DOWNLOAD_DATA_XLSX, "href"),
+]
+CHART_OUTPUTS = [
     Output(ids.TIMESERIES_GRAPH, "figure"),
     Output(ids.MARGIN_GRAPH, "figure"),
     Output(ids.CATEGORY_GRAPH, "figure"),
     Output(ids.SKU_BARS_GRAPH, "figure"),
     Output(ids.PARETO_GRAPH, "figure"),
     Output(ids.SEASONALITY_GRAPH, "figure"),
-    Output(ids.FILTER_SUMMARY, "children"),
-    Output(ids.DASHBOARD_ALERTS, "children"),
-    Output(ids.DOWNLOAD_DATA_CSV, "href"),
-    Output(ids.DOWNLOAD_DATA_XLSX, "href"),
 ]
+NO_MATCH = "No rows match these filters. Widen the dates or clear the filters."
 
 
 def update_overview(
@@ -91,38 +97,130 @@ def update_overview(
     granularity: str | None,
     sku_metric: str | None,
     pareto_metric: str | None,
+    compare: str | None = None,
     dimensions: dict[str, list[str]] | None = None,
 ) -> tuple:
-    """KPI cards, every chart, the filter summary and download links for the view."""
+    """KPI cards, every chart, the filter summary and download links for the view;
+    ``compare`` (``previous_period``, ``year_ago``, ``off``) draws the comparison period
+    on the time series and makes the KPI cards compare with it.
+
+    The page gets these from two callbacks, ``update_kpis`` (fast: the figures a person
+    reads first) and ``update_charts``; both share one filtered view per filter change.
+    """
+    cards, summary, alert, *links = update_kpis(
+        session_id, start, end, categories, sku_query, compare, granularity, dimensions
+    )
+    charts = update_charts(
+        session_id,
+        start,
+        end,
+        categories,
+        sku_query,
+        granularity,
+        sku_metric,
+        pareto_metric,
+        compare,
+        dimensions,
+    )
+    return (cards, *charts, summary, alert, *links)
+
+
+def update_kpis(
+    session_id: str | None,
+    start: str | None,
+    end: str | None,
+    categories: list[str] | None,
+    sku_query: str | None,
+    compare: str | None = None,
+    granularity: str | None = None,
+    dimensions: dict[str, list[str]] | None = None,
+) -> tuple:
+    """KPI cards, the filter summary, the alert and the data download links; with
+    ``compare`` the cards compare with that period (weekday-aligned for daily and weekly
+    series, as the chart draws it)."""
     filters = Filters.from_inputs(start, end, categories, sku_query, dimensions)
     try:
         view = load_view(store(), session_id or "", filters)
     except FilterError as error:
-        return _blank(str(error), "warning")
+        return (
+            [],
+            "",
+            dbc.Alert(str(error), color="warning", className="mb-3"),
+            "#",
+            "#",
+        )
     if view is None:
-        return _blank(EXPIRED, "secondary")
+        return [], "", dbc.Alert(EXPIRED, color="secondary", className="mb-3"), "#", "#"
     currency = view.dataset.meta.get("currency") or "$"
     rows = view.rows
     links = download_links(view)[:2]
     summary = _summary(view)
     if rows.empty:
-        message = "No rows match these filters. Widen the dates or clear the filters."
-        empty = empty_figure(message)
         return (
-            [html.Div(message, className="text-muted")],
-            empty,
-            empty,
-            empty,
-            empty,
-            empty,
-            empty,
+            [html.Div(NO_MATCH, className="text-muted")],
             summary,
-            dbc.Alert(message, color="info", className="mb-3"),
+            dbc.Alert(NO_MATCH, color="info", className="mb-3"),
             *links,
         )
+    comparison = view_comparison(view, compare, granularity or choose_granularity(rows))
+    cards = kpi_cards(
+        view.history,
+        rows,
+        start=filters.start,
+        end=filters.end,
+        previous=comparison.rows
+        if comparison is not None and comparison.covered
+        else None,
+    )
+    if comparison is not None:
+        _compare_cards(cards, comparison)
+    return kpi_row(cards, currency, orders=order_figures(rows)), summary, None, *links
 
-    cards = kpi_cards(view.history, rows, start=filters.start, end=filters.end)
+
+def _compare_cards(cards: dict, comparison: Comparison) -> None:
+    """Name the compared period on the cards; without data for it, compare nothing."""
+    cards["comparison"].update(
+        available=comparison.covered,
+        previous_start=f"{comparison.previous_start:%Y-%m-%d}",
+        previous_end=f"{comparison.previous_end:%Y-%m-%d}",
+        label=comparison.label,
+    )
+    if not comparison.covered:
+        for card in cards.values():
+            if isinstance(card, dict) and "previous" in card:
+                card["previous"] = None
+
+
+def update_charts(
+    session_id: str | None,
+    start: str | None,
+    end: str | None,
+    categories: list[str] | None,
+    sku_query: str | None,
+    granularity: str | None,
+    sku_metric: str | None,
+    pareto_metric: str | None,
+    compare: str | None = None,
+    dimensions: dict[str, list[str]] | None = None,
+) -> tuple:
+    """The six charts of the overview for the view; with ``compare`` the time series
+    also draws the comparison period."""
+    filters = Filters.from_inputs(start, end, categories, sku_query, dimensions)
+    try:
+        view = load_view(store(), session_id or "", filters)
+    except FilterError as error:
+        return (empty_figure(str(error)),) * len(CHART_OUTPUTS)
+    if view is None:
+        return (empty_figure(EXPIRED),) * len(CHART_OUTPUTS)
+    currency = view.dataset.meta.get("currency") or "$"
+    rows = view.rows
+    if rows.empty:
+        return (empty_figure(NO_MATCH),) * len(CHART_OUTPUTS)
     used, series = timeseries(rows, granularity or None)
+    comparison = view_comparison(view, compare, used)
+    compared_series = None
+    if comparison is not None and comparison.covered and len(comparison.rows):
+        compared_series = timeseries(comparison.rows, used)[1]
     margins = margins_of(series)
     has_categories = bool(rows[CATEGORY].notna().any())
     categories_fig = category_figure(
@@ -138,23 +236,19 @@ def update_overview(
     top, bottom = rank_skus(per_sku, n=10, by=metric)
     pareto_by = pareto_metric if pareto_metric in ("revenue", "profit") else "revenue"
     return (
-        kpi_row(cards, currency, orders=order_figures(rows)),
-        timeseries_figure(series, used, currency),
+        timeseries_figure(
+            series,
+            used,
+            currency,
+            compared_series,
+            "" if comparison is None else comparison.label,
+        ),
         margin_figure(margins, used),
         categories_fig,
         sku_bars_figure(top, bottom, metric, currency),
         pareto_figure(pareto_classes(per_sku, by=pareto_by), pareto_by, currency),
         seasonality_figure(seasonality(rows)),
-        summary,
-        None,
-        *links,
     )
-
-
-def _blank(message: str, color: str) -> tuple:
-    empty = empty_figure(message)
-    alert = dbc.Alert(message, color=color, className="mb-3")
-    return ([], empty, empty, empty, empty, empty, empty, "", alert, "#", "#")
 
 
 def _summary(view: View) -> str:
@@ -455,8 +549,9 @@ def kpi_row(cards: dict, currency: str, orders: dict | None = None) -> list:
     comparison = cards.get("comparison") or {}
     period_label = "vs previous period"
     if comparison.get("available") and comparison.get("previous_start"):
+        said = f"{comparison['label']} " if comparison.get("label") else ""
         period_label = (
-            f"vs {comparison['previous_start']} – {comparison['previous_end']}"
+            f"vs {said}{comparison['previous_start']} – {comparison['previous_end']}"
         )
 
     def money(key: str, label: str, tone_by_sign: bool = False) -> object:
@@ -721,13 +816,21 @@ def select_sku(
 def register(app: Dash) -> None:
     warm_up()
     app.callback(
-        *OVERVIEW_OUTPUTS,
+        *KPI_OUTPUTS,
+        *FILTER_INPUTS,
+        Input(ids.COMPARE, "value"),
+        Input(ids.GRANULARITY, "value"),
+        DIMENSIONS_INPUT,
+    )(update_kpis)
+    app.callback(
+        *CHART_OUTPUTS,
         *FILTER_INPUTS,
         Input(ids.GRANULARITY, "value"),
         Input(ids.SKU_BARS_METRIC, "value"),
         Input(ids.PARETO_METRIC, "value"),
+        Input(ids.COMPARE, "value"),
         DIMENSIONS_INPUT,
-    )(update_overview)
+    )(update_charts)
     app.callback(
         Output(ids.BREAKDOWN_GRAPH, "figure"),
         Output(ids.BREAKDOWN_TABLE, "columns"),

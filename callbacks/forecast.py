@@ -1,14 +1,17 @@
-"""The forecast as a Dash background callback: progress, cancel, cached per parameters.
+"""The forecast as a Dash background callback: progress, cancel, retry, cached per parameters.
 
-The job runs outside the request (another process, or a Celery worker), so it gets the
-session id and parameters, opens its own store handle, and never receives a DataFrame.
+The job runs outside the request (a job-runner process, or a Celery worker), so it gets
+the session id and parameters, opens its own store handle, and never receives a DataFrame.
+Every job ends in a state the card shows: the forecast, a failure with its reason, timed
+out, lost (the server restarted) or cancelled; all but success offer a Retry button.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from dash import Dash, Input, Output
+import dash_bootstrap_components as dbc
+from dash import Dash, Input, Output, html
 
 from analytics.forecast import ForecastError
 from components import ids
@@ -16,7 +19,12 @@ from components.figures import empty_figure
 from components.forecast import forecast_figure, forecast_info
 from config import Settings
 from services.forecasts import ForecastParams, compute_forecast
+from services.jobs import JobTarget, job_callback, job_failure
 from services.store import store_from_settings
+
+#: Class of the Retry button when shown and when hidden.
+RETRY_SHOWN = ""
+RETRY_HIDDEN = "d-none"
 
 
 def run_forecast(
@@ -32,7 +40,7 @@ def run_forecast(
     try:
         params = ForecastParams.parse(metric, horizon, model, freq)
     except ForecastError as error:
-        return empty_figure(str(error)), [str(error)]
+        return empty_figure(str(error)), [str(error)], RETRY_HIDDEN
     set_progress((15, "Preparing the history…"))
     store = store_from_settings(settings)
 
@@ -46,36 +54,91 @@ def run_forecast(
         params,
         max_jobs=settings.MAX_CONCURRENT_JOBS,
         on_wait=queued,
+        wait_timeout=settings.JOB_TIMEOUT_SECONDS,
     )
     if result is None:
         message = "This session has expired. Upload the file again."
-        return empty_figure(message), [message]
+        return empty_figure(message), [message], RETRY_HIDDEN
     meta = store.get_meta(session_id or "") or {}
     currency = meta.get("currency") or "$"
-    return forecast_figure(result, currency), forecast_info(result)
+    retry = RETRY_SHOWN if result.get("status") == "failed" else RETRY_HIDDEN
+    return forecast_figure(result, currency), forecast_info(result), retry
+
+
+def job_ended_without_result(error: Exception) -> tuple:
+    """What the card shows when the job failed, timed out or its process was lost."""
+    state, message = job_failure(error)
+    title = {
+        "timed_out": "The forecast timed out.",
+        "lost": "The forecast stopped before it finished.",
+        "cancelled": "The forecast was cancelled.",
+    }.get(state, "The forecast could not be computed.")
+    info = [
+        dbc.Alert(
+            [html.Strong(title + " "), message],
+            color="warning",
+            className="small mb-0 py-2",
+        )
+    ]
+    return empty_figure(title), info, RETRY_SHOWN
+
+
+def cancelled(_clicks: int | None) -> tuple:
+    """After Cancel: say so and offer Retry (the job itself is stopped by Dash)."""
+    return [
+        html.Span("Forecast cancelled. ", className="text-muted"),
+        html.Span("Press Retry to run it again.", className="text-muted"),
+    ], RETRY_SHOWN
+
+
+def forecast_job_target(
+    settings: Settings,
+    set_progress: Callable[[tuple], None],
+    session_id: str | None,
+    metric: str | None,
+    freq: str | None,
+    horizon: object,
+    model: str | None,
+    _retry: int | None = None,
+) -> tuple:
+    """The job body the runner calls (the Retry clicks only re-trigger it)."""
+    return run_forecast(
+        settings, set_progress, session_id, metric, freq, horizon, model
+    )
 
 
 def register(app: Dash, settings: Settings) -> None:
-    def forecast_job(set_progress, session_id, metric, freq, horizon, model):
-        return run_forecast(
-            settings, set_progress, session_id, metric, freq, horizon, model
+    def forecast_job(set_progress, session_id, metric, freq, horizon, model, retry):
+        return forecast_job_target(
+            settings, set_progress, session_id, metric, freq, horizon, model, retry
         )
 
+    job_callback(forecast_job, JobTarget.of(forecast_job_target, settings))
+    app.callback(
+        Output(ids.FORECAST_INFO, "children", allow_duplicate=True),
+        Output(ids.FORECAST_RUN, "className", allow_duplicate=True),
+        Input(ids.FORECAST_CANCEL, "n_clicks"),
+        prevent_initial_call=True,
+    )(cancelled)
     app.callback(
         Output(ids.FORECAST_GRAPH, "figure"),
         Output(ids.FORECAST_INFO, "children"),
+        Output(ids.FORECAST_RUN, "className"),
         Input(ids.SESSION_ID, "data"),
         Input(ids.FORECAST_METRIC, "value"),
         Input(ids.FORECAST_FREQ, "value"),
         Input(ids.FORECAST_HORIZON, "value"),
         Input(ids.FORECAST_MODEL, "value"),
+        Input(ids.FORECAST_RUN, "n_clicks"),
         background=True,
+        on_error=job_ended_without_result,
         progress=[
             Output(ids.FORECAST_PROGRESS, "value"),
             Output(ids.FORECAST_PROGRESS, "label"),
         ],
         running=[
             (Output(ids.FORECAST_CANCEL, "disabled"), False, True),
+            (Output(ids.FORECAST_RUN, "disabled"), True, False),
             (
                 Output(ids.FORECAST_PROGRESS, "className"),
                 "mb-2 forecast-progress",

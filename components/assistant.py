@@ -241,6 +241,14 @@ def chat_card() -> dbc.Card:
                 color="outline-secondary",
                 className="d-none",
             ),
+            # shown when the answer's job failed, timed out or was lost
+            dbc.Button(
+                "Retry",
+                id=ids.CHAT_RETRY,
+                color="outline-primary",
+                n_clicks=0,
+                className="d-none",
+            ),
         ],
     )
     return dbc.Card(

@@ -16,12 +16,19 @@ from components import ids
 from components.assistant import chat_card, insights_card
 from components.forecast import forecast_card
 from components.quality import quality_card
+from components.report import report_button, report_menu_items
+from components.share import share_button, share_modal
 
 GRANULARITY_OPTIONS = [
     {"label": "Day", "value": "day"},
     {"label": "Week", "value": "week"},
     {"label": "Month", "value": "month"},
     {"label": "Quarter", "value": "quarter"},
+]
+COMPARE_OPTIONS = [
+    {"label": "No comparison", "value": "off"},
+    {"label": "Previous period", "value": "previous_period"},
+    {"label": "Year ago", "value": "year_ago"},
 ]
 METRIC_OPTIONS = [
     {"label": "Revenue", "value": "revenue"},
@@ -56,6 +63,9 @@ def dashboard_page(
     ``state`` the selection read from the page's address (see
     ``callbacks.dashboard.parse_search``), ``value_options`` the first values offered
     for each column filter in it."""
+    # the section builds on this module's cards, so it is imported here
+    from components.customers import customers_section
+
     has_profit = bool(meta["mapping"].get("profit") or meta["mapping"].get("cost"))
     columns = columns or []
     state = state or {}
@@ -81,9 +91,22 @@ def dashboard_page(
                         chart_card(
                             "Revenue, cost and profit over time",
                             graph(ids.TIMESERIES_GRAPH),
-                            tools=segmented(
-                                ids.GRANULARITY, GRANULARITY_OPTIONS, granularity
+                            tools=html.Div(
+                                [
+                                    segmented(
+                                        ids.COMPARE, COMPARE_OPTIONS, "previous_period"
+                                    ),
+                                    segmented(
+                                        ids.GRANULARITY,
+                                        GRANULARITY_OPTIONS,
+                                        granularity,
+                                    ),
+                                ],
+                                className="d-flex flex-wrap gap-2",
                             ),
+                            hint="Compare: the dashed lines are the comparison "
+                            "period, period by period; the KPI cards compare with it "
+                            "too.",
                         ),
                         lg=8,
                     ),
@@ -98,6 +121,7 @@ def dashboard_page(
                 ],
                 className="g-3",
             ),
+            changes_card(),
             dbc.Row(
                 [
                     dbc.Col(
@@ -148,12 +172,30 @@ def dashboard_page(
                 className="g-3",
             ),
             breakdown_card(columns, state.get("by")),
+            customers_section(meta),
             forecast_card(has_profit),
             chat_card(),
             sku_ranking_card(),
             sku_detail_panel(),
+            share_modal(),
         ],
         className="dashboard",
+    )
+
+
+def changes_card() -> dbc.Card:
+    """What changed against the comparison period, split by the values that moved most."""
+    return chart_card(
+        "What changed",
+        html.Div(
+            [
+                html.Div(id=ids.CHANGES_TEXT, className="small px-2"),
+                graph(ids.CHANGES_GRAPH, 340),
+            ]
+        ),
+        tools=segmented(ids.CHANGES_MEASURE, METRIC_OPTIONS, "revenue"),
+        hint="The change against the comparison period chosen above, split by the "
+        "column whose values moved most; the bars add up to the total change.",
     )
 
 
@@ -191,6 +233,7 @@ def demo_badge() -> dbc.Badge:
         "Demo data",
         id=ids.DEMO_BADGE,
         color="info",
+        text_color="dark",
         className="ms-2 align-middle fs-6",
     )
 
@@ -220,6 +263,7 @@ def dashboard_header(meta: dict[str, Any]) -> html.Div:
             dbc.DropdownMenuItem(
                 "Excel (XLSX)", id=ids.DOWNLOAD_SKUS_XLSX, href="#", external_link=True
             ),
+            *report_menu_items(),
         ],
         label="Download",
         color="outline-secondary",
@@ -246,6 +290,8 @@ def dashboard_header(meta: dict[str, Any]) -> html.Div:
             ),
             html.Div(
                 [
+                    share_button(),
+                    report_button(),
                     downloads,
                     dbc.Button(
                         "Upload another file",

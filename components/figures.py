@@ -201,9 +201,15 @@ PERIOD_HOVER = {
 
 
 def timeseries_figure(
-    series: pd.DataFrame, granularity: str, currency: str = "$"
+    series: pd.DataFrame,
+    granularity: str,
+    currency: str = "$",
+    comparison: pd.DataFrame | None = None,
+    comparison_label: str = "",
 ) -> go.Figure:
-    """Revenue, cost and profit per period (lines; profit as bars when periods are few)."""
+    """Revenue, cost and profit per period (lines); with ``comparison`` (the same series
+    of the comparison period) revenue and profit of it as dashed lines, period i drawn
+    over period i of the view."""
     if series.empty:
         return empty_figure("No dated rows to chart. Map a date column to see trends.")
     x = _array(series["period"])
@@ -229,10 +235,55 @@ def timeseries_figure(
                 ),
             }
         )
+    if comparison is not None and len(comparison):
+        n = min(len(series), len(comparison))
+        then = comparison.iloc[:n]
+        for column in ("revenue", "profit"):
+            if then[column].notna().sum() == 0 or series[column].notna().sum() == 0:
+                continue
+            traces.append(
+                {
+                    "type": "scatter",
+                    "x": x[:n],
+                    "y": _array(then[column]),
+                    "customdata": _array(then["period"].dt.strftime("%Y-%m-%d")),
+                    "name": f"{column.capitalize()}, {comparison_label}",
+                    "mode": "lines",
+                    "line": {"color": COLORS[column], "width": 1.5, "dash": "dash"},
+                    "opacity": 0.7,
+                    "hovertemplate": (
+                        f"{column.capitalize()} (period from %{{customdata}}): "
+                        f"{currency}%{{y:,.2f}}<extra></extra>"
+                    ),
+                }
+            )
     layout = _layout()
     layout["xaxis"] = {"hoverformat": hover, "gridcolor": "#f3f4f6"}
     layout["yaxis"]["tickprefix"] = currency
     return _figure(traces, layout)
+
+
+def changes_figure(rows: pd.DataFrame, total: float, currency: str = "$") -> go.Figure:
+    """Waterfall: each value's change, then the total change."""
+    if rows.empty:
+        return empty_figure("Nothing to compare.", height=340)
+    labels = [*rows["value"].astype(str), "Total change"]
+    values = [*rows["change"].astype(float), float(total)]
+    fig = go.Figure(
+        go.Waterfall(
+            x=labels,
+            y=values,
+            measure=["relative"] * len(rows) + ["total"],
+            increasing={"marker": {"color": COLORS["profit"]}},
+            decreasing={"marker": {"color": COLORS["loss"]}},
+            totals={"marker": {"color": COLORS["revenue"]}},
+            hovertemplate=f"%{{x}}: {currency}%{{y:,.2f}}<extra></extra>",
+        )
+    )
+    fig = base_layout(fig, height=340)
+    fig.update_layout(showlegend=False, hovermode="closest", plot_bgcolor="white")
+    fig.update_yaxes(tickprefix=currency)
+    return fig
 
 
 def margin_figure(margins: pd.DataFrame, granularity: str) -> go.Figure:

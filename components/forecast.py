@@ -104,6 +104,15 @@ def forecast_card(has_profit: bool) -> dbc.Card:
                             size="sm",
                             disabled=True,
                         ),
+                        # shown when a forecast failed, timed out, was lost or cancelled
+                        dbc.Button(
+                            "Retry",
+                            id=ids.FORECAST_RUN,
+                            color="primary",
+                            size="sm",
+                            n_clicks=0,
+                            className="d-none",
+                        ),
                     ],
                     className="d-flex gap-2 justify-content-md-end",
                 ),

@@ -3,6 +3,7 @@
 # shell
 URL = "url"
 PAGE = "page"
+SERVICE_ALERT = "service-alert"
 
 # upload page
 UPLOAD_DROPZONE = "upload-dropzone"
@@ -94,9 +95,43 @@ CHAT_INPUT = "chat-input"
 CHAT_SEND = "chat-send"
 CHAT_SEND_SPINNER = "chat-send-spinner"
 CHAT_CANCEL = "chat-cancel"
+CHAT_RETRY = "chat-retry"
 #: type of the suggested-question chips' dict ids ({"type": CHAT_SUGGESTION, "index": i})
 CHAT_SUGGESTION = "chat-suggestion"
 CHAT_PENDING = "chat-pending"
 CHAT_STREAM_BOX = "chat-stream-box"
 CHAT_STATUS = "chat-status"
 CHAT_STREAM = "chat-stream"
+
+# one-page report (PDF) and e-mail brief
+REPORT_PDF = "report-pdf"
+REPORT_PDF_LETTER = "report-pdf-letter"
+REPORT_MARKDOWN = "report-markdown"
+REPORT_HTML = "report-html"
+
+# share links
+SHARE_OPEN = "share-open"
+SHARE_MODAL = "share-modal"
+SHARE_HOURS = "share-hours"
+SHARE_EXPORTS = "share-exports"
+SHARE_CREATE = "share-create"
+SHARE_RESULT = "share-result"
+SHARE_LIST = "share-list"
+SHARE_REVOKE = "share-revoke"
+
+# dashboard: customers section
+CUSTOMERS_SECTION = "customers-section"
+CUSTOMERS_KPIS = "customers-kpis"
+CUSTOMERS_NOTES = "customers-notes"
+CUSTOMERS_MONTHLY_GRAPH = "customers-monthly-graph"
+CUSTOMERS_COHORT_GRAPH = "customers-cohort-graph"
+CUSTOMERS_SEGMENTS = "customers-segments"
+CUSTOMERS_TOP = "customers-top"
+DOWNLOAD_CUSTOMERS_CSV = "download-customers-csv"
+
+# dashboard: comparison
+COMPARE = "compare"
+CHANGES_CARD = "changes-card"
+CHANGES_MEASURE = "changes-measure"
+CHANGES_GRAPH = "changes-graph"
+CHANGES_TEXT = "changes-text"

@@ -42,6 +42,17 @@ def app_shell() -> html.Div:
             dcc.Location(id=ids.URL, refresh=False),
             navbar(),
             dbc.Container(
+                # filled by the callbacks' error handler when the store is unavailable
+                dbc.Alert(
+                    id=ids.SERVICE_ALERT,
+                    color="warning",
+                    is_open=False,
+                    dismissable=True,
+                    className="mb-3",
+                ),
+                fluid="lg",
+            ),
+            dbc.Container(
                 dcc.Loading(
                     html.Div(id=ids.PAGE),
                     type="default",
@@ -51,6 +62,7 @@ def app_shell() -> html.Div:
                 ),
                 fluid="lg",
                 className="pb-5",
+                tag="main",
             ),
             html.Footer(
                 dbc.Container(

@@ -62,7 +62,6 @@ def upload_page(max_bytes: int) -> html.Div:
                             **{
                                 "data-max-bytes": str(max_bytes),
                                 "data-accept": ACCEPT,
-                                "aria-label": "Choose a file to upload",
                             },
                         ),
                         html.Div(

@@ -144,6 +144,7 @@ def ask(
     filters: Filters,
     *,
     on_text: Callable[[str], None] | None = None,
+    timeout: float | None = None,
 ) -> dict[str, Any] | None:
     """Answer ``question`` about session ``sid`` under ``filters`` and record the turn.
 
@@ -156,6 +157,10 @@ def ask(
         The dashboard's filters; the answer covers the rows they keep.
     on_text:
         Called with the model's reply so far while it streams (only when a model is used).
+    timeout:
+        Longest wait for the model in seconds, when shorter than ``OLLAMA_TIMEOUT`` (a web
+        request passes ``LLM_WEB_TIMEOUT``, so a slow model never holds a web thread long;
+        past it the answer is the computed one).
 
     Returns
     -------
@@ -172,6 +177,8 @@ def ask(
     llm: Callable[[list[dict[str, str]]], str] | None = None
     if usable:
         config = LLMConfig.from_settings(settings)
+        if timeout is not None:
+            config = replace(config, timeout=min(config.timeout, timeout))
         llm = (
             StreamingChat(config, on_text)
             if on_text is not None
@@ -242,7 +249,12 @@ def dashboard_insights(
     if usable:
         config = LLMConfig.from_settings(settings)
         llm = OllamaChat(
-            replace(config, timeout=min(config.timeout, INSIGHTS_LLM_TIMEOUT))
+            replace(
+                config,
+                timeout=min(
+                    config.timeout, INSIGHTS_LLM_TIMEOUT, settings.LLM_WEB_TIMEOUT
+                ),
+            )
         )
     result = phrase_with_llm(computed, llm)
     if llm is None:

@@ -5,14 +5,16 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from analytics.forecast import MODEL_NAMES, ForecastError, forecast, forecast_cache_key
+from config import Settings
 from services.datasets import load_dataset
-from services.jobs import job_slot
-from services.store import SessionStore
+from services.jobs import DEADLINE_GRACE_SECONDS, JobTarget, job_slot, submit_job
+from services.store import SessionStore, StoreUnavailable, store_from_settings
 
 logger = logging.getLogger(__name__)
 
@@ -25,7 +27,11 @@ def use_numba_cache(cache_dir: str) -> None:
     loads them instead of compiling again (~8 s). Only takes effect before numba is first
     imported; an operator's ``NUMBA_CACHE_DIR`` wins."""
     path = os.path.join(cache_dir, "numba")
-    os.makedirs(path, exist_ok=True)
+    try:
+        os.makedirs(path, exist_ok=True)
+    except OSError as error:  # an unusable cache directory: compile in memory instead
+        logger.warning("numba cache not kept on disk: %s", error)
+        return
     os.environ.setdefault("NUMBA_CACHE_DIR", path)
 
 
@@ -144,6 +150,7 @@ def compute_forecast(
     *,
     max_jobs: int,
     on_wait: Callable[[float], None] | None = None,
+    wait_timeout: float = 300.0,
 ) -> dict[str, Any] | None:
     """The session's forecast for ``params`` (from the cache, or computed and cached).
 
@@ -158,7 +165,7 @@ def compute_forecast(
         return None
     key = cache_key(sid, int(dataset.meta.get("revision", 0)), params)
     try:
-        with job_slot(store, max_jobs, on_wait=on_wait):
+        with job_slot(store, max_jobs, on_wait=on_wait, timeout=wait_timeout):
             result = forecast(
                 dataset.frame,
                 metric=params.metric,
@@ -176,15 +183,9 @@ def compute_forecast(
             "backtest": {},
         }
     except TimeoutError:
-        return {
-            "status": "failed",
-            "message": "The server is busy with other forecasts; "
-            "try again in a minute.",
-            "model": None,
-            "points": [],
-            "history": [],
-            "backtest": {},
-        }
+        return _failed(
+            "The server is busy with other forecasts; try again in a minute."
+        )
     except Exception:  # noqa: BLE001 - a failed model must not take the dashboard down
         logger.exception("forecast failed")
         result = {
@@ -203,25 +204,104 @@ def compute_forecast(
     return result
 
 
-def forecast_summary(store: SessionStore, sid: str, *, max_jobs: int) -> dict[str, Any]:
-    """The default forecast for ``GET /api/data``: ready when cached, else started and pending."""
-    params = ForecastParams()
+def _failed(message: str) -> dict[str, Any]:
+    return {
+        "status": "failed",
+        "message": message,
+        "model": None,
+        "points": [],
+        "history": [],
+        "backtest": {},
+    }
+
+
+PENDING = {
+    "status": "pending",
+    "model": None,
+    "points": [],
+    "backtest": {},
+    "message": "The forecast is being computed; ask again in a few seconds.",
+}
+
+
+def forecast_job(settings: Settings, sid: str, params: dict[str, Any]) -> None:
+    """Job-runner body of an API forecast: compute, cache in the session, release the marker."""
+    store = store_from_settings(settings)
+    parsed = ForecastParams(**params)
+    try:
+        compute_forecast(
+            store,
+            sid,
+            parsed,
+            max_jobs=settings.MAX_CONCURRENT_JOBS,
+            wait_timeout=settings.JOB_TIMEOUT_SECONDS,
+        )
+    finally:
+        store.delete_global(_running_key(sid, parsed))
+
+
+def _running_key(sid: str, params: ForecastParams) -> str:
+    return f"forecast-running:{cache_key(sid, 0, params)}"
+
+
+def request_forecast(
+    store: SessionStore,
+    settings: Settings,
+    sid: str,
+    params: ForecastParams,
+    *,
+    wait: float = 0.0,
+) -> dict[str, Any] | None:
+    """The forecast for an API request: cached, else computed by a job-runner process.
+
+    Waits up to ``wait`` seconds for the job, then answers ``status: "pending"`` (ask
+    again). A job whose process ended without a result is reported as failed, and the
+    next request starts a new one. None when the session is unknown or expired.
+    """
+    if store.get_meta(sid) is None:
+        return None
     cached = cached_forecast(store, sid, params)
     if cached is not None:
         return cached
-    if store.add_global(f"forecast-running:{sid}", 1, 300):
-
-        def run() -> None:
+    marker = _running_key(sid, params)
+    process = None
+    ttl = settings.JOB_TIMEOUT_SECONDS + DEADLINE_GRACE_SECONDS
+    if store.add_global(marker, 1, ttl):
+        try:
+            process = submit_job(
+                JobTarget.of(forecast_job, settings),
+                sid,
+                asdict(params),
+                timeout=settings.JOB_TIMEOUT_SECONDS,
+            )
+        except Exception:
+            store.delete_global(marker)
+            raise
+    deadline = time.monotonic() + wait
+    while True:
+        cached = cached_forecast(store, sid, params)
+        if cached is not None:
+            return cached
+        if process is not None and not process.is_alive():
+            process.join(0)
+            cached = cached_forecast(store, sid, params)
+            if cached is not None:
+                return cached
             try:
-                compute_forecast(store, sid, params, max_jobs=max_jobs)
-            finally:
-                store.delete_global(f"forecast-running:{sid}")
+                store.delete_global(marker)
+            except StoreUnavailable:
+                pass
+            return _failed(
+                "The forecast job stopped before it finished; ask again to retry."
+            )
+        if time.monotonic() >= deadline:
+            return dict(PENDING)
+        time.sleep(0.2)
 
-        threading.Thread(target=run, daemon=True, name=f"forecast-{sid[:6]}").start()
-    return {
-        "status": "pending",
-        "model": None,
-        "points": [],
-        "backtest": {},
-        "message": "The forecast is being computed; ask again in a few seconds.",
-    }
+
+def forecast_summary(
+    store: SessionStore, sid: str, settings: Settings
+) -> dict[str, Any]:
+    """The default forecast for ``GET /api/data``: ready when cached, else started and pending."""
+    result = request_forecast(store, settings, sid, ForecastParams(), wait=0.0)
+    return result if result is not None else dict(PENDING)

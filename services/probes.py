@@ -12,7 +12,7 @@ from typing import Any
 import requests
 
 from services.llm import model_matches
-from services.store import SessionStore
+from services.store import SessionStore, StoreUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -57,17 +57,53 @@ def _probe_prophet(store: SessionStore) -> None:
     except (OSError, subprocess.SubprocessError):
         logger.exception("prophet probe failed")
         status = {"available": False, "state": "unavailable", "checked_at": started}
-    store.set_global("probe:prophet", status, ttl=PROPHET_PROBE_TTL)
+    try:
+        store.set_global("probe:prophet", status, ttl=PROPHET_PROBE_TTL)
+    except StoreUnavailable as error:
+        logger.warning("prophet probe result not stored: %s", error)
 
 
 def ollama_status(
-    store: SessionStore, host: str, model: str, timeout: float = 1.0
+    store: SessionStore,
+    host: str,
+    model: str,
+    timeout: float = 1.0,
+    *,
+    wait: float | None = None,
 ) -> dict[str, Any]:
-    """Whether Ollama answers at ``host`` and has ``model``; cached for 30 s across workers."""
+    """Whether Ollama answers at ``host`` and has ``model``; cached for 30 s across workers.
+
+    With ``wait`` set, the probe runs in a thread and the caller waits at most ``wait``
+    seconds for it (a slow Ollama then reads ``"state": "checking"`` until the probe
+    ends and caches its answer), so /health never waits on Ollama.
+    """
     key = f"probe:ollama:{host}:{model}"
     cached = store.get_global(key)
     if cached is not None:
         return cached
+    if wait is not None:
+        result: list[dict[str, Any]] = []
+        if store.add_global(f"{key}:running", 1, timeout * 3 + 5):
+
+            def probe() -> None:
+                try:
+                    result.append(_probe_ollama(store, key, host, model, timeout))
+                    store.delete_global(f"{key}:running")
+                except StoreUnavailable as error:  # the probe's lock runs out
+                    logger.warning("ollama probe result not stored: %s", error)
+
+            thread = threading.Thread(target=probe, daemon=True, name="ollama-probe")
+            thread.start()
+            thread.join(wait)
+        if result:
+            return result[0]
+        return {"host": host, "model": model, "reachable": None, "state": "checking"}
+    return _probe_ollama(store, key, host, model, timeout)
+
+
+def _probe_ollama(
+    store: SessionStore, key: str, host: str, model: str, timeout: float
+) -> dict[str, Any]:
     status: dict[str, Any] = {
         "host": host,
         "model": model,

@@ -11,18 +11,28 @@ Layout of a session ``sid``:
   dataset, ``"table"`` the source table it was built from, others are derived caches).
 - values: named JSON-serialisable values (chat history, forecast results...).
 
-Sessions expire ``ttl`` seconds after creation; ``sweep()`` deletes expired ones and adds
-them to a persistent ``cleanup_count``.
+Sessions expire ``ttl`` seconds after creation (fractions of a second allowed); ``sweep()``
+deletes expired ones and adds them to a persistent ``cleanup_count``. The web process runs
+the sweep on a timer (``services.housekeeping``), never inside a request.
+
+When the backend cannot be used (Redis unreachable or too slow, a read-only or full cache
+directory, SQLite busy for longer than a few retries), every operation raises
+:class:`StoreUnavailable` with a reason a person can act on, within ``STORE_TIMEOUT``
+seconds (Redis) or a few bounded retries (diskcache): never a hang, never a raw
+``database is locked``.
 """
 
 from __future__ import annotations
 
+import errno
 import io
 import json
 import logging
 import os
 import re
 import secrets
+import shutil
+import sqlite3
 import threading
 import time
 from abc import ABC, abstractmethod
@@ -36,6 +46,139 @@ import pandas as pd
 logger = logging.getLogger(__name__)
 
 SESSION_ID_RE = re.compile(r"^[A-Za-z0-9_-]{32}$")
+#: SQLite busy timeout of one attempt, and how many attempts, on a diskcache operation.
+SQLITE_TIMEOUT = 2.0
+SQLITE_ATTEMPTS = 4
+#: Below this much free space in the cache directory, /health reports degraded.
+MIN_FREE_BYTES = 64 * 2**20
+
+
+class StoreUnavailable(RuntimeError):
+    """The session store cannot be used right now; ``str()`` says why, for a person."""
+
+
+def _sqlite_reason(directory: str, error: BaseException) -> str:
+    text = str(error).lower()
+    code = getattr(error, "errno", None)
+    if code == errno.ENOSPC:
+        text = "disk full"
+    elif code in (errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOTDIR, errno.ENOENT):
+        text = "readonly"
+    if (
+        "readonly" in text
+        or "read-only" in text
+        or "permission" in text
+        or "unable to open" in text
+    ):
+        return (
+            f"The cache directory {directory} is not writable: give the app's user "
+            "write access to it or set CACHE_DIR to a writable directory."
+        )
+    if "full" in text or "no space" in text:
+        return (
+            f"The disk holding the cache directory {directory} is full: free some "
+            "space or move CACHE_DIR."
+        )
+    if "locked" in text or "busy" in text:
+        return "The session store is busy right now; try again in a moment."
+    return f"The session store in {directory} cannot be used ({error})."
+
+
+def _retrying(method):
+    """Retry a diskcache call on a busy database a few times, then raise StoreUnavailable."""
+
+    def call(self, *args, **kwargs):
+        delay = 0.05
+        for attempt in range(SQLITE_ATTEMPTS):
+            try:
+                return method(self, *args, **kwargs)
+            except sqlite3.OperationalError as error:
+                text = str(error).lower()
+                busy = "locked" in text or "busy" in text
+                if not busy or attempt == SQLITE_ATTEMPTS - 1:
+                    raise StoreUnavailable(
+                        _sqlite_reason(self.directory, error)
+                    ) from error
+                time.sleep(delay)
+                delay *= 2
+            except (sqlite3.DatabaseError, OSError) as error:
+                raise StoreUnavailable(_sqlite_reason(self.directory, error)) from error
+        raise AssertionError("unreachable")
+
+    call.__name__ = method.__name__
+    call.__doc__ = method.__doc__
+    return call
+
+
+_caches: dict[tuple[int, str], Any] = {}
+_caches_lock = threading.Lock()
+
+
+def open_cache(directory: str):
+    """This process's diskcache ``Cache`` on ``directory`` (opened once per process).
+
+    Operations time out after ``SQLITE_TIMEOUT`` seconds and are retried a few times
+    before :class:`StoreUnavailable`; memory-mapping is off, so a full or vanished disk
+    gives an error instead of killing the process with SIGBUS.
+    """
+    key = (os.getpid(), directory)
+    cache = _caches.get(key)
+    if cache is not None:
+        return cache
+    with _caches_lock:
+        cache = _caches.get(key)
+        if cache is None:
+            cache = _open_cache(directory)
+            _caches[key] = cache
+    return cache
+
+
+def _open_cache(directory: str):
+    import diskcache
+
+    class RetryingCache(diskcache.Cache):
+        get = _retrying(diskcache.Cache.get)
+        set = _retrying(diskcache.Cache.set)
+        add = _retrying(diskcache.Cache.add)
+        delete = _retrying(diskcache.Cache.delete)
+        touch = _retrying(diskcache.Cache.touch)
+        incr = _retrying(diskcache.Cache.incr)
+        evict = _retrying(diskcache.Cache.evict)
+
+    deadline = time.monotonic() + SQLITE_TIMEOUT * SQLITE_ATTEMPTS
+    while True:
+        try:
+            return RetryingCache(
+                directory,
+                timeout=SQLITE_TIMEOUT,
+                eviction_policy="none",
+                sqlite_mmap_size=0,
+            )
+        except sqlite3.OperationalError as error:
+            busy = "locked" in str(error).lower()
+            if not busy or time.monotonic() > deadline:
+                raise StoreUnavailable(_sqlite_reason(directory, error)) from error
+            time.sleep(0.1)
+        except (sqlite3.DatabaseError, OSError) as error:
+            raise StoreUnavailable(_sqlite_reason(directory, error)) from error
+
+
+def directory_problem(directory: str) -> str | None:
+    """Why ``directory`` cannot hold the cache (not writable, disk full), or None."""
+    try:
+        os.makedirs(directory, exist_ok=True)
+        probe = os.path.join(directory, f".write-probe-{os.getpid()}")
+        with open(probe, "wb") as handle:
+            handle.write(b"ok")
+        os.remove(probe)
+    except OSError as error:
+        return _sqlite_reason(directory, error)
+    try:
+        if shutil.disk_usage(directory).free < MIN_FREE_BYTES:
+            return _sqlite_reason(directory, OSError("no space left"))
+    except OSError:
+        pass
+    return None
 
 
 def new_session_id() -> str:
@@ -73,8 +216,8 @@ def _serialise(frames: dict[str, pd.DataFrame]) -> dict[str, bytes]:
 class SessionStore(ABC):
     """Shared, expiring storage of sessions. Implementations must be thread- and process-safe."""
 
-    def __init__(self, ttl_seconds: int) -> None:
-        self.ttl = int(ttl_seconds)
+    def __init__(self, ttl_seconds: float) -> None:
+        self.ttl = float(ttl_seconds)
 
     # -- sessions ---------------------------------------------------------------------------
     def create(self, meta: dict[str, Any], frames: dict[str, pd.DataFrame]) -> str:
@@ -87,9 +230,10 @@ class SessionStore(ABC):
             "created_at": now,
             "expires_at": now + self.ttl,
         }
+        key_ttl = max(1.0, self.ttl)  # a backend TTL under 1 s is refused by Redis
         for name, data in _serialise(frames).items():
-            self._set(self._key(sid, "frame", name), data, self.ttl)
-        self._set(self._key(sid, "meta"), _dumps(meta), self.ttl)
+            self._set(self._key(sid, "frame", name), data, key_ttl)
+        self._set(self._key(sid, "meta"), _dumps(meta), key_ttl)
         self._index_add(sid, meta["expires_at"])
         return sid
 
@@ -223,7 +367,16 @@ class SessionStore(ABC):
             return self.sweep()
         return 0
 
+    def problem(self) -> str | None:
+        """Why the store cannot be used right now (for /health), or None when it can."""
+        try:
+            self._set("stats:ping", b"1", 60)
+            return None
+        except StoreUnavailable as error:
+            return str(error)
+
     def stats(self) -> dict[str, Any]:
+        """Live sessions and the sweep's total; O(1) in the number of sessions."""
         return {
             "active_sessions": self._index_count(time.time()),
             "cleanup_count": int(self._get("stats:cleanup_count") or 0),
@@ -282,32 +435,31 @@ def _dumps(value: Any) -> bytes:
 class DiskcacheSessionStore(SessionStore):
     """Sessions in a diskcache directory (SQLite + files): safe across threads and processes.
 
-    The ``Cache`` is opened lazily in each process (never shared across ``fork``).
+    The ``Cache`` is opened lazily once per process (never shared across ``fork``), with
+    bounded timeouts and retries (:func:`open_cache`).
     """
 
     backend = "diskcache"
+    ACTIVE = "stats:active_sessions"
 
-    def __init__(self, directory: str, ttl_seconds: int) -> None:
+    def __init__(self, directory: str, ttl_seconds: float) -> None:
         super().__init__(ttl_seconds)
         self.directory = directory
-        self._local = threading.local()
 
     @property
     def cache(self):
-        import diskcache
-
-        if getattr(self._local, "pid", None) != os.getpid():
-            self._local.cache = diskcache.Cache(self.directory, eviction_policy="none")
-            self._local.pid = os.getpid()
-        return self._local.cache
+        return open_cache(self.directory)
 
     def ping(self) -> bool:
         try:
             self.cache.get("stats:ping")
             return True
-        except Exception:  # noqa: BLE001 - reported as unhealthy, not raised
-            logger.exception("diskcache store is not usable")
+        except StoreUnavailable:
+            logger.warning("diskcache store is not usable", exc_info=True)
             return False
+
+    def problem(self) -> str | None:
+        return directory_problem(self.directory) or super().problem()
 
     def _get(self, key: str) -> bytes | None:
         return self.cache.get(key)
@@ -332,9 +484,11 @@ class DiskcacheSessionStore(SessionStore):
 
     def _index_add(self, sid: str, expires_at: float) -> None:
         self.cache.set(f"index:{sid}", expires_at)
+        self.cache.incr(self.ACTIVE, 1, default=0)
 
     def _index_remove(self, sid: str) -> None:
-        self.cache.delete(f"index:{sid}")
+        if self.cache.delete(f"index:{sid}"):
+            self.cache.incr(self.ACTIVE, -1, default=0)
 
     def _index_items(self) -> list[tuple[str, float]]:
         items = []
@@ -349,7 +503,31 @@ class DiskcacheSessionStore(SessionStore):
         return [sid for sid, expires_at in self._index_items() if expires_at <= now]
 
     def _index_count(self, now: float) -> int:
-        return sum(1 for _, expires_at in self._index_items() if expires_at > now)
+        # a counter kept by create/delete: O(1); sessions past their expiry count
+        # until the next sweep removes them (they can no longer be opened)
+        return max(0, int(self.cache.get(self.ACTIVE) or 0))
+
+
+def _redis_guard(method):
+    """Turn Redis connection errors and timeouts into StoreUnavailable."""
+
+    def call(self, *args, **kwargs):
+        import redis
+
+        try:
+            return method(self, *args, **kwargs)
+        except (redis.ConnectionError, redis.TimeoutError, OSError) as error:
+            raise StoreUnavailable(
+                f"Redis at {self.safe_url} does not answer ({type(error).__name__}); "
+                "uploads and saved sessions are unavailable until it is back."
+            ) from error
+        except redis.RedisError as error:
+            raise StoreUnavailable(
+                f"Redis at {self.safe_url} refused the request ({error})."
+            ) from error
+
+    call.__name__ = method.__name__
+    return call
 
 
 class RedisSessionStore(SessionStore):
@@ -358,10 +536,17 @@ class RedisSessionStore(SessionStore):
     backend = "redis"
     INDEX = "index:sessions"
 
-    def __init__(self, url: str, ttl_seconds: int, prefix: str = "smbrc:") -> None:
+    def __init__(
+        self,
+        url: str,
+        ttl_seconds: float,
+        prefix: str = "smbrc:",
+        timeout: float = 2.0,
+    ) -> None:
         super().__init__(ttl_seconds)
         self.url = url
         self.prefix = prefix
+        self.timeout = timeout
         self._pid: int | None = None
         self._client = None
 
@@ -370,52 +555,77 @@ class RedisSessionStore(SessionStore):
         import redis
 
         if self._pid != os.getpid():
-            self._client = redis.Redis.from_url(self.url, socket_timeout=5)
+            self._client = redis.Redis.from_url(
+                self.url,
+                socket_timeout=self.timeout,
+                socket_connect_timeout=min(self.timeout, 1.0),
+                retry_on_timeout=False,
+                health_check_interval=30,
+            )
             self._pid = os.getpid()
         return self._client
 
+    @property
+    def safe_url(self) -> str:
+        """The URL without a password, for messages."""
+        return re.sub(r"//[^@/]*@", "//***@", self.url)
+
     def ping(self) -> bool:
         try:
-            return bool(self.client.ping())
-        except Exception:  # noqa: BLE001 - reported as unhealthy, not raised
-            logger.exception("redis store is not reachable")
+            return bool(self._ping())
+        except StoreUnavailable:
+            logger.warning("redis store is not reachable")
             return False
+
+    @_redis_guard
+    def _ping(self) -> bool:
+        return self.client.ping()
 
     def _k(self, key: str) -> str:
         return self.prefix + key
 
+    @_redis_guard
     def _get(self, key: str) -> bytes | None:
         return self.client.get(self._k(key))
 
+    @_redis_guard
     def _set(self, key: str, value: bytes, ttl: float | None) -> None:
         self.client.set(self._k(key), value, px=int(ttl * 1000) if ttl else None)
 
+    @_redis_guard
     def _add(self, key: str, value: bytes, ttl: float) -> bool:
         return bool(self.client.set(self._k(key), value, px=int(ttl * 1000), nx=True))
 
+    @_redis_guard
     def _incr(self, key: str, amount: int) -> None:
         self.client.incrby(self._k(key), amount)
 
+    @_redis_guard
     def _delete(self, key: str) -> None:
         self.client.delete(self._k(key))
 
+    @_redis_guard
     def _delete_session(self, sid: str) -> None:
         keys = list(self.client.scan_iter(match=self._k(f"session:{sid}:*"), count=500))
         if keys:
             self.client.delete(*keys)
 
+    @_redis_guard
     def _index_add(self, sid: str, expires_at: float) -> None:
         self.client.zadd(self._k(self.INDEX), {sid: expires_at})
 
+    @_redis_guard
     def _index_remove(self, sid: str) -> None:
         self.client.zrem(self._k(self.INDEX), sid)
 
+    @_redis_guard
     def _index_expired(self, now: float) -> list[str]:
         return [
             s.decode()
             for s in self.client.zrangebyscore(self._k(self.INDEX), "-inf", now)
         ]
 
+    @_redis_guard
     def _index_count(self, now: float) -> int:
         return int(self.client.zcount(self._k(self.INDEX), f"({now}", "+inf"))
 
@@ -423,8 +633,11 @@ class RedisSessionStore(SessionStore):
 def store_from_settings(settings) -> SessionStore:
     """The store the settings ask for: Redis when ``REDIS_URL`` is set, else diskcache."""
     if settings.REDIS_URL:
-        return RedisSessionStore(settings.REDIS_URL, settings.session_ttl_seconds)
-    os.makedirs(settings.CACHE_DIR, exist_ok=True)
+        return RedisSessionStore(
+            settings.REDIS_URL,
+            settings.session_ttl_seconds,
+            timeout=settings.STORE_TIMEOUT,
+        )
     return DiskcacheSessionStore(
         os.path.join(settings.CACHE_DIR, "sessions"), settings.session_ttl_seconds
     )

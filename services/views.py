@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 
+from analytics.changes import COMPARES, Change, comparison_bounds, what_changed
+from analytics.customers import CustomerView, customer_view, has_customers
 from analytics.dataset_model import ColumnInfo, DatasetModel, model_of
 from analytics.filters import FilterError, filter_frame
 from analytics.forecast import project_sku_scores
+from analytics.metrics import choose_granularity
 from analytics.query import (
     Filter,
     QueryError,
@@ -23,6 +28,7 @@ from analytics.query import (
     run,
     values_of,
 )
+from analytics.schema import CATEGORY, CUSTOMER, DATE, SKU
 from analytics.sku import monthly_sku_scores, sku_scores
 from services.datasets import Dataset
 from services.frames import FrameCache
@@ -160,9 +166,53 @@ def build_view(dataset: Dataset, filters: Filters) -> View:
     return View(dataset=dataset, filters=filters, history=history, rows=rows)
 
 
+class ViewMemo:
+    """The last few filtered views built in this process, by session, data revision and
+    filters.
+
+    One filter change fires several callbacks (KPIs, charts, the SKU table), each needing
+    the same filtered rows: the first builds them, the others reuse them. A rebuild of the
+    session's data increments its revision, so an old view is never handed out; the
+    metadata in a returned view is always the caller's (fresh from the store). Frames are
+    shared read-only (pandas copies on write). Safe across threads.
+    """
+
+    def __init__(self, size: int = 4) -> None:
+        self.size = size
+        self._lock = threading.Lock()
+        self._views: OrderedDict[tuple[str, int, Filters], View] = OrderedDict()
+
+    def view(self, dataset: Dataset, filters: Filters) -> View:
+        key = (
+            str(dataset.meta.get("session_id", "")),
+            int(dataset.meta.get("revision", 0)),
+            filters,
+        )
+        with self._lock:
+            memo = self._views.get(key)
+            if memo is not None:
+                self._views.move_to_end(key)
+        if memo is not None:
+            return View(dataset, filters, memo.history, memo.rows)
+        built = build_view(dataset, filters)
+        with self._lock:
+            self._views[key] = built
+            while len(self._views) > self.size:
+                self._views.popitem(last=False)
+        return built
+
+    def clear(self) -> None:
+        with self._lock:
+            self._views.clear()
+
+
+#: Filtered views built in this process (see ``ViewMemo``).
+VIEWS = ViewMemo()
+
+
 def load_view(store: SessionStore, sid: str, filters: Filters) -> View | None:
     dataset = cached_dataset(store, sid)
-    return None if dataset is None else build_view(dataset, filters)
+    return None if dataset is None else VIEWS.view(dataset, filters)
 
 
 def cached_dataset(
@@ -229,6 +279,117 @@ def cached_monthly_scores(store: SessionStore, view: View) -> pd.DataFrame:
     scores = monthly_sku_scores(view.rows)
     store.put_frame(sid, name, scores)
     return scores
+
+
+_CUSTOMER_VIEWS: OrderedDict[tuple, CustomerView] = OrderedDict()
+_CUSTOMER_LOCK = threading.Lock()
+#: Customer views kept in memory (per session, data revision and filter set).
+CUSTOMER_VIEWS_KEPT = 32
+
+
+def cached_customer_view(view: View) -> CustomerView | None:
+    """The customer figures of the rows in view (``analytics.customers``), or None when
+    the data has no customer ids; computed once per data revision and filter set."""
+    if not has_customers(view.dataset.frame):
+        return None
+    meta = view.dataset.meta
+    key = (meta["session_id"], meta.get("revision", 0), view.filters.key())
+    with _CUSTOMER_LOCK:
+        found = _CUSTOMER_VIEWS.get(key)
+        if found is not None:
+            _CUSTOMER_VIEWS.move_to_end(key)
+            return found
+    result = customer_view(view.rows)
+    with _CUSTOMER_LOCK:
+        _CUSTOMER_VIEWS[key] = result
+        while len(_CUSTOMER_VIEWS) > CUSTOMER_VIEWS_KEPT:
+            _CUSTOMER_VIEWS.popitem(last=False)
+    return result
+
+
+def view_changes(
+    view: View,
+    compare: str,
+    *,
+    by: str | None = None,
+    measure: str = "revenue",
+    granularity: str | None = None,
+) -> Change:
+    """What changed for the view's dates (or, without them, the dates it covers) against
+    the comparison period, split by ``by`` (a header, or category / sku / customer) or by
+    the dimension whose largest value moved most. Raises ``FilterError`` with a reason."""
+    frame = view.history
+    model = frame_model(frame, dataset_model(view.dataset))
+    fields = {c.name: c.field for c in model.dimensions if c.field in frame}
+    candidates = [c for c in (CATEGORY, SKU, CUSTOMER) if c in frame]
+    candidates += [f for f in fields.values() if f not in candidates]
+    if by is not None:
+        by = fields.get(by, by)
+        if by not in candidates:
+            listed = ", ".join(["category", "sku", "customer", *fields])
+            raise FilterError(f"Cannot split by {by!r}: use one of {listed}.")
+    dates = view.rows[DATE].dropna()
+    start = view.filters.start or (None if dates.empty else f"{dates.min():%Y-%m-%d}")
+    end = view.filters.end or (None if dates.empty else f"{dates.max():%Y-%m-%d}")
+    granularity = granularity or (choose_granularity(view.rows) if len(dates) else None)
+    return what_changed(
+        frame,
+        start,
+        end,
+        compare,
+        candidates=candidates,
+        by=by,
+        measure=measure,
+        weekday_aligned=granularity in ("day", "week"),
+    )
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """The comparison period of a view and its rows (same non-date filters)."""
+
+    label: str  # "previous period" or "a year earlier"
+    start: pd.Timestamp
+    end: pd.Timestamp
+    previous_start: pd.Timestamp
+    previous_end: pd.Timestamp
+    rows: pd.DataFrame
+    #: whether the data reaches back to the comparison period (else nothing to compare)
+    covered: bool
+
+    def describe(self) -> str:
+        return f"{self.previous_start:%Y-%m-%d} – {self.previous_end:%Y-%m-%d}"
+
+
+def view_comparison(
+    view: View, compare: str | None, granularity: str | None
+) -> Comparison | None:
+    """The view's comparison period (``previous_period`` or ``year_ago``, weekday-aligned
+    for daily and weekly series), or None when off or the view has no dates."""
+    if compare not in COMPARES:
+        return None
+    dates = view.rows[DATE].dropna()
+    if dates.empty:
+        return None
+    start = view.filters.start or f"{dates.min():%Y-%m-%d}"
+    end = view.filters.end or f"{dates.max():%Y-%m-%d}"
+    first, last, before, until = comparison_bounds(
+        start, end, compare, weekday_aligned=granularity in ("day", "week")
+    )
+    history = view.history
+    known = history[DATE].dropna()
+    slack = min((last - first) / 10, pd.Timedelta(days=7))
+    covered = bool(len(known)) and known.min() <= before + slack
+    inside = (history[DATE] >= before) & (history[DATE] < until + pd.Timedelta(days=1))
+    return Comparison(
+        label="previous period" if compare == "previous_period" else "a year earlier",
+        start=first,
+        end=last,
+        previous_start=before,
+        previous_end=until,
+        rows=history[inside],
+        covered=covered,
+    )
 
 
 #: Figures of a breakdown, in table order (those the data has are shown).

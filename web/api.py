@@ -2,20 +2,33 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import math
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import pandas as pd
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, current_app, g, request
 from flask_limiter import Limiter
 
+from analytics.changes import change_json
+from analytics.customers import rfm_table, summary_json
 from analytics.exports import to_csv_bytes, to_xlsx_bytes
 from analytics.filters import FilterError
 from analytics.forecast import ForecastError
-from analytics.metrics import breakdown, breakdown_by_period, kpis, timeseries
+from analytics.metrics import (
+    FREQ_ALIASES,
+    breakdown,
+    breakdown_by_period,
+    choose_granularity,
+    kpis,
+    timeseries,
+)
 from analytics.query import (
     QueryError,
     frame_model,
@@ -24,20 +37,28 @@ from analytics.query import (
 )
 from analytics.schema import CANONICAL_COLUMNS, CATEGORY, SOURCE_ROW
 from analytics.sku import hide_few_sales
+from services.datasets import Dataset
 from services.forecasts import ForecastParams, compute_forecast, forecast_summary
 from services.views import (
+    SCORE_FORMULA,
+    VIEWS,
     Filters,
     View,
     build_view,
+    cached_customer_view,
     cached_dataset,
     cached_sku_scores,
     dataset_model,
     dimension_breakdown,
+    view_changes,
 )
 from web.errors import json_error
 from web.ownership import NOT_OWNER_API_MESSAGE, is_owner
 
 logger = logging.getLogger(__name__)
+
+#: Longest time ``GET /api/forecast`` waits for a free job slot, in seconds.
+API_SLOT_WAIT_SECONDS = 30.0
 
 EXPORT_FORMATS = {
     "csv": "text/csv",
@@ -163,6 +184,141 @@ def min_sales_from_query() -> int | None:
     return int(raw)
 
 
+#: The computed parts of ``GET /api/data``, any of which ``?include=`` can ask for alone.
+DATA_PARTS = (
+    "kpis",
+    "timeseries",
+    "breakdowns",
+    "sku_scores",
+    "customers",
+    "forecast",
+)
+#: Part of the names the computed parts are kept under: older layouts are ignored.
+DATA_CACHE_VERSION = "d1"
+
+
+def include_from_query() -> tuple[str, ...]:
+    """``include``: comma-separated parts of DATA_PARTS; absent or empty → all of them.
+
+    Raises ``ValueError`` with a message for the user on an unknown part.
+    """
+    raw = (request.args.get("include") or "").strip()
+    if not raw:
+        return DATA_PARTS
+    asked = [p.strip() for p in raw.split(",") if p.strip()]
+    unknown = [p for p in asked if p not in DATA_PARTS]
+    if unknown:
+        raise ValueError(
+            f"Unknown part {unknown[0]!r} in include. Use any of "
+            f"{', '.join(DATA_PARTS)} (comma-separated), or leave include out for all."
+        )
+    return tuple(p for p in DATA_PARTS if p in asked)
+
+
+EXPORT_NAMES = {"data": "cleaned", "skus": "sku-ranking", "customers": "customers-rfm"}
+
+
+def customers_summary(view: View) -> dict[str, Any] | None:
+    """``customers`` of ``/api/data``: the headline customer figures, None without
+    customer ids (the whole view is ``GET /api/customers/<id>``)."""
+    found = cached_customer_view(view)
+    if found is None:
+        return None
+    full = summary_json(found)
+    keys = (
+        "unit",
+        "repeat_basis",
+        "customers",
+        "repeat_customers",
+        "repeat_rate",
+        "orders_per_customer",
+        "revenue_per_customer",
+        "coverage",
+        "notes",
+    )
+    return {k: full[k] for k in keys}
+
+
+def _computed_part(
+    part: str,
+    view: View,
+    store,
+    granularity: str | None,
+    min_sales: int | None,
+    page: Page,
+) -> Any:
+    rows = view.rows
+    if part == "kpis":
+        return kpis(rows)
+    if part == "timeseries":
+        freq, series = timeseries(rows, granularity)
+        return {
+            "freq": freq,
+            "points": _records(series, money=("revenue", "cost", "profit")),
+        }
+    if part == "breakdowns":
+        if not rows[CATEGORY].notna().any():
+            return {
+                "by_category": None,
+                "by_period": None,
+                "by_dimension": by_dimension(view),
+            }
+        return {
+            "by_category": _records(
+                breakdown(rows, by=CATEGORY), money=("revenue", "cost", "profit")
+            ),
+            "by_period": _records(
+                breakdown_by_period(
+                    rows, granularity or choose_granularity(rows), by=CATEGORY
+                ),
+                money=("revenue", "profit"),
+            ),
+            "by_dimension": by_dimension(view),
+        }
+    if part == "customers":
+        return customers_summary(view)
+    scores = hide_few_sales(cached_sku_scores(store, view), min_sales)
+    return [
+        _records(
+            scores.iloc[page.offset : page.offset + page.limit],
+            money=("revenue", "cost", "profit", "avg_amount"),
+        ),
+        {"offset": page.offset, "limit": page.limit, "total": int(len(scores))},
+    ]
+
+
+def current_forecast(store, sid: str) -> dict[str, Any]:
+    return forecast_summary(store, sid, current_app.extensions["smbrc.settings"])
+
+
+class AnswerCache:
+    """Encoded ``/api/data`` answers of this process, by everything they are made of.
+
+    A repeated question (a dashboard polling, several API clients) is answered from these
+    bytes without reading the computed parts back or encoding them again; the key holds
+    the session's whole metadata (revision, expiry, warnings) and the forecast status, so
+    any change to them makes a new answer. Safe across threads.
+    """
+
+    def __init__(self, size: int = 16) -> None:
+        self.size = size
+        self._lock = threading.Lock()
+        self._answers: OrderedDict[str, bytes] = OrderedDict()
+
+    def get(self, key: str) -> bytes | None:
+        with self._lock:
+            body = self._answers.get(key)
+            if body is not None:
+                self._answers.move_to_end(key)
+            return body
+
+    def put(self, key: str, body: bytes) -> None:
+        with self._lock:
+            self._answers[key] = body
+            while len(self._answers) > self.size:
+                self._answers.popitem(last=False)
+
+
 def column_kinds(dataset) -> list[dict[str, Any]]:
     """``[{name, kind, unit, role}]`` of every source column (see README, "Column kinds")."""
     report = dataset.meta.get("report") or {}
@@ -187,18 +343,63 @@ def by_dimension(view: View) -> list[dict[str, Any]] | None:
     return dimension_breakdown(view, columns).rows
 
 
-def data_payload(view: View, store) -> dict[str, Any]:
-    """The ``GET /api/data/<id>`` document (see README, "API")."""
-    meta, rows = view.dataset.meta, view.rows
+def data_payload(
+    dataset: Dataset,
+    filters: Filters,
+    store,
+    include: tuple[str, ...] = DATA_PARTS,
+    min_sales: int | None = None,
+    forecast: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The ``GET /api/data/<id>`` document (see README, "API"), with the parts asked for.
+
+    The computed parts are kept in the session store under the data's revision, the
+    filters and the parameters, so every worker answers a repeated question without
+    filtering or aggregating again; the rest (metadata, forecast status) is read fresh.
+    Raises ``FilterError`` or ``ValueError`` (e.g. an unknown granularity) for the user.
+    """
+    meta = dataset.meta
+    sid = meta["session_id"]
     granularity = request.args.get("granularity") or None
-    granularity, series = timeseries(rows, granularity)
-    money = ("revenue", "cost", "profit", "avg_amount")
+    if granularity is not None and granularity not in FREQ_ALIASES:
+        raise ValueError(
+            f"Unknown granularity {granularity!r}; use one of {', '.join(FREQ_ALIASES)}."
+        )
     settings = current_app.extensions["smbrc.settings"]
     page = Page.from_query(settings.API_PAGE_SIZE, settings.API_MAX_PAGE_SIZE)
-    scores = hide_few_sales(cached_sku_scores(store, view), min_sales_from_query())
-    by_category = breakdown(rows, by=CATEGORY) if rows[CATEGORY].notna().any() else None
-    return {
-        "session_id": meta["session_id"],
+    key = json.dumps(
+        [
+            DATA_CACHE_VERSION,
+            SCORE_FORMULA,
+            meta.get("revision", 0),
+            filters.key(),
+            granularity,
+            min_sales,
+            request.args.getlist("group_by"),
+            page.offset,
+            page.limit,
+        ]
+    )
+    prefix = "api:" + hashlib.sha1(key.encode()).hexdigest()[:20]
+    view: View | None = None
+    parts: dict[str, Any] = {}
+    for part in include:
+        if part == "forecast":
+            continue
+        cached = store.get_value(sid, f"{prefix}:{part}")
+        if cached is None:
+            if view is None:
+                view = VIEWS.view(dataset, filters)
+            cached = {
+                "v": _computed_part(part, view, store, granularity, min_sales, page)
+            }
+            store.set_value(sid, f"{prefix}:{part}", cached)
+        if part == "sku_scores":
+            parts["sku_scores"], parts["sku_scores_page"] = cached["v"]
+        else:
+            parts[part] = cached["v"]
+    document: dict[str, Any] = {
+        "session_id": sid,
         "created_at": _iso(meta["created_at"]),
         "expires_at": _iso(meta["expires_at"]),
         "source": {
@@ -208,42 +409,17 @@ def data_payload(view: View, store) -> dict[str, Any]:
             "type": meta.get("source", "upload"),
         },
         "mapping": meta["mapping"],
-        "columns": column_kinds(view.dataset),
-        "filters": view.filters.as_dict(),
-        "kpis": kpis(rows),
-        "timeseries": {
-            "freq": granularity,
-            "points": _records(series, money=("revenue", "cost", "profit")),
-        },
-        "breakdowns": {
-            "by_category": None
-            if by_category is None
-            else _records(by_category, money=("revenue", "cost", "profit")),
-            "by_period": None
-            if by_category is None
-            else _records(
-                breakdown_by_period(rows, granularity, by=CATEGORY),
-                money=("revenue", "profit"),
-            ),
-            "by_dimension": by_dimension(view),
-        },
-        "sku_scores": _records(
-            scores.iloc[page.offset : page.offset + page.limit],
-            money=money,
-        ),
-        "sku_scores_page": {
-            "offset": page.offset,
-            "limit": page.limit,
-            "total": int(len(scores)),
-        },
-        "forecast": forecast_summary(
-            store,
-            meta["session_id"],
-            max_jobs=current_app.extensions["smbrc.settings"].MAX_CONCURRENT_JOBS,
-        ),
-        "warnings": meta["warnings"],
-        "quality": meta["report"],
+        "columns": column_kinds(dataset),
+        "filters": filters.as_dict(),
     }
+    document.update(parts)
+    if "forecast" in include:
+        document["forecast"] = (
+            forecast if forecast is not None else current_forecast(store, sid)
+        )
+    document["warnings"] = meta["warnings"]
+    document["quality"] = meta["report"]
+    return document
 
 
 def create_api_blueprint(limiter: Limiter, settings) -> Blueprint:
@@ -261,15 +437,98 @@ def create_api_blueprint(limiter: Limiter, settings) -> Blueprint:
         except FilterError as error:
             return json_error(str(error), 400)
 
+    answers = AnswerCache()
+
     @bp.get("/data/<session_id>")
     def data(session_id: str):
+        store = current_app.extensions["smbrc.store"]
+        meta = store.get_meta(session_id)
+        if meta is None:
+            return session_not_found()
+        try:
+            include = include_from_query()
+            min_sales = min_sales_from_query()
+            filters = filters_from_query()
+        except (FilterError, ValueError) as error:
+            return json_error(str(error), 400)
+        forecast = (
+            current_forecast(store, session_id) if "forecast" in include else None
+        )
+        raw_key = json.dumps(
+            [
+                DATA_CACHE_VERSION,
+                SCORE_FORMULA,
+                meta,
+                filters.key(),
+                sorted(request.args.items(multi=True)),
+                min_sales,
+                include,
+                forecast,
+            ],
+            sort_keys=True,
+            default=str,
+        )
+        key = hashlib.sha1(raw_key.encode()).hexdigest()
+        body = answers.get(key)
+        if body is None:
+            dataset = cached_dataset(store, session_id)
+            if dataset is None:
+                return session_not_found()
+            try:
+                document = data_payload(
+                    dataset, filters, store, include, min_sales, forecast
+                )
+            except FilterError as error:
+                return json_error(str(error), 400)
+            except ValueError as error:  # e.g. an unknown granularity
+                return json_error(str(error), 400)
+            body = current_app.json.response(document).get_data()
+            answers.put(key, body)
+        response = Response(body, mimetype="application/json")
+        # an unchanged answer is a 304 to a client that has it, and compressed only once
+        response.set_etag(key)
+        g.compress_cache_key = key
+        return response.make_conditional(request)
+
+    @bp.get("/customers/<session_id>")
+    def customers(session_id: str):
         view = view_or_error(session_id)
         if not isinstance(view, View):
             return view
+        found = cached_customer_view(view)
+        if found is None:
+            return json_error(
+                "This data has no customer column, so there are no customer figures. "
+                "Map a column to Customer on the dashboard's data-quality card.",
+                404,
+            )
+        return {
+            "session_id": session_id,
+            "filters": view.filters.as_dict(),
+            **summary_json(found),
+        }
+
+    @bp.get("/changes/<session_id>")
+    def changes(session_id: str):
+        view = view_or_error(session_id)
+        if not isinstance(view, View):
+            return view
+        args = request.args
         try:
-            return data_payload(view, current_app.extensions["smbrc.store"])
-        except ValueError as error:  # an unknown granularity or group_by column
+            change = view_changes(
+                view,
+                args.get("compare") or "previous_period",
+                by=args.get("by") or None,
+                measure=args.get("measure") or "revenue",
+                granularity=args.get("granularity") or None,
+            )
+        except FilterError as error:
             return json_error(str(error), 400)
+        return {
+            "session_id": session_id,
+            "filters": view.filters.as_dict(),
+            **change_json(change),
+        }
 
     @bp.post("/query/<session_id>")
     def query(session_id: str):
@@ -309,8 +568,14 @@ def create_api_blueprint(limiter: Limiter, settings) -> Blueprint:
             )
         except ForecastError as error:
             return json_error(str(error), 400)
+        # computed in this request (a thread, never a fork); a request waits a
+        # bounded time for a job slot, then answers that the server is busy
         result = compute_forecast(
-            store, session_id, params, max_jobs=settings.MAX_CONCURRENT_JOBS
+            store,
+            session_id,
+            params,
+            max_jobs=settings.MAX_CONCURRENT_JOBS,
+            wait_timeout=min(API_SLOT_WAIT_SECONDS, settings.JOB_TIMEOUT_SECONDS),
         )
         if result is None:
             return session_not_found()
@@ -318,9 +583,11 @@ def create_api_blueprint(limiter: Limiter, settings) -> Blueprint:
 
     @bp.get("/export/<session_id>/<kind>.<fmt>")
     def export(session_id: str, kind: str, fmt: str):
-        if kind not in ("data", "skus") or fmt not in EXPORT_FORMATS:
+        if kind not in ("data", "skus", "customers") or fmt not in EXPORT_FORMATS:
             return json_error(
-                "Unknown export. Use data.csv, data.xlsx, skus.csv or skus.xlsx.", 404
+                "Unknown export. Use data.csv, data.xlsx, skus.csv, skus.xlsx, "
+                "customers.csv or customers.xlsx.",
+                404,
             )
         view = view_or_error(session_id)
         if not isinstance(view, View):
@@ -341,6 +608,15 @@ def create_api_blueprint(limiter: Limiter, settings) -> Blueprint:
             ]
             frame = view.rows[keep]
             sheet = "Data"
+        elif kind == "customers":
+            found = cached_customer_view(view)
+            if found is None:
+                return json_error(
+                    "This data has no customer column, so there is no customer export.",
+                    404,
+                )
+            frame = rfm_table(found)
+            sheet = "Customers"
         else:
             try:
                 min_sales = min_sales_from_query()
@@ -360,7 +636,7 @@ def create_api_blueprint(limiter: Limiter, settings) -> Blueprint:
         safe_stem = "".join(
             ch if ch.isalnum() or ch in "-_ " else "_" for ch in stem
         ).strip()
-        name = f"{safe_stem or 'export'}-{'cleaned' if kind == 'data' else 'sku-ranking'}.{fmt}"
+        name = f"{safe_stem or 'export'}-{EXPORT_NAMES[kind]}.{fmt}"
         return Response(
             body,
             mimetype=EXPORT_FORMATS[fmt],

@@ -78,7 +78,14 @@ def create_chat_blueprint(limiter: Limiter, settings) -> Blueprint:
         if not is_owner(meta):
             return json_error(NOT_OWNER_API_MESSAGE, 403)
         try:
-            result = ask(store, settings, session_id, message, filters_from_body(body))
+            result = ask(
+                store,
+                settings,
+                session_id,
+                message,
+                filters_from_body(body),
+                timeout=settings.LLM_WEB_TIMEOUT,
+            )
         except FilterError as error:
             return json_error(str(error), 400)
         if result is None:

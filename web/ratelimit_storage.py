@@ -8,12 +8,15 @@ atomic across threads and processes and the limit is exact.
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import time
 import urllib.parse
 
 from limits.storage import Storage
+
+logger = logging.getLogger(__name__)
 
 SCHEME = "smbrcdisk"
 
@@ -89,5 +92,9 @@ def rate_limit_storage_uri(settings) -> str:
     if settings.RATE_LIMIT_STORAGE == "memory":
         return "memory://"
     folder = os.path.join(settings.CACHE_DIR, "ratelimits")
-    os.makedirs(folder, exist_ok=True)
+    try:
+        os.makedirs(folder, exist_ok=True)
+    except OSError as error:  # an unusable cache directory: /health says so
+        logger.error("rate-limit counters kept per process: %s", error)
+        return "memory://"
     return f"{SCHEME}://{folder}"

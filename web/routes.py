@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
 import unicodedata
 from datetime import UTC, datetime
@@ -14,6 +15,7 @@ from analytics.demo import DEMO_FILENAME, demo_csv
 from analytics.errors import IngestError
 from services.datasets import create_session
 from services.probes import ollama_status, prophet_status
+from services.store import StoreUnavailable, directory_problem
 from web.errors import json_error
 from web.ownership import browser_digest, new_owner_token
 from web.security import too_large_message
@@ -21,6 +23,8 @@ from web.security import too_large_message
 logger = logging.getLogger(__name__)
 
 ALLOWED_EXTENSIONS = (".csv", ".tsv", ".txt", ".dat", ".xlsx", ".xls")
+#: How old the store figures and probe results in a /health answer may be.
+HEALTH_CHECK_SECONDS = 0.25
 
 
 def create_routes_blueprint(limiter: Limiter, settings) -> Blueprint:
@@ -97,28 +101,76 @@ def create_routes_blueprint(limiter: Limiter, settings) -> Blueprint:
         logger.info("demo session created rows=%s", meta["rows"])
         return {**_created(meta), "owner_token": owner_token}, 201
 
+    #: (monotonic time it was taken, the store's figures and probe results)
+    last_check: list[tuple[float, dict]] = []
+    check_lock = threading.Lock()
+
+    def store_check() -> dict:
+        """Status of the store, the job runner and the optional services, at most
+        HEALTH_CHECK_SECONDS old in this process (a monitor polling /health often never
+        makes the store count its sessions more than a few times a second).
+
+        ``healthy`` when everything works; ``degraded`` with ``reasons`` (one sentence
+        each) when the store, the job cache or the disk is not usable. Every check is
+        bounded (Redis ``STORE_TIMEOUT``, Ollama probed in the background), and nothing
+        here grows with the number of sessions.
+        """
+        with check_lock:
+            if (
+                last_check
+                and time.monotonic() - last_check[0][0] < HEALTH_CHECK_SECONDS
+            ):
+                return last_check[0][1]
+        store = current_app.extensions["smbrc.store"]
+        reasons: list[str] = []
+        problem = store.problem()
+        store_ok = problem is None
+        if problem:
+            reasons.append(problem)
+        stats: dict = {"active_sessions": None, "cleanup_count": None}
+        if store_ok:
+            try:
+                stats = store.stats()
+            except StoreUnavailable as error:
+                store_ok = False
+                reasons.append(str(error))
+        jobs_dir = current_app.extensions.get("smbrc.jobs_dir")
+        jobs_problem = directory_problem(jobs_dir) if jobs_dir else None
+        if jobs_problem and jobs_problem not in reasons:
+            reasons.append(jobs_problem)
+        prophet: dict = {"available": None}
+        ollama: dict = {"reachable": None}
+        if store_ok:
+            try:
+                prophet = prophet_status(store)
+                ollama = ollama_status(
+                    store, settings.OLLAMA_HOST, settings.OLLAMA_MODEL, wait=1.0
+                )
+            except StoreUnavailable as error:
+                store_ok = False
+                reasons.append(str(error))
+        check = {
+            "status": "degraded" if reasons else "healthy",
+            "reasons": reasons,
+            "active_sessions": stats["active_sessions"],
+            "cleanup_count": stats["cleanup_count"],
+            "store": {"backend": store.backend, "ok": store_ok},
+            "jobs": {"ok": jobs_problem is None},
+            "prophet": prophet,
+            "ollama": ollama,
+        }
+        with check_lock:
+            last_check[:] = [(time.monotonic(), check)]
+        return check
+
     @bp.get("/health")
     @limiter.exempt
     def health():
-        store = current_app.extensions["smbrc.store"]
-        store_ok = store.ping()
-        stats = (
-            store.stats()
-            if store_ok
-            else {"active_sessions": None, "cleanup_count": None}
-        )
         return {
-            "status": "healthy" if store_ok else "degraded",
-            "active_sessions": stats["active_sessions"],
-            "cleanup_count": stats["cleanup_count"],
+            **store_check(),
             "timestamp": datetime.now(UTC)
             .replace(tzinfo=None)
             .isoformat(timespec="seconds"),
-            "store": {"backend": store.backend, "ok": store_ok},
-            "prophet": prophet_status(store) if store_ok else {"available": None},
-            "ollama": ollama_status(store, settings.OLLAMA_HOST, settings.OLLAMA_MODEL)
-            if store_ok
-            else {"reachable": None},
         }
 
     return bp

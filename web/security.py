@@ -118,6 +118,16 @@ def init_security(
         key_func=get_remote_address,
         app=server,
         storage_uri=rate_limit_storage_uri(settings),
+        # Redis down or slow: count in this process's memory meanwhile (bounded waits),
+        # never fail or hang the request
+        storage_options={
+            "socket_timeout": settings.STORE_TIMEOUT,
+            "socket_connect_timeout": min(settings.STORE_TIMEOUT, 1.0),
+        }
+        if settings.REDIS_URL
+        else {},
+        in_memory_fallback_enabled=True,
+        swallow_errors=True,
         default_limits=[],
         headers_enabled=True,
         strategy="fixed-window",
@@ -224,9 +234,15 @@ def init_security(
 _DASHBOARD_PATH = re.compile(r"^/dashboard/([^/]+)/?$")
 
 
+#: Routes of their own (not Dash's catch-all page) that set their status themselves:
+#: HTML reports under /api/ and the read-only share view.
+_OWN_STATUS_PREFIXES = ("/api/", "/view/")
+
+
 def known_page(path: str, store) -> bool:
-    """True for the upload page and the dashboard of a live session."""
-    if path in ("/", ""):
+    """True for the upload page, the dashboard of a live session, and routes that set
+    their own status (``_OWN_STATUS_PREFIXES``)."""
+    if path in ("/", "") or path.startswith(_OWN_STATUS_PREFIXES):
         return True
     match = _DASHBOARD_PATH.match(path)
     if not match:

@@ -135,7 +135,7 @@ def test_question_for(trigger, typed, expected):
 
 def test_submit_queues_the_question_and_shows_it(app):
     with app.server.test_request_context("/"):
-        pending, box, shown = submit_question(1, 0, [None] * 5, "Top 3 products")
+        pending, box, shown = submit_question(1, 0, [None] * 5, 0, "Top 3 products")
     assert pending["question"] == "Top 3 products"
     assert box == ""
     assert isinstance(shown, Patch)
@@ -143,7 +143,7 @@ def test_submit_queues_the_question_and_shows_it(app):
 
 def test_submit_ignores_an_empty_box(app):
     with app.server.test_request_context("/"), pytest.raises(PreventUpdate):
-        submit_question(1, 0, [None] * 5, "   ")
+        submit_question(1, 0, [None] * 5, 0, "   ")
 
 
 def test_chat_job_answers_from_the_data_and_records_the_turn(app, sid, sales_frame):
@@ -263,3 +263,17 @@ def test_the_page_registers_insights_and_chat_callbacks(client):
     assert f"{ids.CHAT_PENDING}.data" in outputs
     assert outputs.count(f"{ids.CHAT_MESSAGES}.children") == 3
     assert outputs.count(f"{ids.INSIGHTS_BODY}.children") == 2
+
+
+def test_a_chat_job_that_ended_without_an_answer_says_why_and_offers_retry():
+    from callbacks.assistant import RETRY_SHOWN, chat_job_ended
+
+    error = RuntimeError(
+        "An error occurred inside a background callback: [job:timed_out] The job took "
+        "longer than 300 s and was stopped.\n"
+    )
+    shown, retry = chat_job_ended(error)
+    assert isinstance(shown, Patch)
+    assert retry == RETRY_SHOWN
+    bubble = shown.to_plotly_json()["operations"][0]["params"]["value"]
+    assert "took too long" in text_of(bubble) and "300 s" in text_of(bubble)

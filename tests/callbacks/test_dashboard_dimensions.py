@@ -52,7 +52,7 @@ def test_overview_follows_a_column_filter(app, sid, shop):
     with app.server.test_request_context("/"):
         out = update_overview(
             sid, None, None, None, None, "month", "revenue", "revenue",
-            {"Region": ["West", "East"]},
+            dimensions={"Region": ["West", "East"]},
         )  # fmt: skip
     kept = shop[shop["Region"].isin(["West", "East"])]
     assert format_money(round(float(kept["Revenue"].sum()), 2), "$") in _text(out[0])
@@ -64,7 +64,7 @@ def test_column_filter_and_category_together(app, sid, shop):
     with app.server.test_request_context("/"):
         out = update_overview(
             sid, None, None, ["Software"], None, "month", "revenue", "revenue",
-            {"Segment": ["Corporate"]},
+            dimensions={"Segment": ["Corporate"]},
         )  # fmt: skip
     kept = shop[(shop["Category"] == "Software") & (shop["Segment"] == "Corporate")]
     assert format_money(round(float(kept["Revenue"].sum()), 2), "$") in _text(out[0])
@@ -130,7 +130,7 @@ def test_filter_on_a_value_that_is_not_there_is_a_message(app, sid):
     with app.server.test_request_context("/"):
         out = update_overview(
             sid, None, None, None, None, "month", "revenue", "revenue",
-            {"Region": ["Atlantis"]},
+            dimensions={"Region": ["Atlantis"]},
         )  # fmt: skip
     assert "Atlantis" in str(out[8].to_plotly_json())
 

@@ -44,7 +44,7 @@ def test_region_filter_and_breakdown_by_ship_mode(app, sid, raw):
     with app.server.test_request_context("/"):
         out = update_overview(
             sid, None, None, None, None, "month", "revenue", "revenue",
-            {"Region": ["West"]},
+            dimensions={"Region": ["West"]},
         )  # fmt: skip
         _fig, _cols, records, _note = update_breakdown(
             sid, None, None, None, None, "Ship Mode", {"Region": ["West"]}

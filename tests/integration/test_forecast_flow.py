@@ -54,7 +54,7 @@ def test_forecast_arrives_after_the_dashboard_and_follows_the_model_choice(
         assert browser.find_elements(By.CSS_SELECTOR, "#forecast-graph .main-svg")
 
 
-def test_a_queued_forecast_can_be_cancelled(browser, dashboard):
+def test_a_queued_forecast_can_be_cancelled_then_retried(browser, dashboard):
     app, url = dashboard
     store = app.server.extensions["smbrc.store"]
     assert store.add_global("jobslot:0", 1, 120)  # the only job slot is busy
@@ -70,6 +70,20 @@ def test_a_queued_forecast_can_be_cancelled(browser, dashboard):
                     "disabled"
                 )
             )
-            assert browser.find_element(By.ID, "forecast-info").text.strip() == ""
+            wait.until(
+                lambda d: "cancelled" in d.find_element(By.ID, "forecast-info").text
+            )
+            retry = browser.find_element(By.ID, "forecast-run")
+            assert retry.is_displayed()
+            store.delete_global("jobslot:0")  # the other job ends
+            browser.execute_script("arguments[0].click();", retry)
+            info = wait.until(
+                lambda d: (
+                    "Backtest" in d.find_element(By.ID, "forecast-info").text
+                    and d.find_element(By.ID, "forecast-info").text
+                )
+            )
+            assert "MASE" in info
+            assert not browser.find_element(By.ID, "forecast-run").is_displayed()
     finally:
         store.delete_global("jobslot:0")

@@ -124,10 +124,47 @@ def test_health_counts_swept_sessions(make_app, sales_csv):
     client = app.server.test_client()
     upload(client, sales_csv)
     upload(client, sales_csv)
-    time.sleep(1.3)
-    body = client.get("/health").get_json()  # the request triggers the periodic sweep
+    # the sweep runs on the app's timer (every SESSION_SWEEP_SECONDS), not in a request
+    deadline = time.monotonic() + 10
+    body = client.get("/health").get_json()
+    while body["cleanup_count"] != 2 and time.monotonic() < deadline:
+        time.sleep(0.2)
+        body = client.get("/health").get_json()
     assert body["active_sessions"] == 0
     assert body["cleanup_count"] == 2
+
+
+def test_a_fractional_session_timeout_is_kept_not_rounded_to_zero(make_app, sales_csv):
+    app = make_app(SESSION_TIMEOUT_HOURS=0.0001)  # 0.36 s
+    client = app.server.test_client()
+    created = upload(client, sales_csv)
+    assert created.status_code == 201
+    meta = app.server.extensions["smbrc.store"].get_meta(
+        created.get_json()["session_id"]
+    )
+    assert meta is None or 0.3 < meta["expires_at"] - meta["created_at"] < 0.4
+    time.sleep(0.5)
+    assert (
+        client.get(f"/api/data/{created.get_json()['session_id']}").status_code == 404
+    )
+
+
+def test_health_reports_a_store_problem_as_degraded(client, monkeypatch):
+    from services.store import StoreUnavailable
+
+    def unavailable(*args, **kwargs):
+        raise StoreUnavailable("The session store is busy right now; try again.")
+
+    store = client.application.extensions["smbrc.store"]
+    monkeypatch.setattr(store, "_set", unavailable)
+    monkeypatch.setattr(store, "_get", unavailable)
+    body = client.get("/health").get_json()
+    assert body["status"] == "degraded"
+    assert body["reasons"] == ["The session store is busy right now; try again."]
+    assert body["store"]["ok"] is False
+    response = client.get("/api/data/" + "A" * 32)
+    assert response.status_code == 503
+    assert response.get_json()["error"].startswith("The session store is busy")
 
 
 def test_health_is_fast_when_ollama_is_down(client):
