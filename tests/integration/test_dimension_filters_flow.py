@@ -9,6 +9,7 @@ from urllib.parse import parse_qs, urlparse
 import numpy as np
 import pandas as pd
 import pytest
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
@@ -43,23 +44,30 @@ def _kpi(driver, label: str) -> str | None:
 
 def _pick(driver, wait, trigger_css: str, option: str) -> None:
     """Open the dropdown under ``trigger_css``, search for ``option`` and pick it."""
-    trigger = driver.find_element(By.CSS_SELECTOR, trigger_css)
-    driver.execute_script(
-        "arguments[0].scrollIntoView({block: 'center', behavior: 'instant'})", trigger
-    )
-    trigger.click()
+
+    def open_menu(d):
+        trigger = d.find_element(By.CSS_SELECTOR, trigger_css)
+        d.execute_script(
+            "arguments[0].scrollIntoView({block: 'center', behavior: 'instant'})",
+            trigger,
+        )
+        trigger.click()
+        return True
+
+    wait.until(open_menu, message=f"cannot open {trigger_css}")
     search = wait.until(
         ec.visibility_of_element_located((By.CSS_SELECTOR, ".dash-dropdown-search"))
     )
     search.send_keys(option)
 
-    def choice(d):
+    def choose(d):
         for item in d.find_elements(By.CSS_SELECTOR, ".dash-dropdown-option"):
             if item.text.strip() == option:
-                return item
+                item.click()
+                return True
         return False
 
-    wait.until(choice, message=f"no option {option!r}").click()
+    wait.until(choose, message=f"no option {option!r}")
     ActionChains(driver).send_keys(Keys.ESCAPE).perform()
     wait.until_not(
         ec.visibility_of_element_located((By.CSS_SELECTOR, ".dash-dropdown-search"))
@@ -91,7 +99,10 @@ def test_filter_break_down_click_and_reload(browser, make_app, tmp_path, artifac
     app = make_app()
     with ThreadedServer(app.server) as server:
         browser.get(server.url + "/")
-        wait = WebDriverWait(browser, 30)
+        # the page redraws cards and rows as figures arrive
+        wait = WebDriverWait(
+            browser, 30, ignored_exceptions=(StaleElementReferenceException,)
+        )
         wait.until(
             ec.presence_of_element_located((By.ID, "upload-file-input"))
         ).send_keys(str(path))
