@@ -31,6 +31,7 @@ from callbacks.context import store, triggered_id
 from components import ids
 from components.dashboard import (
     BREAKDOWN_COLUMNS,
+    DEFAULT_COMPARE,
     SKU_PAGE_SIZE,
     VALUE_OPTIONS_SHOWN,
     dimension_filter_row,
@@ -300,13 +301,15 @@ def filter_params(filters: Filters) -> list[tuple[str, str]]:
 # -- the selection in the page's address ---------------------------------------------------
 
 #: Query parameters of the dashboard's address this page reads and writes.
-STATE_PARAMS = {"start", "end", "category", "sku", "filter", "by"}
+STATE_PARAMS = {"start", "end", "category", "sku", "filter", "by", "compare"}
+COMPARE_CHOICES = {"off", "previous_period", "year_ago"}
 
 
 def parse_search(search: str | None) -> dict:
     """The selection in a dashboard address's query string (``?start=…&end=…&
-    category=A,B&sku=…&filter=Column:v1,v2&by=Column``; ``filter`` repeatable) as
-    ``{start, end, categories, sku, dimensions: {column: [values]}, by}``. A ``filter``
+    category=A,B&sku=…&filter=Column:v1,v2&by=Column&compare=year_ago``; ``filter``
+    repeatable) as ``{start, end, categories, sku, dimensions: {column: [values]}, by,
+    compare}``. A ``filter``
     without a column or values is left out."""
     state: dict = {"dimensions": {}}
     for key, value in parse_qsl((search or "").lstrip("?"), keep_blank_values=False):
@@ -319,6 +322,8 @@ def parse_search(search: str | None) -> dict:
             state["sku"] = value
         elif key == "by" and value:
             state["by"] = value
+        elif key == "compare" and value in COMPARE_CHOICES:
+            state["compare"] = value
         elif key == "filter":
             column, sep, values = value.partition(":")
             picked = [v.strip() for v in values.split(",") if v.strip()]
@@ -336,6 +341,7 @@ def state_search(
     dimensions: dict[str, list[str]] | None,
     by: str | None,
     current: str | None = None,
+    compare: str | None = None,
 ) -> str:
     """The query string holding the selection; parameters of ``current`` this page
     does not own (such as ``v``) are kept."""
@@ -348,6 +354,8 @@ def state_search(
     params = [*kept, *filter_params(filters)]
     if by:
         params.append(("by", by))
+    if compare in COMPARE_CHOICES and compare != DEFAULT_COMPARE:
+        params.append(("compare", compare))
     return f"?{urlencode(params)}" if params else ""
 
 
@@ -358,13 +366,16 @@ def write_search(
     sku_query: str | None,
     dimensions: dict[str, list[str]] | None,
     by: str | None,
+    compare: str | None,
     pathname: str | None,
     current: str | None,
 ) -> str:
     """Keep the dashboard's selection in its address (bookmarkable, reloadable)."""
     if not (pathname or "").startswith("/dashboard/"):
         raise PreventUpdate
-    search = state_search(start, end, categories, sku_query, dimensions, by, current)
+    search = state_search(
+        start, end, categories, sku_query, dimensions, by, current, compare
+    )
     if search == (current or ""):
         raise PreventUpdate
     return search
@@ -875,6 +886,7 @@ def register(app: Dash) -> None:
         Input(ids.FILTER_SKU, "value"),
         DIMENSIONS_INPUT,
         Input(ids.BREAKDOWN_BY, "value"),
+        Input(ids.COMPARE, "value"),
         State(ids.URL, "pathname"),
         State(ids.URL, "search"),
         prevent_initial_call=True,

@@ -30,6 +30,7 @@ COMPARE_OPTIONS = [
     {"label": "Previous period", "value": "previous_period"},
     {"label": "Year ago", "value": "year_ago"},
 ]
+DEFAULT_COMPARE = "previous_period"
 METRIC_OPTIONS = [
     {"label": "Revenue", "value": "revenue"},
     {"label": "Profit", "value": "profit"},
@@ -94,7 +95,9 @@ def dashboard_page(
                             tools=html.Div(
                                 [
                                     segmented(
-                                        ids.COMPARE, COMPARE_OPTIONS, "previous_period"
+                                        ids.COMPARE,
+                                        COMPARE_OPTIONS,
+                                        state.get("compare") or DEFAULT_COMPARE,
                                     ),
                                     segmented(
                                         ids.GRANULARITY,

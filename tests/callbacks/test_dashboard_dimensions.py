@@ -216,6 +216,7 @@ def test_address_round_trip():
     }
     assert state["start"] == "2023-02-01" and state["categories"] == ["Software"]
     assert state["by"] == "Segment"
+    assert parse_search("?compare=year_ago&compare=nonsense")["compare"] == "year_ago"
     # a filter written as the API takes it works too; a broken one is left out
     assert parse_search("?filter=Region:West,East&filter=oops")["dimensions"] == {
         "Region": ["West", "East"]
@@ -224,24 +225,28 @@ def test_address_round_trip():
 
 def test_write_search_only_on_dashboards_and_on_change():
     with pytest.raises(PreventUpdate):
-        write_search(None, None, None, None, {}, "Region", "/", "")
+        write_search(None, None, None, None, {}, "Region", None, "/", "")
     with pytest.raises(PreventUpdate):
-        write_search(None, None, None, None, {}, "Region", "/dashboard/x", "?by=Region")
+        write_search(
+            None, None, None, None, {}, "Region", None, "/dashboard/x", "?by=Region"
+        )
     assert (
-        write_search(None, None, None, None, {"Region": ["West"]}, "Region", "/dashboard/x", "?by=Region")
-        == "?filter=Region%3AWest&by=Region"
+        write_search(None, None, None, None, {"Region": ["West"]}, "Region", "year_ago", "/dashboard/x", "?by=Region")
+        == "?filter=Region%3AWest&by=Region&compare=year_ago"
     )  # fmt: skip
 
 
 def test_page_opens_with_the_address_selection(app, sid):
     with app.server.test_request_context("/"):
         page = render_page(
-            f"/dashboard/{sid}", "?filter=Region:West&filter=Planet:Mars&by=Segment"
+            f"/dashboard/{sid}",
+            "?filter=Region:West&filter=Planet:Mars&by=Segment&compare=year_ago",
         )
     layout = str(page.to_plotly_json())
     store = _find(page, ids.FILTER_DIMENSIONS)
     assert store.data == {"Region": ["West"]}  # a column the file lacks is left out
     assert _find(page, ids.BREAKDOWN_BY).value == "Segment"
+    assert _find(page, ids.COMPARE).value == "year_ago"
     assert "Order ID" in str(_find(page, ids.FILTER_ADD).options)
     assert "Planet" not in layout
 
