@@ -55,7 +55,9 @@ from services.views import (
     cached_sku_scores,
     column_values,
     dimension_breakdown,
+    join_filter_values,
     load_view,
+    split_filter_values,
     view_comparison,
 )
 
@@ -291,7 +293,7 @@ def filter_params(filters: Filters) -> list[tuple[str, str]]:
         if v
     ]
     params += [
-        ("filter", f"{column}:{value}")
+        ("filter", f"{column}:{join_filter_values([value])}")
         for column, values in filters.dimensions
         for value in values
     ]
@@ -326,7 +328,7 @@ def parse_search(search: str | None) -> dict:
             state["compare"] = value
         elif key == "filter":
             column, sep, values = value.partition(":")
-            picked = [v.strip() for v in values.split(",") if v.strip()]
+            picked = split_filter_values(values)
             if sep and column.strip() and picked:
                 chosen = state["dimensions"].setdefault(column.strip(), [])
                 chosen.extend(v for v in picked if v not in chosen)

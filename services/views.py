@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import json
 import threading
@@ -39,6 +40,25 @@ SCORE_FORMULA = "pr1"
 
 #: Canonical frames decoded in this process (sized by ``FRAME_CACHE_MB`` in create_app).
 FRAMES = FrameCache(max_bytes=256 * 2**20)
+
+
+def split_filter_values(text: str) -> list[str]:
+    """The values of a ``filter=Column:v1,v2`` parameter: comma-separated, a value
+    holding a comma written in double quotes (``"Smith, John"``, a quote inside doubled);
+    blanks left out."""
+    try:
+        row = next(csv.reader([text], skipinitialspace=True), [])
+    except csv.Error:  # a line break inside: plain commas
+        row = text.split(",")
+    return [v.strip() for v in row if v.strip()]
+
+
+def join_filter_values(values: list[str] | tuple[str, ...]) -> str:
+    """The inverse of :func:`split_filter_values`."""
+    return ",".join(
+        '"' + v.replace('"', '""') + '"' if ("," in v or v.startswith('"')) else v
+        for v in values
+    )
 
 
 @dataclass(frozen=True)

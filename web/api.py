@@ -50,6 +50,7 @@ from services.views import (
     cached_sku_scores,
     dataset_model,
     dimension_breakdown,
+    split_filter_values,
     view_changes,
 )
 from web.errors import json_error
@@ -113,11 +114,12 @@ def dimension_filters(raw: list[str]) -> dict[str, list[str]]:
     chosen: dict[str, list[str]] = {}
     for item in raw:
         column, sep, values = item.partition(":")
-        picked = [v.strip() for v in values.split(",") if v.strip()]
+        picked = split_filter_values(values)
         if not sep or not column.strip() or not picked:
             raise FilterError(
                 f"The filter '{item}' must look like filter=Column:value1,value2 "
-                "(for example filter=Region:West,East)."
+                "(for example filter=Region:West,East; a value holding a comma in "
+                'double quotes: filter=Customer:"Smith, John").'
             )
         chosen.setdefault(column.strip(), []).extend(picked)
     return chosen

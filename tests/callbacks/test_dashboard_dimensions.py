@@ -3,6 +3,7 @@ is worked out again with pandas."""
 
 from __future__ import annotations
 
+import io
 from urllib.parse import parse_qs
 
 import numpy as np
@@ -268,3 +269,30 @@ def _find(component, component_id):
         if found is not None:
             return found
     return None
+
+
+def test_a_value_holding_a_comma_survives_the_links_and_the_address(app):
+    frame = transactions_frame(rows=120, seed=3)
+    frame["Customer Name"] = [
+        ("Smith, John", 'Doe "JD", Jane', "Lee")[i % 3] for i in range(len(frame))
+    ]
+    client = app.server.test_client()
+    sid = upload(client, frame.to_csv(index=False).encode(), "names.csv").get_json()[
+        "session_id"
+    ]
+    chosen = {"Customer Name": ["Smith, John", 'Doe "JD", Jane']}
+    with app.server.test_request_context("/"):
+        out = update_overview(
+            sid, None, None, None, None, "month", "revenue", "revenue",
+            dimensions=chosen,
+        )  # fmt: skip
+    kept = frame[frame["Customer Name"] != "Lee"]
+    export = client.get(out[9])
+    assert export.status_code == 200, export.get_data(as_text=True)
+    rows = pd.read_csv(io.BytesIO(export.data))
+    assert len(rows) == len(kept)
+    assert rows["revenue"].sum() == pytest.approx(kept["Revenue"].sum(), abs=0.01)
+    search = state_search(None, None, None, None, chosen, None)
+    assert parse_search(search)["dimensions"] == {
+        "Customer Name": sorted(chosen["Customer Name"])
+    }
