@@ -431,12 +431,17 @@ def column_values(dataset: Dataset, name: str) -> list[str]:
     return values_of(dataset.frame, column.field)
 
 
-def dimension_breakdown(view: View, columns: list[str] | tuple[str, ...]):
+def dimension_breakdown(
+    view: View, columns: list[str] | tuple[str, ...], limit: int | None = None
+):
     """Revenue, profit, margin, orders, transactions and share (those the data has)
-    per value of ``columns`` over the view's rows, largest revenue first; raises
+    per value of ``columns`` over the view's rows, largest revenue first (the first
+    ``limit`` values when set; shares stay those of all the rows in view); raises
     ``QueryError`` for a column the data does not have."""
     model = frame_model(view.dataset.frame, dataset_model(view.dataset))
     have = set(available_measures(model, view.dataset.frame))
     measures = tuple(m for m in BREAKDOWN_MEASURES if m in have)
-    spec = QuerySpec(measures=measures, group_by=tuple(columns), sort="revenue")
+    spec = QuerySpec(
+        measures=measures, group_by=tuple(columns), sort="revenue", limit=limit
+    )
     return run(view.rows, spec, model)

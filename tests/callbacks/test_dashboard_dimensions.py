@@ -296,3 +296,19 @@ def test_a_value_holding_a_comma_survives_the_links_and_the_address(app):
     assert parse_search(search)["dimensions"] == {
         "Customer Name": sorted(chosen["Customer Name"])
     }
+
+
+def test_a_long_breakdown_lists_the_largest_values_and_says_so(
+    app, sid, shop, monkeypatch
+):
+    monkeypatch.setattr(dashboard, "BREAKDOWN_ROWS", 10)
+    with app.server.test_request_context("/"):
+        _fig, _cols, records, note = update_breakdown(
+            sid, None, None, None, None, "Order ID", None
+        )
+    per_order = shop.groupby("Order ID")["Revenue"].sum()
+    top = per_order.sort_values(ascending=False, kind="stable").head(10)
+    assert [r["revenue"] for r in records] == pytest.approx(top.round(2).tolist())
+    assert records[0]["share"] == pytest.approx(top.iloc[0] / per_order.sum(), abs=1e-4)
+    assert f"Showing 10 of {len(per_order):,}" in note
+    assert f"20 largest of {len(per_order):,} values" in note
