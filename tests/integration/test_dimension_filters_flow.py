@@ -174,3 +174,35 @@ def test_filter_break_down_click_and_reload(browser, make_app, tmp_path, artifac
         assert (
             "filter=Region%3AWest" in export and "filter=Segment%3ACorporate" in export
         )
+
+
+def test_a_value_beyond_the_first_listed_is_found_by_typing(
+    browser, make_app, tmp_path
+):
+    frame = transactions_frame(rows=900, seed=8)
+    frame["City"] = [f"City {i % 300:03d}" for i in range(len(frame))]
+    path = tmp_path / "cities.csv"
+    frame.to_csv(path, index=False)
+    city = "City 287"  # the list shows the first 200 values before typing
+    expected = _money(frame.loc[frame["City"] == city, "Revenue"].sum())
+
+    app = make_app()
+    with ThreadedServer(app.server) as server:
+        browser.get(server.url + "/")
+        wait = WebDriverWait(
+            browser, 30, ignored_exceptions=(StaleElementReferenceException,)
+        )
+        wait.until(
+            ec.presence_of_element_located((By.ID, "upload-file-input"))
+        ).send_keys(str(path))
+        wait.until(ec.url_contains("/dashboard/"))
+        wait.until(lambda d: _kpi(d, "total revenue") == _money(frame["Revenue"].sum()))
+        _pick(browser, wait, "#filter-add", "City")
+        row = '.dimension-filter[data-column="City"] button.dash-dropdown'
+        wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, row)))
+        _pick(browser, wait, row, city)
+        wait.until(
+            lambda d: _kpi(d, "total revenue") == expected,
+            message=f"filtering on {city} did not give {expected}",
+        )
+        assert "filter=City%3ACity+287" in browser.current_url
