@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import dash_bootstrap_components as dbc
-from dash import ALL, Dash, Input, Output, State
+from dash import ALL, Dash, Input, Output, State, no_update
 from dash.exceptions import PreventUpdate
 
 from analytics.errors import IngestError
@@ -20,7 +20,10 @@ from web.ownership import NOT_OWNER_MESSAGE
 def _rebuild(
     session_id: str | None, rebuild: Callable[[], dict], done: str
 ) -> tuple[object, object]:
-    """Run a session rebuild; a status alert, and the dashboard URL to reload (or None).
+    """Run a session rebuild; a status alert, and the dashboard URL to reload (or
+    ``no_update``: the reload Location is left alone, since setting its ``href`` to None
+    would send the page back to the address it was opened at, losing the selection the
+    address holds).
 
     Only the session's owner may rebuild it; anyone else gets a message and nothing
     changes.
@@ -29,15 +32,15 @@ def _rebuild(
     if meta is not None and not owns_session(meta):
         return dbc.Alert(
             NOT_OWNER_MESSAGE, color="warning", className="small mb-0"
-        ), None
+        ), no_update
     try:
         meta = rebuild()
     except KeyError:
         return dbc.Alert(
             "This session has expired. Upload the file again.", color="secondary"
-        ), None
+        ), no_update
     except IngestError as error:
-        return dbc.Alert(str(error), color="danger", className="small mb-0"), None
+        return dbc.Alert(str(error), color="danger", className="small mb-0"), no_update
     return (
         dbc.Alert(
             f"{done} Reloading the dashboard…", color="success", className="small mb-0"

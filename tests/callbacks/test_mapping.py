@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from dash import no_update
 
 from analytics.schema import ROLES
 from callbacks.mapping import apply_mapping
@@ -43,7 +44,7 @@ def test_changing_revenue_column_recomputes_totals(app, client, created, sales_f
 def test_mapping_that_does_not_fit_is_explained(app, client, created):
     mapping = {**created["mapping"], "revenue": "Category"}
     status, href = _apply(app, created["session_id"], mapping)
-    assert href is None
+    assert href is no_update  # the page is not reloaded
     text = str(status.to_plotly_json())
     assert "Category" in text
     # nothing stored was changed
@@ -68,7 +69,7 @@ def test_confirmed_mapping_is_remembered_for_the_same_columns(
 
 def test_expired_session(app):
     status, href = _apply(app, "Z" * 32, {"revenue": "Revenue"})
-    assert href is None and "expired" in str(status.to_plotly_json())
+    assert href is no_update and "expired" in str(status.to_plotly_json())
 
 
 def test_dropping_duplicates(app, client):

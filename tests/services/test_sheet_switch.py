@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from dash import no_update
 
 from analytics.errors import IngestError
 from callbacks.mapping import read_sheet
@@ -129,7 +130,7 @@ def test_read_sheet_callback_reloads_or_explains(app, client, workbook):
     sid = created["session_id"]
     with app.server.test_request_context("/", headers=as_owner(sid)):
         status, href = read_sheet(1, "Notes", sid)
-    assert href is None
+    assert href is no_update
     assert "cannot be used" in str(status.to_plotly_json())
     with app.server.test_request_context("/", headers=as_owner(sid)):
         status, href = read_sheet(1, "Summary", sid)
@@ -138,4 +139,4 @@ def test_read_sheet_callback_reloads_or_explains(app, client, workbook):
     assert body["kpis"]["total_revenue"] == pytest.approx(3.0)
     with app.server.test_request_context("/", headers=as_owner(sid)):
         status, href = read_sheet(1, "Summary", "expired-id")
-    assert href is None and "expired" in str(status.to_plotly_json())
+    assert href is no_update and "expired" in str(status.to_plotly_json())

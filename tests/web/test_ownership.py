@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from dash import no_update
 
 from analytics.schema import ROLES
 from callbacks.assistant import run_chat
@@ -137,7 +138,7 @@ def test_a_stranger_cannot_remap_by_session_id(app, alice, bob, shop):
         created["session_id"],
         {**created["mapping"], "revenue": "Postal Code"},
     )
-    assert href is None
+    assert href is no_update
     assert NOT_OWNER_MESSAGE in str(status.to_plotly_json())
     assert totals(bob, created["session_id"])["total_revenue"] == revenue_of(shop)
 
@@ -149,7 +150,7 @@ def test_a_request_without_any_cookie_cannot_remap(app, alice, shop):
     values[list(ROLES).index("revenue")] = "Postal Code"
     with app.server.test_request_context("/"):
         status, href = apply_mapping(1, values, role_ids, None, created["session_id"])
-    assert href is None and NOT_OWNER_MESSAGE in str(status.to_plotly_json())
+    assert href is no_update and NOT_OWNER_MESSAGE in str(status.to_plotly_json())
 
 
 def test_a_forged_owner_cookie_is_refused(app, alice, shop):
@@ -157,7 +158,7 @@ def test_a_forged_owner_cookie_is_refused(app, alice, shop):
     forged = {"Cookie": f"{OWNER_COOKIE}=not-a-signed-value"}
     with app.server.test_request_context("/", headers=forged):
         status, href = read_sheet(1, "Sheet1", created["session_id"])
-    assert href is None and NOT_OWNER_MESSAGE in str(status.to_plotly_json())
+    assert href is no_update and NOT_OWNER_MESSAGE in str(status.to_plotly_json())
 
 
 def test_the_owner_token_works_for_api_clients(app, shop):
