@@ -259,6 +259,7 @@ class JobManager(BaseBackgroundCallbackManager):
                 "job_id": job_id,
                 "deadline": now + self.timeout,
                 "expire": self.expire,
+                "owner": _this_process(),
             },
             name=f"job-{job_id}",
             daemon=True,
@@ -489,6 +490,23 @@ class _ResultCache:
         return getattr(self._cache, name)
 
 
+def _this_process() -> tuple[int, float]:
+    """This process's pid and start time: who a job belongs to (pids are reused)."""
+    import psutil
+
+    return os.getpid(), psutil.Process().create_time()
+
+
+def _owner_gone(owner: tuple[int, float] | None) -> bool:
+    """True once the web process that started a job has ended.
+
+    A job is a grandchild of the web process (forked by its forkserver), so nothing kills
+    it when the web process dies abruptly or exits while the job is still being started;
+    the job checks on its owner itself and ends with it.
+    """
+    return owner is not None and not _process_alive(*owner)
+
+
 def run_job(
     *,
     directory: str,
@@ -501,8 +519,10 @@ def run_job(
     job_id: str,
     deadline: float,
     expire: float,
+    owner: tuple[int, float] | None = None,
 ) -> None:
-    """Body of a job process: run the callback, keep a heartbeat, stop at the deadline."""
+    """Body of a job process: run the callback, keep a heartbeat, stop at the deadline,
+    end with the web process that started it."""
     import psutil
     from dash.background_callback.managers.diskcache_manager import _make_job_fn
 
@@ -546,6 +566,12 @@ def run_job(
                     logger.warning("job stopped at its deadline job=%s", job_id)
                     _release_own_slots(target.settings, job_id)
                     os._exit(3)
+                if _owner_gone(owner):
+                    update(state="lost")
+                    cache.set(result_key, _error_result("lost", MESSAGES["lost"]))
+                    logger.warning("job ended with its web process job=%s", job_id)
+                    _release_own_slots(target.settings, job_id)
+                    os._exit(4)
                 update(heartbeat=now)
             except StoreUnavailable:
                 logger.warning("job heartbeat could not be written job=%s", job_id)
@@ -574,20 +600,37 @@ def submit_job(target: JobTarget, *args: Any, timeout: float) -> Any:
     start_runner()
     process = job_context().Process(
         target=_run_plain,
-        args=(target, args, time.time() + timeout, secrets.token_hex(8)),
+        args=(
+            target,
+            args,
+            time.time() + timeout,
+            secrets.token_hex(8),
+            _this_process(),
+        ),
         daemon=True,
         name="api-job",
     )
     return _Starting(process)
 
 
-def _run_plain(target: JobTarget, args: tuple, deadline: float, job_id: str) -> None:
+def _run_plain(
+    target: JobTarget,
+    args: tuple,
+    deadline: float,
+    job_id: str,
+    owner: tuple[int, float] | None = None,
+) -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     os.environ[JOB_ENV] = job_id
 
     def watchdog() -> None:
-        time.sleep(max(0.0, deadline - time.time()))
+        while time.time() < deadline:
+            time.sleep(min(HEARTBEAT_SECONDS, max(0.0, deadline - time.time())))
+            if _owner_gone(owner):
+                logger.warning("api job ended with its web process job=%s", job_id)
+                _release_own_slots(target.settings, job_id)
+                os._exit(4)
         logger.warning("api job stopped at its deadline job=%s", job_id)
         _release_own_slots(target.settings, job_id)
         os._exit(3)

@@ -59,6 +59,34 @@ def _chromium():
         shutil.rmtree(profile, ignore_errors=True)
 
 
+def screenshot(target, path, attempts: int = 3) -> None:
+    """Save a screenshot artifact of a driver (the viewport) or an element.
+
+    On a loaded machine Chrome's renderer may not answer the capture within its own 10 s
+    limit while it is busy drawing charts: the capture is retried, and an artifact that
+    still cannot be taken is reported as a warning, not as a failure of the product.
+    """
+    import time
+    import warnings
+
+    from selenium.common.exceptions import TimeoutException, WebDriverException
+
+    for attempt in range(attempts):
+        try:
+            if hasattr(target, "save_screenshot"):
+                target.save_screenshot(str(path))
+            else:
+                target.screenshot(str(path))
+            return
+        except (TimeoutException, WebDriverException) as error:
+            if "renderer" not in str(error) and not isinstance(error, TimeoutException):
+                raise
+            if attempt + 1 == attempts:
+                warnings.warn(f"screenshot {path} not taken: {error.msg}", stacklevel=2)
+                return
+            time.sleep(2.0)
+
+
 def full_page_screenshot(driver, path) -> None:
     """Save the whole page (not just the viewport) as a PNG, through Chrome DevTools."""
     import base64

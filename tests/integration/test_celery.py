@@ -17,6 +17,7 @@ from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.conftest import transactions_frame
+from tests.integration.conftest import screenshot
 from tests.integration.servers import (
     CeleryWorker,
     Gunicorn,
@@ -84,7 +85,7 @@ def test_background_jobs_run_on_the_celery_worker(
         )[0].text
         total = f"{round(float(frame['Revenue'].sum())):,}"
         assert total in answer.replace(".00", "")
-        browser.save_screenshot(str(artifacts_dir / "dashboard-celery-chat.png"))
+        screenshot(browser, artifacts_dir / "dashboard-celery-chat.png")
         worker_log = worker.log()
         web_log = server.log()
     succeeded = re.findall(r"Task \S+\[[0-9a-f-]+\] succeeded", worker_log)

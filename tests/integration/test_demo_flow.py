@@ -9,7 +9,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from analytics.demo import demo_shop
 from analytics.formatting import format_money
-from tests.integration.conftest import full_page_screenshot
+from tests.integration.conftest import full_page_screenshot, screenshot
 from tests.integration.servers import ThreadedServer
 
 pytestmark = pytest.mark.browser
@@ -31,7 +31,7 @@ def test_sample_data_button_opens_a_demo_dashboard(browser, make_app, artifacts_
         wait = WebDriverWait(browser, 30)
         button = wait.until(ec.element_to_be_clickable((By.ID, "demo-button")))
         assert button.text == "Try it with sample data"
-        browser.save_screenshot(str(artifacts_dir / "upload-page-sample-button.png"))
+        screenshot(browser, artifacts_dir / "upload-page-sample-button.png")
         button.click()
         wait.until(ec.url_contains("/dashboard/"))
         badge = wait.until(ec.visibility_of_element_located((By.ID, "demo-badge")))

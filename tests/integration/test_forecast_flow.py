@@ -8,6 +8,7 @@ from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from tests.conftest import csrf_token, transactions_frame, upload
+from tests.integration.conftest import screenshot
 from tests.integration.servers import ThreadedServer
 
 pytestmark = pytest.mark.browser
@@ -39,8 +40,9 @@ def test_forecast_arrives_after_the_dashboard_and_follows_the_model_choice(
         )
         assert "Backtest" in info and "MASE" in info
         assert "past values fell inside its 80% band" in info  # measured coverage
-        browser.find_element(By.ID, "forecast-graph").screenshot(
-            str(artifacts_dir / "forecast-chart.png")
+        screenshot(
+            browser.find_element(By.ID, "forecast-graph"),
+            artifacts_dir / "forecast-chart.png",
         )
         Select(browser.find_element(By.ID, "forecast-model")).select_by_value(
             "seasonal_naive"

@@ -9,6 +9,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from analytics.formatting import format_money
 from tests.conftest import transactions_frame
+from tests.integration.conftest import screenshot
 from tests.integration.servers import ThreadedServer
 
 pytestmark = pytest.mark.browser
@@ -85,7 +86,7 @@ def test_a_visitor_with_the_link_can_view_but_not_change(
         ).get_attribute("textContent")
         refused = _press_apply_mapping(other_browser, visitor)
         assert "Only the browser that uploaded this file" in refused
-        other_browser.save_screenshot(str(artifacts_dir / "visitor-refused.png"))
+        screenshot(other_browser, artifacts_dir / "visitor-refused.png")
         meta = app.server.extensions["smbrc.store"].get_meta(sid)
         assert meta.get("revision", 0) == 0
 

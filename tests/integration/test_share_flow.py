@@ -12,6 +12,7 @@ from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
 
 from services.share import digest
+from tests.integration.conftest import screenshot
 from tests.integration.servers import ThreadedServer
 
 pytestmark = pytest.mark.browser
@@ -36,7 +37,7 @@ def test_share_view_revoke_and_expiry(browser, make_app, artifacts_dir):
 
         url = make_link()
         assert "/view/" in url and sid not in url
-        browser.save_screenshot(str(artifacts_dir / "share-dialog.png"))
+        screenshot(browser, artifacts_dir / "share-dialog.png")
 
         browser.get(url)
         wait.until(ec.presence_of_element_located((By.TAG_NAME, "h1")))
@@ -52,7 +53,7 @@ def test_share_view_revoke_and_expiry(browser, make_app, artifacts_dir):
             "a[href*='data.csv']",
         ):
             assert browser.find_elements(By.CSS_SELECTOR, selector) == [], selector
-        browser.save_screenshot(str(artifacts_dir / "share-view.png"))
+        screenshot(browser, artifacts_dir / "share-view.png")
 
         token = url.rsplit("/", 1)[-1]
         session = requests.Session()

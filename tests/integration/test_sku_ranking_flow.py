@@ -9,6 +9,7 @@ from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.conftest import transactions_frame
+from tests.integration.conftest import screenshot
 from tests.integration.servers import ThreadedServer
 
 pytestmark = pytest.mark.browser
@@ -71,7 +72,7 @@ def test_ranking_marks_few_sales_and_the_switch_hides_them(
         header.find_element(By.CSS_SELECTOR, ".column-header--sort").click()
         wait.until(lambda d: _column(d, "sku")[:2] == ["RARE-1", "RARE-2"])
         assert _column(browser, "note")[:3] == ["few sales", "few sales", ""]
-        browser.save_screenshot(str(artifacts_dir / "sku-ranking-few-sales.png"))
+        screenshot(browser, artifacts_dir / "sku-ranking-few-sales.png")
 
         browser.find_element(By.ID, "sku-hide-few").click()
         wait.until(
@@ -85,4 +86,4 @@ def test_ranking_marks_few_sales_and_the_switch_hides_them(
         assert "few sales" not in _column(browser, "note")
         link = browser.find_element(By.ID, "download-skus-csv")
         assert "min_sales=3" in (link.get_attribute("href") or "")
-        browser.save_screenshot(str(artifacts_dir / "sku-ranking-hidden.png"))
+        screenshot(browser, artifacts_dir / "sku-ranking-hidden.png")

@@ -9,7 +9,12 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from analytics.formatting import format_money
 from tests.conftest import transactions_frame
-from tests.integration.conftest import PHONE, emulate_width, full_page_screenshot
+from tests.integration.conftest import (
+    PHONE,
+    emulate_width,
+    full_page_screenshot,
+    screenshot,
+)
 from tests.integration.servers import ThreadedServer
 
 pytestmark = pytest.mark.browser
@@ -37,7 +42,7 @@ def test_upload_csv_shows_dashboard_with_right_total(
         browser.get(server.url + "/")
         wait = WebDriverWait(browser, 30)
         wait.until(ec.presence_of_element_located((By.ID, "upload-dropzone")))
-        browser.save_screenshot(str(artifacts_dir / "upload-page-laptop.png"))
+        screenshot(browser, artifacts_dir / "upload-page-laptop.png")
         file_input = wait.until(
             ec.presence_of_element_located((By.ID, "upload-file-input"))
         )
@@ -86,7 +91,7 @@ def test_too_large_file_gets_a_clear_message(
         )
         assert "limit" in alert.text
         assert "/dashboard/" not in browser.current_url
-        browser.save_screenshot(str(artifacts_dir / "upload-too-large.png"))
+        screenshot(browser, artifacts_dir / "upload-too-large.png")
 
 
 def test_unreadable_file_shows_the_server_message(browser, make_app, tmp_path):
@@ -114,7 +119,7 @@ def test_expired_link_shows_a_friendly_page(browser, make_app, artifacts_dir):
         wait = WebDriverWait(browser, 30)
         heading = wait.until(ec.visibility_of_element_located((By.TAG_NAME, "h1")))
         assert "expired" in heading.text.lower()
-        browser.save_screenshot(str(artifacts_dir / "expired.png"))
+        screenshot(browser, artifacts_dir / "expired.png")
 
 
 def test_workbook_sheet_can_be_switched_from_the_dashboard(
@@ -167,8 +172,9 @@ def test_workbook_sheet_can_be_switched_from_the_dashboard(
             ec.visibility_of_element_located((By.CSS_SELECTOR, "#sheet-status .alert"))
         )
         assert "The sheet 'Notes' cannot be used" in alert.text
-        browser.find_element(By.ID, "quality-card").screenshot(
-            str(artifacts_dir / "quality-card-sheet-error.png")
+        screenshot(
+            browser.find_element(By.ID, "quality-card"),
+            artifacts_dir / "quality-card-sheet-error.png",
         )
         assert _kpi_values(browser)["total revenue"] == transactions
         Select(browser.find_element(By.ID, "sheet-select")).select_by_value("Summary")

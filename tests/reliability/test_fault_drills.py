@@ -300,8 +300,10 @@ def test_full_disk_is_reported_by_health(make_app, monkeypatch):
     assert any("full" in reason for reason in health["reasons"])
 
 
-def test_dev_server_sigterm_stops_promptly(tmp_path):
-    """`python app.py` with a job running ends on SIGTERM (its job processes with it)."""
+@pytest.mark.parametrize("how", ["SIGTERM", "SIGKILL"])
+def test_dev_server_stop_ends_its_jobs(tmp_path, how):
+    """`python app.py` with a job running ends on SIGTERM, its job processes with it; when
+    the server is killed outright, the jobs notice their owner is gone and end too."""
     import subprocess
     import sys
 
@@ -335,9 +337,9 @@ def test_dev_server_sigterm_stops_promptly(tmp_path):
             assert time.monotonic() < deadline, "the job never started"
             time.sleep(0.1)
         jobs = psutil.Process(process.pid).children(recursive=True)
-        process.send_signal(signal.SIGTERM)
+        process.send_signal(getattr(signal, how))
         process.wait(timeout=20)
-        gone, alive = psutil.wait_procs(jobs, timeout=10)
+        gone, alive = psutil.wait_procs(jobs, timeout=15)
         assert alive == []
     finally:
         stop(process, timeout=5)
