@@ -9,7 +9,7 @@ from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from tests.conftest import csrf_token, transactions_frame, upload
 from tests.integration.conftest import screenshot
-from tests.integration.servers import ThreadedServer
+from tests.integration.servers import Gunicorn, ThreadedServer, upload_frame
 
 pytestmark = pytest.mark.browser
 
@@ -31,29 +31,57 @@ def test_forecast_arrives_after_the_dashboard_and_follows_the_model_choice(
     app, url = dashboard
     with ThreadedServer(app.server) as server:
         browser.get(server.url + url)
-        # generous: on a busy machine the backtests of every model take a while, and the
-        # model switch queues behind the insights' forecast for the one job slot
-        wait = WebDriverWait(browser, 240)
-        wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, ".kpi-card")))
-        info = wait.until(
-            lambda d: d.find_element(By.ID, "forecast-info").text.strip() or None
+        _forecast_arrives_and_follows_the_model_choice(
+            browser, artifacts_dir / "forecast-chart.png"
         )
-        assert "Backtest" in info and "MASE" in info
-        assert "past values fell inside its 80% band" in info  # measured coverage
-        screenshot(
-            browser.find_element(By.ID, "forecast-graph"),
-            artifacts_dir / "forecast-chart.png",
+
+
+@pytest.mark.slow
+def test_forecast_arrives_on_gunicorn(browser, tmp_path, artifacts_dir):
+    """The same flow against `make serve` (two workers, forkserver job runner per worker)."""
+    env = {
+        "SECRET_KEY": "gunicorn-forecast",
+        "CACHE_DIR": str(tmp_path / "cache"),
+        "GUNICORN_WORKERS": "2",
+        "GUNICORN_THREADS": "2",
+        "MAX_CONCURRENT_JOBS": "1",
+        "RATE_LIMIT": "1000",
+        "OLLAMA_HOST": "http://127.0.0.1:9",
+        "LOG_LEVEL": "WARNING",
+    }
+    frame = transactions_frame(rows=1500, days=800, seed=3)
+    with Gunicorn(env, tmp_path / "gunicorn.log") as server:
+        sid = upload_frame(server.url, frame)
+        browser.get(f"{server.url}/dashboard/{sid}")
+        _forecast_arrives_and_follows_the_model_choice(
+            browser, artifacts_dir / "forecast-chart-gunicorn.png"
         )
-        Select(browser.find_element(By.ID, "forecast-model")).select_by_value(
-            "seasonal_naive"
+
+
+def _forecast_arrives_and_follows_the_model_choice(browser, shot) -> None:
+    # generous: on a busy machine the backtests of every model take a while, and the
+    # model switch queues behind the insights' forecast for the one job slot
+    wait = WebDriverWait(browser, 240)
+    wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, ".kpi-card")))
+    info = wait.until(
+        lambda d: d.find_element(By.ID, "forecast-info").text.strip() or None
+    )
+    assert "Backtest" in info and "MASE" in info
+    assert "past values fell inside its 80% band" in info  # measured coverage
+    screenshot(
+        browser.find_element(By.ID, "forecast-graph"),
+        shot,
+    )
+    Select(browser.find_element(By.ID, "forecast-model")).select_by_value(
+        "seasonal_naive"
+    )
+    wait.until(
+        lambda d: (
+            "Seasonal naive (same as last season)"
+            in d.find_element(By.ID, "forecast-info").text.split("\n")[0]
         )
-        wait.until(
-            lambda d: (
-                "Seasonal naive (same as last season)"
-                in d.find_element(By.ID, "forecast-info").text.split("\n")[0]
-            )
-        )
-        assert browser.find_elements(By.CSS_SELECTOR, "#forecast-graph .main-svg")
+    )
+    assert browser.find_elements(By.CSS_SELECTOR, "#forecast-graph .main-svg")
 
 
 def test_a_queued_forecast_can_be_cancelled_then_retried(browser, dashboard):
