@@ -654,10 +654,37 @@ def _release_own_slots(settings: Settings, job_id: str) -> None:
 def background_manager(settings: Settings, store: SessionStore):
     """The Dash background-callback manager the settings ask for."""
     if settings.REDIS_URL:
-        from dash import CeleryManager
-
-        return CeleryManager(make_celery(settings), expire=3600)
+        return _celery_manager(make_celery(settings), settings, store)
     return JobManager(os.path.join(settings.CACHE_DIR, "jobs"), settings, store)
+
+
+def _celery_manager(celery: Any, settings: Settings, store: SessionStore) -> Any:
+    """Dash's ``CeleryManager`` that also frees a cancelled job's slot at once.
+
+    Celery's terminate signals the worker's child process, which never gets to release
+    the slot it holds: without this, the slot stays taken until its lease runs out.
+    """
+    from dash import CeleryManager
+
+    class SlotReleasingCeleryManager(CeleryManager):
+        def terminate_job(self, job):
+            super().terminate_job(job)
+            if job:
+                freed = release_job_slots(store, settings.MAX_CONCURRENT_JOBS, str(job))
+                logger.info("job cancelled job=%s slots_freed=%d", job, freed)
+
+    return SlotReleasingCeleryManager(celery, expire=3600)
+
+
+def _name_celery_task(task_id: str | None = None, **_: Any) -> None:
+    """Celery's ``task_prerun``: the slot a task takes carries its task id (the job id
+    the dashboard cancels), so a cancel can free it."""
+    if task_id:
+        os.environ[JOB_ENV] = task_id
+
+
+def _unname_celery_task(**_: Any) -> None:
+    os.environ.pop(JOB_ENV, None)
 
 
 def make_celery(settings: Settings):
@@ -668,7 +695,10 @@ def make_celery(settings: Settings):
     stopped by Celery's time limit.
     """
     from celery import Celery
+    from celery.signals import task_postrun, task_prerun
 
+    task_prerun.connect(_name_celery_task, weak=False)
+    task_postrun.connect(_unname_celery_task, weak=False)
     timeout = settings.STORE_TIMEOUT
     celery = Celery("smbrc", broker=settings.REDIS_URL, backend=settings.REDIS_URL)
     celery.conf.update(

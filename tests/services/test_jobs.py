@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
+import os
 import time
 
 import psutil
@@ -208,3 +209,34 @@ def test_manager_is_celery_with_redis(tmp_path):
     manager = background_manager(settings, store_from_settings(settings))
     assert isinstance(manager, CeleryManager)
     assert manager.handle.conf.broker_url.startswith("redis://")
+
+
+@pytest.mark.redis
+def test_celery_cancel_frees_the_slot_at_once(tmp_path, monkeypatch):
+    """A cancelled Celery job's slot is free for the next forecast right away (the killed
+    worker child never releases it itself; before, it waited out the lease)."""
+    from services import jobs
+
+    settings = load_settings(
+        {
+            "CACHE_DIR": str(tmp_path),
+            "REDIS_URL": "redis://127.0.0.1:6379/14",
+            "MAX_CONCURRENT_JOBS": "1",
+        },
+        environ={},
+    )
+    store = store_from_settings(settings)
+    manager = background_manager(settings, store)
+    terminated = []
+    monkeypatch.setattr(manager.handle.control, "terminate", terminated.append)
+    # what a task does when it starts: its slot carries its task id
+    jobs._name_celery_task(task_id="task-123")
+    try:
+        with job_slot(store, 1, timeout=5.0):
+            assert store.get_global("jobslot:0")["job"] == "task-123"
+            manager.terminate_job("task-123")
+            assert terminated == ["task-123"]
+            assert store.get_global("jobslot:0") is None
+    finally:
+        jobs._unname_celery_task()
+    assert jobs.JOB_ENV not in os.environ
