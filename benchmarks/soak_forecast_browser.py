@@ -26,10 +26,11 @@ TESTS = (
 )
 
 
-def _one_round(results: list[dict], lock: threading.Lock) -> None:
+def _one_round(results: list[dict], lock: threading.Lock, select: str) -> None:
     started = time.monotonic()
     run = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *TESTS],
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *TESTS]
+        + (["-k", select] if select else []),
         cwd=PROJECT,
         capture_output=True,
         text=True,
@@ -40,6 +41,10 @@ def _one_round(results: list[dict], lock: threading.Lock) -> None:
     failed = int((re.search(r"(\d+) failed", summary) or [0, 0])[1])
     errors = int((re.search(r"(\d+) error", summary) or [0, 0])[1])
     with lock:
+        if failed + errors:
+            out = PROJECT / "benchmarks" / "out"
+            out.mkdir(parents=True, exist_ok=True)
+            (out / f"soak-failure-{len(results) + 1}.txt").write_text(run.stdout)
         results.append(
             {
                 "seconds": time.monotonic() - started,
@@ -55,13 +60,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--parallel", type=int, default=3)
     parser.add_argument("--rounds", type=int, default=10)
+    parser.add_argument(
+        "-k", dest="select", default="", help="only the tests matching (pytest -k)"
+    )
     options = parser.parse_args()
     results: list[dict] = []
     lock = threading.Lock()
 
     def worker() -> None:
         for _ in range(options.rounds):
-            _one_round(results, lock)
+            _one_round(results, lock, options.select)
 
     threads = [threading.Thread(target=worker) for _ in range(options.parallel)]
     for thread in threads:
@@ -78,7 +86,7 @@ def main() -> None:
     )
     for result in results:
         for name in result["failures"]:
-            print(f"  failed: {name}")
+            print(f"  failed: {name} (output in benchmarks/out/soak-failure-*.txt)")
 
 
 if __name__ == "__main__":

@@ -53,9 +53,16 @@ def test_forecast_arrives_on_gunicorn(browser, tmp_path, artifacts_dir):
     with Gunicorn(env, tmp_path / "gunicorn.log") as server:
         sid = upload_frame(server.url, frame)
         browser.get(f"{server.url}/dashboard/{sid}")
-        _forecast_arrives_and_follows_the_model_choice(
-            browser, artifacts_dir / "forecast-chart-gunicorn.png"
-        )
+        try:
+            _forecast_arrives_and_follows_the_model_choice(
+                browser, artifacts_dir / "forecast-chart-gunicorn.png"
+            )
+        except Exception:
+            info = browser.find_elements(By.ID, "forecast-info")
+            print("forecast-info:", info[0].text if info else "(none)")
+            print("gunicorn log (last 60 lines):")
+            print("\n".join(server.log().splitlines()[-60:]))
+            raise
 
 
 def _forecast_arrives_and_follows_the_model_choice(browser, shot) -> None:
