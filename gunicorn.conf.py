@@ -29,3 +29,11 @@ access_log_format = (
 # The app is built in each worker after the fork, so each opens its own store handles.
 preload_app = False
 control_socket_disable = True
+
+
+def post_fork(server, worker):
+    """A worker's background jobs belong to the arbiter: they survive the worker's death
+    (the page polls another worker for the result) and end when the server stops."""
+    from services.jobs import jobs_outlive_this_process
+
+    jobs_outlive_this_process()

@@ -490,11 +490,29 @@ class _ResultCache:
         return getattr(self._cache, name)
 
 
+#: Set in a gunicorn worker: its jobs belong to the arbiter, not to the worker.
+_jobs_owned_by_parent = False
+
+
+def jobs_outlive_this_process() -> None:
+    """Make the jobs this process starts belong to its parent (gunicorn's ``post_fork``).
+
+    A gunicorn worker that dies (killed, or recycled) leaves its jobs running: the page,
+    polling another worker, still gets their results. They end with the arbiter.
+    """
+    global _jobs_owned_by_parent
+    _jobs_owned_by_parent = True
+
+
 def _this_process() -> tuple[int, float]:
-    """This process's pid and start time: who a job belongs to (pids are reused)."""
+    """Who a job belongs to: this process (or, in a gunicorn worker, the arbiter), as pid
+    and start time (pids are reused)."""
     import psutil
 
-    return os.getpid(), psutil.Process().create_time()
+    process = psutil.Process()
+    if _jobs_owned_by_parent and process.parent() is not None:
+        process = process.parent()
+    return process.pid, process.create_time()
 
 
 def _owner_gone(owner: tuple[int, float] | None) -> bool:
@@ -528,6 +546,8 @@ def run_job(
 
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if _owner_gone(owner):
+        os._exit(4)  # the server stopped while this job was being started
     os.environ[JOB_ENV] = job_id
     cache = open_cache(directory)
     record_key = _record_key(job_id)
@@ -622,6 +642,8 @@ def _run_plain(
 ) -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if _owner_gone(owner):
+        os._exit(4)  # the server stopped while this job was being started
     os.environ[JOB_ENV] = job_id
 
     def watchdog() -> None:
