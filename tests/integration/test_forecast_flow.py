@@ -68,8 +68,10 @@ def test_forecast_arrives_on_gunicorn(browser, tmp_path, artifacts_dir):
 def _forecast_arrives_and_follows_the_model_choice(browser, shot) -> None:
     # generous: on a busy machine the backtests of every model take a while, and the
     # model switch queues behind the insights' forecast for the one job slot
-    wait = WebDriverWait(browser, 240)
-    wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, ".kpi-card")))
+    WebDriverWait(browser, 100).until(
+        ec.presence_of_element_located((By.CSS_SELECTOR, ".kpi-card"))
+    )
+    wait = WebDriverWait(browser, 170)
     info = wait.until(
         lambda d: d.find_element(By.ID, "forecast-info").text.strip() or None
     )
