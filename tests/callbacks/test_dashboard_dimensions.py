@@ -312,3 +312,23 @@ def test_a_long_breakdown_lists_the_largest_values_and_says_so(
     assert records[0]["share"] == pytest.approx(top.iloc[0] / per_order.sum(), abs=1e-4)
     assert f"Showing 10 of {len(per_order):,}" in note
     assert f"20 largest of {len(per_order):,} values" in note
+
+
+def test_the_chat_answers_under_the_column_filters_and_names_them(app, sid, shop):
+    from callbacks.assistant import run_chat
+    from tests.conftest import as_owner
+
+    settings = app.server.extensions["smbrc.settings"]
+    with app.server.test_request_context("/", headers=as_owner(sid)):
+        messages = run_chat(
+            settings,
+            lambda *_: None,
+            {"question": "What was my total revenue?", "at": 1.0},
+            sid, None, None, None, None,
+            {"Region": ["West"], "Segment": ["Corporate"]},
+        )  # fmt: skip
+    kept = shop[(shop["Region"] == "West") & (shop["Segment"] == "Corporate")]
+    text = str(messages[-1].to_plotly_json())
+    assert f"**${kept['Revenue'].sum():,.2f}**" in text
+    # the footer says which rows the answer rests on, column filters included
+    assert f"{len(kept):,} rows · Region West; Segment Corporate" in text
