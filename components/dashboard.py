@@ -384,7 +384,7 @@ def filter_bar(
                                 debounce=True,
                                 size="sm",
                                 value=state.get("sku") or "",
-                                style={"height": "38px"},
+                                style={"height": "34px"},  # as the dropdowns
                             ),
                         ],
                         md=8,
@@ -496,7 +496,8 @@ BREAKDOWN_COLUMNS = [
     ("margin", "Margin", {"specifier": ".1%"}),
     ("orders", "Orders", {"specifier": ","}),
     ("transactions", "Lines", {"specifier": ","}),
-    ("share", "Share of revenue", {"specifier": ".1%"}),
+    # "Share" of revenue (the note under the table says so): short, so the table fits
+    ("share", "Share", {"specifier": ".1%"}),
 ]
 
 
@@ -537,11 +538,12 @@ def breakdown_card(columns: list[str], by: str | None) -> dbc.Card:
             }
         ],
     )
-    return chart_card(
+    card = chart_card(
         "Break down by",
         dbc.Row(
             [
-                dbc.Col(graph(ids.BREAKDOWN_GRAPH, 400), lg=5),
+                # as tall as the figure's least height: no blank band under few bars
+                dbc.Col(graph(ids.BREAKDOWN_GRAPH, 300), lg=5),
                 dbc.Col(
                     [
                         dcc.Loading(table, type="dot", delay_show=400),
@@ -562,6 +564,8 @@ def breakdown_card(columns: list[str], by: str | None) -> dbc.Card:
         ),
         hint="Click a bar to filter by that value.",
     )
+    card.className += " breakdown-card"
+    return card
 
 
 def warnings_panel(warnings: list[str]) -> html.Div:

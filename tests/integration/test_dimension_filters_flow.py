@@ -18,7 +18,12 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from analytics.formatting import format_money
 from tests.conftest import transactions_frame
-from tests.integration.conftest import full_page_screenshot
+from tests.integration.conftest import (
+    PHONE,
+    emulate_width,
+    full_page_screenshot,
+    screenshot,
+)
 from tests.integration.servers import ThreadedServer
 
 pytestmark = pytest.mark.browser
@@ -88,6 +93,17 @@ def _money(value: float) -> str:
     return format_money(round(float(value), 2), "$")
 
 
+def _shoot_controls(driver, artifacts_dir, width: str) -> None:
+    """Screenshots of the filter bar and the breakdown card, each on its own."""
+    for name, css in (("filters", ".filter-bar"), ("breakdown", ".breakdown-card")):
+        element = driver.find_element(By.CSS_SELECTOR, css)
+        driver.execute_script(
+            "arguments[0].scrollIntoView({block: 'start', behavior: 'instant'})",
+            element,
+        )
+        screenshot(element, artifacts_dir / f"dimension-{name}-{width}.png")
+
+
 def test_filter_break_down_click_and_reload(browser, make_app, tmp_path, artifacts_dir):
     frame = shop_frame()
     path = tmp_path / "regions.csv"
@@ -124,6 +140,7 @@ def test_filter_break_down_click_and_reload(browser, make_app, tmp_path, artifac
         _pick(browser, wait, "#breakdown-by", "Segment")
         expected = {k: f"{v:,.2f}" for k, v in by_segment.items()}
         wait.until(lambda d: _table(d) == expected, message=str(expected))
+        _shoot_controls(browser, artifacts_dir, "laptop")
 
         # click the Corporate bar: it becomes a filter
         index = browser.execute_script(
@@ -174,6 +191,41 @@ def test_filter_break_down_click_and_reload(browser, make_app, tmp_path, artifac
         assert (
             "filter=Region%3AWest" in export and "filter=Segment%3ACorporate" in export
         )
+
+        # the chat answers under the same filters, and says so
+        box = browser.find_element(By.ID, "chat-input")
+        browser.execute_script(
+            "arguments[0].scrollIntoView({block: 'center', behavior: 'instant'})", box
+        )
+        box.send_keys("What was my total revenue?\n")
+        answer = wait.until(
+            lambda d: next(
+                iter(d.find_elements(By.CSS_SELECTOR, ".chat-answer .chat-markdown")),
+                None,
+            ),
+            message="the chat did not answer",
+        )
+        assert f"${west_corporate['Revenue'].sum():,.2f}" in answer.text
+        based_on = browser.find_elements(
+            By.CSS_SELECTOR, ".chat-answer .chat-based-on"
+        )[-1].text
+        assert f"{len(west_corporate):,} rows" in based_on
+        assert "Region West; Segment Corporate" in based_on
+
+        # at phone width the controls stack and nothing scrolls sideways
+        emulate_width(browser, *PHONE, mobile=True)
+        browser.refresh()
+        wait.until(
+            lambda d: (
+                _table(d) == {"Corporate": f"{west_corporate['Revenue'].sum():,.2f}"}
+            )
+        )
+        _shoot_controls(browser, artifacts_dir, "phone")
+        overflow = browser.execute_script(
+            "return document.documentElement.scrollWidth"
+            " - document.documentElement.clientWidth"
+        )
+        assert overflow <= 1, f"the phone layout scrolls sideways by {overflow}px"
 
 
 def test_a_value_beyond_the_first_listed_is_found_by_typing(
