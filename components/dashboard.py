@@ -473,7 +473,7 @@ def dimension_filter_row(
                 searchable=True,
                 placeholder=f"Any {column} (type to search)",
                 style={"minWidth": "14rem"},
-                className="flex-grow-1",
+                className="dimension-values",
             ),
             dbc.Button(
                 "×",
@@ -547,7 +547,7 @@ def breakdown_card(columns: list[str], by: str | None) -> dbc.Card:
                 dbc.Col(
                     [
                         dcc.Loading(table, type="dot", delay_show=400),
-                        html.Div(id=ids.BREAKDOWN_NOTE, className="small text-muted"),
+                        html.Div(id=ids.BREAKDOWN_NOTE, className="small text-muted mt-1"),
                     ],
                     lg=7,
                 ),
