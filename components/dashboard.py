@@ -547,7 +547,9 @@ def breakdown_card(columns: list[str], by: str | None) -> dbc.Card:
                 dbc.Col(
                     [
                         dcc.Loading(table, type="dot", delay_show=400),
-                        html.Div(id=ids.BREAKDOWN_NOTE, className="small text-muted mt-1"),
+                        html.Div(
+                            id=ids.BREAKDOWN_NOTE, className="small text-muted mt-1"
+                        ),
                     ],
                     lg=7,
                 ),
