@@ -25,6 +25,7 @@ from tests.integration.conftest import (
     screenshot,
 )
 from tests.integration.servers import ThreadedServer
+from tests.integration.test_accessibility import axe_violations, blocking
 
 pytestmark = pytest.mark.browser
 
@@ -141,6 +142,9 @@ def test_filter_break_down_click_and_reload(browser, make_app, tmp_path, artifac
         expected = {k: f"{v:,.2f}" for k, v in by_segment.items()}
         wait.until(lambda d: _table(d) == expected, message=str(expected))
         _shoot_controls(browser, artifacts_dir, "laptop")
+        # the column filter, the picker and the breakdown pass axe too
+        violations = blocking(axe_violations(browser))
+        assert violations == [], violations
 
         # click the Corporate bar: it becomes a filter
         index = browser.execute_script(
