@@ -20,7 +20,7 @@ from analytics.filters import FilterError
 from callbacks.context import owns_session, triggered_id
 from callbacks.context import settings as current_settings
 from callbacks.context import store as current_store
-from callbacks.dashboard import FILTER_INPUTS
+from callbacks.dashboard import DIMENSIONS_INPUT, FILTER_INPUTS
 from components import ids
 from components.assistant import (
     SUGGESTED_QUESTIONS,
@@ -50,9 +50,10 @@ def update_insights(
     end: str | None,
     categories: list[str] | None,
     sku_query: str | None,
+    dimensions: dict[str, list[str]] | None = None,
 ) -> list:
     """The insights card for the filtered rows."""
-    filters = Filters.from_inputs(start, end, categories, sku_query)
+    filters = Filters.from_inputs(start, end, categories, sku_query, dimensions)
     try:
         result = dashboard_insights(
             current_store(), current_settings(), session_id or "", filters
@@ -71,14 +72,15 @@ def refresh_insights(
     end: str | None,
     categories: list[str] | None,
     sku_query: str | None,
+    dimensions: dict[str, list[str]] | None = None,
 ) -> list:
     """Once the forecast card has its forecast, add the outlook to unfiltered insights.
 
     A separate callback: the first insights must not wait for the forecast job.
     """
-    if Filters.from_inputs(start, end, categories, sku_query).active:
+    if Filters.from_inputs(start, end, categories, sku_query, dimensions).active:
         raise PreventUpdate  # filtered insights leave the all-data forecast out
-    return update_insights(session_id, start, end, categories, sku_query)
+    return update_insights(session_id, start, end, categories, sku_query, dimensions)
 
 
 def show_history(session_id: str | None) -> list:
@@ -146,6 +148,7 @@ def run_chat(
     end: str | None,
     categories: list[str] | None,
     sku_query: str | None,
+    dimensions: dict[str, list[str]] | None = None,
 ) -> list:
     """Answer the pending question and return the whole conversation, newest last."""
     question = (pending or {}).get("question")
@@ -171,7 +174,7 @@ def run_chat(
             question_bubble(question),
             error_bubble(NOT_OWNER_MESSAGE),
         ]
-    filters = Filters.from_inputs(start, end, categories, sku_query)
+    filters = Filters.from_inputs(start, end, categories, sku_query, dimensions)
     try:
         result = ask(store, settings, sid, question, filters, on_text=streaming)
     except FilterError as error:
@@ -194,20 +197,32 @@ def chat_job_target(
     end: str | None,
     categories: list[str] | None,
     sku_query: str | None,
+    dimensions: dict[str, list[str]] | None = None,
 ) -> tuple[list, str]:
     """The job body the runner calls: the conversation, and Retry hidden."""
     messages = run_chat(
-        settings, set_progress, pending, session_id, start, end, categories, sku_query
+        settings,
+        set_progress,
+        pending,
+        session_id,
+        start,
+        end,
+        categories,
+        sku_query,
+        dimensions,
     )
     return messages, RETRY_HIDDEN
 
 
 def register(app: Dash, settings: Settings) -> None:
-    app.callback(Output(ids.INSIGHTS_BODY, "children"), *FILTER_INPUTS)(update_insights)
+    app.callback(
+        Output(ids.INSIGHTS_BODY, "children"), *FILTER_INPUTS, DIMENSIONS_INPUT
+    )(update_insights)
     app.callback(
         Output(ids.INSIGHTS_BODY, "children", allow_duplicate=True),
         Input(ids.FORECAST_INFO, "children"),
         *(State(i.component_id, i.component_property) for i in FILTER_INPUTS),
+        State(ids.FILTER_DIMENSIONS, "data"),
         prevent_initial_call=True,
     )(refresh_insights)
     app.callback(
@@ -228,7 +243,9 @@ def register(app: Dash, settings: Settings) -> None:
         prevent_initial_call=True,
     )(submit_question)
 
-    def chat_job(set_progress, pending, session_id, start, end, categories, sku_query):
+    def chat_job(
+        set_progress, pending, session_id, start, end, categories, sku_query, dims
+    ):
         return chat_job_target(
             settings,
             set_progress,
@@ -238,6 +255,7 @@ def register(app: Dash, settings: Settings) -> None:
             end,
             categories,
             sku_query,
+            dims,
         )
 
     job_callback(chat_job, JobTarget.of(chat_job_target, settings))
@@ -250,6 +268,7 @@ def register(app: Dash, settings: Settings) -> None:
         State(ids.FILTER_DATES, "end_date"),
         State(ids.FILTER_CATEGORY, "value"),
         State(ids.FILTER_SKU, "value"),
+        State(ids.FILTER_DIMENSIONS, "data"),
         background=True,
         on_error=chat_job_ended,
         interval=POLL_MS,

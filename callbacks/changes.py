@@ -8,7 +8,7 @@ from dash import Dash, Input, Output, html
 from analytics.filters import FilterError
 from analytics.formatting import format_money
 from callbacks.context import store
-from callbacks.dashboard import FILTER_INPUTS
+from callbacks.dashboard import DIMENSIONS_INPUT, FILTER_INPUTS
 from components import ids
 from components.figures import changes_figure, empty_figure
 from services.views import Filters, load_view, view_changes, view_comparison
@@ -23,9 +23,10 @@ def update_changes(
     compare: str | None,
     measure: str | None,
     granularity: str | None,
+    dimensions: dict[str, list[str]] | None = None,
 ) -> tuple:
     """(explanation, waterfall figure)."""
-    filters = Filters.from_inputs(start, end, categories, sku_query)
+    filters = Filters.from_inputs(start, end, categories, sku_query, dimensions)
     if compare not in ("previous_period", "year_ago"):
         message = "Choose a comparison on the chart above to see what changed."
         return message, empty_figure(message, height=340)
@@ -74,4 +75,5 @@ def register(app: Dash) -> None:
         Input(ids.COMPARE, "value"),
         Input(ids.CHANGES_MEASURE, "value"),
         Input(ids.GRANULARITY, "value"),
+        DIMENSIONS_INPUT,
     )(update_changes)

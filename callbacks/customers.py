@@ -11,7 +11,7 @@ from analytics.customers import CustomerView
 from analytics.filters import FilterError
 from analytics.formatting import format_money, format_number, format_pct
 from callbacks.context import store
-from callbacks.dashboard import FILTER_INPUTS, download_links
+from callbacks.dashboard import DIMENSIONS_INPUT, FILTER_INPUTS, download_links
 from components import ids
 from components.customers import cohort_figure, new_returning_figure
 from components.dashboard import kpi_card
@@ -129,9 +129,10 @@ def update_customers(
     end: str | None,
     categories: list[str] | None,
     sku_query: str | None,
+    dimensions: dict[str, list[str]] | None = None,
 ) -> tuple:
     """(hidden, KPI cards, notes, monthly figure, cohort figure, segments, top, CSV link)."""
-    filters = Filters.from_inputs(start, end, categories, sku_query)
+    filters = Filters.from_inputs(start, end, categories, sku_query, dimensions)
     try:
         view = load_view(store(), session_id or "", filters)
     except FilterError:
@@ -172,4 +173,5 @@ def register(app: Dash) -> None:
         Output(ids.CUSTOMERS_TOP, "children"),
         Output(ids.DOWNLOAD_CUSTOMERS_CSV, "href"),
         *FILTER_INPUTS,
+        DIMENSIONS_INPUT,
     )(update_customers)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import logging
 import math
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 import dash_bootstrap_components as dbc
-from dash import Dash, Input, Output, State, html
+import pandas as pd
+from dash import ALL, MATCH, Dash, Input, Output, State, html
 from dash.exceptions import PreventUpdate
 
 from analytics.filters import FilterError
@@ -23,12 +24,19 @@ from analytics.metrics import (
     sku_totals,
     timeseries,
 )
-from analytics.query import order_figures
+from analytics.query import QueryError, order_figures
 from analytics.schema import CATEGORY, PROFIT
 from analytics.sku import BAND_LABELS, FEW_SALES_BELOW, hide_few_sales
 from callbacks.context import store, triggered_id
 from components import ids
-from components.dashboard import SKU_PAGE_SIZE, kpi_card
+from components.dashboard import (
+    BREAKDOWN_COLUMNS,
+    DEFAULT_COMPARE,
+    SKU_PAGE_SIZE,
+    VALUE_OPTIONS_SHOWN,
+    dimension_filter_row,
+    kpi_card,
+)
 from components.figures import (
     category_figure,
     empty_figure,
@@ -43,8 +51,13 @@ from services.views import (
     Comparison,
     Filters,
     View,
+    cached_dataset,
     cached_sku_scores,
+    column_values,
+    dimension_breakdown,
+    join_filter_values,
     load_view,
+    split_filter_values,
     view_comparison,
 )
 
@@ -58,6 +71,8 @@ FILTER_INPUTS = [
     Input(ids.FILTER_CATEGORY, "value"),
     Input(ids.FILTER_SKU, "value"),
 ]
+#: The column filters ({column: [values]}); callbacks take them as their last argument.
+DIMENSIONS_INPUT = Input(ids.FILTER_DIMENSIONS, "data")
 KPI_OUTPUTS = [
     Output(ids.KPI_ROW, "children"),
     Output(ids.FILTER_SUMMARY, "children"),
@@ -86,6 +101,7 @@ def update_overview(
     sku_metric: str | None,
     pareto_metric: str | None,
     compare: str | None = None,
+    dimensions: dict[str, list[str]] | None = None,
 ) -> tuple:
     """KPI cards, every chart, the filter summary and download links for the view;
     ``compare`` (``previous_period``, ``year_ago``, ``off``) draws the comparison period
@@ -95,7 +111,7 @@ def update_overview(
     reads first) and ``update_charts``; both share one filtered view per filter change.
     """
     cards, summary, alert, *links = update_kpis(
-        session_id, start, end, categories, sku_query, compare, granularity
+        session_id, start, end, categories, sku_query, compare, granularity, dimensions
     )
     charts = update_charts(
         session_id,
@@ -107,6 +123,7 @@ def update_overview(
         sku_metric,
         pareto_metric,
         compare,
+        dimensions,
     )
     return (cards, *charts, summary, alert, *links)
 
@@ -119,11 +136,12 @@ def update_kpis(
     sku_query: str | None,
     compare: str | None = None,
     granularity: str | None = None,
+    dimensions: dict[str, list[str]] | None = None,
 ) -> tuple:
     """KPI cards, the filter summary, the alert and the data download links; with
     ``compare`` the cards compare with that period (weekday-aligned for daily and weekly
     series, as the chart draws it)."""
-    filters = Filters.from_inputs(start, end, categories, sku_query)
+    filters = Filters.from_inputs(start, end, categories, sku_query, dimensions)
     try:
         view = load_view(store(), session_id or "", filters)
     except FilterError as error:
@@ -186,10 +204,11 @@ def update_charts(
     sku_metric: str | None,
     pareto_metric: str | None,
     compare: str | None = None,
+    dimensions: dict[str, list[str]] | None = None,
 ) -> tuple:
     """The six charts of the overview for the view; with ``compare`` the time series
     also draws the comparison period."""
-    filters = Filters.from_inputs(start, end, categories, sku_query)
+    filters = Filters.from_inputs(start, end, categories, sku_query, dimensions)
     try:
         view = load_view(store(), session_id or "", filters)
     except FilterError as error:
@@ -247,19 +266,10 @@ def download_links(view: View, min_sales: int | None = None) -> list[str]:
     """Data CSV/XLSX and SKU ranking CSV/XLSX links under the view's filters; the ranking
     links also hide SKUs with fewer than ``min_sales`` sales, as the table does."""
     sid = view.dataset.meta["session_id"]
-    query = {
-        k: v
-        for k, v in {
-            "start": view.filters.start,
-            "end": view.filters.end,
-            "category": ",".join(view.filters.categories) or None,
-            "sku": view.filters.sku_query,
-        }.items()
-        if v
-    }
+    query = filter_params(view.filters)
     suffix = f"?{urlencode(query)}" if query else ""
     if min_sales is not None:
-        query["min_sales"] = str(min_sales)
+        query.append(("min_sales", str(min_sales)))
     ranking = f"?{urlencode(query)}" if query else ""
     return [
         f"/api/export/{sid}/data.csv{suffix}",
@@ -267,6 +277,257 @@ def download_links(view: View, min_sales: int | None = None) -> list[str]:
         f"/api/export/{sid}/skus.csv{ranking}",
         f"/api/export/{sid}/skus.xlsx{ranking}",
     ]
+
+
+def filter_params(filters: Filters) -> list[tuple[str, str]]:
+    """The filters as query parameters of ``/api/data`` and the exports: ``start``,
+    ``end``, ``category``, ``sku`` and one ``filter=Column:value`` per chosen value."""
+    params = [
+        (k, v)
+        for k, v in (
+            ("start", filters.start),
+            ("end", filters.end),
+            ("category", ",".join(filters.categories)),
+            ("sku", filters.sku_query),
+        )
+        if v
+    ]
+    params += [
+        ("filter", f"{column}:{join_filter_values([value])}")
+        for column, values in filters.dimensions
+        for value in values
+    ]
+    return params
+
+
+# -- the selection in the page's address ---------------------------------------------------
+
+#: Query parameters of the dashboard's address this page reads and writes.
+STATE_PARAMS = {"start", "end", "category", "sku", "filter", "by", "compare"}
+COMPARE_CHOICES = {"off", "previous_period", "year_ago"}
+
+
+def parse_search(search: str | None) -> dict:
+    """The selection in a dashboard address's query string (``?start=…&end=…&
+    category=A,B&sku=…&filter=Column:v1,v2&by=Column&compare=year_ago``; ``filter``
+    repeatable) as ``{start, end, categories, sku, dimensions: {column: [values]}, by,
+    compare}``. A ``filter``
+    without a column or values is left out."""
+    state: dict = {"dimensions": {}}
+    for key, value in parse_qsl((search or "").lstrip("?"), keep_blank_values=False):
+        value = value.strip()
+        if key in ("start", "end") and value:
+            state[key] = value[:10]
+        elif key == "category":
+            state["categories"] = [c.strip() for c in value.split(",") if c.strip()]
+        elif key == "sku" and value:
+            state["sku"] = value
+        elif key == "by" and value:
+            state["by"] = value
+        elif key == "compare" and value in COMPARE_CHOICES:
+            state["compare"] = value
+        elif key == "filter":
+            column, sep, values = value.partition(":")
+            picked = split_filter_values(values)
+            if sep and column.strip() and picked:
+                chosen = state["dimensions"].setdefault(column.strip(), [])
+                chosen.extend(v for v in picked if v not in chosen)
+    return state
+
+
+def state_search(
+    start: str | None,
+    end: str | None,
+    categories: list[str] | None,
+    sku_query: str | None,
+    dimensions: dict[str, list[str]] | None,
+    by: str | None,
+    current: str | None = None,
+    compare: str | None = None,
+) -> str:
+    """The query string holding the selection; parameters of ``current`` this page
+    does not own (such as ``v``) are kept."""
+    kept = [
+        (k, v)
+        for k, v in parse_qsl((current or "").lstrip("?"), keep_blank_values=True)
+        if k not in STATE_PARAMS
+    ]
+    filters = Filters.from_inputs(start, end, categories, sku_query, dimensions)
+    params = [*kept, *filter_params(filters)]
+    if by:
+        params.append(("by", by))
+    if compare in COMPARE_CHOICES and compare != DEFAULT_COMPARE:
+        params.append(("compare", compare))
+    return f"?{urlencode(params)}" if params else ""
+
+
+def write_search(
+    start: str | None,
+    end: str | None,
+    categories: list[str] | None,
+    sku_query: str | None,
+    dimensions: dict[str, list[str]] | None,
+    by: str | None,
+    compare: str | None,
+    pathname: str | None,
+    current: str | None,
+) -> str:
+    """Keep the dashboard's selection in its address (bookmarkable, reloadable)."""
+    if not (pathname or "").startswith("/dashboard/"):
+        raise PreventUpdate
+    search = state_search(
+        start, end, categories, sku_query, dimensions, by, current, compare
+    )
+    if search == (current or ""):
+        raise PreventUpdate
+    return search
+
+
+# -- column filters and the breakdown --------------------------------------------------------
+
+#: Values the breakdown table lists (largest revenue first); the API gives every value.
+BREAKDOWN_ROWS = 500
+
+
+def _chosen(values: list | None, value_ids: list | None) -> dict[str, list[str]]:
+    return {
+        item["column"]: list(chosen or [])
+        for item, chosen in zip(value_ids or [], values or [], strict=False)
+    }
+
+
+def _dimension_rows(session_id: str | None, chosen: dict[str, list[str]]) -> list:
+    dataset = cached_dataset(store(), session_id or "")
+    return [
+        dimension_filter_row(
+            column,
+            values,
+            column_values(dataset, column)[:VALUE_OPTIONS_SHOWN] if dataset else [],
+        )
+        for column, values in chosen.items()
+    ]
+
+
+def edit_dimension_filters(
+    add: str | None,
+    _remove_clicks: list | None,
+    bar_click: dict | None,
+    _clear_clicks: int | None,
+    values: list | None,
+    value_ids: list | None,
+    by: str | None,
+    session_id: str | None,
+) -> tuple:
+    """Add a column filter (the "Add filter" picker, or a clicked breakdown bar, which
+    also picks that value), remove one, or clear them all; returns the filter rows,
+    the chosen values and a reset picker."""
+    trigger = triggered_id()
+    chosen = _chosen(values, value_ids)
+    if trigger == ids.FILTER_ADD:
+        if not add:
+            raise PreventUpdate
+        chosen.setdefault(add, [])
+    elif trigger == ids.BREAKDOWN_GRAPH:
+        point = ((bar_click or {}).get("points") or [{}])[0]
+        value = point.get("customdata")
+        if value is None or not by:
+            raise PreventUpdate
+        picked = chosen.setdefault(by, [])
+        if str(value) not in picked:
+            picked.append(str(value))
+    elif trigger == ids.CLEAR_FILTERS:
+        chosen = {}
+    elif isinstance(trigger, dict) and trigger.get("type") == ids.DIM_REMOVE:
+        if not any(_remove_clicks or []):
+            raise PreventUpdate
+        chosen.pop(trigger.get("column"), None)
+    else:
+        raise PreventUpdate
+    return (
+        _dimension_rows(session_id, chosen),
+        {c: v for c, v in chosen.items() if v},
+        None,
+    )
+
+
+def collect_dimension_values(values: list | None, value_ids: list | None) -> dict:
+    """The column filters' chosen values as ``{column: [values]}``."""
+    return {c: v for c, v in _chosen(values, value_ids).items() if v}
+
+
+def search_column_values(
+    search: str | None,
+    chosen: list[str] | None,
+    session_id: str | None,
+    component_id: dict | None = None,
+) -> list[dict]:
+    """The values a column filter offers: those chosen, then those containing what
+    the user types (ignoring case), at most ``VALUE_OPTIONS_SHOWN``."""
+    if component_id is None:
+        component_id = triggered_id() or {}
+    dataset = cached_dataset(store(), session_id or "")
+    if dataset is None or not isinstance(component_id, dict):
+        raise PreventUpdate
+    values = pd.Series(column_values(dataset, component_id.get("column", "")))
+    if search:
+        values = values[values.str.contains(search, case=False, regex=False)]
+    offered = list(
+        dict.fromkeys([*(chosen or []), *values.head(VALUE_OPTIONS_SHOWN).tolist()])
+    )
+    return [{"label": v, "value": v} for v in offered]
+
+
+def update_breakdown(
+    session_id: str | None,
+    start: str | None,
+    end: str | None,
+    categories: list[str] | None,
+    sku_query: str | None,
+    by: str | None,
+    dimensions: dict[str, list[str]] | None = None,
+) -> tuple:
+    """The breakdown chart and table: revenue, profit, margin, orders, lines and share
+    of revenue per value of column ``by`` among the rows in view."""
+    columns = [{"name": "Value", "id": "value", "type": "text"}]
+    if not by:
+        return empty_figure("No column to break down by."), columns, [], ""
+    filters = Filters.from_inputs(start, end, categories, sku_query, dimensions)
+    try:
+        view = load_view(store(), session_id or "", filters)
+        if view is None:
+            return empty_figure(EXPIRED), columns, [], ""
+        if view.rows.empty:
+            message = "No rows match these filters."
+            return empty_figure(message), columns, [], message
+        result = dimension_breakdown(view, [by], limit=BREAKDOWN_ROWS)
+    except (FilterError, QueryError) as error:
+        return empty_figure(str(error)), columns, [], str(error)
+    currency = view.dataset.meta.get("currency") or "$"
+    group = result.columns[0]
+    records = [{"value": row[group], **row} for row in result.rows]
+    for record in records:
+        record.pop(group, None)
+        if record["value"] is None:
+            record["value"] = "(blank)"
+    shown = [m for m in BREAKDOWN_COLUMNS if m[0] in result.units]
+    columns += [
+        {
+            "name": f"{label} ({currency})" if result.units[key] == "money" else label,
+            "id": key,
+            "type": "numeric",
+            "format": fmt,
+        }
+        for key, label, fmt in shown
+    ]
+    frame = pd.DataFrame(records)
+    bars = frame.rename(columns={"value": "category"}).assign(
+        profit=frame["profit"] if "profit" in frame else float("nan")
+    )
+    figure = category_figure(bars, currency, limit=20)
+    note = " ".join(result.notes)
+    if result.groups > 20:
+        note = f"The chart shows the 20 largest of {result.groups:,} values. {note}"
+    return figure, columns, records, note.strip()
 
 
 # -- KPI cards -------------------------------------------------------------------------------
@@ -458,6 +719,7 @@ def update_sku_table(
     sort_by: list[dict] | None,
     hide_few: bool | None = False,
     min_sales: object = None,
+    dimensions: dict[str, list[str]] | None = None,
 ) -> tuple[list[dict], int, int, str, str, str]:
     """One page of the SKU ranking under the filters, sorted as asked, and the links
     to download the ranking as shown (CSV, XLSX).
@@ -465,7 +727,7 @@ def update_sku_table(
     With the switch on, SKUs with fewer than ``min_sales`` sales are left out of the
     table; the others keep the scores and ranks computed among every SKU in view.
     """
-    filters = Filters.from_inputs(start, end, categories, sku_query)
+    filters = Filters.from_inputs(start, end, categories, sku_query, dimensions)
     try:
         view = load_view(store(), session_id or "", filters)
     except FilterError:
@@ -574,6 +836,7 @@ def register(app: Dash) -> None:
         *FILTER_INPUTS,
         Input(ids.COMPARE, "value"),
         Input(ids.GRANULARITY, "value"),
+        DIMENSIONS_INPUT,
     )(update_kpis)
     app.callback(
         *CHART_OUTPUTS,
@@ -582,7 +845,57 @@ def register(app: Dash) -> None:
         Input(ids.SKU_BARS_METRIC, "value"),
         Input(ids.PARETO_METRIC, "value"),
         Input(ids.COMPARE, "value"),
+        DIMENSIONS_INPUT,
     )(update_charts)
+    app.callback(
+        Output(ids.BREAKDOWN_GRAPH, "figure"),
+        Output(ids.BREAKDOWN_TABLE, "columns"),
+        Output(ids.BREAKDOWN_TABLE, "data"),
+        Output(ids.BREAKDOWN_NOTE, "children"),
+        *FILTER_INPUTS,
+        Input(ids.BREAKDOWN_BY, "value"),
+        DIMENSIONS_INPUT,
+    )(update_breakdown)
+    app.callback(
+        Output(ids.FILTER_DIMS_BOX, "children"),
+        Output(ids.FILTER_DIMENSIONS, "data"),
+        Output(ids.FILTER_ADD, "value"),
+        Input(ids.FILTER_ADD, "value"),
+        Input({"type": ids.DIM_REMOVE, "column": ALL}, "n_clicks"),
+        Input(ids.BREAKDOWN_GRAPH, "clickData"),
+        Input(ids.CLEAR_FILTERS, "n_clicks"),
+        State({"type": ids.DIM_VALUES, "column": ALL}, "value"),
+        State({"type": ids.DIM_VALUES, "column": ALL}, "id"),
+        State(ids.BREAKDOWN_BY, "value"),
+        State(ids.SESSION_ID, "data"),
+        prevent_initial_call=True,
+    )(edit_dimension_filters)
+    app.callback(
+        Output(ids.FILTER_DIMENSIONS, "data", allow_duplicate=True),
+        Input({"type": ids.DIM_VALUES, "column": ALL}, "value"),
+        State({"type": ids.DIM_VALUES, "column": ALL}, "id"),
+        prevent_initial_call=True,
+    )(collect_dimension_values)
+    app.callback(
+        Output({"type": ids.DIM_VALUES, "column": MATCH}, "options"),
+        Input({"type": ids.DIM_VALUES, "column": MATCH}, "search_value"),
+        State({"type": ids.DIM_VALUES, "column": MATCH}, "value"),
+        State(ids.SESSION_ID, "data"),
+        prevent_initial_call=True,
+    )(search_column_values)
+    app.callback(
+        Output(ids.URL, "search"),
+        Input(ids.FILTER_DATES, "start_date"),
+        Input(ids.FILTER_DATES, "end_date"),
+        Input(ids.FILTER_CATEGORY, "value"),
+        Input(ids.FILTER_SKU, "value"),
+        DIMENSIONS_INPUT,
+        Input(ids.BREAKDOWN_BY, "value"),
+        Input(ids.COMPARE, "value"),
+        State(ids.URL, "pathname"),
+        State(ids.URL, "search"),
+        prevent_initial_call=True,
+    )(write_search)
     app.callback(
         Output(ids.SKU_TABLE, "data"),
         Output(ids.SKU_TABLE, "page_count"),
@@ -595,6 +908,7 @@ def register(app: Dash) -> None:
         Input(ids.SKU_TABLE, "sort_by"),
         Input(ids.SKU_HIDE_FEW, "value"),
         Input(ids.SKU_MIN_SALES, "value"),
+        DIMENSIONS_INPUT,
     )(update_sku_table)
     app.callback(
         Output(ids.FILTER_CATEGORY, "value"),

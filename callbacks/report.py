@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 
 from dash import Dash, Input, Output
 
-from callbacks.dashboard import _min_sales
+from callbacks.dashboard import _min_sales, filter_params
 from components import ids
 from services.views import Filters
 
@@ -20,28 +20,25 @@ def report_links(
     granularity: str | None,
     hide_few: bool | None,
     min_sales: object,
+    dimensions: dict[str, list[str]] | None = None,
 ) -> tuple[str, str, str, str]:
     """PDF (A4), PDF (Letter), Markdown and HTML report URLs with the same query
     parameters ``GET /api/data`` takes."""
     if not session_id:
         return "#", "#", "#", "#"
-    filters = Filters.from_inputs(start, end, categories, sku_query)
-    query = {
-        key: value
-        for key, value in {
-            "start": filters.start,
-            "end": filters.end,
-            "category": ",".join(filters.categories) or None,
-            "sku": filters.sku_query,
-            "granularity": granularity or None,
-            "min_sales": _min_sales(hide_few, min_sales),
-        }.items()
+    filters = Filters.from_inputs(start, end, categories, sku_query, dimensions)
+    query = filter_params(filters) + [
+        (key, str(value))
+        for key, value in (
+            ("granularity", granularity or None),
+            ("min_sales", _min_sales(hide_few, min_sales)),
+        )
         if value
-    }
+    ]
     base = f"/api/report/{session_id}"
 
     def url(fmt: str, **extra: str) -> str:
-        params = {**query, **extra}
+        params = [*query, *extra.items()]
         return f"{base}.{fmt}" + (f"?{urlencode(params)}" if params else "")
 
     return url("pdf"), url("pdf", paper="letter"), url("md"), url("html")
@@ -61,4 +58,5 @@ def register(app: Dash) -> None:
         Input(ids.GRANULARITY, "value"),
         Input(ids.SKU_HIDE_FEW, "value"),
         Input(ids.SKU_MIN_SALES, "value"),
+        Input(ids.FILTER_DIMENSIONS, "data"),
     )(report_links)

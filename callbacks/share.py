@@ -28,6 +28,7 @@ def update_share(
     sku_query: str | None,
     hours: str | None,
     exports: bool | None,
+    dimensions: dict[str, list[str]] | None = None,
 ) -> tuple:
     """(modal open, result message, list of links) after opening, creating or revoking."""
     trigger = triggered_id()
@@ -45,7 +46,7 @@ def update_share(
             token, _share = create_share(
                 store(),
                 session_id,
-                Filters.from_inputs(start, end, categories, sku_query),
+                Filters.from_inputs(start, end, categories, sku_query, dimensions),
                 hours=float(hours) if hours else None,
                 allow_exports=bool(exports),
             )
@@ -85,5 +86,6 @@ def register(app: Dash) -> None:
         State(ids.FILTER_SKU, "value"),
         State(ids.SHARE_HOURS, "value"),
         State(ids.SHARE_EXPORTS, "value"),
+        State(ids.FILTER_DIMENSIONS, "data"),
         prevent_initial_call=True,
     )(update_share)

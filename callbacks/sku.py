@@ -31,6 +31,7 @@ def show_sku_detail(
     end: str | None,
     categories: list[str] | None,
     sku_query: str | None,
+    dimensions: dict[str, list[str]] | None = None,
 ) -> tuple[bool, object, str]:
     """Open the side panel for ``sku`` under the current filters."""
     if not sku:
@@ -39,7 +40,7 @@ def show_sku_detail(
         view = load_view(
             store(),
             session_id or "",
-            Filters.from_inputs(start, end, categories, sku_query),
+            Filters.from_inputs(start, end, categories, sku_query, dimensions),
         )
     except FilterError as error:
         return True, dbc.Alert(str(error), color="warning"), sku
@@ -178,5 +179,6 @@ def register(app: Dash) -> None:
         State(ids.FILTER_DATES, "end_date"),
         State(ids.FILTER_CATEGORY, "value"),
         State(ids.FILTER_SKU, "value"),
+        State(ids.FILTER_DIMENSIONS, "data"),
         prevent_initial_call=True,
     )(show_sku_detail)

@@ -317,7 +317,8 @@ def question_bubble(question: str) -> html.Div:
 
 
 def describe_filters(filters: Mapping[str, Any] | None) -> str | None:
-    """``{"start", "end", "categories", "sku_query"}`` in words; None when nothing is filtered."""
+    """``{"start", "end", "categories", "sku_query", "dimensions"}`` in words (as the
+    dashboard's filter summary words them); None when nothing is filtered."""
     filters = filters or {}
     parts = []
     if filters.get("start") or filters.get("end"):
@@ -328,6 +329,9 @@ def describe_filters(filters: Mapping[str, Any] | None) -> str | None:
         parts.append("category " + ", ".join(map(str, filters["categories"])))
     if filters.get("sku_query"):
         parts.append(f"SKU contains “{filters['sku_query']}”")
+    for column, values in (filters.get("dimensions") or {}).items():
+        if values:
+            parts.append(f"{column} " + ", ".join(map(str, values)))
     return "; ".join(parts) or None
 
 

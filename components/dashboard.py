@@ -30,6 +30,7 @@ COMPARE_OPTIONS = [
     {"label": "Previous period", "value": "previous_period"},
     {"label": "Year ago", "value": "year_ago"},
 ]
+DEFAULT_COMPARE = "previous_period"
 METRIC_OPTIONS = [
     {"label": "Revenue", "value": "revenue"},
     {"label": "Profit", "value": "profit"},
@@ -52,19 +53,32 @@ SCORE_HELP = (
 )
 
 
-def dashboard_page(meta: dict[str, Any], granularity: str) -> html.Div:
+def dashboard_page(
+    meta: dict[str, Any],
+    granularity: str,
+    columns: list[str] | None = None,
+    state: dict[str, Any] | None = None,
+    value_options: dict[str, list[str]] | None = None,
+) -> html.Div:
+    """The page; ``columns`` are those the data can be filtered and broken down by,
+    ``state`` the selection read from the page's address (see
+    ``callbacks.dashboard.parse_search``), ``value_options`` the first values offered
+    for each column filter in it."""
     # the section builds on this module's cards, so it is imported here
     from components.customers import customers_section
 
     has_profit = bool(meta["mapping"].get("profit") or meta["mapping"].get("cost"))
+    columns = columns or []
+    state = state or {}
     return html.Div(
         [
             dcc.Store(id=ids.SESSION_ID, data=meta["session_id"]),
             dcc.Store(id=ids.SKU_SELECTED),
+            dcc.Store(id=ids.FILTER_DIMENSIONS, data=state.get("dimensions") or {}),
             dashboard_header(meta),
             warnings_panel(meta.get("warnings", [])),
             quality_card(meta),
-            filter_bar(meta),
+            filter_bar(meta, columns, state, value_options or {}),
             html.Div(id=ids.DASHBOARD_ALERTS),
             dcc.Loading(
                 dbc.Row(id=ids.KPI_ROW, className="g-3 mb-4"),
@@ -81,7 +95,9 @@ def dashboard_page(meta: dict[str, Any], granularity: str) -> html.Div:
                             tools=html.Div(
                                 [
                                     segmented(
-                                        ids.COMPARE, COMPARE_OPTIONS, "previous_period"
+                                        ids.COMPARE,
+                                        COMPARE_OPTIONS,
+                                        state.get("compare") or DEFAULT_COMPARE,
                                     ),
                                     segmented(
                                         ids.GRANULARITY,
@@ -158,6 +174,7 @@ def dashboard_page(meta: dict[str, Any], granularity: str) -> html.Div:
                 ],
                 className="g-3",
             ),
+            breakdown_card(columns, state.get("by")),
             customers_section(meta),
             forecast_card(has_profit),
             chat_card(),
@@ -294,8 +311,15 @@ def dashboard_header(meta: dict[str, Any]) -> html.Div:
     )
 
 
-def filter_bar(meta: dict[str, Any]) -> dbc.Card:
+def filter_bar(
+    meta: dict[str, Any],
+    columns: list[str] | None = None,
+    state: dict[str, Any] | None = None,
+    value_options: dict[str, list[str]] | None = None,
+) -> dbc.Card:
     categories = meta.get("categories") or []
+    state = state or {}
+    chosen = state.get("dimensions") or {}
     return dbc.Card(
         dbc.CardBody(
             dbc.Row(
@@ -318,6 +342,8 @@ def filter_bar(meta: dict[str, Any]) -> dbc.Card:
                                 clearable=True,
                                 disabled=not meta.get("date_start"),
                                 className="w-100",
+                                start_date=state.get("start"),
+                                end_date=state.get("end"),
                             ),
                         ],
                         md=5,
@@ -334,6 +360,7 @@ def filter_bar(meta: dict[str, Any]) -> dbc.Card:
                                 id=ids.FILTER_CATEGORY,
                                 options=[{"label": c, "value": c} for c in categories],
                                 multi=True,
+                                value=state.get("categories") or [],
                                 placeholder="All categories"
                                 if categories
                                 else "No category column",
@@ -356,7 +383,8 @@ def filter_bar(meta: dict[str, Any]) -> dbc.Card:
                                 placeholder="Search SKUs…",
                                 debounce=True,
                                 size="sm",
-                                style={"height": "38px"},
+                                value=state.get("sku") or "",
+                                style={"height": "34px"},  # as the dropdowns
                             ),
                         ],
                         md=8,
@@ -375,6 +403,43 @@ def filter_bar(meta: dict[str, Any]) -> dbc.Card:
                         className="d-flex align-items-end",
                     ),
                     dbc.Col(
+                        html.Div(
+                            [
+                                dimension_filter_row(
+                                    column, values, (value_options or {}).get(column)
+                                )
+                                for column, values in chosen.items()
+                            ],
+                            id=ids.FILTER_DIMS_BOX,
+                            className="d-flex flex-wrap gap-2",
+                        ),
+                        xs=12,
+                        md=9,
+                    ),
+                    dbc.Col(
+                        [
+                            dbc.Label(
+                                "Add filter",
+                                html_for=ids.FILTER_ADD,
+                                className="visually-hidden",
+                            ),
+                            dcc.Dropdown(
+                                id=ids.FILTER_ADD,
+                                options=[
+                                    {"label": c, "value": c} for c in columns or []
+                                ],
+                                placeholder="+ Add filter…"
+                                if columns
+                                else "No other columns to filter by",
+                                disabled=not columns,
+                                clearable=False,
+                                searchable=True,
+                            ),
+                        ],
+                        xs=12,
+                        md=3,
+                    ),
+                    dbc.Col(
                         html.Div(id=ids.FILTER_SUMMARY, className="small text-muted"),
                         xs=12,
                     ),
@@ -385,6 +450,124 @@ def filter_bar(meta: dict[str, Any]) -> dbc.Card:
         ),
         className="shadow-sm mb-4 filter-bar",
     )
+
+
+#: Values a column filter lists before the user types (typing searches every value).
+VALUE_OPTIONS_SHOWN = 200
+
+
+def dimension_filter_row(
+    column: str, values: list[str], options: list[str] | None = None
+) -> html.Div:
+    """One column filter: the column's name, a searchable multi-select of its values
+    (each chosen value a chip) and a button removing the filter."""
+    offered = list(dict.fromkeys([*values, *(options or [])[:VALUE_OPTIONS_SHOWN]]))
+    return html.Div(
+        [
+            html.Span(column, className="small fw-semibold text-nowrap"),
+            dcc.Dropdown(
+                id={"type": ids.DIM_VALUES, "column": column},
+                options=[{"label": v, "value": v} for v in offered],
+                value=list(values),
+                multi=True,
+                searchable=True,
+                placeholder=f"Any {column} (type to search)",
+                style={"minWidth": "14rem"},
+                className="dimension-values",
+            ),
+            dbc.Button(
+                "×",
+                id={"type": ids.DIM_REMOVE, "column": column},
+                color="link",
+                size="sm",
+                className="px-1 text-decoration-none",
+                title=f"Remove the {column} filter",
+            ),
+        ],
+        className="dimension-filter d-flex align-items-center gap-1 border rounded "
+        "px-2 py-1 bg-light",
+        **{"data-column": column},
+    )
+
+
+BREAKDOWN_COLUMNS = [
+    ("revenue", "Revenue", {"specifier": ",.2f"}),
+    ("profit", "Profit", {"specifier": ",.2f"}),
+    ("margin", "Margin", {"specifier": ".1%"}),
+    ("orders", "Orders", {"specifier": ","}),
+    ("transactions", "Lines", {"specifier": ","}),
+    # "Share" of revenue (the note under the table says so): short, so the table fits
+    ("share", "Share", {"specifier": ".1%"}),
+]
+
+
+def breakdown_card(columns: list[str], by: str | None) -> dbc.Card:
+    """ "Break down by" any column: a bar chart (click a bar to filter by it) and a
+    table of revenue, profit, margin, orders, lines and share per value."""
+    picker = dcc.Dropdown(
+        id=ids.BREAKDOWN_BY,
+        options=[{"label": c, "value": c} for c in columns],
+        value=by if by in columns else (columns[0] if columns else None),
+        clearable=False,
+        searchable=True,
+        disabled=not columns,
+        placeholder="No column to break down by",
+        style={"minWidth": "14rem"},
+    )
+    table = dash_table.DataTable(
+        id=ids.BREAKDOWN_TABLE,
+        columns=[{"name": "Value", "id": "value", "type": "text"}],
+        data=[],
+        page_size=15,
+        sort_action="native",
+        style_as_list_view=True,
+        style_table={"overflowX": "auto"},
+        style_header={"fontWeight": "600", "backgroundColor": "#f8f9fa"},
+        style_cell={
+            "fontFamily": "inherit",
+            "fontSize": "0.875rem",
+            "padding": "6px 10px",
+            "textAlign": "right",
+        },
+        style_cell_conditional=[{"if": {"column_id": "value"}, "textAlign": "left"}],
+        style_data_conditional=[
+            {
+                "if": {"filter_query": "{profit} < 0", "column_id": "profit"},
+                "color": "#dc3545",
+                "fontWeight": "600",
+            }
+        ],
+    )
+    card = chart_card(
+        "Break down by",
+        dbc.Row(
+            [
+                # as tall as the figure's least height: no blank band under few bars
+                dbc.Col(graph(ids.BREAKDOWN_GRAPH, 300), lg=5),
+                dbc.Col(
+                    [
+                        dcc.Loading(table, type="dot", delay_show=400),
+                        html.Div(
+                            id=ids.BREAKDOWN_NOTE, className="small text-muted mt-1"
+                        ),
+                    ],
+                    lg=7,
+                ),
+            ],
+            className="g-2",
+        ),
+        tools=html.Div(
+            [
+                dbc.Label(
+                    "Column", html_for=ids.BREAKDOWN_BY, className="visually-hidden"
+                ),
+                picker,
+            ]
+        ),
+        hint="Click a bar to filter by that value.",
+    )
+    card.className += " breakdown-card"
+    return card
 
 
 def warnings_panel(warnings: list[str]) -> html.Div:

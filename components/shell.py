@@ -39,7 +39,12 @@ def app_shell() -> html.Div:
     """Root layout: the page body is filled by the routing callback from the URL."""
     return html.Div(
         [
-            dcc.Location(id=ids.URL, refresh=False),
+            # "callback-nav": when a callback rewrites the address (the dashboard keeps
+            # its selection there), the other Locations of the page hear of it. A
+            # Location with refresh=True (the reload after a new mapping) compares each
+            # part of its last known address with the window's and reloads with the part
+            # it holds: a stale search would send the page to the old address.
+            dcc.Location(id=ids.URL, refresh="callback-nav"),
             navbar(),
             dbc.Container(
                 # filled by the callbacks' error handler when the store is unavailable

@@ -75,7 +75,7 @@ def _share(record: dict[str, Any]) -> Share:
         id=record["id"],
         sid=record["sid"],
         filters=Filters.from_inputs(
-            f["start"], f["end"], f["categories"], f["sku_query"]
+            f["start"], f["end"], f["categories"], f["sku_query"], f.get("dimensions")
         ),
         created_at=record["created_at"],
         expires_at=record["expires_at"],

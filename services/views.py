@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import json
 import threading
@@ -13,11 +14,21 @@ import pandas as pd
 
 from analytics.changes import COMPARES, Change, comparison_bounds, what_changed
 from analytics.customers import CustomerView, customer_view, has_customers
-from analytics.dataset_model import DatasetModel, model_of
+from analytics.dataset_model import ColumnInfo, DatasetModel, model_of
 from analytics.filters import FilterError, filter_frame
 from analytics.forecast import project_sku_scores
 from analytics.metrics import choose_granularity
-from analytics.query import Filter, QueryError, filter_rows, frame_model
+from analytics.query import (
+    Filter,
+    QueryError,
+    QuerySpec,
+    available_measures,
+    filter_rows,
+    frame_model,
+    groupable_columns,
+    run,
+    values_of,
+)
 from analytics.schema import CATEGORY, CUSTOMER, DATE, SKU
 from analytics.sku import monthly_sku_scores, sku_scores
 from services.datasets import Dataset
@@ -29,6 +40,25 @@ SCORE_FORMULA = "pr1"
 
 #: Canonical frames decoded in this process (sized by ``FRAME_CACHE_MB`` in create_app).
 FRAMES = FrameCache(max_bytes=256 * 2**20)
+
+
+def split_filter_values(text: str) -> list[str]:
+    """The values of a ``filter=Column:v1,v2`` parameter: comma-separated, a value
+    holding a comma written in double quotes (``"Smith, John"``, a quote inside doubled);
+    blanks left out."""
+    try:
+        row = next(csv.reader([text], skipinitialspace=True), [])
+    except csv.Error:  # a line break inside: plain commas
+        row = text.split(",")
+    return [v.strip() for v in row if v.strip()]
+
+
+def join_filter_values(values: list[str] | tuple[str, ...]) -> str:
+    """The inverse of :func:`split_filter_values`."""
+    return ",".join(
+        '"' + v.replace('"', '""') + '"' if ("," in v or v.startswith('"')) else v
+        for v in values
+    )
 
 
 @dataclass(frozen=True)
@@ -380,3 +410,38 @@ def view_comparison(
         rows=history[inside],
         covered=covered,
     )
+
+
+#: Figures of a breakdown, in table order (those the data has are shown).
+BREAKDOWN_MEASURES = ("revenue", "profit", "margin", "orders", "transactions", "share")
+
+
+def breakdown_columns(dataset: Dataset) -> list[ColumnInfo]:
+    """Columns the dashboard can filter and break down by: the file's kept
+    dimensions and its category, SKU, customer and order id columns."""
+    return groupable_columns(frame_model(dataset.frame, dataset_model(dataset)))
+
+
+def column_values(dataset: Dataset, name: str) -> list[str]:
+    """The distinct values of breakdown column ``name`` (sorted); [] when unknown."""
+    model = frame_model(dataset.frame, dataset_model(dataset))
+    column = model.find(name)
+    if column is None or not column.field or column.field not in dataset.frame:
+        return []
+    return values_of(dataset.frame, column.field)
+
+
+def dimension_breakdown(
+    view: View, columns: list[str] | tuple[str, ...], limit: int | None = None
+):
+    """Revenue, profit, margin, orders, transactions and share (those the data has)
+    per value of ``columns`` over the view's rows, largest revenue first (the first
+    ``limit`` values when set; shares stay those of all the rows in view); raises
+    ``QueryError`` for a column the data does not have."""
+    model = frame_model(view.dataset.frame, dataset_model(view.dataset))
+    have = set(available_measures(model, view.dataset.frame))
+    measures = tuple(m for m in BREAKDOWN_MEASURES if m in have)
+    spec = QuerySpec(
+        measures=measures, group_by=tuple(columns), sort="revenue", limit=limit
+    )
+    return run(view.rows, spec, model)

@@ -31,8 +31,6 @@ from analytics.metrics import (
 )
 from analytics.query import (
     QueryError,
-    QuerySpec,
-    available_measures,
     frame_model,
     run,
     spec_from_json,
@@ -51,6 +49,8 @@ from services.views import (
     cached_dataset,
     cached_sku_scores,
     dataset_model,
+    dimension_breakdown,
+    split_filter_values,
     view_changes,
 )
 from web.errors import json_error
@@ -114,11 +114,12 @@ def dimension_filters(raw: list[str]) -> dict[str, list[str]]:
     chosen: dict[str, list[str]] = {}
     for item in raw:
         column, sep, values = item.partition(":")
-        picked = [v.strip() for v in values.split(",") if v.strip()]
+        picked = split_filter_values(values)
         if not sep or not column.strip() or not picked:
             raise FilterError(
                 f"The filter '{item}' must look like filter=Column:value1,value2 "
-                "(for example filter=Region:West,East)."
+                "(for example filter=Region:West,East; a value holding a comma in "
+                'double quotes: filter=Customer:"Smith, John").'
             )
         chosen.setdefault(column.strip(), []).extend(picked)
     return chosen
@@ -341,15 +342,7 @@ def by_dimension(view: View) -> list[dict[str, Any]] | None:
     columns = request.args.getlist("group_by")
     if not columns:
         return None
-    model = frame_model(view.dataset.frame, dataset_model(view.dataset))
-    have = set(available_measures(model, view.dataset.frame))
-    measures = [
-        m
-        for m in ("revenue", "profit", "margin", "orders", "transactions", "share")
-        if m in have
-    ]
-    spec = QuerySpec(measures=tuple(measures), group_by=tuple(columns))
-    return run(view.rows, spec, model).rows
+    return dimension_breakdown(view, columns).rows
 
 
 def data_payload(

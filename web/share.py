@@ -81,12 +81,17 @@ def _no_store(response: Response) -> Response:
 
 
 def _viewer_filters(default: Filters) -> Filters:
-    """The form's filters when the viewer sent any, else the link's."""
+    """The form's filters when the viewer sent any, else the link's; the link's column
+    filters (``Region: West``…) always hold, as the viewer's form has no field for them."""
     args = request.args
     if not any(key in args for key in ("start", "end", "category", "sku")):
         return default
     return Filters.from_inputs(
-        args.get("start"), args.get("end"), args.get("category"), args.get("sku")
+        args.get("start"),
+        args.get("end"),
+        args.get("category"),
+        args.get("sku"),
+        {column: list(values) for column, values in default.dimensions},
     )
 
 
@@ -126,6 +131,13 @@ def _form(token: str, filters: Filters, allow_exports: bool, expires_at: float) 
             "category", "Categories (comma-separated)", ",".join(filters.categories)
         )
         + field("sku", "SKU contains", filters.sku_query)
+        + (
+            "<p>Limited to "
+            + escape("; ".join(f"{c}: {', '.join(v)}" for c, v in filters.dimensions))
+            + " (set by the link).</p>"
+            if filters.dimensions
+            else ""
+        )
         + '<button type="submit">Apply filters</button> '
         f'<a href="/view/{token}">Back to the shared filters</a></form>'
         f"<p>{' · '.join(links)}</p>"

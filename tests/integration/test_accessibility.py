@@ -73,7 +73,8 @@ def test_dashboard_passes_axe_and_offers_the_report(browser, make_app, artifacts
         wait = WebDriverWait(browser, 60)
         wait.until(ec.element_to_be_clickable((By.ID, "demo-button"))).click()
         wait.until(ec.url_contains("/dashboard/"))
-        sid = browser.current_url.rstrip("/").rsplit("/", 1)[-1]
+        # the address also holds the selection (?by=…): the id is the path's last part
+        sid = browser.current_url.split("?")[0].rstrip("/").rsplit("/", 1)[-1]
         for graph in ("timeseries-graph", "category-graph", "sku-bars-graph"):
             wait.until(
                 ec.presence_of_element_located((By.CSS_SELECTOR, f"#{graph} .main-svg"))

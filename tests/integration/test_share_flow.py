@@ -26,7 +26,8 @@ def test_share_view_revoke_and_expiry(browser, make_app, artifacts_dir):
         wait = WebDriverWait(browser, 60)
         wait.until(ec.element_to_be_clickable((By.ID, "demo-button"))).click()
         wait.until(ec.url_contains("/dashboard/"))
-        sid = browser.current_url.rstrip("/").rsplit("/", 1)[-1]
+        # the address also holds the selection (?by=…): the id is the path's last part
+        sid = browser.current_url.split("?")[0].rstrip("/").rsplit("/", 1)[-1]
         wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, ".kpi-card")))
 
         def make_link() -> str:

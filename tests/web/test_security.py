@@ -48,6 +48,7 @@ def test_dash_callbacks_require_the_token(client):
         "output": "page.children",
         "outputs": {"id": "page", "property": "children"},
         "inputs": [{"id": "url", "property": "pathname", "value": "/"}],
+        "state": [{"id": "url", "property": "search", "value": ""}],
         "changedPropIds": [],
     }
     rejected = client.post("/_dash-update-component", json=body)
@@ -99,6 +100,7 @@ def test_dash_callbacks_have_their_own_generous_limit(make_app):
         "output": "page.children",
         "outputs": {"id": "page", "property": "children"},
         "inputs": [{"id": "url", "property": "pathname", "value": "/"}],
+        "state": [{"id": "url", "property": "search", "value": ""}],
         "changedPropIds": [],
     }
     statuses = [
