@@ -314,16 +314,27 @@ def stats_forecasts(
     origins: tuple[int, ...],
     horizon: int,
     max_train: int,
+    refit: bool = False,
 ) -> list[ModelForecast]:
-    """A statsforecast model's forecasts from several cut-offs of ``y``, fitted once.
+    """A statsforecast model's forecasts from several cut-offs of ``y``.
 
-    The model is fitted on the values before the first cut-off (at most the last
-    ``max_train`` of them); from every cut-off it forecasts ``horizon`` values with those
-    parameters applied to the values before that cut-off (statsforecast's ``forward``), so
-    no forecast sees a value at or after its cut-off. A single cut-off at ``len(y)`` is
-    the production forecast.
+    With ``refit`` the model is fitted anew at every cut-off on the values before it (at
+    most the last ``max_train``), as the production forecast is. Otherwise it is fitted
+    once, on the values before the first cut-off, and from every later cut-off forecasts
+    ``horizon`` values with those parameters applied to the values before that cut-off
+    (statsforecast's ``forward``): cheaper, but every cut-off is judged by the parameters
+    of the shortest window, which on a short series (two seasons) can be far worse than
+    the forecast's own fit. Either way no forecast sees a value at or after its cut-off.
+    A single cut-off at ``len(y)`` is the production forecast.
     """
     arr = _check(y, horizon, 3, name)
+    if refit and len(origins) > 1:
+        return [
+            stats_forecasts(
+                classes, name, arr, season_length, (origin,), horizon, max_train
+            )[0]
+            for origin in origins
+        ]
     model = _stats_instance(classes, name, season_length)
     first = origins[0]
     with warnings.catch_warnings(), np.errstate(all="ignore"):
