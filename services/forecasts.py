@@ -23,9 +23,11 @@ _warm_up_started = threading.Event()
 
 
 def use_numba_cache(cache_dir: str) -> None:
-    """Keep numba's compiled statsforecast models under ``cache_dir/numba``, so a restart
-    loads them instead of compiling again (~8 s). Only takes effect before numba is first
-    imported; an operator's ``NUMBA_CACHE_DIR`` wins."""
+    """Keep numba's compiled statsforecast functions under ``cache_dir/numba``, so a
+    restart loads them instead of compiling again. statsforecast only asks numba to cache
+    when ``NIXTLA_NUMBA_CACHE`` is set, so both variables are set (an operator's own
+    values win). Only takes effect before statsforecast is first imported; the job
+    runner's forkserver, started after this, inherits them."""
     path = os.path.join(cache_dir, "numba")
     try:
         os.makedirs(path, exist_ok=True)
@@ -33,6 +35,28 @@ def use_numba_cache(cache_dir: str) -> None:
         logger.warning("numba cache not kept on disk: %s", error)
         return
     os.environ.setdefault("NUMBA_CACHE_DIR", path)
+    os.environ.setdefault("NIXTLA_NUMBA_CACHE", "1")
+
+
+def preload_forecast_models() -> float | None:
+    """Import Prophet and statsforecast and fit every statsforecast model once, in this
+    thread; returns the seconds it took (None when statsforecast is unavailable).
+
+    The job runner's forkserver runs this while it starts (``services.job_preload`` is in
+    ``services.jobs.PRELOAD``): it is a fresh interpreter, so without it every forecast job
+    forked from it would import the libraries again (seconds: SciPy, statsmodels, Stan).
+    The forkserver has one thread, so forking it afterwards is safe. Never raises: a
+    failure here must not stop the forkserver (the job then imports what it needs).
+    """
+    from analytics.forecast import load_prophet
+    from analytics.forecast_models import warm_up
+
+    try:
+        load_prophet()  # logged and survived when missing
+        return warm_up()
+    except Exception as exc:  # noqa: BLE001 - without statsforecast the app still forecasts
+        logger.warning("forecast models not preloaded: %s", exc)
+        return None
 
 
 #: Longest a fork of this process (a background job) waits for the warm-up to finish.
@@ -63,14 +87,9 @@ def start_warm_up(cache_dir: str) -> threading.Thread | None:
             done.set()
 
     def warm() -> None:
-        from analytics.forecast import load_prophet
-        from analytics.forecast_models import warm_up
-
-        load_prophet()  # ~1.5 s import, logged and survived when missing
-        try:
-            logger.info("forecast models warmed up in %.1f s", warm_up())
-        except Exception as exc:  # noqa: BLE001 - without statsforecast the app still forecasts
-            logger.warning("forecast warm-up skipped: %s", exc)
+        seconds = preload_forecast_models()
+        if seconds is not None:
+            logger.info("forecast models warmed up in %.1f s", seconds)
 
     thread = threading.Thread(target=run, daemon=True, name="forecast-warm-up")
     thread.start()
