@@ -363,6 +363,43 @@ def aggregate_series(
     return info, _aggregate(dated, metric, info)
 
 
+def period_series(
+    df: pd.DataFrame, metric: str = REVENUE, freq: str | None = None
+) -> tuple[FrequencyInfo, pd.Series, list[str]]:
+    """The total series :func:`forecast` works on: the period it uses (``freq``, else
+    :func:`default_frequency`), ``metric`` summed per period, a partial first or last
+    period left out. Returns ``(info, series, notes)``, the notes saying what was chosen
+    or left out. Raises :class:`ForecastError` when no row has a date and a figure."""
+    _check_metric(df, metric)
+    dated = df.loc[df[DATE].notna(), [DATE, metric]]
+    if dated.empty or not dated[metric].notna().any():
+        raise ForecastError(
+            f"No row has both a date and a {metric} figure, so there is nothing to forecast."
+        )
+    notes: list[str] = []
+    if freq is not None:
+        info = _frequency_for(freq, dated[DATE])
+    else:
+        info, note = default_frequency(dated[DATE])
+        if note:
+            notes.append(note)
+    day = dated[DATE].dt.normalize()
+    series, trimmed = _trim_partial(
+        _aggregate(dated, metric, info), info, day.min(), day.max()
+    )
+    return info, series, notes + trimmed
+
+
+def period_start(dates: pd.Series | pd.DatetimeIndex, freq: str) -> pd.DatetimeIndex:
+    """The start of each date's period on the ``freq`` grid (weekly: its anchor day)."""
+    return _period_start(dates, freq)
+
+
+def future_dates(last: pd.Timestamp, horizon: int, freq: str) -> pd.DatetimeIndex:
+    """The ``horizon`` period starts after ``last``."""
+    return _future_dates(last, horizon, freq)
+
+
 # --------------------------------------------------------------------------- results
 
 

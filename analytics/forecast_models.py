@@ -264,6 +264,7 @@ def load_statsforecast() -> dict[str, Any]:
     Imported on demand: the first import also loads numba, whose compiled functions are
     cached on disk under ``NUMBA_CACHE_DIR`` (set it before this runs).
     """
+    from statsforecast import StatsForecast
     from statsforecast.models import MSTL, AutoARIMA, AutoETS, AutoTheta
 
     return {
@@ -271,6 +272,7 @@ def load_statsforecast() -> dict[str, Any]:
         "auto_theta": AutoTheta,
         "auto_arima": AutoARIMA,
         "mstl": MSTL,
+        "batch": StatsForecast,
     }
 
 
@@ -286,6 +288,16 @@ def _stats_instance(classes: dict[str, Any], name: str, season_length: int) -> A
     model = classes[name](season_length=m, **kwargs)
     if m == 1 and season_length > MAX_SEASON[name]:
         return classes["mstl"](season_length=season_length, trend_forecaster=model)
+    return model
+
+
+def stats_model(
+    classes: dict[str, Any], name: str, season_length: int, alias: str
+) -> Any:
+    """The statsforecast model a candidate ``name`` uses for a season (as in the
+    forecast), named ``alias`` in a batch's output columns."""
+    model = _stats_instance(classes, name, season_length)
+    model.alias = alias
     return model
 
 

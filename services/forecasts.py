@@ -223,6 +223,95 @@ def compute_forecast(
     return result
 
 
+def group_column(dataset: Any, by: str) -> tuple[str, str]:
+    """``(frame column, label)`` of what a user asked to forecast by: ``sku``,
+    ``category`` or ``customer`` when the data has them, or one of the file's dimension
+    columns by its header. Raises ``ForecastError`` naming the choices otherwise."""
+    from analytics.dataset_model import DIMENSION
+    from services.views import dataset_model
+
+    frame = dataset.frame
+    wanted = (by or "").strip()
+    roles = [
+        r
+        for r in ("sku", "category", "customer")
+        if r in frame.columns and frame[r].notna().any()
+    ]
+    if wanted.lower() in roles:
+        return wanted.lower(), wanted.lower()
+    model = dataset_model(dataset)
+    column = model.find(wanted) if wanted else None
+    if (
+        column is not None
+        and column.field in frame.columns
+        and (column.kind == DIMENSION or column.role in roles)
+    ):
+        return str(column.field), column.label
+    choices = roles + [
+        c.name for c in model.dimensions if c.field not in roles and c.role is None
+    ]
+    raise ForecastError(
+        f"Cannot forecast by {wanted[:60]!r}: choose one of {', '.join(choices)}."
+        if choices
+        else "This data has no SKU, category or other dimension to forecast by."
+    )
+
+
+def compute_group_forecast(
+    store: SessionStore,
+    sid: str,
+    params: ForecastParams,
+    by: str,
+    limit: int | None,
+    *,
+    max_jobs: int,
+    wait_timeout: float = 300.0,
+) -> dict[str, Any] | None:
+    """Forecasts per value of ``by`` (``analytics.forecast_batch.forecast_by``), cached
+    per data revision and parameters. None when the session is gone; a bad ``by`` or
+    ``limit`` raises ``ForecastError``; a failure comes back as ``status: "failed"``."""
+    from analytics.forecast_batch import DEFAULT_LIMIT, forecast_by
+
+    dataset = load_dataset(store, sid)
+    if dataset is None:
+        return None
+    column, label = group_column(dataset, by)
+    limit = DEFAULT_LIMIT if limit is None else int(limit)
+    revision = int(dataset.meta.get("revision", 0))
+    key = forecast_cache_key(
+        sid, {**asdict(params), "revision": revision, "by": column, "limit": limit}
+    )
+    cached = store.get_value(sid, key)
+    if cached is not None:
+        return cached
+    try:
+        with job_slot(store, max_jobs, timeout=wait_timeout):
+            result = forecast_by(
+                dataset.frame,
+                column,
+                metric=params.metric,
+                horizon=params.horizon,
+                freq=params.freq,
+                limit=limit,
+            ).to_dict()
+    except TimeoutError:
+        return _failed(
+            "The server is busy with other forecasts; try again in a minute."
+        )
+    except ForecastError:
+        raise
+    except Exception:  # noqa: BLE001 - a failed batch must not take the page down
+        logger.exception("forecast by %s failed", column)
+        return _failed("The forecast by " + label + " could not be computed.")
+    result["by"] = label
+    result["params"] = {**asdict(params), "by": label, "limit": limit}
+    try:
+        store.set_value(sid, key, result)
+    except KeyError:
+        return None
+    return result
+
+
 def _failed(message: str) -> dict[str, Any]:
     return {
         "status": "failed",
