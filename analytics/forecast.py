@@ -786,9 +786,9 @@ def forecast(
     horizon:
         Periods ahead; None uses 90 days, 13 weeks, 6 months or 4 quarters.
     model:
-        None picks the lowest backtest MASE among Prophet, the trend + seasonal-naive
-        fallback and seasonal naive (trend and naive when under two seasons); a name from
-        ``MODEL_NAMES`` is used when it can run on this history.
+        None picks by backtest MASE among the baselines, the statsforecast models, their
+        ensemble and Prophet (:func:`rank_models`: the ensemble unless a model beat it
+        clearly); a name from ``MODEL_NAMES`` is used when it can run on this history.
     holidays_country:
         Country code (``US``, ``GB``...) whose public holidays Prophet models (daily data).
     uncertainty_samples:

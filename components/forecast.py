@@ -73,7 +73,10 @@ def forecast_card(has_profit: bool) -> dbc.Card:
                     ids.FORECAST_MODEL,
                     "Model",
                     [
-                        {"label": "Best in backtest (lowest MASE)", "value": "best"},
+                        {
+                            "label": "Automatic (ensemble unless a model tests clearly better)",
+                            "value": "best",
+                        },
                         *(
                             {"label": label, "value": name}
                             for name, label in MODEL_LABELS.items()
@@ -303,9 +306,10 @@ def forecast_info(result: dict[str, Any]) -> list:
         )
         out.append(
             html.Div(
-                "MASE below 1 means more accurate than repeating last season; the default model is the "
-                "one with the lowest MASE on the last periods of your history (a tie goes to the "
-                "simpler one). Bands are calibrated on the backtest's errors; the last two columns "
+                "MASE below 1 means more accurate than repeating last season. The default model is "
+                "the ensemble (the mean of the statistical models) unless another had a lower MASE "
+                "on the last periods of your history cut-off after cut-off, beyond chance (a tie "
+                "goes to the simpler one); it is never worse than repeating last season. Bands are calibrated on the backtest's errors; the last two columns "
                 "count the past values that fell inside them.",
                 className="text-muted",
             )
