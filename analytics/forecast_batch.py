@@ -58,8 +58,9 @@ class GroupForecasts:
     ``horizon`` periods), ``compared_total`` and ``compared`` (the same periods one season
     earlier, ``"a year before"``, when the group's history covers them, else the last
     ``horizon`` periods, ``"the last periods"``), ``change`` (``forecast_total /
-    compared_total - 1``, NaN when ``compared_total`` is not positive) and ``points`` (a
-    list of ``{date, yhat, yhat_lower_80, yhat_upper_80}``). Point forecasts and bands
+    compared_total - 1``, NaN when ``compared_total`` is not positive), ``history`` (the
+    last two seasons or two horizons, ``{date, y}``) and ``points`` (a list of ``{date,
+    yhat, yhat_lower_80, yhat_upper_80}``). Point forecasts and bands
     stop at 0 when the data has no negative value.
     """
 
@@ -87,6 +88,7 @@ class GroupForecasts:
                     "compared": row["compared"],
                     "forecast_total": _number(row["forecast_total"]),
                     "change": _number(row["change"], 4),
+                    "history": row["history"],
                     "points": row["points"],
                 }
             )
@@ -337,6 +339,11 @@ def forecast_by(
                 )
             ]
         ahead = float(np.sum(fc.yhat)) if fc is not None else float("nan")
+        shown = y[-max(MIN_SEASONS * m, 2 * h) :]
+        history = [
+            {"date": f"{d:%Y-%m-%d}", "y": _number(v)}
+            for d, v in zip(grid[len(grid) - len(shown) :], shown, strict=True)
+        ]
         rows.append(
             {
                 "group": key,
@@ -348,6 +355,7 @@ def forecast_by(
                 "compared_total": compared,
                 "compared": basis,
                 "change": ahead / compared - 1 if compared > 0 else float("nan"),
+                "history": history,
                 "points": points,
             }
         )
@@ -368,6 +376,7 @@ def forecast_by(
                 "compared_total",
                 "compared",
                 "change",
+                "history",
                 "points",
             ],
         ),

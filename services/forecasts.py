@@ -223,35 +223,47 @@ def compute_forecast(
     return result
 
 
-def group_column(dataset: Any, by: str) -> tuple[str, str]:
-    """``(frame column, label)`` of what a user asked to forecast by: ``sku``,
-    ``category`` or ``customer`` when the data has them, or one of the file's dimension
-    columns by its header. Raises ``ForecastError`` naming the choices otherwise."""
-    from analytics.dataset_model import DIMENSION
+_ROLE_LABELS = {"sku": "SKU", "category": "Category", "customer": "Customer"}
+
+
+def group_choices(dataset: Any) -> list[tuple[str, str]]:
+    """``(value, label)`` of every column a forecast can be split by: ``sku``,
+    ``category`` and ``customer`` when the data has values there, then the file's other
+    dimension columns by their header."""
     from services.views import dataset_model
 
     frame = dataset.frame
-    wanted = (by or "").strip()
     roles = [
-        r
-        for r in ("sku", "category", "customer")
-        if r in frame.columns and frame[r].notna().any()
+        r for r in _ROLE_LABELS if r in frame.columns and bool(frame[r].notna().any())
     ]
+    model = dataset_model(dataset)
+    dims = [
+        c.name for c in model.dimensions if c.role is None and c.field in frame.columns
+    ]
+    return [(r, _ROLE_LABELS[r]) for r in roles] + [(d, d) for d in dims]
+
+
+def group_column(dataset: Any, by: str) -> tuple[str, str]:
+    """``(frame column, label)`` of what a user asked to forecast by (a value of
+    :func:`group_choices`; a header matched without regard to case or spaces). Raises
+    ``ForecastError`` naming the choices otherwise."""
+    from services.views import dataset_model
+
+    wanted = (by or "").strip()
+    choices = group_choices(dataset)
+    roles = {value for value, _ in choices if value in _ROLE_LABELS}
     if wanted.lower() in roles:
         return wanted.lower(), wanted.lower()
-    model = dataset_model(dataset)
-    column = model.find(wanted) if wanted else None
+    column = dataset_model(dataset).find(wanted) if wanted else None
     if (
         column is not None
-        and column.field in frame.columns
-        and (column.kind == DIMENSION or column.role in roles)
+        and column.role is None
+        and column.name in {value for value, _ in choices}
     ):
-        return str(column.field), column.label
-    choices = roles + [
-        c.name for c in model.dimensions if c.field not in roles and c.role is None
-    ]
+        return str(column.field), column.name
+    names = ", ".join(value for value, _ in choices)
     raise ForecastError(
-        f"Cannot forecast by {wanted[:60]!r}: choose one of {', '.join(choices)}."
+        f"Cannot forecast by {wanted[:60]!r}: choose one of {names}."
         if choices
         else "This data has no SKU, category or other dimension to forecast by."
     )
