@@ -8,8 +8,8 @@ forecasts) as soon as ``/health`` answers, and times:
    default forecast as a background job (a process forked from the job runner's
    forkserver) and is polled until it is ready — from the upload's answer to the
    forecast, what a person waits on the dashboard;
-2. **a second job** (``/api/data`` after a ``POST``-free change of parameters is not
-   possible, so a second upload of the same file): the same wait once everything is up;
+2. **a second job** (the same file uploaded again, so a new session): the same wait
+   once everything is up;
 3. **``GET /api/forecast``** with a horizon not computed yet, computed in the web
    process's request thread.
 
