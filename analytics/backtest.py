@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from analytics.forecast_models import Z80, Z95, ModelForecast
+from analytics.forecast_models import Z80, Z95, ModelForecast, t_quantile
 
 #: Origins tried per backtest: at most this many, at least ``MIN_ORIGINS`` when the
 #: history allows (the horizon is shortened before fewer origins are accepted).
@@ -58,12 +58,16 @@ class BacktestScore:
     #: origin (see :func:`conformal_multipliers`); None when the bands are the model's own.
     q80: float | None = None
     q95: float | None = None
+    #: MASE at each origin (oldest first), for comparing two models origin by origin.
+    origin_mase: tuple[float, ...] = ()
 
     def to_dict(self) -> dict:
-        """JSON-ready copy with rounded figures (the multipliers are left out)."""
+        """JSON-ready copy with rounded figures (the multipliers and the per-origin
+        MASEs are left out)."""
         out = asdict(self)
         out.pop("q80")
         out.pop("q95")
+        out.pop("origin_mase")
         for key in ("mape", "smape"):
             out[key] = None if out[key] is None else round(out[key], 2)
         for key in ("mase", "coverage_80", "coverage_95"):
@@ -215,7 +219,8 @@ def score_forecasts(
         hi95 = np.vstack([f.upper_95 for f in forecasts])
     abs_err = np.abs(actual - yhat)
     scale = np.asarray(scales, dtype="float64")[:, None]
-    mase = float(np.mean(abs_err / scale))
+    scaled = abs_err / scale
+    mase = float(np.mean(scaled))
     same_sign = bool(np.all(actual > 0) or np.all(actual < 0))
     mape = float(np.mean(abs_err / np.abs(actual)) * 100) if same_sign else None
     denom = np.abs(actual) + np.abs(yhat)
@@ -236,7 +241,29 @@ def score_forecasts(
         inside_95=int(in95.sum()),
         q80=q80,
         q95=q95,
+        origin_mase=tuple(float(v) for v in scaled.mean(axis=1)),
     )
+
+
+def clearly_better(
+    a: BacktestScore, b: BacktestScore, level: float = 0.95, tolerance: float = 0.01
+) -> bool:
+    """Whether ``a`` beat ``b`` by more than the backtest's chance variation.
+
+    Origin by origin, the differences ``d = MASE_b - MASE_a`` must be positive on average
+    by at least a one-sided paired t-test at ``level`` (``mean(d) >= t * sd(d) / sqrt(k)``
+    over ``k`` origins; with every origin agreeing exactly, any positive mean counts).
+    Without per-origin figures (fewer than two origins) the pooled MASEs must differ by
+    more than ``tolerance``.
+    """
+    if a.mase >= b.mase * (1 - tolerance):
+        return False
+    k = min(len(a.origin_mase), len(b.origin_mase))
+    if k < 2 or len(a.origin_mase) != len(b.origin_mase):
+        return True
+    d = np.asarray(b.origin_mase) - np.asarray(a.origin_mase)
+    mean, sd = float(d.mean()), float(d.std(ddof=1))
+    return mean > 0 and mean >= float(t_quantile(level, k - 1)) * sd / math.sqrt(k)
 
 
 def origin_actuals(y: np.ndarray, plan: BacktestPlan) -> np.ndarray:

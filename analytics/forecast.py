@@ -50,15 +50,21 @@ MODEL_NAMES: tuple[str, ...] = (
 #: Models whose equal-weight mean is the ``ensemble`` candidate (those of them that are
 #: candidates and fit: AutoARIMA is left out of daily forecasts unless asked for).
 ENSEMBLE_MEMBERS: tuple[str, ...] = fm.STATS_MODELS
-#: Most recent periods a statsforecast model is fitted on (older ones are left out: they
-#: cost fitting time and rarely describe today's business). Half a year of days: the
-#: models' season there is the week, and Theta's optimiser takes seconds on a full year.
+#: Most recent periods a statsforecast model is fitted on. The limit is there for the
+#: cost of fitting: monthly and quarterly fits take milliseconds, so they see 30 years
+#: (more history estimates the parameters better; the models weight recent periods
+#: themselves); half a year of days, since Theta's optimiser takes seconds on a full year.
 STATS_MAX_TRAIN: dict[str, int] = {
     "daily": 182,
     "weekly": 260,
-    "monthly": 120,
-    "quarterly": 60,
+    "monthly": 360,
+    "quarterly": 120,
 }
+#: Frequencies whose statsforecast models are refitted at every backtest cut-off, as the
+#: forecast itself is fitted on all the history before it. Daily models are fitted once,
+#: at the first cut-off, and carried forward (one fit instead of five; the first window
+#: already holds months of days).
+STATS_REFIT: frozenset[str] = frozenset({"weekly", "monthly", "quarterly"})
 #: Backtest MASEs within this share of the best count as a tie, won by the simpler model.
 TIE_TOLERANCE = 0.01
 SEASON_LENGTHS: dict[str, int] = {
@@ -83,7 +89,7 @@ MAX_HORIZON = 1000
 #: A first/last period of transaction data covering less than this share of its days is
 #: incomplete and left out of the forecast.
 PARTIAL_MIN = 0.8
-CACHE_VERSION = 2
+CACHE_VERSION = 3
 #: Transactions are forecast day by day by default only when at least this share of the
 #: span's days has a sale and the median such day has at least ``DAILY_MIN_LINES`` lines;
 #: sparser data is forecast per week/month/quarter, like the dashboard's charts.
@@ -355,6 +361,43 @@ def aggregate_series(
         else _frequency_for(freq, dated[DATE])
     )
     return info, _aggregate(dated, metric, info)
+
+
+def period_series(
+    df: pd.DataFrame, metric: str = REVENUE, freq: str | None = None
+) -> tuple[FrequencyInfo, pd.Series, list[str]]:
+    """The total series :func:`forecast` works on: the period it uses (``freq``, else
+    :func:`default_frequency`), ``metric`` summed per period, a partial first or last
+    period left out. Returns ``(info, series, notes)``, the notes saying what was chosen
+    or left out. Raises :class:`ForecastError` when no row has a date and a figure."""
+    _check_metric(df, metric)
+    dated = df.loc[df[DATE].notna(), [DATE, metric]]
+    if dated.empty or not dated[metric].notna().any():
+        raise ForecastError(
+            f"No row has both a date and a {metric} figure, so there is nothing to forecast."
+        )
+    notes: list[str] = []
+    if freq is not None:
+        info = _frequency_for(freq, dated[DATE])
+    else:
+        info, note = default_frequency(dated[DATE])
+        if note:
+            notes.append(note)
+    day = dated[DATE].dt.normalize()
+    series, trimmed = _trim_partial(
+        _aggregate(dated, metric, info), info, day.min(), day.max()
+    )
+    return info, series, notes + trimmed
+
+
+def period_start(dates: pd.Series | pd.DatetimeIndex, freq: str) -> pd.DatetimeIndex:
+    """The start of each date's period on the ``freq`` grid (weekly: its anchor day)."""
+    return _period_start(dates, freq)
+
+
+def future_dates(last: pd.Timestamp, horizon: int, freq: str) -> pd.DatetimeIndex:
+    """The ``horizon`` period starts after ``last``."""
+    return _future_dates(last, horizon, freq)
 
 
 # --------------------------------------------------------------------------- results
@@ -637,7 +680,13 @@ def _trust_message(
         if best != chosen and scores[best].mase < score.mase:
             parts.append(
                 f"{MODEL_LABELS[best]} tested better on this data "
-                f"(MASE {scores[best].mase:.2f} against {score.mase:.2f})."
+                f"(MASE {scores[best].mase:.2f} against {score.mase:.2f})"
+                + (
+                    f", but not clearly ({_wins(scores[best], score)}), so the mean of "
+                    "the models is used: a combination is the safer bet."
+                    if chosen == "ensemble"
+                    else "."
+                )
             )
         parts.append(coverage_sentence(score))
         if err <= 10 and score.coverage_80 >= 0.6:
@@ -651,6 +700,16 @@ def _trust_message(
             f"Only {n} {words} of history (under {MIN_SEASONS} full seasons), so seasonal patterns are not modelled."
         )
     return " ".join(parts)
+
+
+def _wins(a: BacktestScore, b: BacktestScore) -> str:
+    """How ``a`` fared against ``b`` cut-off by cut-off, e.g. "lower at 4 of 5 cut-offs,
+    within chance"."""
+    k = min(len(a.origin_mase), len(b.origin_mase))
+    if not k:
+        return "within chance"
+    lower = sum(x < y for x, y in zip(a.origin_mase, b.origin_mase, strict=False))
+    return f"lower at {lower} of {k} cut-offs, within chance"
 
 
 def coverage_sentence(score: BacktestScore) -> str:
@@ -727,9 +786,9 @@ def forecast(
     horizon:
         Periods ahead; None uses 90 days, 13 weeks, 6 months or 4 quarters.
     model:
-        None picks the lowest backtest MASE among Prophet, the trend + seasonal-naive
-        fallback and seasonal naive (trend and naive when under two seasons); a name from
-        ``MODEL_NAMES`` is used when it can run on this history.
+        None picks by backtest MASE among the baselines, the statsforecast models, their
+        ensemble and Prophet (:func:`rank_models`: the ensemble unless a model beat it
+        clearly); a name from ``MODEL_NAMES`` is used when it can run on this history.
     holidays_country:
         Country code (``US``, ``GB``...) whose public holidays Prophet models (daily data).
     uncertainty_samples:
@@ -845,7 +904,14 @@ def forecast(
         """``name``'s forecasts of ``steps`` values from each cut-off in ``origins``."""
         if name in fm.STATS_MODELS:
             return fm.stats_forecasts(
-                stats_classes, name, values, stats_season, origins, steps, max_train
+                stats_classes,
+                name,
+                values,
+                stats_season,
+                origins,
+                steps,
+                max_train,
+                refit=info.label in STATS_REFIT,
             )
         if name == "ensemble":
             parts = [members[k] for k in ENSEMBLE_MEMBERS if k in members]
@@ -970,21 +1036,44 @@ def forecast(
     )
 
 
-def rank_models(scores: Mapping[str, BacktestScore], order: list[str]) -> list[str]:
+def rank_models(
+    scores: Mapping[str, BacktestScore],
+    order: list[str],
+    reference: str | None = "ensemble",
+) -> list[str]:
     """Names in ``order`` that have a score, best backtest MASE first.
 
     MASEs within ``TIE_TOLERANCE`` (1 %) of the best one count as equal, and equal ones
     keep their place in ``order`` (simplest model first), so a tie goes to the simpler
     model.
+
+    The ``reference`` model (the ensemble) goes first unless the best model beat it
+    *clearly* (:func:`analytics.backtest.clearly_better`: lower MASE origin after origin,
+    beyond chance) — a combination of models is the safer bet than one model that led
+    by a hair on 3-5 overlapping cut-offs. It is never put above the benchmark (the
+    first model of ``order``) on MASE, so the chosen model's backtest MASE stays at or
+    below the benchmark's.
     """
     scored = [name for name in order if name in scores]
     if not scored:
         return []
     best = min(scores[name].mase for name in scored)
     tie = best * (1 + TIE_TOLERANCE) + 1e-12
-    return sorted(
+    ranked = sorted(
         scored, key=lambda name: (max(scores[name].mase, tie), order.index(name))
     )
+    if (
+        reference in scores
+        and reference in ranked
+        and ranked[0] != reference
+        and scores[reference].mase <= scores[scored[0]].mase
+        and not bt.clearly_better(
+            scores[ranked[0]], scores[reference], tolerance=TIE_TOLERANCE
+        )
+    ):
+        ranked.remove(reference)
+        ranked.insert(0, reference)
+    return ranked
 
 
 def _calibrate(
@@ -1029,6 +1118,25 @@ def _model_reason(
     label = MODEL_LABELS[chosen]
     if chosen_by == "user":
         return f"{label}, as requested"
+    best = min(scores, key=lambda name: scores[name].mase) if scores else chosen
+    if (
+        chosen_by == "mase"
+        and best != chosen
+        and scores[best].mase < scores[chosen].mase
+    ):
+        others = ", ".join(
+            f"{_in_sentence(MODEL_LABELS[name])} {score.mase:.2f}"
+            for name, score in scores.items()
+            if name != chosen
+        )
+        text = (
+            f"{label}: no model beat it clearly in the backtest (MASE "
+            f"{scores[chosen].mase:.2f}; {others}; {_in_sentence(MODEL_LABELS[best])} "
+            f"was {_wins(scores[best], scores[chosen])})"
+        )
+        if requested is not None and requested != chosen:
+            text = f"{MODEL_LABELS[requested]} could not be used. {text}"
+        return text
     if chosen_by == "mase":
         others = ", ".join(
             f"{_in_sentence(MODEL_LABELS[name])} {score.mase:.2f}"

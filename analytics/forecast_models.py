@@ -264,6 +264,7 @@ def load_statsforecast() -> dict[str, Any]:
     Imported on demand: the first import also loads numba, whose compiled functions are
     cached on disk under ``NUMBA_CACHE_DIR`` (set it before this runs).
     """
+    from statsforecast import StatsForecast
     from statsforecast.models import MSTL, AutoARIMA, AutoETS, AutoTheta
 
     return {
@@ -271,6 +272,7 @@ def load_statsforecast() -> dict[str, Any]:
         "auto_theta": AutoTheta,
         "auto_arima": AutoARIMA,
         "mstl": MSTL,
+        "batch": StatsForecast,
     }
 
 
@@ -286,6 +288,16 @@ def _stats_instance(classes: dict[str, Any], name: str, season_length: int) -> A
     model = classes[name](season_length=m, **kwargs)
     if m == 1 and season_length > MAX_SEASON[name]:
         return classes["mstl"](season_length=season_length, trend_forecaster=model)
+    return model
+
+
+def stats_model(
+    classes: dict[str, Any], name: str, season_length: int, alias: str
+) -> Any:
+    """The statsforecast model a candidate ``name`` uses for a season (as in the
+    forecast), named ``alias`` in a batch's output columns."""
+    model = _stats_instance(classes, name, season_length)
+    model.alias = alias
     return model
 
 
@@ -314,16 +326,27 @@ def stats_forecasts(
     origins: tuple[int, ...],
     horizon: int,
     max_train: int,
+    refit: bool = False,
 ) -> list[ModelForecast]:
-    """A statsforecast model's forecasts from several cut-offs of ``y``, fitted once.
+    """A statsforecast model's forecasts from several cut-offs of ``y``.
 
-    The model is fitted on the values before the first cut-off (at most the last
-    ``max_train`` of them); from every cut-off it forecasts ``horizon`` values with those
-    parameters applied to the values before that cut-off (statsforecast's ``forward``), so
-    no forecast sees a value at or after its cut-off. A single cut-off at ``len(y)`` is
-    the production forecast.
+    With ``refit`` the model is fitted anew at every cut-off on the values before it (at
+    most the last ``max_train``), as the production forecast is. Otherwise it is fitted
+    once, on the values before the first cut-off, and from every later cut-off forecasts
+    ``horizon`` values with those parameters applied to the values before that cut-off
+    (statsforecast's ``forward``): cheaper, but every cut-off is judged by the parameters
+    of the shortest window, which on a short series (two seasons) can be far worse than
+    the forecast's own fit. Either way no forecast sees a value at or after its cut-off.
+    A single cut-off at ``len(y)`` is the production forecast.
     """
     arr = _check(y, horizon, 3, name)
+    if refit and len(origins) > 1:
+        return [
+            stats_forecasts(
+                classes, name, arr, season_length, (origin,), horizon, max_train
+            )[0]
+            for origin in origins
+        ]
     model = _stats_instance(classes, name, season_length)
     first = origins[0]
     with warnings.catch_warnings(), np.errstate(all="ignore"):
@@ -356,15 +379,21 @@ def mean_forecast(members: list[ModelForecast]) -> ModelForecast:
 
 
 def warm_up(classes: dict[str, Any] | None = None) -> float:
-    """Fit every statsforecast model once on a small series, so numba compiles (or loads
-    from its disk cache) now rather than in a user's first forecast. Returns seconds."""
+    """Import statsforecast (SciPy, statsmodels and its compiled models come with it) and
+    fit every model once on a small series, so a process that forks jobs hands them all
+    of it loaded. Returns seconds.
+
+    statsforecast 2.0's ETS, Theta and ARIMA are compiled C++: a first fit costs what
+    any fit does (no numba compilation on these paths, measured with
+    ``NUMBA_DEBUG_CACHE``), so one short non-seasonal fit per model is enough; the
+    import is what takes seconds.
+    """
     import time
 
     start = time.perf_counter()
     classes = classes or load_statsforecast()
-    t = np.arange(48, dtype="float64")
-    y = 100 + t + 10 * np.sin(2 * np.pi * t / 12)
+    t = np.arange(24, dtype="float64")
+    y = 100 + t + 10 * np.sin(2 * np.pi * t / 6)
     for name in STATS_MODELS:
-        for m in (12, 1):
-            stats_forecasts(classes, name, y, m, (40, 48), 3, 1000)
+        stats_forecasts(classes, name, y, 1, (20, 24), 2, 1000)
     return time.perf_counter() - start

@@ -14,13 +14,28 @@ import dash_bootstrap_components as dbc
 from dash import Dash, Input, Output, html
 
 from analytics.forecast import ForecastError
+from callbacks.context import store
 from components import ids
 from components.figures import empty_figure
-from components.forecast import forecast_figure, forecast_info
+from components.forecast import (
+    BY_LIMIT,
+    BY_TOTAL,
+    by_options,
+    forecast_by_figure,
+    forecast_by_info,
+    forecast_figure,
+    forecast_info,
+)
 from config import Settings
-from services.forecasts import ForecastParams, compute_forecast
+from services.forecasts import (
+    ForecastParams,
+    compute_forecast,
+    compute_group_forecast,
+    group_choices,
+)
 from services.jobs import JobTarget, job_callback, job_failure
 from services.store import store_from_settings
+from services.views import cached_dataset
 
 #: Class of the Retry button when shown and when hidden.
 RETRY_SHOWN = ""
@@ -35,12 +50,18 @@ def run_forecast(
     freq: str | None,
     horizon: object,
     model: str | None,
+    by: str | None = None,
 ) -> tuple:
-    """Compute (or fetch) the forecast and render it; reports progress as it goes."""
+    """Compute (or fetch) the forecast and render it; reports progress as it goes.
+
+    With ``by`` (a column of ``services.forecasts.group_choices``) the card shows one
+    forecast per value of that column for its ``BY_LIMIT`` largest values."""
     try:
         params = ForecastParams.parse(metric, horizon, model, freq)
     except ForecastError as error:
         return empty_figure(str(error)), [str(error)], RETRY_HIDDEN
+    if by and by != "total":
+        return _run_by(settings, set_progress, session_id, params, by)
     set_progress((15, "Preparing the history…"))
     store = store_from_settings(settings)
 
@@ -63,6 +84,46 @@ def run_forecast(
     currency = meta.get("currency") or "$"
     retry = RETRY_SHOWN if result.get("status") == "failed" else RETRY_HIDDEN
     return forecast_figure(result, currency), forecast_info(result), retry
+
+
+def _run_by(
+    settings: Settings,
+    set_progress: Callable[[tuple], None],
+    session_id: str | None,
+    params: ForecastParams,
+    by: str,
+) -> tuple:
+    set_progress((40, "Fitting the models for each value…"))
+    store = store_from_settings(settings)
+    try:
+        result = compute_group_forecast(
+            store,
+            session_id or "",
+            params,
+            by,
+            BY_LIMIT,
+            max_jobs=settings.MAX_CONCURRENT_JOBS,
+            wait_timeout=settings.JOB_TIMEOUT_SECONDS,
+        )
+    except ForecastError as error:
+        return empty_figure(str(error)), [str(error)], RETRY_HIDDEN
+    if result is None:
+        message = "This session has expired. Upload the file again."
+        return empty_figure(message), [message], RETRY_HIDDEN
+    meta = store.get_meta(session_id or "") or {}
+    currency = meta.get("currency") or "$"
+    retry = RETRY_SHOWN if result.get("status") == "failed" else RETRY_HIDDEN
+    return (
+        forecast_by_figure(result, currency),
+        forecast_by_info(result, currency),
+        retry,
+    )
+
+
+def by_choices(session_id: str | None) -> list[dict]:
+    """Options of the "By" selector for the session's data (Total only when unknown)."""
+    dataset = cached_dataset(store(), session_id) if session_id else None
+    return BY_TOTAL if dataset is None else by_options(group_choices(dataset))
 
 
 def job_ended_without_result(error: Exception) -> tuple:
@@ -99,19 +160,25 @@ def forecast_job_target(
     freq: str | None,
     horizon: object,
     model: str | None,
+    by: str | None = None,
     _retry: int | None = None,
 ) -> tuple:
     """The job body the runner calls (the Retry clicks only re-trigger it)."""
     return run_forecast(
-        settings, set_progress, session_id, metric, freq, horizon, model
+        settings, set_progress, session_id, metric, freq, horizon, model, by
     )
 
 
 def register(app: Dash, settings: Settings) -> None:
-    def forecast_job(set_progress, session_id, metric, freq, horizon, model, retry):
+    def forecast_job(set_progress, session_id, metric, freq, horizon, model, by, retry):
         return forecast_job_target(
-            settings, set_progress, session_id, metric, freq, horizon, model, retry
+            settings, set_progress, session_id, metric, freq, horizon, model, by, retry
         )
+
+    app.callback(
+        Output(ids.FORECAST_BY, "options"),
+        Input(ids.SESSION_ID, "data"),
+    )(by_choices)
 
     job_callback(forecast_job, JobTarget.of(forecast_job_target, settings))
     app.callback(
@@ -129,6 +196,7 @@ def register(app: Dash, settings: Settings) -> None:
         Input(ids.FORECAST_FREQ, "value"),
         Input(ids.FORECAST_HORIZON, "value"),
         Input(ids.FORECAST_MODEL, "value"),
+        Input(ids.FORECAST_BY, "value"),
         Input(ids.FORECAST_RUN, "n_clicks"),
         background=True,
         on_error=job_ended_without_result,

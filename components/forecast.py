@@ -20,6 +20,28 @@ PERIOD_WORDS = {
 }
 
 
+#: The "By" selector's first choice: one forecast of the whole business.
+BY_TOTAL = [{"label": "Total", "value": "total"}]
+#: Groups a forecast by SKU / dimension shows on the card (the API gives up to 200).
+BY_LIMIT = 8
+#: Line colours of the groups, in order of size.
+GROUP_COLORS = (
+    "#0d6efd",
+    "#fd7e14",
+    "#198754",
+    "#6f42c1",
+    "#dc3545",
+    "#20c997",
+    "#6c757d",
+    "#d63384",
+)
+
+
+def by_options(choices: list[tuple[str, str]]) -> list[dict]:
+    """The "By" selector's options: Total, then ``(value, label)`` per column."""
+    return BY_TOTAL + [{"label": label, "value": value} for value, label in choices]
+
+
 def forecast_card(has_profit: bool) -> dbc.Card:
     metric_options = [{"label": "Revenue", "value": "revenue"}]
     if has_profit:
@@ -28,6 +50,12 @@ def forecast_card(has_profit: bool) -> dbc.Card:
         [
             dbc.Col(
                 _select(ids.FORECAST_METRIC, "Forecast", metric_options, "revenue"),
+                xs=6,
+                md=2,
+            ),
+            dbc.Col(
+                # the data's SKU / category / dimensions are added when a session opens
+                _select(ids.FORECAST_BY, "By", BY_TOTAL, "total"),
                 xs=6,
                 md=2,
             ),
@@ -73,7 +101,7 @@ def forecast_card(has_profit: bool) -> dbc.Card:
                     ids.FORECAST_MODEL,
                     "Model",
                     [
-                        {"label": "Best in backtest (lowest MASE)", "value": "best"},
+                        {"label": "Automatic (backtest)", "value": "best"},
                         *(
                             {"label": label, "value": name}
                             for name, label in MODEL_LABELS.items()
@@ -82,7 +110,7 @@ def forecast_card(has_profit: bool) -> dbc.Card:
                     "best",
                 ),
                 xs=6,
-                md=3,
+                md=2,
             ),
             dbc.Col(
                 html.Div(
@@ -107,7 +135,7 @@ def forecast_card(has_profit: bool) -> dbc.Card:
                     className="d-flex gap-2 justify-content-md-end",
                 ),
                 xs=12,
-                md=3,
+                md=2,
                 className="d-flex align-items-end",
             ),
         ],
@@ -303,11 +331,109 @@ def forecast_info(result: dict[str, Any]) -> list:
         )
         out.append(
             html.Div(
-                "MASE below 1 means more accurate than repeating last season; the default model is the "
-                "one with the lowest MASE on the last periods of your history (a tie goes to the "
-                "simpler one). Bands are calibrated on the backtest's errors; the last two columns "
+                "MASE below 1 means more accurate than repeating last season. The default model is "
+                "the ensemble (the mean of the statistical models) unless another had a lower MASE "
+                "on the last periods of your history cut-off after cut-off, beyond chance (a tie "
+                "goes to the simpler one); it is never worse than repeating last season. Bands are calibrated on the backtest's errors; the last two columns "
                 "count the past values that fell inside them.",
                 className="text-muted",
             )
         )
+    return out
+
+
+def forecast_by_figure(result: dict[str, Any], currency: str = "$") -> go.Figure:
+    """One line per group: its recent history (solid) and forecast (dashed)."""
+    groups = [g for g in result.get("groups") or [] if g.get("history")]
+    if not groups:
+        return empty_figure(result.get("message") or "No forecast for this data.")
+    fig = new_figure()
+    for group, color in zip(groups, GROUP_COLORS, strict=False):
+        name = str(group["group"])
+        history, points = group["history"], group.get("points") or []
+        fig.add_trace(
+            go.Scatter(
+                x=[h["date"] for h in history],
+                y=[h["y"] for h in history],
+                name=name,
+                legendgroup=name,
+                mode="lines",
+                line={"color": color, "width": 1.5},
+                hovertemplate=f"%{{x}}: {currency}%{{y:,.2f}}<extra>{name}</extra>",
+            )
+        )
+        if points:
+            fig.add_trace(
+                go.Scatter(
+                    x=[history[-1]["date"], *(p["date"] for p in points)],
+                    y=[history[-1]["y"], *(p["yhat"] for p in points)],
+                    name=f"{name} (forecast)",
+                    legendgroup=name,
+                    showlegend=False,
+                    mode="lines",
+                    line={"color": color, "width": 2, "dash": "dash"},
+                    hovertemplate=(
+                        f"%{{x}}: {currency}%{{y:,.2f}}<extra>{name} forecast</extra>"
+                    ),
+                )
+            )
+    base_layout(fig)
+    fig.update_yaxes(tickprefix=currency)
+    fig.update_layout(hovermode="closest")
+    return fig
+
+
+def forecast_by_info(result: dict[str, Any], currency: str = "$") -> list:
+    """The message and a table: each group's forecast against the same periods before."""
+    groups = result.get("groups") or []
+    out: list = [html.P(result.get("message", ""), className="small mb-2")]
+    if not groups:
+        return out
+    words = PERIOD_WORDS.get(result.get("freq_label") or "", "periods")
+    rows = []
+    for g in groups:
+        change = g.get("change")
+        rows.append(
+            html.Tr(
+                [
+                    html.Td(str(g["group"])),
+                    html.Td(
+                        "—"
+                        if g.get("forecast_total") is None
+                        else f"{currency}{g['forecast_total']:,.0f}"
+                    ),
+                    html.Td(
+                        "—"
+                        if g.get("compared_total") is None
+                        else f"{currency}{g['compared_total']:,.0f} ({g['compared']})"
+                    ),
+                    html.Td("—" if change is None else f"{change:+.0%}"),
+                    html.Td(
+                        MODEL_LABELS.get(g.get("model") or "", "not enough history")
+                    ),
+                ]
+            )
+        )
+    out.append(
+        dbc.Table(
+            [
+                html.Thead(
+                    html.Tr(
+                        [
+                            html.Th(result.get("by", "")),
+                            html.Th(f"Next {result.get('horizon')} {words}"),
+                            html.Th("Same periods before"),
+                            html.Th("Change"),
+                            html.Th("Model"),
+                        ]
+                    )
+                ),
+                html.Tbody(rows),
+            ],
+            size="sm",
+            bordered=False,
+            responsive=True,
+            className="mb-1",
+        )
+    )
     return out

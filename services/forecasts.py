@@ -23,9 +23,11 @@ _warm_up_started = threading.Event()
 
 
 def use_numba_cache(cache_dir: str) -> None:
-    """Keep numba's compiled statsforecast models under ``cache_dir/numba``, so a restart
-    loads them instead of compiling again (~8 s). Only takes effect before numba is first
-    imported; an operator's ``NUMBA_CACHE_DIR`` wins."""
+    """Keep numba's compiled statsforecast functions under ``cache_dir/numba``, so a
+    restart loads them instead of compiling again. statsforecast only asks numba to cache
+    when ``NIXTLA_NUMBA_CACHE`` is set, so both variables are set (an operator's own
+    values win). Only takes effect before statsforecast is first imported; the job
+    runner's forkserver, started after this, inherits them."""
     path = os.path.join(cache_dir, "numba")
     try:
         os.makedirs(path, exist_ok=True)
@@ -33,6 +35,28 @@ def use_numba_cache(cache_dir: str) -> None:
         logger.warning("numba cache not kept on disk: %s", error)
         return
     os.environ.setdefault("NUMBA_CACHE_DIR", path)
+    os.environ.setdefault("NIXTLA_NUMBA_CACHE", "1")
+
+
+def preload_forecast_models() -> float | None:
+    """Import Prophet and statsforecast and fit every statsforecast model once, in this
+    thread; returns the seconds it took (None when statsforecast is unavailable).
+
+    The job runner's forkserver runs this while it starts (``services.job_preload`` is in
+    ``services.jobs.PRELOAD``): it is a fresh interpreter, so without it every forecast job
+    forked from it would import the libraries again (seconds: SciPy, statsmodels, Stan).
+    The forkserver has one thread, so forking it afterwards is safe. Never raises: a
+    failure here must not stop the forkserver (the job then imports what it needs).
+    """
+    from analytics.forecast import load_prophet
+    from analytics.forecast_models import warm_up
+
+    try:
+        load_prophet()  # logged and survived when missing
+        return warm_up()
+    except Exception as exc:  # noqa: BLE001 - without statsforecast the app still forecasts
+        logger.warning("forecast models not preloaded: %s", exc)
+        return None
 
 
 #: Longest a fork of this process (a background job) waits for the warm-up to finish.
@@ -63,14 +87,9 @@ def start_warm_up(cache_dir: str) -> threading.Thread | None:
             done.set()
 
     def warm() -> None:
-        from analytics.forecast import load_prophet
-        from analytics.forecast_models import warm_up
-
-        load_prophet()  # ~1.5 s import, logged and survived when missing
-        try:
-            logger.info("forecast models warmed up in %.1f s", warm_up())
-        except Exception as exc:  # noqa: BLE001 - without statsforecast the app still forecasts
-            logger.warning("forecast warm-up skipped: %s", exc)
+        seconds = preload_forecast_models()
+        if seconds is not None:
+            logger.info("forecast models warmed up in %.1f s", seconds)
 
     thread = threading.Thread(target=run, daemon=True, name="forecast-warm-up")
     thread.start()
@@ -197,6 +216,107 @@ def compute_forecast(
             "backtest": {},
         }
     result["params"] = asdict(params)
+    try:
+        store.set_value(sid, key, result)
+    except KeyError:
+        return None
+    return result
+
+
+_ROLE_LABELS = {"sku": "SKU", "category": "Category", "customer": "Customer"}
+
+
+def group_choices(dataset: Any) -> list[tuple[str, str]]:
+    """``(value, label)`` of every column a forecast can be split by: ``sku``,
+    ``category`` and ``customer`` when the data has values there, then the file's other
+    dimension columns by their header."""
+    from services.views import dataset_model
+
+    frame = dataset.frame
+    roles = [
+        r for r in _ROLE_LABELS if r in frame.columns and bool(frame[r].notna().any())
+    ]
+    model = dataset_model(dataset)
+    dims = [
+        c.name for c in model.dimensions if c.role is None and c.field in frame.columns
+    ]
+    return [(r, _ROLE_LABELS[r]) for r in roles] + [(d, d) for d in dims]
+
+
+def group_column(dataset: Any, by: str) -> tuple[str, str]:
+    """``(frame column, label)`` of what a user asked to forecast by (a value of
+    :func:`group_choices`; a header matched without regard to case or spaces). Raises
+    ``ForecastError`` naming the choices otherwise."""
+    from services.views import dataset_model
+
+    wanted = (by or "").strip()
+    choices = group_choices(dataset)
+    roles = {value for value, _ in choices if value in _ROLE_LABELS}
+    if wanted.lower() in roles:
+        return wanted.lower(), wanted.lower()
+    column = dataset_model(dataset).find(wanted) if wanted else None
+    if (
+        column is not None
+        and column.role is None
+        and column.name in {value for value, _ in choices}
+    ):
+        return str(column.field), column.name
+    names = ", ".join(value for value, _ in choices)
+    raise ForecastError(
+        f"Cannot forecast by {wanted[:60]!r}: choose one of {names}."
+        if choices
+        else "This data has no SKU, category or other dimension to forecast by."
+    )
+
+
+def compute_group_forecast(
+    store: SessionStore,
+    sid: str,
+    params: ForecastParams,
+    by: str,
+    limit: int | None,
+    *,
+    max_jobs: int,
+    wait_timeout: float = 300.0,
+) -> dict[str, Any] | None:
+    """Forecasts per value of ``by`` (``analytics.forecast_batch.forecast_by``), cached
+    per data revision and parameters. None when the session is gone; a bad ``by`` or
+    ``limit`` raises ``ForecastError``; a failure comes back as ``status: "failed"``."""
+    from analytics.forecast_batch import DEFAULT_LIMIT, forecast_by
+
+    dataset = load_dataset(store, sid)
+    if dataset is None:
+        return None
+    column, label = group_column(dataset, by)
+    limit = DEFAULT_LIMIT if limit is None else int(limit)
+    revision = int(dataset.meta.get("revision", 0))
+    key = forecast_cache_key(
+        sid, {**asdict(params), "revision": revision, "by": column, "limit": limit}
+    )
+    cached = store.get_value(sid, key)
+    if cached is not None:
+        return cached
+    try:
+        with job_slot(store, max_jobs, timeout=wait_timeout):
+            result = forecast_by(
+                dataset.frame,
+                column,
+                metric=params.metric,
+                horizon=params.horizon,
+                freq=params.freq,
+                limit=limit,
+            ).to_dict()
+    except TimeoutError:
+        return _failed(
+            "The server is busy with other forecasts; try again in a minute."
+        )
+    except ForecastError:
+        raise
+    except Exception:  # noqa: BLE001 - a failed batch must not take the page down
+        logger.exception("forecast by %s failed", column)
+        return _failed("The forecast by " + label + " could not be computed.")
+    result["by"] = label
+    result["params"] = {**asdict(params), "by": label, "limit": limit}
     try:
         store.set_value(sid, key, result)
     except KeyError:

@@ -50,8 +50,15 @@ logger = logging.getLogger(__name__)
 
 #: How job processes are started: never ``fork`` (see the module docstring).
 START_METHOD = "forkserver"
-#: Modules the forkserver imports once, so a job starts in milliseconds.
-PRELOAD = ("callbacks.forecast", "callbacks.assistant", "services.forecasts")
+#: Modules the forkserver imports once, so a job starts in milliseconds
+#: (``services.job_preload`` also imports Prophet and statsforecast and fits each model
+#: once, so no forecast job pays for that).
+PRELOAD = (
+    "callbacks.forecast",
+    "callbacks.assistant",
+    "services.forecasts",
+    "services.job_preload",
+)
 #: Seconds a job slot stays taken without being renewed by its holder.
 SLOT_LEASE_SECONDS = 15.0
 #: How often a running job writes its heartbeat, in seconds.

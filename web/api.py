@@ -38,7 +38,12 @@ from analytics.query import (
 from analytics.schema import CANONICAL_COLUMNS, CATEGORY, SOURCE_ROW
 from analytics.sku import hide_few_sales
 from services.datasets import Dataset
-from services.forecasts import ForecastParams, compute_forecast, forecast_summary
+from services.forecasts import (
+    ForecastParams,
+    compute_forecast,
+    compute_group_forecast,
+    forecast_summary,
+)
 from services.views import (
     SCORE_FORMULA,
     VIEWS,
@@ -168,6 +173,14 @@ def filters_from_query() -> Filters:
         args.get("sku"),
         dimensions=dimension_filters(args.getlist("filter")),
     )
+
+
+def _whole_number(raw: str, name: str) -> int:
+    """A positive whole number from the query, or ``ForecastError`` saying what is wrong."""
+    text = str(raw).strip()
+    if not text.isdigit():
+        raise ForecastError(f"{name} must be a whole number, got {text[:20]!r}.")
+    return int(text)
 
 
 def min_sales_from_query() -> int | None:
@@ -556,7 +569,10 @@ def create_api_blueprint(limiter: Limiter, settings) -> Blueprint:
 
     @bp.get("/forecast/<session_id>")
     def forecast_route(session_id: str):
-        """Forecast on demand (cached): ``metric``, ``horizon``, ``model``, ``freq``."""
+        """Forecast on demand (cached): ``metric``, ``horizon``, ``model``, ``freq``;
+        with ``by`` (``sku``, ``category``, ``customer`` or a dimension's header) one
+        forecast per value of that column for the ``limit`` largest (default 20, at
+        most 200), fitted in one batch."""
         store = current_app.extensions["smbrc.store"]
         if store.get_meta(session_id) is None:
             return session_not_found()
@@ -570,6 +586,23 @@ def create_api_blueprint(limiter: Limiter, settings) -> Blueprint:
             )
         except ForecastError as error:
             return json_error(str(error), 400)
+        if args.get("by"):
+            try:
+                limit = args.get("limit")
+                result = compute_group_forecast(
+                    store,
+                    session_id,
+                    params,
+                    args["by"],
+                    None if limit in (None, "") else _whole_number(limit, "limit"),
+                    max_jobs=settings.MAX_CONCURRENT_JOBS,
+                    wait_timeout=min(
+                        API_SLOT_WAIT_SECONDS, settings.JOB_TIMEOUT_SECONDS
+                    ),
+                )
+            except ForecastError as error:
+                return json_error(str(error), 400)
+            return session_not_found() if result is None else result
         # computed in this request (a thread, never a fork); a request waits a
         # bounded time for a job slot, then answers that the server is busy
         result = compute_forecast(

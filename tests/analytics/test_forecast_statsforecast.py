@@ -54,9 +54,63 @@ def test_statsforecast_models_compete_and_the_winner_beats_the_benchmark(
     result = forecast(_seasonal(72))
     assert STATS <= set(result.backtest)
     assert result.chosen_by == "mase"
-    best = min(score.mase for score in result.backtest.values())
-    assert result.backtest[result.model].mase <= best * 1.01
-    assert result.backtest[result.model].mase < result.backtest["seasonal_naive"].mase
+    scores = result.backtest
+    best = min(scores, key=lambda name: scores[name].mase)
+    chosen = scores[result.model]
+    # the best model, or the ensemble when the best did not beat it clearly
+    assert chosen.mase <= scores[best].mase * 1.01 or (
+        result.model == "ensemble" and not bt.clearly_better(scores[best], chosen)
+    )
+    assert chosen.mase < scores["seasonal_naive"].mase
+
+
+def _origins(mase: list[float]) -> BacktestScore:
+    return BacktestScore(
+        mape=None,
+        smape=0.0,
+        mase=float(np.mean(mase)),
+        coverage_80=0.8,
+        coverage_95=0.95,
+        n_origins=len(mase),
+        origin_mase=tuple(mase),
+    )
+
+
+def test_a_model_must_beat_the_ensemble_clearly_to_replace_it() -> None:
+    order = ["seasonal_naive", "trend_seasonal_naive", "auto_theta", "ensemble"]
+    scores = {
+        "seasonal_naive": _origins([1.0, 1.0, 1.0, 1.0, 1.0]),
+        "trend_seasonal_naive": _origins([0.5, 0.5, 0.5, 0.5, 0.5]),
+        # 14 % lower on average, but ahead at 3 of 5 cut-offs only: chance
+        "auto_theta": _origins([0.2, 0.3, 0.5, 0.6, 0.3]),
+        "ensemble": _origins([0.4, 0.4, 0.4, 0.4, 0.4]),
+    }
+    assert not bt.clearly_better(scores["auto_theta"], scores["ensemble"])
+    assert rank_models(scores, order)[:2] == ["ensemble", "auto_theta"]
+    # lower at every cut-off by a steady margin: clearly better, it wins
+    scores["auto_theta"] = _origins([0.30, 0.31, 0.29, 0.30, 0.32])
+    assert bt.clearly_better(scores["auto_theta"], scores["ensemble"])
+    assert rank_models(scores, order)[0] == "auto_theta"
+    # the ensemble never goes above the benchmark
+    scores["ensemble"] = _origins([1.2, 1.2, 1.2, 1.2, 1.2])
+    scores["auto_theta"] = _origins([0.9, 1.1, 0.9, 1.0, 1.1])
+    assert rank_models(scores, order)[0] == "trend_seasonal_naive"
+    assert rank_models(scores, order)[-1] == "ensemble"
+
+
+def test_the_message_says_why_the_ensemble_beat_a_lower_mase(
+    no_prophet: None,
+) -> None:
+    for seed in range(6):
+        result = forecast(_seasonal(72, seed=seed))
+        scores = result.backtest
+        best = min(scores, key=lambda name: scores[name].mase)
+        if result.model == "ensemble" and best != "ensemble":
+            assert "no model beat it clearly" in result.model_reason
+            assert "within chance" in result.message
+            assert "so the mean of the models is used" in result.message
+            return
+    pytest.skip("no seed gave a near tie")
 
 
 def test_ties_go_to_the_simpler_model() -> None:
@@ -226,3 +280,21 @@ def test_bands_of_a_non_negative_history_stop_at_zero_around_positive_forecasts(
     assert (below["yhat_lower"] <= below["yhat_lower_80"]).all()
     assert (below["yhat_lower_80"] <= below["yhat"]).all()
     assert (points["yhat_upper_80"] >= points["yhat"]).all()
+
+
+def test_refit_fits_each_cut_off_on_everything_before_it() -> None:
+    classes = fm.load_statsforecast()
+    t = np.arange(40, dtype="float64")
+    y = 100 + 2 * t + 10 * np.sin(2 * np.pi * t / 12)
+    refit = fm.stats_forecasts(
+        classes, "auto_ets", y, 12, (30, 34), 3, 1000, refit=True
+    )
+    alone = [
+        fm.stats_forecasts(classes, "auto_ets", y[:end], 12, (end,), 3, 1000)[0]
+        for end in (30, 34)
+    ]
+    for a, b in zip(refit, alone, strict=True):
+        np.testing.assert_allclose(a.yhat, b.yhat)
+    # without refit the later cut-off reuses the first window's parameters
+    once = fm.stats_forecasts(classes, "auto_ets", y, 12, (30, 34), 3, 1000)
+    np.testing.assert_allclose(once[0].yhat, alone[0].yhat)

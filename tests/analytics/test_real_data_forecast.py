@@ -182,7 +182,7 @@ def test_holdout_error_beats_seasonal_naive_on_real_series(
     holdout_ratios: dict[str, float],
 ) -> None:
     geometric_mean = math.exp(np.mean(np.log(list(holdout_ratios.values()))))
-    assert geometric_mean <= 0.7, holdout_ratios
+    assert geometric_mean <= 0.65, holdout_ratios  # 0.58 measured
     assert max(holdout_ratios.values()) <= 0.9, holdout_ratios
 
 

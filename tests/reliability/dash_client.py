@@ -163,6 +163,7 @@ class DashPage:
                 ("forecast-freq", "value", freq),
                 ("forecast-horizon", "value", horizon),
                 ("forecast-model", "value", model),
+                ("forecast-by", "value", "total"),
                 ("forecast-run", "n_clicks", retry),
             ],
             deadline=deadline,

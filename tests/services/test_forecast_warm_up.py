@@ -39,3 +39,40 @@ def test_warm_up_survives_missing_statsforecast(tmp_path, monkeypatch) -> None:
     thread = forecasts.start_warm_up(str(tmp_path))
     thread.join(60)
     assert not thread.is_alive()
+
+
+def test_numba_cache_is_asked_for_where_statsforecast_reads_it(
+    tmp_path, monkeypatch
+) -> None:
+    monkeypatch.delenv("NUMBA_CACHE_DIR", raising=False)
+    monkeypatch.delenv("NIXTLA_NUMBA_CACHE", raising=False)
+    forecasts.use_numba_cache(str(tmp_path))
+    assert os.environ["NUMBA_CACHE_DIR"] == str(tmp_path / "numba")
+    # statsforecast compiles with cache=False unless this is set
+    assert os.environ["NIXTLA_NUMBA_CACHE"] == "1"
+
+
+def test_job_processes_start_with_the_forecast_libraries_loaded() -> None:
+    """Jobs fork from the forkserver, a fresh interpreter: it must preload the models,
+    or every forecast job imports SciPy, statsmodels, statsforecast and Prophet again."""
+    from services import job_preload, jobs
+
+    assert "services.job_preload" in jobs.PRELOAD
+    jobs.start_runner()
+    context = jobs.job_context()
+    queue = context.Queue()
+    process = context.Process(target=job_preload.report_loaded, args=(queue,))
+    process.start()
+    try:
+        loaded = queue.get(timeout=180)
+    finally:
+        process.join(30)
+    assert loaded == {"statsforecast.models": True, "prophet": True}
+
+
+def test_preload_survives_missing_statsforecast(monkeypatch) -> None:
+    def broken():
+        raise ImportError("No module named 'statsforecast'")
+
+    monkeypatch.setattr(fm, "load_statsforecast", broken)
+    assert forecasts.preload_forecast_models() is None
