@@ -20,7 +20,12 @@ def render_page(pathname: str | None) -> Component:
     """The page for ``pathname``: upload, a session's dashboard, expired, or not found."""
     path = pathname or "/"
     if path in ("/", ""):
-        return upload_page(settings().MAX_CONTENT_LENGTH)
+        config = settings()
+        return upload_page(
+            config.MAX_CONTENT_LENGTH,
+            config.MAX_UPLOAD_TOTAL_BYTES,
+            config.MAX_UPLOAD_FILES,
+        )
     match = DASHBOARD_PATH.match(path)
     if match:
         meta = store().get_meta(match.group(1))
