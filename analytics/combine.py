@@ -14,7 +14,7 @@ Rules (a wrong number is worse than none):
   there; the warnings say so).
 - Overlapping exports are not double counted: among files with the same columns, a row
   identical on every column to a row of an earlier file is a repeat of that row and is
-  set aside (``"repeat of a row in an earlier file"``), counted per file. Identical
+  set aside (``OVERLAP_REASON``), counted per file. Identical
   rows within one export are kept as they are (they are separate sales unless the user
   drops exact duplicates): a row that appears *k* times in an earlier file and *m*
   times in a later one is counted ``max(k, m)`` times. ``keep_overlaps=True`` keeps
@@ -54,7 +54,7 @@ from analytics.schema import (
 
 #: The dimension naming the file each row came from.
 SOURCE_FILE = "Source file"
-OVERLAP_REASON = "repeat of a row in an earlier file (overlapping exports)"
+OVERLAP_REASON = "row repeated from an earlier file (overlapping exports)"
 #: Reasons of set-aside rows that come from ingestion of one file.
 _TEXT_ROLES = (SKU, CATEGORY, CUSTOMER, ORDER)
 
@@ -424,7 +424,7 @@ def _warnings(
         out.append(
             f"Set aside {lost} row(s) of {len(parts)} files: "
             + "; ".join(f"{c} {r}" for r, c in set_aside.items())
-            + " (per file in the Data quality card)."
+            + ". The Data quality card lists them per file."
         )
     found = sum(f["overlap"] for f in files)
     if found and keep_overlaps:

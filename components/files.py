@@ -39,6 +39,7 @@ def files_actions(meta: dict[str, Any]) -> html.Div:
                 id=ids.FILES_ADD,
                 color="outline-primary",
                 size="sm",
+                className="text-nowrap",
                 title="Add exports (other months, stores or channels) to this dashboard",
             ),
             dbc.Button(
@@ -46,6 +47,7 @@ def files_actions(meta: dict[str, Any]) -> html.Div:
                 id=ids.FILES_REPLACE,
                 color="outline-secondary",
                 size="sm",
+                className="text-nowrap",
                 title="Replace this dashboard's data with other files (same link)",
             ),
             html.Div(
@@ -148,7 +150,7 @@ def files_section(meta: dict[str, Any]) -> html.Div | None:
         )
     return html.Div(
         [
-            html.H3(f"Files ({len(files)})", className="h6 fw-semibold mt-3"),
+            html.H3(f"Files ({len(files)})", className="h6 fw-semibold"),
             html.Div(
                 dbc.Table(
                     [header, html.Tbody(rows)],
@@ -160,7 +162,8 @@ def files_section(meta: dict[str, Any]) -> html.Div | None:
             ),
             html.Ul(notes, className="small mb-2") if notes else None,
             _overlap_choice(meta) if found else None,
-        ]
+        ],
+        className="mb-3 pb-3 border-bottom",
     )
 
 

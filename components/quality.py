@@ -298,7 +298,6 @@ def quality_card(meta: dict[str, Any]) -> dbc.Card:
                     html.Ul([html.Li(a) for a in assumptions], className="small")
                     if assumptions
                     else None,
-                    files_section(meta),
                     column_kinds(report.get("columns")),
                     _sheet_switcher(meta, read.get("sheet")),
                 ],
@@ -371,7 +370,7 @@ def quality_card(meta: dict[str, Any]) -> dbc.Card:
                             ],
                             className="quality-summary",
                         ),
-                        html.Div(body, className="pt-3"),
+                        html.Div([files_section(meta), body], className="pt-3"),
                     ],
                     open=flagged,
                     id=ids.QUALITY_CARD,

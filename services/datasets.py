@@ -646,6 +646,7 @@ def _store_parts(
     keep_overlaps: bool,
     drop_duplicates: bool,
     tables_changed: bool,
+    keep_confidence: bool = False,
 ) -> dict[str, Any]:
     """Store a session's new set of files (one or several) as its next revision."""
     old_count = len(_source_records(meta))
@@ -667,6 +668,9 @@ def _store_parts(
         for index in range(len(meta.get("sheets") or [])):
             store.put_frame(sid, _sheet_frame(index), pd.DataFrame())
     store.put_frame(sid, "frame", result.frame)
+    if keep_confidence and meta.get("confidence"):
+        # the files already there keep the detection's confidence in their mapping
+        changes["confidence"] = meta["confidence"]
     changes["keep_overlaps"] = bool(keep_overlaps)
     changes["drop_duplicates"] = bool(drop_duplicates)
     changes["revision"] = int(meta.get("revision", 0)) + 1
@@ -722,6 +726,7 @@ def add_files(
                 keep_overlaps=keep,
                 drop_duplicates=drop,
                 tables_changed=True,
+                keep_confidence=not replace,
             )
             if replace:
                 updated = store.update_meta(sid, {"mapping_origin": origins[0]})
@@ -755,4 +760,5 @@ def set_keep_overlaps(store: SessionStore, sid: str, keep: bool) -> dict[str, An
         keep_overlaps=keep,
         drop_duplicates=drop,
         tables_changed=False,
+        keep_confidence=True,
     )

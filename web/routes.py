@@ -25,6 +25,7 @@ from services.store import StoreUnavailable, directory_problem
 from web.errors import json_error
 from web.ownership import (
     NOT_OWNER_API_MESSAGE,
+    OWNER_COOKIE,
     browser_digest,
     is_owner,
     new_owner_token,
@@ -34,6 +35,12 @@ from web.security import too_large_message, total_too_large_message
 logger = logging.getLogger(__name__)
 
 ALLOWED_EXTENSIONS = (".csv", ".tsv", ".txt", ".dat", ".xlsx", ".xls")
+#: A browser that is not the dashboard's owner tries to add files or replace its data.
+NOT_OWNER_FILES_MESSAGE = (
+    "Only the browser that uploaded these files can add files to this dashboard or "
+    "replace its data (you can still view it). To combine these figures with your own "
+    "files, upload all of them in your own browser."
+)
 #: How old the store figures and probe results in a /health answer may be.
 HEALTH_CHECK_SECONDS = 0.25
 
@@ -107,7 +114,12 @@ def create_routes_blueprint(limiter: Limiter, settings) -> Blueprint:
                 404,
             )
         if not is_owner(meta):
-            return json_error(NOT_OWNER_API_MESSAGE, 403)
+            return json_error(
+                NOT_OWNER_FILES_MESSAGE
+                if request.cookies.get(OWNER_COOKIE)
+                else NOT_OWNER_API_MESSAGE,
+                403,
+            )
         mode = (request.form.get("mode") or "add").strip().lower()
         if mode not in ("add", "replace"):
             return json_error(

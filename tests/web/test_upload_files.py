@@ -151,7 +151,7 @@ def test_adding_is_refused_to_anyone_but_the_owner(client, make_app, year):
     other = make_app().server.test_client()
     response = post_files(other, [("q2.csv", csv(q2))], url=f"/upload/{sid}")
     assert response.status_code == 403
-    assert "owner_token" in response.get_json()["error"]
+    assert "Only the browser that uploaded these files" in response.get_json()["error"]
     assert api_data(client, sid)["kpis"]["total_revenue"] == pytest.approx(
         q1["Revenue"].sum(), abs=0.01
     )
