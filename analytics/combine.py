@@ -267,13 +267,14 @@ def span_notes(files: Sequence[dict[str, Any]], frame: pd.DataFrame) -> list[str
     dated = sorted(
         (f for f in files if f.get("date_start")), key=lambda f: f["date_start"]
     )
-    for earlier, later in zip(dated, dated[1:], strict=False):
-        if later["date_start"] <= earlier["date_end"]:
-            end = min(earlier["date_end"], later["date_end"])
-            notes.append(
-                f"“{earlier['name']}” and “{later['name']}” overlap from "
-                f"{later['date_start']} to {end}."
-            )
+    for index, earlier in enumerate(dated):
+        for later in dated[index + 1 :]:
+            if later["date_start"] <= earlier["date_end"]:
+                end = min(earlier["date_end"], later["date_end"])
+                notes.append(
+                    f"“{earlier['name']}” and “{later['name']}” overlap from "
+                    f"{later['date_start']} to {end}."
+                )
     dates = frame[DATE].dropna() if DATE in frame else pd.Series([], dtype="float")
     if len(dates) and len(dated) > 1:
         have = set(dates.dt.to_period("M").unique())
