@@ -201,3 +201,59 @@ def test_overlap_rows_names_source_rows():
     # source rows are 1-based with the header as row 1: the first 6 data rows of b
     assert repeats[0].tolist() == []
     assert repeats[1].tolist() == [2, 3, 4, 5, 6, 7]
+
+
+def stores() -> tuple[pd.DataFrame, pd.DataFrame, object]:
+    north, south = (
+        export("2024-01-01", "2024-03-31"),
+        export("2024-04-01", "2024-06-30"),
+    )
+    result = combine([part("north-store.csv", north), part("south-store.csv", south)])
+    return north, south, result
+
+
+def test_the_query_engine_groups_and_filters_by_source_file():
+    from analytics.query.engine import run
+    from analytics.query.spec import QuerySpec
+
+    north, south, result = stores()
+    model = model_of(result.frame, result.report["columns"])
+    rows = run(
+        result.frame,
+        QuerySpec(measures=("revenue",), group_by=(SOURCE_FILE,)),
+        model,
+    ).rows
+    assert rows == [
+        {SOURCE_FILE: "north-store.csv", "revenue": total(north)},
+        {SOURCE_FILE: "south-store.csv", "revenue": total(south)},
+    ]
+
+
+@pytest.mark.parametrize(
+    "question", ["Revenue by source file", "What was the revenue per file?"]
+)
+def test_the_chat_answers_per_file(question):
+    from analytics.chat.answer import answer
+
+    north, south, result = stores()
+    reply = answer(result.frame, question, source_columns=result.report["columns"])
+    assert reply.intent == "breakdown"
+    assert "north-store.csv" in reply.answer and "south-store.csv" in reply.answer
+    values = [
+        round(float(f.value), 2)
+        for f in reply.facts
+        if isinstance(f.value, int | float)
+    ]
+    assert total(north) in values and total(south) in values
+
+
+def test_the_chat_answers_for_one_file():
+    from analytics.chat.answer import answer
+
+    _north, south, result = stores()
+    reply = answer(
+        result.frame,
+        "What was the revenue of south-store.csv?",
+        source_columns=result.report["columns"],
+    )
+    assert f"{total(south):,.2f}" in reply.answer
