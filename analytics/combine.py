@@ -139,15 +139,38 @@ def check_compatible(parts: Sequence[Part]) -> None:
         )
 
 
-def _kept_table_rows(result: IngestResult) -> tuple[np.ndarray, np.ndarray] | None:
-    """Positions in ``result.table`` of the rows that made the frame, and their source
-    row numbers; None when row numbers do not identify table rows (unpivoted tables)."""
-    table = result.table
+def _spans(parts: Sequence[Part]) -> list[tuple[pd.Timestamp, pd.Timestamp] | None]:
+    out = []
+    for part in parts:
+        dates = part.result.frame[DATE].dropna() if DATE in part.result.frame else None
+        out.append(
+            (dates.min(), dates.max()) if dates is not None and len(dates) else None
+        )
+    return out
+
+
+def _candidates(
+    result: IngestResult, windows: list[tuple[pd.Timestamp, pd.Timestamp] | None]
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """Positions in ``result.table`` of the rows that made the frame and could repeat a
+    row of another file, and the table's source row numbers; None when row numbers do
+    not identify table rows (unpivoted tables).
+
+    A row identical to a row of another file has the same date, so only rows dated
+    within another file's date span are candidates (all rows when there are no dates).
+    """
+    table, frame = result.table, result.frame
     rows = decode_rows(result.report["read"].get("row_numbers", []), len(table))
     if len(np.unique(rows)) != len(rows):
         return None
-    used = np.isin(rows, result.frame[SOURCE_ROW].to_numpy())
-    return np.flatnonzero(used), rows
+    used = frame[SOURCE_ROW].to_numpy()
+    if windows and all(w is not None for w in windows) and DATE in frame:
+        dates = frame[DATE]
+        inside = np.zeros(len(frame), dtype=bool)
+        for start, end in windows:
+            inside |= ((dates >= start) & (dates <= end)).to_numpy()
+        used = used[inside]
+    return np.flatnonzero(np.isin(rows, used)), rows
 
 
 def overlap_rows(parts: Sequence[Part]) -> list[np.ndarray]:
@@ -155,9 +178,9 @@ def overlap_rows(parts: Sequence[Part]) -> list[np.ndarray]:
 
     Only files with the same columns (names compared without regard to case or
     spacing, see :func:`analytics.ingest.columns_signature`) are compared, on every
-    column of their source tables. Multiset rule: a row appearing ``k`` times in the
-    earlier files and ``m`` times in this one has ``min(k, m)`` of its copies here
-    marked as repeats.
+    column of their source tables, and only rows dated within another such file's
+    date span. Multiset rule: a row appearing ``k`` times in the earlier files and
+    ``m`` times in this one has ``min(k, m)`` of its copies here marked as repeats.
     """
     out = [np.zeros(0, dtype="int64") for _ in parts]
     groups: dict[str, list[int]] = {}
@@ -165,11 +188,26 @@ def overlap_rows(parts: Sequence[Part]) -> list[np.ndarray]:
         groups.setdefault(
             columns_signature(list(part.result.table.columns)), []
         ).append(index)
+    spans = _spans(parts)
     for members in groups.values():
         if len(members) < 2:
             continue
-        kept = [_kept_table_rows(parts[i].result) for i in members]
+        kept = []
+        for i in members:
+            windows = [spans[j] for j in members if j != i]
+            if all(w is not None for w in windows) and spans[i] is not None:
+                windows = [
+                    w for w in windows if w[0] <= spans[i][1] and w[1] >= spans[i][0]
+                ]
+                if not windows:
+                    kept.append(
+                        (np.zeros(0, dtype="int64"), np.zeros(0, dtype="int64"))
+                    )
+                    continue
+            kept.append(_candidates(parts[i].result, windows))
         if any(k is None for k in kept):
+            continue
+        if sum(len(positions) for positions, _rows in kept) == 0:
             continue
         first = parts[members[0]].result.table
         names = [str(c) for c in first.columns]
@@ -180,7 +218,7 @@ def overlap_rows(parts: Sequence[Part]) -> list[np.ndarray]:
             renamed = table.rename(
                 columns={c: by_key[" ".join(str(c).split()).lower()] for c in table}
             )
-            pieces.append(renamed.iloc[positions][names].astype("object"))
+            pieces.append(renamed.iloc[positions][names])
         stacked = pd.concat(pieces, ignore_index=True)
         key = stacked.groupby(names, dropna=False, sort=False).ngroup().to_numpy()
         n_keys = int(key.max()) + 1 if len(key) else 0

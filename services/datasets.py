@@ -103,13 +103,17 @@ def create_session(
 
 
 def _read_upload(
-    data: bytes, filename: str, sheet: str | None, limits: UploadLimits | None
+    data: bytes,
+    filename: str,
+    sheet: str | None,
+    limits: UploadLimits | None,
+    mapping: Mapping[str, str | None] | None = None,
 ) -> IngestResult:
-    """One file's ingestion, with the limits checked first and plain messages for
-    files the CSV reader chokes on."""
+    """One file's ingestion (with ``mapping`` instead of detection when given), with the
+    limits checked first and plain messages for files the CSV reader chokes on."""
     check_upload(data, limits or UploadLimits())
     try:
-        result = ingest_bytes(data, filename, sheet=sheet)
+        result = ingest_bytes(data, filename, sheet=sheet, mapping=mapping)
     except csv.Error as error:
         if "field larger than field limit" in str(error):
             raise IngestError(
@@ -449,12 +453,21 @@ def _read_parts(
     browser: str | None,
     limits: UploadLimits | None,
     taken: list[str],
+    leaders: list[Part] | None = None,
 ) -> tuple[list[Part], list[dict[str, Any]]]:
-    """Each upload ingested on its own (a remembered mapping applied); a refused file
-    is named in the message."""
-    parts, origins = [], []
+    """Each upload ingested on its own (a remembered mapping applied), or with the
+    mapping of an earlier file with the same columns (``leaders``: files already in
+    the session); a refused file is named in the message."""
+    leaders = leaders or []
+    parts: list[Part] = []
+    origins: list[dict[str, Any]] = []
     names = _unique_names([*taken, *(u.filename for u in uploads)])[len(taken) :]
     for upload, name in zip(uploads, names, strict=True):
+        like = _read_like(upload, [*leaders, *parts], limits)
+        if like is not None:
+            parts.append(Part(name, like))
+            origins.append(origins[-1] if origins else dict(DETECTED))
+            continue
         try:
             result = _read_upload(upload.data, upload.filename, None, limits)
         except IngestError as error:
@@ -463,6 +476,38 @@ def _read_parts(
         parts.append(Part(name, result))
         origins.append(origin)
     return parts, origins
+
+
+def _read_like(
+    upload: Upload, earlier: list[Part], limits: UploadLimits | None
+) -> IngestResult | None:
+    """The file read with the mapping of the last (or the first) earlier file, when it
+    has the same columns: no second detection for each monthly export of one system.
+    None when it does not have the same columns (or does not fit that mapping): the
+    file is then read on its own."""
+    tried: set[str] = set()
+    for leader in (earlier[-1:] + earlier[:1]) if earlier else []:
+        read = leader.result.report.get("read") or {}
+        signature = columns_signature(list(leader.result.table.columns))
+        if (
+            signature in tried
+            or read.get("profit_ratio")
+            or read.get("layout") != "table"
+            or read.get("sheets")
+        ):
+            continue
+        tried.add(signature)
+        try:
+            result = _read_upload(
+                upload.data, upload.filename, None, limits, leader.result.mapping
+            )
+        except LimitExceeded:
+            raise
+        except (IngestError, ValueError):
+            continue
+        if columns_signature(list(result.table.columns)) == signature:
+            return result
+    return None
 
 
 def _same_key(name: object) -> str:
@@ -700,8 +745,28 @@ def add_files(
     if meta is None:
         raise KeyError(sid)
     browser = _owner_browser(meta)
-    taken = [] if replace else [r["name"] for r in _source_records(meta)]
-    new_parts, origins = _read_parts(store, uploads, browser, limits, taken)
+    records = [] if replace else _source_records(meta)
+    leaders = []
+    for index, record in enumerate(records[:1] + records[-1:]):
+        table = store.get_frame(
+            sid, _table_frame(0 if index == 0 else len(records) - 1)
+        )
+        if table is not None:
+            leaders.append(
+                Part(
+                    record["name"],
+                    IngestResult(
+                        frame=pd.DataFrame(),
+                        table=table,
+                        mapping=dict(record["mapping"]),
+                        confidence={},
+                        report={"read": record["read"]},
+                    ),
+                )
+            )
+    new_parts, origins = _read_parts(
+        store, uploads, browser, limits, [r["name"] for r in records], leaders
+    )
     try:
         with store.lock(f"files:{sid}", ttl=120.0, timeout=CHANGE_WAIT_SECONDS):
             meta = store.get_meta(sid)
