@@ -289,7 +289,7 @@ def dashboard_header(meta: dict[str, Any]) -> html.Div:
                         external_link=True,
                     ),
                 ],
-                className="ms-md-auto d-flex gap-2 align-self-start",
+                className="ms-md-auto d-flex flex-wrap gap-2 align-self-start",
             ),
         ],
         className="d-flex flex-column flex-md-row gap-2 mb-3",

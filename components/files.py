@@ -28,27 +28,28 @@ _DELIMITERS = {
 
 
 def files_actions(meta: dict[str, Any]) -> html.Div:
-    """The two header buttons and the (fixed, bottom-right) status area they report to.
+    """The "Files" menu of the header ("Add files…", "Replace data…") and the (fixed,
+    bottom-right) status area they report to.
 
     Sizes are checked by the server (each file, the total), which answers with a
     message naming the limit."""
     return html.Div(
         [
-            dbc.Button(
-                "Add files",
-                id=ids.FILES_ADD,
+            dbc.DropdownMenu(
+                [
+                    dbc.DropdownMenuItem(
+                        "Add exports (other months, stores or channels)", header=True
+                    ),
+                    dbc.DropdownMenuItem("Add files…", id=ids.FILES_ADD),
+                    dbc.DropdownMenuItem(divider=True),
+                    dbc.DropdownMenuItem("Replace data…", id=ids.FILES_REPLACE),
+                ],
+                label="Files",
                 color="outline-primary",
                 size="sm",
-                className="text-nowrap",
-                title="Add exports (other months, stores or channels) to this dashboard",
-            ),
-            dbc.Button(
-                "Replace data",
-                id=ids.FILES_REPLACE,
-                color="outline-secondary",
-                size="sm",
-                className="text-nowrap",
-                title="Replace this dashboard's data with other files (same link)",
+                align_end=True,
+                toggle_class_name="text-nowrap",
+                id=ids.FILES_MENU,
             ),
             html.Div(
                 id=ids.FILES_STATUS,
@@ -58,7 +59,6 @@ def files_actions(meta: dict[str, Any]) -> html.Div:
             ),
         ],
         id=ids.FILES_ACTIONS,
-        className="d-flex gap-2",
         **{
             "data-session-id": meta["session_id"],
             "data-accept": ACCEPT,

@@ -5,6 +5,7 @@ dashboard; another browser may view the dashboard but not add to it."""
 from __future__ import annotations
 
 import pytest
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
@@ -26,12 +27,23 @@ def _total_revenue(driver) -> str | None:
 
 
 def _file_names(driver) -> list[str]:
-    return [
-        cell.get_attribute("textContent").strip()
-        for cell in driver.find_elements(
-            By.CSS_SELECTOR, "#files-table tbody tr td:first-child"
-        )
-    ]
+    try:
+        return [
+            cell.get_attribute("textContent").strip()
+            for cell in driver.find_elements(
+                By.CSS_SELECTOR, "#files-table tbody tr td:first-child"
+            )
+        ]
+    except StaleElementReferenceException:  # the page is being drawn again
+        return []
+
+
+def _open_files_menu(driver, item: str) -> None:
+    """Open the header's "Files" menu and choose ``item`` (its id)."""
+    # Bootstrap scrolls smoothly: jump to the top at once, then click
+    driver.execute_script("window.scrollTo({top: 0, behavior: 'instant'})")
+    driver.find_element(By.CSS_SELECTOR, "#files-menu .dropdown-toggle").click()
+    WebDriverWait(driver, 10).until(ec.element_to_be_clickable((By.ID, item))).click()
 
 
 def test_two_files_then_a_third_from_the_dashboard(
@@ -59,7 +71,10 @@ def test_two_files_then_a_third_from_the_dashboard(
     with ThreadedServer(app.server) as server:
         browser.get(server.url + "/")
         wait = WebDriverWait(browser, 60)
-        wait.until(ec.presence_of_element_located((By.ID, "upload-dropzone")))
+        wait.until(
+            lambda d: "Several exports" in d.find_element(By.ID, "upload-dropzone").text
+        )
+        screenshot(browser, artifacts_dir / "files-upload-page.png")
         file_input = wait.until(
             ec.presence_of_element_located((By.ID, "upload-file-input"))
         )
@@ -80,10 +95,7 @@ def test_two_files_then_a_third_from_the_dashboard(
         browser.execute_script("arguments[0].scrollIntoView()", card)
         screenshot(browser, artifacts_dir / "files-two-combined.png")
 
-        add = browser.find_element(By.ID, "files-add")
-        # Bootstrap scrolls smoothly: jump to the top at once, then click
-        browser.execute_script("window.scrollTo({top: 0, behavior: 'instant'})")
-        add.click()
+        _open_files_menu(browser, "files-add")
         browser.find_element(By.ID, "files-input").send_keys(str(paths["jul-sep.csv"]))
         wait.until(
             lambda d: _file_names(d) == ["jan-apr.csv", "apr-jun.csv", "jul-sep.csv"],
@@ -101,8 +113,7 @@ def test_two_files_then_a_third_from_the_dashboard(
         other_browser.get(url)
         wait_other = WebDriverWait(other_browser, 60)
         wait_other.until(lambda d: _total_revenue(d) == expected_all)
-        other_browser.execute_script("window.scrollTo({top: 0, behavior: 'instant'})")
-        other_browser.find_element(By.ID, "files-add").click()
+        _open_files_menu(other_browser, "files-add")
         other_browser.find_element(By.ID, "files-input").send_keys(
             str(paths["jul-sep.csv"])
         )

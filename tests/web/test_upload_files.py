@@ -259,3 +259,23 @@ def test_the_quality_report_lists_every_file(client, year):
     files = meta["report"]["files"]
     assert [f["date_start"][:7] for f in files] == ["2024-01", "2024-05"]
     assert any("No data for April 2024" in n for n in meta["report"]["span_notes"])
+
+
+def test_adding_files_has_the_upload_rate_limit(make_app, year):
+    client = make_app(RATE_LIMIT=2).server.test_client()
+    token = csrf_token(client)
+    sid = post_files(client, [("a.csv", csv(year))], token=token).get_json()[
+        "session_id"
+    ]
+    statuses = [
+        post_files(
+            client, [(f"{i}.csv", csv(year))], url=f"/upload/{sid}", token=token
+        ).status_code
+        for i in range(3)
+    ]
+    assert statuses == [200, 200, 429]
+    refused = post_files(
+        client, [("x.csv", csv(year))], url=f"/upload/{sid}", token=token
+    )
+    assert refused.headers.get("Retry-After")
+    assert "Too many requests" in refused.get_json()["error"]
