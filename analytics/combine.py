@@ -55,7 +55,9 @@ from analytics.schema import (
 #: The dimension naming the file each row came from.
 SOURCE_FILE = "Source file"
 OVERLAP_REASON = "row repeated from an earlier file (overlapping exports)"
-#: Reasons of set-aside rows that come from ingestion of one file.
+#: Said of two files whose date spans overlap but which share no identical row.
+UNMATCHED_OVERLAP = "No row of one is identical to a row of the other."
+#: Roles a file may lack (its rows have no value there; the warnings say so).
 _TEXT_ROLES = (SKU, CATEGORY, CUSTOMER, ORDER)
 
 
@@ -309,10 +311,17 @@ def span_notes(files: Sequence[dict[str, Any]], frame: pd.DataFrame) -> list[str
         for later in dated[index + 1 :]:
             if later["date_start"] <= earlier["date_end"]:
                 end = min(earlier["date_end"], later["date_end"])
-                notes.append(
+                sentence = (
                     f"“{earlier['name']}” and “{later['name']}” overlap from "
                     f"{later['date_start']} to {end}."
                 )
+                if not earlier.get("overlap") and not later.get("overlap"):
+                    sentence += (
+                        f" {UNMATCHED_OVERLAP} If they are exports of the same sales, "
+                        "the sales of those dates are counted twice: remove one of them "
+                        "or export ranges that do not overlap."
+                    )
+                notes.append(sentence)
     dates = frame[DATE].dropna() if DATE in frame else pd.Series([], dtype="float")
     if len(dates) and len(dated) > 1:
         have = set(dates.dt.to_period("M").unique())
@@ -465,6 +474,7 @@ def _warnings(
             + "; ".join(f"{c} {r}" for r, c in set_aside.items())
             + ". The Data quality card lists them per file."
         )
+    out.extend(n for n in span_notes(files, frame) if UNMATCHED_OVERLAP in n)
     found = sum(f["overlap"] for f in files)
     if found and keep_overlaps:
         out.append(

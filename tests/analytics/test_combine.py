@@ -257,3 +257,14 @@ def test_the_chat_answers_for_one_file():
         source_columns=result.report["columns"],
     )
     assert f"{total(south):,.2f}" in reply.answer
+
+
+def test_overlapping_spans_without_identical_rows_are_warned_about():
+    """Two exports of the same dates whose rows differ (another format, another
+    system): nothing is dropped, and the user is told the dates may count twice."""
+    early = export("2024-01-01", "2024-03-31")
+    late = export("2024-03-01", "2024-05-31").assign(Line=lambda f: f["Line"] + 10_000)
+    result = combine([part("shop.csv", early), part("other.csv", late)])
+    assert len(result.frame) == len(early) + len(late)
+    assert any("counted twice" in w for w in result.warnings)
+    assert any("No row of one is identical" in n for n in result.report["span_notes"])
