@@ -56,7 +56,9 @@ from analytics.schema import (
 SOURCE_FILE = "Source file"
 OVERLAP_REASON = "row repeated from an earlier file (overlapping exports)"
 #: Said of two files whose date spans overlap but which share no identical row.
-UNMATCHED_OVERLAP = "No row of one is identical to a row of the other."
+UNMATCHED_OVERLAP = "no row of one is identical to a row of the other"
+#: Pairs of files with overlapping dates named one by one (the others are counted).
+MAX_PAIR_NOTES = 3
 #: Roles a file may lack (its rows have no value there; the warnings say so).
 _TEXT_ROLES = (SKU, CATEGORY, CUSTOMER, ORDER)
 
@@ -307,21 +309,31 @@ def span_notes(files: Sequence[dict[str, Any]], frame: pd.DataFrame) -> list[str
     dated = sorted(
         (f for f in files if f.get("date_start")), key=lambda f: f["date_start"]
     )
+    unmatched = []
     for index, earlier in enumerate(dated):
         for later in dated[index + 1 :]:
             if later["date_start"] <= earlier["date_end"]:
                 end = min(earlier["date_end"], later["date_end"])
-                sentence = (
+                notes.append(
                     f"“{earlier['name']}” and “{later['name']}” overlap from "
                     f"{later['date_start']} to {end}."
                 )
                 if not earlier.get("overlap") and not later.get("overlap"):
-                    sentence += (
-                        f" {UNMATCHED_OVERLAP} If they are exports of the same sales, "
-                        "the sales of those dates are counted twice: remove one of them "
-                        "or export ranges that do not overlap."
-                    )
-                notes.append(sentence)
+                    unmatched.append(f"“{earlier['name']}” and “{later['name']}”")
+    if len(notes) > MAX_PAIR_NOTES:
+        more = len(notes) - MAX_PAIR_NOTES
+        notes = notes[:MAX_PAIR_NOTES] + [
+            f"{more} more pairs of files overlap in dates."
+        ]
+    if unmatched:
+        listed = "; ".join(unmatched[:3]) + (
+            f" and {len(unmatched) - 3} more pairs" if len(unmatched) > 3 else ""
+        )
+        notes.append(
+            f"{listed} cover the same dates with no identical rows ({UNMATCHED_OVERLAP}) "
+            "Right for files of different stores or channels; if they are exports of "
+            "the same sales, those dates are counted twice: remove one of them."
+        )
     dates = frame[DATE].dropna() if DATE in frame else pd.Series([], dtype="float")
     if len(dates) and len(dated) > 1:
         have = set(dates.dt.to_period("M").unique())

@@ -266,5 +266,9 @@ def test_overlapping_spans_without_identical_rows_are_warned_about():
     late = export("2024-03-01", "2024-05-31").assign(Line=lambda f: f["Line"] + 10_000)
     result = combine([part("shop.csv", early), part("other.csv", late)])
     assert len(result.frame) == len(early) + len(late)
-    assert any("counted twice" in w for w in result.warnings)
-    assert any("No row of one is identical" in n for n in result.report["span_notes"])
+    assert any(
+        w.startswith("“shop.csv” and “other.csv” cover the same dates")
+        and "counted twice" in w
+        for w in result.warnings
+    )
+    assert any("no row of one is identical" in n for n in result.report["span_notes"])
