@@ -31,6 +31,8 @@ class Settings:
     RATE_LIMIT_WINDOW: int = 60
     CALLBACK_RATE_LIMIT: int = 600
     MAX_CONTENT_LENGTH: int = 16 * 1024 * 1024
+    MAX_UPLOAD_TOTAL_BYTES: int = 64 * 1024 * 1024
+    MAX_UPLOAD_FILES: int = 24
     OLLAMA_HOST: str = "http://127.0.0.1:11434"
     OLLAMA_MODEL: str = "llama3"
     OLLAMA_TIMEOUT: float = 90.0
@@ -140,6 +142,8 @@ def _validate(settings: Settings) -> None:
         "RATE_LIMIT_WINDOW",
         "CALLBACK_RATE_LIMIT",
         "MAX_CONTENT_LENGTH",
+        "MAX_UPLOAD_TOTAL_BYTES",
+        "MAX_UPLOAD_FILES",
         "MAX_CONCURRENT_JOBS",
         "MAX_ROWS",
         "MAX_COLUMNS",
@@ -154,6 +158,10 @@ def _validate(settings: Settings) -> None:
     ):
         if getattr(settings, name) <= 0:
             raise ConfigError(f"{name} must be greater than 0.")
+    if settings.MAX_UPLOAD_TOTAL_BYTES < settings.MAX_CONTENT_LENGTH:
+        raise ConfigError(
+            "MAX_UPLOAD_TOTAL_BYTES must not be smaller than MAX_CONTENT_LENGTH."
+        )
     if settings.API_PAGE_SIZE > settings.API_MAX_PAGE_SIZE:
         raise ConfigError("API_PAGE_SIZE must not be larger than API_MAX_PAGE_SIZE.")
     if settings.RATE_LIMIT_STORAGE not in ("", "store", "memory"):

@@ -1,5 +1,9 @@
 /* Upload page behaviour: file picker, drag-and-drop, Google Sheets link, progress, messages.
  *
+ * One or several files can be chosen or dropped at once: they are sent together (several
+ * `file` fields) and become one dashboard. Each file is checked against the size limit and
+ * all of them against the total limit before anything is sent.
+ *
  * The page is rendered by Dash (React), so handlers are delegated from `document`.
  * Files go to `POST /upload` as multipart form data with the CSRF token from the page's
  * <meta name="csrf-token">; "Try it with sample data" posts to `POST /demo`. On success
@@ -113,13 +117,34 @@
     xhr.send(formData);
   }
 
-  function uploadFile(file) {
-    if (!file) { return; }
-    var problem = validate(file, byId(DROPZONE));
+  function validateAll(files, zone) {
+    var maxTotal = parseInt((zone && zone.getAttribute("data-max-total-bytes")) || "0", 10);
+    var maxFiles = parseInt((zone && zone.getAttribute("data-max-files")) || "0", 10);
+    if (maxFiles && files.length > maxFiles) {
+      return files.length + " files were chosen; one upload takes at most " + maxFiles +
+        ". Upload some of them, then add the others with “Add files” on the dashboard.";
+    }
+    var total = 0;
+    for (var i = 0; i < files.length; i++) {
+      var problem = validate(files[i], zone);
+      if (problem) { return problem; }
+      total += files[i].size;
+    }
+    if (maxTotal && total > maxTotal) {
+      return "The " + files.length + " files are " + formatMB(total) + " together, more than the " +
+        formatMB(maxTotal) + " limit of one upload. Upload fewer files at once, then add the others with “Add files” on the dashboard.";
+    }
+    return null;
+  }
+
+  function uploadFiles(list) {
+    var files = Array.prototype.slice.call(list || []);
+    if (!files.length) { return; }
+    var problem = validateAll(files, byId(DROPZONE));
     if (problem) { setStatus("danger", problem); return; }
     var form = new FormData();
-    form.append("file", file, file.name);
-    send(form, "Uploading…");
+    files.forEach(function (file) { form.append("file", file, file.name); });
+    send(form, files.length > 1 ? "Uploading " + files.length + " files…" : "Uploading…");
   }
 
   function fileInput() {
@@ -131,11 +156,12 @@
     input.type = "file";
     input.id = FILE_INPUT;
     input.accept = zone ? (zone.getAttribute("data-accept") || ACCEPT) : ACCEPT;
+    input.multiple = true;
     input.className = "visually-hidden";
     input.setAttribute("aria-hidden", "true");
     input.tabIndex = -1;
     input.addEventListener("change", function () {
-      if (input.files && input.files[0]) { uploadFile(input.files[0]); }
+      if (input.files && input.files.length) { uploadFiles(input.files); }
       input.value = "";
     });
     document.body.appendChild(input);
@@ -190,7 +216,7 @@
     event.preventDefault();
     zone.classList.remove("dragover");
     var files = event.dataTransfer && event.dataTransfer.files;
-    if (files && files.length) { uploadFile(files[0]); }
+    if (files && files.length) { uploadFiles(files); }
   });
 
   document.addEventListener("DOMContentLoaded", fileInput);

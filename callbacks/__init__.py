@@ -9,6 +9,7 @@ from callbacks import (
     changes,
     customers,
     dashboard,
+    files,
     forecast,
     mapping,
     report,
@@ -27,6 +28,7 @@ def register_callbacks(app: Dash, settings: Settings) -> None:
     changes.register(app)
     sku.register(app)
     mapping.register(app)
+    files.register(app)
     forecast.register(app, settings)
     assistant.register(app, settings)
     report.register(app)

@@ -29,7 +29,12 @@ def render_page(pathname: str | None, search: str | None = None) -> Component:
     """
     path = pathname or "/"
     if path in ("/", ""):
-        return upload_page(settings().MAX_CONTENT_LENGTH)
+        config = settings()
+        return upload_page(
+            config.MAX_CONTENT_LENGTH,
+            config.MAX_UPLOAD_TOTAL_BYTES,
+            config.MAX_UPLOAD_FILES,
+        )
     match = DASHBOARD_PATH.match(path)
     if match:
         meta = store().get_meta(match.group(1))

@@ -14,6 +14,7 @@ from dash import dash_table, dcc, html
 from analytics.sku import AMBER_FROM, BAND_LABELS, FEW_SALES_BELOW, GREEN_FROM
 from components import ids
 from components.assistant import chat_card, insights_card
+from components.files import files_actions
 from components.forecast import forecast_card
 from components.quality import quality_card
 from components.report import report_button, report_menu_items
@@ -296,6 +297,7 @@ def dashboard_header(meta: dict[str, Any]) -> html.Div:
                     share_button(),
                     report_button(),
                     downloads,
+                    files_actions(meta),
                     dbc.Button(
                         "Upload another file",
                         href="/",
@@ -304,7 +306,7 @@ def dashboard_header(meta: dict[str, Any]) -> html.Div:
                         external_link=True,
                     ),
                 ],
-                className="ms-md-auto d-flex gap-2 align-self-start",
+                className="ms-md-auto d-flex flex-wrap gap-2 align-self-start",
             ),
         ],
         className="d-flex flex-column flex-md-row gap-2 mb-3",

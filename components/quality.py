@@ -11,6 +11,7 @@ from dash import dcc, html
 
 from analytics.schema import ROLE_LABELS, ROLES
 from components import ids
+from components.files import files_section
 
 NONE_VALUE = "__none__"
 
@@ -288,7 +289,9 @@ def quality_card(meta: dict[str, Any]) -> dbc.Card:
                     html.Ul(summary, className="small mb-2"),
                     html.Div(
                         " · ".join(_read_facts(read)), className="small text-muted mb-2"
-                    ),
+                    )
+                    if not report.get("files")
+                    else None,
                     html.H3("Assumptions", className="h6 fw-semibold mt-3")
                     if assumptions
                     else None,
@@ -339,9 +342,9 @@ def quality_card(meta: dict[str, Any]) -> dbc.Card:
         ],
         className="g-4",
     )
-    flagged = bool(set_aside or duplicates.get("count")) or any(
-        (confidence.get(role) or 1) < 0.6 for role in ROLES if mapping.get(role)
-    )
+    flagged = bool(
+        set_aside or duplicates.get("count") or report.get("span_notes")
+    ) or any((confidence.get(role) or 1) < 0.6 for role in ROLES if mapping.get(role))
     return dbc.Card(
         [
             dbc.CardHeader(
@@ -367,7 +370,7 @@ def quality_card(meta: dict[str, Any]) -> dbc.Card:
                             ],
                             className="quality-summary",
                         ),
-                        html.Div(body, className="pt-3"),
+                        html.Div([files_section(meta), body], className="pt-3"),
                     ],
                     open=flagged,
                     id=ids.QUALITY_CARD,

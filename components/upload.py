@@ -1,7 +1,8 @@
 """The upload page: drop zone, file picker, Google Sheets link, progress and messages.
 
-The file picker and drag-and-drop are driven by ``assets/upload.js``: the file is sent as a
-plain multipart ``POST /upload`` (not through a Dash callback), so large files travel
+The file picker and drag-and-drop are driven by ``assets/upload.js``: the files (one or
+several, which become one dashboard) are sent as a plain multipart ``POST /upload`` (not
+through a Dash callback), so large files travel
 efficiently, progress is shown, and errors come back as readable messages.
 """
 
@@ -16,8 +17,11 @@ from components import ids
 ACCEPT = ".csv,.tsv,.txt,.dat,.xlsx,.xls"
 
 
-def upload_page(max_bytes: int) -> html.Div:
+def upload_page(
+    max_bytes: int, max_total_bytes: int | None = None, max_files: int = 24
+) -> html.Div:
     max_mb = max_bytes / 1024 / 1024
+    max_total = max_total_bytes or max_bytes
     return html.Div(
         [
             html.Div(
@@ -44,15 +48,21 @@ def upload_page(max_bytes: int) -> html.Div:
                                 ),
                                 html.Div(
                                     [
-                                        html.Strong("Drop a file here"),
+                                        html.Strong("Drop files here"),
                                         " or ",
                                         html.Span("browse", className="link-primary"),
                                     ],
                                     className="fs-5",
                                 ),
                                 html.Div(
-                                    f"CSV, Excel (XLSX, XLS) · up to {max_mb:.0f} MB",
+                                    f"CSV, Excel (XLSX, XLS) · up to {max_mb:.0f} MB "
+                                    f"each, {max_total / 1024 / 1024:.0f} MB together",
                                     className="text-muted small mt-1",
+                                ),
+                                html.Div(
+                                    "Several exports (one per month, store or channel) "
+                                    "become one dashboard.",
+                                    className="text-muted small",
                                 ),
                             ],
                             id=ids.UPLOAD_DROPZONE,
@@ -61,6 +71,8 @@ def upload_page(max_bytes: int) -> html.Div:
                             className="dropzone w-100",
                             **{
                                 "data-max-bytes": str(max_bytes),
+                                "data-max-total-bytes": str(max_total),
+                                "data-max-files": str(max_files),
                                 "data-accept": ACCEPT,
                             },
                         ),

@@ -11,6 +11,7 @@ from typing import Any
 
 import pandas as pd
 
+from analytics.combine import Part, combine
 from analytics.errors import IngestError
 from analytics.ingest import (
     IngestResult,
@@ -19,7 +20,7 @@ from analytics.ingest import (
     ingest_grid,
     rebuild,
 )
-from analytics.limits import UploadLimits, check_amounts, check_upload
+from analytics.limits import LimitExceeded, UploadLimits, check_amounts, check_upload
 from analytics.metrics import choose_granularity
 from analytics.readers import (
     encode_cells,
@@ -80,9 +81,39 @@ def create_session(
     Raises ``analytics.errors.IngestError`` (with an HTTP-ish ``status``) on unusable input.
     Returns the session's metadata.
     """
+    result = _read_upload(data, filename, sheet, limits)
+    result, origin = _apply_remembered(store, result, _owner_browser(owner))
+    check_amounts(result.frame)
+    meta = _meta_from_result(result, filename=filename, source=source)
+    meta["owner"] = dict(owner or {})
+    meta["mapping_origin"] = origin
+    frames = {"frame": result.frame, "table": result.table}
+    if result.sheets:
+        meta["sheets"] = [sheet_record(grid) for grid in result.sheets.values()]
+        for index, grid in enumerate(result.sheets.values()):
+            frames[_sheet_frame(index)] = encode_cells(grid.cells)
+    sid = store.create(meta, frames)
+    logger.info(
+        "session created rows=%s columns=%s sheets=%s",
+        meta["rows"],
+        len(meta["columns"]),
+        len(result.sheets) or 1,
+    )
+    return store.get_meta(sid) or {}
+
+
+def _read_upload(
+    data: bytes,
+    filename: str,
+    sheet: str | None,
+    limits: UploadLimits | None,
+    mapping: Mapping[str, str | None] | None = None,
+) -> IngestResult:
+    """One file's ingestion (with ``mapping`` instead of detection when given), with the
+    limits checked first and plain messages for files the CSV reader chokes on."""
     check_upload(data, limits or UploadLimits())
     try:
-        result = ingest_bytes(data, filename, sheet=sheet)
+        result = ingest_bytes(data, filename, sheet=sheet, mapping=mapping)
     except csv.Error as error:
         if "field larger than field limit" in str(error):
             raise IngestError(
@@ -106,24 +137,7 @@ def create_session(
         dates = out_of_range_dates(result.table)
         if dates:
             result.warnings.insert(0, dates)
-    result, origin = _apply_remembered(store, result, _owner_browser(owner))
-    check_amounts(result.frame)
-    meta = _meta_from_result(result, filename=filename, source=source)
-    meta["owner"] = dict(owner or {})
-    meta["mapping_origin"] = origin
-    frames = {"frame": result.frame, "table": result.table}
-    if result.sheets:
-        meta["sheets"] = [sheet_record(grid) for grid in result.sheets.values()]
-        for index, grid in enumerate(result.sheets.values()):
-            frames[_sheet_frame(index)] = encode_cells(grid.cells)
-    sid = store.create(meta, frames)
-    logger.info(
-        "session created rows=%s columns=%s sheets=%s",
-        meta["rows"],
-        len(meta["columns"]),
-        len(result.sheets) or 1,
-    )
-    return store.get_meta(sid) or {}
+    return result
 
 
 def _explain_unusable(
@@ -275,6 +289,8 @@ def remap_session(
         if drop_duplicates is None
         else drop_duplicates
     )
+    if len(_source_records(meta)) > 1:
+        return _remap_files(store, sid, meta, mapping, drop, remember=remember)
     result = rebuild(
         table, mapping, read_info=meta["report"]["read"], drop_duplicates=drop
     )
@@ -296,6 +312,65 @@ def remap_session(
             ttl=REMEMBER_MAPPING_SECONDS,
         )
     return updated
+
+
+def _remap_files(
+    store: SessionStore,
+    sid: str,
+    meta: dict[str, Any],
+    mapping: Mapping[str, str | None],
+    drop: bool,
+    *,
+    remember: bool,
+) -> dict[str, Any]:
+    """:func:`remap_session` for a session of several files: one mapping for all of
+    them, which needs them to have the same columns."""
+    signatures = {
+        columns_signature(f.get("columns") or [])
+        for f in _file_columns(store, sid, meta)
+    }
+    if len(signatures) > 1:
+        raise IngestError(
+            "The files of this dashboard have different columns, so one mapping cannot "
+            "be applied to all of them. Each file was mapped on its own; to change one, "
+            "upload it again on its own, or replace the data with files that have the "
+            "same columns."
+        )
+    parts = _stored_parts(store, sid, meta, drop_duplicates=drop, mapping=mapping)
+    updated = _store_parts(
+        store,
+        sid,
+        meta,
+        parts,
+        keep_overlaps=bool(meta.get("keep_overlaps", False)),
+        drop_duplicates=drop,
+        tables_changed=False,
+    )
+    browser = _owner_browser(meta)
+    if remember:
+        updated = store.update_meta(
+            sid,
+            {"mapping_origin": {"source": "confirmed", "confirmed_at": time.time()}},
+        )
+        if browser:
+            store.set_global(
+                _mapping_key(browser, meta["columns"]),
+                {"mapping": parts[0].result.mapping, "confirmed_at": time.time()},
+                ttl=REMEMBER_MAPPING_SECONDS,
+            )
+    return updated
+
+
+def _file_columns(
+    store: SessionStore, sid: str, meta: Mapping[str, Any]
+) -> list[dict[str, Any]]:
+    out = []
+    for index, _record in enumerate(_source_records(meta)):
+        table = store.get_frame(sid, _table_frame(index))
+        if table is None:
+            raise KeyError(sid)
+        out.append({"columns": [str(c) for c in table.columns]})
+    return out
 
 
 def load_dataset(store: SessionStore, sid: str) -> Dataset | None:
@@ -338,3 +413,417 @@ def _meta_from_result(
         "date_end": dates.max().strftime("%Y-%m-%d") if len(dates) else None,
         "categories": sorted(map(str, categories))[:MAX_CATEGORY_OPTIONS],
     }
+
+
+# --------------------------------------------------------------------------- several files
+
+
+@dataclass(frozen=True)
+class Upload:
+    """One uploaded file: its bytes (in memory only) and its clean name."""
+
+    data: bytes
+    filename: str
+
+
+#: Combined meta keeps, per file, what rebuilding it needs (``meta["sources"]``).
+SOURCES = "sources"
+
+
+def _table_frame(index: int) -> str:
+    """Where the source table of a session's ``index``-th file is kept."""
+    return "table" if index == 0 else f"table:{index}"
+
+
+def _unique_names(names: list[str]) -> list[str]:
+    """File names made distinct (``sales.csv``, ``sales.csv (2)``)."""
+    out: list[str] = []
+    for name in names:
+        candidate, n = name, 2
+        while candidate in out:
+            candidate = f"{name} ({n})"
+            n += 1
+        out.append(candidate)
+    return out
+
+
+def _read_parts(
+    store: SessionStore,
+    uploads: list[Upload],
+    browser: str | None,
+    limits: UploadLimits | None,
+    taken: list[str],
+    leaders: list[Part] | None = None,
+) -> tuple[list[Part], list[dict[str, Any]]]:
+    """Each upload ingested on its own (a remembered mapping applied), or with the
+    mapping of an earlier file with the same columns (``leaders``: files already in
+    the session); a refused file is named in the message."""
+    leaders = leaders or []
+    parts: list[Part] = []
+    origins: list[dict[str, Any]] = []
+    names = _unique_names([*taken, *(u.filename for u in uploads)])[len(taken) :]
+    for upload, name in zip(uploads, names, strict=True):
+        like = _read_like(upload, [*leaders, *parts], limits)
+        if like is not None:
+            parts.append(Part(name, like))
+            origins.append(origins[-1] if origins else dict(DETECTED))
+            continue
+        try:
+            result = _read_upload(upload.data, upload.filename, None, limits)
+        except IngestError as error:
+            raise type(error)(f"“{upload.filename}”: {error}") from error
+        result, origin = _apply_remembered(store, result, browser)
+        parts.append(Part(name, result))
+        origins.append(origin)
+    return parts, origins
+
+
+def _read_like(
+    upload: Upload, earlier: list[Part], limits: UploadLimits | None
+) -> IngestResult | None:
+    """The file read with the mapping of the last (or the first) earlier file, when it
+    has the same columns: no second detection for each monthly export of one system.
+    None when it does not have the same columns (or does not fit that mapping): the
+    file is then read on its own."""
+    tried: set[str] = set()
+    for leader in (earlier[-1:] + earlier[:1]) if earlier else []:
+        read = leader.result.report.get("read") or {}
+        signature = columns_signature(list(leader.result.table.columns))
+        if (
+            signature in tried
+            or read.get("profit_ratio")
+            or read.get("layout") != "table"
+            or read.get("sheets")
+        ):
+            continue
+        tried.add(signature)
+        try:
+            result = _read_upload(
+                upload.data, upload.filename, None, limits, leader.result.mapping
+            )
+        except LimitExceeded:
+            raise
+        except (IngestError, ValueError):
+            continue
+        if columns_signature(list(result.table.columns)) == signature:
+            return result
+    return None
+
+
+def _same_key(name: object) -> str:
+    return " ".join(str(name).split()).lower()
+
+
+def _translate(
+    mapping: Mapping[str, str | None], columns: list[str]
+) -> dict[str, str | None]:
+    """A mapping of one table onto another with the same columns (names compared
+    without regard to case or spacing)."""
+    by_key = {_same_key(c): c for c in columns}
+    return {
+        role: (by_key.get(_same_key(column)) if column else None)
+        for role, column in normalise_mapping(mapping).items()
+    }
+
+
+def _one_mapping(parts: list[Part], drop_duplicates: bool) -> list[Part]:
+    """Files with the same columns read with one mapping: the first such file's."""
+    leaders: dict[str, Part] = {}
+    out = []
+    for part in parts:
+        signature = columns_signature(list(part.result.table.columns))
+        leader = leaders.setdefault(signature, part)
+        if leader is part:
+            out.append(part)
+            continue
+        columns = [str(c) for c in part.result.table.columns]
+        wanted = _translate(leader.result.mapping, columns)
+        if normalise_mapping(part.result.mapping) == wanted:
+            out.append(part)
+            continue
+        try:
+            rebuilt = rebuild(
+                part.result.table,
+                wanted,
+                read_info=part.result.report["read"],
+                drop_duplicates=drop_duplicates,
+            )
+        except IngestError as error:
+            raise IngestError(
+                f"“{part.name}” has the same columns as “{leader.name}”, but the column "
+                f"mapping of “{leader.name}” does not fit it: {error}"
+            ) from error
+        out.append(Part(part.name, rebuilt))
+    return out
+
+
+def _check_combined_size(parts: list[Part], limits: UploadLimits | None) -> None:
+    """The combined dataset obeys the limits of one upload."""
+    limits = limits or UploadLimits()
+    rows = sum(len(p.result.table) for p in parts)
+    cells = sum(p.result.table.size for p in parts)
+    if rows > limits.max_rows:
+        raise LimitExceeded(
+            f"The files together hold {rows:,} rows, more than the {limits.max_rows:,} "
+            "rows one dashboard can hold. Combine fewer files (for example one year)."
+        )
+    if cells > limits.max_cells:
+        raise LimitExceeded(
+            f"The files together hold {cells:,} cells, more than the "
+            f"{limits.max_cells:,} one dashboard can hold. Combine fewer files, or "
+            "remove unused columns."
+        )
+
+
+def _combined_meta(
+    parts: list[Part], keep_overlaps: bool, drop_duplicates: bool
+) -> tuple[IngestResult, dict[str, Any]]:
+    """The combined result and the session metadata describing it."""
+    result = combine(parts, keep_overlaps=keep_overlaps)
+    check_amounts(result.frame)
+    first = parts[0].name
+    label = f"{first} + {len(parts) - 1} more file{'s' if len(parts) > 2 else ''}"
+    meta = _meta_from_result(result, filename=label, source="upload")
+    meta[SOURCES] = [
+        {
+            "name": p.name,
+            "read": p.result.report["read"],
+            "mapping": normalise_mapping(p.result.mapping),
+        }
+        for p in parts
+    ]
+    meta["keep_overlaps"] = bool(keep_overlaps)
+    meta["drop_duplicates"] = bool(drop_duplicates)
+    meta["sheets"] = []
+    return result, meta
+
+
+def create_combined_session(
+    store: SessionStore,
+    uploads: list[Upload],
+    *,
+    source: str = "upload",
+    owner: Mapping[str, str | None] | None = None,
+    limits: UploadLimits | None = None,
+    keep_overlaps: bool = False,
+) -> dict[str, Any]:
+    """Ingest several files and store them as one session (one file: as
+    :func:`create_session`).
+
+    Every file is read on its own; files with the same columns get one mapping; the
+    results are combined by :func:`analytics.combine.combine` (refused with the reason
+    when they cannot be). Raises ``IngestError`` naming the file at fault.
+    """
+    if len(uploads) == 1:
+        return create_session(
+            store,
+            uploads[0].data,
+            uploads[0].filename,
+            source=source,
+            owner=owner,
+            limits=limits,
+        )
+    parts, origins = _read_parts(store, uploads, _owner_browser(owner), limits, [])
+    _check_combined_size(parts, limits)
+    parts = _one_mapping(parts, drop_duplicates=False)
+    result, meta = _combined_meta(parts, keep_overlaps, drop_duplicates=False)
+    meta["source"] = source
+    meta["owner"] = dict(owner or {})
+    meta["mapping_origin"] = origins[0]
+    frames = {"frame": result.frame}
+    for index, part in enumerate(parts):
+        frames[_table_frame(index)] = part.result.table
+    sid = store.create(meta, frames)
+    logger.info("combined session created files=%s rows=%s", len(parts), meta["rows"])
+    return store.get_meta(sid) or {}
+
+
+def _source_records(meta: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """What rebuilding each of a session's files needs (a one-file session too)."""
+    records = meta.get(SOURCES)
+    if records:
+        return list(records)
+    return [
+        {
+            "name": meta["filename"],
+            "read": meta["report"]["read"],
+            "mapping": meta["mapping"],
+        }
+    ]
+
+
+def _stored_parts(
+    store: SessionStore,
+    sid: str,
+    meta: Mapping[str, Any],
+    *,
+    drop_duplicates: bool,
+    mapping: Mapping[str, str | None] | None = None,
+) -> list[Part]:
+    """A session's files rebuilt from their stored tables (with ``mapping`` instead
+    of each file's own when given)."""
+    parts = []
+    for index, record in enumerate(_source_records(meta)):
+        table = store.get_frame(sid, _table_frame(index))
+        if table is None:
+            raise KeyError(sid)
+        chosen = (
+            _translate(mapping, [str(c) for c in table.columns])
+            if mapping is not None
+            else record["mapping"]
+        )
+        try:
+            result = rebuild(
+                table, chosen, read_info=record["read"], drop_duplicates=drop_duplicates
+            )
+        except IngestError as error:
+            raise IngestError(f"“{record['name']}”: {error}") from error
+        parts.append(Part(record["name"], result))
+    return parts
+
+
+def _store_parts(
+    store: SessionStore,
+    sid: str,
+    meta: Mapping[str, Any],
+    parts: list[Part],
+    *,
+    keep_overlaps: bool,
+    drop_duplicates: bool,
+    tables_changed: bool,
+    keep_confidence: bool = False,
+) -> dict[str, Any]:
+    """Store a session's new set of files (one or several) as its next revision."""
+    old_count = len(_source_records(meta))
+    if len(parts) == 1:
+        result = parts[0].result
+        changes = _meta_from_result(
+            result, filename=parts[0].name, source=meta.get("source", "upload")
+        )
+        changes[SOURCES] = None
+        changes["sheets"] = []
+    else:
+        result, changes = _combined_meta(parts, keep_overlaps, drop_duplicates)
+        changes["source"] = meta.get("source", "upload")
+    if tables_changed:
+        for index, part in enumerate(parts):
+            store.put_frame(sid, _table_frame(index), part.result.table)
+        for index in range(len(parts), old_count):
+            store.put_frame(sid, _table_frame(index), pd.DataFrame())
+        for index in range(len(meta.get("sheets") or [])):
+            store.put_frame(sid, _sheet_frame(index), pd.DataFrame())
+    store.put_frame(sid, "frame", result.frame)
+    if keep_confidence and meta.get("confidence"):
+        # the files already there keep the detection's confidence in their mapping
+        changes["confidence"] = meta["confidence"]
+    changes["keep_overlaps"] = bool(keep_overlaps)
+    changes["drop_duplicates"] = bool(drop_duplicates)
+    changes["revision"] = int(meta.get("revision", 0)) + 1
+    return store.update_meta(sid, changes)
+
+
+#: How long adding files waits for another change of the same session to finish.
+CHANGE_WAIT_SECONDS = 30.0
+
+
+def add_files(
+    store: SessionStore,
+    sid: str,
+    uploads: list[Upload],
+    *,
+    replace: bool = False,
+    limits: UploadLimits | None = None,
+    keep_overlaps: bool | None = None,
+) -> dict[str, Any]:
+    """Add files to a session's data, or replace its data with them (same session id,
+    next revision). The caller checks ownership.
+
+    Raises ``KeyError`` for an unknown or expired session, ``IngestError`` (naming the
+    file) when a file or the combination is refused; the session is unchanged then.
+    """
+    meta = store.get_meta(sid)
+    if meta is None:
+        raise KeyError(sid)
+    browser = _owner_browser(meta)
+    records = [] if replace else _source_records(meta)
+    leaders = []
+    for index, record in enumerate(records[:1] + records[-1:]):
+        table = store.get_frame(
+            sid, _table_frame(0 if index == 0 else len(records) - 1)
+        )
+        if table is not None:
+            leaders.append(
+                Part(
+                    record["name"],
+                    IngestResult(
+                        frame=pd.DataFrame(),
+                        table=table,
+                        mapping=dict(record["mapping"]),
+                        confidence={},
+                        report={"read": record["read"]},
+                    ),
+                )
+            )
+    new_parts, origins = _read_parts(
+        store, uploads, browser, limits, [r["name"] for r in records], leaders
+    )
+    try:
+        with store.lock(f"files:{sid}", ttl=120.0, timeout=CHANGE_WAIT_SECONDS):
+            meta = store.get_meta(sid)
+            if meta is None:
+                raise KeyError(sid)
+            drop = bool(meta.get("drop_duplicates", False))
+            keep = (
+                bool(meta.get("keep_overlaps", False))
+                if keep_overlaps is None
+                else keep_overlaps
+            )
+            old = (
+                [] if replace else _stored_parts(store, sid, meta, drop_duplicates=drop)
+            )
+            parts = _one_mapping([*old, *new_parts], drop_duplicates=drop)
+            _check_combined_size(parts, limits)
+            updated = _store_parts(
+                store,
+                sid,
+                meta,
+                parts,
+                keep_overlaps=keep,
+                drop_duplicates=drop,
+                tables_changed=True,
+                keep_confidence=not replace,
+            )
+            if replace:
+                updated = store.update_meta(sid, {"mapping_origin": origins[0]})
+    except TimeoutError as error:
+        raise IngestError(
+            "Another change to this dashboard is still running. Try again in a moment."
+        ) from error
+    logger.info(
+        "session files %s files=%s rows=%s",
+        "replaced" if replace else "added",
+        len(parts),
+        updated.get("rows"),
+    )
+    return updated
+
+
+def set_keep_overlaps(store: SessionStore, sid: str, keep: bool) -> dict[str, Any]:
+    """Count (``keep``) or set aside rows repeating rows of an earlier file."""
+    meta = store.get_meta(sid)
+    if meta is None:
+        raise KeyError(sid)
+    if len(_source_records(meta)) < 2:
+        raise IngestError("This dashboard shows one file: there is nothing to overlap.")
+    drop = bool(meta.get("drop_duplicates", False))
+    parts = _stored_parts(store, sid, meta, drop_duplicates=drop)
+    return _store_parts(
+        store,
+        sid,
+        meta,
+        parts,
+        keep_overlaps=keep,
+        drop_duplicates=drop,
+        tables_changed=False,
+        keep_confidence=True,
+    )

@@ -1,4 +1,5 @@
-"""Top-level JSON routes: ``POST /upload``, ``POST /demo`` and ``GET /health``."""
+"""Top-level JSON routes: ``POST /upload`` (one or several files), ``POST /upload/<id>``
+(add files to a dashboard or replace its data), ``POST /demo`` and ``GET /health``."""
 
 from __future__ import annotations
 
@@ -13,16 +14,33 @@ from flask_limiter import Limiter
 
 from analytics.demo import DEMO_FILENAME, demo_csv
 from analytics.errors import IngestError
-from services.datasets import create_session
+from services.datasets import (
+    Upload,
+    add_files,
+    create_combined_session,
+    create_session,
+)
 from services.probes import ollama_status, prophet_status
 from services.store import StoreUnavailable, directory_problem
 from web.errors import json_error
-from web.ownership import browser_digest, new_owner_token
-from web.security import too_large_message
+from web.ownership import (
+    NOT_OWNER_API_MESSAGE,
+    OWNER_COOKIE,
+    browser_digest,
+    is_owner,
+    new_owner_token,
+)
+from web.security import too_large_message, total_too_large_message
 
 logger = logging.getLogger(__name__)
 
 ALLOWED_EXTENSIONS = (".csv", ".tsv", ".txt", ".dat", ".xlsx", ".xls")
+#: A browser that is not the dashboard's owner tries to add files or replace its data.
+NOT_OWNER_FILES_MESSAGE = (
+    "Only the browser that uploaded these files can add files to this dashboard or "
+    "replace its data (you can still view it). To combine these figures with your own "
+    "files, upload all of them in your own browser."
+)
 #: How old the store figures and probe results in a /health answer may be.
 HEALTH_CHECK_SECONDS = 0.25
 
@@ -50,17 +68,12 @@ def create_routes_blueprint(limiter: Limiter, settings) -> Blueprint:
             filename = _clean_filename(filename)
             source = "google_sheets"
         else:
-            upload_file = request.files.get("file")
-            if upload_file is None or not upload_file.filename:
-                return json_error(
-                    "No file was sent. Attach a CSV, XLSX or XLS file as the form field "
-                    "'file' (or a Google Sheets link as 'sheet_url').",
-                    400,
-                )
-            data = upload_file.stream.read(settings.MAX_CONTENT_LENGTH + 1)
-            if len(data) > settings.MAX_CONTENT_LENGTH:
-                return json_error(too_large_message(settings.MAX_CONTENT_LENGTH), 413)
-            filename = _clean_filename(upload_file.filename)
+            uploads = _uploads(settings)
+            if isinstance(uploads, tuple):
+                return uploads
+            if len(uploads) > 1:
+                return _create_combined(store, uploads, settings)
+            data, filename = uploads[0].data, uploads[0].filename
             source = "upload"
         started = time.perf_counter()
         owner_token, token_digest = new_owner_token()
@@ -86,6 +99,65 @@ def create_routes_blueprint(limiter: Limiter, settings) -> Blueprint:
             del data  # the raw bytes are never kept
         logger.info("upload ingested in %.0fms", (time.perf_counter() - started) * 1000)
         return {**_created(meta), "owner_token": owner_token}, 201
+
+    @bp.post("/upload/<session_id>")
+    @limiter.limit(settings.rate_limit_string, scope="upload")
+    def add_to_session(session_id: str):
+        """Add files to a dashboard (``mode=add``, the default) or replace its data
+        (``mode=replace``): a write, allowed to the session's owner only."""
+        store = current_app.extensions["smbrc.store"]
+        meta = store.get_meta(session_id)
+        if meta is None:
+            return json_error(
+                "This dashboard does not exist or has expired. Upload the files again "
+                "to start a new one.",
+                404,
+            )
+        if not is_owner(meta):
+            return json_error(
+                NOT_OWNER_FILES_MESSAGE
+                if request.cookies.get(OWNER_COOKIE)
+                else NOT_OWNER_API_MESSAGE,
+                403,
+            )
+        mode = (request.form.get("mode") or "add").strip().lower()
+        if mode not in ("add", "replace"):
+            return json_error(
+                f"The mode '{mode[:40]}' is not known: send mode=add to add the files to "
+                "the dashboard's data, or mode=replace to replace its data.",
+                400,
+            )
+        uploads = _uploads(settings)
+        if isinstance(uploads, tuple):
+            return uploads
+        started = time.perf_counter()
+        try:
+            meta = add_files(
+                store,
+                session_id,
+                uploads,
+                replace=mode == "replace",
+                limits=settings.upload_limits,
+                keep_overlaps=_flag("keep_overlaps"),
+            )
+        except KeyError:
+            return json_error(
+                "This dashboard has expired. Upload the files again to start a new one.",
+                404,
+            )
+        except IngestError as error:
+            logger.info(
+                "files refused status=%s reason=%s", error.status, type(error).__name__
+            )
+            return json_error(str(error), error.status)
+        finally:
+            del uploads
+        logger.info(
+            "files %s in %.0fms",
+            "replaced" if mode == "replace" else "added",
+            (time.perf_counter() - started) * 1000,
+        )
+        return _created(meta), 200
 
     @bp.post("/demo")
     @limiter.limit(settings.rate_limit_string, scope="upload")
@@ -176,6 +248,78 @@ def create_routes_blueprint(limiter: Limiter, settings) -> Blueprint:
     return bp
 
 
+def _flag(name: str) -> bool | None:
+    """A true/false form field (``1``/``0``, ``true``/``false``, ``on``/``off``), or
+    None when it is not sent."""
+    raw = (request.form.get(name) or "").strip().lower()
+    if not raw:
+        return None
+    return raw in ("1", "true", "yes", "on")
+
+
+def _uploads(settings) -> list[Upload] | tuple:
+    """The request's ``file`` fields as uploads, or a JSON error (a tuple) saying
+    what is wrong: no file, too many files, one file or all of them too large."""
+    sent = [f for f in request.files.getlist("file") if f is not None and f.filename]
+    if not sent:
+        return json_error(
+            "No file was sent. Attach one or more CSV, XLSX or XLS files as the form "
+            "field 'file' (or a Google Sheets link as 'sheet_url').",
+            400,
+        )
+    if len(sent) > settings.MAX_UPLOAD_FILES:
+        return json_error(
+            f"{len(sent)} files were sent; one upload takes at most "
+            f"{settings.MAX_UPLOAD_FILES}. Send them in several steps with "
+            "'Add files'.",
+            413,
+        )
+    uploads: list[Upload] = []
+    total = 0
+    for upload_file in sent:
+        data = upload_file.stream.read(settings.MAX_CONTENT_LENGTH + 1)
+        name = _clean_filename(upload_file.filename)
+        if len(data) > settings.MAX_CONTENT_LENGTH:
+            message = too_large_message(settings.MAX_CONTENT_LENGTH)
+            if len(sent) > 1:
+                message = f"“{name}”: {message}"
+            return json_error(message, 413)
+        total += len(data)
+        if total > settings.MAX_UPLOAD_TOTAL_BYTES:
+            return json_error(total_too_large_message(settings), 413)
+        uploads.append(Upload(data, name))
+    return uploads
+
+
+def _create_combined(store, uploads: list[Upload], settings):
+    """``POST /upload`` with several files: one session holding all of them."""
+    started = time.perf_counter()
+    owner_token, token_digest = new_owner_token()
+    owner = {"browser": browser_digest(create=True), "token": token_digest}
+    try:
+        meta = create_combined_session(
+            store,
+            uploads,
+            owner=owner,
+            limits=settings.upload_limits,
+            keep_overlaps=bool(_flag("keep_overlaps")),
+        )
+    except IngestError as error:
+        logger.info(
+            "upload rejected status=%s reason=%s files=%s",
+            error.status,
+            type(error).__name__,
+            len(uploads),
+        )
+        return json_error(str(error), error.status)
+    logger.info(
+        "upload of %s files ingested in %.0fms",
+        len(uploads),
+        (time.perf_counter() - started) * 1000,
+    )
+    return {**_created(meta), "owner_token": owner_token}, 201
+
+
 def _created(meta: dict) -> dict:
     """The answer to a request that created a session."""
     sid = meta["session_id"]
@@ -187,7 +331,23 @@ def _created(meta: dict) -> dict:
         "rows": meta["rows"],
         "mapping": meta["mapping"],
         "warnings": meta["warnings"],
+        "files": [
+            {k: f[k] for k in FILE_FIELDS if k in f}
+            for f in (meta.get("report") or {}).get("files") or []
+        ],
     }
+
+
+#: What the upload answer says about each file of a combined session.
+FILE_FIELDS = (
+    "name",
+    "rows_read",
+    "rows_used",
+    "set_aside",
+    "overlap",
+    "date_start",
+    "date_end",
+)
 
 
 def _clean_filename(name: str) -> str:

@@ -60,6 +60,7 @@ def wants_json() -> bool:
     return (
         path.startswith("/api/")
         or path in ("/upload", "/health")
+        or path.startswith("/upload/")
         or path.endswith(CALLBACK_PATH_SUFFIX)
     )
 
@@ -110,6 +111,12 @@ def init_security(
             incoming if _REQUEST_ID_RE.match(incoming) else uuid.uuid4().hex[:16]
         )
         g.request_started = time.perf_counter()
+        if _is_upload(request.path):
+            # several files in one request: bounded by the total cap (each file by
+            # MAX_CONTENT_LENGTH in the route); set before CSRFProtect reads the form
+            request.max_content_length = (
+                settings.MAX_UPLOAD_TOTAL_BYTES + MULTIPART_OVERHEAD
+            )
 
     CSRFProtect(server)
 
@@ -194,6 +201,8 @@ def init_security(
 
     @server.errorhandler(RequestEntityTooLarge)
     def too_large(_error: RequestEntityTooLarge):
+        if _is_upload(request.path):
+            return json_error(total_too_large_message(settings), 413)
         return json_error(too_large_message(settings.MAX_CONTENT_LENGTH), 413)
 
     @server.errorhandler(429)
@@ -248,6 +257,28 @@ def known_page(path: str, store) -> bool:
     if not match:
         return False
     return store is None or store.get_meta(match.group(1)) is not None
+
+
+def _is_upload(path: str) -> bool:
+    return path == "/upload" or path.startswith("/upload/")
+
+
+def total_too_large_message(settings: Settings) -> str:
+    """The refusal of an upload whose files together exceed ``MAX_UPLOAD_TOTAL_BYTES``."""
+    return (
+        f"The files together are larger than the "
+        f"{_size(settings.MAX_UPLOAD_TOTAL_BYTES)} limit of one upload "
+        f"(each file may be up to {_size(settings.MAX_CONTENT_LENGTH)}). "
+        "Upload fewer files at once, then add the others with 'Add files' on the "
+        "dashboard."
+    )
+
+
+def _size(n: int) -> str:
+    """``67108864`` → ``64 MB``; below 1 MB in KB with one decimal."""
+    if n >= 1024 * 1024:
+        return f"{n / 1024 / 1024:.0f} MB"
+    return f"{n / 1024:.1f} KB"
 
 
 def too_large_message(limit_bytes: int) -> str:

@@ -70,6 +70,8 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "ship mode": ("shipping method", "shipping mode", "delivery method", "ship method"),
     "sub category": ("sub category", "subcategory"),
     "discount band": ("discount level", "discount tier"),
+    # several uploaded files: analytics.combine.SOURCE_FILE
+    "source file": ("file", "uploaded file"),
 }
 
 

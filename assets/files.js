@@ -1,0 +1,127 @@
+/* Dashboard "Add files" and "Replace data": choose files, post them to
+ * `POST /upload/<session_id>` (mode=add or mode=replace) with the CSRF token, then reload
+ * the dashboard; a refusal (not the owner, too large, files that cannot be combined …)
+ * is shown as the server worded it. Handlers are delegated from `document` (Dash renders
+ * the page after load).
+ */
+(function () {
+  "use strict";
+
+  var ACTIONS = "files-actions";
+  var ADD = "files-add";
+  var REPLACE = "files-replace";
+  var STATUS = "files-status";
+  var INPUT = "files-input";
+  var ACCEPT = ".csv,.tsv,.txt,.xlsx,.xls";
+  var busy = false;
+  var mode = "add";
+
+  function byId(id) { return document.getElementById(id); }
+
+  function csrfToken() {
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    return meta ? meta.getAttribute("content") : "";
+  }
+
+  function setStatus(kind, text) {
+    var box = byId(STATUS);
+    if (!box) { return; }
+    box.textContent = "";
+    if (!text) { return; }
+    var div = document.createElement("div");
+    div.className = "alert shadow mb-0 alert-" + kind;
+    div.setAttribute("role", kind === "danger" ? "alert" : "status");
+    div.textContent = text;
+    if (kind === "danger") {
+      var close = document.createElement("button");
+      close.type = "button";
+      close.className = "btn-close float-end ms-2";
+      close.setAttribute("aria-label", "Close");
+      close.addEventListener("click", function () { box.textContent = ""; });
+      div.insertBefore(close, div.firstChild);
+    }
+    box.appendChild(div);
+  }
+
+  function accepted(name) {
+    var actions = byId(ACTIONS);
+    var list = ((actions && actions.getAttribute("data-accept")) || ACCEPT).split(",");
+    name = (name || "").toLowerCase();
+    return list.some(function (ext) { return ext && name.endsWith(ext); });
+  }
+
+  function send(files) {
+    var actions = byId(ACTIONS);
+    var sid = actions ? actions.getAttribute("data-session-id") : "";
+    if (busy || !sid || !files.length) { return; }
+    for (var i = 0; i < files.length; i++) {
+      if (!accepted(files[i].name)) {
+        setStatus("danger", "“" + files[i].name + "” is not a CSV or Excel file. Export your data as CSV, XLSX or XLS and try again.");
+        return;
+      }
+    }
+    var form = new FormData();
+    form.append("mode", mode);
+    files.forEach(function (file) { form.append("file", file, file.name); });
+    busy = true;
+    var what = files.length + (files.length > 1 ? " files" : " file");
+    setStatus("info", (mode === "replace" ? "Replacing the data with " : "Adding ") + what + "…");
+    var xhr = new XMLHttpRequest();
+    xhr.open("POST", "/upload/" + encodeURIComponent(sid));
+    xhr.setRequestHeader("X-CSRFToken", csrfToken());
+    xhr.setRequestHeader("Accept", "application/json");
+    xhr.upload.onprogress = function (event) {
+      if (event.lengthComputable && event.loaded < event.total) {
+        setStatus("info", "Uploading " + what + "… " + Math.round((event.loaded / event.total) * 100) + "%");
+      } else {
+        setStatus("info", "Reading " + what + "…");
+      }
+    };
+    xhr.onload = function () {
+      busy = false;
+      var body = null;
+      try { body = JSON.parse(xhr.responseText); } catch (e) { body = null; }
+      if (xhr.status === 200 && body && body.dashboard_url) {
+        setStatus("success", "Done: " + body.rows.toLocaleString() + " rows. Reloading the dashboard…");
+        window.location.assign(body.dashboard_url + "?v=" + Date.now());
+        return;
+      }
+      setStatus("danger", body && body.error ? body.error :
+        "The upload failed (HTTP " + xhr.status + "). Try again in a moment.");
+    };
+    xhr.onerror = function () {
+      busy = false;
+      setStatus("danger", "The connection to the server was lost during the upload. Check that the app is running and try again.");
+    };
+    xhr.send(form);
+  }
+
+  function fileInput() {
+    var input = byId(INPUT);
+    if (input) { return input; }
+    input = document.createElement("input");
+    input.type = "file";
+    input.id = INPUT;
+    input.multiple = true;
+    input.accept = ACCEPT;
+    input.className = "visually-hidden";
+    input.setAttribute("aria-hidden", "true");
+    input.tabIndex = -1;
+    input.addEventListener("change", function () {
+      var files = Array.prototype.slice.call(input.files || []);
+      input.value = "";
+      send(files);
+    });
+    document.body.appendChild(input);
+    return input;
+  }
+
+  document.addEventListener("click", function (event) {
+    var target = event.target.closest && event.target.closest("#" + ADD + ", #" + REPLACE);
+    if (!target) { return; }
+    mode = target.id === REPLACE ? "replace" : "add";
+    fileInput().click();
+  });
+
+  document.addEventListener("DOMContentLoaded", fileInput);
+})();
