@@ -60,7 +60,12 @@ def test_each_demo_is_its_own_session(client):
 
 
 def test_the_dashboard_header_says_demo_data_only_for_the_demo():
-    meta = {"filename": DEMO_FILENAME, "rows": 10, "source": "demo"}
+    meta = {
+        "session_id": "s" * 32,
+        "filename": DEMO_FILENAME,
+        "rows": 10,
+        "source": "demo",
+    }
     assert "Demo data" in str(dashboard_header(meta).to_plotly_json())
     uploaded = {**meta, "source": "upload"}
     assert "Demo data" not in str(dashboard_header(uploaded).to_plotly_json())
