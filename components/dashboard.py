@@ -11,9 +11,11 @@ from typing import Any
 import dash_bootstrap_components as dbc
 from dash import dash_table, dcc, html
 
+from analytics.formatting import format_date_range, format_number
 from analytics.sku import AMBER_FROM, BAND_LABELS, FEW_SALES_BELOW, GREEN_FROM
 from components import ids
 from components.assistant import chat_card, insights_card
+from components.figures import GRAPH_CONFIG, graph_config  # noqa: F401 (re-exported)
 from components.forecast import forecast_card
 from components.quality import quality_card
 from components.report import report_button, report_menu_items
@@ -34,7 +36,6 @@ METRIC_OPTIONS = [
     {"label": "Revenue", "value": "revenue"},
     {"label": "Profit", "value": "profit"},
 ]
-GRAPH_CONFIG = {"displaylogo": False, "responsive": True, "displayModeBar": False}
 SKU_PAGE_SIZE = 15
 
 SCORE_HELP = (
@@ -189,7 +190,7 @@ def graph(component_id: str, height: int = 360) -> dcc.Loading:
     return dcc.Loading(
         dcc.Graph(
             id=component_id,
-            config=GRAPH_CONFIG,
+            config=graph_config(),
             className="dash-graph",
             style={"minHeight": f"{height}px"},
         ),
@@ -227,11 +228,11 @@ def demo_badge() -> dbc.Badge:
 def dashboard_header(meta: dict[str, Any]) -> html.Div:
     is_demo = meta.get("source") == "demo"
     rows_read = meta.get("rows_read", meta["rows"])
-    details = [f"{meta['rows']:,} rows used"]
+    details = [f"{format_number(meta['rows'])} rows used"]
     if rows_read != meta["rows"]:
-        details.append(f"of {rows_read:,} read")
+        details.append(f"of {format_number(rows_read)} read")
     if meta.get("date_start"):
-        details.append(f"· {meta['date_start']} to {meta['date_end']}")
+        details.append(f"· {format_date_range(meta['date_start'], meta['date_end'])}")
     downloads = dbc.DropdownMenu(
         [
             dbc.DropdownMenuItem("Cleaned data", header=True),

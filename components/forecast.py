@@ -9,8 +9,17 @@ import plotly.graph_objects as go
 from dash import dcc, html
 
 from analytics.forecast import MODEL_LABELS
+from analytics.formatting import d3_date_format
 from components import ids
-from components.figures import COLORS, base_layout, empty_figure, new_figure
+from components.figures import (
+    COLORS,
+    base_layout,
+    empty_figure,
+    graph_config,
+    money_axis,
+    money_hover,
+    new_figure,
+)
 
 PERIOD_WORDS = {
     "daily": "days",
@@ -134,11 +143,7 @@ def forecast_card(has_profit: bool) -> dbc.Card:
                     dcc.Graph(
                         id=ids.FORECAST_GRAPH,
                         figure=empty_figure("Preparing the forecast…"),
-                        config={
-                            "displaylogo": False,
-                            "displayModeBar": False,
-                            "responsive": True,
-                        },
+                        config=graph_config(),
                         style={"minHeight": "360px"},
                     ),
                     html.Div(id=ids.FORECAST_INFO, className="small"),
@@ -163,6 +168,7 @@ def forecast_figure(result: dict[str, Any], currency: str = "$") -> go.Figure:
     if not history:
         return empty_figure(result.get("message") or "No forecast for this data.")
     fig = new_figure()
+    hover_x = f"%{{x|{d3_date_format('day')}}}"
     hx = [h["date"] for h in history]
     fig.add_trace(
         go.Scatter(
@@ -171,7 +177,7 @@ def forecast_figure(result: dict[str, Any], currency: str = "$") -> go.Figure:
             name="Actual",
             mode="lines",
             line={"color": COLORS["revenue"], "width": 2},
-            hovertemplate=f"%{{x}}: {currency}%{{y:,.2f}}<extra>Actual</extra>",
+            hovertemplate=f"{hover_x}: {money_hover('y', currency)}<extra>Actual</extra>",
         )
     )
     if points:
@@ -205,11 +211,13 @@ def forecast_figure(result: dict[str, Any], currency: str = "$") -> go.Figure:
                 name="Forecast",
                 mode="lines",
                 line={"color": COLORS["cost"], "width": 2.5, "dash": "dash"},
-                hovertemplate=f"%{{x}}: {currency}%{{y:,.2f}}<extra>Forecast</extra>",
+                hovertemplate=(
+                    f"{hover_x}: {money_hover('y', currency)}<extra>Forecast</extra>"
+                ),
             )
         )
     base_layout(fig)
-    fig.update_yaxes(tickprefix=currency)
+    fig.update_yaxes(**money_axis(currency))
     fig.update_layout(hovermode="closest")
     return fig
 
