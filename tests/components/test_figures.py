@@ -9,6 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
+from analytics.formatting import use_locale
 from analytics.ingest import ingest_bytes
 from analytics.metrics import (
     abc_pareto,
@@ -18,20 +19,19 @@ from analytics.metrics import (
     timeseries,
     top_bottom_skus,
 )
-from analytics.formatting import use_locale
 from components.figures import (
     COLORS,
     DARK_TEMPLATE,
     LIGHT_TEMPLATE,
     THEME_COLORS,
-    graph_config,
-    templates_json,
     category_figure,
     empty_figure,
+    graph_config,
     margin_figure,
     pareto_figure,
     seasonality_figure,
     sku_bars_figure,
+    templates_json,
     timeseries_figure,
 )
 from tests.conftest import transactions_frame
