@@ -11,7 +11,13 @@ from dash import Dash, Input, Output, State, html
 from dash.exceptions import PreventUpdate
 
 from analytics.filters import FilterError
-from analytics.formatting import format_money, format_number, format_pct, format_points
+from analytics.formatting import (
+    format_date,
+    format_money,
+    format_number,
+    format_pct,
+    format_points,
+)
 from analytics.metrics import (
     breakdown,
     choose_granularity,
@@ -305,9 +311,8 @@ def kpi_row(cards: dict, currency: str, orders: dict | None = None) -> list:
     period_label = "vs previous period"
     if comparison.get("available") and comparison.get("previous_start"):
         said = f"{comparison['label']} " if comparison.get("label") else ""
-        period_label = (
-            f"vs {said}{comparison['previous_start']} – {comparison['previous_end']}"
-        )
+        first, last = comparison["previous_start"], comparison["previous_end"]
+        period_label = f"vs {said}{format_date(first)} – {format_date(last)}"
 
     def money(key: str, label: str, tone_by_sign: bool = False) -> object:
         card = cards[key]

@@ -11,7 +11,7 @@ from typing import Any
 import dash_bootstrap_components as dbc
 from dash import dash_table, dcc, html
 
-from analytics.formatting import format_date_range, format_number
+from analytics.formatting import current_locale, format_date_range, format_number
 from analytics.sku import AMBER_FROM, BAND_LABELS, FEW_SALES_BELOW, GREEN_FROM
 from components import ids
 from components.assistant import chat_card, insights_card
@@ -177,7 +177,8 @@ def changes_card() -> dbc.Card:
         html.Div(
             [
                 html.Div(id=ids.CHANGES_TEXT, className="small px-2"),
-                graph(ids.CHANGES_GRAPH, 340),
+                # hidden while there is nothing to compare: the card is then one line
+                html.Div(graph(ids.CHANGES_GRAPH, 340), id=ids.CHANGES_CHART),
             ]
         ),
         tools=segmented(ids.CHANGES_MEASURE, METRIC_OPTIONS, "revenue"),
@@ -526,22 +527,22 @@ BAND_STYLES = [
     ),
     {
         "if": {"filter_query": '{note} = "few sales"', "column_id": "note"},
-        "color": "#6c757d",
+        "color": "var(--smbrc-muted, #6c757d)",
         "fontStyle": "italic",
     },
     {
         "if": {"filter_query": "{profit} < 0", "column_id": "profit"},
-        "color": "#dc3545",
+        "color": "var(--smbrc-loss, #dc3545)",
         "fontWeight": "600",
     },
     {
         "if": {"filter_query": '{trend} = "▼ down"', "column_id": "trend"},
-        "color": "#dc3545",
+        "color": "var(--smbrc-loss, #dc3545)",
         "fontWeight": "600",
     },
     {
         "if": {"state": "active"},
-        "backgroundColor": "#e7f1ff",
+        "backgroundColor": "var(--smbrc-active-bg, #e7f1ff)",
         "border": "1px solid #0d6efd",
     },
 ]
@@ -562,8 +563,13 @@ def sku_ranking_card() -> dbc.Card:
         style_table={"overflowX": "auto"},
         style_header={
             "fontWeight": "600",
-            "backgroundColor": "#f8f9fa",
+            "backgroundColor": "var(--bs-tertiary-bg, #f8f9fa)",
             "whiteSpace": "normal",
+        },
+        # numbers written with the reader's separators (the layout is built per request)
+        locale_format={
+            "decimal": current_locale().decimal,
+            "group": current_locale().group,
         },
         style_cell={
             "fontFamily": "inherit",

@@ -124,3 +124,9 @@ CHANGES_CARD = "changes-card"
 CHANGES_MEASURE = "changes-measure"
 CHANGES_GRAPH = "changes-graph"
 CHANGES_TEXT = "changes-text"
+CHANGES_CHART = "changes-chart"
+
+# -- reader's settings (navbar) --
+THEME_CHOICE = "theme-choice"
+LOCALE_CHOICE = "locale-choice"
+CHART_THEMES = "chart-themes"

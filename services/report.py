@@ -20,6 +20,7 @@ from analytics.chat import NO_MODEL
 from analytics.forecast import MODEL_LABELS
 from analytics.formatting import (
     MISSING,
+    format_date,
     format_money,
     format_number,
     format_pct,
@@ -88,10 +89,12 @@ def _change(card: dict, key: str) -> tuple[str, str]:
 
 
 def comparison_label(cards: dict) -> str:
-    """ "vs 2024-01-01 – 2024-03-31" when the cards carry changes, else ""."""
+    """ "vs Jan 1, 2024 – Mar 31, 2024" (in the reader's locale) when the cards carry
+    changes, else ""."""
     comparison = cards.get("comparison") or {}
     if comparison.get("available") and comparison.get("previous_start"):
-        return f"vs {comparison['previous_start']} – {comparison['previous_end']}"
+        first = format_date(comparison["previous_start"])
+        return f"vs {first} – {format_date(comparison['previous_end'])}"
     return ""
 
 
@@ -366,10 +369,7 @@ def report_content(
         return content
     dates = rows["date"].dropna()
     if len(dates):
-        content["span"] = (
-            dates.min().strftime("%Y-%m-%d"),
-            dates.max().strftime("%Y-%m-%d"),
-        )
+        content["span"] = (format_date(dates.min()), format_date(dates.max()))
     cards = kpi_cards(
         view.history, rows, start=view.filters.start, end=view.filters.end
     )

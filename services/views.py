@@ -16,6 +16,7 @@ from analytics.customers import CustomerView, customer_view, has_customers
 from analytics.dataset_model import DatasetModel, model_of
 from analytics.filters import FilterError, filter_frame
 from analytics.forecast import project_sku_scores
+from analytics.formatting import format_date
 from analytics.metrics import choose_granularity
 from analytics.query import Filter, QueryError, filter_rows, frame_model
 from analytics.schema import CATEGORY, CUSTOMER, DATE, SKU
@@ -348,7 +349,8 @@ class Comparison:
     covered: bool
 
     def describe(self) -> str:
-        return f"{self.previous_start:%Y-%m-%d} – {self.previous_end:%Y-%m-%d}"
+        """The comparison's dates in the reader's locale: "Jan 1, 2024 – Mar 31, 2024"."""
+        return f"{format_date(self.previous_start)} – {format_date(self.previous_end)}"
 
 
 def view_comparison(

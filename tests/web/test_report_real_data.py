@@ -162,6 +162,6 @@ def test_superstore_year_filter(client, sessions, tmp_path):
     # 2016 against 2015, as the dashboard's cards compare
     change = (609_205.60 - 470_532.51) / 470_532.51
     assert f"Total revenue ${amount(609_205.60)} up +{change:.1%}" in flat
-    assert "Changes on the cards: vs 2015-01-01 – 2015-12-31" in flat
+    assert "Changes on the cards: vs Jan 1, 2015 – Dec 31, 2015" in flat
     brief = client.get(f"/api/report/{sid}.md?{query}").get_data(as_text=True)
     assert f"**Total revenue:** ${amount(609_205.60)} (up +{change:.1%}" in brief
