@@ -473,6 +473,27 @@ def d3_date_format(style: str = "day", locale: NumberLocale | str | None = None)
     return _CLDR_TOKEN.sub(field, pattern.replace("%", "%%")).strip()
 
 
+def excel_date_format(locale: NumberLocale | str | None = None) -> str:
+    """The locale's numeric date as an Excel number format with a four-digit year:
+    ``m/d/yyyy`` (en-US), ``dd.mm.yyyy`` (de-DE), ``dd/mm/yyyy`` (fr-FR)."""
+    where = get_locale(locale)
+    found = _babel_locale(where.tag) or babel.Locale.parse("en_US")
+    pattern = found.date_formats["short"].pattern
+
+    def field(match: re.Match) -> str:
+        token = match.group(0)
+        if token.startswith("'"):
+            return token[1:-1]
+        wide = len(token) >= 2
+        return {
+            "y": "yyyy",
+            "M": "mm" if wide else "m",
+            "L": "mm" if wide else "m",
+        }.get(token[0], ("dd" if wide else "d") if token[0] == "d" else "")
+
+    return _CLDR_TOKEN.sub(field, pattern).strip() or "yyyy-mm-dd"
+
+
 def plotly_locale(locale: NumberLocale | str | None = None) -> dict:
     """A Plotly locale definition (``config.locales[tag]``) for ``locale``: month and
     day names, separators and date order, so chart axes read as the cards do."""

@@ -20,6 +20,7 @@ from analytics.chat import NO_MODEL
 from analytics.forecast import MODEL_LABELS
 from analytics.formatting import (
     MISSING,
+    current_locale,
     format_date,
     format_money,
     format_number,
@@ -270,8 +271,8 @@ def _insights(store, settings, view: View, currency: str) -> dict[str, Any]:
     sid, filters = meta["session_id"], view.filters
     forecast = None if filters.active else cached_forecast(store, sid, ForecastParams())
     prefix = (
-        f"insights:{int(meta.get('revision', 0))}:{filters.key()}:"
-        f"{'forecast' if forecast else 'no-forecast'}:"
+        f"insights:{int(meta.get('revision', 0))}:{current_locale().tag}:"
+        f"{filters.key()}:{'forecast' if forecast else 'no-forecast'}:"
     )
     for model in (settings.OLLAMA_MODEL, NO_MODEL):
         cached = store.get_value(sid, prefix + model)
