@@ -58,6 +58,19 @@ def _charts_drawn(driver) -> None:
         )
 
 
+def _charts_fit(driver) -> None:
+    """Wait until every chart has been redrawn at the page's new width."""
+    driver.execute_script("window.dispatchEvent(new Event('resize'))")
+    WebDriverWait(driver, 30).until(
+        lambda d: d.execute_script(
+            "return [...document.querySelectorAll('.js-plotly-plot')]"
+            ".filter(g => g.offsetParent !== null)"
+            ".every(g => g._fullLayout && g._fullLayout.width <= "
+            "g.parentElement.getBoundingClientRect().width + 1)"
+        )
+    )
+
+
 def _kpi(driver, label: str) -> str | None:
     for card in driver.find_elements(By.CSS_SELECTOR, ".kpi-card"):
         name = card.find_element(By.CSS_SELECTOR, ".kpi-label").text.strip().lower()
@@ -107,9 +120,16 @@ def test_dark_system_setting_gives_a_dark_readable_dashboard(
         save(artifacts_dir, "dashboard-dark", violations)
         assert blocking(violations) == [], json.dumps(blocking(violations), indent=1)
 
+        # the demo spans one year: nothing to compare, so What changed is one line
+        wait.until(
+            lambda d: "nothing to compare" in d.find_element(By.ID, "changes-text").text
+        )
+        assert not browser.find_element(By.ID, "changes-chart").is_displayed()
+
         emulate_width(browser, *LAPTOP)
         full_page_screenshot(browser, artifacts_dir / "dashboard-dark-laptop.png")
         emulate_width(browser, *PHONE, mobile=True)
+        _charts_fit(browser)
         browser.execute_script("window.scrollTo(0, 0)")
         screenshot(browser, artifacts_dir / "dashboard-dark-phone-top.png")
         full_page_screenshot(browser, artifacts_dir / "dashboard-dark-phone.png")
