@@ -245,8 +245,8 @@ def _summary(view: View) -> str:
     total = len(view.dataset.frame)
     shown = len(view.rows)
     if not view.filters.active:
-        return f"Showing all {total:,} rows."
-    return f"Showing {shown:,} of {total:,} rows · {view.filters.describe()}."
+        return f"Showing all {format_number(total)} rows."
+    return f"Showing {format_number(shown)} of {format_number(total)} rows · {view.filters.describe()}."
 
 
 def download_links(view: View, min_sales: int | None = None) -> list[str]:
@@ -508,11 +508,11 @@ def update_sku_table(
     if not len(scores):
         count = "No SKU column in this data"
     elif threshold is None:
-        count = f"{len(scores):,} SKUs ranked"
+        count = f"{format_number(len(scores))} SKUs ranked"
     else:
         count = (
-            f"{len(shown):,} of {len(scores):,} SKUs shown "
-            f"(hiding those with fewer than {threshold:,} sales)"
+            f"{format_number(len(shown))} of {format_number(len(scores))} SKUs shown "
+            f"(hiding those with fewer than {format_number(threshold)} sales)"
         )
     links = download_links(view, threshold)
     return records, page_count, page, count, links[2], links[3]

@@ -70,7 +70,7 @@ def show_sku_detail(
                     className="fs-5 me-2",
                 ),
                 html.Span(
-                    f"rank {summary['rank']:,} of {summary['of']:,}",
+                    f"rank {format_number(summary['rank'])} of {format_number(summary['of'])}",
                     className="text-muted",
                 ),
                 html.Span(
