@@ -72,13 +72,22 @@
       var original = Plotly[name];
       if (typeof original !== "function") return;
       Plotly[name] = function (gd, dataOrFigure, layout, config) {
+        var drawn;
         if (Array.isArray(dataOrFigure)) {
           var all = chartTemplates();
           var template = all && all[effectiveTheme()];
           if (template) layout = Object.assign({}, layout || {}, { template: template });
-          return original.call(this, gd, dataOrFigure, layout, config);
+          drawn = original.call(this, gd, dataOrFigure, layout, config);
+        } else {
+          drawn = original.call(this, gd, themed(dataOrFigure));
         }
-        return original.call(this, gd, themed(dataOrFigure));
+        // the chart's text alternative follows what was drawn (chart_table.js)
+        if (drawn && drawn.then && window.smbrcChartTable) {
+          drawn.then(function () {
+            window.smbrcChartTable.render(typeof gd === "string" ? document.getElementById(gd) : gd);
+          }, function () {});
+        }
+        return drawn;
       };
     });
     Plotly.__smbrcThemed = true;

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 
+import pandas as pd
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ec
@@ -56,6 +57,24 @@ def _charts_drawn(driver) -> None:
         wait.until(
             ec.presence_of_element_located((By.CSS_SELECTOR, f"#{graph} .main-svg"))
         )
+
+
+def _open_table(driver, graph: str) -> list[list[str]]:
+    """Unfold a chart's "Show the figures as a table"; its rows as text cells."""
+    summary = WebDriverWait(driver, 30).until(
+        ec.element_to_be_clickable(
+            (By.CSS_SELECTOR, f"#{graph} details.chart-table > summary")
+        )
+    )
+    if not summary.find_element(By.XPATH, "..").get_attribute("open"):
+        summary.click()
+    rows = driver.find_elements(
+        By.CSS_SELECTOR, f"#{graph} details.chart-table tbody tr"
+    )
+    return [
+        [cell.text for cell in row.find_elements(By.CSS_SELECTOR, "th, td")]
+        for row in rows
+    ]
 
 
 def _charts_fit(driver) -> None:
@@ -116,6 +135,8 @@ def test_dark_system_setting_gives_a_dark_readable_dashboard(
         )
         assert background == "rgb(22, 25, 28)"
 
+        # every chart has its figures as a table; open one so axe checks it too
+        _open_table(browser, "timeseries-graph")
         violations = axe_violations(browser)
         save(artifacts_dir, "dashboard-dark", violations)
         assert blocking(violations) == [], json.dumps(blocking(violations), indent=1)
@@ -221,6 +242,20 @@ def test_german_number_format_on_cards_and_charts(browser, make_app, artifacts_d
         ]
         screenshot(browser, artifacts_dir / "dashboard-de-DE.png")
         assert months, "no month ticks drawn"
+
+        # the chart's table: the same figures, in German
+        monthly = (
+            shop.assign(month=pd.to_datetime(shop["Order Date"]).dt.to_period("M"))
+            .groupby("month")["Revenue"]
+            .sum()
+        )
+        rows = _open_table(browser, "timeseries-graph")
+        assert len(rows) == len(monthly)
+        first = format_money(round(monthly.iloc[0], 2), "$", decimals=2, locale="de-DE")
+        assert rows[0][1] == first.replace("\u00a0", " "), rows[0]
+        assert rows[0][0] == "Jan. 2025"
+        categories = _open_table(browser, "category-graph")
+        assert {row[0] for row in categories} >= {"Coffee", "Tea"}
         assert (
             Select(
                 browser.find_element(By.ID, "locale-choice")
