@@ -171,6 +171,9 @@
     if (old) old.remove();
     var wrap = document.createElement("div");
     wrap.className = "table-responsive";
+    // a scrolling box: reachable by keyboard, named for screen readers
+    wrap.tabIndex = 0;
+    wrap.setAttribute("role", "region");
     var element = document.createElement("table");
     element.className = "table table-sm mb-1";
     var caption = document.createElement("caption");
@@ -181,6 +184,7 @@
         ? " (first " + shown.length + " of " + table.rows.length + " rows)"
         : "");
     element.appendChild(caption);
+    wrap.setAttribute("aria-label", "Figures of " + caption.textContent);
     var head = element.createTHead().insertRow();
     table.columns.forEach(function (name, index) {
       var th = document.createElement("th");

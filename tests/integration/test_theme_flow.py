@@ -67,7 +67,10 @@ def _open_table(driver, graph: str) -> list[list[str]]:
         )
     )
     if not summary.find_element(By.XPATH, "..").get_attribute("open"):
-        summary.click()
+        driver.execute_script(
+            "arguments[0].scrollIntoView({block: 'center'}); arguments[0].click();",
+            summary,
+        )
     rows = driver.find_elements(
         By.CSS_SELECTOR, f"#{graph} details.chart-table tbody tr"
     )
