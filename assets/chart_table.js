@@ -147,8 +147,11 @@
 
   function render(gd) {
     if (!gd || !gd.parentElement) return;
-    var holder = gd.parentElement;
-    var details = holder.querySelector(":scope > details.chart-table");
+    // below the graph component (whose plot fills it), never inside it
+    var root = gd.closest(".dash-graph") || gd.parentElement;
+    if (!root.parentElement) return;
+    var next = root.nextElementSibling;
+    var details = next && next.classList.contains("chart-table") ? next : null;
     var table = null;
     try {
       table = tableOf(gd);
@@ -165,7 +168,7 @@
       var summary = document.createElement("summary");
       summary.textContent = "Show the figures as a table";
       details.appendChild(summary);
-      holder.appendChild(details);
+      root.parentElement.insertBefore(details, root.nextSibling);
     }
     var old = details.querySelector(".table-responsive");
     if (old) old.remove();

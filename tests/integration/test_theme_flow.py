@@ -63,7 +63,7 @@ def _open_table(driver, graph: str) -> list[list[str]]:
     """Unfold a chart's "Show the figures as a table"; its rows as text cells."""
     summary = WebDriverWait(driver, 30).until(
         ec.element_to_be_clickable(
-            (By.CSS_SELECTOR, f"#{graph} details.chart-table > summary")
+            (By.CSS_SELECTOR, f"#{graph} + details.chart-table > summary")
         )
     )
     if not summary.find_element(By.XPATH, "..").get_attribute("open"):
@@ -72,7 +72,7 @@ def _open_table(driver, graph: str) -> list[list[str]]:
             summary,
         )
     rows = driver.find_elements(
-        By.CSS_SELECTOR, f"#{graph} details.chart-table tbody tr"
+        By.CSS_SELECTOR, f"#{graph} + details.chart-table tbody tr"
     )
     return [
         [cell.text for cell in row.find_elements(By.CSS_SELECTOR, "th, td")]
