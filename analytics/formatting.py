@@ -154,9 +154,12 @@ _CURRENT: ContextVar[NumberLocale | None] = ContextVar(
 )
 
 
+_DEFAULT = _build(FALLBACK_LOCALE)
+
+
 def current_locale() -> NumberLocale:
     """The locale in force for this request or task (``en-US`` unless set)."""
-    return _CURRENT.get() or _build(FALLBACK_LOCALE)
+    return _CURRENT.get() or _DEFAULT
 
 
 def set_current_locale(tag: NumberLocale | str | None) -> Token:
