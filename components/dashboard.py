@@ -177,13 +177,23 @@ def changes_card() -> dbc.Card:
         html.Div(
             [
                 html.Div(id=ids.CHANGES_TEXT, className="small px-2"),
-                # hidden while there is nothing to compare: the card is then one line
-                html.Div(graph(ids.CHANGES_GRAPH, 340), id=ids.CHANGES_CHART),
+                # hidden, with its hint, while there is nothing to compare: the card is
+                # then one line saying why
+                html.Div(
+                    [
+                        graph(ids.CHANGES_GRAPH, 340),
+                        html.Div(
+                            "The change against the comparison period chosen above, "
+                            "split by the column whose values moved most; the bars add "
+                            "up to the total change.",
+                            className="small text-muted px-2 pb-1",
+                        ),
+                    ],
+                    id=ids.CHANGES_CHART,
+                ),
             ]
         ),
         tools=segmented(ids.CHANGES_MEASURE, METRIC_OPTIONS, "revenue"),
-        hint="The change against the comparison period chosen above, split by the "
-        "column whose values moved most; the bars add up to the total change.",
     )
 
 
