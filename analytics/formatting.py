@@ -452,6 +452,22 @@ def format_date_range(
     return first if first == last else f"{first} to {last}"
 
 
+def format_month_span(
+    label: object, *, locale: NumberLocale | str | None = None
+) -> str:
+    """A month or a run of months written ``YYYY-MM`` / ``YYYY-MM..YYYY-MM`` (as
+    ``analytics.metrics`` labels growth periods), for reading: ``"Dec 2025"``,
+    ``"Oct 2025 – Dec 2025"`` (de-DE ``"Okt. 2025 – Dez. 2025"``). Anything else is
+    returned as it is."""
+    if not isinstance(label, str):
+        return MISSING if label is None else str(label)
+    parts = label.split("..")
+    if len(parts) > 2 or not all(re.fullmatch(r"\d{4}-\d{2}", p) for p in parts):
+        return label
+    months = [format_date(f"{p}-01", "month", locale=locale) for p in parts]
+    return label if MISSING in months else " – ".join(months)
+
+
 #: CLDR pattern letters → d3-time-format directives (Plotly's axis and hover dates).
 _D3_FIELDS = {
     "yyyy": "%Y", "yy": "%y", "y": "%Y", "MMMM": "%B", "LLLL": "%B", "MMM": "%b",

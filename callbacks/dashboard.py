@@ -14,6 +14,7 @@ from analytics.filters import FilterError
 from analytics.formatting import (
     format_date,
     format_money,
+    format_month_span,
     format_number,
     format_pct,
     format_points,
@@ -409,7 +410,7 @@ def growth_card(growth: dict) -> object:
                 [
                     f"{label}: ",
                     html.Span(text, className=f"fw-semibold {tone}"),
-                    f" ({item['period']})",
+                    f" ({format_month_span(item['period'])})",
                 ]
             )
         )

@@ -23,6 +23,7 @@ from analytics.formatting import (
     current_locale,
     format_date,
     format_money,
+    format_month_span,
     format_number,
     format_pct,
     format_points,
@@ -142,12 +143,15 @@ def _growth_lines(growth: dict, currency: str) -> tuple[list[str], list[str]]:
         change_text = format_pct(change, signed=True) if change is not None else "new"
         period = str(item["period"])
         if ".." in period:
-            period = f"12 months to {period.split('..')[-1]}"
+            period = f"12 months to {format_month_span(period.split('..')[-1])}"
+        else:
+            period = format_month_span(period)
         short.append(f"{name}: {change_text} ({period})")
         full.append(
             f"{name}: revenue {money(revenue.get('value'), currency)} in "
-            f"{item['period']} vs {money(revenue.get('previous'), currency)} in "
-            f"{item['previous_period']} ({change_text})"
+            f"{format_month_span(item['period'])} vs "
+            f"{money(revenue.get('previous'), currency)} in "
+            f"{format_month_span(item['previous_period'])} ({change_text})"
         )
     return short, full
 

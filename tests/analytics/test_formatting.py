@@ -15,6 +15,7 @@ from analytics.formatting import (
     format_date,
     format_date_range,
     format_money,
+    format_month_span,
     format_number,
     format_pct,
     format_points,
@@ -273,3 +274,17 @@ def test_plotly_locale_carries_names_separators_and_date_order():
     assert d3_date_format("month", "en-US") == "%b %Y"
     assert d3_date_format("day", "en-US") == "%b %-d, %Y"
     assert get_locale("de-DE").separators == ",."
+
+
+@pytest.mark.parametrize(
+    ("label", "locale", "expected"),
+    [
+        ("2025-12", "en-US", "Dec 2025"),
+        ("2025-10..2025-12", "en-US", "Oct 2025 – Dec 2025"),
+        ("2025-10..2025-12", "de-DE", "Okt. 2025 – Dez. 2025"),
+        ("Q4 2025", "en-US", "Q4 2025"),
+        ("2025-13", "en-US", "2025-13"),
+    ],
+)
+def test_month_spans_of_the_growth_card(label, locale, expected):
+    assert format_month_span(label, locale=locale) == expected
