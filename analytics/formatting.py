@@ -104,7 +104,7 @@ def _babel_locale(tag: str) -> babel.Locale | None:
 def normalise_locale(tag: object) -> str | None:
     """``"de_de"`` → ``"de-DE"``; None for anything that is not a known locale."""
     found = _babel_locale(tag) if isinstance(tag, str) else None
-    if found is None:
+    if found is None or found.language == "und":  # "undetermined": no locale at all
         return None
     return "-".join(part for part in (found.language, found.territory) if part)
 

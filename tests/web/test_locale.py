@@ -139,3 +139,22 @@ def test_page_carries_the_remembered_theme(client):
         assert '<script>"' not in page
     finally:
         client.delete_cookie("smbrc_theme")
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "de-DE," * 5000,
+        ";q=abc, de;q=",
+        "\u00e9\u00e9-\u00e9\u00e9",
+        "*",
+        "und, zz-ZZ, x-private",
+    ],
+)
+def test_odd_accept_language_headers_are_harmless(client, sid, frame, header):
+    response = client.get(f"/api/report/{sid}.md", headers={"Accept-Language": header})
+    assert response.status_code == 200
+    assert format_money(_revenue(frame), "$") in response.get_data(as_text=True) or (
+        format_money(_revenue(frame), "$", locale="de-DE")
+        in response.get_data(as_text=True)
+    )
