@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 from dash import dcc, html
 
 from analytics.forecast import MODEL_LABELS
-from analytics.formatting import d3_date_format
+from analytics.formatting import d3_date_format, format_number, format_pct
 from components import ids
 from components.figures import (
     COLORS,
@@ -228,8 +228,12 @@ def _inside(score: dict[str, Any], level: int) -> str:
     if share is None:
         return "—"
     if score.get("n_points"):
-        return f"{score[f'inside_{level}']} of {score['n_points']} ({share:.0%})"
-    return f"{share:.0%}"
+        inside, points = score[f"inside_{level}"], score["n_points"]
+        return (
+            f"{format_number(inside)} of {format_number(points)} "
+            f"({format_pct(share, decimals=0)})"
+        )
+    return format_pct(share, decimals=0)
 
 
 def forecast_info(result: dict[str, Any]) -> list:
@@ -258,11 +262,12 @@ def forecast_info(result: dict[str, Any]) -> list:
             backtest.items(), key=lambda kv: kv[1].get("mase") or 1e9
         ):
             error = score.get("mape")
+            # MAPE and sMAPE are in percent already
             error_text = (
-                f"{error:.1f}%"
+                format_pct(error / 100)
                 if error is not None
                 else (
-                    f"{score['smape']:.1f}% (sMAPE)"
+                    f"{format_pct(score['smape'] / 100)} (sMAPE)"
                     if score.get("smape") is not None
                     else "—"
                 )
@@ -277,11 +282,7 @@ def forecast_info(result: dict[str, Any]) -> list:
                             ],
                             className="fw-semibold" if name == model else "",
                         ),
-                        html.Td(
-                            f"{score['mase']:.2f}"
-                            if score.get("mase") is not None
-                            else "—"
-                        ),
+                        html.Td(format_number(score.get("mase"), decimals=2)),
                         html.Td(error_text),
                         html.Td(_inside(score, 80)),
                         html.Td(_inside(score, 95)),

@@ -9,7 +9,7 @@ from typing import Any
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from analytics.formatting import format_number
+from analytics.formatting import format_number, format_pct
 from analytics.schema import ROLE_LABELS, ROLES
 from components import ids
 
@@ -20,7 +20,7 @@ def _confidence_badge(value: float | None) -> dbc.Badge | str:
     if value is None:
         return ""
     color = "success" if value >= 0.8 else ("warning" if value >= 0.5 else "danger")
-    return dbc.Badge(f"{value:.0%}", color=color, className="ms-1")
+    return dbc.Badge(format_pct(value, decimals=0), color=color, className="ms-1")
 
 
 def _read_facts(read: dict[str, Any]) -> list[str]:
