@@ -9,7 +9,7 @@ import sys
 from collections.abc import Mapping
 
 from dash import Dash, set_props
-from flask import Flask
+from flask import Flask, has_request_context, request
 from flask_wtf.csrf import generate_csrf
 from markupsafe import escape
 
@@ -26,6 +26,7 @@ from web.api import create_api_blueprint
 from web.chat_api import create_chat_blueprint
 from web.compression import init_compression
 from web.errors import json_error
+from web.locale import init_locale, locale_choice, theme_from
 from web.logging_setup import configure_logging
 from web.report_api import create_report_blueprint
 from web.routes import create_routes_blueprint
@@ -46,9 +47,22 @@ class RevenueDash(Dash):
         # the page's language, for screen readers and hyphenation; Dash's script footer is
         # not the page's footer landmark (the layout has its own)
         page = super().interpolate_index(**kwargs)
-        return page.replace("<html>", '<html lang="en">', 1).replace(
+        # a remembered light/dark choice is drawn from the first paint; "auto" is set
+        # by assets/theme.js from the system setting
+        theme = theme_from(request.cookies) if has_request_context() else "auto"
+        html_tag = '<html lang="en">'
+        if theme != "auto":
+            html_tag = f'<html lang="en" data-bs-theme="{theme}">'
+        return page.replace("<html>", html_tag, 1).replace(
             "<footer>", '<footer role="presentation">', 1
         )
+
+
+def page_layout() -> object:
+    """The page frame with the reader's remembered theme and number format."""
+    if not has_request_context():
+        return app_shell()
+    return app_shell(theme_from(request.cookies), locale_choice(request.cookies))
 
 
 def use_returning_allocator() -> None:
@@ -136,10 +150,11 @@ def create_app(
         ],
     )
     server.extensions["smbrc.dash"] = app
-    app.layout = app_shell
+    app.layout = page_layout
     register_callbacks(app, settings)
 
     limiter = init_security(server, settings, script_hashes=app.csp_hashes())
+    init_locale(server, settings)
     init_compression(server)
     server.register_blueprint(create_routes_blueprint(limiter, settings))
     # before the /api blueprint: its catch-all answers every other /api path

@@ -57,6 +57,7 @@ class Settings:
     API_PAGE_SIZE: int = 1000
     API_MAX_PAGE_SIZE: int = 5000
     RATE_LIMIT_STORAGE: str = ""
+    DEFAULT_LOCALE: str = "en-US"
 
     @property
     def production(self) -> bool:
@@ -168,6 +169,13 @@ def _validate(settings: Settings) -> None:
         raise ConfigError(
             "RATE_LIMIT_STORAGE must be empty (automatic), store or memory, not "
             f"{settings.RATE_LIMIT_STORAGE!r}."
+        )
+    from analytics.formatting import normalise_locale
+
+    if normalise_locale(settings.DEFAULT_LOCALE) is None:
+        raise ConfigError(
+            "DEFAULT_LOCALE must be a locale such as en-US, en-GB, de-DE or fr-FR, not "
+            f"{settings.DEFAULT_LOCALE!r}."
         )
     if settings.FRAME_CACHE_MB < 0:
         raise ConfigError("FRAME_CACHE_MB must be 0 (off) or more.")

@@ -7,6 +7,8 @@ import io
 import pandas as pd
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
+from analytics.formatting import NumberLocale, excel_date_format, get_locale
+
 #: A text cell starting with one of these is read as a formula by spreadsheet apps.
 FORMULA_TRIGGERS: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
 _TRIGGER_PATTERN = r"^[=+\-@\t\r]"
@@ -80,16 +82,35 @@ def _dates_as_text(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def to_csv_bytes(df: pd.DataFrame, *, excel_bom: bool = True) -> bytes:
-    """The frame as CSV (UTF-8, comma-separated, header row, no index).
+def csv_dialect(locale: NumberLocale | str | None = None) -> tuple[str, str]:
+    """(field separator, decimal mark) of a CSV for ``locale``: ``(",", ".")``, or
+    ``(";", ",")`` where numbers are written with a decimal comma (what a spreadsheet
+    set to that locale reads without mixing up the two)."""
+    where = get_locale(locale)
+    return (";", ",") if where.decimal == "," else (",", ".")
+
+
+def to_csv_bytes(
+    df: pd.DataFrame,
+    *,
+    excel_bom: bool = True,
+    locale: NumberLocale | str | None = None,
+) -> bytes:
+    """The frame as CSV (UTF-8, header row, no index) in ``locale``'s dialect (by
+    default the current one): comma-separated with decimal points, or
+    semicolon-separated with decimal commas (``csv_dialect``). Figures are the same,
+    never grouped or rounded.
 
     Dates are written as ISO dates (``2024-03-31``; with ``HH:MM:SS`` only when a column
     holds times of day), text is neutralised with ``neutralise_formulas``, missing values
     are empty. ``excel_bom`` starts the file with a UTF-8 byte-order mark so that Excel
     shows accents and currency symbols correctly.
     """
+    separator, decimal = csv_dialect(locale)
     safe = _dates_as_text(neutralise_formulas(df))
-    text = safe.to_csv(index=False, lineterminator="\r\n")
+    text = safe.to_csv(
+        index=False, lineterminator="\r\n", sep=separator, decimal=decimal
+    )
     return text.encode("utf-8-sig" if excel_bom else "utf-8")
 
 
@@ -121,11 +142,18 @@ def _excel_ready(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def to_xlsx_bytes(df: pd.DataFrame, sheet_name: str = "Data") -> bytes:
+def to_xlsx_bytes(
+    df: pd.DataFrame,
+    sheet_name: str = "Data",
+    *,
+    locale: NumberLocale | str | None = None,
+) -> bytes:
     """The frame as an Excel workbook with one sheet (openpyxl).
 
-    Numbers stay numeric cells, dates are date cells shown as ``yyyy-mm-dd`` (with the
-    time only for columns that hold times of day), text is neutralised with
+    Numbers stay numeric cells (Excel writes them with the reader's own separators),
+    dates are date cells shown in ``locale``'s numeric order (``excel_date_format``:
+    ``m/d/yyyy``, ``dd.mm.yyyy``…; with the time only for columns that hold times of
+    day), text is neutralised with
     ``neutralise_formulas`` and stripped of control characters Excel cannot store; the
     header row is frozen. ``sheet_name`` is cut to Excel's 31 characters and rid of
     ``[]:*?/\\``.
@@ -137,12 +165,21 @@ def to_xlsx_bytes(df: pd.DataFrame, sheet_name: str = "Data") -> bytes:
     """
     name = _clean_sheet_name(sheet_name)
     safe = _excel_ready(df)
+    date_format = excel_date_format(locale)
     buffer = io.BytesIO()
-    with pd.ExcelWriter(
-        buffer,
-        engine="openpyxl",
-        date_format="yyyy-mm-dd",
-        datetime_format="yyyy-mm-dd hh:mm:ss",
-    ) as writer:
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
         safe.to_excel(writer, sheet_name=name, index=False, freeze_panes=(1, 0))
+        sheet = writer.sheets[name]
+        for index, column in enumerate(df.columns, start=1):
+            if not pd.api.types.is_datetime64_any_dtype(df[column]):
+                continue
+            # openpyxl gives date cells its own ISO format: write the locale's
+            # (still datetimes after _excel_ready: the column holds times of day)
+            has_time = pd.api.types.is_datetime64_any_dtype(safe[column])
+            pattern = f"{date_format} hh:mm:ss" if has_time else date_format
+            for (cell,) in sheet.iter_rows(
+                min_row=2, min_col=index, max_col=index, max_row=len(df) + 1
+            ):
+                if cell.value is not None:
+                    cell.number_format = pattern
     return buffer.getvalue()

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dash import Dash, Input, Output, html
 
 from analytics.filters import FilterError
-from analytics.formatting import format_money
+from analytics.formatting import format_date, format_money
 from callbacks.context import store
 from callbacks.dashboard import DIMENSIONS_INPUT, FILTER_INPUTS
 from components import ids
@@ -25,15 +25,17 @@ def update_changes(
     granularity: str | None,
     dimensions: dict[str, list[str]] | None = None,
 ) -> tuple:
-    """(explanation, waterfall figure)."""
+    """(explanation, waterfall figure, class of the chart's box).
+
+    With nothing to compare, the card is one line saying why: the chart's box is
+    hidden (``CHART_HIDDEN``) and its figure left empty."""
     filters = Filters.from_inputs(start, end, categories, sku_query, dimensions)
     if compare not in ("previous_period", "year_ago"):
-        message = "Choose a comparison on the chart above to see what changed."
-        return message, empty_figure(message, height=340)
+        return _only_text("Choose a comparison on the chart above to see what changed.")
     try:
         view = load_view(store(), session_id or "", filters)
         if view is None:
-            return "", empty_figure("This session has expired.", height=340)
+            return _only_text("This session has expired.")
         comparison = view_comparison(view, compare, granularity)
         if comparison is None:
             raise FilterError("No dated rows in view: there is nothing to compare.")
@@ -46,7 +48,7 @@ def update_changes(
             view, compare, measure=measure or "revenue", granularity=granularity
         )
     except FilterError as error:
-        return str(error), empty_figure(str(error), height=340)
+        return _only_text(str(error))
     currency = view.dataset.meta.get("currency") or "$"
     by = {"category": "category", "sku": "SKU", "customer": "customer"}.get(
         change.by, change.by
@@ -54,9 +56,9 @@ def update_changes(
     text = [
         html.Span(
             f"{change.measure.capitalize()} {format_money(change.current, currency)} "
-            f"({change.start:%Y-%m-%d} – {change.end:%Y-%m-%d}) against "
+            f"({format_date(change.start)} – {format_date(change.end)}) against "
             f"{format_money(change.previous, currency)} ({comparison.label}, "
-            f"{change.previous_start:%Y-%m-%d} – {change.previous_end:%Y-%m-%d}): "
+            f"{format_date(change.previous_start)} – {format_date(change.previous_end)}): "
         ),
         html.Strong(
             f"{'+' if change.change >= 0 else ''}{format_money(change.change, currency)}"
@@ -64,13 +66,34 @@ def update_changes(
         html.Span(f", by {by}."),
         *[html.Div(note, className="text-muted") for note in change.notes],
     ]
-    return text, changes_figure(change.rows, change.change, currency)
+    if change.rows.empty:
+        return (
+            [*text, html.Div("No value moved: nothing to split.")],
+            empty_figure("", height=340),
+            CHART_HIDDEN,
+        )
+    return text, changes_figure(change.rows, change.change, currency), CHART_SHOWN
+
+
+#: Class of the waterfall's box when it has bars, and when the card is one line.
+CHART_SHOWN = ""
+CHART_HIDDEN = "d-none"
+
+
+def _only_text(message: str) -> tuple:
+    """The card as one line: the message, no chart."""
+    return (
+        html.Span(message, className="text-muted"),
+        empty_figure("", height=340),
+        CHART_HIDDEN,
+    )
 
 
 def register(app: Dash) -> None:
     app.callback(
         Output(ids.CHANGES_TEXT, "children"),
         Output(ids.CHANGES_GRAPH, "figure"),
+        Output(ids.CHANGES_CHART, "className"),
         *FILTER_INPUTS,
         Input(ids.COMPARE, "value"),
         Input(ids.CHANGES_MEASURE, "value"),

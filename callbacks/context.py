@@ -49,3 +49,21 @@ def owns_session(meta: dict | None, secret_key: str | None = None) -> bool:
     if not cookies and not headers and has_request_context():
         cookies, headers = dict(request.cookies), dict(request.headers)
     return owner_matches(meta, cookies, headers, secret_key or settings().SECRET_KEY)
+
+
+def reader_locale(default: str | None = None) -> str:
+    """The reader's locale tag for work outside the request (a background job): read
+    from the cookies and headers Dash's callback context carries, as the request's own
+    locale is (``web.locale``)."""
+    from dash import ctx
+    from dash.exceptions import MissingCallbackContextException
+
+    from web.locale import locale_from
+
+    cookies: dict = {}
+    headers: dict = {}
+    try:
+        cookies, headers = dict(ctx.cookies or {}), dict(ctx.headers or {})
+    except MissingCallbackContextException:
+        pass
+    return locale_from(cookies, headers, default)

@@ -9,7 +9,7 @@ from dash import Dash, Output, dash_table, html
 
 from analytics.customers import CustomerView
 from analytics.filters import FilterError
-from analytics.formatting import format_money, format_number, format_pct
+from analytics.formatting import format_date, format_money, format_number, format_pct
 from callbacks.context import store
 from callbacks.dashboard import DIMENSIONS_INPUT, FILTER_INPUTS, download_links
 from components import ids
@@ -92,8 +92,8 @@ def top_table(view: CustomerView, currency: str) -> dash_table.DataTable:
             "customer": str(r["customer"]),
             "revenue": format_money(r["revenue"], currency),
             "units": format_number(r[view.unit]),
-            "first": "" if r["first"] != r["first"] else f"{r['first']:%Y-%m-%d}",
-            "last": "" if r["last"] != r["last"] else f"{r['last']:%Y-%m-%d}",
+            "first": "" if r["first"] != r["first"] else format_date(r["first"]),
+            "last": "" if r["last"] != r["last"] else format_date(r["last"]),
             "trend": TREND_LABELS.get(r["trend"], r["trend"]),
         }
         for r in view.top.to_dict("records")
@@ -119,7 +119,10 @@ def _table(rows: list[dict], columns: list[tuple[str, str]]) -> dash_table.DataT
         style_as_list_view=True,
         style_table={"overflowX": "auto"},
         style_cell={"fontSize": 13, "padding": "4px 8px", "textAlign": "left"},
-        style_header={"fontWeight": 600, "backgroundColor": "#f8f9fa"},
+        style_header={
+            "fontWeight": 600,
+            "backgroundColor": "var(--bs-tertiary-bg, #f8f9fa)",
+        },
     )
 
 

@@ -12,7 +12,14 @@ from dash import ALL, MATCH, Dash, Input, Output, State, html
 from dash.exceptions import PreventUpdate
 
 from analytics.filters import FilterError
-from analytics.formatting import format_money, format_number, format_pct, format_points
+from analytics.formatting import (
+    format_date,
+    format_money,
+    format_month_span,
+    format_number,
+    format_pct,
+    format_points,
+)
 from analytics.metrics import (
     breakdown,
     choose_granularity,
@@ -258,8 +265,8 @@ def _summary(view: View) -> str:
     total = len(view.dataset.frame)
     shown = len(view.rows)
     if not view.filters.active:
-        return f"Showing all {total:,} rows."
-    return f"Showing {shown:,} of {total:,} rows · {view.filters.describe()}."
+        return f"Showing all {format_number(total)} rows."
+    return f"Showing {format_number(shown)} of {format_number(total)} rows · {view.filters.describe()}."
 
 
 def download_links(view: View, min_sales: int | None = None) -> list[str]:
@@ -566,9 +573,8 @@ def kpi_row(cards: dict, currency: str, orders: dict | None = None) -> list:
     period_label = "vs previous period"
     if comparison.get("available") and comparison.get("previous_start"):
         said = f"{comparison['label']} " if comparison.get("label") else ""
-        period_label = (
-            f"vs {said}{comparison['previous_start']} – {comparison['previous_end']}"
-        )
+        first, last = comparison["previous_start"], comparison["previous_end"]
+        period_label = f"vs {said}{format_date(first)} – {format_date(last)}"
 
     def money(key: str, label: str, tone_by_sign: bool = False) -> object:
         card = cards[key]
@@ -665,7 +671,7 @@ def growth_card(growth: dict) -> object:
                 [
                     f"{label}: ",
                     html.Span(text, className=f"fw-semibold {tone}"),
-                    f" ({item['period']})",
+                    f" ({format_month_span(item['period'])})",
                 ]
             )
         )
@@ -765,11 +771,11 @@ def update_sku_table(
     if not len(scores):
         count = "No SKU column in this data"
     elif threshold is None:
-        count = f"{len(scores):,} SKUs ranked"
+        count = f"{format_number(len(scores))} SKUs ranked"
     else:
         count = (
-            f"{len(shown):,} of {len(scores):,} SKUs shown "
-            f"(hiding those with fewer than {threshold:,} sales)"
+            f"{format_number(len(shown))} of {format_number(len(scores))} SKUs shown "
+            f"(hiding those with fewer than {format_number(threshold)} sales)"
         )
     links = download_links(view, threshold)
     return records, page_count, page, count, links[2], links[3]

@@ -14,7 +14,8 @@ import dash_bootstrap_components as dbc
 from dash import Dash, Input, Output, html
 
 from analytics.forecast import ForecastError
-from callbacks.context import store
+from analytics.formatting import use_locale
+from callbacks.context import reader_locale, store
 from components import ids
 from components.figures import empty_figure
 from components.forecast import (
@@ -163,10 +164,13 @@ def forecast_job_target(
     by: str | None = None,
     _retry: int | None = None,
 ) -> tuple:
-    """The job body the runner calls (the Retry clicks only re-trigger it)."""
-    return run_forecast(
-        settings, set_progress, session_id, metric, freq, horizon, model, by
-    )
+    """The job body the runner calls (the Retry clicks only re-trigger it); figures
+    are written in the reader's locale, which the job process learns from the
+    callback's cookies and headers."""
+    with use_locale(reader_locale(settings.DEFAULT_LOCALE)):
+        return run_forecast(
+            settings, set_progress, session_id, metric, freq, horizon, model, by
+        )
 
 
 def register(app: Dash, settings: Settings) -> None:

@@ -12,8 +12,7 @@ from analytics.formatting import format_money, format_number
 from analytics.sku import UnknownSkuError, sku_history, sku_summary
 from callbacks.context import store
 from components import ids
-from components.dashboard import GRAPH_CONFIG
-from components.figures import sku_history_figure, sku_score_figure
+from components.figures import graph_config, sku_history_figure, sku_score_figure
 from services.views import Filters, cached_monthly_scores, load_view
 
 BAND_COLORS = {"green": "success", "amber": "warning", "red": "danger"}
@@ -72,7 +71,7 @@ def show_sku_detail(
                     className="fs-5 me-2",
                 ),
                 html.Span(
-                    f"rank {summary['rank']:,} of {summary['of']:,}",
+                    f"rank {format_number(summary['rank'])} of {format_number(summary['of'])}",
                     className="text-muted",
                 ),
                 html.Span(
@@ -154,14 +153,14 @@ def show_sku_detail(
         html.H3("Score by month", className="h6 fw-semibold"),
         dcc.Graph(
             figure=sku_score_figure(trend["history"], trend["projection"]),
-            config=GRAPH_CONFIG,
+            config=graph_config(),
             id="sku-score-graph",
         ),
         html.P(trend.get("message") or "", className="small text-muted"),
         html.H3("Transactions", className="h6 fw-semibold mt-2"),
         dcc.Graph(
             figure=sku_history_figure(history, currency),
-            config=GRAPH_CONFIG,
+            config=graph_config(),
             id="sku-history-graph",
         ),
     ]

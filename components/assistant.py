@@ -12,6 +12,7 @@ from typing import Any
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
+from analytics.formatting import format_number
 from components import ids
 
 SUGGESTED_QUESTIONS: tuple[str, ...] = (
@@ -174,7 +175,9 @@ def _source_line(result: Mapping[str, Any]) -> str:
     based_on = result.get("based_on") or {}
     parts = ["Computed from your data"]
     if based_on.get("period"):
-        parts.append(f"{based_on['period']}, {based_on.get('rows', 0):,} rows")
+        parts.append(
+            f"{based_on['period']}, {format_number(based_on.get('rows', 0))} rows"
+        )
     model = result.get("model") or NO_MODEL
     if model != NO_MODEL:
         parts.append(f"worded by {model}; every figure checked")
@@ -341,7 +344,7 @@ def based_on_line(based_on: Mapping[str, Any] | None) -> str:
     if based_on.get("period"):
         parts.append(str(based_on["period"]))
     if based_on.get("rows") is not None:
-        parts.append(f"{int(based_on['rows']):,} rows")
+        parts.append(f"{format_number(int(based_on['rows']))} rows")
     filters = describe_filters(based_on.get("filters"))
     if filters:
         parts.append(filters)

@@ -12,9 +12,10 @@ import pandas as pd
 import plotly.graph_objects as go
 from dash import html
 
+from analytics.formatting import d3_date_format, format_date, format_number
 from components import ids
 from components.dashboard import chart_card, graph
-from components.figures import base_layout, empty_figure
+from components.figures import base_layout, empty_figure, money_hover
 
 
 def customers_section(meta: dict[str, Any]) -> html.Div:
@@ -99,10 +100,10 @@ def new_returning_figure(monthly: pd.DataFrame, currency: str = "$") -> go.Figur
             y=monthly[column],
             name=name,
             marker_color=colour,
-            hovertemplate=f"%{{y:,.2f}} {currency}<extra>{name}</extra>",
+            hovertemplate=f"{money_hover('y', currency)}<extra>{name}</extra>",
         )
-    fig.update_layout(barmode="relative", plot_bgcolor="white")
-    fig.update_xaxes(hoverformat="%b %Y")
+    fig.update_layout(barmode="relative")
+    fig.update_xaxes(hoverformat=d3_date_format("month"))
     return base_layout(fig, height=320)
 
 
@@ -113,7 +114,10 @@ def cohort_figure(cohorts: pd.DataFrame, sizes: pd.Series) -> go.Figure:
             "Retention needs purchases in at least two months.", height=320
         )
     shares = cohorts.iloc[:, 1:]
-    labels = [f"{m:%b %Y} ({n:,})" for m, n in zip(cohorts.index, sizes, strict=True)]
+    labels = [
+        f"{format_date(m, 'month')} ({format_number(n)})"
+        for m, n in zip(cohorts.index, sizes, strict=True)
+    ]
     text = np.where(
         np.isnan(shares.to_numpy()), "", np.char.mod("%.0f%%", shares.to_numpy() * 100)
     )
@@ -132,7 +136,7 @@ def cohort_figure(cohorts: pd.DataFrame, sizes: pd.Series) -> go.Figure:
         )
     )
     fig = base_layout(fig, height=max(320, 18 * len(labels) + 80))
-    fig.update_layout(hovermode="closest", plot_bgcolor="white")
+    fig.update_layout(hovermode="closest")
     fig.update_yaxes(autorange="reversed", tickformat=None, title=None)
     fig.update_xaxes(title="Months since first purchase")
     return fig

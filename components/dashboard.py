@@ -11,9 +11,11 @@ from typing import Any
 import dash_bootstrap_components as dbc
 from dash import dash_table, dcc, html
 
+from analytics.formatting import current_locale, format_date_range, format_number
 from analytics.sku import AMBER_FROM, BAND_LABELS, FEW_SALES_BELOW, GREEN_FROM
 from components import ids
 from components.assistant import chat_card, insights_card
+from components.figures import GRAPH_CONFIG, graph_config  # noqa: F401 (re-exported)
 from components.files import files_actions
 from components.forecast import forecast_card
 from components.quality import quality_card
@@ -36,7 +38,6 @@ METRIC_OPTIONS = [
     {"label": "Revenue", "value": "revenue"},
     {"label": "Profit", "value": "profit"},
 ]
-GRAPH_CONFIG = {"displaylogo": False, "responsive": True, "displayModeBar": False}
 SKU_PAGE_SIZE = 15
 
 SCORE_HELP = (
@@ -194,12 +195,23 @@ def changes_card() -> dbc.Card:
         html.Div(
             [
                 html.Div(id=ids.CHANGES_TEXT, className="small px-2"),
-                graph(ids.CHANGES_GRAPH, 340),
+                # hidden, with its hint, while there is nothing to compare: the card is
+                # then one line saying why
+                html.Div(
+                    [
+                        graph(ids.CHANGES_GRAPH, 340),
+                        html.Div(
+                            "The change against the comparison period chosen above, "
+                            "split by the column whose values moved most; the bars add "
+                            "up to the total change.",
+                            className="small text-muted px-2 pb-1",
+                        ),
+                    ],
+                    id=ids.CHANGES_CHART,
+                ),
             ]
         ),
         tools=segmented(ids.CHANGES_MEASURE, METRIC_OPTIONS, "revenue"),
-        hint="The change against the comparison period chosen above, split by the "
-        "column whose values moved most; the bars add up to the total change.",
     )
 
 
@@ -207,7 +219,7 @@ def graph(component_id: str, height: int = 360) -> dcc.Loading:
     return dcc.Loading(
         dcc.Graph(
             id=component_id,
-            config=GRAPH_CONFIG,
+            config=graph_config(),
             className="dash-graph",
             style={"minHeight": f"{height}px"},
         ),
@@ -245,11 +257,11 @@ def demo_badge() -> dbc.Badge:
 def dashboard_header(meta: dict[str, Any]) -> html.Div:
     is_demo = meta.get("source") == "demo"
     rows_read = meta.get("rows_read", meta["rows"])
-    details = [f"{meta['rows']:,} rows used"]
+    details = [f"{format_number(meta['rows'])} rows used"]
     if rows_read != meta["rows"]:
-        details.append(f"of {rows_read:,} read")
+        details.append(f"of {format_number(rows_read)} read")
     if meta.get("date_start"):
-        details.append(f"· {meta['date_start']} to {meta['date_end']}")
+        details.append(f"· {format_date_range(meta['date_start'], meta['date_end'])}")
     downloads = dbc.DropdownMenu(
         [
             dbc.DropdownMenuItem("Cleaned data", header=True),
@@ -710,22 +722,22 @@ BAND_STYLES = [
     ),
     {
         "if": {"filter_query": '{note} = "few sales"', "column_id": "note"},
-        "color": "#6c757d",
+        "color": "var(--smbrc-muted, #6c757d)",
         "fontStyle": "italic",
     },
     {
         "if": {"filter_query": "{profit} < 0", "column_id": "profit"},
-        "color": "#dc3545",
+        "color": "var(--smbrc-loss, #dc3545)",
         "fontWeight": "600",
     },
     {
         "if": {"filter_query": '{trend} = "▼ down"', "column_id": "trend"},
-        "color": "#dc3545",
+        "color": "var(--smbrc-loss, #dc3545)",
         "fontWeight": "600",
     },
     {
         "if": {"state": "active"},
-        "backgroundColor": "#e7f1ff",
+        "backgroundColor": "var(--smbrc-active-bg, #e7f1ff)",
         "border": "1px solid #0d6efd",
     },
 ]
@@ -746,8 +758,13 @@ def sku_ranking_card() -> dbc.Card:
         style_table={"overflowX": "auto"},
         style_header={
             "fontWeight": "600",
-            "backgroundColor": "#f8f9fa",
+            "backgroundColor": "var(--bs-tertiary-bg, #f8f9fa)",
             "whiteSpace": "normal",
+        },
+        # numbers written with the reader's separators (the layout is built per request)
+        locale_format={
+            "decimal": current_locale().decimal,
+            "group": current_locale().group,
         },
         style_cell={
             "fontFamily": "inherit",

@@ -9,6 +9,15 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from analytics.formatting import (
+    current_locale,
+    d3_date_format,
+    format_date,
+    format_number,
+    money_affixes,
+    plotly_locale,
+)
+
 COLORS = {
     "revenue": "#0d6efd",
     "cost": "#fd7e14",
@@ -20,23 +29,114 @@ FONT = (
     "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
 )
 
-#: A small template of our own: Plotly's built-in ones are large, and validating one costs
-#: ~30 ms per figure, most of a dashboard update.
-LIGHT_TEMPLATE = go.layout.Template(
-    layout={
-        "paper_bgcolor": "white",
-        "plot_bgcolor": "white",
-        "colorway": ["#0d6efd", "#fd7e14", "#198754", "#6f42c1", "#dc3545", "#20c997"],
-        "xaxis": {
-            "gridcolor": "#f3f4f6",
-            "linecolor": "#ced4da",
-            "zeroline": False,
-            "automargin": True,
-        },
-        "yaxis": {"gridcolor": "#eef0f3", "linecolor": "#ced4da", "automargin": True},
-        "hoverlabel": {"align": "left"},
+#: Chart colours of each theme (text, grid, axis lines, hover label): the page's own
+#: Bootstrap colours, so a chart reads like the card around it.
+THEME_COLORS = {
+    "light": {
+        "text": "#212529",
+        "muted": "#595f65",
+        "grid": "#eef0f3",
+        "line": "#ced4da",
+        "hover_bg": "#ffffff",
+    },
+    "dark": {
+        "text": "#dee2e6",
+        "muted": "#adb5bd",
+        "grid": "#343a40",
+        "line": "#6c757d",
+        "hover_bg": "#2b3035",
+    },
+}
+
+
+def chart_template(theme: str = "light") -> go.layout.Template:
+    """A small template of our own per theme (Plotly's built-in ones are large, and
+    validating one costs ~30 ms per figure, most of a dashboard update). Backgrounds are
+    transparent: the card's colour shows through in both themes."""
+    colors = THEME_COLORS[theme]
+    axis = {
+        "gridcolor": colors["grid"],
+        "linecolor": colors["line"],
+        "zerolinecolor": colors["line"],
+        "tickcolor": colors["line"],
+        "automargin": True,
     }
-)
+    return go.layout.Template(
+        layout={
+            "paper_bgcolor": "rgba(0,0,0,0)",
+            "plot_bgcolor": "rgba(0,0,0,0)",
+            "font": {"color": colors["text"]},
+            "colorway": [
+                "#0d6efd",
+                "#fd7e14",
+                "#198754",
+                "#6f42c1",
+                "#dc3545",
+                "#20c997",
+            ],
+            "xaxis": {**axis, "zeroline": False},
+            "yaxis": axis,
+            "hoverlabel": {
+                "align": "left",
+                "bgcolor": colors["hover_bg"],
+                "font": {"color": colors["text"]},
+                "bordercolor": colors["line"],
+            },
+            "annotationdefaults": {"font": {"color": colors["muted"]}},
+            "legend": {"font": {"color": colors["text"]}},
+        }
+    )
+
+
+LIGHT_TEMPLATE = chart_template("light")
+DARK_TEMPLATE = chart_template("dark")
+
+
+def templates_json() -> str:
+    """Both themes' templates as JSON, for the page script that swaps them when the
+    reader's theme changes (``assets/theme.js``)."""
+    return json.dumps(
+        {
+            "light": LIGHT_TEMPLATE.to_plotly_json(),
+            "dark": DARK_TEMPLATE.to_plotly_json(),
+        }
+    )
+
+
+GRAPH_CONFIG = {"displaylogo": False, "responsive": True, "displayModeBar": False}
+
+
+def graph_config(**extra: object) -> dict:
+    """``dcc.Graph`` config in the current locale: Plotly writes axis numbers, month
+    and day names the way the cards do (``analytics.formatting.plotly_locale``)."""
+    where = current_locale()
+    return {
+        **GRAPH_CONFIG,
+        **extra,
+        "locale": where.tag,
+        "locales": {where.tag: plotly_locale(where)},
+    }
+
+
+def money_hover(value: str, currency: str | None, decimals: int = 2) -> str:
+    """Hover text of an amount: ``"$%{y:,.2f}"`` (en-US), ``"%{y:,.2f} €"`` (de-DE);
+    Plotly writes the digits with the figure's ``separators``."""
+    before, after = money_affixes(currency)
+    return f"{before}%{{{value}:,.{decimals}f}}{after}"
+
+
+def money_axis(currency: str | None) -> dict:
+    """Tick prefix and suffix of a money axis in the current locale."""
+    before, after = money_affixes(currency)
+    return {"tickprefix": before, "ticksuffix": after}
+
+
+def period_hover(granularity: str) -> str:
+    """The hover date of a chart's periods, in the current locale's order and names."""
+    if granularity in ("month", "quarter"):
+        return d3_date_format("month")
+    day = d3_date_format("day")
+    return f"week of {day}" if granularity == "week" else day
 
 
 def new_figure(data: object = None) -> go.Figure:
@@ -45,18 +145,18 @@ def new_figure(data: object = None) -> go.Figure:
 
 
 def base_layout(fig: go.Figure, *, height: int = 360) -> go.Figure:
-    """Common look: white background, light grid, legend on top, compact margins."""
+    """Common look: our template, legend on top, compact margins, the locale's
+    separators."""
     fig.update_layout(
+        template=LIGHT_TEMPLATE,
         height=height,
         margin={"l": 10, "r": 10, "t": 30, "b": 10},
         font={"family": FONT, "size": 12},
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
         hovermode="x unified",
-        separators=".,",
+        separators=current_locale().separators,
     )
-    fig.update_yaxes(
-        tickformat=",.0f", gridcolor="#eef0f3", zeroline=True, zerolinecolor="#ced4da"
-    )
+    fig.update_yaxes(tickformat=",.0f", zeroline=True)
     return fig
 
 
@@ -74,7 +174,7 @@ def empty_figure(message: str, *, height: int = 360) -> go.Figure:
                     "y": 0.5,
                     "xref": "paper",
                     "yref": "paper",
-                    "font": {"size": 14, "color": COLORS["muted"]},
+                    "font": {"size": 14},
                 }
             ],
             "xaxis": {"visible": False},
@@ -93,12 +193,7 @@ def empty_figure(message: str, *, height: int = 360) -> go.Figure:
 # can produce against Plotly's schema instead. The look is that of ``base_layout``.
 
 #: ``base_layout``'s y axis.
-_Y_AXIS = {
-    "tickformat": ",.0f",
-    "gridcolor": "#eef0f3",
-    "zeroline": True,
-    "zerolinecolor": "#ced4da",
-}
+_Y_AXIS = {"tickformat": ",.0f", "zeroline": True}
 _TEMPLATE = LIGHT_TEMPLATE.to_plotly_json()
 
 
@@ -117,7 +212,7 @@ def _layout(height: int = 360) -> dict:
         "font": {"family": FONT, "size": 12},
         "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
         "hovermode": "x unified",
-        "separators": ".,",
+        "separators": current_locale().separators,
         "yaxis": dict(_Y_AXIS),
     }
 
@@ -192,14 +287,6 @@ def _axis_names(col: int) -> tuple[str, str]:
     return f"xaxis{suffix}", f"yaxis{suffix}"
 
 
-PERIOD_HOVER = {
-    "day": "%d %b %Y",
-    "week": "week of %d %b %Y",
-    "month": "%b %Y",
-    "quarter": "%b %Y",
-}
-
-
 def timeseries_figure(
     series: pd.DataFrame,
     granularity: str,
@@ -213,7 +300,7 @@ def timeseries_figure(
     if series.empty:
         return empty_figure("No dated rows to chart. Map a date column to see trends.")
     x = _array(series["period"])
-    hover = PERIOD_HOVER.get(granularity, "%d %b %Y")
+    hover = period_hover(granularity)
     traces = []
     for column in ("revenue", "cost", "profit"):
         values = series[column]
@@ -231,7 +318,7 @@ def timeseries_figure(
                     "width": 2.5 if column == "revenue" else 2,
                 },
                 "hovertemplate": (
-                    f"{column.capitalize()}: {currency}%{{y:,.2f}}<extra></extra>"
+                    f"{column.capitalize()}: {money_hover('y', currency)}<extra></extra>"
                 ),
             }
         )
@@ -246,20 +333,22 @@ def timeseries_figure(
                     "type": "scatter",
                     "x": x[:n],
                     "y": _array(then[column]),
-                    "customdata": _array(then["period"].dt.strftime("%Y-%m-%d")),
+                    "customdata": np.array(
+                        [format_date(p) for p in then["period"]], dtype=object
+                    ),
                     "name": f"{column.capitalize()}, {comparison_label}",
                     "mode": "lines",
                     "line": {"color": COLORS[column], "width": 1.5, "dash": "dash"},
                     "opacity": 0.7,
                     "hovertemplate": (
                         f"{column.capitalize()} (period from %{{customdata}}): "
-                        f"{currency}%{{y:,.2f}}<extra></extra>"
+                        f"{money_hover('y', currency)}<extra></extra>"
                     ),
                 }
             )
     layout = _layout()
-    layout["xaxis"] = {"hoverformat": hover, "gridcolor": "#f3f4f6"}
-    layout["yaxis"]["tickprefix"] = currency
+    layout["xaxis"] = {"hoverformat": hover}
+    layout["yaxis"].update(money_axis(currency))
     return _figure(traces, layout)
 
 
@@ -277,12 +366,12 @@ def changes_figure(rows: pd.DataFrame, total: float, currency: str = "$") -> go.
             increasing={"marker": {"color": COLORS["profit"]}},
             decreasing={"marker": {"color": COLORS["loss"]}},
             totals={"marker": {"color": COLORS["revenue"]}},
-            hovertemplate=f"%{{x}}: {currency}%{{y:,.2f}}<extra></extra>",
+            hovertemplate=f"%{{x}}: {money_hover('y', currency)}<extra></extra>",
         )
     )
     fig = base_layout(fig, height=340)
-    fig.update_layout(showlegend=False, hovermode="closest", plot_bgcolor="white")
-    fig.update_yaxes(tickprefix=currency)
+    fig.update_layout(showlegend=False, hovermode="closest")
+    fig.update_yaxes(**money_axis(currency))
     return fig
 
 
@@ -309,7 +398,7 @@ def margin_figure(margins: pd.DataFrame, granularity: str) -> go.Figure:
     }
     layout = _layout(height=300)
     layout["yaxis"].update(tickformat=".0%", tickprefix="")
-    layout["xaxis"] = {"hoverformat": PERIOD_HOVER.get(granularity, "%d %b %Y")}
+    layout["xaxis"] = {"hoverformat": period_hover(granularity)}
     layout["showlegend"] = False
     return _figure([trace], layout)
 
@@ -332,7 +421,9 @@ def category_figure(
             "orientation": "h",
             "marker": {"color": COLORS["revenue"]},
             "customdata": names,
-            "hovertemplate": f"%{{y}}<br>Revenue: {currency}%{{x:,.2f}}<extra></extra>",
+            "hovertemplate": (
+                f"%{{y}}<br>Revenue: {money_hover('x', currency)}<extra></extra>"
+            ),
         }
     ]
     if top["profit"].notna().any():
@@ -351,13 +442,13 @@ def category_figure(
                 },
                 "customdata": names,
                 "hovertemplate": (
-                    f"%{{y}}<br>Profit: {currency}%{{x:,.2f}}<extra></extra>"
+                    f"%{{y}}<br>Profit: {money_hover('x', currency)}<extra></extra>"
                 ),
             }
         )
     layout = _layout(height=max(300, 60 + 34 * len(top)))
     layout.update(barmode="group", hovermode="closest", clickmode="event")
-    layout["xaxis"] = {"tickprefix": currency, "tickformat": "~s"}
+    layout["xaxis"] = {**money_axis(currency), "tickformat": "~s"}
     layout["yaxis"].update(tickprefix="", tickformat="", automargin=True)
     return _figure(traces, layout)
 
@@ -395,7 +486,7 @@ def sku_bars_figure(
                 },
                 "customdata": skus,
                 "hovertemplate": (
-                    f"%{{y}}<br>{metric.capitalize()}: {currency}%{{x:,.2f}}"
+                    f"%{{y}}<br>{metric.capitalize()}: {money_hover('x', currency)}"
                     "<extra></extra>"
                 ),
                 "xaxis": xaxis.replace("axis", ""),
@@ -403,7 +494,7 @@ def sku_bars_figure(
             }
         )
         layout[xaxis].update(
-            tickprefix=currency, tickformat="~s", nticks=4, tickangle=0
+            **money_axis(currency), tickformat="~s", nticks=4, tickangle=0
         )
         layout[yaxis].update(**_Y_AXIS, tickprefix="", automargin=True, type="category")
         layout[yaxis]["tickformat"] = ""
@@ -434,7 +525,7 @@ def pareto_figure(
             "marker": {"color": [class_colors[c] for c in classes]},
             "customdata": np.column_stack([classes, skus]),
             "hovertemplate": (
-                f"%{{x}} (class %{{customdata[0]}})<br>{currency}%{{y:,.2f}}"
+                f"%{{x}} (class %{{customdata[0]}})<br>{money_hover('y', currency)}"
                 "<extra></extra>"
             ),
         },
@@ -462,7 +553,9 @@ def pareto_figure(
         },
         xaxis={"type": "category", "showticklabels": len(shown) <= 25},
         title={
-            "text": " · ".join(f"{k}: {counts.get(k, 0):,} SKUs" for k in "ABC")
+            "text": " · ".join(
+                f"{k}: {format_number(counts.get(k, 0))} SKUs" for k in "ABC"
+            )
             + (f" (first {limit} shown)" if len(pareto) > limit else ""),
             "font": {"size": 12},
             "x": 0.01,
@@ -470,7 +563,7 @@ def pareto_figure(
         },
         margin={"l": 10, "r": 10, "t": 60, "b": 10},
     )
-    layout["yaxis"].update(tickprefix=currency, tickformat="~s")
+    layout["yaxis"].update(**money_axis(currency), tickformat="~s")
     return _figure(traces, layout)
 
 
@@ -542,7 +635,7 @@ def sku_score_figure(history: list[dict], projection: list[dict]) -> go.Figure:
             name="Score",
             mode="lines+markers",
             line={"color": COLORS["revenue"], "width": 2},
-            hovertemplate="%{x|%b %Y}: %{y:.1f}<extra></extra>",
+            hovertemplate=f"%{{x|{d3_date_format('month')}}}: %{{y:.1f}}<extra></extra>",
         )
     )
     if projection:
@@ -566,7 +659,10 @@ def sku_score_figure(history: list[dict], projection: list[dict]) -> go.Figure:
                 name="Projection",
                 mode="lines+markers",
                 line={"color": COLORS["revenue"], "dash": "dash"},
-                hovertemplate="%{x|%b %Y}: %{y:.1f} (projected)<extra></extra>",
+                hovertemplate=(
+                    f"%{{x|{d3_date_format('month')}}}: %{{y:.1f}} (projected)"
+                    "<extra></extra>"
+                ),
             )
         )
     base_layout(fig, height=260)
@@ -596,7 +692,7 @@ def sku_history_figure(history: pd.DataFrame, currency: str = "$") -> go.Figure:
             },
             customdata=dated["quantity"].fillna(0) if has_qty else None,
             hovertemplate=(
-                f"%{{x|%d %b %Y}}<br>{currency}%{{y:,.2f}}"
+                f"%{{x|{d3_date_format('day')}}}<br>{money_hover('y', currency)}"
                 + ("<br>Quantity: %{customdata:,}" if has_qty else "")
                 + "<extra></extra>"
             ),
@@ -604,6 +700,6 @@ def sku_history_figure(history: pd.DataFrame, currency: str = "$") -> go.Figure:
         )
     )
     base_layout(fig, height=260)
-    fig.update_yaxes(tickprefix=currency)
+    fig.update_yaxes(**money_axis(currency))
     fig.update_layout(hovermode="closest", showlegend=False)
     return fig

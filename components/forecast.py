@@ -9,8 +9,17 @@ import plotly.graph_objects as go
 from dash import dcc, html
 
 from analytics.forecast import MODEL_LABELS
+from analytics.formatting import d3_date_format, format_number, format_pct
 from components import ids
-from components.figures import COLORS, base_layout, empty_figure, new_figure
+from components.figures import (
+    COLORS,
+    base_layout,
+    empty_figure,
+    graph_config,
+    money_axis,
+    money_hover,
+    new_figure,
+)
 
 PERIOD_WORDS = {
     "daily": "days",
@@ -162,11 +171,7 @@ def forecast_card(has_profit: bool) -> dbc.Card:
                     dcc.Graph(
                         id=ids.FORECAST_GRAPH,
                         figure=empty_figure("Preparing the forecast…"),
-                        config={
-                            "displaylogo": False,
-                            "displayModeBar": False,
-                            "responsive": True,
-                        },
+                        config=graph_config(),
                         style={"minHeight": "360px"},
                     ),
                     html.Div(id=ids.FORECAST_INFO, className="small"),
@@ -191,6 +196,7 @@ def forecast_figure(result: dict[str, Any], currency: str = "$") -> go.Figure:
     if not history:
         return empty_figure(result.get("message") or "No forecast for this data.")
     fig = new_figure()
+    hover_x = f"%{{x|{d3_date_format('day')}}}"
     hx = [h["date"] for h in history]
     fig.add_trace(
         go.Scatter(
@@ -199,7 +205,7 @@ def forecast_figure(result: dict[str, Any], currency: str = "$") -> go.Figure:
             name="Actual",
             mode="lines",
             line={"color": COLORS["revenue"], "width": 2},
-            hovertemplate=f"%{{x}}: {currency}%{{y:,.2f}}<extra>Actual</extra>",
+            hovertemplate=f"{hover_x}: {money_hover('y', currency)}<extra>Actual</extra>",
         )
     )
     if points:
@@ -233,11 +239,13 @@ def forecast_figure(result: dict[str, Any], currency: str = "$") -> go.Figure:
                 name="Forecast",
                 mode="lines",
                 line={"color": COLORS["cost"], "width": 2.5, "dash": "dash"},
-                hovertemplate=f"%{{x}}: {currency}%{{y:,.2f}}<extra>Forecast</extra>",
+                hovertemplate=(
+                    f"{hover_x}: {money_hover('y', currency)}<extra>Forecast</extra>"
+                ),
             )
         )
     base_layout(fig)
-    fig.update_yaxes(tickprefix=currency)
+    fig.update_yaxes(**money_axis(currency))
     fig.update_layout(hovermode="closest")
     return fig
 
@@ -248,8 +256,12 @@ def _inside(score: dict[str, Any], level: int) -> str:
     if share is None:
         return "—"
     if score.get("n_points"):
-        return f"{score[f'inside_{level}']} of {score['n_points']} ({share:.0%})"
-    return f"{share:.0%}"
+        inside, points = score[f"inside_{level}"], score["n_points"]
+        return (
+            f"{format_number(inside)} of {format_number(points)} "
+            f"({format_pct(share, decimals=0)})"
+        )
+    return format_pct(share, decimals=0)
 
 
 def forecast_info(result: dict[str, Any]) -> list:
@@ -278,11 +290,12 @@ def forecast_info(result: dict[str, Any]) -> list:
             backtest.items(), key=lambda kv: kv[1].get("mase") or 1e9
         ):
             error = score.get("mape")
+            # MAPE and sMAPE are in percent already
             error_text = (
-                f"{error:.1f}%"
+                format_pct(error / 100)
                 if error is not None
                 else (
-                    f"{score['smape']:.1f}% (sMAPE)"
+                    f"{format_pct(score['smape'] / 100)} (sMAPE)"
                     if score.get("smape") is not None
                     else "—"
                 )
@@ -297,11 +310,7 @@ def forecast_info(result: dict[str, Any]) -> list:
                             ],
                             className="fw-semibold" if name == model else "",
                         ),
-                        html.Td(
-                            f"{score['mase']:.2f}"
-                            if score.get("mase") is not None
-                            else "—"
-                        ),
+                        html.Td(format_number(score.get("mase"), decimals=2)),
                         html.Td(error_text),
                         html.Td(_inside(score, 80)),
                         html.Td(_inside(score, 95)),

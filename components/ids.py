@@ -148,3 +148,10 @@ FILES_KEEP_OVERLAPS = "files-keep-overlaps"
 FILES_OVERLAPS_APPLY = "files-overlaps-apply"
 FILES_OVERLAPS_STATUS = "files-overlaps-status"
 FILES_RELOAD = "files-reload"
+
+CHANGES_CHART = "changes-chart"
+
+# -- reader's settings (navbar) --
+THEME_CHOICE = "theme-choice"
+LOCALE_CHOICE = "locale-choice"
+CHART_THEMES = "chart-themes"

@@ -9,6 +9,7 @@ from typing import Any
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
+from analytics.formatting import format_number, format_pct
 from analytics.schema import ROLE_LABELS, ROLES
 from components import ids
 from components.files import files_section
@@ -20,7 +21,7 @@ def _confidence_badge(value: float | None) -> dbc.Badge | str:
     if value is None:
         return ""
     color = "success" if value >= 0.8 else ("warning" if value >= 0.5 else "danger")
-    return dbc.Badge(f"{value:.0%}", color=color, className="ms-1")
+    return dbc.Badge(format_pct(value, decimals=0), color=color, className="ms-1")
 
 
 def _read_facts(read: dict[str, Any]) -> list[str]:
@@ -67,7 +68,7 @@ def _sheet_switcher(meta: dict[str, Any], current: str | None) -> html.Div | Non
         return None
     options = [
         {
-            "label": f"{s['name']} ({s.get('rows', 0):,} rows with data)",
+            "label": f"{s['name']} ({format_number(s.get('rows', 0))} rows with data)",
             "value": s["name"],
         }
         for s in sheets
@@ -205,10 +206,12 @@ def quality_card(meta: dict[str, Any]) -> dbc.Card:
         meta.get("rows"),
     )
     summary = [
-        html.Li(f"{rows_read:,} rows read, {rows_used:,} used."),
+        html.Li(
+            f"{format_number(rows_read)} rows read, {format_number(rows_used)} used."
+        ),
         *[
             html.Li(
-                f"{item['count']:,} set aside: {item['reason']}"
+                f"{format_number(item['count'])} set aside: {item['reason']}"
                 + (
                     f" (rows {', '.join(map(str, item.get('rows', [])[:5]))}"
                     + ("…" if item["count"] > 5 else "")
@@ -223,7 +226,7 @@ def quality_card(meta: dict[str, Any]) -> dbc.Card:
     if report.get("joined"):
         summary.append(
             html.Li(
-                f"{report['joined']:,} fee, tax or quantity rows joined to their "
+                f"{format_number(report['joined'])} fee, tax or quantity rows joined to their "
                 "order's line (or into one charges line per day)."
             )
         )
@@ -231,7 +234,7 @@ def quality_card(meta: dict[str, Any]) -> dbc.Card:
         rows = ", ".join(map(str, (duplicates.get("rows") or [])[:5]))
         summary.append(
             html.Li(
-                f"{duplicates['count']:,} exact duplicate row(s)"
+                f"{format_number(duplicates['count'])} exact duplicate row(s)"
                 + (f" (rows {rows}…)" if rows else "")
                 + (
                     " were dropped."
@@ -243,14 +246,14 @@ def quality_card(meta: dict[str, Any]) -> dbc.Card:
     if negatives.get("returns_or_cancellations"):
         summary.append(
             html.Li(
-                f"{negatives['returns_or_cancellations']:,} return/cancellation line(s) kept as negative "
+                f"{format_number(negatives['returns_or_cancellations'])} return/cancellation line(s) kept as negative "
                 "amounts (totals are net)."
             )
         )
     if negatives.get("stock_adjustments"):
         summary.append(
             html.Li(
-                f"{negatives['stock_adjustments']:,} line(s) with a negative quantity and "
+                f"{format_number(negatives['stock_adjustments'])} line(s) with a negative quantity and "
                 "no amount (stock adjustments); they do not change revenue."
             )
         )
@@ -357,7 +360,7 @@ def quality_card(meta: dict[str, Any]) -> dbc.Card:
                                     className="h6 fw-semibold",
                                 ),
                                 html.Span(
-                                    f" · {rows_used:,} of {rows_read:,} rows used"
+                                    f" · {format_number(rows_used)} of {format_number(rows_read)} rows used"
                                     + (
                                         f" · sheet “{read.get('sheet')}” of "
                                         f"{len(meta['sheets'])}"

@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from analytics.chat import MAX_QUESTION_CHARS, NO_MODEL, answer
+from analytics.formatting import current_locale
 from analytics.insights import insights, phrase_with_llm
 from analytics.schema import DATE
 from config import Settings
@@ -236,8 +237,9 @@ def dashboard_insights(
     usable, why_not = model_status(store, settings)
     model = settings.OLLAMA_MODEL if usable else NO_MODEL
     key = (
-        f"insights:{int(meta.get('revision', 0))}:{filters.key()}:"
-        f"{'forecast' if forecast else 'no-forecast'}:{model}"
+        # per locale too: the texts carry figures written in the reader's locale
+        f"insights:{int(meta.get('revision', 0))}:{current_locale().tag}:"
+        f"{filters.key()}:{'forecast' if forecast else 'no-forecast'}:{model}"
     )
     cached = store.get_value(sid, key)
     if isinstance(cached, dict) and time.time() < cached.get("retry_at", float("inf")):

@@ -20,7 +20,10 @@ from analytics.chat import NO_MODEL
 from analytics.forecast import MODEL_LABELS
 from analytics.formatting import (
     MISSING,
+    current_locale,
+    format_date,
     format_money,
+    format_month_span,
     format_number,
     format_pct,
     format_points,
@@ -88,10 +91,12 @@ def _change(card: dict, key: str) -> tuple[str, str]:
 
 
 def comparison_label(cards: dict) -> str:
-    """ "vs 2024-01-01 – 2024-03-31" when the cards carry changes, else ""."""
+    """ "vs Jan 1, 2024 – Mar 31, 2024" (in the reader's locale) when the cards carry
+    changes, else ""."""
     comparison = cards.get("comparison") or {}
     if comparison.get("available") and comparison.get("previous_start"):
-        return f"vs {comparison['previous_start']} – {comparison['previous_end']}"
+        first = format_date(comparison["previous_start"])
+        return f"vs {first} – {format_date(comparison['previous_end'])}"
     return ""
 
 
@@ -138,12 +143,15 @@ def _growth_lines(growth: dict, currency: str) -> tuple[list[str], list[str]]:
         change_text = format_pct(change, signed=True) if change is not None else "new"
         period = str(item["period"])
         if ".." in period:
-            period = f"12 months to {period.split('..')[-1]}"
+            period = f"12 months to {format_month_span(period.split('..')[-1])}"
+        else:
+            period = format_month_span(period)
         short.append(f"{name}: {change_text} ({period})")
         full.append(
             f"{name}: revenue {money(revenue.get('value'), currency)} in "
-            f"{item['period']} vs {money(revenue.get('previous'), currency)} in "
-            f"{item['previous_period']} ({change_text})"
+            f"{format_month_span(item['period'])} vs "
+            f"{money(revenue.get('previous'), currency)} in "
+            f"{format_month_span(item['previous_period'])} ({change_text})"
         )
     return short, full
 
@@ -267,8 +275,8 @@ def _insights(store, settings, view: View, currency: str) -> dict[str, Any]:
     sid, filters = meta["session_id"], view.filters
     forecast = None if filters.active else cached_forecast(store, sid, ForecastParams())
     prefix = (
-        f"insights:{int(meta.get('revision', 0))}:{filters.key()}:"
-        f"{'forecast' if forecast else 'no-forecast'}:"
+        f"insights:{int(meta.get('revision', 0))}:{current_locale().tag}:"
+        f"{filters.key()}:{'forecast' if forecast else 'no-forecast'}:"
     )
     for model in (settings.OLLAMA_MODEL, NO_MODEL):
         cached = store.get_value(sid, prefix + model)
@@ -366,10 +374,7 @@ def report_content(
         return content
     dates = rows["date"].dropna()
     if len(dates):
-        content["span"] = (
-            dates.min().strftime("%Y-%m-%d"),
-            dates.max().strftime("%Y-%m-%d"),
-        )
+        content["span"] = (format_date(dates.min()), format_date(dates.max()))
     cards = kpi_cards(
         view.history, rows, start=view.filters.start, end=view.filters.end
     )

@@ -19,7 +19,7 @@ from typing import Any
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
-from analytics.formatting import format_money
+from analytics.formatting import format_date, format_money, format_number
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +39,7 @@ CARD_FILL = (248, 249, 250)
 _FALLBACK = str.maketrans(
     {
         "\u2212": "-",
+        "\u202f": " ",  # narrow no-break space (French thousands)
         "\u2013": "-",
         "\u2014": "-",
         "\u201c": '"',
@@ -203,6 +204,12 @@ def _nice_step(span: float, ticks: int = 4) -> float:
     return 10 * power
 
 
+def _period_label(period: str, series: dict[str, Any]) -> str:
+    """A period's axis label in the reader's locale: "Jan 2017", or a day."""
+    monthly = series.get("freq") in ("month", "quarter")
+    return format_date(period, "month" if monthly else "day")
+
+
 def _short(value: float, currency: str) -> str:
     return format_money(value, currency, compact=True)
 
@@ -277,7 +284,7 @@ def _chart(pdf: _Report, series: dict[str, Any], currency: str, height: float) -
     for j in range(labels):
         i = round(j * (count - 1) / max(labels - 1, 1))
         pdf.set_xy(x_of(i) - 12, bottom + 1)
-        pdf.cell(24, 3.2, periods[i], align="C")
+        pdf.cell(24, 3.2, pdf.clean(_period_label(periods[i], series)), align="C")
     for _, data, color, dashed in lines:
         pdf.set_draw_color(*color)
         pdf.set_line_width(0.5)
@@ -462,7 +469,7 @@ def render_pdf(content: dict[str, Any], paper: str = "a4") -> bytes:
     facts = [
         f"Data: {span[0]} to {span[1]}" if span else "Data: no dated rows",
         f"Filters: {content['filters']}",
-        f"{content['rows_in_view']:,} of {content['rows_total']:,} rows",
+        f"{format_number(content['rows_in_view'])} of {format_number(content['rows_total'])} rows",
         f"Generated {content['generated']}",
     ]
     pdf.para(" · ".join(facts), size=8, color=MUTED)

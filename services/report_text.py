@@ -5,6 +5,8 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
+from analytics.formatting import format_number
+
 
 def _md(text: object) -> str:
     """Text safe inside Markdown: characters with a meaning there are escaped."""
@@ -30,7 +32,7 @@ def render_markdown(content: dict[str, Any]) -> str:
         "",
         f"Data: {span[0]} to {span[1]}" if span else "Data: no dated rows",
         f"Filters: {_md(content['filters'])} · "
-        f"{content['rows_in_view']:,} of {content['rows_total']:,} rows · "
+        f"{format_number(content['rows_in_view'])} of {format_number(content['rows_total'])} rows · "
         f"generated {content['generated']}",
         "",
     ]
@@ -124,8 +126,8 @@ def render_html(content: dict[str, Any]) -> str:
         '<p class="muted">'
         + escape(
             (f"Data: {span[0]} to {span[1]}" if span else "Data: no dated rows")
-            + f" · Filters: {content['filters']} · {content['rows_in_view']:,} of "
-            f"{content['rows_total']:,} rows · generated {content['generated']}"
+            + f" · Filters: {content['filters']} · {format_number(content['rows_in_view'])} of "
+            f"{format_number(content['rows_total'])} rows · generated {content['generated']}"
         )
         + "</p>",
     ]

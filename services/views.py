@@ -17,6 +17,7 @@ from analytics.customers import CustomerView, customer_view, has_customers
 from analytics.dataset_model import ColumnInfo, DatasetModel, model_of
 from analytics.filters import FilterError, filter_frame
 from analytics.forecast import project_sku_scores
+from analytics.formatting import format_date
 from analytics.metrics import choose_granularity
 from analytics.query import (
     Filter,
@@ -378,7 +379,8 @@ class Comparison:
     covered: bool
 
     def describe(self) -> str:
-        return f"{self.previous_start:%Y-%m-%d} – {self.previous_end:%Y-%m-%d}"
+        """The comparison's dates in the reader's locale: "Jan 1, 2024 – Mar 31, 2024"."""
+        return f"{format_date(self.previous_start)} – {format_date(self.previous_end)}"
 
 
 def view_comparison(

@@ -13,10 +13,12 @@ from pandas.testing import assert_frame_equal
 
 from analytics.exports import (
     ExportError,
+    csv_dialect,
     neutralise_formulas,
     to_csv_bytes,
     to_xlsx_bytes,
 )
+from analytics.formatting import use_locale
 
 
 @pytest.fixture
@@ -107,6 +109,25 @@ def test_csv_round_trip(risky):
     assert back["date"].tolist()[:3] == ["2024-01-02", "", "2024-03-04"]
 
 
+def test_csv_in_a_decimal_comma_locale_uses_semicolons(risky):
+    data = to_csv_bytes(risky, locale="de-DE")
+    text = data.decode("utf-8-sig")
+    assert text.splitlines()[0] == "sku;amount;count;date"
+    back = pd.read_csv(io.BytesIO(data), encoding="utf-8-sig", sep=";", decimal=",")
+    english = pd.read_csv(io.BytesIO(to_csv_bytes(risky)), encoding="utf-8-sig")
+    # the same figures, only written differently
+    assert_frame_equal(back, english)
+    assert "-1,5" in text and "2024-01-02" in text
+    assert csv_dialect("fr-FR") == (";", ",")
+    assert csv_dialect("en-GB") == (",", ".")
+
+
+def test_csv_follows_the_current_locale(risky):
+    with use_locale("de-DE"):
+        assert to_csv_bytes(risky) == to_csv_bytes(risky, locale="de-DE")
+    assert to_csv_bytes(risky).decode("utf-8-sig").startswith("sku,amount")
+
+
 def test_csv_without_bom_and_with_times_of_day():
     frame = pd.DataFrame(
         {"at": pd.to_datetime(["2024-01-02 10:30:00", "2024-01-03 00:00:00"])}
@@ -126,12 +147,18 @@ def test_xlsx_keeps_numbers_numeric_and_text_inert(risky):
     assert all(row[0].data_type != "f" for row in rows[1:])
 
 
-def test_xlsx_writes_dates_as_iso_date_cells(risky):
+def test_xlsx_writes_dates_as_date_cells_in_the_locale_order(risky):
     rows = read_sheet(to_xlsx_bytes(risky))
     cell = rows[1][3]
     assert cell.value == dt.datetime(2024, 1, 2)
-    assert cell.number_format.lower() == "yyyy-mm-dd"
+    assert cell.number_format.lower() == "m/d/yyyy"
     assert rows[2][3].value is None
+    german = read_sheet(to_xlsx_bytes(risky, locale="de-DE"))[1][3]
+    assert german.value == dt.datetime(2024, 1, 2)  # the same date, written d.m.y
+    assert german.number_format.lower() == "dd.mm.yyyy"
+    assert read_sheet(to_xlsx_bytes(risky, locale="sv-SE"))[1][3].number_format == (
+        "yyyy-mm-dd"
+    )
 
 
 def test_xlsx_keeps_times_of_day_where_present():
@@ -140,7 +167,7 @@ def test_xlsx_keeps_times_of_day_where_present():
     )
     cell = read_sheet(to_xlsx_bytes(frame))[1][0]
     assert cell.value == dt.datetime(2024, 1, 2, 10, 30)
-    assert cell.number_format.lower() == "yyyy-mm-dd hh:mm:ss"
+    assert cell.number_format.lower() == "m/d/yyyy hh:mm:ss"
 
 
 def test_xlsx_drops_characters_excel_cannot_store():

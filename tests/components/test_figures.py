@@ -9,6 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
+from analytics.formatting import use_locale
 from analytics.ingest import ingest_bytes
 from analytics.metrics import (
     abc_pareto,
@@ -20,12 +21,17 @@ from analytics.metrics import (
 )
 from components.figures import (
     COLORS,
+    DARK_TEMPLATE,
+    LIGHT_TEMPLATE,
+    THEME_COLORS,
     category_figure,
     empty_figure,
+    graph_config,
     margin_figure,
     pareto_figure,
     seasonality_figure,
     sku_bars_figure,
+    templates_json,
     timeseries_figure,
 )
 from tests.conftest import transactions_frame
@@ -78,10 +84,90 @@ def test_every_chart_passes_plotly_validation(rows, monthly_rows):
 
 
 def test_charts_use_the_light_template_not_plotlys_default(rows):
+    light = LIGHT_TEMPLATE.to_plotly_json()
     for name, fig in all_figures(rows).items():
         template = fig.to_dict()["layout"]["template"]
-        assert template["layout"]["plot_bgcolor"] == "white", name
+        assert template == light, name
         assert "data" not in template, name  # Plotly's default template styles traces
+
+
+_THEMED_KEYS = {
+    "gridcolor",
+    "zerolinecolor",
+    "linecolor",
+    "plot_bgcolor",
+    "paper_bgcolor",
+}
+
+
+def _themed_colors(layout: object, path: str = "") -> list[str]:
+    """Colours in a layout that would override the theme's template."""
+    found = []
+    if isinstance(layout, dict):
+        for key, value in layout.items():
+            if key == "template":
+                continue
+            where = f"{path}.{key}"
+            if key in _THEMED_KEYS or (key == "font" and "color" in value):
+                found.append(where)
+            found += _themed_colors(value, where)
+    elif isinstance(layout, list):
+        for index, value in enumerate(layout):
+            found += _themed_colors(value, f"{path}[{index}]")
+    return found
+
+
+def test_no_chart_fixes_a_colour_the_theme_owns(rows, monthly_rows):
+    """Text, grid and background colours come from the template alone, so the dark
+    template (swapped in by the page) recolours every chart."""
+    figures = {**all_figures(rows), **all_figures(monthly_rows)}
+    figures["empty"] = empty_figure("Nothing to show.")
+    for name, fig in figures.items():
+        assert _themed_colors(fig.to_dict()["layout"]) == [], name
+
+
+def test_dark_template_is_readable_and_transparent():
+    light, dark = LIGHT_TEMPLATE.to_plotly_json(), DARK_TEMPLATE.to_plotly_json()
+    assert dark["layout"]["paper_bgcolor"] == "rgba(0,0,0,0)"
+    assert dark["layout"]["font"]["color"] != light["layout"]["font"]["color"]
+    both = json.loads(templates_json())
+    assert both == {"light": light, "dark": dark}
+    # the page's dark card is #212529: text on it passes WCAG AA (4.5:1)
+    assert _contrast(THEME_COLORS["dark"]["text"], "#212529") >= 4.5
+    assert _contrast(THEME_COLORS["dark"]["muted"], "#212529") >= 4.5
+    assert _contrast(THEME_COLORS["light"]["muted"], "#ffffff") >= 4.5
+
+
+def _contrast(foreground: str, background: str) -> float:
+    def luminance(colour: str) -> float:
+        channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+        linear = [
+            c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+            for c in channels
+        ]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    high, low = sorted((luminance(foreground), luminance(background)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def test_charts_follow_the_locale(rows):
+    used, series = timeseries(rows, "month")
+    with use_locale("de-DE"):
+        fig = timeseries_figure(series, used, "€").to_dict()
+        config = graph_config()
+    assert fig["layout"]["separators"] == ",."
+    assert fig["layout"]["yaxis"]["ticksuffix"] == "\u00a0€"
+    assert fig["layout"]["yaxis"]["tickprefix"] == ""
+    assert fig["data"][0]["hovertemplate"] == (
+        "Revenue: %{y:,.2f}\u00a0€<extra></extra>"
+    )
+    assert fig["layout"]["xaxis"]["hoverformat"] == "%b %Y"
+    assert config["locale"] == "de-DE"
+    assert config["locales"]["de-DE"]["format"]["months"][2] == "März"
+    english = timeseries_figure(series, used, "€").to_dict()
+    assert english["layout"]["separators"] == ".,"
+    assert english["data"][0]["hovertemplate"] == "Revenue: €%{y:,.2f}<extra></extra>"
 
 
 def test_timeseries_figure_data_and_look(rows):
@@ -147,7 +233,7 @@ def test_figures_do_not_share_mutable_parts(rows):
     first.update_layout(template={"layout": {"plot_bgcolor": "black"}})
     first.layout.yaxis.tickprefix = "X"
     second = timeseries_figure(series, used)
-    assert second.layout.template.layout.plot_bgcolor == "white"
+    assert second.layout.template.layout.plot_bgcolor == "rgba(0,0,0,0)"
     assert second.layout.yaxis.tickprefix == "$"
 
 

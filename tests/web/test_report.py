@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from analytics.formatting import format_date
 from callbacks.report import report_links
 from tests.conftest import module_client, new_session, transactions_frame
 
@@ -82,7 +83,7 @@ def test_pdf_has_the_dashboard_figures(client, sid, frame, tmp_path):
     assert f"{(revenue - cost) / revenue:.1%}" in text
     assert f"{len(frame):,}" in text
     dates = pd.to_datetime(frame["Date"])
-    assert f"Data: {dates.min():%Y-%m-%d} to {dates.max():%Y-%m-%d}" in text
+    assert f"Data: {format_date(dates.min())} to {format_date(dates.max())}" in text
     for heading in (
         "Revenue and profit",
         "Revenue by category",
@@ -125,7 +126,7 @@ def test_pdf_figures_match_api_data(client, sid, tmp_path):
     word = "up" if change > 0 else "down"
     sign = "+" if change > 0 else "\u2212"
     assert f"Total revenue {money(revenue)} {word} {sign}{abs(change):.1%}" in raw
-    assert "Changes on the cards: vs 2023-01-01 – 2023-06-30" in flat
+    assert "Changes on the cards: vs Jan 1, 2023 – Jun 30, 2023" in flat
 
 
 def test_pages_and_paper_sizes(client, sid, tmp_path):

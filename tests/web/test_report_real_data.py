@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from analytics.formatting import format_date
 from tests.conftest import SHARED_DATA, module_client, upload
 from tests.web.test_real_data_routes import (
     FINANCIAL,
@@ -102,7 +103,7 @@ def test_report_figures_are_those_of_the_dashboard(
     )
     assert f"{len(raw):,} rows read" in text
     first, last = raw["date"].min(), raw["date"].max()
-    assert f"Data: {first:%Y-%m-%d} to {last:%Y-%m-%d}" in text
+    assert f"Data: {format_date(first)} to {format_date(last)}" in text
     for row in (data["breakdowns"]["by_category"] or [])[:8]:
         assert has_amount(text, row["revenue"]), row
         if row["profit"] is not None:
@@ -162,6 +163,6 @@ def test_superstore_year_filter(client, sessions, tmp_path):
     # 2016 against 2015, as the dashboard's cards compare
     change = (609_205.60 - 470_532.51) / 470_532.51
     assert f"Total revenue ${amount(609_205.60)} up +{change:.1%}" in flat
-    assert "Changes on the cards: vs 2015-01-01 – 2015-12-31" in flat
+    assert "Changes on the cards: vs Jan 1, 2015 – Dec 31, 2015" in flat
     brief = client.get(f"/api/report/{sid}.md?{query}").get_data(as_text=True)
     assert f"**Total revenue:** ${amount(609_205.60)} (up +{change:.1%}" in brief
