@@ -99,7 +99,9 @@ def create_session(
         len(meta["columns"]),
         len(result.sheets) or 1,
     )
-    return store.get_meta(sid) or {}
+    # read back as stored; a session whose lifetime is shorter than the upload took
+    # may be gone already: its id is still the answer (the dashboard says it expired)
+    return store.get_meta(sid) or {**meta, "session_id": sid}
 
 
 def _read_upload(
@@ -635,7 +637,9 @@ def create_combined_session(
         frames[_table_frame(index)] = part.result.table
     sid = store.create(meta, frames)
     logger.info("combined session created files=%s rows=%s", len(parts), meta["rows"])
-    return store.get_meta(sid) or {}
+    # read back as stored; a session whose lifetime is shorter than the upload took
+    # may be gone already: its id is still the answer (the dashboard says it expired)
+    return store.get_meta(sid) or {**meta, "session_id": sid}
 
 
 def _source_records(meta: Mapping[str, Any]) -> list[dict[str, Any]]:

@@ -182,3 +182,18 @@ def test_prophet_probe_reports_availability(client):
             break
         time.sleep(0.5)
     assert prophet["available"] is True
+
+
+def test_a_session_gone_before_the_upload_answers_is_still_a_201(
+    make_app, sales_csv, monkeypatch
+):
+    """A lifetime shorter than the upload took: the answer names the new session (whose
+    dashboard then says it expired), never a 500."""
+    app = make_app()
+    store = app.server.extensions["smbrc.store"]
+    monkeypatch.setattr(store, "get_meta", lambda sid: None)
+    created = upload(app.server.test_client(), sales_csv)
+    assert created.status_code == 201
+    body = created.get_json()
+    assert body["dashboard_url"].endswith(body["session_id"])
+    assert body["rows"] > 0
