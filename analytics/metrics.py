@@ -850,12 +850,15 @@ def pareto_classes(totals: pd.DataFrame, by: str = REVENUE) -> pd.DataFrame:
 def loss_making_skus(df: pd.DataFrame) -> pd.DataFrame:
     """SKUs whose total profit is negative, biggest loss first (ties by SKU).
 
+    A total is compared in whole millionths: lines that cancel out exactly (12.5 and
+    -12.5) add up to a float noise like -2e-15, which is no loss.
+
     Returns
     -------
     Columns as ``sku_totals``; empty when the data has no profit figures.
     """
     totals = _sku_totals(df, sort=False)
-    losses = totals.loc[totals[PROFIT] < 0]
+    losses = totals.loc[totals[PROFIT].round(6) < 0]
     return _sort(losses, PROFIT, SKU, ascending=True)
 
 

@@ -769,3 +769,24 @@ def test_group_sums_with_shared_counts_match_pandas():
     assert no_cost["cost"].isna().all() and no_cost["profit"].isna().all()
     totals = breakdown(rows, by="category")
     assert totals["transactions"].sum() == len(rows)
+
+
+def test_profits_that_cancel_out_are_no_loss():
+    """Float sums of lines that cancel (a sale and its exact refund) leave noise such as
+    -2e-15; that SKU made no loss."""
+    from analytics.metrics import loss_making_skus
+
+    frame = conform_canonical(
+        pd.DataFrame(
+            {
+                "date": pd.to_datetime(["2024-01-01"] * 5),
+                "sku": ["A", "A", "A", "B", "B"],
+                "category": ["x"] * 5,
+                "revenue": [10.0, 20.0, 30.0, 5.0, 5.0],
+                "profit": [0.1, 0.2, -0.3, -1.0, 0.5],
+            }
+        )
+    )
+    assert 0.1 + 0.2 - 0.3 != 0  # the noise this is about
+    losses = loss_making_skus(frame)
+    assert list(losses["sku"]) == ["B"]
