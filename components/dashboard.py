@@ -536,7 +536,15 @@ def breakdown_card(columns: list[str], by: str | None) -> dbc.Card:
         sort_action="native",
         style_as_list_view=True,
         style_table={"overflowX": "auto"},
-        style_header={"fontWeight": "600", "backgroundColor": "#f8f9fa"},
+        style_header={
+            "fontWeight": "600",
+            "backgroundColor": "var(--bs-tertiary-bg, #f8f9fa)",
+        },
+        # numbers written with the reader's separators (the layout is built per request)
+        locale_format={
+            "decimal": current_locale().decimal,
+            "group": current_locale().group,
+        },
         style_cell={
             "fontFamily": "inherit",
             "fontSize": "0.875rem",
@@ -547,7 +555,7 @@ def breakdown_card(columns: list[str], by: str | None) -> dbc.Card:
         style_data_conditional=[
             {
                 "if": {"filter_query": "{profit} < 0", "column_id": "profit"},
-                "color": "#dc3545",
+                "color": "var(--smbrc-loss, #dc3545)",
                 "fontWeight": "600",
             }
         ],
