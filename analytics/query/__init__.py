@@ -10,6 +10,8 @@ Pure (no Dash/Flask). Typical use::
 
 from analytics.query.engine import (
     MIN_ID_COVERAGE,
+    NOT_SET,
+    QueryTable,
     available_measures,
     filter_rows,
     frame_model,
@@ -17,6 +19,7 @@ from analytics.query.engine import (
     match_values,
     order_figures,
     run,
+    table,
     validate,
     values_of,
 )
@@ -34,6 +37,9 @@ from analytics.query.spec import (
 )
 
 __all__ = [
+    "NOT_SET",
+    "QueryTable",
+    "table",
     "COMPARES",
     "MEASURES",
     "MIN_ID_COVERAGE",

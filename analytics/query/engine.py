@@ -163,9 +163,19 @@ def match_values(
     """``(matched, unknown)``: the available values each request names, ignoring case,
     accents, spacing and punctuation (``"quebec"`` matches ``"Québec"``), and the
     requests that match nothing."""
+    return _match_keyed(requested, _by_key(available))
+
+
+def _by_key(available: list[str]) -> dict[str, list[str]]:
     by_key: dict[str, list[str]] = {}
     for value in available:
         by_key.setdefault(match_key(value), []).append(value)
+    return by_key
+
+
+def _match_keyed(
+    requested: list[str] | tuple[str, ...], by_key: dict[str, list[str]]
+) -> tuple[list[str], list[str]]:
     matched: list[str] = []
     unknown: list[str] = []
     for value in requested:
@@ -175,6 +185,19 @@ def match_values(
         else:
             unknown.append(value)
     return matched, unknown
+
+
+def _value_index(series: pd.Series) -> tuple[list[str], dict[str, list[str]]]:
+    """A text column's sorted distinct values and the values of each match key, kept
+    while the column's data lives (a session's SKU or customer ids are read once, not
+    on every filtered query)."""
+    return _per_column(
+        series,
+        "values",
+        lambda: (lambda values: (values, _by_key(values)))(
+            values_of(series.to_frame("v"), "v")
+        ),
+    )
 
 
 def _listing(names: list[str]) -> str:
@@ -362,8 +385,8 @@ def validate(
             )
         values = tuple(item.values)
         if frame is not None:
-            available = values_of(frame, column.field)
-            matched, unknown = match_values(list(values), available)
+            available, by_key = _value_index(frame[column.field])
+            matched, unknown = _match_keyed(list(values), by_key)
             if unknown:
                 raise QueryError(
                     f"{column.name} has no value "
@@ -475,9 +498,9 @@ def _time_label(value: Any, grain: str) -> Any:
     return _WEEKDAYS[value]
 
 
-#: Integer codes of order / customer id columns, by the Arrow array holding the column
-#: (shared by every shallow copy of a cached frame): id → (weak reference, codes).
-_CODES: OrderedDict[int, tuple[weakref.ref, np.ndarray]] = OrderedDict()
+#: Per-column results (integer codes of id columns, value indexes of text columns), by
+#: the Arrow array holding the column and what was computed: (weak reference, value).
+_CODES: OrderedDict[tuple[int, str], tuple[weakref.ref, Any]] = OrderedDict()
 _CODES_LOCK = threading.Lock()
 _CODES_KEPT = 16
 
@@ -485,25 +508,31 @@ _CODES_KEPT = 16
 def _column_codes(series: pd.Series) -> np.ndarray:
     """:func:`_codes` of a whole frame column, kept while its data lives (so a session's
     ids are encoded once, not on every query)."""
+    return _per_column(series, "codes", lambda: _codes(series))
+
+
+def _per_column(series: pd.Series, what: str, compute):
+    """``compute()`` for a frame column, cached by the Arrow array holding its data
+    (shared by every shallow copy of a cached frame) while that array lives."""
     data = getattr(series.array, "_pa_array", None)
     if data is None:
-        return _codes(series)
-    key = id(data)
+        return compute()
+    key = (id(data), what)
     with _CODES_LOCK:
         hit = _CODES.get(key)
         if hit is not None and hit[0]() is data:
             _CODES.move_to_end(key)
             return hit[1]
-    codes = _codes(series)
+    value = compute()
     try:
         ref = weakref.ref(data)
     except TypeError:
-        return codes
+        return value
     with _CODES_LOCK:
-        _CODES[key] = (ref, codes)
+        _CODES[key] = (ref, value)
         while len(_CODES) > _CODES_KEPT:
             _CODES.popitem(last=False)
-    return codes
+    return value
 
 
 def _codes(series: pd.Series) -> np.ndarray:
@@ -721,13 +750,25 @@ def _label(key: Any, group: Group) -> Any:
     return _time_label(key, group.grain) if group.grain else str(key)
 
 
-def run(
-    frame: pd.DataFrame, spec: QuerySpec, model: DatasetModel | None = None
-) -> QueryResult:
-    """Answer ``spec`` on a canonical ``frame`` (with its dataset ``model``).
+@dataclass
+class _Computed:
+    """A query's figures before rounding (shared by :func:`run` and :func:`table`)."""
 
-    Raises :class:`QueryError` when the spec does not fit the data (see :func:`validate`).
-    """
+    plan: Plan
+    names: list[str]
+    units: dict[str, str]
+    groups: _Groups
+    figures: dict[str, np.ndarray]
+    totals: dict[str, np.ndarray]
+    previous: dict[tuple, dict[str, float]] | None
+    previous_totals: dict[str, np.ndarray] | None
+    shown: np.ndarray
+    notes: list[str]
+
+
+def _compute(
+    frame: pd.DataFrame, spec: QuerySpec, model: DatasetModel | None
+) -> _Computed:
     model = frame_model(frame, model)
     plan = validate(spec, model, frame)
     notes: list[str] = []
@@ -808,17 +849,40 @@ def run(
     if plan.spec.limit is not None and groups.count > plan.spec.limit:
         shown = order[: plan.spec.limit]
         notes.append(f"Showing {plan.spec.limit} of {groups.count:,} groups.")
+    return _Computed(
+        plan,
+        names,
+        units,
+        groups,
+        figures,
+        totals_figures,
+        previous,
+        previous_totals,
+        shown,
+        notes,
+    )
 
-    totals = {n: _round(totals_figures[n][0], units[n]) for n in names}
-    if previous_totals is not None:
+
+def run(
+    frame: pd.DataFrame, spec: QuerySpec, model: DatasetModel | None = None
+) -> QueryResult:
+    """Answer ``spec`` on a canonical ``frame`` (with its dataset ``model``).
+
+    Raises :class:`QueryError` when the spec does not fit the data (see :func:`validate`).
+    """
+    c = _compute(frame, spec, model)
+    plan, names, units, groups = c.plan, c.names, c.units, c.groups
+    figures, previous, notes = c.figures, c.previous, c.notes
+    totals = {n: _round(c.totals[n][0], units[n]) for n in names}
+    if c.previous_totals is not None:
         for n in names:
-            totals[f"{n}_previous"] = _round(previous_totals[n][0], units[n])
+            totals[f"{n}_previous"] = _round(c.previous_totals[n][0], units[n])
             totals[f"{n}_change"] = _change(
-                totals_figures[n][0], previous_totals[n][0], units[n]
+                c.totals[n][0], c.previous_totals[n][0], units[n]
             )
     rows: list[dict[str, Any]] = []
     if plan.groups:
-        for i in shown:
+        for i in c.shown:
             key = groups.keys[i]
             row: dict[str, Any] = {
                 g.name: _label(k, g) for g, k in zip(plan.groups, key, strict=True)
@@ -844,6 +908,56 @@ def run(
         notes=notes,
         groups=groups.count,
     )
+
+
+@dataclass
+class QueryTable:
+    """A query's answer as columns, before any rounding (for code that words or charts
+    the figures itself, such as the chat).
+
+    ``frame``: one row per shown group, in the answer's order (sort, then limit): a
+    column per grouping (its labels, :data:`NOT_SET` for missing values; time grains as
+    in :func:`run`), then one float column per measure and, with a comparison,
+    ``<measure>_previous``. Without grouping it has one row of totals. ``totals``: each
+    measure over every filtered row (and ``<measure>_previous``); NaN when unknown.
+    """
+
+    spec: QuerySpec
+    frame: pd.DataFrame
+    totals: dict[str, float]
+    units: dict[str, str]
+    notes: list[str]
+    groups: int
+
+
+def table(
+    frame: pd.DataFrame, spec: QuerySpec, model: DatasetModel | None = None
+) -> QueryTable:
+    """Answer ``spec`` like :func:`run`, as an unrounded :class:`QueryTable`."""
+    c = _compute(frame, spec, model)
+    plan, names = c.plan, c.names
+    totals = {n: float(c.totals[n][0]) for n in names}
+    if c.previous_totals is not None:
+        totals.update({f"{n}_previous": float(c.previous_totals[n][0]) for n in names})
+    columns: dict[str, Any] = {}
+    if plan.groups:
+        shown = c.shown
+        keys = [c.groups.keys[i] for i in shown]
+        for position, group in enumerate(plan.groups):
+            columns[group.name] = [_label(key[position], group) for key in keys]
+        for n in names:
+            columns[n] = c.figures[n][shown].astype("float64")
+        if c.previous is not None:
+            for n in names:
+                columns[f"{n}_previous"] = np.array(
+                    [c.previous.get(key, {}).get(n, np.nan) for key in keys],
+                    dtype="float64",
+                )
+        out = pd.DataFrame(columns)
+    else:
+        out = pd.DataFrame({k: [v] for k, v in totals.items()})
+    notes = c.notes + _measure_notes(plan)
+    return QueryTable(plan.spec, out, totals, c.units, notes, c.groups.count)
 
 
 def order_figures(frame: pd.DataFrame) -> dict[str, float | int | None]:
