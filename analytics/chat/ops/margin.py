@@ -267,8 +267,8 @@ def op_margin(
             str(year - 1) if this.kind == "year" else f"the same months of {year - 1}",
         )
         if ctx.covers(before):
-            now_m = metric_value(rows_in(df, this), "margin")
-            then_m = metric_value(rows_in(df, before), "margin")
+            now_m = metric_value(df, "margin", None, this)
+            then_m = metric_value(df, "margin", None, before)
             if now_m is not None and then_m is not None:
                 a = sheet.pct(f"Profit margin, {this.label}", now_m)
                 b = sheet.pct(f"Profit margin, {before.label}", then_m)

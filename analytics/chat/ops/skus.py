@@ -181,8 +181,8 @@ def op_sku(
     windows = comparison_windows(sheet, ctx)
     if windows is not None:
         recent, before = windows
-        new = metric_value(rows_in(rows, recent), REVENUE)
-        old = metric_value(rows_in(rows, before), REVENUE)
+        new = metric_value(rows, REVENUE, None, recent)
+        old = metric_value(rows, REVENUE, None, before)
         change = change_phrase(
             sheet,
             f"Change in revenue of SKU {sku}, {recent.label} vs {before.label}",
