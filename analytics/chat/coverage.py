@@ -23,6 +23,7 @@ from analytics.chat.common import (
     Gap,
     Intent,
     dimension_words,
+    metric_available,
 )
 from analytics.chat.dataset import ChatDataset
 from analytics.chat.vocabulary import (
@@ -225,7 +226,7 @@ def coverage_gaps(
         intent.metric_given
         and intent.metric not in (ORDERS, AOV_ORDER)
         and intent.kind not in _OWN_MESSAGES
-        and not _available(ctx, intent.metric)
+        and not metric_available(ctx, intent.metric)
     ):
         needs = {QUANTITY: "quantity", COST: "cost"}.get(
             intent.metric, "cost or profit"
@@ -351,16 +352,6 @@ def coverage_gaps(
 _OWN_MESSAGES = frozenset(
     {"margin", "underperforming", "overview", "explain_rank", "sku"}
 )
-
-
-def _available(ctx: DataContext, metric: str) -> bool:
-    if metric in (PROFIT, "margin"):
-        return ctx.has_profit
-    if metric == COST:
-        return ctx.has_cost
-    if metric == QUANTITY:
-        return ctx.has_quantity
-    return True
 
 
 def _known_words(dataset: ChatDataset) -> list[str]:

@@ -21,7 +21,7 @@ from typing import Any
 
 import pandas as pd
 
-from analytics.chat.common import AOV, AOV_ORDER, ORDERS, Intent
+from analytics.chat.common import AOV, ENGINE_MEASURES, Intent
 from analytics.chat.dataset import key_words
 from analytics.dataset_model import DatasetModel
 from analytics.grounding.context import DataContext
@@ -37,19 +37,8 @@ from analytics.query import (
     spec_json_schema,
     validate,
 )
-from analytics.schema import CATEGORY, COST, PROFIT, QUANTITY, REVENUE, SKU
+from analytics.schema import CATEGORY, SKU
 
-#: The parser's metrics as engine measures.
-ENGINE_MEASURES = {
-    REVENUE: "revenue",
-    PROFIT: "profit",
-    COST: "cost",
-    "margin": "margin",
-    QUANTITY: "quantity",
-    "transactions": "transactions",
-    ORDERS: "orders",
-    AOV_ORDER: "aov",
-}
 _LABELS = {
     "revenue": "Revenue",
     "cost": "Cost",

@@ -14,10 +14,12 @@ from analytics.chat.common import (
     AOV,
     AOV_ORDER,
     DIMENSION_LABELS,
+    ENGINE_MEASURES,
     METRIC_LABELS,
     ORDERS,
     Intent,
     dimension_words,
+    metric_available,
 )
 from analytics.grounding.context import DataContext
 from analytics.grounding.facts import (
@@ -99,18 +101,6 @@ def has_dimension(df: pd.DataFrame, dimension: str) -> bool:
     return dimension in df.columns and bool(df[dimension].notna().any())
 
 
-#: Chat metrics as the query engine's measures (the average transaction value is
-#: derived: revenue / transactions).
-ENGINE_MEASURES = {
-    REVENUE: "revenue",
-    PROFIT: "profit",
-    COST: "cost",
-    "margin": "margin",
-    QUANTITY: "quantity",
-    "transactions": "transactions",
-    ORDERS: "orders",
-    AOV_ORDER: "aov",
-}
 _CHAT_NAMES = {"aov": AOV_ORDER}
 
 
@@ -227,18 +217,6 @@ def relative_change(new: float | None, old: float | None) -> float | None:
     if new is None or old is None or old == 0:
         return None
     return (new - old) / abs(old)
-
-
-def metric_available(ctx: DataContext, metric: str) -> bool:
-    if metric in (PROFIT, "margin"):
-        return ctx.has_profit
-    if metric == COST:
-        return ctx.has_cost
-    if metric == QUANTITY:
-        return ctx.has_quantity
-    if metric in (ORDERS, AOV_ORDER):
-        return ctx.has_orders
-    return True
 
 
 def usable_metric(sheet: FactSheet, ctx: DataContext, metric: str) -> str:

@@ -134,16 +134,7 @@ def op_compare(
         return
     sheet.add(f"**{current.label} vs {base.label}**{scope_words}:", "")
     sheet.add(f"| | {current.label} | {base.label} | Change |", "|---|---:|---:|---:|")
-    shown_metrics = [REVENUE]
-    if ctx.has_profit:
-        shown_metrics += [PROFIT, "margin"]
-    shown_metrics.append("transactions")
-    if (
-        intent.metric_given
-        and intent.metric not in shown_metrics
-        and metric_available(ctx, intent.metric)
-    ):
-        shown_metrics.insert(1, intent.metric)
+    shown_metrics = _table_metrics(ctx, intent)
     now = metric_values(df, (*shown_metrics, "transactions"), scope, current)
     then = metric_values(df, (*shown_metrics, "transactions"), scope, base)
     sheet.rows = int((now["transactions"] or 0) + (then["transactions"] or 0))
@@ -210,14 +201,7 @@ def op_compare_entities(
         names=list(names),
         period=period.iso() if period else "all",
     )
-    shown_metrics = [REVENUE] + ([PROFIT, "margin"] if ctx.has_profit else [])
-    shown_metrics.append("transactions")
-    if (
-        intent.metric_given
-        and intent.metric not in shown_metrics
-        and metric_available(ctx, intent.metric)
-    ):
-        shown_metrics.insert(1, intent.metric)
+    shown_metrics = _table_metrics(ctx, intent)
     table = figures(df, shown_metrics, named, period, by)
     sheet.period = period.label if period else ctx.span()
     sheet.rows = int(table["transactions"].sum())
@@ -245,3 +229,17 @@ def op_compare_entities(
             float(revenue.max() / revenue.sum()),
         )
         sheet.add("", f"{quote(leader)} brings {share} of their combined revenue.")
+
+
+def _table_metrics(ctx: DataContext, intent: Intent) -> list[str]:
+    """Rows of a comparison table: revenue, profit and margin when known, the metric
+    the question names, transactions."""
+    shown = [REVENUE] + ([PROFIT, "margin"] if ctx.has_profit else [])
+    shown.append("transactions")
+    if (
+        intent.metric_given
+        and intent.metric not in shown
+        and metric_available(ctx, intent.metric)
+    ):
+        shown.insert(1, intent.metric)
+    return shown
