@@ -132,12 +132,16 @@ def figures(
     scope: Scope | None = None,
     period: Period | None = None,
     by: str | None = None,
+    *,
+    cents: bool = True,
 ) -> pd.DataFrame:
     """The chat ``wanted`` metrics computed by the query engine over the rows of
     ``scope`` in ``period``: one row of totals, or one row per value of ``by`` (a frame
     column or a time grain; column ``by`` holds the value, missing ones as
     ``(not set)``), unsorted, with ``revenue_share``. A metric the data cannot give is
-    NaN (the average transaction value too when there are no rows)."""
+    NaN (the average transaction value too when there are no rows). Money is rounded
+    to the cent as the query API shows it (``cents=False``: as summed, to tell a loss of
+    a fraction of a cent from none)."""
     if period is not None and not df[DATE].notna().any():
         df, period = df.iloc[:0], None  # no dated row falls in any period
     spec = QuerySpec(
@@ -152,8 +156,9 @@ def figures(
     if by:
         out = out.rename(columns={out.columns[0]: by})
     # money to the cent, as the query API and the dashboard show it
-    money = [c for c in (REVENUE, COST, PROFIT, AOV_ORDER) if c in out]
-    out[money] = out[money].round(2)
+    if cents:
+        money = [c for c in (REVENUE, COST, PROFIT, AOV_ORDER) if c in out]
+        out[money] = out[money].round(2)
     for metric in (*wanted, PROFIT, "margin"):
         if metric not in out and metric != AOV:
             out[metric] = np.nan
