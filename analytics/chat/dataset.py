@@ -317,6 +317,8 @@ def find_terms(
         for m in _WORD.finditer(scan)
     ]
     hits: list[Term] = []
+    #: token index after the last hit
+    after_hit = -1
     i = 0
     while i < len(tokens):
         found = None
@@ -344,6 +346,7 @@ def find_terms(
                     and (
                         not all(k.isdigit() for k in key)
                         or (i > 0 and tokens[i - 1][2] == key_words(col.name)[-1:][0])
+                        or _listed_after(hits, after_hit, i, tokens, col)
                     )
                 ]
                 if usable:
@@ -358,4 +361,18 @@ def find_terms(
             i += 1
         else:
             hits.append(found)
+            after_hit = i
     return hits
+
+
+_LIST_WORDS = frozenset({"and", "or", "vs", "versus"})
+
+
+def _listed_after(
+    hits: list[Term], after_hit: int, i: int, tokens: list, column: Column
+) -> bool:
+    """True when token ``i`` continues a list of values of ``column`` ("store 1, 2 and
+    3"): the last hit is a value of that column, right before it or before a list word."""
+    if not hits or hits[-1].column is not column or hits[-1].value is None:
+        return False
+    return after_hit == i or (after_hit == i - 1 and tokens[i - 1][2] in _LIST_WORDS)

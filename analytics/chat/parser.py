@@ -140,7 +140,12 @@ def _metric(scan: str) -> tuple[str, bool]:
         name, _ = _first_match(by.group(1), METRIC_WORDS)
         if name:
             return name, True
-    name, _ = _first_match(scan, METRIC_WORDS)
+    # "sold"/"selling" mean revenue only when no other metric is named ("which city
+    # sold the most units" asks for units)
+    strong = re.sub(r"\b(?:sold|selling|sells?)\b", " ", scan)
+    name, _ = _first_match(strong, METRIC_WORDS)
+    if name is None:
+        name, _ = _first_match(scan, METRIC_WORDS)
     return (name, True) if name else (REVENUE, False)
 
 
@@ -175,6 +180,10 @@ def parse_intent(
     intent, residue = _parse_core(question, ctx, history, dataset)
     gaps = list(intent.gaps) + coverage_gaps(residue, intent, ctx, dataset)
     return replace(intent, gaps=tuple(dict.fromkeys(gaps)))
+
+
+#: Words asking for an average of a measure column that does not add up.
+_AVERAGE = re.compile(r"\b(?:average|avg|mean|typical)\b")
 
 
 def _read_terms(
@@ -231,6 +240,15 @@ def _read_terms(
             and column.unit in ("money", "count")
         ):
             measures.insert(0, column.name)
+        elif (
+            column.kind == "measure"
+            and column.aggregation in ("mean", "weighted_mean")
+            and (average := _AVERAGE.search(scan)) is not None
+        ):
+            # "average temperature", "average discount": a mean (revenue-weighted for
+            # a rate), never a sum
+            measures.insert(0, column.name)
+            scan = blank_out(scan, average.start(), average.end())
         elif column.kind == "measure":
             gaps.append(
                 Gap(

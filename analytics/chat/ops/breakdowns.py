@@ -49,7 +49,7 @@ def op_breakdown(
     lines = int(table["transactions"].sum())
     sheet.period, sheet.rows = (period.label if period else ctx.span()), lines
     if not lines:
-        sheet.add(f"There are no sales in {where}.")
+        sheet.add(f"There are no sales{scope_words} in {where}.")
         return
     table_metric = metric
     table = ranked(table, dimension, metric).rename(columns={dimension: "group_key"})
