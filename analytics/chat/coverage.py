@@ -167,6 +167,8 @@ CONCEPTS: tuple[tuple[re.Pattern[str], str], ...] = (
     ),
 )
 
+#: "paid by card", "paying with cash": words that lead to a payment method's value.
+PAID_WITH = word_pattern(r"(?:paid|pays?|paying) (?:by|with|via|using)")
 _ALL_VOCABULARY: tuple[re.Pattern[str], ...] = (
     BOTTOM_WORDS, BREAKDOWN_WORDS, COMPARE_WORDS, FOLLOW_UP, FORECAST_WORDS, HELP_WORDS,
     HOW_MANY_WORDS, IMPROVE_WORDS, MARGIN_WORDS, MONTH_OF_YEAR_WORDS, N_RE, N_WORD_RE,
@@ -174,6 +176,7 @@ _ALL_VOCABULARY: tuple[re.Pattern[str], ...] = (
     TREND_WORDS, UNDER_WORDS, WEEKDAY_WORDS, WHY_WORDS,
     *(pattern for _, pattern in METRIC_WORDS),
     *(pattern for _, pattern in DIMENSION_WORDS),
+    PAID_WITH,
 )  # fmt: skip
 _GROUPING = re.compile(r"\b(?:by|per|each|every|across|which|what)\s+(?:the\s+)?")
 _WORD = re.compile(r"[^\W_]+")

@@ -182,6 +182,11 @@ def parse_intent(
     return replace(intent, gaps=tuple(dict.fromkeys(gaps)))
 
 
+#: Customers named as a grouping ("by customer", "which customers", "top clients").
+_GROUPED_CUSTOMERS = re.compile(
+    r"\b(?:by|per|each|every|across|which|what|among|top|best|worst|list|all)\s+"
+    r"(?:the\s+|my\s+|our\s+)?(?:customers?|clients?|buyers?|accounts?)\b"
+)
 #: Words asking for an average of a measure column that does not add up.
 _AVERAGE = re.compile(r"\b(?:average|avg|mean|typical)\b")
 
@@ -474,6 +479,16 @@ def _decide(
         return replace(base, kind="trend")
     if dimension in PERIOD_DIMENSIONS and not skus:
         return replace(base, kind="trend")
+    if (
+        dimension == CUSTOMER
+        and (where or categories)
+        and (metric_given or re.search(r"\bhow much\b", scan))
+        and not BREAKDOWN_WORDS.search(scan)
+        and not _GROUPED_CUSTOMERS.search(scan)
+    ):
+        # "revenue from customers in Germany": who bought, not a grouping by customer
+        dimension = None
+        base = replace(base, dimension=None)
     if BREAKDOWN_WORDS.search(scan) or (
         dimension is not None and dimension != SKU and not skus
     ):
