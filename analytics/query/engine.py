@@ -571,8 +571,11 @@ class _Groups:
     keys: list[tuple]  # per group: the raw key of each grouping (time key or label)
 
 
-def _group_ids(rows: pd.DataFrame, plan: Plan) -> _Groups:
-    """Group ids from integer codes of each grouping (no pandas groupby)."""
+def _group_ids(
+    rows: pd.DataFrame, plan: Plan, encoded: dict[str, np.ndarray] | None = None
+) -> _Groups:
+    """Group ids from integer codes of each grouping (no pandas groupby). ``encoded``:
+    the values of group columns whose codes ``rows`` carries as ``__<column>_group``."""
     n = len(rows)
     if not plan.groups:
         return _Groups(np.zeros(n, dtype="int64"), 1, [()])
@@ -581,6 +584,9 @@ def _group_ids(rows: pd.DataFrame, plan: Plan) -> _Groups:
     for group in plan.groups:
         if group.grain:
             codes, values = _dense(_time_key(rows[DATE], group.grain))
+        elif encoded and group.column in encoded:
+            codes = rows[f"__{group.column}_group"].to_numpy(dtype="int64")
+            values = encoded[group.column]
         else:
             codes, values = _codes_and_values(rows[group.column])
         size = len(values) + 1  # the last code: missing
@@ -588,20 +594,24 @@ def _group_ids(rows: pd.DataFrame, plan: Plan) -> _Groups:
         combined = combined * size + codes
         parts.append((values, size))
     gid, uniques = _dense(combined)
-    keys: list[list] = [[] for _ in range(len(uniques))]
     rest = np.asarray(uniques, dtype="int64")
     decoded = []
     for values, size in reversed(parts):
         codes = rest % size
         rest = rest // size
         decoded.append((values, size, codes))
+    columns = []
     for values, size, codes in reversed(decoded):
         missing = codes == size - 1
         picked = np.where(missing, 0, codes)
-        labels = values[picked] if len(values) else np.full(len(codes), None)
-        for index, (label, gone) in enumerate(zip(labels, missing, strict=True)):
-            keys[index].append(None if gone else label)
-    return _Groups(gid.astype("int64"), len(uniques), [tuple(k) for k in keys])
+        labels = (
+            values[picked].astype(object)
+            if len(values)
+            else np.full(len(codes), None, dtype=object)
+        )
+        labels[missing] = None
+        columns.append(labels.tolist())
+    return _Groups(gid.astype("int64"), len(uniques), list(zip(*columns, strict=True)))
 
 
 def _dense(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -780,6 +790,16 @@ def _compute(
         for role in (ORDER, CUSTOMER)
         if role in frame
     }
+    encoded: dict[str, np.ndarray] = {}
+    for group in plan.groups:
+        if group.column and frame[group.column].dtype != "category":
+            # text columns: encoded once per column (kept while it lives)
+            group_codes, encoded[group.column] = _per_column(
+                frame[group.column],
+                "groups",
+                lambda series=frame[group.column]: _codes_and_values(series),
+            )
+            codes[f"__{group.column}_group"] = group_codes
     if codes:
         frame = frame.assign(**codes)
     timed = [g for g in plan.groups if g.grain]
@@ -795,7 +815,7 @@ def _compute(
         undated = int(_mask(frame, plan, plan.start, plan.end).sum() - len(current))
         if undated:
             notes.append(f"{undated:,} line(s) without a date are left out.")
-    groups = _group_ids(current, plan)
+    groups = _group_ids(current, plan, encoded)
     cache: dict = {}
     figures = _aggregate(current, plan, groups, cache)
     everything = _Groups(np.zeros(len(current), dtype="int64"), 1, [()])
@@ -817,7 +837,7 @@ def _compute(
             "ratios are in points, others relative."
         )
         before = select(first, last)
-        before_groups = _group_ids(before, plan)
+        before_groups = _group_ids(before, plan, encoded)
         figures_before = _aggregate(before, plan, before_groups)
         previous = {
             key: {n: figures_before[n][i] for n in names}
