@@ -149,6 +149,22 @@ def frame_model(frame: pd.DataFrame, model: DatasetModel | None) -> DatasetModel
     return DatasetModel(base.columns + tuple(extra))
 
 
+def known_share(series: pd.Series) -> float:
+    """The share of ``series`` that holds a value (0 for no rows), without scanning an
+    Arrow column (its null count is kept with the data)."""
+    if not len(series):
+        return 0.0
+    data = getattr(series.array, "_pa_array", None)
+    if data is not None:
+        return 1.0 - data.null_count / len(series)
+    values = series.to_numpy()
+    if values.dtype.kind == "f":
+        return 1.0 - float(np.isnan(values).sum()) / len(values)
+    if values.dtype.kind == "M":
+        return 1.0 - float(np.isnat(values).sum()) / len(values)
+    return float(series.notna().mean())
+
+
 def values_of(frame: pd.DataFrame, column: str) -> list[str]:
     """The distinct values of a text column of ``frame`` (sorted; missing left out)."""
     series = frame[column]
@@ -249,7 +265,7 @@ def _has_values(
         if role in memo:
             return memo[role]
         if frame is not None:
-            memo[role] = role in frame and bool(frame[role].notna().any())
+            memo[role] = role in frame and known_share(frame[role]) > 0
             return memo[role]
         if role in ("cost", "profit"):
             return bool(model.role_column("cost") or model.role_column("profit"))
@@ -327,7 +343,7 @@ def _require_ids(
             "not orders). Map one under Data quality if the file has it."
         )
     if frame is not None and len(frame):
-        coverage = float(frame[role].notna().mean())
+        coverage = known_share(frame[role])
         if coverage < MIN_ID_COVERAGE:
             raise QueryError(
                 f"Only {coverage:.0%} of the lines have a {what}, so {label} cannot be "
@@ -438,12 +454,15 @@ def _mask(frame: pd.DataFrame, plan: Plan, start, end) -> np.ndarray:
             mask &= wanted[series.cat.codes.to_numpy()]
         else:
             mask &= series.isin(values).to_numpy(dtype=bool, na_value=False)
-    if start is not None:
-        mask &= (frame[DATE] >= start).to_numpy(dtype=bool, na_value=False)
-    if end is not None:
-        mask &= (frame[DATE] < end + pd.Timedelta(days=1)).to_numpy(
-            dtype=bool, na_value=False
-        )
+    if start is not None or end is not None:
+        # on the raw datetime64 values: a missing date (NaT) compares False
+        dates = frame[DATE].to_numpy(dtype="datetime64[ns]")
+        if start is not None:
+            mask &= dates >= np.datetime64(pd.Timestamp(start).as_unit("ns"))
+        if end is not None:
+            mask &= dates < np.datetime64(
+                (pd.Timestamp(end) + pd.Timedelta(days=1)).as_unit("ns")
+            )
     return mask
 
 
@@ -807,7 +826,7 @@ def _compute(
     def select(start, end) -> pd.DataFrame:
         mask = _mask(frame, plan, start, end)
         if timed:
-            mask &= frame[DATE].notna().to_numpy()
+            mask &= ~np.isnat(frame[DATE].to_numpy(dtype="datetime64[ns]"))
         return frame.loc[mask] if not mask.all() else frame
 
     current = select(plan.start, plan.end)
@@ -989,7 +1008,7 @@ def order_figures(frame: pd.DataFrame) -> dict[str, float | int | None]:
         return (
             role in frame
             and len(frame) > 0
-            and float(frame[role].notna().mean()) >= MIN_ID_COVERAGE
+            and known_share(frame[role]) >= MIN_ID_COVERAGE
         )
 
     out: dict[str, float | int | None] = {

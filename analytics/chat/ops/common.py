@@ -36,6 +36,7 @@ from analytics.query import (
     Filter,
     QuerySpec,
     frame_model,
+    known_share,
 )
 from analytics.query import table as query_table
 from analytics.schema import (
@@ -108,12 +109,12 @@ def _engine_measures(df: pd.DataFrame, wanted: Sequence[str]) -> tuple[str, ...]
     """The engine measures behind the chat ``wanted`` metrics that ``df`` can give
     (revenue and transactions always; the others are left out when unknown)."""
     out = ["revenue", "transactions"]
-    ids = ORDER in df and len(df) and df[ORDER].notna().mean() >= MIN_ID_COVERAGE
+    ids = ORDER in df and known_share(df[ORDER]) >= MIN_ID_COVERAGE
     for metric in wanted:
         name = ENGINE_MEASURES.get(metric)
-        if name in ("profit", "margin") and not df[PROFIT].notna().any():
+        if name in ("profit", "margin") and not known_share(df[PROFIT]):
             continue
-        if name in ("cost", "quantity") and not df[name].notna().any():
+        if name in ("cost", "quantity") and not known_share(df[name]):
             continue
         if name in ("orders", "aov") and not ids:
             continue
@@ -142,7 +143,7 @@ def figures(
     NaN (the average transaction value too when there are no rows). Money is rounded
     to the cent as the query API shows it (``cents=False``: as summed, to tell a loss of
     a fraction of a cent from none)."""
-    if period is not None and not df[DATE].notna().any():
+    if period is not None and not known_share(df[DATE]):
         df, period = df.iloc[:0], None  # no dated row falls in any period
     spec = QuerySpec(
         measures=_engine_measures(df, wanted),
@@ -152,9 +153,11 @@ def figures(
         end=f"{period.end:%Y-%m-%d}" if period else None,
     )
     result = query_table(df, spec, frame_model(df, None))
-    out = result.frame.rename(columns=_CHAT_NAMES)
-    if by:
-        out = out.rename(columns={out.columns[0]: by})
+    out = result.frame
+    out.columns = [
+        by if by and i == 0 else _CHAT_NAMES.get(c, c)
+        for i, c in enumerate(out.columns)
+    ]
     # money to the cent, as the query API and the dashboard show it
     if cents:
         money = [c for c in (REVENUE, COST, PROFIT, AOV_ORDER) if c in out]
