@@ -808,6 +808,10 @@ BANK: tuple[Case, ...] = (
     Case("ss-shipmode-least", SS, "Lowest selling ship mode",
          best("Ship Mode", "revenue", lowest=True),
          best_key("Revenue of ship mode {key}", "Ship Mode", "revenue", lowest=True)),
+    Case("ss-loss-makers", SS, "Which products lose money?",
+         lambda df: float(
+             (df.groupby("sku")["profit"].sum().round(6) < 0).sum()),
+         "Loss-making SKUs"),  # 299: two SKUs sum to -2e-15, float noise, not a loss
     Case("or-invoices-2011", OR, "How many invoices in 2011?",
          orders("2011-01-01", "2011-12-31"), "Orders, 2011"),
     Case("or-units-france", OR, "How many units did France buy?",

@@ -133,16 +133,14 @@ def figures(
     scope: Scope | None = None,
     period: Period | None = None,
     by: str | None = None,
-    *,
-    cents: bool = True,
 ) -> pd.DataFrame:
     """The chat ``wanted`` metrics computed by the query engine over the rows of
     ``scope`` in ``period``: one row of totals, or one row per value of ``by`` (a frame
     column or a time grain; column ``by`` holds the value, missing ones as
     ``(not set)``), unsorted, with ``revenue_share``. A metric the data cannot give is
-    NaN (the average transaction value too when there are no rows). Money is rounded
-    to the cent as the query API shows it (``cents=False``: as summed, to tell a loss of
-    a fraction of a cent from none)."""
+    NaN (the average transaction value too when there are no rows). Money is rounded to
+    a millionth: sums of cents shown as cents whatever order they were added in, without
+    rounding a figure twice."""
     if period is not None and not known_share(df[DATE]):
         df, period = df.iloc[:0], None  # no dated row falls in any period
     spec = QuerySpec(
@@ -158,10 +156,8 @@ def figures(
         by if by and i == 0 else _CHAT_NAMES.get(c, c)
         for i, c in enumerate(out.columns)
     ]
-    # money to the cent, as the query API and the dashboard show it
-    if cents:
-        money = [c for c in (REVENUE, COST, PROFIT, AOV_ORDER) if c in out]
-        out[money] = out[money].round(2)
+    money = [c for c in (REVENUE, COST, PROFIT, AOV_ORDER) if c in out]
+    out[money] = out[money].round(6)
     for metric in (*wanted, PROFIT, "margin"):
         if metric not in out and metric != AOV:
             out[metric] = np.nan

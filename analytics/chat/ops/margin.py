@@ -298,7 +298,7 @@ def _ratio_or_none(numerator: float | None, denominator: float | None) -> float 
 def sku_figures(df: pd.DataFrame, period: Period | None, *extra: str) -> pd.DataFrame:
     """Revenue (and ``extra`` metrics) per SKU from the engine, sorted by SKU; lines
     without a SKU are left out."""
-    table = figures(df, (REVENUE, *extra), None, period, SKU, cents=False)
+    table = figures(df, (REVENUE, *extra), None, period, SKU)
     table = table.loc[table[SKU] != NOT_SET]
     return table.sort_values(SKU, kind="mergesort").reset_index(drop=True)
 
