@@ -155,6 +155,34 @@ def dataset(name: str) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
     raise KeyError(name)
 
 
+def _order_lines(
+    per_order: dict[str, Any],
+    lines: np.ndarray,
+    *,
+    sku: np.ndarray,
+    revenue: np.ndarray,
+    cost: np.ndarray,
+    quantity: np.ndarray,
+    sku_name: str,
+    categories: np.ndarray,
+    dims: tuple[str, ...],
+) -> tuple[dict[str, Any], dict[str, pd.Series]]:
+    """Canonical columns and dimension columns of order lines: each order's date,
+    customer and dimension values repeated over its ``lines``."""
+    expand = np.repeat(np.arange(len(lines)), lines)
+    base = {
+        "date": per_order["date"][expand],
+        "revenue": revenue,
+        "cost": cost,
+        "quantity": quantity,
+        "sku": [sku_name.format(s) for s in sku],
+        "category": categories,
+        "customer": np.asarray(per_order["customer"])[expand],
+    }
+    base["profit"] = base["revenue"] - base["cost"]
+    return base, {c: pd.Series(np.asarray(per_order[c])[expand]) for c in dims}
+
+
 def _shop_a() -> tuple[pd.DataFrame, list[dict[str, Any]]]:
     """A shop with Channel, Store, Payment Method and Rep; orders of 1-3 lines."""
     rng = np.random.default_rng(11)
@@ -171,23 +199,15 @@ def _shop_a() -> tuple[pd.DataFrame, list[dict[str, Any]]]:
         "Payment Method": rng.choice(["Card", "Cash", "PayPal"], orders),
         "Rep": rng.choice(["Ana", "Ben", "Chloé"], orders),
     }  # fmt: skip
-    expand = np.repeat(np.arange(orders), lines)
     sku = rng.integers(0, 30, n)
     revenue = np.round(rng.gamma(2.0, 40.0, n) + sku, 2)
-    base = {
-        "date": per_order["date"][expand],
-        "revenue": revenue,
-        "cost": np.round(revenue * (0.55 + 0.01 * (sku % 10)), 2),
-        "quantity": rng.integers(1, 5, n).astype(float),
-        "sku": [f"P-{s:02d}" for s in sku],
-        "category": np.where(sku < 10, "Bikes", np.where(sku < 20, "Parts", "Apparel")),
-        "customer": np.asarray(per_order["customer"])[expand],
-    }
-    base["profit"] = base["revenue"] - base["cost"]
-    dims = {
-        c: pd.Series(np.asarray(per_order[c])[expand])
-        for c in ("Channel", "Store", "Payment Method", "Rep")
-    }
+    base, dims = _order_lines(
+        per_order, lines, sku=sku, revenue=revenue,
+        cost=np.round(revenue * (0.55 + 0.01 * (sku % 10)), 2),
+        quantity=rng.integers(1, 5, n).astype(float), sku_name="P-{:02d}",
+        categories=np.where(sku < 10, "Bikes", np.where(sku < 20, "Parts", "Apparel")),
+        dims=("Channel", "Store", "Payment Method", "Rep"),
+    )  # fmt: skip
     roles = {"Date": "date", "Amount": "revenue", "Cost": "cost", "Qty": "quantity",
              "Item": "sku", "Category": "category", "Customer": "customer"}  # fmt: skip
     return _with_dimensions(base, dims, {}, roles, order=pd.Series(order_ids))
@@ -246,26 +266,17 @@ def _shop_c() -> tuple[pd.DataFrame, list[dict[str, Any]]]:
         "City": city,
         "State": np.array([cities[c] for c in city]),
     }  # fmt: skip
-    expand = np.repeat(np.arange(invoices), lines)
     n = len(invoice_ids)
     sku = rng.integers(0, 40, n)
     revenue = np.round(rng.gamma(2.0, 55.0, n) + sku, 2)
     revenue = np.where(rng.random(n) < 0.03, -revenue, revenue)  # returned lines
-    base = {
-        "date": per_invoice["date"][expand],
-        "revenue": revenue,
-        "cost": np.round(revenue * (0.5 + 0.01 * (sku % 15)), 2),
-        "quantity": rng.integers(1, 8, n).astype(float),
-        "sku": [f"SK-{s:03d}" for s in sku],
-        "category": np.where(sku < 15, "Tools", np.where(sku < 30, "Garden", "Paint")),
-        "customer": np.asarray(per_invoice["customer"])[expand],
-    }
-    base["profit"] = base["revenue"] - base["cost"]
-    dims = {
-        c: pd.Series(np.asarray(per_invoice[c])[expand])
-        for c in ("Sales Channel", "Branch", "Payment Type", "Sales Rep", "City",
-                  "State")
-    }  # fmt: skip
+    base, dims = _order_lines(
+        per_invoice, lines, sku=sku, revenue=revenue,
+        cost=np.round(revenue * (0.5 + 0.01 * (sku % 15)), 2),
+        quantity=rng.integers(1, 8, n).astype(float), sku_name="SK-{:03d}",
+        categories=np.where(sku < 15, "Tools", np.where(sku < 30, "Garden", "Paint")),
+        dims=("Sales Channel", "Branch", "Payment Type", "Sales Rep", "City", "State"),
+    )  # fmt: skip
     roles = {"Invoice Date": "date", "Net Amount": "revenue", "Cost": "cost",
              "Qty": "quantity", "SKU": "sku", "Product Line": "category",
              "Customer No": "customer"}  # fmt: skip
