@@ -347,12 +347,13 @@ def repeat_customers(df: pd.DataFrame) -> float:
     return float((sold.groupby("customer")["order_id"].nunique() >= 2).sum())
 
 
-def best_month_of_year(metric: str = "revenue"):
-    """The strongest calendar month: monthly totals (all months here are complete)
-    averaged per calendar month."""
+def best_month_of_year(metric: str = "revenue", **where_: str):
+    """The strongest calendar month: monthly totals of the complete months (of the
+    rows with ``where_`` values) averaged per calendar month."""
 
     def compute(df: pd.DataFrame) -> float:
-        monthly = df.groupby(df["date"].dt.to_period("M"))[metric].sum()
+        rows = _rows(df, None, None, where_)
+        monthly = rows.groupby(rows["date"].dt.to_period("M"))[metric].sum()
         first, last = df["date"].min(), df["date"].max()
         complete = [
             p for p in monthly.index
@@ -365,18 +366,19 @@ def best_month_of_year(metric: str = "revenue"):
     return compute
 
 
-def best_weekday(df: pd.DataFrame) -> float:
+def per_weekday(df: pd.DataFrame) -> pd.Series:
+    """Revenue of each weekday divided by how many of that weekday the data covers."""
     sums = df.groupby(df["date"].dt.day_of_week)["revenue"].sum()
     days = pd.Series(pd.date_range(df["date"].min(), df["date"].max()).day_of_week)
-    return float((sums / days.value_counts()).max())
+    return sums / days.value_counts()
+
+
+def best_weekday(df: pd.DataFrame) -> float:
+    return float(per_weekday(df).max())
 
 
 def share(column: str, value: str):
-    def compute(df: pd.DataFrame) -> float:
-        part = df.loc[df[column].astype("str") == value, "revenue"].sum()
-        return float(part / df["revenue"].sum())
-
-    return compute
+    return share_of("revenue", column, value)
 
 
 def distinct(column: str):
@@ -468,25 +470,7 @@ def repeat_in(start: str, end: str):
 
 
 def weakest_weekday(df: pd.DataFrame) -> float:
-    sums = df.groupby(df["date"].dt.day_of_week)["revenue"].sum()
-    days = pd.Series(pd.date_range(df["date"].min(), df["date"].max()).day_of_week)
-    return float((sums / days.value_counts()).min())
-
-
-def best_month_of_year_where(column: str, value: str):
-    def compute(df: pd.DataFrame) -> float:
-        rows = df.loc[df[column].astype("str") == value]
-        monthly = rows.groupby(rows["date"].dt.to_period("M"))["revenue"].sum()
-        first, last = df["date"].min(), df["date"].max()
-        complete = [
-            p for p in monthly.index
-            if p.start_time >= first - pd.Timedelta(days=4)
-            and p.end_time.normalize() <= last + pd.Timedelta(days=4)
-        ]  # fmt: skip
-        monthly = monthly.loc[complete]
-        return float(monthly.groupby(monthly.index.month).mean().max())
-
-    return compute
+    return float(per_weekday(df).min())
 
 
 # --------------------------------------------------------------------------- the bank
@@ -887,7 +871,7 @@ BANK: tuple[Case, ...] = (
     Case("sa-repeat-2024", SA, "How many repeat customers in 2024?",
          repeat_in("2024-01-01", "2024-12-31"), "Customers with more than one order"),
     Case("sa-online-month", SA, "Which month of the year is strongest for Online?",
-         best_month_of_year_where("Channel", "Online"),
+         best_month_of_year(Channel="Online"),
          "Average revenue per year for channel Online"),
     Case("sa-airport", SA, "sales at the airport store", where("Store", "Airport"),
          "Revenue for store Airport"),
