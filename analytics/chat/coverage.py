@@ -86,12 +86,34 @@ FILLER = frozenset(
     approximately roughly exactly about around total totals sum overall net gross
     amount amounts level levels figure result results performance stats
     statistics metric metrics kpi summary per each every single individual
-    respectively including include includes included excluding exclude only just
+    respectively including include includes included only just
     them themselves ones one two three four five six seven eight nine ten first
     second third last latest recent recently previous current entire full whole
     up down compared compare comparison vs versus against relative""".split()
 )
 
+#: Measures a trend answer computes (others would be replaced by revenue).
+_TREND_METRICS = frozenset({REVENUE, PROFIT, COST, QUANTITY})
+#: Parts of a question the parser cannot apply, so answering without them would answer a
+#: different question: leaving values out, and thresholds on a figure.
+_UNREAD: tuple[tuple[re.Pattern[str], str], ...] = (
+    (
+        word_pattern(
+            r"excluding", r"exclude[sd]?", r"except(?: for)?", r"apart from",
+            r"other than", r"besides", r"outside(?: of)?", r"not (?:in|from|including)",
+            r"but not", r"leaving out", r"leave out", r"without",
+        ),
+        "I can't leave values out of an answer yet; ask about the values you want "
+        "instead (for example “Central, East and South”).",
+    ),
+    (
+        re.compile(
+            r"\b(?:more|fewer|less|greater|bigger|larger|smaller) than \$?\d[\d,.]*"
+            r"|\b(?:at least|at most|over|above|below|under|exceeding) \$?\d[\d,.]*"
+        ),
+        "I can't filter by a threshold on a figure (such as “more than 5”) yet.",
+    ),
+)  # fmt: skip
 #: Concepts the data does not hold, each with the reason shown.
 CONCEPTS: tuple[tuple[re.Pattern[str], str], ...] = (
     (
@@ -210,6 +232,29 @@ def coverage_gaps(
         return []
     gaps: list[Gap] = []
     scan = residue
+
+    for pattern, reason in _UNREAD:
+        for match in list(pattern.finditer(scan)):
+            gaps.append(Gap(match.group(0).strip(), reason))
+            scan = _blank(scan, match.start(), match.end())
+    if intent.kind == "trend" and (
+        intent.metric_given and intent.metric not in _TREND_METRICS
+    ):
+        gaps.append(
+            Gap(
+                METRIC_LABELS.get(intent.metric, intent.metric).lower(),
+                "I show a trend of revenue, profit, cost or units only; ask for the "
+                f"{METRIC_LABELS.get(intent.metric, intent.metric).lower()} of one "
+                "period, or which month had the highest.",
+            )
+        )
+    if intent.kind == "trend" and HOW_MANY_WORDS.search(residue):
+        gaps.append(
+            Gap(
+                "how many",
+                "I don't count periods; ask for a total or a trend of one period.",
+            )
+        )
 
     if intent.metric in (ORDERS, AOV_ORDER) and not ctx.has_orders:
         header = dataset.header_of("order_id")

@@ -66,8 +66,10 @@ from analytics.grounding.periods import (
 )
 from analytics.schema import (
     CATEGORY,
+    COST,
     CUSTOMER,
     PROFIT,
+    QUANTITY,
     REVENUE,
     SKU,
 )
@@ -476,6 +478,14 @@ def _decide(
     if dimension in CALENDAR_DIMENSIONS:
         return replace(base, kind="ranking", bottom=bool(BOTTOM_WORDS.search(scan)))
     if TREND_WORDS.search(scan) and not skus:
+        if (
+            metric_given
+            and metric not in (REVENUE, PROFIT, COST, QUANTITY)
+            and dimension not in PERIOD_DIMENSIONS
+            and periods
+        ):
+            # "how has margin changed this year": the period's figure and its changes
+            return replace(base, kind="total")
         return replace(base, kind="trend")
     if dimension in PERIOD_DIMENSIONS and not skus:
         return replace(base, kind="trend")

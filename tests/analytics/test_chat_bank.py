@@ -807,6 +807,18 @@ BANK: tuple[Case, ...] = (
          lambda df: float(
              (df.groupby("sku")["profit"].sum().round(6) < 0).sum()),
          "Loss-making SKUs"),  # 299: two SKUs sum to -2e-15, float noise, not a loss
+    Case("ss-margin-changed", SS, "How has margin changed this year?",
+         lambda df: float(_rows(df, "2017-01-01", "2017-12-31", {})["profit"].sum()
+                          / _rows(df, "2017-01-01", "2017-12-31", {})["revenue"].sum()),
+         "Profit margin, 2017", tol=1e-6),
+    Case("ss-excluding", SS, "What was profit in the West excluding California?",
+         refuse="excluding"),
+    Case("ss-except", SS, "Revenue for everything except Furniture", refuse="except"),
+    Case("ss-threshold", SS, "How many orders had more than 5 items?",
+         refuse="more than 5"),
+    Case("ss-aov-by-month", SS, "Average order value by month in 2017",
+         refuse="average order value"),
+    Case("ss-how-many-weeks", SS, "How many weeks of data?", refuse="how many"),
     Case("or-invoices-2011", OR, "How many invoices in 2011?",
          orders("2011-01-01", "2011-12-31"), "Orders, 2011"),
     Case("or-units-france", OR, "How many units did France buy?",
