@@ -45,6 +45,8 @@ AOV = "avg_transaction"
 AOV_ORDER = "avg_order"
 #: Distinct orders (order ids), when lines carry an order id.
 ORDERS = "orders"
+#: Distinct customers (customer ids), when lines carry a customer id.
+CUSTOMERS = "customers"
 #: Chat metrics as the query engine's measures (the average transaction value is
 #: derived: revenue / transactions).
 ENGINE_MEASURES = {
@@ -56,6 +58,7 @@ ENGINE_MEASURES = {
     "transactions": "transactions",
     ORDERS: "orders",
     AOV_ORDER: "aov",
+    CUSTOMERS: "customers",
 }
 METRIC_LABELS: dict[str, str] = {
     REVENUE: "Revenue",
@@ -67,6 +70,7 @@ METRIC_LABELS: dict[str, str] = {
     AOV: "Average transaction value",
     AOV_ORDER: "Average order value",
     ORDERS: "Orders",
+    CUSTOMERS: "Customers",
 }
 DIMENSION_LABELS: dict[str, tuple[str, str]] = {
     SKU: ("SKU", "SKUs"),
@@ -198,4 +202,6 @@ def metric_available(ctx: DataContext, metric: str) -> bool:
         return ctx.has_quantity
     if metric in (ORDERS, AOV_ORDER):
         return ctx.has_orders
+    if metric == CUSTOMERS:
+        return ctx.has_customer
     return True

@@ -276,7 +276,7 @@ def coverage_gaps(
         and intent.kind not in _OWN_MESSAGES
         and not metric_available(ctx, intent.metric)
     ):
-        needs = {QUANTITY: "quantity", COST: "cost"}.get(
+        needs = {QUANTITY: "quantity", COST: "cost", "customers": "customer id"}.get(
             intent.metric, "cost or profit"
         )
         gaps.append(

@@ -244,6 +244,13 @@ METRIC_WORDS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ),
     (ORDERS, word_pattern(r"orders?", r"invoices?", r"baskets?", r"purchases")),
     (
+        "customers",
+        word_pattern(
+            r"(?:the )?(?:most|least|highest number of|lowest number of|more|fewer) "
+            r"(?:customers|clients|buyers)"
+        ),
+    ),
+    (
         REVENUE,
         word_pattern(
             r"revenues?", r"sales", r"turnover", r"income", r"sold", r"selling"

@@ -415,6 +415,8 @@ def group_values(by: str, how: str, start=None, end=None, **where_: str) -> Any:
             return grouped["revenue"].sum() / paid["order_id"].nunique()
         if how == "margin":
             return grouped["profit"].sum() / grouped["revenue"].sum()
+        if how == "customers":
+            return grouped["customer"].nunique()
         return grouped[how].sum()
 
     return compute
@@ -640,6 +642,8 @@ BANK: tuple[Case, ...] = (
     Case("wm-fuel", WM, "What is the total fuel price?", refuse="Fuel_Price"),
     Case("wm-products", WM, "Top 5 products by revenue", refuse="no SKU"),
     Case("wm-orders", WM, "How many orders did we get?", refuse="order id"),
+    Case("wm-customers", WM, "Which store has the most customers?",
+         refuse="customer id"),
     Case("wm-profit", WM, "Which store made the most profit?", refuse="no cost or profit"),
     # ---- Financial Sample: Segment, Country, Discount Band; money measures
     Case("fs-country", FS, "Which country made the most profit?",
@@ -811,6 +815,9 @@ BANK: tuple[Case, ...] = (
          lambda df: float(_rows(df, "2017-01-01", "2017-12-31", {})["profit"].sum()
                           / _rows(df, "2017-01-01", "2017-12-31", {})["revenue"].sum()),
          "Profit margin, 2017", tol=1e-6),
+    Case("ss-region-customers", SS, "Which region has the most customers?",
+         best("Region", "customers"),
+         best_key("Customers of region {key}", "Region", "customers")),
     Case("ss-excluding", SS, "What was profit in the West excluding California?",
          refuse="excluding"),
     Case("ss-except", SS, "Revenue for everything except Furniture", refuse="except"),
@@ -887,6 +894,9 @@ BANK: tuple[Case, ...] = (
          "Average revenue per year for channel Online"),
     Case("sa-airport", SA, "sales at the airport store", where("Store", "Airport"),
          "Revenue for store Airport"),
+    Case("sa-payment-customers", SA, "Which payment method has the most customers?",
+         best("Payment Method", "customers"),
+         best_key("Customers of payment method {key}", "Payment Method", "customers")),
     Case("sa-popular", SA, "Which payment method is most popular?", refuse="popular"),
     Case("sb-lyon-grenoble", SB, "Revenue in Lyon and Grenoble",
          where("Town", "Grenoble"), "Revenue of town Grenoble"),

@@ -42,6 +42,7 @@ from analytics.query import table as query_table
 from analytics.schema import (
     CATEGORY,
     COST,
+    CUSTOMER,
     DATE,
     PROFIT,
     QUANTITY,
@@ -117,6 +118,10 @@ def _engine_measures(df: pd.DataFrame, wanted: Sequence[str]) -> tuple[str, ...]
         if name in ("cost", "quantity") and not known_share(df[name]):
             continue
         if name in ("orders", "aov") and not ids:
+            continue
+        if name == "customers" and not (
+            CUSTOMER in df and known_share(df[CUSTOMER]) >= MIN_ID_COVERAGE
+        ):
             continue
         if name == "margin":
             out.append("profit")  # ratios come with their parts
@@ -233,6 +238,7 @@ def usable_metric(sheet: FactSheet, ctx: DataContext, metric: str) -> str:
         QUANTITY: "quantity",
         ORDERS: "order id",
         AOV_ORDER: "order id",
+        "customers": "customer id",
     }[metric]
     sheet.caveat(
         f"Your data has no {needs} figures, so I can't give "

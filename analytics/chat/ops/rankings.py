@@ -158,6 +158,7 @@ def op_ranking(
                 ORDERS: f"{shown} orders",
                 AOV: f"average sale {shown}",
                 AOV_ORDER: f"average order {shown}",
+                "customers": f"{shown} customers",
             }.get(metric, f"{name.lower()} {shown}")
             extra = f" on revenue {revenue}"
         if metric in (REVENUE, PROFIT) and ctx.has_profit and pd.notna(row["margin"]):
