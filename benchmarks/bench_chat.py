@@ -76,7 +76,7 @@ DIMENSION_QUESTIONS: tuple[tuple[str, str], ...] = (
     ("orders_quarter", "Which quarter had the most orders?"),
     ("rate_average", "What was the average discount in 2023?"),
     ("sku_filter", "Revenue of P-12 in 2023"),
-    ("paid_with", "How many orders were paid by card in 2023?"),
+    ("channel_orders", "How many orders came through Web in 2023?"),
     ("refuse_value", "What were sales in Mexico?"),
     ("refuse_rate", "How much did discounts cost us?"),
     ("refuse_concept", "What is our churn rate?"),
