@@ -92,6 +92,7 @@ FILLER = frozenset(
     up down compared compare comparison vs versus against relative""".split()
 )
 
+_CUSTOMER_WORDS = word_pattern(r"customers?", r"clients?", r"buyers?")
 #: Measures a trend answer computes (others would be replaced by revenue).
 _TREND_METRICS = frozenset({REVENUE, PROFIT, COST, QUANTITY})
 #: Parts of a question the parser cannot apply, so answering without them would answer a
@@ -246,6 +247,22 @@ def coverage_gaps(
                 "I show a trend of revenue, profit, cost or units only; ask for the "
                 f"{METRIC_LABELS.get(intent.metric, intent.metric).lower()} of one "
                 "period, or which month had the highest.",
+            )
+        )
+    customers = _CUSTOMER_WORDS.search(residue)
+    if (
+        customers
+        and intent.kind in ("ranking", "breakdown")
+        and intent.dimension != CUSTOMER
+        and intent.metric != "customers"
+    ):
+        # "which region's customers spend most": customers are neither the grouping
+        # nor the measure of this answer
+        gaps.append(
+            Gap(
+                customers.group(0),
+                "This answer is not about customers; ask “which region has the most "
+                "customers” or “top customers by revenue” as a separate question.",
             )
         )
     if intent.kind == "trend" and HOW_MANY_WORDS.search(residue):
