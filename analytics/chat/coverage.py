@@ -93,6 +93,14 @@ FILLER = frozenset(
 )
 
 _CUSTOMER_WORDS = word_pattern(r"customers?", r"clients?", r"buyers?")
+_SKU_WORDS = word_pattern(r"products?", r"skus?", r"items?", r"articles?")
+_CATEGORY_WORDS = word_pattern(r"categor(?:y|ies)", r"departments?")
+
+
+def _dimension_word(dimension: str | None) -> str:
+    return dimension_words(dimension)[0] if dimension else "nothing"
+
+
 #: Measures a trend answer computes (others would be replaced by revenue).
 _TREND_METRICS = frozenset({REVENUE, PROFIT, COST, QUANTITY})
 #: Parts of a question the parser cannot apply, so answering without them would answer a
@@ -249,22 +257,28 @@ def coverage_gaps(
                 "period, or which month had the highest.",
             )
         )
-    customers = _CUSTOMER_WORDS.search(residue)
-    if (
-        customers
-        and intent.kind in ("ranking", "breakdown")
-        and intent.dimension != CUSTOMER
-        and intent.metric != "customers"
+    for role, pattern, named in (
+        (CUSTOMER, _CUSTOMER_WORDS, intent.metric == "customers"),
+        (SKU, _SKU_WORDS, bool(intent.skus)),
+        (CATEGORY, _CATEGORY_WORDS, bool(intent.categories)),
     ):
-        # "which region's customers spend most": customers are neither the grouping
-        # nor the measure of this answer
-        gaps.append(
-            Gap(
-                customers.group(0),
-                "This answer is not about customers; ask “which region has the most "
-                "customers” or “top customers by revenue” as a separate question.",
+        word = pattern.search(residue)
+        if (
+            word
+            and not named
+            and intent.kind in ("ranking", "breakdown")
+            and intent.dimension != role
+        ):
+            # "which state has the most categories", "which region's customers spend
+            # most": the word is neither the grouping, a filter nor the measure
+            gaps.append(
+                Gap(
+                    word.group(0),
+                    f"This answer is grouped by "
+                    f"{_dimension_word(intent.dimension)}, not about “{word.group(0)}”; "
+                    f"ask about {word.group(0)} as a separate question.",
+                )
             )
-        )
     if intent.kind == "trend" and HOW_MANY_WORDS.search(residue):
         gaps.append(
             Gap(
