@@ -9,18 +9,20 @@ Pure (no Dash/Flask). Typical use::
 """
 
 from analytics.query.engine import (
+    QueryTable,
+    filter_rows,
+    order_figures,
+    run,
+    table,
+)
+from analytics.query.plan import (
     MIN_ID_COVERAGE,
     NOT_SET,
-    QueryTable,
     available_measures,
-    filter_rows,
     frame_model,
     groupable_columns,
     known_share,
     match_values,
-    order_figures,
-    run,
-    table,
     validate,
     values_of,
 )
