@@ -77,6 +77,8 @@ SYNONYM_GROUPS: tuple[tuple[str, ...], ...] = (
     ("ship mode", "shipping method", "shipping mode", "delivery method", "ship method"),
     ("sub category", "subcategory"),
     ("discount band", "discount level", "discount tier"),
+    # several uploaded files: analytics.combine.SOURCE_FILE
+    ("source file", "file", "uploaded file"),
 )
 
 
