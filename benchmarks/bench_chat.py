@@ -72,6 +72,11 @@ DIMENSION_QUESTIONS: tuple[tuple[str, str], ...] = (
     ("repeat", "How many customers ordered more than once?"),
     ("month_of_year", "Which month of the year is usually strongest?"),
     ("weekday", "Which day of the week is strongest?"),
+    ("units_by_city", "Which cities sold the most units?"),
+    ("orders_quarter", "Which quarter had the most orders?"),
+    ("rate_average", "What was the average discount in 2023?"),
+    ("sku_filter", "Revenue of P-12 in 2023"),
+    ("channel_orders", "How many orders came through Web in 2023?"),
     ("refuse_value", "What were sales in Mexico?"),
     ("refuse_rate", "How much did discounts cost us?"),
     ("refuse_concept", "What is our churn rate?"),
@@ -99,6 +104,8 @@ def canonical(rows: int) -> pd.DataFrame:
 #: CPU time of this process per question, median (printed next to the wall time: on a
 #: shared machine the wall time also counts the time other processes held the cores).
 CPU_MS: dict[str, float] = {}
+#: 95th percentile of the wall time per question.
+P95_MS: dict[str, float] = {}
 
 
 def median_ms(fn: Callable[[], Any], runs: int = RUNS, key: str = "") -> float:
@@ -110,6 +117,7 @@ def median_ms(fn: Callable[[], Any], runs: int = RUNS, key: str = "") -> float:
         times.append((time.perf_counter() - started) * 1000)
         cpu.append((time.process_time() - started_cpu) * 1000)
     CPU_MS[key] = statistics.median(cpu)
+    P95_MS[key] = sorted(times)[int(0.95 * (len(times) - 1))]
     return statistics.median(times)
 
 
@@ -128,7 +136,9 @@ def main() -> int:
     ]
 
     print(f"\nno-model answers, median of {RUNS} runs (target ≤ {TARGET_MS:.0f} ms):")
-    print(f"{'question type':<16} {'median ms':>10} {'cpu ms':>8}  intent")
+    print(
+        f"{'question type':<16} {'median ms':>10} {'p95 ms':>8} {'cpu ms':>8}  intent"
+    )
     worst = 0.0
     for kind, question in QUESTIONS:
         hist = history if kind == "follow_up" else ()
@@ -139,7 +149,10 @@ def main() -> int:
         )
         worst = max(worst, ms)
         flag = "" if ms <= TARGET_MS else "  over target"
-        print(f"{kind:<16} {ms:>10.1f} {CPU_MS[kind]:>8.1f}  {result.intent}{flag}")
+        print(
+            f"{kind:<16} {ms:>10.1f} {P95_MS[kind]:>8.1f} {CPU_MS[kind]:>8.1f}  "
+            f"{result.intent}{flag}"
+        )
     print(
         f"{'slowest':<16} {worst:>10.1f}  ({'within' if worst <= TARGET_MS else 'over'} target)"
     )
@@ -152,7 +165,9 @@ def main() -> int:
         f"{sum(c['kind'] == 'dimension' for c in model)} dimension columns "
         f"(ingested in {time.perf_counter() - started:.1f} s)"
     )
-    print(f"{'question type':<16} {'median ms':>10} {'cpu ms':>8}  intent")
+    print(
+        f"{'question type':<16} {'median ms':>10} {'p95 ms':>8} {'cpu ms':>8}  intent"
+    )
     for kind, question in DIMENSION_QUESTIONS:
         result = answer(frame, question, source_columns=model)
         ms = median_ms(
@@ -160,7 +175,10 @@ def main() -> int:
         )
         worst = max(worst, ms)
         flag = "" if ms <= TARGET_MS else "  over target"
-        print(f"{kind:<16} {ms:>10.1f} {CPU_MS[kind]:>8.1f}  {result.intent}{flag}")
+        print(
+            f"{kind:<16} {ms:>10.1f} {P95_MS[kind]:>8.1f} {CPU_MS[kind]:>8.1f}  "
+            f"{result.intent}{flag}"
+        )
     print(
         f"{'slowest':<16} {worst:>10.1f}  ({'within' if worst <= TARGET_MS else 'over'} target)"
     )

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from analytics.grounding.context import DataContext
 from analytics.grounding.facts import (
     NO_MODEL,
     Fact,
@@ -44,6 +45,21 @@ AOV = "avg_transaction"
 AOV_ORDER = "avg_order"
 #: Distinct orders (order ids), when lines carry an order id.
 ORDERS = "orders"
+#: Distinct customers (customer ids), when lines carry a customer id.
+CUSTOMERS = "customers"
+#: Chat metrics as the query engine's measures (the average transaction value is
+#: derived: revenue / transactions).
+ENGINE_MEASURES = {
+    REVENUE: "revenue",
+    PROFIT: "profit",
+    COST: "cost",
+    "margin": "margin",
+    QUANTITY: "quantity",
+    "transactions": "transactions",
+    ORDERS: "orders",
+    AOV_ORDER: "aov",
+    CUSTOMERS: "customers",
+}
 METRIC_LABELS: dict[str, str] = {
     REVENUE: "Revenue",
     PROFIT: "Profit",
@@ -54,6 +70,7 @@ METRIC_LABELS: dict[str, str] = {
     AOV: "Average transaction value",
     AOV_ORDER: "Average order value",
     ORDERS: "Orders",
+    CUSTOMERS: "Customers",
 }
 DIMENSION_LABELS: dict[str, tuple[str, str]] = {
     SKU: ("SKU", "SKUs"),
@@ -173,3 +190,18 @@ def dimension_words(dimension: str) -> tuple[str, str]:
 #: Calendar patterns across years: the month of the year and the day of the week.
 CALENDAR_DIMENSIONS: tuple[str, ...] = ("month_of_year", "weekday")
 PERIOD_DIMENSIONS: tuple[str, ...] = ("day", "week", "month", "quarter", "year")
+
+
+def metric_available(ctx: DataContext, metric: str) -> bool:
+    """Whether the data holds the figures ``metric`` needs."""
+    if metric in (PROFIT, "margin"):
+        return ctx.has_profit
+    if metric == COST:
+        return ctx.has_cost
+    if metric == QUANTITY:
+        return ctx.has_quantity
+    if metric in (ORDERS, AOV_ORDER):
+        return ctx.has_orders
+    if metric == CUSTOMERS:
+        return ctx.has_customer
+    return True

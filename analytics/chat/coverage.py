@@ -23,6 +23,7 @@ from analytics.chat.common import (
     Gap,
     Intent,
     dimension_words,
+    metric_available,
 )
 from analytics.chat.dataset import ChatDataset
 from analytics.chat.vocabulary import (
@@ -85,12 +86,43 @@ FILLER = frozenset(
     approximately roughly exactly about around total totals sum overall net gross
     amount amounts level levels figure result results performance stats
     statistics metric metrics kpi summary per each every single individual
-    respectively including include includes included excluding exclude only just
+    respectively including include includes included only just
     them themselves ones one two three four five six seven eight nine ten first
     second third last latest recent recently previous current entire full whole
     up down compared compare comparison vs versus against relative""".split()
 )
 
+_CUSTOMER_WORDS = word_pattern(r"customers?", r"clients?", r"buyers?")
+_SKU_WORDS = word_pattern(r"products?", r"skus?", r"items?", r"articles?")
+_CATEGORY_WORDS = word_pattern(r"categor(?:y|ies)", r"departments?")
+
+
+def _dimension_word(dimension: str | None) -> str:
+    return dimension_words(dimension)[0] if dimension else "nothing"
+
+
+#: Measures a trend answer computes (others would be replaced by revenue).
+_TREND_METRICS = frozenset({REVENUE, PROFIT, COST, QUANTITY})
+#: Parts of a question the parser cannot apply, so answering without them would answer a
+#: different question: leaving values out, and thresholds on a figure.
+_UNREAD: tuple[tuple[re.Pattern[str], str], ...] = (
+    (
+        word_pattern(
+            r"excluding", r"exclude[sd]?", r"except(?: for)?", r"apart from",
+            r"other than", r"besides", r"outside(?: of)?", r"not (?:in|from|including)",
+            r"but not", r"leaving out", r"leave out", r"without",
+        ),
+        "I can't leave values out of an answer yet; ask about the values you want "
+        "instead (for example “Central, East and South”).",
+    ),
+    (
+        re.compile(
+            r"\b(?:more|fewer|less|greater|bigger|larger|smaller) than \$?\d[\d,.]*"
+            r"|\b(?:at least|at most|over|above|below|under|exceeding) \$?\d[\d,.]*"
+        ),
+        "I can't filter by a threshold on a figure (such as “more than 5”) yet.",
+    ),
+)  # fmt: skip
 #: Concepts the data does not hold, each with the reason shown.
 CONCEPTS: tuple[tuple[re.Pattern[str], str], ...] = (
     (
@@ -166,6 +198,8 @@ CONCEPTS: tuple[tuple[re.Pattern[str], str], ...] = (
     ),
 )
 
+#: "paid by card", "paying with cash": words that lead to a payment method's value.
+PAID_WITH = word_pattern(r"(?:paid|pays?|paying) (?:by|with|via|using)")
 _ALL_VOCABULARY: tuple[re.Pattern[str], ...] = (
     BOTTOM_WORDS, BREAKDOWN_WORDS, COMPARE_WORDS, FOLLOW_UP, FORECAST_WORDS, HELP_WORDS,
     HOW_MANY_WORDS, IMPROVE_WORDS, MARGIN_WORDS, MONTH_OF_YEAR_WORDS, N_RE, N_WORD_RE,
@@ -173,6 +207,7 @@ _ALL_VOCABULARY: tuple[re.Pattern[str], ...] = (
     TREND_WORDS, UNDER_WORDS, WEEKDAY_WORDS, WHY_WORDS,
     *(pattern for _, pattern in METRIC_WORDS),
     *(pattern for _, pattern in DIMENSION_WORDS),
+    PAID_WITH,
 )  # fmt: skip
 _GROUPING = re.compile(r"\b(?:by|per|each|every|across|which|what)\s+(?:the\s+)?")
 _WORD = re.compile(r"[^\W_]+")
@@ -207,6 +242,51 @@ def coverage_gaps(
     gaps: list[Gap] = []
     scan = residue
 
+    for pattern, reason in _UNREAD:
+        for match in list(pattern.finditer(scan)):
+            gaps.append(Gap(match.group(0).strip(), reason))
+            scan = _blank(scan, match.start(), match.end())
+    if intent.kind == "trend" and (
+        intent.metric_given and intent.metric not in _TREND_METRICS
+    ):
+        gaps.append(
+            Gap(
+                METRIC_LABELS.get(intent.metric, intent.metric).lower(),
+                "I show a trend of revenue, profit, cost or units only; ask for the "
+                f"{METRIC_LABELS.get(intent.metric, intent.metric).lower()} of one "
+                "period, or which month had the highest.",
+            )
+        )
+    for role, pattern, named in (
+        (CUSTOMER, _CUSTOMER_WORDS, intent.metric == "customers"),
+        (SKU, _SKU_WORDS, bool(intent.skus)),
+        (CATEGORY, _CATEGORY_WORDS, bool(intent.categories)),
+    ):
+        word = pattern.search(residue)
+        if (
+            word
+            and not named
+            and intent.kind in ("ranking", "breakdown")
+            and intent.dimension != role
+        ):
+            # "which state has the most categories", "which region's customers spend
+            # most": the word is neither the grouping, a filter nor the measure
+            gaps.append(
+                Gap(
+                    word.group(0),
+                    f"This answer is grouped by "
+                    f"{_dimension_word(intent.dimension)}, not about “{word.group(0)}”; "
+                    f"ask about {word.group(0)} as a separate question.",
+                )
+            )
+    if intent.kind == "trend" and HOW_MANY_WORDS.search(residue):
+        gaps.append(
+            Gap(
+                "how many",
+                "I don't count periods; ask for a total or a trend of one period.",
+            )
+        )
+
     if intent.metric in (ORDERS, AOV_ORDER) and not ctx.has_orders:
         header = dataset.header_of("order_id")
         gaps.append(
@@ -225,9 +305,9 @@ def coverage_gaps(
         intent.metric_given
         and intent.metric not in (ORDERS, AOV_ORDER)
         and intent.kind not in _OWN_MESSAGES
-        and not _available(ctx, intent.metric)
+        and not metric_available(ctx, intent.metric)
     ):
-        needs = {QUANTITY: "quantity", COST: "cost"}.get(
+        needs = {QUANTITY: "quantity", COST: "cost", "customers": "customer id"}.get(
             intent.metric, "cost or profit"
         )
         gaps.append(
@@ -351,16 +431,6 @@ def coverage_gaps(
 _OWN_MESSAGES = frozenset(
     {"margin", "underperforming", "overview", "explain_rank", "sku"}
 )
-
-
-def _available(ctx: DataContext, metric: str) -> bool:
-    if metric in (PROFIT, "margin"):
-        return ctx.has_profit
-    if metric == COST:
-        return ctx.has_cost
-    if metric == QUANTITY:
-        return ctx.has_quantity
-    return True
 
 
 def _known_words(dataset: ChatDataset) -> list[str]:

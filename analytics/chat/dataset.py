@@ -53,26 +53,45 @@ ROLE_WORDS: dict[str, str] = {
 }
 
 _WORD = re.compile(r"[^\W_]+")
-#: Other words for common dimension columns (the key of the column's name -> words).
-#: A column of the file with that name always wins over a synonym.
-SYNONYMS: dict[str, tuple[str, ...]] = {
-    "region": ("area", "territory", "sales region"),
-    "country": ("nation",),
-    "state": ("us state",),
-    "city": ("town",),
-    "town": ("city",),
-    "province": ("state",),
-    "channel": ("sales channel",),
-    "payment method": ("payment type", "payment", "means of payment"),
-    "rep": ("salesperson", "sales rep", "sales representative", "seller", "agent"),
-    "salesperson": ("rep", "sales rep", "seller"),
-    "segment": ("customer segment", "customer type"),
-    "ship mode": ("shipping method", "shipping mode", "delivery method", "ship method"),
-    "sub category": ("sub category", "subcategory"),
-    "discount band": ("discount level", "discount tier"),
+#: Words that name the same kind of dimension column. A column whose name (or its last
+#: word: "Sales Rep", "Store Region") is one of a group can be called by any other word
+#: of the group; a column of the file with that name always wins over a synonym.
+SYNONYM_GROUPS: tuple[tuple[str, ...], ...] = (
+    ("region", "area", "territory", "sales region"),
+    ("country", "nation"),
+    ("state", "us state", "province"),
+    ("city", "town"),
+    ("channel", "sales channel"),
+    ("payment method", "payment type", "payment", "means of payment", "payment mode"),
+    (
+        "rep",
+        "salesperson",
+        "sales rep",
+        "sales representative",
+        "seller",
+        "agent",
+        "sales agent",
+    ),  # fmt: skip
+    ("store", "branch", "outlet"),
+    ("segment", "customer segment", "customer type"),
+    ("ship mode", "shipping method", "shipping mode", "delivery method", "ship method"),
+    ("sub category", "subcategory"),
+    ("discount band", "discount level", "discount tier"),
     # several uploaded files: analytics.combine.SOURCE_FILE
-    "source file": ("file", "uploaded file"),
-}
+    ("source file", "file", "uploaded file"),
+)
+
+
+def synonyms_of(name: str) -> tuple[str, ...]:
+    """Other words for a dimension column called ``name`` (see :data:`SYNONYM_GROUPS`)."""
+    key = key_words(name)
+    # "Country/Region" names two things: only its whole name has synonyms
+    candidates = (key,) if re.search(r"[/|]", name) else (key, key[-1:])
+    for candidate in candidates:
+        for group in SYNONYM_GROUPS:
+            if any(key_words(member) == candidate for member in group):
+                return tuple(m for m in group if key_words(m) != key)
+    return ()
 
 
 def strip_accents(text: str) -> str:
@@ -142,6 +161,9 @@ class ChatDataset:
         default_factory=dict
     )
     has_orders: bool = False
+    #: initials -> [(column, value)] of values of several words ("UK" for "United
+    #: Kingdom"), matched only when the question writes them in capitals.
+    acronyms: dict[str, list[tuple[Column, str]]] = field(default_factory=dict)
 
     def column(self, frame_column: str) -> Column | None:
         for column in self.columns:
@@ -202,6 +224,7 @@ def chat_dataset(
         seen.add(name)
     names: dict[tuple[str, ...], Column] = {}
     values: dict[tuple[str, ...], list[tuple[Column, str]]] = {}
+    acronyms: dict[str, list[tuple[Column, str]]] = {}
     for column in columns:
         variants = {column.name, *re.split(r"[/|]", column.name)}
         joined = "".join(key_words(column.name))
@@ -217,13 +240,29 @@ def chat_dataset(
             key = key_words(value)
             if key:
                 values.setdefault(key, []).append((column, value))
+            initials = acronym(value)
+            if initials:
+                acronyms.setdefault(initials, []).append((column, value))
     for column in columns:
         if column.kind != "dimension" or not column.usable:
             continue
-        for synonym in SYNONYMS.get(" ".join(key_words(column.name)), ()):
+        for synonym in synonyms_of(column.name):
             names.setdefault(key_words(synonym), column)
     has_orders = ORDER in df.columns and bool(df[ORDER].notna().any())
-    return ChatDataset(tuple(columns), names, values, has_orders)
+    return ChatDataset(tuple(columns), names, values, has_orders, acronyms)
+
+
+_MINOR_WORDS = frozenset({"of", "the", "and", "de", "du", "des", "la", "le"})
+
+
+def acronym(value: str) -> str | None:
+    """The initials of a value of two or more words, lower case ("United Kingdom" ->
+    "uk", "United States of America" -> "usa"); None for shorter values."""
+    words = [w for w in _WORD.findall(strip_accents(str(value))) if w.isalpha()]
+    major = [w for w in words if w.lower() not in _MINOR_WORDS]
+    if len(major) < 2 or len(words) != len(_WORD.findall(str(value))):
+        return None
+    return "".join(w[0] for w in major).lower()
 
 
 def _from_model(
@@ -319,6 +358,8 @@ def find_terms(
         for m in _WORD.finditer(scan)
     ]
     hits: list[Term] = []
+    #: token index after the last hit
+    after_hit = -1
     i = 0
     while i < len(tokens):
         found = None
@@ -334,6 +375,15 @@ def find_terms(
             text = question[start:end]
             exact_only = length == 1 and key[0] in ambiguous
             value_hits = dataset.values.get(key)
+            if (
+                not value_hits
+                and length == 1
+                and len(text) >= 2
+                and text.isupper()
+                and text.isalpha()
+            ):
+                hits_ = dataset.acronyms.get(text.lower(), [])
+                value_hits = hits_ if len(hits_) == 1 else None  # one value only
             column = dataset.names.get(key)
             if column is not None and " ".join(key) not in _TIME_KEYS:
                 if length > 1 or key[0] not in ambiguous_names or text == column.name:
@@ -346,6 +396,7 @@ def find_terms(
                     and (
                         not all(k.isdigit() for k in key)
                         or (i > 0 and tokens[i - 1][2] == key_words(col.name)[-1:][0])
+                        or _listed_after(hits, after_hit, i, tokens, col)
                     )
                 ]
                 if usable:
@@ -360,4 +411,18 @@ def find_terms(
             i += 1
         else:
             hits.append(found)
+            after_hit = i
     return hits
+
+
+_LIST_WORDS = frozenset({"and", "or", "vs", "versus"})
+
+
+def _listed_after(
+    hits: list[Term], after_hit: int, i: int, tokens: list, column: Column
+) -> bool:
+    """True when token ``i`` continues a list of values of ``column`` ("store 1, 2 and
+    3"): the last hit is a value of that column, right before it or before a list word."""
+    if not hits or hits[-1].column is not column or hits[-1].value is None:
+        return False
+    return after_hit == i or (after_hit == i - 1 and tokens[i - 1][2] in _LIST_WORDS)

@@ -66,8 +66,10 @@ from analytics.grounding.periods import (
 )
 from analytics.schema import (
     CATEGORY,
+    COST,
     CUSTOMER,
     PROFIT,
+    QUANTITY,
     REVENUE,
     SKU,
 )
@@ -140,7 +142,12 @@ def _metric(scan: str) -> tuple[str, bool]:
         name, _ = _first_match(by.group(1), METRIC_WORDS)
         if name:
             return name, True
-    name, _ = _first_match(scan, METRIC_WORDS)
+    # "sold"/"selling" mean revenue only when no other metric is named ("which city
+    # sold the most units" asks for units)
+    strong = re.sub(r"\b(?:sold|selling|sells?)\b", " ", scan)
+    name, _ = _first_match(strong, METRIC_WORDS)
+    if name is None:
+        name, _ = _first_match(scan, METRIC_WORDS)
     return (name, True) if name else (REVENUE, False)
 
 
@@ -175,6 +182,15 @@ def parse_intent(
     intent, residue = _parse_core(question, ctx, history, dataset)
     gaps = list(intent.gaps) + coverage_gaps(residue, intent, ctx, dataset)
     return replace(intent, gaps=tuple(dict.fromkeys(gaps)))
+
+
+#: Customers named as a grouping ("by customer", "which customers", "top clients").
+_GROUPED_CUSTOMERS = re.compile(
+    r"\b(?:by|per|each|every|across|which|what|among|top|best|worst|list|all)\s+"
+    r"(?:the\s+|my\s+|our\s+)?(?:customers?|clients?|buyers?|accounts?)\b"
+)
+#: Words asking for an average of a measure column that does not add up.
+_AVERAGE = re.compile(r"\b(?:average|avg|mean|typical)\b")
 
 
 def _read_terms(
@@ -231,6 +247,15 @@ def _read_terms(
             and column.unit in ("money", "count")
         ):
             measures.insert(0, column.name)
+        elif (
+            column.kind == "measure"
+            and column.aggregation in ("mean", "weighted_mean")
+            and (average := _AVERAGE.search(scan)) is not None
+        ):
+            # "average temperature", "average discount": a mean (revenue-weighted for
+            # a rate), never a sum
+            measures.insert(0, column.name)
+            scan = blank_out(scan, average.start(), average.end())
         elif column.kind == "measure":
             gaps.append(
                 Gap(
@@ -453,9 +478,27 @@ def _decide(
     if dimension in CALENDAR_DIMENSIONS:
         return replace(base, kind="ranking", bottom=bool(BOTTOM_WORDS.search(scan)))
     if TREND_WORDS.search(scan) and not skus:
+        if (
+            metric_given
+            and metric not in (REVENUE, PROFIT, COST, QUANTITY)
+            and dimension not in PERIOD_DIMENSIONS
+            and periods
+        ):
+            # "how has margin changed this year": the period's figure and its changes
+            return replace(base, kind="total")
         return replace(base, kind="trend")
     if dimension in PERIOD_DIMENSIONS and not skus:
         return replace(base, kind="trend")
+    if (
+        dimension == CUSTOMER
+        and (where or categories)
+        and (metric_given or re.search(r"\bhow much\b", scan))
+        and not BREAKDOWN_WORDS.search(scan)
+        and not _GROUPED_CUSTOMERS.search(scan)
+    ):
+        # "revenue from customers in Germany": who bought, not a grouping by customer
+        dimension = None
+        base = replace(base, dimension=None)
     if BREAKDOWN_WORDS.search(scan) or (
         dimension is not None and dimension != SKU and not skus
     ):

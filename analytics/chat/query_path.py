@@ -21,7 +21,7 @@ from typing import Any
 
 import pandas as pd
 
-from analytics.chat.common import AOV, AOV_ORDER, ORDERS, Intent
+from analytics.chat.common import AOV, ENGINE_MEASURES, Intent
 from analytics.chat.dataset import key_words
 from analytics.dataset_model import DatasetModel
 from analytics.grounding.context import DataContext
@@ -37,19 +37,8 @@ from analytics.query import (
     spec_json_schema,
     validate,
 )
-from analytics.schema import CATEGORY, COST, PROFIT, QUANTITY, REVENUE, SKU
+from analytics.schema import CATEGORY, SKU
 
-#: The parser's metrics as engine measures.
-ENGINE_MEASURES = {
-    REVENUE: "revenue",
-    PROFIT: "profit",
-    COST: "cost",
-    "margin": "margin",
-    QUANTITY: "quantity",
-    "transactions": "transactions",
-    ORDERS: "orders",
-    AOV_ORDER: "aov",
-}
 _LABELS = {
     "revenue": "Revenue",
     "cost": "Cost",
@@ -233,6 +222,13 @@ def op_query(
 ) -> None:
     """Run ``spec`` with the engine and write its figures as facts."""
     result: QueryResult = run(frame, spec, model)
+
+    def label(name: str) -> str:
+        column = model.find(name) if name not in _LABELS else None
+        if column is not None and column.aggregation in ("mean", "weighted_mean"):
+            return f"Average {column.name}"
+        return _label(name)
+
     where = describe_spec(spec)
     sheet.op("query", spec=where)
     sheet.period = (
@@ -251,14 +247,14 @@ def op_query(
     if not spec.group_by:
         for name in spec.measures:
             value = result.totals.get(name)
-            shown = _figure(sheet, result, name, f"{_label(name)}, {scope}", value)
-            line = f"- {_label(name)}, {scope}: **{shown}**"
+            shown = _figure(sheet, result, name, f"{label(name)}, {scope}", value)
+            line = f"- {label(name)}, {scope}: **{shown}**"
             if spec.compare and f"{name}_previous" in result.totals:
                 before = _figure(
                     sheet,
                     result,
                     name,
-                    f"{_label(name)}, {spec.compare.replace('_', ' ')}",
+                    f"{label(name)}, {spec.compare.replace('_', ' ')}",
                     result.totals[f"{name}_previous"],
                 )
                 line += f" against {before}"
@@ -266,7 +262,7 @@ def op_query(
     else:
         group = spec.group_by[0]
         sheet.add(
-            f"**{' and '.join(_label(m) for m in spec.measures)} by {group}**, {scope}:",
+            f"**{' and '.join(label(m) for m in spec.measures)} by {group}**, {scope}:",
             "",
         )
         for position, row in enumerate(result.rows[:25], start=1):
@@ -277,10 +273,10 @@ def op_query(
                     sheet,
                     result,
                     name,
-                    f"{_label(name)} of {group} {key}, {scope}",
+                    f"{label(name)} of {group} {key}, {scope}",
                     row.get(name),
                 )
-                cells.append(f"{_label(name).lower()} {shown}")
+                cells.append(f"{label(name).lower()} {shown}")
             sheet.add(f"{position}. {quote(key)}: " + ", ".join(cells))
         if result.groups > len(result.rows[:25]):
             more = sheet.count(

@@ -137,7 +137,7 @@ TOP_WORDS = word_pattern(
     r"strongest",
 )
 BOTTOM_WORDS = word_pattern(
-    r"bottom", r"worst", r"lowest", r"least", r"smallest", r"weakest"
+    r"bottom", r"worst", r"lowest", r"least", r"fewest", r"smallest", r"weakest"
 )
 TREND_WORDS = word_pattern(
     r"trends?",
@@ -243,6 +243,13 @@ METRIC_WORDS: tuple[tuple[str, re.Pattern[str]], ...] = (
         ),
     ),
     (ORDERS, word_pattern(r"orders?", r"invoices?", r"baskets?", r"purchases")),
+    (
+        "customers",
+        word_pattern(
+            r"(?:the )?(?:most|least|fewest|highest number of|lowest number of|more|fewer) "
+            r"(?:customers|clients|buyers)"
+        ),
+    ),
     (
         REVENUE,
         word_pattern(

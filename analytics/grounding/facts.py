@@ -93,7 +93,7 @@ class FactSheet:
         """A value of ``metric`` shown the way that metric is shown."""
         if metric == "margin":
             return self.pct(label, value)
-        if metric in (QUANTITY, "transactions", "orders"):
+        if metric in (QUANTITY, "transactions", "orders", "customers"):
             decimals = 0 if value is None or float(value).is_integer() else 2
             return self.count(label, value, decimals)
         return self.money(label, value, exact=exact)

@@ -9,14 +9,20 @@ Pure (no Dash/Flask). Typical use::
 """
 
 from analytics.query.engine import (
-    MIN_ID_COVERAGE,
-    available_measures,
+    QueryTable,
     filter_rows,
-    frame_model,
-    groupable_columns,
-    match_values,
     order_figures,
     run,
+    table,
+)
+from analytics.query.plan import (
+    MIN_ID_COVERAGE,
+    NOT_SET,
+    available_measures,
+    frame_model,
+    groupable_columns,
+    known_share,
+    match_values,
     validate,
     values_of,
 )
@@ -34,6 +40,9 @@ from analytics.query.spec import (
 )
 
 __all__ = [
+    "NOT_SET",
+    "QueryTable",
+    "table",
     "COMPARES",
     "MEASURES",
     "MIN_ID_COVERAGE",
@@ -46,6 +55,7 @@ __all__ = [
     "filter_rows",
     "frame_model",
     "groupable_columns",
+    "known_share",
     "match_values",
     "order_figures",
     "run",

@@ -10,7 +10,7 @@ from typing import Any
 import pandas as pd
 
 from analytics.dataset_model import DatasetModel
-from analytics.query.engine import (
+from analytics.query.plan import (
     available_measures,
     frame_model,
     groupable_columns,

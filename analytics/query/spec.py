@@ -1,7 +1,7 @@
 """The typed query: which figures, grouped by what, over which rows.
 
 A :class:`QuerySpec` is plain data (JSON in and out with :func:`spec_from_json` and
-:func:`spec_to_json`); :func:`analytics.query.engine.validate` checks it against one
+:func:`spec_to_json`); :func:`analytics.query.plan.validate` checks it against one
 dataset's model and :func:`analytics.query.engine.run` answers it.
 """
 
@@ -107,6 +107,37 @@ class QuerySpec:
     sort: str | None = None
     descending: bool = True
     limit: int | None = None
+
+
+@dataclass(frozen=True)
+class Measure:
+    """A requested figure: a built-in measure or a file's measure column."""
+
+    name: str
+    unit: str
+    column: str | None = None  # frame column of a file measure
+    aggregation: str = "sum"
+
+
+@dataclass(frozen=True)
+class Group:
+    name: str
+    column: str | None = None  # frame column (None for a time grain)
+    grain: str | None = None
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A spec resolved against one dataset (frame columns, matched values)."""
+
+    spec: QuerySpec
+    measures: tuple[Measure, ...]
+    groups: tuple[Group, ...]
+    filters: tuple[tuple[str, str, tuple[str, ...]], ...]  # (column, label, values)
+    start: Any  # pandas Timestamp or None
+    end: Any
+    sort: str | None
+    notes: tuple[str, ...] = field(default_factory=tuple)
 
 
 @dataclass

@@ -41,6 +41,7 @@ def _with_dimensions(
     roles: dict[str, str],
     order: pd.Series | None = None,
     dropped: tuple[str, ...] = (),
+    order_name: str = "Order ID",
 ) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
     """Canonical frame + dimension/measure columns, and the dataset model's list."""
     frame = conform_canonical(pd.DataFrame(base))
@@ -63,7 +64,7 @@ def _with_dimensions(
     if order is not None:
         frame["order_id"] = order.astype("str").to_numpy()
         model.append(
-            {"name": "Order ID", "kind": "identifier", "role": "order_id",
+            {"name": order_name, "kind": "identifier", "role": "order_id",
              "field": "order_id"}
         )  # fmt: skip
     for header in dropped:
@@ -149,7 +150,37 @@ def dataset(name: str) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
         return _shop_a()
     if name == "shop_b":
         return _shop_b()
+    if name == "shop_c":
+        return _shop_c()
     raise KeyError(name)
+
+
+def _order_lines(
+    per_order: dict[str, Any],
+    lines: np.ndarray,
+    *,
+    sku: np.ndarray,
+    revenue: np.ndarray,
+    cost: np.ndarray,
+    quantity: np.ndarray,
+    sku_name: str,
+    categories: np.ndarray,
+    dims: tuple[str, ...],
+) -> tuple[dict[str, Any], dict[str, pd.Series]]:
+    """Canonical columns and dimension columns of order lines: each order's date,
+    customer and dimension values repeated over its ``lines``."""
+    expand = np.repeat(np.arange(len(lines)), lines)
+    base = {
+        "date": per_order["date"][expand],
+        "revenue": revenue,
+        "cost": cost,
+        "quantity": quantity,
+        "sku": [sku_name.format(s) for s in sku],
+        "category": categories,
+        "customer": np.asarray(per_order["customer"])[expand],
+    }
+    base["profit"] = base["revenue"] - base["cost"]
+    return base, {c: pd.Series(np.asarray(per_order[c])[expand]) for c in dims}
 
 
 def _shop_a() -> tuple[pd.DataFrame, list[dict[str, Any]]]:
@@ -168,23 +199,15 @@ def _shop_a() -> tuple[pd.DataFrame, list[dict[str, Any]]]:
         "Payment Method": rng.choice(["Card", "Cash", "PayPal"], orders),
         "Rep": rng.choice(["Ana", "Ben", "Chloé"], orders),
     }  # fmt: skip
-    expand = np.repeat(np.arange(orders), lines)
     sku = rng.integers(0, 30, n)
     revenue = np.round(rng.gamma(2.0, 40.0, n) + sku, 2)
-    base = {
-        "date": per_order["date"][expand],
-        "revenue": revenue,
-        "cost": np.round(revenue * (0.55 + 0.01 * (sku % 10)), 2),
-        "quantity": rng.integers(1, 5, n).astype(float),
-        "sku": [f"P-{s:02d}" for s in sku],
-        "category": np.where(sku < 10, "Bikes", np.where(sku < 20, "Parts", "Apparel")),
-        "customer": np.asarray(per_order["customer"])[expand],
-    }
-    base["profit"] = base["revenue"] - base["cost"]
-    dims = {
-        c: pd.Series(np.asarray(per_order[c])[expand])
-        for c in ("Channel", "Store", "Payment Method", "Rep")
-    }
+    base, dims = _order_lines(
+        per_order, lines, sku=sku, revenue=revenue,
+        cost=np.round(revenue * (0.55 + 0.01 * (sku % 10)), 2),
+        quantity=rng.integers(1, 5, n).astype(float), sku_name="P-{:02d}",
+        categories=np.where(sku < 10, "Bikes", np.where(sku < 20, "Parts", "Apparel")),
+        dims=("Channel", "Store", "Payment Method", "Rep"),
+    )  # fmt: skip
     roles = {"Date": "date", "Amount": "revenue", "Cost": "cost", "Qty": "quantity",
              "Item": "sku", "Category": "category", "Customer": "customer"}  # fmt: skip
     return _with_dimensions(base, dims, {}, roles, order=pd.Series(order_ids))
@@ -219,6 +242,47 @@ def _shop_b() -> tuple[pd.DataFrame, list[dict[str, Any]]]:
     roles = {"Sold on": "date", "Total": "revenue", "Units": "quantity",
              "Product": "sku", "Client": "customer"}  # fmt: skip
     return _with_dimensions(base, dims, {}, roles)
+
+
+def _shop_c() -> tuple[pd.DataFrame, list[dict[str, Any]]]:
+    """A shop with Sales Channel, Branch, Payment Type, Sales Rep, City and State;
+    invoices of 1-4 lines, some lines returned (negative amounts)."""
+    rng = np.random.default_rng(37)
+    invoices = 1800
+    lines = rng.integers(1, 5, invoices)
+    invoice_ids = np.repeat([f"INV-{i:05d}" for i in range(invoices)], lines)
+    days = pd.date_range("2023-04-01", "2025-03-31")
+    cities = {"Austin": "Texas", "Dallas": "Texas", "San José": "California",
+              "Los Angeles": "California", "Portland": "Oregon"}  # fmt: skip
+    city = rng.choice(list(cities), invoices)
+    per_invoice = {
+        "date": days[rng.integers(0, len(days), invoices)],
+        "customer": [f"C{i:04d}" for i in rng.integers(0, 300, invoices)],
+        "Sales Channel": rng.choice(["Web", "Marketplace", "Phone"], invoices,
+                                    p=[.5, .3, .2]),
+        "Branch": rng.choice(["North", "South", "Central"], invoices),
+        "Payment Type": rng.choice(["Credit Card", "Bank Transfer", "Cash"], invoices),
+        "Sales Rep": rng.choice(["Dana", "Éric", "Farid", "Gwen"], invoices),
+        "City": city,
+        "State": np.array([cities[c] for c in city]),
+    }  # fmt: skip
+    n = len(invoice_ids)
+    sku = rng.integers(0, 40, n)
+    revenue = np.round(rng.gamma(2.0, 55.0, n) + sku, 2)
+    revenue = np.where(rng.random(n) < 0.03, -revenue, revenue)  # returned lines
+    base, dims = _order_lines(
+        per_invoice, lines, sku=sku, revenue=revenue,
+        cost=np.round(revenue * (0.5 + 0.01 * (sku % 15)), 2),
+        quantity=rng.integers(1, 8, n).astype(float), sku_name="SK-{:03d}",
+        categories=np.where(sku < 15, "Tools", np.where(sku < 30, "Garden", "Paint")),
+        dims=("Sales Channel", "Branch", "Payment Type", "Sales Rep", "City", "State"),
+    )  # fmt: skip
+    roles = {"Invoice Date": "date", "Net Amount": "revenue", "Cost": "cost",
+             "Qty": "quantity", "SKU": "sku", "Product Line": "category",
+             "Customer No": "customer"}  # fmt: skip
+    return _with_dimensions(
+        base, dims, {}, roles, order=pd.Series(invoice_ids), order_name="Invoice No"
+    )
 
 
 # --------------------------------------------------------------------------- expected
@@ -283,12 +347,13 @@ def repeat_customers(df: pd.DataFrame) -> float:
     return float((sold.groupby("customer")["order_id"].nunique() >= 2).sum())
 
 
-def best_month_of_year(metric: str = "revenue"):
-    """The strongest calendar month: monthly totals (all months here are complete)
-    averaged per calendar month."""
+def best_month_of_year(metric: str = "revenue", **where_: str):
+    """The strongest calendar month: monthly totals of the complete months (of the
+    rows with ``where_`` values) averaged per calendar month."""
 
     def compute(df: pd.DataFrame) -> float:
-        monthly = df.groupby(df["date"].dt.to_period("M"))[metric].sum()
+        rows = _rows(df, None, None, where_)
+        monthly = rows.groupby(rows["date"].dt.to_period("M"))[metric].sum()
         first, last = df["date"].min(), df["date"].max()
         complete = [
             p for p in monthly.index
@@ -301,18 +366,19 @@ def best_month_of_year(metric: str = "revenue"):
     return compute
 
 
-def best_weekday(df: pd.DataFrame) -> float:
+def per_weekday(df: pd.DataFrame) -> pd.Series:
+    """Revenue of each weekday divided by how many of that weekday the data covers."""
     sums = df.groupby(df["date"].dt.day_of_week)["revenue"].sum()
     days = pd.Series(pd.date_range(df["date"].min(), df["date"].max()).day_of_week)
-    return float((sums / days.value_counts()).max())
+    return sums / days.value_counts()
+
+
+def best_weekday(df: pd.DataFrame) -> float:
+    return float(per_weekday(df).max())
 
 
 def share(column: str, value: str):
-    def compute(df: pd.DataFrame) -> float:
-        part = df.loc[df[column].astype("str") == value, "revenue"].sum()
-        return float(part / df["revenue"].sum())
-
-    return compute
+    return share_of("revenue", column, value)
 
 
 def distinct(column: str):
@@ -321,6 +387,92 @@ def distinct(column: str):
 
 def lines(start=None, end=None):
     return lambda df: float(len(_rows(df, start, end, {})))
+
+
+def share_of(metric: str, column: str, value: str):
+    def compute(df: pd.DataFrame) -> float:
+        part = df.loc[df[column].astype("str") == value, metric].sum()
+        return float(part / df[metric].sum())
+
+    return compute
+
+
+def group_values(by: str, how: str, start=None, end=None, **where_: str) -> Any:
+    """Per-group figures: ``how`` is a metric column to sum, "orders", "aov",
+    "margin" or "lines"."""
+
+    def compute(df: pd.DataFrame) -> pd.Series:
+        rows = _rows(df, start, end, where_)
+        grouped = rows.groupby(by, observed=True)
+        if how == "orders":
+            return (
+                rows.loc[rows["revenue"] > 0]
+                .groupby(by, observed=True)["order_id"]
+                .nunique()
+            )
+        if how == "aov":
+            paid = rows.loc[rows["revenue"] > 0].groupby(by, observed=True)
+            return grouped["revenue"].sum() / paid["order_id"].nunique()
+        if how == "margin":
+            return grouped["profit"].sum() / grouped["revenue"].sum()
+        if how == "customers":
+            return grouped["customer"].nunique()
+        return grouped[how].sum()
+
+    return compute
+
+
+def best(by: str, how: str, lowest: bool = False, start=None, end=None, **where_):
+    values = group_values(by, how, start, end, **where_)
+    return lambda df: float(values(df).min() if lowest else values(df).max())
+
+
+def best_key(prefix: str, by: str, how: str, lowest=False, start=None, end=None):
+    """A label naming the best (or worst) group of ``group_values``."""
+    values = group_values(by, how, start, end)
+
+    def compute(df: pd.DataFrame) -> str:
+        got = values(df)
+        return prefix.format(key=got.idxmin() if lowest else got.idxmax())
+
+    return compute
+
+
+def distinct_where(column: str, **where_: str):
+    return lambda df: float(_rows(df, None, None, where_)[column].nunique())
+
+
+def best_period(freq: str, how: str = "revenue"):
+    def sums(df: pd.DataFrame) -> pd.Series:
+        if how == "orders":
+            paid = df.loc[df["revenue"] > 0]
+            return paid.groupby(paid["date"].dt.to_period(freq))["order_id"].nunique()
+        return df.groupby(df["date"].dt.to_period(freq))[how].sum()
+
+    return sums
+
+
+def weighted_mean(column: str, start=None, end=None):
+    def compute(df: pd.DataFrame) -> float:
+        rows = _rows(df, start, end, {})
+        return float((rows[column] * rows["revenue"]).sum() / rows["revenue"].sum())
+
+    return compute
+
+
+def plain_mean(column: str, start=None, end=None):
+    return lambda df: float(_rows(df, start, end, {})[column].mean())
+
+
+def repeat_in(start: str, end: str):
+    def compute(df: pd.DataFrame) -> float:
+        return repeat_customers(_rows(df, start, end, {}))
+
+    return compute
+
+
+def weakest_weekday(df: pd.DataFrame) -> float:
+    return float(per_weekday(df).min())
 
 
 # --------------------------------------------------------------------------- the bank
@@ -342,8 +494,9 @@ class Case:
     tol: float = 0.01
 
 
-SS, OR, WM, FS, SA, SB = (
+SS, OR, WM, FS, SA, SB, SC = (
     "superstore", "online_retail", "walmart", "financial", "shop_a", "shop_b",
+    "shop_c",
 )  # fmt: skip
 
 
@@ -489,6 +642,8 @@ BANK: tuple[Case, ...] = (
     Case("wm-fuel", WM, "What is the total fuel price?", refuse="Fuel_Price"),
     Case("wm-products", WM, "Top 5 products by revenue", refuse="no SKU"),
     Case("wm-orders", WM, "How many orders did we get?", refuse="order id"),
+    Case("wm-customers", WM, "Which store has the most customers?",
+         refuse="customer id"),
     Case("wm-profit", WM, "Which store made the most profit?", refuse="no cost or profit"),
     # ---- Financial Sample: Segment, Country, Discount Band; money measures
     Case("fs-country", FS, "Which country made the most profit?",
@@ -590,6 +745,251 @@ BANK: tuple[Case, ...] = (
     Case("sb-orders", SB, "How many orders did we get in 2024?", refuse="order id"),
     Case("sb-profit", SB, "What was profit in Ontario?", refuse="no cost or profit"),
     Case("sb-vancouver", SB, "Revenue in Vancouver", refuse="vancouver"),
+    # ---- More phrasings on the real files: lower case values, plural names, "sold"
+    Case("ss-east-2016", SS, "What were sales in the east region in 2016?",
+         where("Region", "East", start="2016-01-01", end="2016-12-31"),
+         "Revenue for region East, 2016"),
+    Case("ss-consumer-profit", SS, "profit for the consumer segment",
+         where("Segment", "Consumer", "profit"), "Profit for segment Consumer"),
+    Case("ss-california-orders", SS, "How many orders came from California?",
+         orders(State="California"), "Orders for state California"),
+    Case("ss-aov-west", SS, "average order value in the West", aov(Region="West"),
+         "Average order value for region West"),
+    Case("ss-segment-aov", SS, "Which segment has the highest average order value?",
+         best("Segment", "aov"),
+         best_key("Average order value of segment {key}", "Segment", "aov")),
+    Case("ss-west-profit-share", SS, "What share of profit comes from the West?",
+         share_of("profit", "Region", "West"),
+         "Share of profit for region West in the total", tol=1e-6),
+    Case("ss-cities-units", SS, "Which cities sold the most units?",
+         best("City", "quantity"), best_key("Units sold of city {key}", "City",
+                                            "quantity")),
+    Case("ss-states-orders-2017", SS, "Top 3 states by orders in 2017",
+         best("State", "orders", start="2017-01-01", end="2017-12-31"),
+         best_key("Orders of state {key}, 2017", "State", "orders",
+                  start="2017-01-01", end="2017-12-31")),
+    Case("ss-cities-count", SS, "How many cities do we sell in?", distinct("City"),
+         "Distinct cities"),
+    Case("ss-phones", SS, "revenue from phones", where("Sub-Category", "Phones"),
+         "Revenue for sub category Phones"),
+    Case("ss-chairs-2017", SS, "Sales of chairs in 2017",
+         where("Sub-Category", "Chairs", start="2017-01-01", end="2017-12-31"),
+         "Revenue for sub category Chairs, 2017"),
+    Case("ss-central-margin", SS, "What was the margin in the Central region?",
+         lambda df: float(df.loc[df["Region"] == "Central", "profit"].sum()
+                          / df.loc[df["Region"] == "Central", "revenue"].sum()),
+         "Profit margin for region Central", tol=1e-6),
+    Case("ss-subcat-margin", SS, "Which sub-categories had the lowest margin?",
+         best("Sub-Category", "margin", lowest=True),
+         best_key("Profit margin of sub category {key}", "Sub-Category", "margin",
+                  lowest=True), tol=1e-6),
+    Case("ss-south-customers", SS, "How many customers in the South?",
+         distinct_where("customer", Region="South"),
+         "Distinct customers for region South"),
+    Case("ss-nyc", SS, "Revenue in New York City", where("City", "New York City"),
+         "Revenue for city New York City"),
+    Case("ss-best-quarter", SS, "Which quarter had the most sales?",
+         lambda df: float(best_period("Q")(df).max()),
+         lambda df: "Revenue, Q{q} {y}".format(
+             q=best_period("Q")(df).idxmax().quarter,
+             y=best_period("Q")(df).idxmax().year)),
+    Case("ss-consumer-corporate", SS, "Compare Consumer and Corporate in 2016",
+         where("Segment", "Corporate", start="2016-01-01", end="2016-12-31"),
+         "Revenue of segment Corporate, 2016"),
+    Case("ss-weekday-least", SS, "Which weekday sells the least?", weakest_weekday,
+         "Average revenue per day"),
+    Case("ss-discount-2017", SS, "What was the average discount in 2017?",
+         weighted_mean("Discount", "2017-01-01", "2017-12-31"),
+         "Average Discount, 2017-01-01 to 2017-12-31", tol=5e-7),
+    Case("ss-shipmode-2017", SS, "Revenue by ship mode in 2017",
+         where("Ship Mode", "Standard Class", start="2017-01-01", end="2017-12-31"),
+         "Revenue of ship mode Standard Class, 2017"),
+    Case("ss-shipmode-least", SS, "Lowest selling ship mode",
+         best("Ship Mode", "revenue", lowest=True),
+         best_key("Revenue of ship mode {key}", "Ship Mode", "revenue", lowest=True)),
+    Case("ss-loss-makers", SS, "Which products lose money?",
+         lambda df: float(
+             (df.groupby("sku")["profit"].sum().round(6) < 0).sum()),
+         "Loss-making SKUs"),  # 299: two SKUs sum to -2e-15, float noise, not a loss
+    Case("ss-margin-changed", SS, "How has margin changed this year?",
+         lambda df: float(_rows(df, "2017-01-01", "2017-12-31", {})["profit"].sum()
+                          / _rows(df, "2017-01-01", "2017-12-31", {})["revenue"].sum()),
+         "Profit margin, 2017", tol=1e-6),
+    Case("ss-region-customers", SS, "Which region has the most customers?",
+         best("Region", "customers"),
+         best_key("Customers of region {key}", "Region", "customers")),
+    Case("ss-region-fewest-customers", SS, "Which region has the fewest customers?",
+         best("Region", "customers", lowest=True),
+         best_key("Customers of region {key}", "Region", "customers", lowest=True)),
+    Case("ss-region-customers-spend", SS, "Which region's customers spend the most?",
+         refuse="customers"),
+    Case("ss-region-products", SS, "Which region sold the most products?",
+         refuse="products"),
+    Case("ss-state-categories", SS, "Which state has the most categories?",
+         refuse="categories"),
+    Case("sa-fewest-units", SA, "Which channel sold the fewest units?",
+         best("Channel", "quantity", lowest=True),
+         best_key("Units sold of channel {key}", "Channel", "quantity", lowest=True)),
+    Case("ss-excluding", SS, "What was profit in the West excluding California?",
+         refuse="excluding"),
+    Case("ss-except", SS, "Revenue for everything except Furniture", refuse="except"),
+    Case("ss-threshold", SS, "How many orders had more than 5 items?",
+         refuse="more than 5"),
+    Case("ss-aov-by-month", SS, "Average order value by month in 2017",
+         refuse="average order value"),
+    Case("ss-how-many-weeks", SS, "How many weeks of data?", refuse="how many"),
+    Case("or-invoices-2011", OR, "How many invoices in 2011?",
+         orders("2011-01-01", "2011-12-31"), "Orders, 2011"),
+    Case("or-units-france", OR, "How many units did France buy?",
+         where("Country", "France", "quantity"), "Units sold for country France"),
+    Case("or-month-orders", OR, "Which month had the most orders?",
+         lambda df: float(best_period("M", "orders")(df).max()),
+         lambda df: "Orders, " + best_period("M", "orders")(df).idxmax()
+         .strftime("%B %Y")),
+    Case("or-uk-orders", OR, "What share of orders came from the UK?",
+         lambda df: orders(Country="United Kingdom")(df) / orders()(df),
+         "Share of orders for country United Kingdom", tol=1e-6),
+    Case("or-france-customers", OR, "Revenue from customers in France",
+         where("Country", "France"), "Revenue for country France"),
+    Case("wm-stores-1-2", WM, "What was revenue for stores 1 and 2?",
+         where("Store", "2"), "Revenue of store 2"),
+    Case("wm-store-20-2012", WM, "Revenue of store 20 in 2012",
+         where("Store", "20", start="2012-01-01", end="2012-12-31"),
+         "Revenue for store 20, 2012"),
+    Case("wm-temperature", WM, "What was the average temperature?",
+         plain_mean("Temperature"), "Average Temperature"),
+    Case("wm-fuel-2011", WM, "What was the average fuel price in 2011?",
+         plain_mean("Fuel_Price", "2011-01-01", "2011-12-31"),
+         "Average Fuel_Price, 2011-01-01 to 2011-12-31", tol=0.005),
+    Case("fs-segment-2014", FS, "Which segment made the most profit in 2014?",
+         best("Segment", "profit", start="2014-01-01", end="2014-12-31"),
+         best_key("Profit of segment {key}, 2014", "Segment", "profit",
+                  start="2014-01-01", end="2014-12-31")),
+    Case("fs-government-germany", FS, "Profit of the Government segment in Germany",
+         lambda df: float(df.loc[(df["Segment"] == "Government")
+                                 & (df["Country"] == "Germany"), "profit"].sum()),
+         "Profit for country Germany and segment Government"),
+    Case("fs-band-margin", FS, "Which discount band has the lowest margin?",
+         best("Discount Band", "margin", lowest=True),
+         best_key("Profit margin of discount band {key}", "Discount Band", "margin",
+                  lowest=True), tol=1e-6),
+    Case("fs-france-units", FS, "How many units were sold in France?",
+         where("Country", "France", "quantity"), "Units sold for country France"),
+    Case("fs-product-units", FS, "Which product sold the most units?",
+         best("sku", "quantity"), best_key("Units sold of SKU {key}", "sku",
+                                           "quantity")),
+    Case("fs-paseo-canada", FS, "Revenue for Paseo in Canada",
+         lambda df: float(df.loc[(df["sku"] == "Paseo")
+                                 & (df["Country"] == "Canada"), "revenue"].sum()),
+         "Revenue for SKU Paseo and country Canada"),
+    # ---- Shop A and B: more phrasings
+    Case("sa-aov-cash", SA, "What was the average order value for Cash payments?",
+         aov(**{"Payment Method": "Cash"}),
+         "Average order value for payment method Cash"),
+    Case("sa-store-orders-2023", SA, "Which store had the most orders in 2023?",
+         best("Store", "orders", start="2023-01-01", end="2023-12-31"),
+         best_key("Orders of store {key}, 2023", "Store", "orders",
+                  start="2023-01-01", end="2023-12-31")),
+    Case("sa-wholesale-2024", SA, "Revenue through the wholesale channel in 2024",
+         where("Channel", "Wholesale", start="2024-01-01", end="2024-12-31"),
+         "Revenue for channel Wholesale, 2024"),
+    Case("sa-ana", SA, "How much did Ana sell?", where("Rep", "Ana"),
+         "Revenue for rep Ana"),
+    Case("sa-profit-by-rep", SA, "Profit by rep", where("Rep", "Ben", "profit"),
+         "Profit of rep Ben"),
+    Case("sa-orders-by-channel", SA, "Orders by channel",
+         orders(Channel="Retail"), "Orders of channel Retail"),
+    Case("sa-repeat-2024", SA, "How many repeat customers in 2024?",
+         repeat_in("2024-01-01", "2024-12-31"), "Customers with more than one order"),
+    Case("sa-online-month", SA, "Which month of the year is strongest for Online?",
+         best_month_of_year(Channel="Online"),
+         "Average revenue per year for channel Online"),
+    Case("sa-airport", SA, "sales at the airport store", where("Store", "Airport"),
+         "Revenue for store Airport"),
+    Case("sa-payment-customers", SA, "Which payment method has the most customers?",
+         best("Payment Method", "customers"),
+         best_key("Customers of payment method {key}", "Payment Method", "customers")),
+    Case("sa-popular", SA, "Which payment method is most popular?", refuse="popular"),
+    Case("sb-lyon-grenoble", SB, "Revenue in Lyon and Grenoble",
+         where("Town", "Grenoble"), "Revenue of town Grenoble"),
+    Case("sb-town-2024", SB, "Which town sold the most in 2024?",
+         best("Town", "revenue", start="2024-01-01", end="2024-12-31"),
+         best_key("Revenue of town {key}, 2024", "Town", "revenue",
+                  start="2024-01-01", end="2024-12-31")),
+    Case("sb-france-customers", SB, "How many customers in France?",
+         distinct_where("customer", Country="France"),
+         "Distinct customers for country France"),
+    Case("sb-ontario-share", SB, "What share of revenue comes from Ontario?",
+         share("Province", "Ontario"), "Share of revenue for province Ontario",
+         tol=1e-6),
+    Case("sb-toronto-units", SB, "units sold in toronto",
+         where("Town", "Toronto", "quantity"), "Units sold for town Toronto"),
+    Case("sb-quebec-city", SB, "What were sales in quebec city?",
+         where("Town", "Québec"), "Revenue for town Québec"),
+    # ---- Shop C: Sales Channel, Branch, Payment Type, Sales Rep, City, State;
+    #      invoices with returned lines
+    Case("sc-channel", SC, "Revenue by sales channel", where("Sales Channel", "Web"),
+         "Revenue of sales channel Web"),
+    Case("sc-branch-orders", SC, "Which branch had the most orders?",
+         best("Branch", "orders"), best_key("Orders of branch {key}", "Branch",
+                                            "orders")),
+    Case("sc-store-profit", SC, "Which store made the most profit?",
+         best("Branch", "profit"), best_key("Profit of branch {key}", "Branch",
+                                            "profit")),
+    Case("sc-card-share", SC, "What share of revenue was paid by credit card?",
+         share("Payment Type", "Credit Card"),
+         "Share of revenue for payment type Credit Card", tol=1e-6),
+    Case("sc-cash-orders", SC, "How many orders were paid with cash in 2024?",
+         orders("2024-01-01", "2024-12-31", **{"Payment Type": "Cash"}),
+         "Orders for payment type Cash, 2024"),
+    Case("sc-salesperson", SC, "Which salesperson sold the most in 2024?",
+         best("Sales Rep", "revenue", start="2024-01-01", end="2024-12-31"),
+         best_key("Revenue of sales rep {key}, 2024", "Sales Rep", "revenue",
+                  start="2024-01-01", end="2024-12-31")),
+    Case("sc-north-invoices", SC, "How many invoices did the North branch have?",
+         orders(Branch="North"), "Orders for branch North"),
+    Case("sc-aov-branch", SC, "Average order value by branch",
+         lambda df: float(group_values("Branch", "aov")(df)["North"]),
+         "Average order value of branch North"),
+    Case("sc-texas", SC, "Revenue in Texas", where("State", "Texas"),
+         "Revenue for state Texas"),
+    Case("sc-city-margin", SC, "Which city has the best margin?",
+         best("City", "margin"), best_key("Profit margin of city {key}", "City",
+                                          "margin"), tol=1e-6),
+    Case("sc-repeat", SC, "How many customers bought more than once?",
+         repeat_customers, "Customers with more than one order"),
+    Case("sc-payment-2024", SC, "Sales by payment type in 2024",
+         where("Payment Type", "Cash", start="2024-01-01", end="2024-12-31"),
+         "Revenue of payment type Cash, 2024"),
+    Case("sc-san-jose", SC, "Revenue in San Jose", where("City", "San José"),
+         "Revenue for city San José"),
+    Case("sc-invoices-2024", SC, "How many invoices in 2024?",
+         orders("2024-01-01", "2024-12-31"), "Orders, 2024"),
+    Case("sc-lines-2024", SC, "How many transactions in 2024?",
+         lines("2024-01-01", "2024-12-31"), "Transactions, 2024"),
+    Case("sc-aov-q1", SC, "What was the average order value in Q1 2025?",
+         aov("2025-01-01", "2025-03-31"), "Average order value, Q1 2025"),
+    Case("sc-eric", SC, "Revenue for Eric", where("Sales Rep", "Éric"),
+         "Revenue for sales rep Éric"),
+    Case("sc-garden-california", SC, "Revenue from Garden in California",
+         lambda df: float(df.loc[(df["category"] == "Garden")
+                                 & (df["State"] == "California"), "revenue"].sum()),
+         "Revenue for category Garden and state California"),
+    Case("sc-web-phone", SC, "Compare web and phone", where("Sales Channel", "Phone"),
+         "Revenue of sales channel Phone"),
+    Case("sc-bank-2023", SC,
+         "How much revenue came from Bank Transfer payments in 2023?",
+         where("Payment Type", "Bank Transfer", start="2023-01-01", end="2023-12-31"),
+         "Revenue for payment type Bank Transfer"),
+    Case("sc-customers-paid", SC, "How much did customers pay by bank transfer?",
+         where("Payment Type", "Bank Transfer"),
+         "Revenue for payment type Bank Transfer"),
+    Case("sc-region", SC, "Revenue by region", refuse="region"),
+    Case("sc-shipping", SC, "What did we pay in shipping?", refuse="shipping"),
+    Case("sc-seattle", SC, "Revenue in Seattle", refuse="seattle"),
+    Case("sc-pay-2024", SC, "What did we pay in 2024?", refuse="pay"),
+    Case("sc-satisfaction", SC, "Which sales rep has the happiest customers?",
+         refuse="happiest"),
 )  # fmt: skip
 IDS = [case.id for case in BANK]
 REFUSALS = ("not_covered", "out_of_scope", "unknown_sku")
@@ -627,7 +1027,7 @@ needs_real = pytest.mark.skipif(not REAL, reason="shared/data is not available")
 def bank_cases() -> list[Any]:
     out = []
     for case in BANK:
-        marks = [] if case.data in (SA, SB) else [needs_real]
+        marks = [] if case.data in (SA, SB, SC) else [needs_real]
         out.append(pytest.param(case, id=case.id, marks=marks))
     return out
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pandas as pd
 
 from analytics.chat.common import (
@@ -12,11 +10,11 @@ from analytics.chat.common import (
     dimension_words,
 )
 from analytics.chat.ops.common import (
+    figures,
     has_dimension,
-    metric_table,
+    ranked,
     ranked_metric,
-    rows_in,
-    scoped_rows,
+    scope_of,
 )
 from analytics.grounding.context import DataContext
 from analytics.grounding.facts import (
@@ -38,8 +36,8 @@ def op_breakdown(
         return
     metric = ranked_metric(sheet, ctx, intent.metric)
     period = intent.periods[0] if intent.periods else None
-    scoped, scope_words = scoped_rows(df, replace(intent, skus=()))
-    rows = rows_in(scoped, period)
+    scope = scope_of(intent, skus=False)
+    scope_words = scope.words
     where = period.label if period else f"all dates ({ctx.span()})"
     sheet.op(
         "breakdown",
@@ -47,12 +45,14 @@ def op_breakdown(
         metric=metric,
         period=period.iso() if period else "all",
     )
-    sheet.period, sheet.rows = (period.label if period else ctx.span()), len(rows)
-    if rows.empty:
-        sheet.add(f"There are no sales in {where}.")
+    table = figures(df, (metric, "margin"), scope, period, dimension)
+    lines = int(table["transactions"].sum())
+    sheet.period, sheet.rows = (period.label if period else ctx.span()), lines
+    if not lines:
+        sheet.add(f"There are no sales{scope_words} in {where}.")
         return
-    table, table_metric = metric_table(rows, dimension, metric)
-    table = table.rename(columns={dimension: "group_key"})
+    table_metric = metric
+    table = ranked(table, dimension, metric).rename(columns={dimension: "group_key"})
     singular, plural = dimension_words(dimension)
     shown_rows = table.head(10)
     name = METRIC_LABELS[metric]

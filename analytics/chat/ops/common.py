@@ -3,21 +3,23 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from analytics import metrics
 from analytics.chat.common import (
     AOV,
     AOV_ORDER,
     DIMENSION_LABELS,
+    ENGINE_MEASURES,
     METRIC_LABELS,
     ORDERS,
     Intent,
     dimension_words,
+    metric_available,
 )
 from analytics.grounding.context import DataContext
 from analytics.grounding.facts import (
@@ -29,9 +31,18 @@ from analytics.grounding.periods import (
     range_period,
     year_period,
 )
+from analytics.query import (
+    MIN_ID_COVERAGE,
+    Filter,
+    QuerySpec,
+    frame_model,
+    known_share,
+)
+from analytics.query import table as query_table
 from analytics.schema import (
     CATEGORY,
     COST,
+    CUSTOMER,
     DATE,
     PROFIT,
     QUANTITY,
@@ -50,22 +61,33 @@ def rows_in(df: pd.DataFrame, period: Period | None) -> pd.DataFrame:
     return df.loc[(dates >= period.start) & (dates < period.end + pd.Timedelta(days=1))]
 
 
-def scoped_rows(df: pd.DataFrame, intent: Intent) -> tuple[pd.DataFrame, str]:
-    """Rows of the SKUs/categories the question names, and words describing them."""
-    out = df
+@dataclass(frozen=True)
+class Scope:
+    """The rows a question names (its SKUs, categories and column values) as query
+    filters, and words describing them (" for region `West`")."""
+
+    filters: tuple[Filter, ...] = ()
+    words: str = ""
+
+    @property
+    def plain(self) -> str:
+        return plain_words(self.words)
+
+
+def scope_of(intent: Intent, *, skus: bool = True) -> Scope:
+    """The :class:`Scope` of a parsed question (its SKUs left out with ``skus=False``)."""
+    filters: list[Filter] = []
     words: list[str] = []
-    if intent.skus:
-        out = out.loc[out[SKU].isin(list(intent.skus))]
-        words.append("SKU " + ", ".join(quote(s) for s in intent.skus))
-    if intent.categories:
-        out = out.loc[out[CATEGORY].isin(list(intent.categories))]
-        words.append("category " + ", ".join(quote(c) for c in intent.categories))
-    for column, values in intent.where:
-        out = out.loc[out[column].isin(list(values))]
+    named = [(SKU, intent.skus if skus else ())]
+    named += [(CATEGORY, intent.categories), *intent.where]
+    for column, values in named:
+        if not values:
+            continue
+        filters.append(Filter(column, tuple(values)))
         words.append(
             dimension_words(column)[0] + " " + ", ".join(quote(v) for v in values)
         )
-    return out, (" for " + " and ".join(words)) if words else ""
+    return Scope(tuple(filters), (" for " + " and ".join(words)) if words else "")
 
 
 #: What an order is, said next to every figure about orders.
@@ -76,56 +98,134 @@ ORDERS_NOTE = (
 )
 
 
-def order_count(df: pd.DataFrame) -> int:
-    """Orders: distinct order ids among lines with a positive amount (an id whose lines
-    are all returns is not an order), as the query engine counts them."""
-    return int(df.loc[df[REVENUE] > 0, ORDER].nunique())
-
-
 def has_dimension(df: pd.DataFrame, dimension: str) -> bool:
     """True when the frame has column ``dimension`` with at least one value."""
     return dimension in df.columns and bool(df[dimension].notna().any())
 
 
-def metric_value(df: pd.DataFrame, metric: str) -> float | None:
-    """Total of ``metric`` over ``df`` (margin as a fraction); None when unknown."""
-    if metric == "transactions":
-        return float(len(df))
-    if metric == AOV:
-        return float(df[REVENUE].sum()) / len(df) if len(df) else None
-    if metric == QUANTITY:
-        total = df[QUANTITY].sum(min_count=1)
-        return None if pd.isna(total) else float(total)
-    if metric == ORDERS:
-        return float(order_count(df)) if ORDER in df else None
-    if metric == AOV_ORDER:
-        orders = order_count(df) if ORDER in df else 0
-        return float(df[REVENUE].sum()) / orders if orders else None
-    figures = metrics.kpis(df)
-    return {
-        REVENUE: figures["total_revenue"],
-        PROFIT: figures["total_profit"],
-        COST: figures["total_cost"],
-        "margin": figures["profit_margin"],
-    }[metric]
+_CHAT_NAMES = {"aov": AOV_ORDER}
+
+
+def _engine_measures(df: pd.DataFrame, wanted: Sequence[str]) -> tuple[str, ...]:
+    """The engine measures behind the chat ``wanted`` metrics that ``df`` can give
+    (revenue and transactions always; the others are left out when unknown)."""
+    out = ["revenue", "transactions"]
+    ids = ORDER in df and known_share(df[ORDER]) >= MIN_ID_COVERAGE
+    for metric in wanted:
+        name = ENGINE_MEASURES.get(metric)
+        if name in ("profit", "margin") and not known_share(df[PROFIT]):
+            continue
+        if name in ("cost", "quantity") and not known_share(df[name]):
+            continue
+        if name in ("orders", "aov") and not ids:
+            continue
+        if name == "customers" and not (
+            CUSTOMER in df and known_share(df[CUSTOMER]) >= MIN_ID_COVERAGE
+        ):
+            continue
+        if name == "margin":
+            out.append("profit")  # ratios come with their parts
+        if name == "aov":
+            out.append("orders")
+        if name:
+            out.append(name)
+    return tuple(dict.fromkeys(out))
+
+
+def figures(
+    df: pd.DataFrame,
+    wanted: Sequence[str],
+    scope: Scope | None = None,
+    period: Period | None = None,
+    by: str | None = None,
+) -> pd.DataFrame:
+    """The chat ``wanted`` metrics computed by the query engine over the rows of
+    ``scope`` in ``period``: one row of totals, or one row per value of ``by`` (a frame
+    column or a time grain; column ``by`` holds the value, missing ones as
+    ``(not set)``), unsorted, with ``revenue_share``. A metric the data cannot give is
+    NaN (the average transaction value too when there are no rows). Money is rounded to
+    a millionth: sums of cents shown as cents whatever order they were added in, without
+    rounding a figure twice."""
+    if period is not None and not known_share(df[DATE]):
+        df, period = df.iloc[:0], None  # no dated row falls in any period
+    spec = QuerySpec(
+        measures=_engine_measures(df, wanted),
+        group_by=(by,) if by else (),
+        filters=scope.filters if scope else (),
+        start=f"{period.start:%Y-%m-%d}" if period else None,
+        end=f"{period.end:%Y-%m-%d}" if period else None,
+    )
+    result = query_table(df, spec, frame_model(df, None))
+    out = result.frame
+    out.columns = [
+        by if by and i == 0 else _CHAT_NAMES.get(c, c)
+        for i, c in enumerate(out.columns)
+    ]
+    money = [c for c in (REVENUE, COST, PROFIT, AOV_ORDER) if c in out]
+    out[money] = out[money].round(6)
+    for metric in (*wanted, PROFIT, "margin"):
+        if metric not in out and metric != AOV:
+            out[metric] = np.nan
+    transactions = out["transactions"].to_numpy()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out[AOV] = np.where(transactions > 0, out[REVENUE] / transactions, np.nan)
+        total = result.totals["revenue"]
+        out["revenue_share"] = out[REVENUE] / total if total else np.nan
+    return out
+
+
+def metric_values(
+    df: pd.DataFrame,
+    wanted: Sequence[str],
+    scope: Scope | None = None,
+    period: Period | None = None,
+) -> dict[str, float | None]:
+    """Totals of the ``wanted`` metrics (margin as a fraction); None when unknown."""
+    row = figures(df, wanted, scope, period).iloc[0]
+    return {m: None if pd.isna(row[m]) else float(row[m]) for m in wanted}
+
+
+def metric_value(
+    df: pd.DataFrame,
+    metric: str,
+    scope: Scope | None = None,
+    period: Period | None = None,
+) -> float | None:
+    """Total of ``metric`` (margin as a fraction); None when unknown."""
+    return metric_values(df, (metric,), scope, period)[metric]
+
+
+def monthly_values(
+    df: pd.DataFrame, metric: str, scope: Scope | None, period: Period | None
+) -> pd.Series:
+    """``metric`` per month (index: month starts), every month from the first to the
+    last with sales (empty months: 0, or NaN for profit and cost)."""
+    table = figures(df, (metric,), scope, period, "month")
+    if table.empty:
+        return pd.Series([], dtype="float64", index=pd.DatetimeIndex([]))
+    values = table.set_index(pd.DatetimeIndex(pd.to_datetime(table["month"])))[metric]
+    months = pd.date_range(values.index[0], values.index[-1], freq="MS")
+    empty = np.nan if metric in (PROFIT, COST, "margin") else 0.0
+    return values.reindex(months, fill_value=empty)
+
+
+def ranked(
+    table: pd.DataFrame, by: str, metric: str, *, bottom: bool = False
+) -> pd.DataFrame:
+    """Groups of ``table`` by ``metric``, largest first (smallest with ``bottom``), ties
+    by name, unknown values last."""
+    return table.sort_values(
+        [metric, by],
+        ascending=[bottom, True],
+        kind="mergesort",
+        na_position="last",
+    ).reset_index(drop=True)
 
 
 def relative_change(new: float | None, old: float | None) -> float | None:
     if new is None or old is None or old == 0:
         return None
     return (new - old) / abs(old)
-
-
-def metric_available(ctx: DataContext, metric: str) -> bool:
-    if metric in (PROFIT, "margin"):
-        return ctx.has_profit
-    if metric == COST:
-        return ctx.has_cost
-    if metric == QUANTITY:
-        return ctx.has_quantity
-    if metric in (ORDERS, AOV_ORDER):
-        return ctx.has_orders
-    return True
 
 
 def usable_metric(sheet: FactSheet, ctx: DataContext, metric: str) -> str:
@@ -138,6 +238,7 @@ def usable_metric(sheet: FactSheet, ctx: DataContext, metric: str) -> str:
         QUANTITY: "quantity",
         ORDERS: "order id",
         AOV_ORDER: "order id",
+        "customers": "customer id",
     }[metric]
     sheet.caveat(
         f"Your data has no {needs} figures, so I can't give "
@@ -175,16 +276,16 @@ def plain_words(words: str) -> str:
 
 def context_changes(
     sheet: FactSheet,
-    scoped: pd.DataFrame,
+    df: pd.DataFrame,
+    where: Scope,
     ctx: DataContext,
     metric: str,
     period: Period,
     value: float | None,
-    scope_words: str = "",
 ) -> None:
     """Compare with the period before and the same period a year earlier, when covered."""
     name = METRIC_LABELS[metric]
-    scope = plain_words(scope_words)
+    scope = where.plain
     parts: list[str] = []
     candidates = [period.previous()]
     if period.kind in ("month", "quarter", "week"):
@@ -192,7 +293,7 @@ def context_changes(
     for other in candidates:
         if not ctx.covers(other) or not ctx.covers(period):
             continue
-        other_value = metric_value(rows_in(scoped, other), metric)
+        other_value = metric_value(df, metric, where, other)
         if other_value is None or value is None:
             continue
         shown = sheet.figure(metric, f"{name}{scope}, {other.label}", other_value)
@@ -217,15 +318,15 @@ def context_changes(
 
 def movers(
     sheet: FactSheet,
-    now: pd.DataFrame,
-    then: pd.DataFrame,
+    df: pd.DataFrame,
+    where: Scope,
     by: str,
     current: Period,
     base: Period,
 ) -> None:
     """Which categories/SKUs moved revenue most between two periods."""
-    a = metrics.breakdown(now, by=by).set_index(by)[REVENUE]
-    b = metrics.breakdown(then, by=by).set_index(by)[REVENUE]
+    a = figures(df, (REVENUE,), where, current, by).set_index(by)[REVENUE]
+    b = figures(df, (REVENUE,), where, base, by).set_index(by)[REVENUE]
     diff = a.sub(b, fill_value=0.0).sort_values(kind="mergesort")
     if diff.empty:
         return
@@ -246,79 +347,6 @@ def movers(
         parts.append(f"the biggest fall from {quote(down)} ({shown})")
     if parts:
         sheet.add("Behind the change: " + "; ".join(parts) + ".")
-
-
-def metric_table(rows: pd.DataFrame, by: str, metric: str) -> tuple[pd.DataFrame, str]:
-    """``metrics.breakdown`` sorted by ``metric`` (largest first), plus the column to
-    read; the average transaction value is derived from its revenue and transactions.
-    Other dimension columns of the file, orders and order values use :func:`group_table`."""
-    if by not in metrics.BREAKDOWN_KEYS or metric in (ORDERS, AOV_ORDER):
-        return group_table(rows, by, metric), metric
-    if metric in metrics.BREAKDOWN_METRICS:
-        return metrics.breakdown(rows, by=by, metric=metric), metric
-    if metric == AOV:
-        table = metrics.breakdown(rows, by=by)
-        table[AOV] = table[REVENUE] / table["transactions"]
-        table = table.sort_values([AOV, by], ascending=[False, True], kind="mergesort")
-        return table.reset_index(drop=True), AOV
-    return metrics.breakdown(rows, by=by), REVENUE
-
-
-def group_table(rows: pd.DataFrame, by: str, metric: str) -> pd.DataFrame:
-    """Totals per value of any text column, shaped like ``metrics.breakdown`` plus
-    ``avg_transaction`` and, with an order id, ``orders`` and ``avg_order``; sorted by
-    ``metric`` (largest first, unknown last), ties by name."""
-    codes, uniques = pd.factorize(rows[by], sort=False)
-    names = np.append(np.asarray(uniques, dtype=object).astype(str), metrics.NOT_SET)
-    codes = np.where(codes < 0, len(names) - 1, codes)
-    out = totals_by(
-        rows, pd.Series(codes, index=rows.index), orders=metric in (ORDERS, AOV_ORDER)
-    )
-    out.index = pd.Index(names[out.index.to_numpy()], name=by)
-    total = out[REVENUE].sum()
-    out["revenue_share"] = out[REVENUE] / total if total != 0 else float("nan")
-    out = out.reset_index()
-    column = metric if metric in out else REVENUE
-    return out.sort_values(
-        [column, by], ascending=[False, True], kind="mergesort", na_position="last"
-    ).reset_index(drop=True)
-
-
-def totals_by(
-    rows: pd.DataFrame, key: pd.Series, *, orders: bool = False
-) -> pd.DataFrame:
-    """Every chat metric per value of ``key`` (index: the key values, in order);
-    distinct orders and the average order value only with ``orders``."""
-    grouped = rows.groupby(key, sort=True)
-    out = pd.DataFrame(
-        {
-            REVENUE: grouped[REVENUE].sum(),
-            COST: grouped[COST].sum(min_count=1),
-            PROFIT: grouped[PROFIT].sum(min_count=1),
-            QUANTITY: grouped[QUANTITY].sum(min_count=1),
-            "transactions": grouped.size().astype("float64"),
-        }
-    )
-    out["margin"] = (out[PROFIT] / out[REVENUE]).where(out[REVENUE] != 0)
-    out[AOV] = out[REVENUE] / out["transactions"]
-    if orders and ORDER in rows:
-        sold = (rows[REVENUE] > 0).to_numpy()
-        out[ORDERS] = (
-            distinct_per(key[sold], rows[ORDER][sold]).reindex(out.index).fillna(0.0)
-        )
-        out[AOV_ORDER] = (out[REVENUE] / out[ORDERS]).where(out[ORDERS] > 0)
-    return out
-
-
-def distinct_per(key: pd.Series, values: pd.Series) -> pd.Series:
-    """How many distinct known ``values`` each ``key`` has (vectorised on codes)."""
-    key_codes, key_uniques = pd.factorize(key, sort=False)
-    value_codes, value_uniques = pd.factorize(values, sort=False)
-    known = (key_codes >= 0) & (value_codes >= 0)
-    width = np.int64(max(len(value_uniques), 1))
-    pairs = pd.unique(key_codes[known].astype("int64") * width + value_codes[known])
-    counts = np.bincount(pairs // width, minlength=len(key_uniques)).astype("float64")
-    return pd.Series(counts, index=pd.Index(key_uniques))
 
 
 def year_span(ctx: DataContext, year: int) -> Period:

@@ -2,34 +2,27 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
-import numpy as np
 import pandas as pd
 
-from analytics.chat.common import Intent
-from analytics.chat.ops.common import (
-    ORDER,
-    distinct_per,
-    plain_words,
-    rows_in,
-    scoped_rows,
-)
+from analytics.chat.common import ORDERS, Intent
+from analytics.chat.ops.common import figures, scope_of
 from analytics.grounding.context import DataContext
 from analytics.grounding.facts import FactSheet
+from analytics.query import NOT_SET
 from analytics.schema import CUSTOMER, REVENUE
 
 
 def op_repeat_customers(
     sheet: FactSheet, df: pd.DataFrame, ctx: DataContext, intent: Intent
 ) -> None:
-    """Customers with two or more distinct orders, their share of customers and revenue."""
+    """Customers with two or more distinct orders, their share of customers and revenue
+    (orders per customer from the query engine)."""
     period = intent.periods[0] if intent.periods else None
-    scoped, scope_words = scoped_rows(df, replace(intent, skus=()))
-    rows = rows_in(scoped, period)
+    scope = scope_of(intent, skus=False)
     where = period.label if period else f"all dates ({ctx.span()})"
     sheet.op("repeat_customers", period=period.iso() if period else "all")
-    sheet.period, sheet.rows = (period.label if period else ctx.span()), len(rows)
+    sheet.period = period.label if period else ctx.span()
+    sheet.rows = ctx.rows
     if not ctx.has_customer:
         sheet.add("Your data has no customer column, so I can't tell who came back.")
         return
@@ -39,34 +32,35 @@ def op_repeat_customers(
             "next and can't count repeat customers."
         )
         return
-    known = rows.loc[rows[CUSTOMER].notna() & rows[ORDER].notna()]
-    sold = known.loc[known[REVENUE] > 0]
-    if known.empty:
-        sheet.add(f"There are no orders with a customer{scope_words} in {where}.")
+    per_customer = figures(df, (ORDERS,), scope, period, CUSTOMER)
+    sheet.rows = int(per_customer["transactions"].sum())
+    if per_customer[ORDERS].isna().all():
+        sheet.add(
+            "Too few of your lines carry an order id to count orders exactly, so I "
+            "can't count repeat customers."
+        )
         return
-    # Orders per customer among lines with a positive amount (returns are not orders).
-    orders = distinct_per(sold[CUSTOMER], sold[ORDER]).reindex(
-        pd.unique(known[CUSTOMER]), fill_value=0.0
-    )
-    repeat = orders.loc[orders >= 2]
-    plain = plain_words(scope_words)
+    known = per_customer.loc[per_customer[CUSTOMER] != NOT_SET]
+    if known.empty:
+        sheet.add(f"There are no orders with a customer{scope.words} in {where}.")
+        return
+    repeat = known.loc[known[ORDERS] >= 2]
+    plain = scope.plain
     n_repeat = sheet.count(
         f"Customers with more than one order{plain}, {where}", len(repeat)
     )
-    n_all = sheet.count(f"Customers with orders{plain}, {where}", len(orders))
+    n_all = sheet.count(f"Customers with orders{plain}, {where}", len(known))
     share = sheet.pct(
         f"Share of customers with more than one order{plain}, {where}",
-        len(repeat) / len(orders),
+        len(repeat) / len(known),
     )
     sheet.add(
         f"**{n_repeat} of {n_all} customers** ({share}) placed more than one order"
-        f"{scope_words} in {where}."
+        f"{scope.words} in {where}."
     )
     total = float(known[REVENUE].sum())
     if total:
-        codes, _ = pd.factorize(known[CUSTOMER], sort=False)  # same order as ``orders``
-        per_customer = np.bincount(codes, weights=known[REVENUE].to_numpy())
-        theirs = float(per_customer[(orders.to_numpy() >= 2)].sum())
+        theirs = float(repeat[REVENUE].sum())
         revenue = sheet.money(
             f"Revenue of customers with more than one order{plain}, {where}", theirs
         )

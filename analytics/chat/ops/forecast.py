@@ -16,7 +16,6 @@ from analytics.chat.common import (
 from analytics.chat.ops.common import (
     change_phrase,
     metric_value,
-    rows_in,
     usable_metric,
 )
 from analytics.forecast import MODEL_LABELS
@@ -239,7 +238,7 @@ def op_forecast(
         else "the same period a year earlier",
     )
     if ctx.covers(earlier):
-        actual = metric_value(rows_in(df, earlier), metric)
+        actual = metric_value(df, metric, None, earlier)
         a = sheet.figure(metric, f"{name}, {earlier.iso()}", actual)
         change = change_phrase(
             sheet, f"Forecast change on {earlier.iso()}", total, actual

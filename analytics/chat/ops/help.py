@@ -4,19 +4,20 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analytics import metrics
 from analytics.chat.common import (
     EXAMPLE_QUESTIONS,
     Intent,
 )
+from analytics.chat.ops.common import figures, metric_values, ranked
 from analytics.grounding.context import DataContext
 from analytics.grounding.facts import (
     FactSheet,
     quote,
 )
+from analytics.query import NOT_SET
 from analytics.schema import (
     CATEGORY,
-    DATE,
+    PROFIT,
     REVENUE,
     SKU,
 )
@@ -27,31 +28,32 @@ def op_overview(
 ) -> None:
     sheet.op("overview")
     sheet.period, sheet.rows = ctx.span(), ctx.rows
-    figures = metrics.kpis(df)
-    r = sheet.money("Revenue, all dates", figures["total_revenue"])
-    t = sheet.count("Transactions, all dates", figures["transactions"])
+    totals = metric_values(df, (REVENUE, "transactions", PROFIT, "margin"))
+    r = sheet.money("Revenue, all dates", totals[REVENUE])
+    t = sheet.count("Transactions, all dates", totals["transactions"])
     line = f"Across {ctx.span()}: revenue **{r}** from {t} transactions"
-    if figures["total_profit"] is not None:
-        p = sheet.money("Profit, all dates", figures["total_profit"])
-        m = sheet.pct("Profit margin, all dates", figures["profit_margin"])
+    if totals[PROFIT] is not None:
+        p = sheet.money("Profit, all dates", totals[PROFIT])
+        m = sheet.pct("Profit margin, all dates", totals["margin"])
         line += f", profit {p} ({m} margin)"
     sheet.add(line + ".")
     if ctx.has_dates and ctx.first.year < ctx.covered_to.year:
-        years = df[DATE].dt.year
-        by_year = df[REVENUE].groupby(years).sum()
+        by_year = figures(df, (REVENUE,), by="year")
         parts = [
-            sheet.money(f"Revenue, {int(y)}", float(v)) for y, v in by_year.items()
+            sheet.money(f"Revenue, {year}", float(value))
+            for year, value in zip(by_year["year"], by_year[REVENUE], strict=True)
         ]
-        labels = [f"{int(y)}: {p}" for y, p in zip(by_year.index, parts, strict=True)]
+        labels = [f"{y}: {p}" for y, p in zip(by_year["year"], parts, strict=True)]
         sheet.add("Revenue by year: " + ", ".join(labels) + ".")
     if ctx.has_category:
-        top = metrics.breakdown(df, by=CATEGORY).iloc[0]
+        top = ranked(figures(df, (REVENUE,), by=CATEGORY), CATEGORY, REVENUE).iloc[0]
         share = sheet.pct(
             f"Revenue share of category {top[CATEGORY]}", top["revenue_share"]
         )
         sheet.add(f"Largest category: {quote(top[CATEGORY])} ({share} of revenue).")
     if ctx.has_sku:
-        top_sku = metrics.top_bottom_skus(df, n=1)[0].iloc[0]
+        skus = figures(df, (REVENUE,), by=SKU)
+        top_sku = ranked(skus.loc[skus[SKU] != NOT_SET], SKU, REVENUE).iloc[0]
         rev = sheet.money(f"Revenue of SKU {top_sku[SKU]}", top_sku[REVENUE])
         sheet.add(f"Best-selling SKU: {quote(top_sku[SKU])} ({rev}).")
     sheet.add(

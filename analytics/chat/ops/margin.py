@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analytics import metrics
 from analytics.chat.common import (
     DEFAULT_TOP_N,
     FALLING_SHARE,
@@ -12,7 +11,10 @@ from analytics.chat.common import (
 )
 from analytics.chat.ops.common import (
     comparison_windows,
+    figures,
     metric_value,
+    metric_values,
+    ranked,
     relative_change,
     rows_in,
     weakest_words,
@@ -24,8 +26,10 @@ from analytics.grounding.facts import (
     quote,
 )
 from analytics.grounding.periods import (
+    Period,
     range_period,
 )
+from analytics.query import NOT_SET
 from analytics.schema import (
     CATEGORY,
     PROFIT,
@@ -43,12 +47,12 @@ def op_underperforming(
     where = period.label if period else ctx.span()
     sheet.period, sheet.rows = where, len(rows)
     if not ctx.has_sku:
-        _underperforming_categories(sheet, rows, ctx, where)
+        _underperforming_categories(sheet, df, ctx, period, where)
         return
     sheet.op("loss_making_skus", period=period.iso() if period else "all")
     found_any = False
     if ctx.has_profit:
-        losses = metrics.loss_making_skus(rows)
+        losses = loss_making(df, period)
         if not losses.empty:
             found_any = True
             n = sheet.count(f"Loss-making SKUs, {where}", len(losses))
@@ -79,8 +83,8 @@ def op_underperforming(
     if windows is not None:
         recent, before = windows
         sheet.op("declining_skus", recent=recent.iso(), before=before.iso())
-        now = metrics.sku_totals(rows_in(df, recent)).set_index(SKU)[REVENUE]
-        then = metrics.sku_totals(rows_in(df, before)).set_index(SKU)[REVENUE]
+        now = sku_figures(df, recent).set_index(SKU)[REVENUE]
+        then = sku_figures(df, before).set_index(SKU)[REVENUE]
         material = then[then >= then.median()] if len(then) else then
         change = now.reindex(material.index, fill_value=0.0) - material
         drop = change / material.where(material != 0)
@@ -133,7 +137,11 @@ def op_underperforming(
 
 
 def _underperforming_categories(
-    sheet: FactSheet, rows: pd.DataFrame, ctx: DataContext, where: str
+    sheet: FactSheet,
+    df: pd.DataFrame,
+    ctx: DataContext,
+    period: Period | None,
+    where: str,
 ) -> None:
     if not ctx.has_category:
         sheet.add(
@@ -142,9 +150,8 @@ def _underperforming_categories(
         )
         return
     sheet.op("breakdown", by=CATEGORY, metric="margin")
-    table = metrics.breakdown(
-        rows, by=CATEGORY, metric="margin" if ctx.has_profit else REVENUE
-    )
+    metric = "margin" if ctx.has_profit else REVENUE
+    table = ranked(figures(df, (metric,), None, period, CATEGORY), CATEGORY, metric)
     weakest = table.iloc[::-1].head(3)
     label = "margin" if ctx.has_profit else "revenue"
     sheet.add(
@@ -179,12 +186,8 @@ def op_margin(
             "hold it back."
         )
         return
-    figures = metrics.kpis(rows)
-    revenue, profit, margin = (
-        figures["total_revenue"],
-        figures["total_profit"],
-        figures["profit_margin"],
-    )
+    totals = metric_values(df, (REVENUE, PROFIT, "margin"), None, period)
+    revenue, profit, margin = totals[REVENUE], totals[PROFIT], totals["margin"]
     m = sheet.pct(f"Profit margin, {where}", margin)
     p = sheet.money(f"Profit, {where}", profit)
     r = sheet.money(f"Revenue, {where}", revenue)
@@ -194,7 +197,7 @@ def op_margin(
     )
     step = 1
     if ctx.has_sku:
-        losses = metrics.loss_making_skus(rows)
+        losses = loss_making(df, period)
         if not losses.empty and revenue:
             loss = float(losses[PROFIT].sum())
             lost_revenue = float(losses[REVENUE].sum())
@@ -210,7 +213,7 @@ def op_margin(
             )
             step += 1
     if ctx.has_category:
-        table = metrics.breakdown(rows, by=CATEGORY)
+        table = figures(df, ("margin",), None, period, CATEGORY)
         material = table.loc[table["revenue_share"] >= 0.1].sort_values(
             "margin", kind="mergesort"
         )
@@ -239,7 +242,7 @@ def op_margin(
             )
             step += 1
     if ctx.has_sku and margin is not None:
-        totals = metrics.sku_totals(rows)
+        totals = sku_figures(df, period, "margin")
         big = totals.loc[totals[REVENUE] >= totals[REVENUE].quantile(0.9)]
         thin = (
             big.loc[(big["margin"] < margin) & (big["margin"] >= 0)]
@@ -267,8 +270,8 @@ def op_margin(
             str(year - 1) if this.kind == "year" else f"the same months of {year - 1}",
         )
         if ctx.covers(before):
-            now_m = metric_value(rows_in(df, this), "margin")
-            then_m = metric_value(rows_in(df, before), "margin")
+            now_m = metric_value(df, "margin", None, this)
+            then_m = metric_value(df, "margin", None, before)
             if now_m is not None and then_m is not None:
                 a = sheet.pct(f"Profit margin, {this.label}", now_m)
                 b = sheet.pct(f"Profit margin, {before.label}", then_m)
@@ -290,3 +293,18 @@ def _ratio_or_none(numerator: float | None, denominator: float | None) -> float 
     if numerator is None or denominator in (None, 0):
         return None
     return numerator / denominator
+
+
+def sku_figures(df: pd.DataFrame, period: Period | None, *extra: str) -> pd.DataFrame:
+    """Revenue (and ``extra`` metrics) per SKU from the engine, sorted by SKU; lines
+    without a SKU are left out."""
+    table = figures(df, (REVENUE, *extra), None, period, SKU)
+    table = table.loc[table[SKU] != NOT_SET]
+    return table.sort_values(SKU, kind="mergesort").reset_index(drop=True)
+
+
+def loss_making(df: pd.DataFrame, period: Period | None) -> pd.DataFrame:
+    """SKUs whose total profit is negative, biggest loss first (ties by SKU)."""
+    totals = sku_figures(df, period, PROFIT, "margin")
+    losses = totals.loc[totals[PROFIT] < 0]
+    return losses.sort_values(PROFIT, kind="mergesort").reset_index(drop=True)

@@ -1,8 +1,12 @@
-"""Rankings of SKUs, categories, customers and periods; distinct counts."""
+"""Rankings of SKUs, categories, customers, any column and periods; distinct counts.
+
+Every figure comes from the query engine (:func:`~analytics.chat.ops.common.figures`):
+one grouped query per answer, ranked and worded here.
+"""
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass
 
 import pandas as pd
 
@@ -19,14 +23,13 @@ from analytics.chat.common import (
     dimension_words,
 )
 from analytics.chat.ops.common import (
+    Scope,
+    figures,
     has_dimension,
-    metric_table,
-    metric_value,
     plain_words,
+    ranked,
     ranked_metric,
-    rows_in,
-    scoped_rows,
-    totals_by,
+    scope_of,
 )
 from analytics.grounding.context import DataContext
 from analytics.grounding.facts import (
@@ -40,14 +43,54 @@ from analytics.grounding.periods import (
     range_period,
     year_period,
 )
+from analytics.query import NOT_SET
 from analytics.schema import (
     CATEGORY,
-    DATE,
     PROFIT,
     QUANTITY,
     REVENUE,
     SKU,
 )
+
+
+@dataclass(frozen=True)
+class _Ask:
+    """What a ranking question covers: its metric, rows and words for them."""
+
+    metric: str
+    scope: Scope
+    period: Period | None
+    where: str  # "2016" or "all dates (… to …)"
+
+
+def _ask(
+    sheet: FactSheet,
+    ctx: DataContext,
+    intent: Intent,
+    op: str,
+    *,
+    skus: bool = True,
+    **details,
+) -> _Ask:
+    """The metric (falling back to revenue with a caveat), scope and period of a
+    ranking, recorded on the sheet."""
+    metric = ranked_metric(sheet, ctx, intent.metric)
+    period = intent.periods[0] if intent.periods else None
+    sheet.op(
+        op,
+        metric=metric,
+        **details,
+        bottom=intent.bottom,
+        period=period.iso() if period else "all",
+    )
+    sheet.period = period.label if period else ctx.span()
+    where = period.label if period else f"all dates ({ctx.span()})"
+    return _Ask(metric, scope_of(intent, skus=skus), period, where)
+
+
+def _grouped(df: pd.DataFrame, ask: _Ask, by: str, *extra: str) -> pd.DataFrame:
+    """The engine's figures per value of ``by`` (a column or a time grain)."""
+    return figures(df, (ask.metric, *extra), ask.scope, ask.period, by)
 
 
 def op_ranking(
@@ -59,7 +102,6 @@ def op_ranking(
     if intent.dimension in CALENDAR_DIMENSIONS:
         op_calendar_ranking(sheet, df, ctx, intent)
         return
-    metric = ranked_metric(sheet, ctx, intent.metric)
     dimension = intent.dimension or SKU
     if intent.dimension is None and dimension == SKU and not ctx.has_sku:
         dimension = CATEGORY
@@ -75,65 +117,59 @@ def op_ranking(
         )
         return
     n = intent.n or DEFAULT_TOP_N
-    scoped, scope_words = scoped_rows(df, replace(intent, skus=()))
-    period = intent.periods[0] if intent.periods else None
-    rows = rows_in(scoped, period)
-    where = period.label if period else f"all dates ({ctx.span()})"
-    sheet.op(
+    ask = _ask(
+        sheet,
+        ctx,
+        intent,
         "ranking",
-        metric=metric,
+        skus=False,
         by=dimension,
         n=n,
-        bottom=intent.bottom,
-        period=period.iso() if period else "all",
         categories=list(intent.categories),
     )
-    sheet.period, sheet.rows = (period.label if period else ctx.span()), len(rows)
-    if rows.empty:
-        sheet.add(f"There are no sales{scope_words} in {where}.")
+    metric, where = ask.metric, ask.where
+    table = _grouped(df, ask, dimension, "margin")
+    sheet.rows = int(table["transactions"].sum())
+    if not sheet.rows:
+        sheet.add(f"There are no sales{ask.scope.words} in {where}.")
         return
-    if dimension == SKU and metric in metrics.RANKING_METRICS:
-        table_metric = metric
-        top, bottom = metrics.top_bottom_skus(rows, n=n, by=metric)
-        ranked = bottom if intent.bottom else top
-    else:
-        table, table_metric = metric_table(rows, dimension, metric)
-        table = table.loc[table[table_metric].notna()]
-        if intent.bottom:
-            table = table.iloc[::-1]
-        ranked = table.head(n).reset_index(drop=True)
+    if dimension == SKU:
+        table = table.loc[table[SKU] != NOT_SET]
+    ranked_rows = ranked(table.loc[table[metric].notna()], dimension, metric,
+                         bottom=intent.bottom).head(n)  # fmt: skip
     singular, plural = dimension_words(dimension)
     word = "Bottom" if intent.bottom else "Top"
     name = METRIC_LABELS[metric]
-    listed = sheet.count(f"Number of {plural} listed", len(ranked))
+    listed = sheet.count(f"Number of {plural} listed", len(ranked_rows))
     sheet.add(
-        f"**{word} {listed} {plural} by {name.lower()}**{scope_words}, {where}:", ""
+        f"**{word} {listed} {plural} by {name.lower()}**{ask.scope.words}, {where}:",
+        "",
     )
-    ranked = ranked.rename(columns={dimension: "group_key"})
-    for position, row in enumerate(ranked.itertuples(index=False), start=1):
-        key = row.group_key
-        value = getattr(row, table_metric)
+    for position, row in enumerate(ranked_rows.to_dict("records"), start=1):
+        key = row[dimension]
+        value = row[metric]
         shown = sheet.figure(metric, f"{name} of {singular} {key}, {where}", value)
         extra = ""
         if metric != REVENUE:
-            revenue = sheet.money(f"Revenue of {singular} {key}, {where}", row.revenue)
+            revenue = sheet.money(f"Revenue of {singular} {key}, {where}", row[REVENUE])
             shown = {
                 QUANTITY: f"{shown} units",
                 "transactions": f"{shown} transactions",
                 ORDERS: f"{shown} orders",
                 AOV: f"average sale {shown}",
                 AOV_ORDER: f"average order {shown}",
+                "customers": f"{shown} customers",
             }.get(metric, f"{name.lower()} {shown}")
             extra = f" on revenue {revenue}"
-        if metric in (REVENUE, PROFIT) and ctx.has_profit and pd.notna(row.margin):
+        if metric in (REVENUE, PROFIT) and ctx.has_profit and pd.notna(row["margin"]):
             margin = sheet.pct(
-                f"Profit margin of {singular} {key}, {where}", row.margin
+                f"Profit margin of {singular} {key}, {where}", row["margin"]
             )
             extra += f" ({margin} margin)"
         sheet.add(f"{position}. {quote(key)}: {shown}{extra}")
-    total = metric_value(rows, metric)
+    total = figures(df, (metric,), ask.scope, ask.period)[metric].iloc[0]
     if metric in (REVENUE, PROFIT, QUANTITY, "transactions") and total:
-        listed_total = float(pd.to_numeric(ranked[table_metric], errors="coerce").sum())
+        listed_total = float(ranked_rows[metric].sum())
         share = sheet.pct(
             f"Share of total {name.lower()} of the listed {plural}",
             listed_total / total,
@@ -156,6 +192,23 @@ def _period_name(start: pd.Timestamp, granularity: str) -> str:
     return start.strftime(_PERIOD_FORMATS[granularity])
 
 
+def _period_start(label: str, granularity: str) -> pd.Timestamp:
+    """The first day of a period from the engine's label ("2016-03", "2016-Q2", …)."""
+    if granularity == "quarter":
+        year, quarter = label.split("-Q")
+        return pd.Timestamp(int(year), 3 * int(quarter) - 2, 1)
+    return pd.Timestamp(label)
+
+
+def _by_period(
+    df: pd.DataFrame, ask: _Ask, granularity: str, *extra: str
+) -> pd.DataFrame:
+    """The engine's figures per period (time order), indexed by each period's start."""
+    table = _grouped(df, ask, granularity, *extra)
+    starts = [_period_start(label, granularity) for label in table[granularity]]
+    return table.set_index(pd.DatetimeIndex(starts))
+
+
 def op_period_ranking(
     sheet: FactSheet, df: pd.DataFrame, ctx: DataContext, intent: Intent
 ) -> None:
@@ -164,29 +217,15 @@ def op_period_ranking(
     if not ctx.has_dates:
         sheet.add("Your data has no dates, so there are no periods to rank.")
         return
-    metric = ranked_metric(sheet, ctx, intent.metric)
-    scoped, scope_words = scoped_rows(df, intent)
-    period = intent.periods[0] if intent.periods else None
-    rows = rows_in(scoped, period)
-    where = period.label if period else f"all dates ({ctx.span()})"
     n = intent.n or (1 if granularity == "year" else 3)
-    sheet.op(
-        "period_ranking",
-        metric=metric,
-        granularity=granularity,
-        n=n,
-        bottom=intent.bottom,
-        period=period.iso() if period else "all",
-    )
-    sheet.period, sheet.rows = (period.label if period else ctx.span()), len(rows)
-    dated = rows.loc[rows[DATE].notna()]
-    if dated.empty:
+    ask = _ask(sheet, ctx, intent, "period_ranking", granularity=granularity, n=n)
+    metric, where, scope_words = ask.metric, ask.where, ask.scope.words
+    totals = _by_period(df, ask, granularity)
+    sheet.rows = int(totals["transactions"].sum())
+    if totals.empty:
         sheet.add(f"There are no dated sales{scope_words} in {where}.")
         return
-    freq = {"day": "D", "week": "W-SUN", "month": "M", "quarter": "Q", "year": "Y"}
-    start = dated[DATE].dt.to_period(freq[granularity]).dt.start_time
-    totals = totals_by(dated, start, orders=metric in (ORDERS, AOV_ORDER))
-    ranked = (
+    ranked_values = (
         totals[metric]
         .dropna()
         .sort_values(ascending=intent.bottom, kind="mergesort")
@@ -195,11 +234,11 @@ def op_period_ranking(
     name = METRIC_LABELS[metric]
     word = "Weakest" if intent.bottom else "Best"
     plural = granularity + "s"
-    count = sheet.count(f"Number of {plural} listed", len(ranked))
+    count = sheet.count(f"Number of {plural} listed", len(ranked_values))
     sheet.add(
         f"**{word} {count} {plural} by {name.lower()}**{scope_words}, {where}:", ""
     )
-    for position, (when, value) in enumerate(ranked.items(), start=1):
+    for position, (when, value) in enumerate(ranked_values.items(), start=1):
         label = _period_name(when, granularity)
         shown = sheet.figure(
             metric, f"{name}{plain_words(scope_words)}, {label}", value
@@ -239,29 +278,31 @@ def _as_period(start: pd.Timestamp, granularity: str) -> Period:
 def op_count(
     sheet: FactSheet, df: pd.DataFrame, ctx: DataContext, intent: Intent
 ) -> None:
-    """How many distinct SKUs, categories or customers sold."""
+    """How many distinct SKUs, categories, customers or values of a column sold."""
     dimension = intent.dimension or SKU
     singular, plural = dimension_words(dimension)
     period = intent.periods[0] if intent.periods else None
-    scoped, scope_words = scoped_rows(df, replace(intent, skus=()))
-    rows = rows_in(scoped, period)
+    scope = scope_of(intent, skus=False)
     where = period.label if period else ctx.span()
     sheet.op("count", by=dimension, period=period.iso() if period else "all")
-    sheet.period, sheet.rows = where, len(rows)
-    if not rows[dimension].notna().any():
+    sheet.period, sheet.rows = where, 0
+    if not has_dimension(df, dimension):
         sheet.add(f"Your data has no {singular} column, so I can't count {plural}.")
         return
-    n = sheet.count(
-        f"Distinct {plural}{plain_words(scope_words)}, {where}",
-        rows[dimension].nunique(),
-    )
-    t = sheet.count(f"Transactions{plain_words(scope_words)}, {where}", len(rows))
+    table = figures(df, (REVENUE,), scope, period, dimension)
+    lines = sheet.rows = int(table["transactions"].sum())
+    known = table.loc[table[dimension] != NOT_SET]
+    if known.empty:
+        sheet.add(f"There are no sales with a {singular}{scope.words} in {where}.")
+        return
+    n = sheet.count(f"Distinct {plural}{scope.plain}, {where}", len(known))
+    t = sheet.count(f"Transactions{scope.plain}, {where}", lines)
     sheet.add(
-        f"**{n} different {plural}** had sales{scope_words} in {where} ({t} transactions)."
+        f"**{n} different {plural}** had sales{scope.words} in {where} ({t} transactions)."
     )
     if dimension != SKU or not ctx.has_sku:
         return
-    pareto = metrics.abc_pareto(rows)
+    pareto = metrics.pareto_classes(known[[SKU, REVENUE]])
     carriers = sheet.count(
         f"{plural.capitalize()} bringing 80% of revenue, {where}",
         int((pareto["class"] == "A").sum()),
@@ -280,7 +321,11 @@ _WEEKDAYS = (
     "Sunday",
 )
 #: Metrics that are ratios: per calendar month or weekday they are ratios of the sums.
-_RATIOS = {"margin": (PROFIT, REVENUE), AOV: (REVENUE, "transactions")}
+_RATIOS = {
+    "margin": (PROFIT, REVENUE),
+    AOV: (REVENUE, "transactions"),
+    AOV_ORDER: (REVENUE, ORDERS),
+}
 
 
 def op_calendar_ranking(
@@ -296,69 +341,57 @@ def op_calendar_ranking(
     if not ctx.has_dates:
         sheet.add("Your data has no dates, so there is no calendar pattern to show.")
         return
-    metric = ranked_metric(sheet, ctx, intent.metric)
-    scoped, scope_words = scoped_rows(df, intent)
-    period = intent.periods[0] if intent.periods else None
-    rows = rows_in(scoped, period)
-    where = period.label if period else f"all dates ({ctx.span()})"
     n = intent.n or 3
-    sheet.op(
-        "calendar_ranking",
-        metric=metric,
-        granularity=grain,
-        n=n,
-        bottom=intent.bottom,
-        period=period.iso() if period else "all",
-    )
-    sheet.period, sheet.rows = (period.label if period else ctx.span()), len(rows)
-    dated = rows.loc[rows[DATE].notna()]
-    if dated.empty:
-        sheet.add(f"There are no dated sales{scope_words} in {where}.")
-        return
+    ask = _ask(sheet, ctx, intent, "calendar_ranking", granularity=grain, n=n)
+    metric, where, scope_words = ask.metric, ask.where, ask.scope.words
+    parts = _RATIOS.get(metric, (metric,))
     name = METRIC_LABELS[metric]
     if grain == "month_of_year":
-        start = dated[DATE].dt.to_period("M").dt.start_time
-        months = totals_by(dated, start, orders=metric in (ORDERS, AOV_ORDER))
+        months = _by_period(df, ask, "month", *parts)
+        sheet.rows = int(months["transactions"].sum())
+        if months.empty:
+            sheet.add(f"There are no dated sales{scope_words} in {where}.")
+            return
         complete = [ctx.covers(month_period(t.year, t.month)) for t in months.index]
         months = months.loc[complete]
         if months.empty:
             sheet.add("Your data covers no complete month, so I can't compare months.")
             return
         calendar = months.index.month
-        sums = months.groupby(calendar).sum(min_count=1)
+        sums = months[list(parts)].groupby(calendar).sum(min_count=1)
         spans = months.groupby(calendar).size()
         labels = {m: month_period(2000, m).label.split()[0] for m in sums.index}
         per, unit = "per year", "year"
     else:
-        day = dated[DATE].dt.normalize()
-        sums = totals_by(
-            dated, day.dt.day_of_week, orders=metric in (ORDERS, AOV_ORDER)
-        )
+        days_table = _grouped(df, ask, "weekday", *parts)
+        sheet.rows = int(days_table["transactions"].sum())
+        if days_table.empty:
+            sheet.add(f"There are no dated sales{scope_words} in {where}.")
+            return
+        weekday = [_WEEKDAYS.index(label) for label in days_table["weekday"]]
+        sums = days_table.set_index(pd.Index(weekday))[list(parts)].sort_index()
         first, last = ctx.first, ctx.covered_to
-        if period is not None:
-            first, last = max(first, period.start), min(last, period.end)
+        if ask.period is not None:
+            first, last = max(first, ask.period.start), min(last, ask.period.end)
         days = pd.date_range(first, last, freq="D")
         spans = pd.Series(days.day_of_week).value_counts().reindex(sums.index).fillna(0)
         labels = {d: _WEEKDAYS[d] for d in sums.index}
         per, unit = "per day", "day"
-    if metric in _RATIOS or metric == "margin":
-        top_col, bottom_col = _RATIOS.get(metric, (REVENUE, ORDERS))
+    if metric in _RATIOS:
+        top_col, bottom_col = _RATIOS[metric]
         values = (sums[top_col] / sums[bottom_col]).where(sums[bottom_col] != 0)
-        shown_name = name
-    elif metric == AOV_ORDER:
-        values = (sums[REVENUE] / sums[ORDERS]).where(sums[ORDERS] != 0)
         shown_name = name
     else:
         values = sums[metric] / spans.where(spans > 0)
         shown_name = f"Average {name.lower()} {per}"
-    ranked = (
+    ranked_values = (
         values.dropna().sort_values(ascending=intent.bottom, kind="mergesort").head(n)
     )
     word = "Weakest" if intent.bottom else "Strongest"
     what = "months of the year" if grain == "month_of_year" else "days of the week"
-    count = sheet.count(f"Number of {what} listed", len(ranked))
+    count = sheet.count(f"Number of {what} listed", len(ranked_values))
     sheet.add(f"**{word} {count} {what} by {name.lower()}**{scope_words}, {where}:", "")
-    for position, (key, value) in enumerate(ranked.items(), start=1):
+    for position, (key, value) in enumerate(ranked_values.items(), start=1):
         label = labels[key]
         shown = sheet.figure(
             metric, f"{shown_name}{plain_words(scope_words)}, {label}", value

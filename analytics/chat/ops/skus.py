@@ -8,7 +8,6 @@ import math
 import numpy as np
 import pandas as pd
 
-from analytics import metrics
 from analytics.chat.common import (
     EXPLAINED_SKUS,
     Intent,
@@ -16,8 +15,11 @@ from analytics.chat.common import (
 from analytics.chat.ops.common import (
     change_phrase,
     comparison_windows,
+    figures,
     metric_value,
+    ranked,
     rows_in,
+    scope_of,
     weakest_words,
 )
 from analytics.grounding.context import DataContext
@@ -25,6 +27,7 @@ from analytics.grounding.facts import (
     FactSheet,
     quote,
 )
+from analytics.query import NOT_SET
 from analytics.schema import (
     PROFIT,
     QUANTITY,
@@ -154,10 +157,8 @@ def op_sku(
     rows = df.loc[df[SKU] == sku]
     sheet.op("sku_detail", sku=sku)
     sheet.period, sheet.rows = ctx.span(), len(rows)
-    totals = metrics.sku_totals(df).sort_values(
-        [REVENUE, SKU], ascending=[False, True], kind="mergesort"
-    )
-    totals = totals.reset_index(drop=True)
+    totals = figures(df, (REVENUE, PROFIT, "margin", QUANTITY), by=SKU)
+    totals = ranked(totals.loc[totals[SKU] != NOT_SET], SKU, REVENUE)
     position = int(np.flatnonzero((totals[SKU] == sku).to_numpy())[0]) + 1
     row = totals.iloc[position - 1]
     revenue = sheet.money(f"Revenue of SKU {sku}", row[REVENUE], exact=True)
@@ -181,8 +182,9 @@ def op_sku(
     windows = comparison_windows(sheet, ctx)
     if windows is not None:
         recent, before = windows
-        new = metric_value(rows_in(rows, recent), REVENUE)
-        old = metric_value(rows_in(rows, before), REVENUE)
+        this_sku = scope_of(Intent(kind="sku", skus=(sku,)))
+        new = metric_value(df, REVENUE, this_sku, recent)
+        old = metric_value(df, REVENUE, this_sku, before)
         change = change_phrase(
             sheet,
             f"Change in revenue of SKU {sku}, {recent.label} vs {before.label}",

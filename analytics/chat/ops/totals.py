@@ -15,20 +15,20 @@ from analytics.chat.common import (
 from analytics.chat.ops.common import (
     change_phrase,
     context_changes,
+    figures,
     metric_available,
-    metric_table,
     metric_value,
+    metric_values,
     movers,
-    plain_words,
     ranked_metric,
-    rows_in,
-    scoped_rows,
+    scope_of,
 )
 from analytics.grounding.context import DataContext
 from analytics.grounding.facts import (
     FactSheet,
     quote,
 )
+from analytics.query import Filter
 from analytics.schema import (
     CATEGORY,
     COST,
@@ -43,9 +43,8 @@ def op_total(
     sheet: FactSheet, df: pd.DataFrame, ctx: DataContext, intent: Intent
 ) -> None:
     metric = ranked_metric(sheet, ctx, intent.metric)
-    scoped, scope_words = scoped_rows(df, intent)
+    scope = scope_of(intent)
     period = intent.periods[0] if intent.periods else None
-    rows = rows_in(scoped, period)
     where = period.label if period else f"all your data ({ctx.span()})"
     sheet.op(
         "total",
@@ -54,23 +53,22 @@ def op_total(
         skus=list(intent.skus),
         categories=list(intent.categories),
     )
-    sheet.period, sheet.rows = (period.label if period else ctx.span()), len(rows)
     name = METRIC_LABELS[metric]
+    wanted = (metric, "transactions", PROFIT, "margin")
+    values = metric_values(df, wanted, scope, period)
+    lines = int(values["transactions"] or 0)
+    sheet.period, sheet.rows = (period.label if period else ctx.span()), lines
     if period is not None and not ctx.overlaps(period):
         sheet.add(f"Your data has no rows in {period.label}: it covers {ctx.span()}.")
         return
-    if rows.empty:
-        sheet.add(f"There are no sales{scope_words} in {where}.")
+    if not lines:
+        sheet.add(f"There are no sales{scope.words} in {where}.")
         return
-    value = metric_value(rows, metric)
-    shown = sheet.figure(
-        metric, f"{name}{plain_words(scope_words)}, {where}", value, exact=True
-    )
-    sentence = f"{name}{scope_words} in {where} was **{shown}**"
+    value = values[metric]
+    shown = sheet.figure(metric, f"{name}{scope.plain}, {where}", value, exact=True)
+    sentence = f"{name}{scope.words} in {where} was **{shown}**"
     if metric not in ("transactions",):
-        count = sheet.count(
-            f"Transactions{plain_words(scope_words)}, {where}", len(rows)
-        )
+        count = sheet.count(f"Transactions{scope.plain}, {where}", lines)
         sentence += f" ({count} transactions)"
     sheet.add(sentence + ".")
     if intent.share and metric in (
@@ -81,10 +79,10 @@ def op_total(
         "transactions",
         ORDERS,
     ):
-        whole = metric_value(rows_in(df, period), metric)
+        whole = metric_value(df, metric, None, period)
         if whole and value is not None:
             part = sheet.pct(
-                f"Share of {name.lower()}{plain_words(scope_words)} in the total, {where}",
+                f"Share of {name.lower()}{scope.plain} in the total, {where}",
                 value / whole,
             )
             whole_shown = sheet.figure(metric, f"{name}, all rows, {where}", whole)
@@ -96,22 +94,20 @@ def op_total(
             f"Note: your data covers only part of {period.label} ({ctx.span()})."
         )
     if period is not None and period.kind in ("month", "quarter", "year", "week"):
-        context_changes(sheet, scoped, ctx, metric, period, value, scope_words)
+        context_changes(sheet, df, scope, ctx, metric, period, value)
     if metric == REVENUE and ctx.has_profit:
-        profit = metric_value(rows, PROFIT)
-        margin = metric_value(rows, "margin")
+        profit, margin = values[PROFIT], values["margin"]
         if profit is not None:
-            p = sheet.money(
-                f"Profit{plain_words(scope_words)}, {where}", profit, exact=True
-            )
-            m = sheet.pct(f"Profit margin{plain_words(scope_words)}, {where}", margin)
+            p = sheet.money(f"Profit{scope.plain}, {where}", profit, exact=True)
+            m = sheet.pct(f"Profit margin{scope.plain}, {where}", margin)
             sheet.add(f"Profit was {p}, a margin of {m}.")
 
 
 def op_compare(
     sheet: FactSheet, df: pd.DataFrame, ctx: DataContext, intent: Intent
 ) -> None:
-    scoped, scope_words = scoped_rows(df, intent)
+    scope = scope_of(intent)
+    scope_words = scope.words
     periods = list(intent.periods)
     if len(periods) == 1:
         periods.append(
@@ -136,25 +132,15 @@ def op_compare(
         )
         sheet.rows = 0
         return
-    now, then = rows_in(scoped, current), rows_in(scoped, base)
-    sheet.rows = len(now) + len(then)
     sheet.add(f"**{current.label} vs {base.label}**{scope_words}:", "")
     sheet.add(f"| | {current.label} | {base.label} | Change |", "|---|---:|---:|---:|")
-    shown_metrics = [REVENUE]
-    if ctx.has_profit:
-        shown_metrics += [PROFIT, "margin"]
-    shown_metrics.append("transactions")
-    if (
-        intent.metric_given
-        and intent.metric not in shown_metrics
-        and metric_available(ctx, intent.metric)
-    ):
-        shown_metrics.insert(1, intent.metric)
-    values: dict[str, tuple[float | None, float | None]] = {}
+    shown_metrics = _table_metrics(ctx, intent)
+    now = metric_values(df, (*shown_metrics, "transactions"), scope, current)
+    then = metric_values(df, (*shown_metrics, "transactions"), scope, base)
+    sheet.rows = int((now["transactions"] or 0) + (then["transactions"] or 0))
     for metric in shown_metrics:
         name = METRIC_LABELS[metric]
-        a, b = metric_value(now, metric), metric_value(then, metric)
-        values[metric] = (a, b)
+        a, b = now[metric], then[metric]
         a_shown = sheet.figure(metric, f"{name}, {current.label}", a)
         b_shown = sheet.figure(metric, f"{name}, {base.label}", b)
         if metric == "margin":
@@ -186,7 +172,7 @@ def op_compare(
     by = CATEGORY if ctx.has_category and not intent.categories else SKU
     if by == SKU and not ctx.has_sku:
         return
-    movers(sheet, now, then, by, current, base)
+    movers(sheet, df, scope, by, current, base)
 
 
 def op_compare_entities(
@@ -205,8 +191,9 @@ def op_compare_entities(
         rest = replace(intent, where=tuple(w for w in intent.where if w[0] != by))
     singular, _ = dimension_words(by)
     period = intent.periods[0] if intent.periods else None
-    scoped, scope_words = scoped_rows(df, rest)
-    rows = rows_in(scoped, period)
+    scope = scope_of(rest)
+    scope_words = scope.words
+    named = replace(scope, filters=(*scope.filters, Filter(by, tuple(names))))
     where = period.label if period else f"all dates ({ctx.span()})"
     sheet.op(
         "compare_entities",
@@ -214,18 +201,11 @@ def op_compare_entities(
         names=list(names),
         period=period.iso() if period else "all",
     )
-    sheet.period, sheet.rows = (period.label if period else ctx.span()), len(rows)
-    table, _ = metric_table(rows.loc[rows[by].isin(list(names))], by, REVENUE)
+    shown_metrics = _table_metrics(ctx, intent)
+    table = figures(df, shown_metrics, named, period, by)
+    sheet.period = period.label if period else ctx.span()
+    sheet.rows = int(table["transactions"].sum())
     table = table.set_index(by).reindex(list(names))
-    shown_metrics = [REVENUE] + ([PROFIT, "margin"] if ctx.has_profit else [])
-    shown_metrics.append("transactions")
-    if (
-        intent.metric_given
-        and intent.metric not in shown_metrics
-        and intent.metric in table.columns
-        and metric_available(ctx, intent.metric)
-    ):
-        shown_metrics.insert(1, intent.metric)
     header = " | ".join(quote(name) for name in names)
     sheet.add(f"**{singular.capitalize()} comparison**{scope_words}, {where}:", "")
     sheet.add(f"| | {header} |", "|---|" + "---:|" * len(names))
@@ -249,3 +229,17 @@ def op_compare_entities(
             float(revenue.max() / revenue.sum()),
         )
         sheet.add("", f"{quote(leader)} brings {share} of their combined revenue.")
+
+
+def _table_metrics(ctx: DataContext, intent: Intent) -> list[str]:
+    """Rows of a comparison table: revenue, profit and margin when known, the metric
+    the question names, transactions."""
+    shown = [REVENUE] + ([PROFIT, "margin"] if ctx.has_profit else [])
+    shown.append("transactions")
+    if (
+        intent.metric_given
+        and intent.metric not in shown
+        and metric_available(ctx, intent.metric)
+    ):
+        shown.insert(1, intent.metric)
+    return shown

@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analytics import metrics
 from analytics.chat.common import (
     METRIC_LABELS,
     Intent,
 )
 from analytics.chat.ops.common import (
+    Scope,
     change_phrase,
     context_changes,
-    metric_value,
+    metric_values,
+    monthly_values,
     movers,
     plain_words,
-    rows_in,
-    scoped_rows,
+    scope_of,
     usable_metric,
     year_span,
 )
@@ -32,7 +32,6 @@ from analytics.grounding.periods import (
 from analytics.schema import (
     CATEGORY,
     COST,
-    DATE,
     PROFIT,
     QUANTITY,
     REVENUE,
@@ -47,7 +46,8 @@ def op_trend(
         intent.metric if intent.metric in (REVENUE, PROFIT, COST, QUANTITY) else REVENUE
     )
     metric = usable_metric(sheet, ctx, metric)
-    scoped, scope_words = scoped_rows(df, intent)
+    scope = scope_of(intent)
+    scope_words = scope.words
     if not ctx.has_dates:
         sheet.add("Your data has no dates, so there is no trend to show.")
         return
@@ -55,7 +55,7 @@ def op_trend(
     if intent.periods and intent.periods[0].kind == "year":
         year = intent.periods[0].start.year
     elif intent.periods:
-        op_period_trend(sheet, scoped, ctx, metric, intent.periods[0], scope_words)
+        op_period_trend(sheet, df, ctx, metric, intent.periods[0], scope)
         return
     else:
         year = ctx.covered_to.year
@@ -67,12 +67,12 @@ def op_trend(
             f"“This year” is **{year}**, the latest year in your data "
             f"(which runs to {ctx.covered_to:%Y-%m-%d})."
         )
-    rows = rows_in(scoped, this)
-    sheet.rows = len(rows)
-    if rows.empty:
+    now = metric_values(df, (metric, "transactions", "margin"), scope, this)
+    sheet.rows = int(now["transactions"] or 0)
+    if not sheet.rows:
         sheet.add(f"There are no sales{scope_words} in {this.label}.")
         return
-    total = metric_value(rows, metric)
+    total = now[metric]
     shown_total = sheet.figure(
         metric, f"{name}{plain_words(scope_words)}, {this.label}", total
     )
@@ -82,10 +82,10 @@ def op_trend(
         f"the same months of {year - 1}" if this.kind == "range" else str(year - 1),
     )
     bullet = f"- {name}{scope_words}, {this.label}: **{shown_total}**"
-    previous_rows = rows_in(scoped, last_year)
-    has_previous = ctx.covers(last_year) and not previous_rows.empty
+    before = metric_values(df, (metric, "transactions", "margin"), scope, last_year)
+    has_previous = ctx.covers(last_year) and bool(before["transactions"])
     if has_previous:
-        previous_total = metric_value(previous_rows, metric)
+        previous_total = before[metric]
         prev_shown = sheet.figure(
             metric,
             f"{name}{plain_words(scope_words)}, {last_year.label}",
@@ -101,16 +101,15 @@ def op_trend(
             bullet += f", {change} on {last_year.label} ({prev_shown})"
     sheet.add(bullet + ".")
 
-    _, monthly = metrics.timeseries(rows, "month")
+    monthly = monthly_values(df, metric, scope, this)
     monthly = monthly.loc[
-        [ctx.covers(month_period(p.year, p.month)) for p in monthly["period"]]
+        [ctx.covers(month_period(p.year, p.month)) for p in monthly.index]
     ]
-    values = monthly[metric] if metric in monthly else None
-    if metric == QUANTITY:
-        values = _monthly_quantity(rows, monthly["period"])
-    if values is not None and len(monthly) >= 2:
+    values = monthly.reset_index(drop=True)
+    periods = pd.Series(monthly.index)
+    if len(monthly) >= 2:
         best, worst = int(values.to_numpy().argmax()), int(values.to_numpy().argmin())
-        best_p, worst_p = monthly["period"].iloc[best], monthly["period"].iloc[worst]
+        best_p, worst_p = periods.iloc[best], periods.iloc[worst]
         best_v = sheet.figure(
             metric, f"{name}, best month {best_p:%B %Y}", float(values.iloc[best])
         )
@@ -121,16 +120,11 @@ def op_trend(
             f"- Best month: {best_p:%B %Y} ({best_v}); weakest: {worst_p:%B %Y} ({worst_v})."
         )
         if has_previous:
-            prev_monthly = metrics.timeseries(previous_rows, "month")[1]
-            prev_values = (
-                _monthly_quantity(previous_rows, prev_monthly["period"])
-                if metric == QUANTITY
-                else prev_monthly[metric]
-            )
+            prev_monthly = monthly_values(df, metric, scope, last_year)
             prev_by_month = pd.Series(
-                prev_values.to_numpy(), index=prev_monthly["period"].dt.month
+                prev_monthly.to_numpy(), index=prev_monthly.index.month
             )
-            aligned = prev_by_month.reindex(monthly["period"].dt.month.to_numpy())
+            aligned = prev_by_month.reindex(periods.dt.month.to_numpy())
             both = aligned.notna().to_numpy()
             above = int((values.to_numpy()[both] > aligned.to_numpy()[both]).sum())
             months_n = int(both.sum())
@@ -169,11 +163,11 @@ def op_trend(
                     f"against {early_shown} in the first {half_shown} ({direction})."
                 )
     if metric == REVENUE and ctx.has_profit:
-        margin = metric_value(rows, "margin")
+        margin = now["margin"]
         m = sheet.pct(f"Profit margin, {this.label}", margin)
         line = f"- Profit margin: {m}"
         if has_previous:
-            previous_margin = metric_value(previous_rows, "margin")
+            previous_margin = before["margin"]
             if margin is not None and previous_margin is not None:
                 pm = sheet.pct(f"Profit margin, {last_year.label}", previous_margin)
                 diff = sheet.points(
@@ -183,39 +177,29 @@ def op_trend(
                 line += f" against {pm} ({diff})"
         sheet.add(line + ".")
     if has_previous and ctx.has_category and not intent.categories:
-        movers(sheet, rows, previous_rows, CATEGORY, this, last_year)
+        movers(sheet, df, scope, CATEGORY, this, last_year)
     elif has_previous and ctx.has_sku and not intent.skus:
-        movers(sheet, rows, previous_rows, SKU, this, last_year)
-
-
-def _monthly_quantity(rows: pd.DataFrame, periods: pd.Series) -> pd.Series:
-    month = rows[DATE].dt.to_period("M").dt.start_time
-    sums = rows[QUANTITY].groupby(month).sum()
-    return pd.Series(
-        sums.reindex(periods.to_numpy(), fill_value=0.0).to_numpy(), index=periods.index
-    )
+        movers(sheet, df, scope, SKU, this, last_year)
 
 
 def op_period_trend(
     sheet: FactSheet,
-    scoped: pd.DataFrame,
+    df: pd.DataFrame,
     ctx: DataContext,
     metric: str,
     period: Period,
-    scope_words: str,
+    scope: Scope,
 ) -> None:
     """Trend within a month/quarter/range: its total and the change on the period before."""
     sheet.op("trend", metric=metric, period=period.iso())
     sheet.period = period.label
-    rows = rows_in(scoped, period)
-    sheet.rows = len(rows)
+    values = metric_values(df, (metric, "transactions"), scope, period)
+    sheet.rows = int(values["transactions"] or 0)
     name = METRIC_LABELS[metric]
-    if rows.empty:
-        sheet.add(f"There are no sales{scope_words} in {period.label}.")
+    if not sheet.rows:
+        sheet.add(f"There are no sales{scope.words} in {period.label}.")
         return
-    value = metric_value(rows, metric)
-    shown = sheet.figure(
-        metric, f"{name}{plain_words(scope_words)}, {period.label}", value
-    )
-    sheet.add(f"{name}{scope_words} in {period.label}: **{shown}**.")
-    context_changes(sheet, scoped, ctx, metric, period, value, scope_words)
+    value = values[metric]
+    shown = sheet.figure(metric, f"{name}{scope.plain}, {period.label}", value)
+    sheet.add(f"{name}{scope.words} in {period.label}: **{shown}**.")
+    context_changes(sheet, df, scope, ctx, metric, period, value)
