@@ -48,6 +48,7 @@ import pandas as pd
 import pyarrow.compute as pc
 
 from analytics import ledgers, pnl
+from analytics.budget import TimeBudgetExceeded, check_time
 from analytics.dataset_model import extend_frame
 from analytics.errors import IngestError
 from analytics.ingest_result import IngestResult
@@ -250,6 +251,8 @@ def _ingest_workbook(
     names = list(workbook)
     try:
         result = ingest_grid(grid, mapping=mapping, drop_duplicates=drop_duplicates)
+    except TimeBudgetExceeded:
+        raise
     except IngestError:
         if mapping is not None:
             raise
@@ -259,6 +262,8 @@ def _ingest_workbook(
                 continue
             try:
                 result = ingest_grid(workbook[name], drop_duplicates=drop_duplicates)
+            except TimeBudgetExceeded:
+                raise
             except IngestError:
                 continue
             note = sheet_note(
@@ -823,7 +828,10 @@ def _duplicates(
     out = np.zeros(len(table), dtype=bool)
     if table.empty or table.shape[1] == 0:
         return out
-    encoded = [_codes(table[name], encodings) for name in table.columns]
+    encoded = []
+    for name in table.columns:
+        check_time()
+        encoded.append(_codes(table[name], encodings))
     rows = np.flatnonzero(keep)
     key = np.zeros(len(rows), dtype="int64")
     bound = 1

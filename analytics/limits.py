@@ -39,6 +39,8 @@ class UploadLimits:
     max_cells: int = 10_000_000
     max_line_bytes: int = 64 * 1024
     max_unzipped_bytes: int = 256 * 1024 * 1024
+    #: Wall-clock seconds reading one upload may take (``analytics.budget``).
+    max_seconds: float = 20.0
 
 
 #: Largest absolute amount accepted: above this, sums of float64 lose whole units, and

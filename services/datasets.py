@@ -11,6 +11,7 @@ from typing import Any
 
 import pandas as pd
 
+from analytics.budget import time_budget
 from analytics.errors import IngestError
 from analytics.ingest import (
     IngestResult,
@@ -80,7 +81,21 @@ def create_session(
     Raises ``analytics.errors.IngestError`` (with an HTTP-ish ``status``) on unusable input.
     Returns the session's metadata.
     """
-    check_upload(data, limits or UploadLimits())
+    limits = limits or UploadLimits()
+    with time_budget(limits.max_seconds):
+        return _create_session(store, data, filename, sheet, source, owner, limits)
+
+
+def _create_session(
+    store: SessionStore,
+    data: bytes,
+    filename: str,
+    sheet: str | None,
+    source: str,
+    owner: Mapping[str, str | None] | None,
+    limits: UploadLimits,
+) -> dict[str, Any]:
+    check_upload(data, limits)
     try:
         result = ingest_bytes(data, filename, sheet=sheet)
     except csv.Error as error:
