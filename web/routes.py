@@ -17,6 +17,7 @@ from services.datasets import create_session
 from services.probes import ollama_status, prophet_status
 from services.store import StoreUnavailable, directory_problem
 from web.errors import json_error
+from web.health_fastpath import FRESH_UNTIL
 from web.ownership import browser_digest, new_owner_token
 from web.security import too_large_message
 
@@ -120,6 +121,7 @@ def create_routes_blueprint(limiter: Limiter, settings) -> Blueprint:
                 last_check
                 and time.monotonic() - last_check[0][0] < HEALTH_CHECK_SECONDS
             ):
+                request.environ[FRESH_UNTIL] = last_check[0][0] + HEALTH_CHECK_SECONDS
                 return last_check[0][1]
         store = current_app.extensions["smbrc.store"]
         reasons: list[str] = []
@@ -159,8 +161,10 @@ def create_routes_blueprint(limiter: Limiter, settings) -> Blueprint:
             "prophet": prophet,
             "ollama": ollama,
         }
+        taken = time.monotonic()
         with check_lock:
-            last_check[:] = [(time.monotonic(), check)]
+            last_check[:] = [(taken, check)]
+        request.environ[FRESH_UNTIL] = taken + HEALTH_CHECK_SECONDS
         return check
 
     @bp.get("/health")
