@@ -107,7 +107,9 @@ def _check_text(data: bytes, limits: UploadLimits) -> None:
             "that line in a text editor, or export the data again."
         )
     delimiter = _main_delimiter(data[: 64 * 1024])
-    counts = np.add.reduceat(arr == delimiter[0], starts, dtype=np.int64)
+    # delimiters per line: positions of every delimiter, counted between line starts
+    found = np.flatnonzero(arr == delimiter[0])
+    counts = np.searchsorted(found, ends) - np.searchsorted(found, starts)
     widest = int(counts.max()) + 1
     if widest > limits.max_columns:
         line = int(np.argmax(counts))
