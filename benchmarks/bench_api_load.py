@@ -121,7 +121,9 @@ def main() -> None:
     for _ in range(args.rounds):
         for project in projects:
             figures[project].append(measure(project))
-    print(f"gunicorn 2 workers; load: 2 processes × 4 persistent connections, {SECONDS:g} s")
+    print(
+        f"gunicorn 2 workers; load: 2 processes × 4 persistent connections, {SECONDS:g} s"
+    )
     for project, runs in figures.items():
         for name, goal in (("health", 1500), ("api", 300)):
             rps = statistics.median(r[name]["rps"] for r in runs)

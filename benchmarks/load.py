@@ -54,7 +54,9 @@ def _process(url: str, headers: dict, seconds: float, queue) -> None:
     latencies: list[float] = []
     errors: list = []
     threads = [
-        threading.Thread(target=_client, args=(url, headers, seconds, latencies, errors))
+        threading.Thread(
+            target=_client, args=(url, headers, seconds, latencies, errors)
+        )
         for _ in range(THREADS)
     ]
     for thread in threads:
