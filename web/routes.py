@@ -8,12 +8,13 @@ import time
 import unicodedata
 from datetime import UTC, datetime
 
-from flask import Blueprint, current_app, request
+from flask import Blueprint, current_app, jsonify, request
 from flask_limiter import Limiter
 
 from analytics.demo import DEMO_FILENAME, demo_csv
 from analytics.errors import IngestError
 from services.datasets import create_session
+from services.memory import release_memory
 from services.probes import ollama_status, prophet_status
 from services.store import StoreUnavailable, directory_problem
 from web.errors import json_error
@@ -82,11 +83,17 @@ def create_routes_blueprint(limiter: Limiter, settings) -> Blueprint:
                 error.status,
                 type(error).__name__,
             )
-            return json_error(str(error), error.status)
+            refused, status = json_error(str(error), error.status)
+            refused.call_on_close(release_memory)
+            return refused, status
         finally:
             del data  # the raw bytes are never kept
         logger.info("upload ingested in %.0fms", (time.perf_counter() - started) * 1000)
-        return {**_created(meta), "owner_token": owner_token}, 201
+        response = jsonify({**_created(meta), "owner_token": owner_token})
+        response.status_code = 201
+        # once the answer is sent: give the upload's freed memory back to the system
+        response.call_on_close(release_memory)
+        return response
 
     @bp.post("/demo")
     @limiter.limit(settings.rate_limit_string, scope="upload")
