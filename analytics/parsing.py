@@ -392,6 +392,8 @@ DATE_SHAPE_RE = (
     r"|[A-Za-z]{3,9}\.?[-/ ][0-9]{2,4}|[0-9]{4}[-/ ][A-Za-z]{3,9}"
     r"|(?i:[0-9]{4} *[-/ ]? *q[1-4]|q[1-4] *[-/ ]? *[0-9]{2,4})"
 )
+#: :data:`DATE_SHAPE_RE` anchored, for a full match inside Arrow (RE2).
+_DATE_SHAPE_FULL = f"^(?:{DATE_SHAPE_RE})$"
 _MIN_DATE = pd.Timestamp("1900-01-01")
 _MAX_DATE = pd.Timestamp("2100-12-31")
 #: Excel serial day numbers accepted as dates (1927-05-18 .. 2119-02-25).
@@ -419,7 +421,7 @@ def looks_like_dates(sample: pd.Series) -> float:
     text = clean_text(sample).dropna()
     if text.empty:
         return 0.0
-    return float(text.str.fullmatch(DATE_SHAPE_RE).mean())
+    return _count(_full(_arrow(text), _DATE_SHAPE_FULL)) / len(text)
 
 
 def _time_parts(sample: pd.Series) -> list[str]:
