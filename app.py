@@ -26,6 +26,7 @@ from web.api import create_api_blueprint
 from web.chat_api import create_chat_blueprint
 from web.compression import init_compression
 from web.errors import json_error
+from web.health_fastpath import HealthFastPath
 from web.locale import init_locale, locale_choice, theme_from
 from web.logging_setup import configure_logging
 from web.report_api import create_report_blueprint
@@ -162,6 +163,8 @@ def create_app(
     server.register_blueprint(create_report_blueprint(limiter, settings))
     server.register_blueprint(create_share_blueprint(limiter, settings))
     server.register_blueprint(create_api_blueprint(limiter, settings))
+    # GET /health served in front of Flask while its figures are fresh
+    server.wsgi_app = HealthFastPath(server.wsgi_app)
 
     @server.errorhandler(StoreUnavailable)
     def store_unavailable(error: StoreUnavailable):

@@ -54,6 +54,7 @@ class Settings:
     MAX_CELLS: int = 10_000_000
     MAX_LINE_BYTES: int = 64 * 1024
     MAX_UNZIPPED_MB: int = 256
+    MAX_INGEST_SECONDS: float = 20.0
     API_PAGE_SIZE: int = 1000
     API_MAX_PAGE_SIZE: int = 5000
     RATE_LIMIT_STORAGE: str = ""
@@ -79,6 +80,7 @@ class Settings:
             max_cells=self.MAX_CELLS,
             max_line_bytes=self.MAX_LINE_BYTES,
             max_unzipped_bytes=self.MAX_UNZIPPED_MB * 2**20,
+            max_seconds=self.MAX_INGEST_SECONDS,
         )
 
     @property
@@ -151,6 +153,7 @@ def _validate(settings: Settings) -> None:
         "MAX_CELLS",
         "MAX_LINE_BYTES",
         "MAX_UNZIPPED_MB",
+        "MAX_INGEST_SECONDS",
         "API_PAGE_SIZE",
         "API_MAX_PAGE_SIZE",
         "JOB_TIMEOUT_SECONDS",

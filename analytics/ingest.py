@@ -48,6 +48,7 @@ import pandas as pd
 import pyarrow.compute as pc
 
 from analytics import ledgers, pnl
+from analytics.budget import TimeBudgetExceeded, check_time
 from analytics.dataset_model import extend_frame
 from analytics.errors import IngestError
 from analytics.ingest_result import IngestResult
@@ -250,6 +251,8 @@ def _ingest_workbook(
     names = list(workbook)
     try:
         result = ingest_grid(grid, mapping=mapping, drop_duplicates=drop_duplicates)
+    except TimeBudgetExceeded:
+        raise
     except IngestError:
         if mapping is not None:
             raise
@@ -259,6 +262,8 @@ def _ingest_workbook(
                 continue
             try:
                 result = ingest_grid(workbook[name], drop_duplicates=drop_duplicates)
+            except TimeBudgetExceeded:
+                raise
             except IngestError:
                 continue
             note = sheet_note(
@@ -817,18 +822,66 @@ def _duplicates(
 ) -> np.ndarray:
     """Rows (among those kept) that repeat an earlier kept row exactly.
 
-    Columns are encoded to integer codes and combined into one exact row key, which is
-    compressed (dropping rows already unique) whenever it could overflow.
+    One cheap pass first: every column is turned into 64-bit numbers that are equal when
+    the values are (text by its Arrow dictionary code, numbers and dates by their bits)
+    and mixed into one hash per row. Rows whose hash is unique cannot repeat another row;
+    only the rest (usually none, or the true repeats) are compared exactly, by
+    :func:`_exact_duplicates`. A hash collision only adds a row to that exact check, so
+    the answer is the exact one.
     """
     out = np.zeros(len(table), dtype=bool)
     if table.empty or table.shape[1] == 0:
         return out
-    encoded = [_codes(table[name], encodings) for name in table.columns]
     rows = np.flatnonzero(keep)
+    key = np.full(len(rows), 0x9E3779B97F4A7C15, dtype="uint64")
+    for name in table.columns:
+        check_time()
+        with np.errstate(over="ignore"):
+            key = _mix(key ^ _row_bits(table[name], encodings)[rows])
+    shared = pd.Series(key).duplicated(keep=False).to_numpy()
+    if not shared.any():
+        return out
+    candidates = np.zeros(len(table), dtype=bool)
+    candidates[rows[shared]] = True
+    return _exact_duplicates(table, candidates)
+
+
+def _row_bits(column: pd.Series, encodings: dict | None) -> np.ndarray:
+    """One uint64 per row, equal for rows whose values :func:`_codes` calls equal."""
+    kind = column.dtype.kind if isinstance(column.dtype, np.dtype) else "O"
+    if kind == "f" or isinstance(column.dtype, pd.Float64Dtype):
+        values = column.to_numpy(dtype="float64", na_value=np.nan) + 0.0  # -0.0 is 0.0
+        values[np.isnan(values)] = np.nan  # one NaN
+        return values.view("uint64")
+    if kind in "iub":
+        return column.to_numpy().astype("int64").view("uint64")
+    if kind in "mM":
+        return column.to_numpy().view("int64").view("uint64")
+    return _codes(column, encodings)[0].view("uint64")
+
+
+def _mix(x: np.ndarray) -> np.ndarray:
+    """splitmix64's finaliser: every input bit moves every output bit."""
+    x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return x ^ (x >> np.uint64(31))
+
+
+def _exact_duplicates(table: pd.DataFrame, keep: np.ndarray) -> np.ndarray:
+    """Rows (among those kept) that repeat an earlier kept row exactly.
+
+    Columns are encoded to integer codes and combined into one exact row key, which is
+    compressed (dropping rows already unique) whenever it could overflow.
+    """
+    out = np.zeros(len(table), dtype=bool)
+    rows = np.flatnonzero(keep)
+    if not len(rows):
+        return out
+    subset = table.iloc[rows]
     key = np.zeros(len(rows), dtype="int64")
     bound = 1
-    for codes, size in encoded:
-        codes = codes[rows]
+    for name in table.columns:
+        codes, size = _codes(subset[name])
         if bound * size >= 2**62:
             # compress the key, and drop rows that are already unique
             key, uniques = pd.factorize(key)
@@ -836,6 +889,7 @@ def _duplicates(
             if not shared.any():
                 return out
             rows, key = rows[shared], key[shared].astype("int64")
+            subset = subset.iloc[np.flatnonzero(shared)]
             codes = codes[shared]
             bound = len(uniques)
         key = key * size + codes

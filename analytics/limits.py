@@ -39,6 +39,8 @@ class UploadLimits:
     max_cells: int = 10_000_000
     max_line_bytes: int = 64 * 1024
     max_unzipped_bytes: int = 256 * 1024 * 1024
+    #: Wall-clock seconds reading one upload may take (``analytics.budget``).
+    max_seconds: float = 20.0
 
 
 #: Largest absolute amount accepted: above this, sums of float64 lose whole units, and
@@ -105,7 +107,9 @@ def _check_text(data: bytes, limits: UploadLimits) -> None:
             "that line in a text editor, or export the data again."
         )
     delimiter = _main_delimiter(data[: 64 * 1024])
-    counts = np.add.reduceat(arr == delimiter[0], starts, dtype=np.int64)
+    # delimiters per line: positions of every delimiter, counted between line starts
+    found = np.flatnonzero(arr == delimiter[0])
+    counts = np.searchsorted(found, ends) - np.searchsorted(found, starts)
     widest = int(counts.max()) + 1
     if widest > limits.max_columns:
         line = int(np.argmax(counts))

@@ -47,7 +47,7 @@ import pandas as pd
 from analytics.errors import IngestError
 from analytics.formatting import MONTH_NAMES
 from analytics.ingest_result import IngestResult
-from analytics.parsing import clean_text, parse_dates, parse_numbers
+from analytics.parsing import DATE_SHAPE_RE, clean_text, parse_dates, parse_numbers
 from analytics.schema import COST, DATE, PROFIT, REVENUE, SOURCE_ROW, conform_canonical
 
 MAX_ROWS = 2000
@@ -293,6 +293,9 @@ def _header_row(
     return None
 
 
+_DATE_SHAPE = re.compile(rf"(?:{DATE_SHAPE_RE})|[0-9]{{8}}[ T].*")
+
+
 def _period_of(value: Any) -> pd.Timestamp | None:
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return None
@@ -310,6 +313,8 @@ def _period_of(value: Any) -> pd.Timestamp | None:
     text = re.sub(r"(?i)^(?:fy|year|yr)\s*", "", text)
     if re.fullmatch(r"\d{4}", text) and 1900 <= int(text) <= 2100:
         return pd.Timestamp(int(text), 1, 1)
+    if not _DATE_SHAPE.fullmatch(text):
+        return None  # no format parse_dates tries reads it (``c12``, ``Region 2``)
     parsed = parse_dates(pd.Series([text], dtype="str"))
     if parsed.valid:
         stamp = parsed.values.iloc[0]

@@ -26,6 +26,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from analytics.budget import check_time
 from analytics.errors import IngestError, UnsupportedFileType
 from analytics.formatting import MONTH_NAMES
 from analytics.parsing import DATE_SHAPE_RE, MISSING_TOKENS, clean_text
@@ -1212,6 +1213,7 @@ def _fill_merged(
 
 def column_to_table_dtype(col: pd.Series) -> pd.Series:
     """An Excel object column as float64, datetime64 or str (parquet-friendly)."""
+    check_time()
     if col.dtype.kind in "fiuM" or col.dtype == "str":
         return col.astype("float64") if col.dtype.kind in "iu" else col
     kind = pd.api.types.infer_dtype(col, skipna=True)

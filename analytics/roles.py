@@ -24,6 +24,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
+from analytics.budget import check_time
 from analytics.parsing import (
     clean_text,
     looks_like_dates,
@@ -451,6 +452,7 @@ def profile_column(
     series: pd.Series, name: str, position: int, *, decimal: str = "."
 ) -> ColumnProfile:
     """Profile a spread sample of ``series`` (the table column called ``name``)."""
+    check_time()
     sample = spread_sample(series, SAMPLE_ROWS)
     n = len(sample)
     text = clean_text(sample)

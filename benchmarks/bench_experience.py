@@ -7,8 +7,9 @@ One run prints every figure next to its goal:
   Superstore file to the revenue card showing a figure, and to all six charts drawn;
 * one filter change on a 300,000-row upload: every callback it fires posted at once, as the
   browser does, and the time until the last answers (p95 over 20 different filters);
-* ``GET /api/data`` on the 10k-row session and ``GET /health`` under load: 8 client threads
-  against gunicorn with 2 workers (requests per second and p95 latency).
+* ``GET /api/data`` on the 10k-row session and ``GET /health`` under load: 8 persistent
+  connections from 2 client processes (``benchmarks/load.py``) against gunicorn with 2 workers
+  (requests per second, p95 latency and the server's CPU per request).
 
 Run: ``.venv/bin/python benchmarks/bench_experience.py`` (or ``make bench``). Needs chromium
 and chromedriver (``make browser``); without ``../shared/data`` the browser rows use a
@@ -25,7 +26,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -41,6 +41,8 @@ from benchmarks.bench_dashboard import (  # noqa: E402
     payload,
 )
 from benchmarks.datagen import csv_bytes, transactions  # noqa: E402
+from benchmarks.load import load as lean_load  # noqa: E402
+from benchmarks.load import worker_pids  # noqa: E402
 from components import ids  # noqa: E402
 
 PROJECT = Path(__file__).resolve().parents[1]
@@ -274,36 +276,15 @@ def filter_changes(url: str, http: requests.Session, sid: str) -> list[float]:
 # -- load ------------------------------------------------------------------------------------
 
 
-def load(url: str, headers: dict[str, str] | None = None) -> tuple[float, float]:
-    """(requests per second, p95 ms) with LOAD_THREADS clients for LOAD_SECONDS."""
-    latencies: list[float] = []
-    lock = threading.Lock()
-    stop_at = time.perf_counter() + LOAD_SECONDS
-    errors = []
-
-    def client() -> None:
-        http = requests.Session()
-        mine = []
-        while time.perf_counter() < stop_at:
-            started = time.perf_counter()
-            reply = http.get(url, headers=headers or {}, timeout=30)
-            mine.append((time.perf_counter() - started) * 1000)
-            if reply.status_code != 200:
-                errors.append(reply.status_code)
-        with lock:
-            latencies.extend(mine)
-
+def load(
+    url: str, headers: dict[str, str] | None = None, pids: list[int] | None = None
+) -> tuple[float, float, float]:
+    """(requests per second, p95 ms, server CPU ms per request) for LOAD_SECONDS, with
+    the lean client of ``benchmarks/load.py`` (2 processes × 4 persistent connections:
+    the first client here, 8 threads of ``requests`` in one process, measured itself)."""
     requests.get(url, headers=headers or {}, timeout=30)  # warm
-    started = time.perf_counter()
-    threads = [threading.Thread(target=client) for _ in range(LOAD_THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    elapsed = time.perf_counter() - started
-    if errors:
-        raise SystemExit(f"{url}: {len(errors)} failed requests, e.g. {errors[0]}")
-    return len(latencies) / elapsed, float(np.percentile(latencies, 95))
+    got = lean_load(url, headers, seconds=LOAD_SECONDS, server_pids=pids)
+    return got["rps"], got["p95"], got["cpu_ms"]
 
 
 # -- report ----------------------------------------------------------------------------------
@@ -322,10 +303,11 @@ def main() -> None:
         try:
             browser = browser_runs(url, path)
             _, sid = upload(url, path.read_bytes(), path.name)
-            api_rps, api_p95 = load(
-                f"{url}/api/data/{sid}", {"Accept-Encoding": "gzip, br"}
+            pids = worker_pids(process.pid)
+            api_rps, api_p95, api_cpu = load(
+                f"{url}/api/data/{sid}", {"Accept-Encoding": "gzip, br"}, pids
             )
-            health_rps, health_p95 = load(f"{url}/health")
+            health_rps, health_p95, health_cpu = load(f"{url}/health", None, pids)
             big = transactions()
             http, big_sid = upload(url, csv_bytes(big), "bench-300k.csv")
             changes = filter_changes(url, http, big_sid)
@@ -351,13 +333,13 @@ def main() -> None:
         ),
         (
             f"/api/data 10k rows, {LOAD_THREADS} clients",
-            f"{api_rps:.0f} req/s (p95 {api_p95:.0f} ms)",
+            f"{api_rps:.0f} req/s (p95 {api_p95:.0f} ms, {api_cpu:.2f} ms CPU)",
             "≥ 300 req/s",
             api_rps >= 300,
         ),
         (
             f"/health, {LOAD_THREADS} clients",
-            f"{health_rps:.0f} req/s (p95 {health_p95:.0f} ms)",
+            f"{health_rps:.0f} req/s (p95 {health_p95:.0f} ms, {health_cpu:.2f} ms CPU)",
             "≥ 1500 req/s",
             health_rps >= 1500,
         ),

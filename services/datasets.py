@@ -11,6 +11,7 @@ from typing import Any
 
 import pandas as pd
 
+from analytics.budget import time_budget
 from analytics.combine import Part, combine
 from analytics.errors import IngestError
 from analytics.ingest import (
@@ -112,8 +113,21 @@ def _read_upload(
     mapping: Mapping[str, str | None] | None = None,
 ) -> IngestResult:
     """One file's ingestion (with ``mapping`` instead of detection when given), with the
-    limits checked first and plain messages for files the CSV reader chokes on."""
-    check_upload(data, limits or UploadLimits())
+    limits checked first, within the upload's time budget, and plain messages for files
+    the CSV reader chokes on."""
+    limits = limits or UploadLimits()
+    with time_budget(limits.max_seconds):
+        return _read_within_budget(data, filename, sheet, limits, mapping)
+
+
+def _read_within_budget(
+    data: bytes,
+    filename: str,
+    sheet: str | None,
+    limits: UploadLimits,
+    mapping: Mapping[str, str | None] | None,
+) -> IngestResult:
+    check_upload(data, limits)
     try:
         result = ingest_bytes(data, filename, sheet=sheet, mapping=mapping)
     except csv.Error as error:

@@ -154,9 +154,15 @@ def cache_key(sid: str, revision: int, params: ForecastParams) -> str:
 
 
 def cached_forecast(
-    store: SessionStore, sid: str, params: ForecastParams
+    store: SessionStore,
+    sid: str,
+    params: ForecastParams,
+    *,
+    meta: dict[str, Any] | None = None,
 ) -> dict[str, Any] | None:
-    meta = store.get_meta(sid)
+    """The cached forecast for ``params`` (None when not computed, or the session is
+    gone). ``meta``: the session's metadata when the caller has just read it."""
+    meta = store.get_meta(sid) if meta is None else meta
     if meta is None:
         return None
     return store.get_value(sid, cache_key(sid, int(meta.get("revision", 0)), params))
@@ -371,16 +377,19 @@ def request_forecast(
     params: ForecastParams,
     *,
     wait: float = 0.0,
+    meta: dict[str, Any] | None = None,
 ) -> dict[str, Any] | None:
     """The forecast for an API request: cached, else computed by a job-runner process.
 
     Waits up to ``wait`` seconds for the job, then answers ``status: "pending"`` (ask
     again). A job whose process ended without a result is reported as failed, and the
     next request starts a new one. None when the session is unknown or expired.
+    ``meta``: the session's metadata when the caller has just read it (one read less).
     """
-    if store.get_meta(sid) is None:
+    meta = store.get_meta(sid) if meta is None else meta
+    if meta is None:
         return None
-    cached = cached_forecast(store, sid, params)
+    cached = cached_forecast(store, sid, params, meta=meta)
     if cached is not None:
         return cached
     marker = _running_key(sid, params)
@@ -420,8 +429,13 @@ def request_forecast(
 
 
 def forecast_summary(
-    store: SessionStore, sid: str, settings: Settings
+    store: SessionStore,
+    sid: str,
+    settings: Settings,
+    meta: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The default forecast for ``GET /api/data``: ready when cached, else started and pending."""
-    result = request_forecast(store, settings, sid, ForecastParams(), wait=0.0)
+    result = request_forecast(
+        store, settings, sid, ForecastParams(), wait=0.0, meta=meta
+    )
     return result if result is not None else dict(PENDING)

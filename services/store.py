@@ -194,7 +194,14 @@ def is_session_id(value: str | None) -> bool:
 def frame_to_bytes(df: pd.DataFrame) -> bytes:
     """Serialise a frame to Parquet bytes (columnar, typed, compressed)."""
     buffer = io.BytesIO()
-    df.to_parquet(buffer, engine="pyarrow", index=False, compression="snappy")
+    # no column statistics: frames are always read whole, never filtered on read
+    df.to_parquet(
+        buffer,
+        engine="pyarrow",
+        index=False,
+        compression="snappy",
+        write_statistics=False,
+    )
     return buffer.getvalue()
 
 

@@ -302,8 +302,10 @@ def _computed_part(
     ]
 
 
-def current_forecast(store, sid: str) -> dict[str, Any]:
-    return forecast_summary(store, sid, current_app.extensions["smbrc.settings"])
+def current_forecast(store, sid: str, meta: dict | None = None) -> dict[str, Any]:
+    return forecast_summary(
+        store, sid, current_app.extensions["smbrc.settings"], meta=meta
+    )
 
 
 class AnswerCache:
@@ -467,7 +469,7 @@ def create_api_blueprint(limiter: Limiter, settings) -> Blueprint:
         except (FilterError, ValueError) as error:
             return json_error(str(error), 400)
         forecast = (
-            current_forecast(store, session_id) if "forecast" in include else None
+            current_forecast(store, session_id, meta) if "forecast" in include else None
         )
         raw_key = json.dumps(
             [

@@ -9,7 +9,7 @@ import time
 import unicodedata
 from datetime import UTC, datetime
 
-from flask import Blueprint, current_app, request
+from flask import Blueprint, current_app, jsonify, request
 from flask_limiter import Limiter
 
 from analytics.demo import DEMO_FILENAME, demo_csv
@@ -20,9 +20,11 @@ from services.datasets import (
     create_combined_session,
     create_session,
 )
+from services.memory import release_memory
 from services.probes import ollama_status, prophet_status
 from services.store import StoreUnavailable, directory_problem
 from web.errors import json_error
+from web.health_fastpath import FRESH_UNTIL
 from web.ownership import (
     NOT_OWNER_API_MESSAGE,
     OWNER_COOKIE,
@@ -94,11 +96,17 @@ def create_routes_blueprint(limiter: Limiter, settings) -> Blueprint:
                 error.status,
                 type(error).__name__,
             )
-            return json_error(str(error), error.status)
+            refused, status = json_error(str(error), error.status)
+            refused.call_on_close(release_memory)
+            return refused, status
         finally:
             del data  # the raw bytes are never kept
         logger.info("upload ingested in %.0fms", (time.perf_counter() - started) * 1000)
-        return {**_created(meta), "owner_token": owner_token}, 201
+        response = jsonify({**_created(meta), "owner_token": owner_token})
+        response.status_code = 201
+        # once the answer is sent: give the upload's freed memory back to the system
+        response.call_on_close(release_memory)
+        return response
 
     @bp.post("/upload/<session_id>")
     @limiter.limit(settings.rate_limit_string, scope="upload")
@@ -192,6 +200,7 @@ def create_routes_blueprint(limiter: Limiter, settings) -> Blueprint:
                 last_check
                 and time.monotonic() - last_check[0][0] < HEALTH_CHECK_SECONDS
             ):
+                request.environ[FRESH_UNTIL] = last_check[0][0] + HEALTH_CHECK_SECONDS
                 return last_check[0][1]
         store = current_app.extensions["smbrc.store"]
         reasons: list[str] = []
@@ -231,8 +240,10 @@ def create_routes_blueprint(limiter: Limiter, settings) -> Blueprint:
             "prophet": prophet,
             "ollama": ollama,
         }
+        taken = time.monotonic()
         with check_lock:
-            last_check[:] = [(time.monotonic(), check)]
+            last_check[:] = [(taken, check)]
+        request.environ[FRESH_UNTIL] = taken + HEALTH_CHECK_SECONDS
         return check
 
     @bp.get("/health")

@@ -34,6 +34,11 @@ NO_STORE_PREFIXES = ("/api/", "/upload", "/dashboard/")
 HSTS = "max-age=31536000; includeSubDomains"
 
 
+def request_id(incoming: str) -> str:
+    """The request's id: the client's ``X-Request-ID`` when it is a safe token, else new."""
+    return incoming if _REQUEST_ID_RE.match(incoming) else uuid.uuid4().hex[:16]
+
+
 def content_security_policy(script_hashes: list[str]) -> str:
     """The page's CSP: scripts only from this origin plus Dash's one inline bootstrap
     script, by hash (no 'unsafe-inline', no 'unsafe-eval'). Styles keep 'unsafe-inline':
@@ -106,10 +111,7 @@ def init_security(
 
     @server.before_request
     def assign_request_id() -> None:
-        incoming = request.headers.get("X-Request-ID", "")
-        g.request_id = (
-            incoming if _REQUEST_ID_RE.match(incoming) else uuid.uuid4().hex[:16]
-        )
+        g.request_id = request_id(request.headers.get("X-Request-ID", ""))
         g.request_started = time.perf_counter()
         if _is_upload(request.path):
             # several files in one request: bounded by the total cap (each file by

@@ -214,3 +214,33 @@ def test_duplicate_rows_match_pandas(seed):
     expected = np.zeros(n, dtype=bool)
     expected[np.flatnonzero(keep)] = table.loc[keep].duplicated().to_numpy()
     np.testing.assert_array_equal(_duplicates(table, keep), expected)
+
+
+@pytest.mark.parametrize("seed", [3, 4, 5, 6])
+def test_duplicate_rows_match_pandas_on_every_column_type(seed):
+    """The hash pre-pass never drops a true repeat: NaN, -0.0, ints, booleans, nullable
+    integers, objects, and enough distinct columns to compress the exact key."""
+    from analytics.ingest import _duplicates
+
+    rng = np.random.default_rng(seed)
+    n = 2000
+    floats = rng.choice([0.0, -0.0, 1.5, np.nan], n)
+    table = pd.DataFrame(
+        {
+            "f": floats,
+            "i": rng.integers(0, 2, n),
+            "b": rng.random(n) > 0.5,
+            "n": pd.array(rng.choice([1, 2, None], n), dtype="Int64"),
+            "o": pd.Series(rng.choice(["u", "v"], n), dtype="object"),
+            "s": pd.Series(rng.choice(["x", " x", None], n), dtype="str"),
+            "t": pd.to_datetime("2024-01-01")
+            + pd.to_timedelta(rng.integers(0, 2, n), unit="D"),
+            **{f"wide{k}": rng.integers(0, 3, n).astype("float64") for k in range(3)},
+            "big1": rng.integers(0, 10**6, n).astype("float64") % 40,
+            "big2": pd.Series(rng.integers(0, 40, n).astype(str), dtype="str"),
+        }
+    )
+    keep = rng.random(n) > 0.1
+    expected = np.zeros(n, dtype=bool)
+    expected[np.flatnonzero(keep)] = table.loc[keep].duplicated().to_numpy()
+    np.testing.assert_array_equal(_duplicates(table, keep), expected)

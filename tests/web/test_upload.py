@@ -157,3 +157,20 @@ def test_large_upload_is_not_spooled_to_a_temporary_file(client, monkeypatch):
     )  # ~1.5 MB, over Werkzeug's 500 KB spooling threshold
     response = upload(client, csv, "big.csv")
     assert response.status_code == 201, response.get_json()
+
+
+def test_an_upload_over_its_time_budget_is_a_clear_413(make_app, sales_csv):
+    """A small file can still be slow to read (many columns of dates): the work stops at
+    MAX_INGEST_SECONDS with a message, and other sessions are untouched."""
+    client = make_app().server.test_client()
+    first = upload(client, sales_csv)
+    assert first.status_code == 201
+    sid = first.get_json()["session_id"]
+    before = client.get(f"/api/data/{sid}").get_json()["kpis"]
+
+    slow = make_app(MAX_INGEST_SECONDS=1e-6).server.test_client()  # same store
+    response = upload(slow, sales_csv)
+    assert response.status_code == 413
+    assert "seconds allowed for one upload" in response.get_json()["error"]
+
+    assert client.get(f"/api/data/{sid}").get_json()["kpis"] == before
