@@ -192,6 +192,7 @@ class DashPage:
                 ("filter-dates", "end_date", None),
                 ("filter-category", "value", None),
                 ("filter-sku", "value", None),
+                ("filter-dimensions", "data", None),
             ],
             deadline=deadline,
             poll=0.5,
