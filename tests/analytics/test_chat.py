@@ -496,7 +496,9 @@ def test_filters_narrow_the_data_before_answering(sales: pd.DataFrame) -> None:
     result = answer(sales, "What was revenue?", filters=filters)
     rows = in_period(sales, "2022-01-01", "2022-12-31")
     expected = rows.loc[rows["category"] == "Hardware", "revenue"].sum()
-    label = "Revenue, your selection (dates 2022-01-01 to 2022-12-31; category Hardware)"
+    label = (
+        "Revenue, your selection (dates 2022-01-01 to 2022-12-31; category Hardware)"
+    )
     assert value_of(result, label) == pytest.approx(expected, abs=0.01)
     assert result.based_on["filters"] == filters
     # The words name the filters, never "all your data".
