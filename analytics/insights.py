@@ -118,9 +118,7 @@ def _trend(df: pd.DataFrame, ctx: DataContext, currency: str | None) -> dict | N
                 f"Revenue held steady at {a} in {this.label}, against {b} in "
                 f"{before.label}."
             )
-            return _insight(
-                "revenue_trend", f"Revenue steady in {this.label}", sheet
-            )
+            return _insight("revenue_trend", f"Revenue steady in {this.label}", sheet)
         direction = "grew" if change > 0 else "fell"
         sheet.add(
             f"Revenue {direction} to {a} in {this.label}, {c} on {b} in {before.label}."
