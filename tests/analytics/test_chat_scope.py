@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from analytics.chat import answer
+from analytics.schema import conform_canonical
 from tests.analytics.test_chat_bank import dataset
 
 VIEW = "Channel Online"
@@ -91,3 +92,21 @@ def test_filter_keywords_are_described_when_no_view_is_given() -> None:
     assert "your selection (dates 2024-01-01 to 2024-12-31; category Bikes; " in (
         result.answer
     )
+
+
+def test_a_move_that_rounds_to_nothing_is_not_a_rise() -> None:
+    """A move under half a cent between two periods is not "the biggest rise" (+$0.00)."""
+    rows = []
+    for year in (2023, 2024):
+        for month in range(1, 13):
+            for category, amount in (("Tools", 0.1), ("Paint", 100.0)):
+                for _ in range(3):
+                    rows.append(
+                        {"date": pd.Timestamp(year, month, 1), "revenue": amount,
+                         "sku": f"{category[0]}-1", "category": category}
+                    )  # fmt: skip
+    frame = conform_canonical(pd.DataFrame(rows))
+    frame.loc[frame["date"].dt.year == 2024, "revenue"] += 0.0001  # $0.0036 a year
+    result = answer(frame, "Compare 2024 with 2023")
+    assert "biggest rise" not in result.answer
+    assert "$0.00" not in result.answer
