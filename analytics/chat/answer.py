@@ -220,6 +220,9 @@ def answer(
     if sheet.caveats:
         # Caveats about what the figures cover are kept whatever the model wrote.
         reply = reply + "\n\n" + "\n".join(sheet.caveats)
+    if ctx.view and ctx.view not in reply:
+        # nor may a rewording drop the filters the figures are under
+        reply = f"_Within your filters: {ctx.view}._\n\n" + reply
     return replace(result, answer=reply, model=model_name(llm))
 
 

@@ -3,6 +3,8 @@ scope: the rows it was given are the filtered ones, so "all your data" would be 
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import pytest
 
@@ -71,14 +73,16 @@ def test_without_filters_the_whole_file_is_named(online) -> None:
 def test_the_filters_line_survives_a_model_rewording(online) -> None:
     frame, model = online
 
-    def llm(messages):  # a model that drops every scope word but keeps the figures
+    def llm(messages):  # a model that drops the scope words but keeps the figures
         draft = messages[0]["content"].split("<<<\n", 1)[1].rsplit("\n>>>", 1)[0]
-        figures = [w for w in draft.split() if w.startswith("**")]
-        return "Here you go: " + " ".join(figures)
+        return re.sub(r",? (?:in )?your selection \([^)]*\)", "", draft)
 
-    result = answer(frame, "Revenue by store", source_columns=model, view=VIEW, llm=llm)
-    assert result.model is not None, result.note
-    assert VIEW in result.answer
+    for question in ("What was revenue?", "Top 3 products by revenue"):
+        result = answer(frame, question, source_columns=model, view=VIEW, llm=llm)
+        assert result.model == "llm", result.note
+        assert result.answer.startswith(f"_Within your filters: {VIEW}._"), (
+            result.answer
+        )
 
 
 def test_filter_keywords_are_described_when_no_view_is_given() -> None:
