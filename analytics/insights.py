@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from analytics import metrics
+from analytics.formatting import format_money, format_pct
 from analytics.grounding import (
     LLM,
     MAX_REPLY_CHARS,
@@ -60,6 +61,12 @@ def _insight(kind: str, title: str, sheet: FactSheet) -> dict[str, Any]:
         "kind": kind,
         "facts": [fact.to_dict() for fact in sheet.facts],
     }
+
+
+def _shown_as_zero(display: str) -> bool:
+    """True when a figure, as shown, is zero ("0.0%", "−0.0 pp", "$0.00"): a change
+    that rounds away is never worded as a rise or a fall."""
+    return not any(ch in display for ch in "123456789")
 
 
 def _complete_months(ctx: DataContext, monthly: pd.DataFrame) -> pd.DataFrame:
@@ -106,13 +113,19 @@ def _trend(df: pd.DataFrame, ctx: DataContext, currency: str | None) -> dict | N
         a = sheet.money(f"Revenue, {this.label}", now)
         b = sheet.money(f"Revenue, {before.label}", then)
         c = sheet.change(f"Change in revenue, {this.label} vs {before.label}", change)
-        direction = "grew" if change > 0 else "fell" if change < 0 else "held steady"
+        if _shown_as_zero(c):
+            sheet.add(
+                f"Revenue held steady at {a} in {this.label}, against {b} in "
+                f"{before.label}."
+            )
+            return _insight("revenue_trend", f"Revenue steady in {this.label}", sheet)
+        direction = "grew" if change > 0 else "fell"
         sheet.add(
             f"Revenue {direction} to {a} in {this.label}, {c} on {b} in {before.label}."
         )
         if ctx.has_category:
             _category_driver(sheet, _slice(df, this), _slice(df, before), this, before)
-        word = "up" if change > 0 else "down" if change < 0 else "flat"
+        word = "up" if change > 0 else "down"
         title = f"Revenue {word} {c.lstrip('+−')} in {this.label}"
         return _insight("revenue_trend", title, sheet)
     if not ctx.has_dates:
@@ -133,11 +146,17 @@ def _trend(df: pd.DataFrame, ctx: DataContext, currency: str | None) -> dict | N
     a = sheet.money(f"Revenue, {label}", now)
     b = sheet.money(f"Revenue, {label_before}", then)
     c = sheet.change(f"Change in revenue, {label} vs {label_before}", change)
+    sheet.count("Months in each window", 3)
+    if _shown_as_zero(c):
+        sheet.add(
+            f"Revenue in the latest three months ({label}) held steady at {a}, against "
+            f"{b} in the three before."
+        )
+        return _insight("revenue_trend", "Recent revenue steady", sheet)
     sheet.add(
         f"Revenue in the latest three months ({label}) was {a}, {c} on the three before ({b})."
     )
-    sheet.count("Months in each window", 3)
-    word = "up" if change > 0 else "down" if change < 0 else "flat"
+    word = "up" if change > 0 else "down"
     title = f"Recent revenue {word} {c.lstrip('+−')}"
     return _insight("revenue_trend", title, sheet)
 
@@ -155,9 +174,10 @@ def _category_driver(
     amount = float(diff[key])
     if amount == 0 or (amount > 0) != (total_change >= 0):
         return
-    shown = sheet.money(
-        f"Revenue change of category {key}, {this.label} vs {before.label}", amount
-    )
+    label = f"Revenue change of category {key}, {this.label} vs {before.label}"
+    if _shown_as_zero(format_money(amount, sheet.currency)):
+        return
+    shown = sheet.money(label, amount)
     verb = "added" if amount > 0 else "lost"
     sheet.add(f"Category {quote(key)} {verb} the most ({shown}).")
 
@@ -178,7 +198,14 @@ def _margin(df: pd.DataFrame, ctx: DataContext, currency: str | None) -> dict | 
                 f"Change in profit margin, {this.label} vs {before.label}",
                 (now - then) * 100,
             )
-            verb = "widened" if now > then else "narrowed" if now < then else "held"
+            if _shown_as_zero(d):
+                sheet.add(
+                    f"Profit margin held steady at {a} in {this.label}, against {b} in "
+                    f"{before.label}."
+                )
+                _thin_category(sheet, _slice(df, this), now, this.label)
+                return _insight("margin", f"Margin steady at {a}", sheet)
+            verb = "widened" if now > then else "narrowed"
             sheet.add(
                 f"Profit margin {verb} to {a} in {this.label} from {b} in {before.label} ({d})."
             )
@@ -212,6 +239,8 @@ def _thin_category(
     ):
         return
     row = material.iloc[0]
+    if format_pct(row["margin"]) == format_pct(margin):
+        return  # as shown, the category's margin is the overall one: nothing holds back
     m = sheet.pct(f"Profit margin of category {row[CATEGORY]}, {where}", row["margin"])
     s = sheet.pct(
         f"Revenue share of category {row[CATEGORY]}, {where}", row["revenue_share"]
@@ -389,7 +418,10 @@ def _forecast_outlook(
                 "Forecast change on the same period a year earlier",
                 (total - actual) / abs(actual),
             )
-            sheet.add(f"That is {c} on the same period a year earlier ({a}).")
+            if _shown_as_zero(c):
+                sheet.add(f"That is level with the same period a year earlier ({a}).")
+            else:
+                sheet.add(f"That is {c} on the same period a year earlier ({a}).")
     model = fc.get("model")
     score = (fc.get("backtest") or {}).get(model) if model else None
     if score and score.get("mape") is not None:
@@ -439,6 +471,10 @@ def _seasonality(
     sheet = FactSheet(currency)
     best = present.loc[present["index"].idxmax()]
     worst = present.loc[present["index"].idxmin()]
+    if _shown_as_zero(format_pct(best["index"] - 1)) or _shown_as_zero(
+        format_pct(1 - worst["index"])
+    ):
+        return None  # no month stands out at the shown precision: not seasonal
     b = sheet.pct(
         f"Revenue of an average {best['label']} against a typical month",
         best["index"] - 1,
@@ -501,7 +537,10 @@ def _summary(
                 f"Change in revenue, {this.label} vs {before.label}",
                 (now - then) / abs(then),
             )
-            text += f" {this.label} revenue is {c} on {before.label}."
+            if _shown_as_zero(c):
+                text += f" {this.label} revenue is level with {before.label}."
+            else:
+                text += f" {this.label} revenue is {c} on {before.label}."
     return text, sheet.facts
 
 

@@ -193,6 +193,7 @@ def ask(
         llm=llm,
         currency=view.dataset.meta.get("currency") or "$",
         source_columns=source_columns(view.dataset.meta),
+        view=filters.describe() if filters.active else None,
     ).to_dict()
     result["based_on"] = _based_on(view, result.get("based_on"))
     if llm is None and not result.get("note"):

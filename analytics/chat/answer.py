@@ -52,6 +52,7 @@ def answer(
     source_columns: Mapping[str, str | None]
     | Sequence[Mapping[str, Any]]
     | None = None,
+    view: str | None = None,
 ) -> ChatAnswer:
     """Answer a question about a canonical frame, from figures computed on it.
 
@@ -83,6 +84,11 @@ def answer(
         names, and says so when a question names a column it cannot use. With a model
         that has ``structured(messages, schema)``, query-like questions go through the
         model's query and the engine (see :mod:`analytics.chat.query_path`).
+    view:
+        The filters ``df`` was already narrowed to by the caller, in words (the
+        dashboard's, e.g. ``"Region West"``). The answer names them wherever it names
+        its scope, so figures under filters never read as the whole file's. Without
+        it, ``filters`` (when given) are described instead.
 
     Returns
     -------
@@ -109,7 +115,7 @@ def answer(
             based_on={"period": None, "filters": dict(filters or {}), "rows": 0},
         )
     frame = filter_frame(df, **dict(filters)) if filters else df
-    ctx = data_context(frame)
+    ctx = data_context(frame, view or describe_filters(filters))
     sheet = FactSheet(currency)
     path, path_note = "parser", None
     if ctx.rows == 0:
@@ -173,6 +179,11 @@ def answer(
             note_line = "_" + " ".join(intent.notes) + "_"
             sheet.lines[:0] = [note_line, ""]
             sheet.caveats.insert(0, note_line)
+    if ctx.view and not any(ctx.view in line for line in sheet.lines):
+        # Every answer under filters says so, even one whose wording names no scope.
+        view_line = f"_Within your filters: {ctx.view}._"
+        sheet.lines[:0] = [view_line, ""]
+        sheet.caveats.insert(0, view_line)
     draft = "\n".join(sheet.lines).strip()
     facts = tuple(sheet.facts)
     based_on = {
@@ -209,7 +220,37 @@ def answer(
     if sheet.caveats:
         # Caveats about what the figures cover are kept whatever the model wrote.
         reply = reply + "\n\n" + "\n".join(sheet.caveats)
+    if ctx.view and ctx.view not in reply:
+        # nor may a rewording drop the filters the figures are under
+        reply = f"_Within your filters: {ctx.view}._\n\n" + reply
     return replace(result, answer=reply, model=model_name(llm))
+
+
+def describe_filters(filters: Mapping[str, Any] | None) -> str:
+    """``analytics.filters.filter_frame`` keyword arguments in words ("" for none)."""
+    if not filters:
+        return ""
+    parts = []
+    start, end = filters.get("start"), filters.get("end")
+    if start or end:
+        parts.append(f"dates {_day(start) or 'start'} to {_day(end) or 'end'}")
+    for key, label in (("categories", "category"), ("skus", "SKU")):
+        chosen = filters.get(key)
+        chosen = [chosen] if isinstance(chosen, str) else list(chosen or [])
+        if chosen:
+            parts.append(f"{label} " + ", ".join(str(c) for c in chosen))
+    query = str(filters.get("sku_query") or "").strip()
+    if query:
+        parts.append(f"SKU contains “{query}”")
+    return "; ".join(parts)
+
+
+def _day(value: Any) -> str:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return ""
+    if hasattr(value, "strftime"):
+        return value.strftime("%Y-%m-%d")
+    return str(value)[:10]
 
 
 def _is_model_list(columns: Any) -> bool:

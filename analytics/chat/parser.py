@@ -26,6 +26,7 @@ from analytics.chat.dataset import (
     find_terms,
     key_words,
 )
+from analytics.chat.everyday import EVERYDAY_MEASURES, everyday_words
 from analytics.chat.vocabulary import (
     BOTTOM_WORDS,
     BREAKDOWN_WORDS,
@@ -34,8 +35,10 @@ from analytics.chat.vocabulary import (
     DIMENSION_WORDS,
     FOLLOW_UP,
     FORECAST_WORDS,
+    GROWTH_WORDS,
     HELP_WORDS,
     HOW_MANY_WORDS,
+    HOW_TO_WORDS,
     IMPROVE_WORDS,
     MARGIN_WORDS,
     METRIC_WORDS,
@@ -312,8 +315,14 @@ def _parse_core(
         )
     period_hits, horizon, notes, scan = parse_periods(scan, ctx)
     periods = [p for _, p in period_hits]
+    scan, everyday = everyday_words(scan, ctx)
     n = _parse_n(scan)
     metric, metric_given = _metric(scan)
+    if everyday is not None and not metric_given:
+        # "busiest", "popular": the measure they stand for, said in a note
+        word, metric, superlative = everyday
+        metric_given = True
+        notes = [*notes, f"“{word}” is read as {EVERYDAY_MEASURES[metric]}."]
     dimension, _ = _first_match(scan, DIMENSION_WORDS)
     if groups:
         dimension = groups[0]
@@ -328,6 +337,22 @@ def _parse_core(
         dimension = "month_of_year"
     elif WEEKDAY_WORDS.search(scan) and dimension in (None, "day", "week"):
         dimension = "weekday"
+
+    if (
+        everyday is not None
+        and everyday[2]
+        and dimension is None
+        and not (skus or categories or where)
+    ):
+        notes = notes[:-1]  # nothing is read as busiest: no note about how
+        term_gaps.append(
+            Gap(
+                everyday[0],
+                f"Say {everyday[0]} what: a month, week, day, day of the week, product, "
+                "category or one of your file's columns (for example “which month "
+                f"was {everyday[0]}”).",
+            )
+        )
 
     missing_sku = None
     if not skus and ctx.has_sku:
@@ -384,6 +409,7 @@ def _decide(
     if base.measure is not None:
         return replace(base, kind="measure_query")
 
+    growth = bool(GROWTH_WORDS.search(scan)) and not HOW_TO_WORDS.search(scan)
     forecast_words = bool(FORECAST_WORDS.search(scan)) or horizon is not None
     future = [
         p for p in periods if ctx.covered_to is not None and p.start > ctx.covered_to
@@ -396,6 +422,26 @@ def _decide(
         RANK_WORDS.search(scan) or WHY_WORDS.search(scan) or not periods
     ):
         return replace(base, kind="unknown_sku")
+    if (
+        growth
+        and dimension is not None
+        and dimension not in PERIOD_DIMENSIONS
+        and dimension not in CALENDAR_DIMENSIONS
+        and not (skus or categories or where)
+    ):
+        # "which store grew the most": a ranking by change, not one I compute
+        singular, plural = dimension_words(dimension)
+        gap = Gap(
+            GROWTH_WORDS.search(scan).group(0),
+            f"I can't yet rank {plural} by how much they grew; I can compare two "
+            f"periods for all your data or for one {singular}, or rank {plural} "
+            "within one period.",
+        )
+        return replace(base, kind="ranking", gaps=(*base.gaps, gap))
+    if growth and periods:
+        # "how much did revenue grow in 2024": the period against the one before it
+        # (or the two periods named: "from 2023 to 2024")
+        return replace(base, kind="compare")
     if RANK_WORDS.search(scan) and (
         skus
         or WHY_WORDS.search(scan)
@@ -409,6 +455,17 @@ def _decide(
         or (IMPROVE_WORDS.search(scan) and metric == PROFIT and not periods)
     ):
         return replace(base, kind="margin")
+    if HOW_TO_WORDS.search(scan) and IMPROVE_WORDS.search(scan):
+        # "how can I grow sales": advice, not a figure; a total would answer a
+        # different question
+        asked = HOW_TO_WORDS.search(scan).group(0)
+        gap = Gap(
+            asked,
+            "I answer questions about your figures; advice on how to grow is "
+            "something I give only for profit (ask “How do I improve profit?”). Ask "
+            "what sells best, or how revenue changed, instead.",
+        )
+        return replace(base, kind="total", gaps=(*base.gaps, gap))
     if (
         BOTTOM_WORDS.search(scan)
         and (n is not None or dimension is not None)

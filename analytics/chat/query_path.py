@@ -241,7 +241,10 @@ def op_query(
         [f"{f.column} {' or '.join(f.values)}" for f in spec.filters]
         + ([f"{spec.start} to {spec.end}"] if spec.start or spec.end else [])
     )
-    scope = scope or "all dates"
+    if not scope:
+        scope = ctx.where() if ctx.view else "all dates"
+    elif ctx.view:
+        scope += f" ({ctx.view})"
     sheet.caveat(f"_Read as: {where}{reading}._")
     sheet.add("")
     if not spec.group_by:

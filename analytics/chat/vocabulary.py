@@ -343,3 +343,24 @@ REPEAT_WORDS = word_pattern(
     r"more than (?:one|1) orders?",
     r"(?:loyal|recurring) (?:customers?|clients?)",
 )
+
+#: Everyday words for a measure and a direction, read as the words they stand for:
+#: "busiest" is "most" orders (lines without an order id), "quietest" the least;
+#: "popular" is units sold (orders, then lines, without a quantity). The parser puts
+#: "most"/"least" in their place and names the measure it chose in a note.
+BUSY_SUPERLATIVE = word_pattern(r"busiest", r"busier")
+QUIET_SUPERLATIVE = word_pattern(r"quietest", r"quieter", r"least busy")
+BUSY_WORDS = word_pattern(r"busy")
+POPULAR_WORDS = word_pattern(r"popular", r"popularity")
+#: "popular" after these words keeps them ("least popular", "how popular").
+POPULAR_LEAD = re.compile(r"\b(?:most|least|more|less|how|top|bottom)\s+$")
+#: A change between periods: "how much did revenue grow in 2024", "growth from 2023
+#: to 2024" (the period against the one before it, or the two periods named).
+GROWTH_WORDS = word_pattern(r"grow", r"grows", r"grew", r"grown", r"growth", r"growing")
+#: Asking how to grow, not how much it grew.
+HOW_TO_WORDS = word_pattern(
+    r"how (?:can|could|do|should|would) (?:i|we)",
+    r"how to",
+    r"ways? to",
+    r"what can (?:i|we)",
+)

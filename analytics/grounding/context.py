@@ -39,6 +39,9 @@ class DataContext:
     sampling: str = "day"
     #: Lines carry an order / invoice id (column ``order_id``), so orders can be counted.
     has_orders: bool = False
+    #: The filters the rows were narrowed to before the question was asked (the
+    #: dashboard's, e.g. "Region West"); empty when the rows are the whole file.
+    view: str = ""
 
     @property
     def has_dates(self) -> bool:
@@ -57,6 +60,21 @@ class DataContext:
             return "all rows (no dates)"
         return f"{self.first:%Y-%m-%d} to {self.covered_to:%Y-%m-%d}"
 
+    def where(self, period: Period | None = None, everything: str = "all dates") -> str:
+        """The scope an answer names: ``period``'s label, or ``everything`` with the
+        span of the data; with the filters in :attr:`view` named too, so an answer
+        under dashboard filters never reads as the whole file's.
+
+        ``everything=""`` gives the bare span when there is no period.
+        """
+        if period is not None:
+            return f"{period.label} ({self.view})" if self.view else period.label
+        if self.view:
+            if f"dates {self.span()}" in self.view:  # the span adds nothing
+                return f"your selection ({self.view})"
+            return f"your selection ({self.view}; {self.span()})"
+        return f"{everything} ({self.span()})" if everything else self.span()
+
     def covers(self, period: Period) -> bool:
         """True when the data reaches (within a tenth of its length) both ends of ``period``."""
         if self.first is None or self.covered_to is None:
@@ -72,7 +90,8 @@ class DataContext:
         return self.first <= period.end and self.covered_to >= period.start
 
 
-def data_context(df: pd.DataFrame) -> DataContext:
+def data_context(df: pd.DataFrame, view: str = "") -> DataContext:
+    """What ``df`` holds; ``view`` names the filters it was already narrowed to."""
     dates = df[DATE]
     known = dates.dropna()
     first = last = covered = None
@@ -102,6 +121,7 @@ def data_context(df: pd.DataFrame) -> DataContext:
         has_customer=bool(df[CUSTOMER].notna().any()),
         sampling=sampling,
         has_orders=bool("order_id" in df.columns and df["order_id"].notna().any()),
+        view=str(view or "").strip(),
     )
 
 

@@ -496,10 +496,16 @@ def test_filters_narrow_the_data_before_answering(sales: pd.DataFrame) -> None:
     result = answer(sales, "What was revenue?", filters=filters)
     rows = in_period(sales, "2022-01-01", "2022-12-31")
     expected = rows.loc[rows["category"] == "Hardware", "revenue"].sum()
-    assert value_of(result, "Revenue, all your data") == pytest.approx(
-        expected, abs=0.01
+    label = (
+        "Revenue, your selection (dates 2022-01-01 to 2022-12-31; category Hardware)"
     )
+    assert value_of(result, label) == pytest.approx(expected, abs=0.01)
     assert result.based_on["filters"] == filters
+    # The words name the filters, never "all your data".
+    assert "all your data" not in result.answer
+    assert "your selection (dates 2022-01-01 to 2022-12-31; category Hardware)" in (
+        result.answer
+    )
 
 
 def test_metric_missing_from_the_data_is_explained(sales: pd.DataFrame) -> None:

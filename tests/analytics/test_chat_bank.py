@@ -471,6 +471,26 @@ def repeat_in(start: str, end: str):
     return compute
 
 
+def busiest_weekday(df: pd.DataFrame) -> float:
+    """Orders on each weekday divided by how many of that weekday the data covers."""
+    paid = df.loc[df["revenue"] > 0]
+    per_day = paid.groupby(paid["date"].dt.normalize())["order_id"].nunique()
+    sums = per_day.groupby(per_day.index.day_of_week).sum()
+    days = pd.Series(pd.date_range(df["date"].min(), df["date"].max()).day_of_week)
+    return float((sums / days.value_counts()).max())
+
+
+def growth(column: str, year: int):
+    """The change of a summed column from the year before ``year`` to ``year``."""
+
+    def compute(df: pd.DataFrame) -> float:
+        years = df["date"].dt.year
+        now = df.loc[years == year, column].sum()
+        return float(now / df.loc[years == year - 1, column].sum() - 1)
+
+    return compute
+
+
 def weakest_weekday(df: pd.DataFrame) -> float:
     return float(per_weekday(df).min())
 
@@ -909,7 +929,58 @@ BANK: tuple[Case, ...] = (
     Case("sa-payment-customers", SA, "Which payment method has the most customers?",
          best("Payment Method", "customers"),
          best_key("Customers of payment method {key}", "Payment Method", "customers")),
-    Case("sa-popular", SA, "Which payment method is most popular?", refuse="popular"),
+    # ---- everyday words: busiest (orders, or lines without an order id), popular
+    # (units sold), grew/growth (a period against the one before, or the two named)
+    Case("sa-popular", SA, "Which payment method is most popular?",
+         best("Payment Method", "quantity"),
+         best_key("Units sold of payment method {key}", "Payment Method", "quantity")),
+    Case("sa-busiest-month", SA, "What was our busiest month?",
+         lambda df: float(best_period("M", "orders")(df).max()), "Orders, "),
+    Case("sa-quietest-month", SA, "Which month was quietest?",
+         lambda df: float(best_period("M", "orders")(df).min()), "Orders, "),
+    Case("sa-busiest-store-2024", SA, "Which store was busiest in 2024?",
+         best("Store", "orders", start="2024-01-01", end="2024-12-31"),
+         best_key("Orders of store {key}, 2024", "Store", "orders",
+                  start="2024-01-01", end="2024-12-31")),
+    Case("sa-busiest-weekday", SA, "What is the busiest day of the week?",
+         busiest_weekday, "Average orders per day, "),
+    Case("sa-busy-march", SA, "How busy was March 2024?",
+         orders("2024-03-01", "2024-03-31"), "Orders, March 2024"),
+    Case("sa-grow-2024", SA, "How much did revenue grow in 2024?",
+         growth("revenue", 2024), "Change in revenue, 2024 vs 2023", tol=1e-5),
+    Case("sa-growth-range", SA, "How much did sales grow from 2023 to 2024?",
+         growth("revenue", 2024), "Change in revenue, 2024 vs 2023", tol=1e-5),
+    Case("sa-profit-grew", SA, "Did profit grow in 2024?",
+         growth("profit", 2024), "Change in profit, 2024 vs 2023", tol=1e-5),
+    Case("sa-store-grew", SA, "Which store grew the most in 2024?", refuse="grew"),
+    Case("sa-when-busiest", SA, "When were we busiest?", refuse="busiest what"),
+    Case("sa-how-grow", SA, "How can I grow sales?", refuse="advice"),
+    Case("sb-busiest-town", SB, "Which town was busiest?",
+         lambda df: float(df.groupby("Town", observed=True).size().max()),
+         lambda df: "Transactions of town "
+         + str(df.groupby("Town", observed=True).size().idxmax())),
+    Case("sb-popular-product", SB, "What is the most popular product?",
+         best("sku", "quantity"), best_key("Units sold of SKU {key}", "sku", "quantity")),
+    Case("sb-units-growth", SB, "What was the growth in units in 2024?",
+         growth("quantity", 2024), "Change in units sold, 2024 vs 2023", tol=1e-5),
+    Case("sc-busiest-month", SC, "Which month was busiest?",
+         lambda df: float(best_period("M", "orders")(df).max()), "Orders, "),
+    Case("sc-least-popular", SC, "Which product line is least popular?",
+         best("category", "quantity", lowest=True),
+         best_key("Units sold of category {key}", "category", "quantity", lowest=True)),
+    Case("ss-busiest-region", SS, "Which region is busiest?",
+         best("Region", "orders"), best_key("Orders of region {key}", "Region", "orders")),
+    Case("ss-popular-subcategory", SS, "What is the most popular sub-category?",
+         best("Sub-Category", "quantity"),
+         best_key("Units sold of sub category {key}", "Sub-Category", "quantity")),
+    Case("ss-sales-grow-2017", SS, "How much did sales grow in 2017?",
+         growth("revenue", 2017), "Change in revenue, 2017 vs 2016", tol=1e-5),
+    Case("ss-state-grew", SS, "Which state grew the most in 2017?", refuse="grew"),
+    Case("or-popular-country", OR, "Which country is the most popular?",
+         best("Country", "quantity"),
+         best_key("Units sold of country {key}", "Country", "quantity")),
+    Case("or-busiest-day", OR, "What was the busiest day?",
+         lambda df: float(best_period("D", "orders")(df).max()), "Orders, "),
     Case("sb-lyon-grenoble", SB, "Revenue in Lyon and Grenoble",
          where("Town", "Grenoble"), "Revenue of town Grenoble"),
     Case("sb-town-2024", SB, "Which town sold the most in 2024?",

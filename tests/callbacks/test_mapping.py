@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from urllib.parse import parse_qsl, urlsplit
+
 import pytest
 from dash import no_update
 
 from analytics.schema import ROLES
 from callbacks.mapping import apply_mapping
+from callbacks.routing import render_page
 from components.quality import NONE_VALUE
 from tests.conftest import as_owner, upload
 
@@ -87,3 +90,71 @@ def test_dropping_duplicates(app, client):
     body = client.get(f"/api/data/{created['session_id']}").get_json()
     assert body["kpis"]["total_revenue"] == 17.75
     assert body["kpis"]["transactions"] == 2
+
+
+# -- the reload after a mapping keeps the dashboard's selection -------------------------
+
+
+@pytest.fixture
+def with_region(client, sales_frame):
+    regions = ["West", "East", "North"]
+    frame = sales_frame.assign(Region=[regions[i % 3] for i in range(len(sales_frame))])
+    return upload(client, frame.to_csv(index=False).encode()).get_json()
+
+
+def _apply_from(app, sid, mapping, search):
+    role_ids = [{"type": "mapping-role", "role": role} for role in ROLES]
+    values = [mapping.get(role) or NONE_VALUE for role in ROLES]
+    with app.server.test_request_context("/", headers=as_owner(sid)):
+        return apply_mapping(1, values, role_ids, None, sid, search)
+
+
+def _query(href: str) -> list[tuple[str, str]]:
+    return parse_qsl(urlsplit(href).query, keep_blank_values=True)
+
+
+def test_the_reload_keeps_the_selection_the_address_held(app, with_region):
+    sid = with_region["session_id"]
+    search = (
+        "?v=0&start=2023-01-01&end=2023-12-31&category=Hardware"
+        "&filter=Region%3AWest%2CEast&by=Region&compare=year_ago"
+    )
+    mapping = {**with_region["mapping"], "cost": None}
+    status, href = _apply_from(app, sid, mapping, search)
+    assert "applied" in str(status.to_plotly_json())
+    assert urlsplit(href).path == f"/dashboard/{sid}"
+    query = _query(href)
+    assert ("v", "1") in query and [k for k, _ in query].count("v") == 1
+    for pair in [
+        ("start", "2023-01-01"),
+        ("end", "2023-12-31"),
+        ("category", "Hardware"),
+        ("filter", "Region:East"),
+        ("filter", "Region:West"),
+        ("by", "Region"),
+        ("compare", "year_ago"),
+    ]:
+        assert pair in query, (pair, query)
+    # the page the reload opens shows that selection
+    with app.server.test_request_context("/", headers=as_owner(sid)):
+        page = str(render_page(f"/dashboard/{sid}", "?" + urlsplit(href).query))
+    assert "West" in page and "Hardware" in page
+
+
+def test_values_the_rebuilt_data_lacks_are_left_out(app, with_region):
+    sid = with_region["session_id"]
+    search = "?category=Hardware&filter=Region%3AWest%2CAtlantis&filter=Shop%3AX&by=SKU"
+    # Category is no longer mapped: the category filter would leave nothing
+    mapping = {**with_region["mapping"], "category": None}
+    _, href = _apply_from(app, sid, mapping, search)
+    query = _query(href)
+    assert not [v for k, v in query if k == "category"]
+    # a value the column lacks is dropped; a column the file lacks is dropped too
+    assert [v for k, v in query if k == "filter"] == ["Region:West"]
+    assert ("by", "SKU") in query
+
+
+def test_without_a_selection_the_reload_is_the_plain_address(app, with_region):
+    sid = with_region["session_id"]
+    _, href = _apply_from(app, sid, {**with_region["mapping"], "cost": None}, "")
+    assert href == f"/dashboard/{sid}?v=1"

@@ -210,6 +210,9 @@ def test_filter_break_down_click_and_reload(browser, make_app, tmp_path, artifac
             message="the chat did not answer",
         )
         assert f"${west_corporate['Revenue'].sum():,.2f}" in answer.text
+        # ... and its words name the filters, never "all your data"
+        assert "your selection (Region West; Segment Corporate" in answer.text
+        assert "all your data" not in answer.text
         based_on = browser.find_elements(
             By.CSS_SELECTOR, ".chat-answer .chat-based-on"
         )[-1].text

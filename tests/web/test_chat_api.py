@@ -84,6 +84,8 @@ def test_filters_in_the_body_narrow_the_answer(client, session, sales_frame):
     software = sales_frame[sales_frame["Category"] == "Software"]
     assert f"**{revenue_in(software, '2023')}**" in body["answer"]
     assert body["based_on"]["filters"]["categories"] == ["Software"]
+    # the words name the filter the figure is under
+    assert "Revenue in 2023 (category Software) was" in body["answer"]
 
 
 @pytest.mark.parametrize(

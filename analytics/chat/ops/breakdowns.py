@@ -38,7 +38,7 @@ def op_breakdown(
     period = intent.periods[0] if intent.periods else None
     scope = scope_of(intent, skus=False)
     scope_words = scope.words
-    where = period.label if period else f"all dates ({ctx.span()})"
+    where = ctx.where(period)
     sheet.op(
         "breakdown",
         by=dimension,

@@ -333,13 +333,14 @@ def movers(
     singular = DIMENSION_LABELS[by][0]
     parts = []
     up, down = diff.index[-1], diff.index[0]
-    if diff.iloc[-1] > 0:
+    # a move under half a cent shows as $0.00: float noise, not a rise or a fall
+    if diff.iloc[-1] >= 0.005:
         shown = sheet.money(
             f"Revenue change of {singular} {up}, {current.label} vs {base.label}",
             float(diff.iloc[-1]),
         )
         parts.append(f"the biggest rise came from {singular} {quote(up)} (+{shown})")
-    if diff.iloc[0] < 0:
+    if diff.iloc[0] <= -0.005:
         shown = sheet.money(
             f"Revenue change of {singular} {down}, {current.label} vs {base.label}",
             float(diff.iloc[0]),

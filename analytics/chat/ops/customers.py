@@ -19,7 +19,7 @@ def op_repeat_customers(
     (orders per customer from the query engine)."""
     period = intent.periods[0] if intent.periods else None
     scope = scope_of(intent, skus=False)
-    where = period.label if period else f"all dates ({ctx.span()})"
+    where = ctx.where(period)
     sheet.op("repeat_customers", period=period.iso() if period else "all")
     sheet.period = period.label if period else ctx.span()
     sheet.rows = ctx.rows

@@ -31,7 +31,7 @@ def op_overview(
     totals = metric_values(df, (REVENUE, "transactions", PROFIT, "margin"))
     r = sheet.money("Revenue, all dates", totals[REVENUE])
     t = sheet.count("Transactions, all dates", totals["transactions"])
-    line = f"Across {ctx.span()}: revenue **{r}** from {t} transactions"
+    line = f"Across {ctx.where(None, '')}: revenue **{r}** from {t} transactions"
     if totals[PROFIT] is not None:
         p = sheet.money("Profit, all dates", totals[PROFIT])
         m = sheet.pct("Profit margin, all dates", totals["margin"])

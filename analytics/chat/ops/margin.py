@@ -44,8 +44,8 @@ def op_underperforming(
 ) -> None:
     period = intent.periods[0] if intent.periods else None
     rows = rows_in(df, period)
-    where = period.label if period else ctx.span()
-    sheet.period, sheet.rows = where, len(rows)
+    where = ctx.where(period, "")
+    sheet.period, sheet.rows = (period.label if period else ctx.span()), len(rows)
     if not ctx.has_sku:
         _underperforming_categories(sheet, df, ctx, period, where)
         return
@@ -176,8 +176,8 @@ def op_margin(
 ) -> None:
     period = intent.periods[0] if intent.periods else None
     rows = rows_in(df, period)
-    where = period.label if period else ctx.span()
-    sheet.period, sheet.rows = where, len(rows)
+    where = ctx.where(period, "")
+    sheet.period, sheet.rows = (period.label if period else ctx.span()), len(rows)
     sheet.op("margin_drivers", period=period.iso() if period else "all")
     if not ctx.has_profit:
         sheet.add(

@@ -84,7 +84,7 @@ def _ask(
         period=period.iso() if period else "all",
     )
     sheet.period = period.label if period else ctx.span()
-    where = period.label if period else f"all dates ({ctx.span()})"
+    where = ctx.where(period)
     return _Ask(metric, scope_of(intent, skus=skus), period, where)
 
 
@@ -283,9 +283,9 @@ def op_count(
     singular, plural = dimension_words(dimension)
     period = intent.periods[0] if intent.periods else None
     scope = scope_of(intent, skus=False)
-    where = period.label if period else ctx.span()
+    where = ctx.where(period, "")
     sheet.op("count", by=dimension, period=period.iso() if period else "all")
-    sheet.period, sheet.rows = where, 0
+    sheet.period, sheet.rows = (period.label if period else ctx.span()), 0
     if not has_dimension(df, dimension):
         sheet.add(f"Your data has no {singular} column, so I can't count {plural}.")
         return

@@ -45,7 +45,7 @@ def op_total(
     metric = ranked_metric(sheet, ctx, intent.metric)
     scope = scope_of(intent)
     period = intent.periods[0] if intent.periods else None
-    where = period.label if period else f"all your data ({ctx.span()})"
+    where = ctx.where(period, "all your data")
     sheet.op(
         "total",
         metric=metric,
@@ -194,7 +194,7 @@ def op_compare_entities(
     scope = scope_of(rest)
     scope_words = scope.words
     named = replace(scope, filters=(*scope.filters, Filter(by, tuple(names))))
-    where = period.label if period else f"all dates ({ctx.span()})"
+    where = ctx.where(period)
     sheet.op(
         "compare_entities",
         by=by,
