@@ -695,14 +695,18 @@ def _celery_manager(celery: Any, settings: Settings, store: SessionStore) -> Any
     """
     from dash import CeleryManager
 
-    class SlotReleasingCeleryManager(CeleryManager):
-        def terminate_job(self, job):
-            super().terminate_job(job)
-            if job:
-                freed = release_job_slots(store, settings.MAX_CONCURRENT_JOBS, str(job))
+    manager = CeleryManager(celery, expire=3600)
+    terminate = manager.terminate_job
+
+    def terminate_job(job):
+        terminate(job)
+        if job:
+            freed = release_job_slots(store, settings.MAX_CONCURRENT_JOBS, str(job))
+            if freed:
                 logger.info("job cancelled job=%s slots_freed=%d", job, freed)
 
-    return SlotReleasingCeleryManager(celery, expire=3600)
+    manager.terminate_job = terminate_job
+    return manager
 
 
 def _name_celery_task(task_id: str | None = None, **_: Any) -> None:

@@ -77,12 +77,19 @@ def test_background_jobs_run_on_the_celery_worker(
         box.send_keys("What is my total revenue?")
         send = browser.find_element(By.ID, "chat-send")
         browser.execute_script("arguments[0].click();", send)
-        answer = wait.until(
-            lambda d: (
-                d.find_elements(By.CSS_SELECTOR, ".chat-answer .chat-markdown") or None
-            ),
-            message="the chat answer never arrived from the Celery worker",
-        )[0].text
+        try:
+            answer = wait.until(
+                lambda d: (
+                    d.find_elements(By.CSS_SELECTOR, ".chat-answer .chat-markdown")
+                    or None
+                ),
+                message="the chat answer never arrived from the Celery worker",
+            )[0].text
+        except Exception:
+            print("chat card:", browser.find_element(By.ID, "chat-messages").text)
+            print("worker log:", worker.log()[-4000:])
+            print("web log:", server.log()[-4000:])
+            raise
         total = f"{round(float(frame['Revenue'].sum())):,}"
         assert total in answer.replace(".00", "")
         screenshot(browser, artifacts_dir / "dashboard-celery-chat.png")
