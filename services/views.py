@@ -475,6 +475,11 @@ class Comparison:
         return f"{format_date(self.previous_start)} – {format_date(self.previous_end)}"
 
 
+#: Comparison periods of recent views (the KPI, chart and "what changed" callbacks of
+#: one filter change ask for the same one).
+COMPARISONS = Memo(8)
+
+
 def view_comparison(
     view: View, compare: str | None, granularity: str | None
 ) -> Comparison | None:
@@ -482,6 +487,12 @@ def view_comparison(
     for daily and weekly series), or None when off or the view has no dates."""
     if compare not in COMPARES:
         return None
+    aligned = granularity in ("day", "week")
+    key = (*_memo_key(view.dataset, view.filters), compare, aligned)
+    return COMPARISONS.get(key, lambda: _comparison(view, compare, granularity))
+
+
+def _comparison(view: View, compare: str, granularity: str | None) -> Comparison | None:
     dates = view.rows[DATE].dropna()
     if dates.empty:
         return None
