@@ -212,10 +212,13 @@ class Memo:
     #: Seconds a caller waits for another thread's build before building it itself.
     WAIT_SECONDS = 60.0
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, size: int, max_bytes: int | None = None) -> None:
         self.size = size
+        #: memory the kept values may take (the latest is kept whatever its size)
+        self.max_bytes = max_bytes
         self._lock = threading.Lock()
         self._values: OrderedDict[Any, Any] = OrderedDict()
+        self._sizes: dict[Any, int] = {}
         self._pending: dict[Any, _Pending] = {}
 
     def get(self, key: Any, build: Callable[[], Any]) -> Any:
@@ -242,17 +245,38 @@ class Memo:
             pending.done.set()
             raise
         pending.value = value
+        weight = _bytes_of(value) if self.max_bytes is not None else 0
         with self._lock:
             self._pending.pop(key, None)
             self._values[key] = value
-            while len(self._values) > self.size:
-                self._values.popitem(last=False)
+            self._sizes[key] = weight
+            while len(self._values) > 1 and (
+                len(self._values) > self.size
+                or (
+                    self.max_bytes is not None
+                    and sum(self._sizes.values()) > self.max_bytes
+                )
+            ):
+                old, _ = self._values.popitem(last=False)
+                self._sizes.pop(old, None)
         pending.done.set()
         return value
 
     def clear(self) -> None:
         with self._lock:
             self._values.clear()
+            self._sizes.clear()
+
+
+def _bytes_of(value: Any) -> int:
+    """Memory of the frames a kept value holds (a frame, or an object with ``rows``)."""
+    frames = [value] if isinstance(value, pd.DataFrame) else []
+    frames += [
+        getattr(value, name)
+        for name in ("rows", "history")
+        if isinstance(getattr(value, name, None), pd.DataFrame)
+    ]
+    return int(sum(f.memory_usage(index=True, deep=False).sum() for f in frames))
 
 
 def _memo_key(dataset: Dataset, filters: Filters) -> tuple[str, int, Filters]:
@@ -331,7 +355,7 @@ def cached_dataset(
 #: SKU scores and monthly scores computed in this process, per session, data revision
 #: and filters (each worker computes those of a filter set once; nothing is written to
 #: the store: encoding a frame there costs about as much as computing it).
-SKU_FRAMES = Memo(16)
+SKU_FRAMES = Memo(16, max_bytes=64 * 2**20)
 
 
 def cached_sku_scores(store: SessionStore, view: View) -> pd.DataFrame:
@@ -477,7 +501,7 @@ class Comparison:
 
 #: Comparison periods of recent views (the KPI, chart and "what changed" callbacks of
 #: one filter change ask for the same one).
-COMPARISONS = Memo(8)
+COMPARISONS = Memo(4, max_bytes=64 * 2**20)
 
 
 def view_comparison(

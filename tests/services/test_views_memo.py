@@ -198,3 +198,14 @@ def test_superstore_scores_and_projection_unchanged(filters):
     got = cached_sku_scores(None, view)
     pd.testing.assert_frame_equal(got, full_scores(view.rows), check_exact=True)
     assert insights(view.rows) == _insights(view.rows, None, "$")
+
+
+def test_memo_bounded_by_memory_keeps_the_latest_value():
+    memo = Memo(16, max_bytes=1_000_000)
+    frame = pd.DataFrame({"x": np.zeros(100_000)})  # 800 kB
+    memo.get("a", lambda: frame)
+    memo.get("b", lambda: frame.copy())
+    assert memo.get("a", lambda: "rebuilt") == "rebuilt"  # evicted for "b"
+    big = pd.DataFrame({"x": np.zeros(500_000)})  # larger than the budget
+    assert memo.get("c", lambda: big) is big
+    assert memo.get("c", lambda: "rebuilt") is big  # the latest is kept
