@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from selenium.common.exceptions import ElementClickInterceptedException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
@@ -74,7 +75,9 @@ def test_ranking_marks_few_sales_and_the_switch_hides_them(
         assert _column(browser, "note")[:3] == ["few sales", "few sales", ""]
         screenshot(browser, artifacts_dir / "sku-ranking-few-sales.png")
 
-        browser.find_element(By.ID, "sku-hide-few").click()
+        # sections above may still grow as their callbacks answer: click once it is
+        # in view and nothing covers it
+        wait.until(lambda d: _click_in_view(d, "sku-hide-few"))
         wait.until(
             ec.text_to_be_present_in_element(
                 (By.ID, "sku-count"),
@@ -87,3 +90,13 @@ def test_ranking_marks_few_sales_and_the_switch_hides_them(
         link = browser.find_element(By.ID, "download-skus-csv")
         assert "min_sales=3" in (link.get_attribute("href") or "")
         screenshot(browser, artifacts_dir / "sku-ranking-hidden.png")
+
+
+def _click_in_view(browser, element_id: str) -> bool:
+    element = browser.find_element(By.ID, element_id)
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'});", element)
+    try:
+        element.click()
+    except ElementClickInterceptedException:
+        return False
+    return True
