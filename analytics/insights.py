@@ -13,6 +13,7 @@ kept only when every figure in it matches the facts (``analytics.grounding``'s c
 
 from __future__ import annotations
 
+import contextvars
 import json
 import logging
 import re
@@ -92,9 +93,23 @@ def _year_pair(ctx: DataContext) -> tuple[Any, Any] | None:
     return this, before
 
 
+#: Rows of a period already cut during one ``insights`` call (the same two periods are
+#: read by the trend, margin and summary): (frame, start, end) -> (frame, rows).
+_SLICES: contextvars.ContextVar[dict | None] = contextvars.ContextVar(
+    "insight_slices", default=None
+)
+
+
 def _slice(df: pd.DataFrame, period: Any) -> pd.DataFrame:
+    kept = _SLICES.get()
+    key = (id(df), period.start, period.end)
+    if kept is not None and key in kept and kept[key][0] is df:
+        return kept[key][1]
     dates = df[DATE]
-    return df.loc[(dates >= period.start) & (dates < period.end + pd.Timedelta(days=1))]
+    rows = df.loc[(dates >= period.start) & (dates < period.end + pd.Timedelta(days=1))]
+    if kept is not None:
+        kept[key] = (df, rows)
+    return rows
 
 
 # --------------------------------------------------------------------------- insights
@@ -567,6 +582,14 @@ def insights(
     """
     if len(df) == 0:
         return {"summary": "There is no data to summarise yet.", "insights": []}
+    token = _SLICES.set({})
+    try:
+        return _insights(df, forecast, currency)
+    finally:
+        _SLICES.reset(token)
+
+
+def _insights(df: pd.DataFrame, forecast: Any, currency: str | None) -> dict[str, Any]:
     ctx = data_context(df)
     primary = (
         _trend(df, ctx, currency),

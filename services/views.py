@@ -7,6 +7,7 @@ import hashlib
 import json
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,7 +17,7 @@ from analytics.changes import COMPARES, Change, comparison_bounds, what_changed
 from analytics.customers import CustomerView, customer_view, has_customers
 from analytics.dataset_model import ColumnInfo, DatasetModel, model_of
 from analytics.filters import FilterError, filter_frame
-from analytics.forecast import project_sku_scores
+from analytics.forecast import SKU_WINDOW, project_sku_scores
 from analytics.formatting import format_date
 from analytics.metrics import choose_granularity
 from analytics.query import (
@@ -36,7 +37,8 @@ from services.datasets import Dataset
 from services.frames import FrameCache
 from services.store import SessionStore
 
-#: Part of the cache names of SKU scores: frames stored under an older formula are ignored.
+#: Part of the cache names of derived SKU figures (``/api/data`` parts): those stored
+#: under an older formula are ignored.
 SCORE_FORMULA = "pr1"
 
 #: Canonical frames decoded in this process (sized by ``FRAME_CACHE_MB`` in create_app).
@@ -187,44 +189,133 @@ def build_view(dataset: Dataset, filters: Filters) -> View:
     return View(dataset=dataset, filters=filters, history=history, rows=rows)
 
 
+class _Pending:
+    """A value being built by one thread that others asking for it wait for."""
+
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.value: Any = None
+        self.error: BaseException | None = None
+
+
+class Memo:
+    """The last few values built in this process, by key, built once even when several
+    threads ask at the same time.
+
+    One filter change fires several callbacks at once (KPIs, charts, breakdown, the SKU
+    table, customers, what changed, insights): the dashboard's page posts them together,
+    so a worker's threads ask for the same filtered view in the same few milliseconds.
+    The first builds it, the others wait for it rather than building it again. An error
+    of the build (such as unusable filters) reaches every caller waiting for it.
+    """
+
+    #: Seconds a caller waits for another thread's build before building it itself.
+    WAIT_SECONDS = 60.0
+
+    def __init__(self, size: int, max_bytes: int | None = None) -> None:
+        self.size = size
+        #: memory the kept values may take (the latest is kept whatever its size)
+        self.max_bytes = max_bytes
+        self._lock = threading.Lock()
+        self._values: OrderedDict[Any, Any] = OrderedDict()
+        self._sizes: dict[Any, int] = {}
+        self._pending: dict[Any, _Pending] = {}
+
+    def get(self, key: Any, build: Callable[[], Any]) -> Any:
+        with self._lock:
+            if key in self._values:
+                self._values.move_to_end(key)
+                return self._values[key]
+            pending = self._pending.get(key)
+            owner = pending is None
+            if owner:
+                pending = self._pending[key] = _Pending()
+        if not owner:
+            if pending.done.wait(self.WAIT_SECONDS):
+                if pending.error is not None:
+                    raise pending.error
+                return pending.value
+            return build()
+        try:
+            value = build()
+        except BaseException as error:
+            pending.error = error
+            with self._lock:
+                self._pending.pop(key, None)
+            pending.done.set()
+            raise
+        pending.value = value
+        weight = _bytes_of(value) if self.max_bytes is not None else 0
+        with self._lock:
+            self._pending.pop(key, None)
+            self._values[key] = value
+            self._sizes[key] = weight
+            while len(self._values) > 1 and (
+                len(self._values) > self.size
+                or (
+                    self.max_bytes is not None
+                    and sum(self._sizes.values()) > self.max_bytes
+                )
+            ):
+                old, _ = self._values.popitem(last=False)
+                self._sizes.pop(old, None)
+        pending.done.set()
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._values.clear()
+            self._sizes.clear()
+
+
+def _bytes_of(value: Any) -> int:
+    """Memory of the frames a kept value holds (a frame, or an object with ``rows``)."""
+    frames = [value] if isinstance(value, pd.DataFrame) else []
+    frames += [
+        getattr(value, name)
+        for name in ("rows", "history")
+        if isinstance(getattr(value, name, None), pd.DataFrame)
+    ]
+    return int(sum(f.memory_usage(index=True, deep=False).sum() for f in frames))
+
+
+def _memo_key(dataset: Dataset, filters: Filters) -> tuple[str, int, Filters]:
+    return (
+        str(dataset.meta.get("session_id", "")),
+        int(dataset.meta.get("revision", 0)),
+        filters,
+    )
+
+
 class ViewMemo:
     """The last few filtered views built in this process, by session, data revision and
     filters.
 
-    One filter change fires several callbacks (KPIs, charts, the SKU table), each needing
-    the same filtered rows: the first builds them, the others reuse them. A rebuild of the
-    session's data increments its revision, so an old view is never handed out; the
-    metadata in a returned view is always the caller's (fresh from the store). Frames are
-    shared read-only (pandas copies on write). Safe across threads.
+    One filter change fires several callbacks (KPIs, charts, the SKU table…), each needing
+    the same filtered rows: the first builds them, the others reuse them, also when they
+    ask at the same moment (see ``Memo``). A rebuild of the session's data increments its
+    revision, so an old view is never handed out; the metadata in a returned view is
+    always the caller's (fresh from the store). Frames are shared read-only (pandas
+    copies on write). Safe across threads.
     """
 
     def __init__(self, size: int = 4) -> None:
-        self.size = size
-        self._lock = threading.Lock()
-        self._views: OrderedDict[tuple[str, int, Filters], View] = OrderedDict()
+        self._memo = Memo(size)
+
+    @property
+    def size(self) -> int:
+        return self._memo.size
 
     def view(self, dataset: Dataset, filters: Filters) -> View:
-        key = (
-            str(dataset.meta.get("session_id", "")),
-            int(dataset.meta.get("revision", 0)),
-            filters,
+        memo = self._memo.get(
+            _memo_key(dataset, filters), lambda: build_view(dataset, filters)
         )
-        with self._lock:
-            memo = self._views.get(key)
-            if memo is not None:
-                self._views.move_to_end(key)
-        if memo is not None:
-            return View(dataset, filters, memo.history, memo.rows)
-        built = build_view(dataset, filters)
-        with self._lock:
-            self._views[key] = built
-            while len(self._views) > self.size:
-                self._views.popitem(last=False)
-        return built
+        if memo.dataset is dataset:
+            return memo
+        return View(dataset, filters, memo.history, memo.rows)
 
     def clear(self) -> None:
-        with self._lock:
-            self._views.clear()
+        self._memo.clear()
 
 
 #: Filtered views built in this process (see ``ViewMemo``).
@@ -261,45 +352,70 @@ def cached_dataset(
     return Dataset(meta=meta, frame=frame)
 
 
+#: SKU scores and monthly scores computed in this process, per session, data revision
+#: and filters (each worker computes those of a filter set once; nothing is written to
+#: the store: encoding a frame there costs about as much as computing it).
+SKU_FRAMES = Memo(16, max_bytes=64 * 2**20)
+
+
 def cached_sku_scores(store: SessionStore, view: View) -> pd.DataFrame:
     """SKU scores of the rows in view, with next month's projected score and a
     "trending down" flag; computed once per data revision and filter set.
 
     Columns: those of ``analytics.sku.sku_scores`` plus ``projected_score`` (NaN with fewer
     than 3 scored months) and ``trending_down`` (bool). The projection and the trend come
-    from the monthly scores, normalised within each month exactly like the overall score.
+    from the monthly scores of the last ``SKU_WINDOW`` months in view, normalised within
+    each month exactly like the overall score (each month is scored among its own SKUs,
+    so only those months' rows are scored: the full monthly history is computed when a
+    SKU's detail asks for it, ``cached_monthly_scores``).
     """
-    sid = view.dataset.meta["session_id"]
-    revision = view.dataset.meta.get("revision", 0)
-    name = f"sku_scores:{SCORE_FORMULA}:{revision}:{view.filters.key()}"
-    cached = store.get_frame(sid, name)
-    if cached is not None:
-        return cached
+    key = ("sku_scores", *_memo_key(view.dataset, view.filters))
+    return SKU_FRAMES.get(key, lambda: _scores_with_projection(store, view))
+
+
+def _scores_with_projection(store: SessionStore, view: View) -> pd.DataFrame:
     scores = sku_scores(view.rows)
-    monthly = cached_monthly_scores(store, view)
+    monthly = _recent_monthly_scores(store, view)
     if len(monthly):
-        projection = project_sku_scores(monthly)[
+        # fitted per SKU code (grouping integers, not text: same sums, same order)
+        codes, skus = pd.factorize(monthly["sku"])
+        projection = project_sku_scores(monthly.assign(sku=codes), window=SKU_WINDOW)[
             ["sku", "projected_score", "trending_down"]
         ]
+        projection["sku"] = skus.take(projection["sku"].to_numpy())
         scores = scores.merge(projection, on="sku", how="left")
         scores["trending_down"] = scores["trending_down"].fillna(False).astype(bool)
     else:
         scores = scores.assign(projected_score=float("nan"), trending_down=False)
-    store.put_frame(sid, name, scores)
     return scores
+
+
+def _recent_monthly_scores(store: SessionStore, view: View) -> pd.DataFrame:
+    """Monthly SKU scores of the last ``SKU_WINDOW`` calendar months with SKU sales in
+    view: those the projection reads, identical to the same months of
+    ``cached_monthly_scores`` (a month's scores depend on that month's rows only)."""
+    rows = view.rows
+    dates = rows[DATE].where(rows[SKU].notna())
+    last = dates.max()
+    if pd.isna(last):
+        return monthly_sku_scores(rows.iloc[0:0])
+    first = pd.Timestamp(last.year, last.month, 1) - pd.DateOffset(
+        months=SKU_WINDOW - 1
+    )
+    monthly = monthly_sku_scores(rows.loc[(rows[DATE] >= first).to_numpy(bool)])
+    scored = monthly.loc[monthly["score"].notna(), "month"]
+    if scored.empty or scored.max() != pd.Timestamp(last.year, last.month, 1):
+        # the latest month has no score (no usable amounts): the window the projection
+        # takes starts earlier, so score every month as it would
+        return cached_monthly_scores(store, view)
+    return monthly
 
 
 def cached_monthly_scores(store: SessionStore, view: View) -> pd.DataFrame:
-    """Per-month SKU scores of the rows in view (for drill-downs), cached like the scores."""
-    sid = view.dataset.meta["session_id"]
-    revision = view.dataset.meta.get("revision", 0)
-    name = f"monthly_scores:{SCORE_FORMULA}:{revision}:{view.filters.key()}"
-    cached = store.get_frame(sid, name)
-    if cached is not None:
-        return cached
-    scores = monthly_sku_scores(view.rows)
-    store.put_frame(sid, name, scores)
-    return scores
+    """Per-month SKU scores of the rows in view (for drill-downs), computed once per data
+    revision and filter set in this process."""
+    key = ("monthly_scores", *_memo_key(view.dataset, view.filters))
+    return SKU_FRAMES.get(key, lambda: monthly_sku_scores(view.rows))
 
 
 _CUSTOMER_VIEWS: OrderedDict[tuple, CustomerView] = OrderedDict()
@@ -383,6 +499,11 @@ class Comparison:
         return f"{format_date(self.previous_start)} – {format_date(self.previous_end)}"
 
 
+#: Comparison periods of recent views (the KPI, chart and "what changed" callbacks of
+#: one filter change ask for the same one).
+COMPARISONS = Memo(4, max_bytes=64 * 2**20)
+
+
 def view_comparison(
     view: View, compare: str | None, granularity: str | None
 ) -> Comparison | None:
@@ -390,6 +511,12 @@ def view_comparison(
     for daily and weekly series), or None when off or the view has no dates."""
     if compare not in COMPARES:
         return None
+    aligned = granularity in ("day", "week")
+    key = (*_memo_key(view.dataset, view.filters), compare, aligned)
+    return COMPARISONS.get(key, lambda: _comparison(view, compare, granularity))
+
+
+def _comparison(view: View, compare: str, granularity: str | None) -> Comparison | None:
     dates = view.rows[DATE].dropna()
     if dates.empty:
         return None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from selenium.common.exceptions import ElementClickInterceptedException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
@@ -66,15 +67,15 @@ def test_ranking_marks_few_sales_and_the_switch_hides_them(
         assert "percentile rank" in help_text.text
 
         # sort by transactions, fewest first: the two rare SKUs lead, marked
-        header = browser.find_element(
-            By.CSS_SELECTOR, '#sku-table th[data-dash-column="transactions"]'
-        )
-        header.find_element(By.CSS_SELECTOR, ".column-header--sort").click()
+        # (sections above may still grow as their callbacks answer: each click waits
+        # until its target is in view and nothing covers it)
+        sort = '#sku-table th[data-dash-column="transactions"] .column-header--sort'
+        wait.until(lambda d: _click_in_view(d, By.CSS_SELECTOR, sort))
         wait.until(lambda d: _column(d, "sku")[:2] == ["RARE-1", "RARE-2"])
         assert _column(browser, "note")[:3] == ["few sales", "few sales", ""]
         screenshot(browser, artifacts_dir / "sku-ranking-few-sales.png")
 
-        browser.find_element(By.ID, "sku-hide-few").click()
+        wait.until(lambda d: _click_in_view(d, By.ID, "sku-hide-few"))
         wait.until(
             ec.text_to_be_present_in_element(
                 (By.ID, "sku-count"),
@@ -87,3 +88,13 @@ def test_ranking_marks_few_sales_and_the_switch_hides_them(
         link = browser.find_element(By.ID, "download-skus-csv")
         assert "min_sales=3" in (link.get_attribute("href") or "")
         screenshot(browser, artifacts_dir / "sku-ranking-hidden.png")
+
+
+def _click_in_view(browser, by: str, selector: str) -> bool:
+    element = browser.find_element(by, selector)
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'});", element)
+    try:
+        element.click()
+    except ElementClickInterceptedException:
+        return False
+    return True
