@@ -184,7 +184,18 @@ def update_kpis(
     )
     if comparison is not None:
         _compare_cards(cards, comparison)
+    elif compare == "off":
+        _no_comparison(cards)
     return kpi_row(cards, currency, orders=order_figures(rows)), summary, None, *links
+
+
+def _no_comparison(cards: dict) -> None:
+    """The cards show their figures without a change ("No comparison" chosen, or no
+    data for the compared period)."""
+    cards["comparison"]["available"] = False
+    for card in cards.values():
+        if isinstance(card, dict) and "previous" in card:
+            card["previous"] = None
 
 
 def _compare_cards(cards: dict, comparison: Comparison) -> None:
@@ -196,9 +207,7 @@ def _compare_cards(cards: dict, comparison: Comparison) -> None:
         label=comparison.label,
     )
     if not comparison.covered:
-        for card in cards.values():
-            if isinstance(card, dict) and "previous" in card:
-                card["previous"] = None
+        _no_comparison(cards)
 
 
 def update_charts(

@@ -64,10 +64,33 @@ def test_year_ago_draws_last_year_and_the_kpis_compare_with_it(app, sid, table):
 
 def test_off_draws_no_comparison(app, sid):
     with app.server.test_request_context("/"):
-        figure = update_overview(
-            sid, None, None, None, None, "month", "revenue", "revenue", "off"
-        )[1]
+        out = update_overview(
+            sid,
+            "2023-01-01",
+            "2023-06-30",
+            None,
+            None,
+            "month",
+            "revenue",
+            "revenue",
+            "off",
+        )
+        on = update_overview(
+            sid,
+            "2023-01-01",
+            "2023-06-30",
+            None,
+            None,
+            "month",
+            "revenue",
+            "revenue",
+            "previous_period",
+        )
+    cards, figure = out[0], out[1]
     assert all(t.line.dash != "dash" for t in figure.data)
+    # "No comparison" means the KPI cards compare with nothing either
+    assert " vs " not in _text(cards)
+    assert " vs " in _text(on[0])
 
 
 def test_what_changed_names_the_periods_and_adds_up(app, sid, table):
