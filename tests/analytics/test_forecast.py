@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analytics import forecast as fc
-from analytics import forecast_models as fm
 from analytics.forecast import ForecastError, forecast
+from analytics.forecast import models as fm
+from analytics.forecast import run as fc
 from analytics.schema import conform_canonical
 
 RESULT_KEYS = {

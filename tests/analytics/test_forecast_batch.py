@@ -6,9 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analytics import forecast_models as fm
-from analytics.forecast import ForecastError
-from analytics.forecast_batch import forecast_by
+from analytics.forecast import ForecastError, forecast_by
+from analytics.forecast import models as fm
 from analytics.schema import conform_canonical
 
 MONTHS = pd.date_range("2019-01-01", periods=60, freq="MS")

@@ -1,4 +1,4 @@
-"""Forecast models (analytics.forecast_models) and backtest metrics (analytics.backtest)."""
+"""Forecast models (analytics.forecast.models) and backtest metrics (analytics.forecast.backtest)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analytics import forecast_models as fm
-from analytics.backtest import (
+from analytics.forecast import models as fm
+from analytics.forecast.backtest import (
     BacktestPlan,
     backtest,
     plan_backtest,

@@ -6,11 +6,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analytics import backtest as bt
-from analytics import forecast as fc
-from analytics import forecast_models as fm
-from analytics.backtest import BacktestPlan, BacktestScore
+from analytics.forecast import backtest as bt
 from analytics.forecast import default_frequency, forecast, rank_models
+from analytics.forecast import models as fm
+from analytics.forecast import run as fc
+from analytics.forecast.backtest import BacktestPlan, BacktestScore
 from analytics.schema import conform_canonical
 
 STATS = {"auto_ets", "auto_theta", "auto_arima", "ensemble"}

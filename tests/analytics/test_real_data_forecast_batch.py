@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analytics.forecast_batch import forecast_by
+from analytics.forecast import forecast_by
 from analytics.schema import conform_canonical
 
 DATA_DIR = Path(__file__).resolve().parents[3] / "shared" / "data"

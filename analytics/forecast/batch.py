@@ -26,12 +26,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from analytics import forecast_models as fm
-from analytics.forecast import (
+import analytics.forecast.models as fm
+from analytics.forecast.common import (
     DEFAULT_HORIZONS,
     MIN_HISTORY,
     MIN_SEASONS,
     ForecastError,
+)
+from analytics.forecast.frequency import (
     FrequencyInfo,
     future_dates,
     period_series,

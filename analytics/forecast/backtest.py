@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from analytics.forecast_models import Z80, Z95, ModelForecast, t_quantile
+from analytics.forecast.models import Z80, Z95, ModelForecast, t_quantile
 
 #: Origins tried per backtest: at most this many, at least ``MIN_ORIGINS`` when the
 #: history allows (the horizon is shortened before fewer origins are accepted).
