@@ -11,8 +11,6 @@ from typing import Any
 
 import pandas as pd
 
-from analytics.budget import time_budget
-from analytics.combine import Part, combine
 from analytics.errors import IngestError
 from analytics.ingest import (
     IngestResult,
@@ -21,9 +19,15 @@ from analytics.ingest import (
     ingest_grid,
     rebuild,
 )
-from analytics.limits import LimitExceeded, UploadLimits, check_amounts, check_upload
-from analytics.metrics import choose_granularity
-from analytics.readers import (
+from analytics.ingest.budget import time_budget
+from analytics.ingest.combine import Part, combine
+from analytics.ingest.limits import (
+    LimitExceeded,
+    UploadLimits,
+    check_amounts,
+    check_upload,
+)
+from analytics.ingest.read import (
     encode_cells,
     grid_from_stored,
     read_grid,
@@ -31,7 +35,8 @@ from analytics.readers import (
     sheet_note,
     sheet_record,
 )
-from analytics.sanity import non_finite_amounts, out_of_range_dates
+from analytics.ingest.sanity import non_finite_amounts, out_of_range_dates
+from analytics.metrics import choose_granularity
 from analytics.schema import CATEGORY, DATE, ORDER, normalise_mapping
 from services.store import SessionStore
 
@@ -627,7 +632,7 @@ def create_combined_session(
     :func:`create_session`).
 
     Every file is read on its own; files with the same columns get one mapping; the
-    results are combined by :func:`analytics.combine.combine` (refused with the reason
+    results are combined by :func:`analytics.ingest.combine.combine` (refused with the reason
     when they cannot be). Raises ``IngestError`` naming the file at fault.
     """
     if len(uploads) == 1:

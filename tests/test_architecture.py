@@ -158,7 +158,7 @@ def _cycles(graph: dict[str, set[str]]) -> set[tuple[str, ...]]:
 
 def test_the_walker_sees_the_project_and_finds_a_planted_cycle():
     graph = _graph(module_level_only=True)
-    assert "analytics.pnl" in graph["analytics.ingest"]
+    assert "analytics.ingest.pnl" in graph["analytics.ingest.pipeline"]
     assert (
         "analytics.schema"
         in graph["analytics.query.engine"] | graph["analytics.query.spec"]

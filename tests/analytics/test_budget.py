@@ -6,9 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analytics import parsing
-from analytics.budget import TimeBudgetExceeded, check_time, time_budget
-from analytics.ingest import ingest_bytes
+from analytics.ingest import ingest_bytes, parsing
+from analytics.ingest.budget import TimeBudgetExceeded, check_time, time_budget
 
 
 def _wide_dates(columns: int = 40, rows: int = 50) -> bytes:

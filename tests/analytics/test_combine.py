@@ -1,4 +1,4 @@
-"""analytics.combine: generated monthly exports (overlapping, gapped, other column
+"""analytics.ingest.combine: generated monthly exports (overlapping, gapped, other column
 orders, a renamed column) combined into one dataset; refusals with their reasons."""
 
 from __future__ import annotations
@@ -7,16 +7,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analytics.combine import (
+from analytics.dataset_model import model_of
+from analytics.errors import IngestError
+from analytics.ingest import ingest_bytes
+from analytics.ingest.combine import (
     OVERLAP_REASON,
     SOURCE_FILE,
     Part,
     combine,
     overlap_rows,
 )
-from analytics.dataset_model import model_of
-from analytics.errors import IngestError
-from analytics.ingest import ingest_bytes
 
 
 def export(start: str, end: str, seed: int = 1) -> pd.DataFrame:

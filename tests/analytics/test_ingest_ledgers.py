@@ -13,8 +13,7 @@ import json
 import pandas as pd
 import pytest
 
-from analytics import ledgers
-from analytics.ingest import ingest_bytes, rebuild
+from analytics.ingest import ingest_bytes, ledgers, rebuild
 from tests.fixtures import payment_logs
 
 LOGS = payment_logs.all_logs()

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from analytics.errors import IngestError, UnsupportedFileType
-from analytics.readers import (
+from analytics.ingest.read import (
     cell_ranges,
     column_index,
     column_letters,
@@ -172,7 +172,7 @@ def test_xlsx_extent_without_dimension_tag():
     import re
     import zipfile
 
-    from analytics.readers import _xlsx_extent
+    from analytics.ingest.read import _xlsx_extent
 
     data = messy.xlsx_from_sheets({"S": [["Date", "Sales"], ["2024-01-01", 1.0]]})
     source = zipfile.ZipFile(io.BytesIO(data))

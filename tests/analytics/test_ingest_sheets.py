@@ -11,7 +11,7 @@ import pytest
 
 from analytics.errors import IngestError
 from analytics.ingest import ingest_bytes, ingest_grid
-from analytics.readers import (
+from analytics.ingest.read import (
     decode_cells,
     encode_cells,
     grid_from_stored,

@@ -10,8 +10,13 @@ import pandas as pd
 import pytest
 
 from analytics.errors import IngestError
-from analytics.limits import LimitExceeded, UploadLimits, check_amounts, check_upload
-from analytics.sanity import non_finite_amounts, out_of_range_dates
+from analytics.ingest.limits import (
+    LimitExceeded,
+    UploadLimits,
+    check_amounts,
+    check_upload,
+)
+from analytics.ingest.sanity import non_finite_amounts, out_of_range_dates
 
 SMALL = UploadLimits(
     max_rows=100,

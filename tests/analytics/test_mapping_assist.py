@@ -1,4 +1,4 @@
-"""analytics.mapping_assist: the mapping prompt and strict validation of a model's reply."""
+"""analytics.ingest.mapping_assist: the mapping prompt and strict validation of a model's reply."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import json
 import pandas as pd
 import pytest
 
-from analytics.mapping_assist import (
+from analytics.ingest.mapping_assist import (
     MappingSuggestionError,
     build_mapping_prompt,
     validate_llm_mapping,

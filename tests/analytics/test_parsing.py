@@ -6,7 +6,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analytics.parsing import clean_text, missing_mask, parse_dates, parse_numbers
+from analytics.ingest.parsing import (
+    clean_text,
+    missing_mask,
+    parse_dates,
+    parse_numbers,
+)
 
 
 def text(values: list) -> pd.Series:

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from analytics.ingest import ingest_bytes, rebuild
-from analytics.pnl import classify_lines
+from analytics.ingest.pnl import classify_lines
 from tests.fixtures import messy
 
 

@@ -11,9 +11,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analytics.combine import SOURCE_FILE, Part, combine
 from analytics.errors import IngestError
 from analytics.ingest import ingest_bytes
+from analytics.ingest.combine import SOURCE_FILE, Part, combine
 
 DATA_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 

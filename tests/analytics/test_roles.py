@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analytics.roles import detect_roles, normalise_header, profile_table
+from analytics.ingest.roles import detect_roles, normalise_header, profile_table
 
 ROWS = 40
 

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from analytics.errors import IngestError
-from analytics.limits import LimitExceeded, UploadLimits
+from analytics.ingest.limits import LimitExceeded, UploadLimits
 from services.datasets import (
     Upload,
     add_files,

@@ -24,8 +24,8 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
-from analytics.budget import check_time
-from analytics.parsing import (
+from analytics.ingest.budget import check_time
+from analytics.ingest.parsing import (
     clean_text,
     looks_like_dates,
     parse_dates,

@@ -1,6 +1,6 @@
 """What ingestion produces for one file (:class:`IngestResult`).
 
-Kept apart from :mod:`analytics.ingest` so the statement reader (:mod:`analytics.pnl`),
+Kept apart from :mod:`analytics.ingest` so the statement reader (:mod:`analytics.ingest.pnl`),
 which ingestion calls, can build one without importing ingestion back.
 """
 
@@ -11,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 
-from analytics.readers import Grid
+from analytics.ingest.read import Grid
 
 
 @dataclass
@@ -32,6 +32,6 @@ class IngestResult:
     confidence: dict[str, float]
     report: dict[str, Any]
     warnings: list[str] = field(default_factory=list)
-    #: Every sheet of a multi-sheet workbook (see :attr:`analytics.readers.Grid.workbook`),
+    #: Every sheet of a multi-sheet workbook (see :attr:`analytics.ingest.read.Grid.workbook`),
     #: for the caller to keep so the user can switch sheets; empty otherwise.
     sheets: dict[str, Grid] = field(default_factory=dict)

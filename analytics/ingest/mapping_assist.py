@@ -17,7 +17,7 @@ from typing import Any
 
 import pandas as pd
 
-from analytics.parsing import parse_dates, parse_numbers
+from analytics.ingest.parsing import parse_dates, parse_numbers
 from analytics.schema import (
     CATEGORY,
     COST,

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from analytics.errors import IngestError
-from analytics.roles import role_label
+from analytics.ingest.roles import role_label
 from analytics.schema import COST, PROFIT, QUANTITY, REVENUE, UNIT_PRICE
 
 
@@ -39,7 +39,7 @@ class UploadLimits:
     max_cells: int = 10_000_000
     max_line_bytes: int = 64 * 1024
     max_unzipped_bytes: int = 256 * 1024 * 1024
-    #: Wall-clock seconds reading one upload may take (``analytics.budget``).
+    #: Wall-clock seconds reading one upload may take (``analytics.ingest.budget``).
     max_seconds: float = 20.0
 
 

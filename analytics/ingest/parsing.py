@@ -28,7 +28,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from analytics.budget import check_time
+from analytics.ingest.budget import check_time
 
 #: Cell texts that mean "no value" (compared lower-case, stripped).
 MISSING_TOKENS: tuple[str, ...] = (

@@ -1,18 +1,18 @@
 """Turn an uploaded CSV/XLSX/XLS (bytes, in memory) into the canonical transactions frame.
 
-Pipeline: :func:`analytics.readers.read_grid` (type by content, encoding, delimiter,
-sheet) → profit-and-loss statements go to :mod:`analytics.pnl` → otherwise
-:func:`analytics.readers.shape_table` (header row, blank rows/columns, index column,
-duplicate names, total rows) → :mod:`analytics.roles` (which column is which role) →
-:func:`rebuild` (parse the mapped columns with :mod:`analytics.parsing`, derive missing
+Pipeline: :func:`analytics.ingest.read.read_grid` (type by content, encoding, delimiter,
+sheet) → profit-and-loss statements go to :mod:`analytics.ingest.pnl` → otherwise
+:func:`analytics.ingest.read.shape_table` (header row, blank rows/columns, index column,
+duplicate names, total rows) → :mod:`analytics.ingest.roles` (which column is which role) →
+:func:`rebuild` (parse the mapped columns with :mod:`analytics.ingest.parsing`, derive missing
 values, set aside unusable rows, count duplicates and negatives, write the report).
 
 Derived values: revenue = quantity × unit price when no revenue column is mapped;
 revenue net of a refunded-amount column filled on every line (payment exports);
 profit = revenue − cost and cost = revenue − profit when only one of them is known;
 with neither, profit = revenue × margin per line from a margin (or markup) rate column
-(:func:`analytics.roles.profit_ratio`). A workbook template of income and expense sheets
-is one statement (:func:`analytics.pnl.read_workbook_statement`).
+(:func:`analytics.ingest.roles.profit_ratio`). A workbook template of income and expense sheets
+is one statement (:func:`analytics.ingest.pnl.read_workbook_statement`).
 Returns, cancellations and negative quantities stay in as negative amounts (net
 figures) and are counted in ``report["negatives"]``; lines with a negative quantity and
 a zero amount are counted apart as stock adjustments.
@@ -29,7 +29,7 @@ of the set-aside counts`` always holds (``joined`` is non-zero only for payment 
 marketplace logs, see below).
 
 Payment-provider and marketplace logs (PayPal, Stripe, Adyen, Amazon settlement files,
-Etsy statements …) are recognised by :mod:`analytics.ledgers`: revenue is completed
+Etsy statements …) are recognised by :mod:`analytics.ingest.ledgers`: revenue is completed
 customer payments (gross, net of refunds), fees are cost, and transfers, conversions,
 holds, test-mode and summary rows are set aside by reason; fee and quantity rows of one
 order are joined to its sale line (``report["joined"]`` counts them).
@@ -47,12 +47,12 @@ import numpy as np
 import pandas as pd
 import pyarrow.compute as pc
 
-from analytics import ledgers, pnl
-from analytics.budget import TimeBudgetExceeded, check_time
+import analytics.ingest.ledgers as ledgers
+import analytics.ingest.pnl as pnl
 from analytics.dataset_model import extend_frame
 from analytics.errors import IngestError
-from analytics.ingest_result import IngestResult
-from analytics.parsing import (
+from analytics.ingest.budget import TimeBudgetExceeded, check_time
+from analytics.ingest.parsing import (
     CURRENCY_CODES,
     DateParse,
     NumberParse,
@@ -63,7 +63,7 @@ from analytics.parsing import (
     parse_numbers,
     spread_sample,
 )
-from analytics.readers import (
+from analytics.ingest.read import (
     Grid,
     add_year_month_period,
     cell_ranges,
@@ -72,7 +72,8 @@ from analytics.readers import (
     shape_table,
     sheet_note,
 )
-from analytics.roles import (
+from analytics.ingest.result import IngestResult
+from analytics.ingest.roles import (
     NUMERIC_ROLES,
     TEXT_ROLES,
     ColumnProfile,
@@ -164,7 +165,7 @@ def ingest_grid(
     mapping: Mapping[str, str | None] | None = None,
     drop_duplicates: bool = False,
 ) -> IngestResult:
-    """Ingest one sheet (or CSV file) already read by :func:`analytics.readers.read_grid`.
+    """Ingest one sheet (or CSV file) already read by :func:`analytics.ingest.read.read_grid`.
 
     Used directly to read another sheet of a workbook stored at upload; the result's
     ``sheets`` stays empty (the caller already holds the workbook).
@@ -766,7 +767,7 @@ def _build(
 def _ledger(
     table: pd.DataFrame, mapping: Mapping[str, str | None], read: dict[str, Any]
 ) -> ledgers.Ledger | None:
-    """The payment or marketplace log reading of ``table`` (see :mod:`analytics.ledgers`),
+    """The payment or marketplace log reading of ``table`` (see :mod:`analytics.ingest.ledgers`),
     when the file is one and its amount column is the one mapped to revenue."""
     if not mapping[REVENUE]:
         return None

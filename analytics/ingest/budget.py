@@ -1,6 +1,6 @@
 """A wall-clock budget for reading one upload.
 
-The size guards in :mod:`analytics.limits` bound how big a table a file may describe, but
+The size guards in :mod:`analytics.ingest.limits` bound how big a table a file may describe, but
 a small file can still be slow to read: 200 columns of distinct timestamps, each judged
 on its own. Reading runs in a web thread that cannot be interrupted safely, so the budget
 is cooperative: :func:`time_budget` sets a deadline for the current thread (a context

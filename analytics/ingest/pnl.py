@@ -46,8 +46,13 @@ import pandas as pd
 
 from analytics.errors import IngestError
 from analytics.formatting import MONTH_NAMES
-from analytics.ingest_result import IngestResult
-from analytics.parsing import DATE_SHAPE_RE, clean_text, parse_dates, parse_numbers
+from analytics.ingest.parsing import (
+    DATE_SHAPE_RE,
+    clean_text,
+    parse_dates,
+    parse_numbers,
+)
+from analytics.ingest.result import IngestResult
 from analytics.schema import COST, DATE, PROFIT, REVENUE, SOURCE_ROW, conform_canonical
 
 MAX_ROWS = 2000

@@ -26,10 +26,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from analytics.budget import check_time
 from analytics.errors import IngestError, UnsupportedFileType
 from analytics.formatting import MONTH_NAMES
-from analytics.parsing import DATE_SHAPE_RE, MISSING_TOKENS, clean_text
+from analytics.ingest.budget import check_time
+from analytics.ingest.parsing import DATE_SHAPE_RE, MISSING_TOKENS, clean_text
 
 SAMPLE_BYTES = 256 * 1024
 #: Largest total size of an XLSX's unpacked parts (guards against zip bombs).
@@ -1347,7 +1347,7 @@ def _is_index_column(col: pd.Series) -> bool:
 
 
 def _mostly_numbers(sample: pd.Series) -> bool:
-    from analytics.parsing import parse_numbers
+    from analytics.ingest.parsing import parse_numbers
 
     parsed = parse_numbers(sample)
     return parsed.valid > 0 and parsed.valid >= 0.9 * (parsed.valid + parsed.invalid)
@@ -1441,7 +1441,7 @@ _MONTHS = {
 def add_year_month_period(table: pd.DataFrame) -> tuple[pd.DataFrame, str] | None:
     """Add a ``Period`` column (first day of the month) when a table has Year and Month
     columns but no date column; None when it does not apply."""
-    from analytics.parsing import looks_like_dates
+    from analytics.ingest.parsing import looks_like_dates
 
     for name in table.columns:
         col = table[name]

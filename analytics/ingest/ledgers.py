@@ -36,8 +36,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from analytics.parsing import clean_text, parse_numbers
-from analytics.roles import normalise_header
+from analytics.ingest.parsing import clean_text, parse_numbers
+from analytics.ingest.roles import normalise_header
 
 __all__ = ["Layout", "Ledger", "classify", "detect"]
 
