@@ -21,21 +21,16 @@ from analytics.ingest import (
 )
 from analytics.ingest.budget import time_budget
 from analytics.ingest.combine import Part, combine
+from analytics.ingest.grid_codec import encode_cells, grid_from_stored, sheet_record
 from analytics.ingest.limits import (
     LimitExceeded,
     UploadLimits,
     check_amounts,
     check_upload,
 )
-from analytics.ingest.read import (
-    encode_cells,
-    grid_from_stored,
-    read_grid,
-    shape_table,
-    sheet_note,
-    sheet_record,
-)
+from analytics.ingest.read import read_grid, sheet_note
 from analytics.ingest.sanity import non_finite_amounts, out_of_range_dates
+from analytics.ingest.shape import shape_table
 from analytics.metrics import choose_granularity
 from analytics.schema import CATEGORY, DATE, ORDER, normalise_mapping
 from services.store import SessionStore

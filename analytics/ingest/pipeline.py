@@ -52,6 +52,7 @@ import analytics.ingest.pnl as pnl
 from analytics.dataset_model import extend_frame
 from analytics.errors import IngestError
 from analytics.ingest.budget import TimeBudgetExceeded, check_time
+from analytics.ingest.grid import Grid
 from analytics.ingest.parsing import (
     CURRENCY_CODES,
     DateParse,
@@ -63,15 +64,7 @@ from analytics.ingest.parsing import (
     parse_numbers,
     spread_sample,
 )
-from analytics.ingest.read import (
-    Grid,
-    add_year_month_period,
-    cell_ranges,
-    rank_sheets,
-    read_grid,
-    shape_table,
-    sheet_note,
-)
+from analytics.ingest.read import cell_ranges, rank_sheets, read_grid, sheet_note
 from analytics.ingest.result import IngestResult
 from analytics.ingest.roles import (
     NUMERIC_ROLES,
@@ -85,6 +78,7 @@ from analytics.ingest.roles import (
     profit_ratio,
     role_label,
 )
+from analytics.ingest.shape import add_year_month_period, shape_table
 from analytics.schema import (
     COST,
     CUSTOMER,

@@ -11,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 
-from analytics.ingest.read import Grid
+from analytics.ingest.grid import Grid
 
 
 @dataclass

@@ -175,7 +175,7 @@ def test_sheet_with_a_huge_used_range_is_refused():
 
 
 def test_zip_bomb_is_refused(monkeypatch):
-    from analytics.ingest import read as readers
+    from analytics.ingest import sniff as readers
 
     monkeypatch.setattr(readers, "MAX_UNPACKED_BYTES", 1000)
     data = messy.xlsx_from_sheets({"Sales": [["Date", "Sales"], ["2024-01-01", 5.0]]})

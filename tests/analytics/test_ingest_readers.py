@@ -6,16 +6,9 @@ import pandas as pd
 import pytest
 
 from analytics.errors import IngestError, UnsupportedFileType
-from analytics.ingest.read import (
-    cell_ranges,
-    column_index,
-    column_letters,
-    detect_encoding,
-    find_header_row,
-    read_grid,
-    sniff_delimiter,
-    sniff_kind,
-)
+from analytics.ingest.read import cell_ranges, column_index, column_letters, read_grid
+from analytics.ingest.shape import find_header_row
+from analytics.ingest.sniff import detect_encoding, sniff_delimiter, sniff_kind
 from tests.fixtures import messy
 
 TEXT = "Date,Catégorie,Montant\n2024-01-01,Café,12.50\n2024-01-02,Thé,3.00\n"

@@ -11,13 +11,13 @@ import pytest
 
 from analytics.errors import IngestError
 from analytics.ingest import ingest_bytes, ingest_grid
-from analytics.ingest.read import (
+from analytics.ingest.grid_codec import (
     decode_cells,
     encode_cells,
     grid_from_stored,
-    read_grid,
     sheet_record,
 )
+from analytics.ingest.read import read_grid
 from services.store import frame_from_bytes, frame_to_bytes
 from tests.fixtures import messy
 
