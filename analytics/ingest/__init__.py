@@ -9,30 +9,43 @@ header, table shaping; the stored-sheet codec), ``roles`` (which column is which
 ``combine`` (several files as one dataset), ``mapping_assist`` (a model's mapping
 proposal, validated). The pipeline's entry points are re-exported here; the other
 modules' names are imported from their module (``analytics.ingest.read.read_grid``).
+
+The re-exports are loaded on first use (module ``__getattr__``): importing a low-level
+module such as ``analytics.ingest.parsing`` runs this file first, and an eager import of
+the pipeline here would make ``analytics.dataset_model`` (which the pipeline uses, and
+which reads numbers with ``parsing``) import itself half-way.
 """
 
-from analytics.ingest.pipeline import (
-    FOOTER_REASON,
-    TRANSFER_REASON,
-    UNPAID_REASON,
-    columns_signature,
-    decode_rows,
-    encode_rows,
-    ingest_bytes,
-    ingest_grid,
-    rebuild,
-)
-from analytics.ingest.result import IngestResult
+from __future__ import annotations
 
-__all__ = [
-    "FOOTER_REASON",
-    "TRANSFER_REASON",
-    "UNPAID_REASON",
-    "IngestResult",
-    "columns_signature",
-    "decode_rows",
-    "encode_rows",
-    "ingest_bytes",
-    "ingest_grid",
-    "rebuild",
-]
+import importlib
+from typing import Any
+
+#: Public name → the module that defines it.
+_EXPORTS: dict[str, str] = {
+    "FOOTER_REASON": "analytics.ingest.pipeline",
+    "TRANSFER_REASON": "analytics.ingest.pipeline",
+    "UNPAID_REASON": "analytics.ingest.pipeline",
+    "columns_signature": "analytics.ingest.pipeline",
+    "decode_rows": "analytics.ingest.pipeline",
+    "encode_rows": "analytics.ingest.pipeline",
+    "ingest_bytes": "analytics.ingest.pipeline",
+    "ingest_grid": "analytics.ingest.pipeline",
+    "rebuild": "analytics.ingest.pipeline",
+    "IngestResult": "analytics.ingest.result",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))

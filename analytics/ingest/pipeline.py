@@ -2,7 +2,7 @@
 
 Pipeline: :func:`analytics.ingest.read.read_grid` (type by content, encoding, delimiter,
 sheet) → profit-and-loss statements go to :mod:`analytics.ingest.pnl` → otherwise
-:func:`analytics.ingest.read.shape_table` (header row, blank rows/columns, index column,
+:func:`analytics.ingest.shape.shape_table` (header row, blank rows/columns, index column,
 duplicate names, total rows) → :mod:`analytics.ingest.roles` (which column is which role) →
 :func:`rebuild` (parse the mapped columns with :mod:`analytics.ingest.parsing`, derive missing
 values, set aside unusable rows, count duplicates and negatives, write the report).
@@ -139,8 +139,8 @@ def ingest_bytes(
     Raises
     ------
     IngestError
-        (``status`` 400) for unusable content, :class:`UnsupportedFileType` (415) when
-        the bytes are not CSV/XLSX/XLS. Messages say what is wrong and what to do.
+        for unusable content, :class:`UnsupportedFileType` when the bytes are not
+        CSV/XLSX/XLS. Messages say what is wrong and what to do.
     """
     grid = read_grid(data, filename, sheet=sheet)
     if not grid.workbook:

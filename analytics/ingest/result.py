@@ -32,6 +32,6 @@ class IngestResult:
     confidence: dict[str, float]
     report: dict[str, Any]
     warnings: list[str] = field(default_factory=list)
-    #: Every sheet of a multi-sheet workbook (see :attr:`analytics.ingest.read.Grid.workbook`),
+    #: Every sheet of a multi-sheet workbook (see :attr:`analytics.ingest.grid.Grid.workbook`),
     #: for the caller to keep so the user can switch sheets; empty otherwise.
     sheets: dict[str, Grid] = field(default_factory=dict)
