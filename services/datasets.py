@@ -11,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 
-from analytics.errors import IngestError
+from analytics.errors import IngestError, UnsupportedFileType
 from analytics.ingest import (
     IngestResult,
     columns_signature,
@@ -19,7 +19,7 @@ from analytics.ingest import (
     ingest_grid,
     rebuild,
 )
-from analytics.ingest.budget import time_budget
+from analytics.ingest.budget import TimeBudgetExceeded, time_budget
 from analytics.ingest.combine import Part, combine
 from analytics.ingest.grid_codec import encode_cells, grid_from_stored, sheet_record
 from analytics.ingest.limits import (
@@ -36,6 +36,9 @@ from analytics.schema import CATEGORY, DATE, ORDER, normalise_mapping
 from services.store import SessionStore
 
 logger = logging.getLogger(__name__)
+#: Refusals whose message already says what to do (a file type, a size or a time limit);
+#: any other ingestion error may get a plainer explanation from :func:`_explain_unusable`.
+_SAYS_WHAT_TO_DO = (UnsupportedFileType, LimitExceeded, TimeBudgetExceeded)
 
 
 @dataclass(frozen=True)
@@ -144,7 +147,9 @@ def _read_within_budget(
         ) from error
     except IngestError as error:
         better = (
-            _explain_unusable(data, filename, sheet) if error.status == 400 else None
+            _explain_unusable(data, filename, sheet)
+            if not isinstance(error, _SAYS_WHAT_TO_DO)
+            else None
         )
         if better is not None:
             raise better from error

@@ -10,6 +10,8 @@ Layers, lowest first: ``analytics`` (pure core) → ``services`` → ``web`` / `
 * no private (underscore-prefixed) name imported from another project module: a helper
   used elsewhere is made public with a docstring, or moved to the module that owns it;
 * ``analytics`` imports nothing from Dash, Flask or the upper layers, at any level;
+* no error class below the web layer carries an HTTP status (``web/errors.STATUS_BY_ERROR``
+  maps error types to statuses);
 * no module over ~600 lines (``LONG``) unless it is in ``DEFERRED_LONG`` (still to split).
 """
 
@@ -241,6 +243,41 @@ def test_analytics_imports_nothing_from_the_web_stack_or_upper_layers():
             if source.split(".")[0] in CORE_FORBIDDEN:
                 bad.append(f"{module} imports {source}")
     assert bad == []
+
+
+def _is_error_class(node: ast.ClassDef) -> bool:
+    names = [node.name] + [
+        base.id if isinstance(base, ast.Name) else getattr(base, "attr", "")
+        for base in node.bases
+    ]
+    return any(
+        name.endswith(("Error", "Exception", "Exceeded", "FileType")) for name in names
+    )
+
+
+def test_errors_below_the_web_layer_carry_no_http_status():
+    found = []
+    for module, path in MODULES.items():
+        if module.split(".")[0] not in ("analytics", "services"):
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if not (isinstance(node, ast.ClassDef) and _is_error_class(node)):
+                continue
+            for stmt in node.body:
+                targets = (
+                    stmt.targets
+                    if isinstance(stmt, ast.Assign)
+                    else [stmt.target]
+                    if isinstance(stmt, ast.AnnAssign)
+                    else []
+                )
+                if any(
+                    isinstance(target, ast.Name) and "status" in target.id
+                    for target in targets
+                ):
+                    found.append(f"{module}.{node.name}")
+    assert found == []
 
 
 def test_no_new_module_over_the_length_limit():

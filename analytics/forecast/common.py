@@ -8,10 +8,11 @@ from collections.abc import Mapping
 from typing import Any
 
 import analytics.forecast.models as fm
+from analytics.errors import UserFacingError
 from analytics.schema import COST, PROFIT, QUANTITY, REVENUE
 
 
-class ForecastError(ValueError):
+class ForecastError(UserFacingError, ValueError):
     """Bad input for a forecast, with a message that can be shown to the user."""
 
 

@@ -5,7 +5,7 @@ a small file can still be slow to read: 200 columns of distinct timestamps, each
 on its own. Reading runs in a web thread that cannot be interrupted safely, so the budget
 is cooperative: :func:`time_budget` sets a deadline for the current thread (a context
 variable), and the per-column steps of ingestion call :func:`check_time`, which stops the
-work with a clear 413 once the deadline has passed. The work done after the deadline is
+work with a clear :class:`TimeBudgetExceeded` once the deadline has passed. The work done after the deadline is
 bounded by one column's step (itself bounded by the row limit).
 """
 
@@ -24,9 +24,7 @@ _DEADLINE: ContextVar[tuple[float, float] | None] = ContextVar(
 
 
 class TimeBudgetExceeded(IngestError):
-    """Reading the upload took longer than its time budget (answered with 413)."""
-
-    status = 413
+    """Reading the upload took longer than its time budget."""
 
 
 @contextmanager

@@ -25,9 +25,7 @@ from analytics.schema import COST, PROFIT, QUANTITY, REVENUE, UNIT_PRICE
 
 
 class LimitExceeded(IngestError):
-    """The upload is larger than a configured limit (answered with 413)."""
-
-    status = 413
+    """The upload is larger than a configured limit."""
 
 
 @dataclass(frozen=True)
@@ -54,7 +52,7 @@ _TRY = "Export a smaller range (for example one year or one sheet), or remove un
 def check_upload(data: bytes, limits: UploadLimits) -> None:
     """Refuse ``data`` when reading it would exceed ``limits``; do nothing otherwise.
 
-    Raises :class:`LimitExceeded` (413) naming the limit that was hit.
+    Raises :class:`LimitExceeded` naming the limit that was hit.
     """
     head = data[:4]
     if head in (b"PK\x03\x04", b"PK\x05\x06"):
@@ -257,7 +255,7 @@ def check_amounts(frame: pd.DataFrame) -> None:
     """Refuse amounts no total can be built from (infinite, or beyond ``MAX_AMOUNT``).
 
     Two cells of 1e308 would add up to infinity: the dashboard would show no revenue at
-    all. Raises :class:`IngestError` (400) naming the role and the largest value.
+    all. Raises :class:`IngestError` naming the role and the largest value.
     """
     for role in _MONEY_ROLES:
         if role not in frame.columns:

@@ -10,6 +10,7 @@ import pytest
 from analytics.errors import IngestError, UnsupportedFileType
 from analytics.ingest import ingest_bytes
 from tests.fixtures import messy
+from web.errors import status_for
 
 
 @pytest.mark.parametrize(
@@ -35,7 +36,7 @@ from tests.fixtures import messy
 def test_unusable_files(data, name, status, message):
     with pytest.raises(IngestError) as caught:
         ingest_bytes(data, name)
-    assert caught.value.status == status
+    assert status_for(caught.value) == status
     assert message in str(caught.value)
 
 

@@ -15,6 +15,7 @@ import pytest
 
 from analytics.ingest import ingest_bytes, ledgers, rebuild
 from tests.fixtures import payment_logs
+from web.errors import status_for
 
 LOGS = payment_logs.all_logs()
 _RESULTS: dict[str, object] = {}
@@ -171,7 +172,7 @@ def test_a_bookkeeping_journal_is_refused_naming_its_format(data, filename, name
     with pytest.raises(IngestError) as caught:
         ingest_bytes(data, filename)
     message = str(caught.value)
-    assert caught.value.status == 400
+    assert status_for(caught.value) == 400
     assert names in message
     assert "not a sale" in message or "not sales" in message
     assert "Upload a sales export" in message

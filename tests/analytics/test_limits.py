@@ -17,6 +17,7 @@ from analytics.ingest.limits import (
     check_upload,
 )
 from analytics.ingest.sanity import non_finite_amounts, out_of_range_dates
+from web.errors import status_for
 
 SMALL = UploadLimits(
     max_rows=100,
@@ -44,7 +45,7 @@ def test_a_file_within_the_limits_passes():
 def test_text_over_a_limit_is_refused_naming_it(data, needle):
     with pytest.raises(LimitExceeded, match=needle) as error:
         check_upload(data, SMALL)
-    assert error.value.status == 413
+    assert status_for(error.value) == 413
 
 
 def test_quoted_separators_are_not_columns():
