@@ -4,8 +4,9 @@ Modules, lowest first: ``budget`` (the wall-clock budget of one upload), ``parsi
 (numbers and dates in every export style), ``read`` (file type, encoding, dialect, sheets,
 header, table shaping; the stored-sheet codec), ``roles`` (which column is which role),
 ``limits`` (size guards on the bytes), ``sanity`` (non-finite amounts, impossible dates),
-``result`` (:class:`IngestResult`), ``ledgers`` (payment and marketplace logs), ``pnl``
-(profit-and-loss statements), ``pipeline`` (:func:`ingest_bytes`, :func:`rebuild`),
+``result`` (:class:`IngestResult`), ``ledgers`` (payment and marketplace logs), ``wide``
+(one column per period, and period headers), ``pnl`` (profit-and-loss statements),
+``pnl_workbook`` (workbook templates of monthly sheets), ``pipeline`` (:func:`ingest_bytes`, :func:`rebuild`),
 ``combine`` (several files as one dataset), ``mapping_assist`` (a model's mapping
 proposal, validated). The pipeline's entry points are re-exported here; the other
 modules' names are imported from their module (``analytics.ingest.read.read_grid``).

@@ -12,7 +12,7 @@ revenue net of a refunded-amount column filled on every line (payment exports);
 profit = revenue − cost and cost = revenue − profit when only one of them is known;
 with neither, profit = revenue × margin per line from a margin (or markup) rate column
 (:func:`analytics.ingest.roles.profit_ratio`). A workbook template of income and expense sheets
-is one statement (:func:`analytics.ingest.pnl.read_workbook_statement`).
+is one statement (:func:`analytics.ingest.pnl_workbook.read_workbook_statement`).
 Returns, cancellations and negative quantities stay in as negative amounts (net
 figures) and are counted in ``report["negatives"]``; lines with a negative quantity and
 a zero amount are counted apart as stock adjustments.
@@ -49,6 +49,7 @@ import pyarrow.compute as pc
 
 import analytics.ingest.ledgers as ledgers
 import analytics.ingest.pnl as pnl
+import analytics.ingest.pnl_workbook as pnl_workbook
 from analytics.dataset_model import extend_frame
 from analytics.errors import IngestError
 from analytics.ingest.budget import TimeBudgetExceeded, check_time
@@ -79,6 +80,7 @@ from analytics.ingest.roles import (
     role_label,
 )
 from analytics.ingest.shape import add_year_month_period, shape_table
+from analytics.ingest.wide import unpivot_periods
 from analytics.schema import (
     COST,
     CUSTOMER,
@@ -145,7 +147,7 @@ def ingest_bytes(
     grid = read_grid(data, filename, sheet=sheet)
     if not grid.workbook:
         return ingest_grid(grid, mapping=mapping, drop_duplicates=drop_duplicates)
-    statement = pnl.read_workbook_statement(grid.workbook, filename)
+    statement = pnl_workbook.read_workbook_statement(grid.workbook, filename)
     if statement is not None and mapping is None:
         result = _from_statement(statement, replace(grid, notes=[]))
         result.sheets = grid.workbook
@@ -174,7 +176,7 @@ def ingest_grid(
         raise IngestError(journal)
     decimal = _file_decimal(table, grid.read.get("delimiter"))
     rows_read = shaped.rows_read
-    wide = pnl.unpivot_periods(table, shaped.row_numbers, decimal=decimal)
+    wide = unpivot_periods(table, shaped.row_numbers, decimal=decimal)
     if wide is not None:
         table, row_numbers, wide_notes = wide
         shaped.row_numbers = row_numbers

@@ -45,20 +45,19 @@ import numpy as np
 import pandas as pd
 
 from analytics.errors import IngestError
-from analytics.formatting import MONTH_NAMES
 from analytics.ingest.parsing import (
-    DATE_SHAPE_RE,
     clean_text,
     parse_dates,
     parse_numbers,
 )
 from analytics.ingest.result import IngestResult
+from analytics.ingest.wide import MONTHS_PATTERN, YEAR_TEXT, month_of, period_of
 from analytics.schema import COST, DATE, PROFIT, REVENUE, SOURCE_ROW, conform_canonical
 
 MAX_ROWS = 2000
 LABEL = "Line item"
 
-_INCOME_SECTION = re.compile(
+INCOME_SECTION = re.compile(
     r"^(?:trading |operating |other |total operating |sales )?(?:income|revenue|revenues|sales|turnover)"
     r"(?: from \w+)?$|^income from .*|^other income.*|^(?:umsatzerlose|ertrage|ingresos)$"
 )
@@ -70,7 +69,7 @@ _EXPENSE_SECTION = re.compile(
     r"selling |finance |non operating )?(?:expenses|expenditure|overheads|costs)$|^(?:income )?tax(?:es)?$|"
     r"^(?:aufwendungen|gastos)$"
 )
-_NET_PROFIT = re.compile(
+NET_PROFIT = re.compile(
     r"^(?:total )?net (?:profit|income|loss|earnings|profit loss|profit or loss|income loss|"
     r"operating profit|result)(?: after tax(?:es)?| for the (?:year|period))?$|^(?:profit|loss|profit loss) for the (?:year|period)$"
 )
@@ -87,15 +86,14 @@ _ANCHORS = re.compile(
 _TITLE = re.compile(
     r"profit (?:and|&) loss|income statement|p ?& ?l\b|statement of (?:comprehensive )?income|profit loss"
 )
-_TOTAL_COLUMN = re.compile(
+TOTAL_COLUMN = re.compile(
     r"^(?:total|totals|ytd|year to date|amount|balance|sum|grand total|full year|fy)\b",
     re.I,
 )
-_MONTH_WORDS = [name[:3].lower() for name in MONTH_NAMES]
-_MONTH_WORDS.insert(_MONTH_WORDS.index("sep") + 1, "sept")
-#: Month words as a regex alternation, short forms first: jan|…|sept|…|january|…
-_MONTHS = "|".join(
-    _MONTH_WORDS + [n.lower() for n in MONTH_NAMES if n.lower() not in _MONTH_WORDS]
+
+CONTRA = re.compile(
+    r"^(?:less )?(?:sales )?(?:returns?|discounts?|allowances?|refunds?|rebates?)"
+    r"(?: and (?:allowances|discounts|returns))?$"
 )
 
 
@@ -110,7 +108,8 @@ class Statement:
     info: dict[str, Any] = field(default_factory=dict)
 
 
-def _norm(label: Any) -> str:
+def norm_label(label: Any) -> str:
+    """A line-item label lower-cased, ``&`` as "and", punctuation and spaces collapsed."""
     text = str(label).lower().replace("&", " and ")
     return " ".join(re.sub(r"[^a-z0-9 ]+", " ", text).split())
 
@@ -129,7 +128,7 @@ def read_statement(grid: Any) -> Statement | None:
     label_col = None
     for col in range(min(3, cells.shape[1])):
         labels = _labels(cells, col)
-        norms = labels.dropna().map(_norm)
+        norms = labels.dropna().map(norm_label)
         anchors = int(norms.str.match(_ANCHORS).sum())
         if anchors >= 1:
             label_col = col
@@ -137,14 +136,14 @@ def read_statement(grid: Any) -> Statement | None:
     if label_col is None:
         return None
     labels = _labels(cells, label_col)
-    norms = labels.map(_norm, na_action="ignore")
+    norms = labels.map(norm_label, na_action="ignore")
     anchors = set(
         norms.dropna()[norms.dropna().str.match(_ANCHORS)].str.extract(r"^(\w+ ?\w*)")[
             0
         ]
     )
     title_text = " ".join(
-        _norm(v)
+        norm_label(v)
         for v in cells.iloc[:8].to_numpy().ravel()
         if v is not None and not (isinstance(v, float) and np.isnan(v))
     )
@@ -172,7 +171,7 @@ def read_statement(grid: Any) -> Statement | None:
         return None
     if undated is None and len(periods) == 1:
         ((name, start),) = periods.items()
-        if start and _period_of(name) is None:
+        if start and period_of(name) is None:
             notes.append(f"The statement's period starts {start}, read from its title.")
     body_rows = [
         i for i in range(first_item, len(cells))
@@ -211,14 +210,14 @@ def _undated_months(
 ) -> tuple[dict[str, str], list[str], list[str]] | None:
     """Periods of month columns written without a year (``JAN … DEC``): the year comes
     from the title or the sheet name, else the current year (said in a note)."""
-    months = {n: _month_of(n) for n in names}
+    months = {n: month_of(n) for n in names}
     plain = {n: m for n, m in months.items() if m is not None and m[1] is None}
     if len(plain) < 2 or any(m is not None and m[1] for m in months.values()):
         return None
-    found = _YEAR_TEXT.search(title) or _YEAR_TEXT.search(sheet)
+    found = YEAR_TEXT.search(title) or YEAR_TEXT.search(sheet)
     if found:
         year = int(found.group(1))
-        where = "the title" if _YEAR_TEXT.search(title) else f"the sheet name '{sheet}'"
+        where = "the title" if YEAR_TEXT.search(title) else f"the sheet name '{sheet}'"
     else:
         year = pd.Timestamp.now().year
         where = "no title or sheet name, so the current year is assumed"
@@ -270,9 +269,9 @@ def _amount_block(cells: pd.DataFrame, label_col: int) -> tuple[int, list[int]] 
     first = int(rows[0])
     # a section header ("Income") right above the first amount belongs to the body
     while first > 0 and labels[first - 1] and not has_amount[first - 1]:
-        above = _norm(cells.iat[first - 1, label_col])
+        above = norm_label(cells.iat[first - 1, label_col])
         if (
-            _INCOME_SECTION.match(above)
+            INCOME_SECTION.match(above)
             or _COST_SECTION.match(above)
             or _EXPENSE_SECTION.match(above)
         ):
@@ -298,39 +297,6 @@ def _header_row(
     return None
 
 
-_DATE_SHAPE = re.compile(rf"(?:{DATE_SHAPE_RE})|[0-9]{{8}}[ T].*")
-
-
-def _period_of(value: Any) -> pd.Timestamp | None:
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return None
-    if hasattr(value, "year") and hasattr(value, "month"):
-        return pd.Timestamp(value.year, value.month, 1)
-    if (
-        isinstance(value, (int, float))
-        and float(value).is_integer()
-        and 1900 <= value <= 2100
-    ):
-        return pd.Timestamp(int(value), 1, 1)
-    text = " ".join(str(value).split())
-    if not re.search(r"\d", text):
-        return None
-    text = re.sub(r"(?i)^(?:fy|year|yr)\s*", "", text)
-    if re.fullmatch(r"\d{4}", text) and 1900 <= int(text) <= 2100:
-        return pd.Timestamp(int(text), 1, 1)
-    if not _DATE_SHAPE.fullmatch(text):
-        return None  # no format parse_dates tries reads it (``c12``, ``Region 2``)
-    parsed = parse_dates(pd.Series([text], dtype="str"))
-    if parsed.valid:
-        stamp = parsed.values.iloc[0]
-        return (
-            pd.Timestamp(stamp.year, stamp.month, 1)
-            if parsed.order in ("MY", "YM")
-            else stamp
-        )
-    return None
-
-
 def _period_columns(
     cells: pd.DataFrame, header: int | None, value_cols: list[int], title: str
 ) -> tuple[list[str], dict[str, str], list[str]]:
@@ -351,7 +317,7 @@ def _period_columns(
         while name in names or name == LABEL:
             name += " (2)"
         names.append(name)
-        period = None if _TOTAL_COLUMN.match(name) else _period_of(value)
+        period = None if TOTAL_COLUMN.match(name) else period_of(value)
         if period is not None:
             periods[name] = period.strftime("%Y-%m-%d")
         else:
@@ -409,7 +375,7 @@ def _title_period(title: str) -> str | None:
     if numeric is not None:
         return numeric
     span_months = re.search(
-        rf"\b({_MONTHS})(?: (\d{{4}}))? (?:to |through |until )?({_MONTHS}) (\d{{4}})\b",
+        rf"\b({MONTHS_PATTERN})(?: (\d{{4}}))? (?:to |through |until )?({MONTHS_PATTERN}) (\d{{4}})\b",
         title,
     )
     if span_months:
@@ -420,7 +386,7 @@ def _title_period(title: str) -> str | None:
         if not pd.isna(start):
             return start.strftime("%Y-%m-%d")
     months_ended = re.search(
-        rf"\b(\d{{1,2}}) months (?:ended|ending|to) (\d{{1,2}} (?:{_MONTHS}) \d{{4}}|(?:{_MONTHS}) \d{{1,2}} \d{{4}})",
+        rf"\b(\d{{1,2}}) months (?:ended|ending|to) (\d{{1,2}} (?:{MONTHS_PATTERN}) \d{{4}}|(?:{MONTHS_PATTERN}) \d{{1,2}} \d{{4}})",
         title,
     )
     if months_ended:
@@ -433,7 +399,7 @@ def _title_period(title: str) -> str | None:
             )
             return start.strftime("%Y-%m-%d")
     ended = re.search(
-        rf"(?:year|12 months|twelve months) (?:ended|ending|to) (\d{{1,2}} (?:{_MONTHS}) \d{{4}}|(?:{_MONTHS}) \d{{1,2}} \d{{4}})",
+        rf"(?:year|12 months|twelve months) (?:ended|ending|to) (\d{{1,2}} (?:{MONTHS_PATTERN}) \d{{4}}|(?:{MONTHS_PATTERN}) \d{{1,2}} \d{{4}})",
         title,
     )
     if ended:
@@ -442,7 +408,7 @@ def _title_period(title: str) -> str | None:
             start = (end + pd.Timedelta(days=1)) - pd.DateOffset(years=1)
             return start.strftime("%Y-%m-%d")
     span = re.search(
-        rf"(\d{{1,2}} (?:{_MONTHS}) \d{{4}}|(?:{_MONTHS}) \d{{1,2}} \d{{4}}|\d{{4}} \d{{2}} \d{{2}})",
+        rf"(\d{{1,2}} (?:{MONTHS_PATTERN}) \d{{4}}|(?:{MONTHS_PATTERN}) \d{{1,2}} \d{{4}}|\d{{4}} \d{{2}} \d{{2}})",
         title,
     )
     if span:
@@ -452,7 +418,7 @@ def _title_period(title: str) -> str | None:
         start = parse_dates(pd.Series([text], dtype="str")).values.iloc[0]
         if not pd.isna(start):
             return start.strftime("%Y-%m-%d")
-    month = re.search(rf"\b({_MONTHS}) (\d{{4}})\b", title)
+    month = re.search(rf"\b({MONTHS_PATTERN}) (\d{{4}})\b", title)
     if month:
         stamp = parse_dates(
             pd.Series([f"{month.group(1)[:3]} {month.group(2)}"], dtype="str")
@@ -475,12 +441,12 @@ def classify_lines(labels: pd.Series, has_amount: np.ndarray) -> pd.Series:
     off income), ``cost``, ``net_profit``, ``subtotal``, ``header`` or ``other``."""
     kinds = []
     section: str | None = None
-    for label, amount in zip(labels.map(_norm), has_amount, strict=True):
-        if _NET_PROFIT.match(label):
+    for label, amount in zip(labels.map(norm_label), has_amount, strict=True):
+        if NET_PROFIT.match(label):
             kinds.append("net_profit" if amount else "header")
             continue
         if not amount:
-            if _INCOME_SECTION.match(label):
+            if INCOME_SECTION.match(label):
                 section = "income"
             elif _COST_SECTION.match(label) or _EXPENSE_SECTION.match(label):
                 section = "cost"
@@ -496,11 +462,11 @@ def classify_lines(labels: pd.Series, has_amount: np.ndarray) -> pd.Series:
             section = "cost"
             kinds.append("cost")
             continue
-        if section in (None, "income") and _CONTRA.match(label):
+        if section in (None, "income") and CONTRA.match(label):
             kinds.append("contra")
             continue
         if section is None:
-            if _INCOME_SECTION.match(label) or re.search(
+            if INCOME_SECTION.match(label) or re.search(
                 r"\b(sales|revenue|income|turnover)\b", label
             ):
                 kinds.append("income")
@@ -518,11 +484,11 @@ def _cost_of_sales_lines(labels: pd.Series, kinds: pd.Series) -> np.ndarray:
     """Cost lines that sit in a cost-of-sales section (the rest are expenses)."""
     out = np.zeros(len(labels), dtype=bool)
     in_cogs = False
-    for i, (label, kind) in enumerate(zip(labels.map(_norm), kinds, strict=True)):
+    for i, (label, kind) in enumerate(zip(labels.map(norm_label), kinds, strict=True)):
         if kind == "header":
             if _COST_SECTION.match(label):
                 in_cogs = True
-            elif _EXPENSE_SECTION.match(label) or _INCOME_SECTION.match(label):
+            elif _EXPENSE_SECTION.match(label) or INCOME_SECTION.match(label):
                 in_cogs = False
         elif kind == "subtotal":
             if re.match(r"^(?:gross|operating|trading) (?:profit|loss|margin)", label):
@@ -535,7 +501,7 @@ def _cost_of_sales_lines(labels: pd.Series, kinds: pd.Series) -> np.ndarray:
 def _section_totals(
     labels: pd.Series, values: pd.DataFrame, kinds: pd.Series
 ) -> dict[str, pd.Series]:
-    norms = labels.map(_norm)
+    norms = labels.map(norm_label)
     out = {}
     for key, pattern in (
         (
@@ -588,7 +554,7 @@ def rebuild_statement(table: pd.DataFrame, read: dict[str, Any]) -> IngestResult
         )
     if not bool((kinds == "cost").any()) and "cost" in totals:
         cost = totals["cost"]
-        norms = labels.map(_norm)
+        norms = labels.map(norm_label)
         subtotal = (kinds == "subtotal").to_numpy()
         gross = subtotal & norms.str.match(r"^gross (?:profit|margin)$").to_numpy()
         cogs_total = (
@@ -769,471 +735,4 @@ def rebuild_statement(table: pd.DataFrame, read: dict[str, Any]) -> IngestResult
         confidence={},
         report=report,
         warnings=warnings,
-    )
-
-
-_PERIOD_TOTAL = re.compile(
-    r"(?i)^(?:total|totals|grand total|sum|ytd|year to date|full year|fy total|average|avg|mean)\b"
-)
-
-
-def unpivot_periods(
-    table: pd.DataFrame, rows: np.ndarray, *, decimal: str = "."
-) -> tuple[pd.DataFrame, np.ndarray, list[str]] | None:
-    """A table with one column per period (``Product | Jan 2024 | Feb 2024 | … | Total``) in long form.
-
-    Returns ``(table, row numbers, notes)`` with the label columns kept, plus ``Period``
-    (ISO date of each period column) and ``Amount`` (its number), one row per non-empty
-    cell; total/average columns are dropped. None when fewer than two headers are
-    periods or the period columns do not hold numbers.
-    """
-    periods: dict[str, pd.Timestamp] = {}
-    ignored: list[str] = []
-    for name in table.columns:
-        if _PERIOD_TOTAL.match(str(name)):
-            ignored.append(name)
-            continue
-        period = _period_of(name)
-        if period is not None:
-            periods[name] = period
-    if len(periods) < 2:
-        return _unpivot_period_groups(table, rows, decimal=decimal)
-    labels = [c for c in table.columns if c not in periods and c not in ignored]
-    values = []
-    for name in periods:
-        parsed = parse_numbers(table[name], decimal=decimal)
-        if parsed.valid == 0 or parsed.invalid > 0.2 * (parsed.valid + parsed.invalid):
-            return None
-        values.append(parsed.values.to_numpy())
-    matrix = np.column_stack(values)
-    filled = ~np.isnan(matrix)
-    count = len(periods)
-    out: dict[str, Any] = {}
-    for name in labels:
-        column = table[name]
-        repeated = np.repeat(column.to_numpy(), count)[filled.ravel()]
-        out[name] = pd.Series(repeated, dtype=column.dtype)
-    stamps = np.array([periods[n].strftime("%Y-%m-%d") for n in periods], dtype=object)
-    period_name = _free_name("Period", labels)
-    amount_name = _free_name("Amount", labels)
-    out[period_name] = pd.Series(
-        np.tile(stamps, len(table))[filled.ravel()], dtype="str"
-    )
-    out[amount_name] = pd.Series(matrix.ravel()[filled.ravel()], dtype="float64")
-    long_rows = np.repeat(np.asarray(rows), count)[filled.ravel()]
-    names = list(periods)
-    notes = [
-        f"The file has one column per period ({names[0]} … {names[-1]}); read it as one row "
-        "per line and period."
-    ]
-    if ignored:
-        notes.append(
-            "Ignored the total column(s): " + ", ".join(map(str, ignored)) + "."
-        )
-    return pd.DataFrame(out), long_rows, notes
-
-
-_UNDATED_PERIOD = re.compile(
-    rf"(?i)^(?:q[1-4]|h[12]|{_MONTHS}|(?:week|wk|month|period) ?\d{{1,2}})$"
-)
-
-
-def _period_prefix(name: str) -> tuple[pd.Timestamp | str, str] | None:
-    """``(2024-01-01, "Amount")`` split of a header such as ``Jan 2024 Amount``; a
-    period without a year (``Q1 Amount``, ``March Units``) gives its label instead."""
-    words = str(name).split()
-    for cut in range(len(words) - 1, 0, -1):
-        if not re.search(r"\d", " ".join(words[:cut])):
-            continue
-        period = _period_of(" ".join(words[:cut]))
-        if period is not None:
-            return period, " ".join(words[cut:])
-    if len(words) >= 2 and _UNDATED_PERIOD.match(" ".join(words[:1])):
-        return words[0], " ".join(words[1:])
-    if len(words) >= 3 and _UNDATED_PERIOD.match(" ".join(words[:2])):
-        return " ".join(words[:2]), " ".join(words[2:])
-    return None
-
-
-def _unpivot_period_groups(
-    table: pd.DataFrame, rows: np.ndarray, *, decimal: str = "."
-) -> tuple[pd.DataFrame, np.ndarray, list[str]] | None:
-    """A table whose columns are measures grouped under periods (a two-row header
-    ``Jan 2024 | | Feb 2024`` over ``Units | Amount | Units | Amount``) in long form:
-    one row per line and period, with one column per measure. None when the headers
-    are not such groups (at least two periods, each with the same measures)."""
-    groups: dict[pd.Timestamp | str, dict[str, str]] = {}
-    grouped: set[str] = set()
-    for name in table.columns:
-        if _PERIOD_TOTAL.match(str(name)):
-            continue
-        split = _period_prefix(name)
-        if split is not None:
-            groups.setdefault(split[0], {})[split[1]] = name
-            grouped.add(name)
-    measures = {tuple(sorted(m)) for m in groups.values()}
-    if len(groups) < 2 or len(measures) != 1:
-        return None
-    dated = all(isinstance(k, pd.Timestamp) for k in groups)
-    if not dated and any(isinstance(k, pd.Timestamp) for k in groups):
-        return None
-    names = sorted(next(iter(measures)))
-    ignored = [c for c in table.columns if c not in grouped and _PERIOD_TOTAL.match(c)]
-    ignored += [
-        c
-        for c in table.columns
-        if c not in grouped and (_period_prefix(c) or (None,))[0] is not None
-    ]
-    labels = [c for c in table.columns if c not in grouped and c not in ignored]
-    blocks = []
-    keys = sorted(groups) if dated else list(groups)
-    for period in keys:
-        columns = groups[period]
-        values = {}
-        for measure in names:
-            parsed = parse_numbers(table[columns[measure]], decimal=decimal)
-            if parsed.valid == 0 and parsed.invalid:
-                return None
-            values[measure] = parsed.values.to_numpy()
-        filled = np.zeros(len(table), dtype=bool)
-        for v in values.values():
-            filled |= ~np.isnan(v)
-        block = {name: table[name].to_numpy()[filled] for name in labels}
-        label = period.strftime("%Y-%m-%d") if dated else str(period)
-        block["Period"] = np.full(int(filled.sum()), label, dtype=object)
-        block.update({m: v[filled] for m, v in values.items()})
-        blocks.append((pd.DataFrame(block), np.asarray(rows)[filled]))
-    period_name = _free_name("Period", labels)
-    out = pd.concat([b for b, _ in blocks], ignore_index=True)
-    out = out.rename(columns={"Period": period_name})
-    for name in labels:
-        out[name] = out[name].astype(table[name].dtype)
-    out[period_name] = out[period_name].astype("str")
-    for measure in names:
-        out[measure] = out[measure].astype("float64")
-    order = np.argsort(
-        np.concatenate([r for _, r in blocks]), kind="stable"
-    )  # keep source order: each line's periods together
-    long_rows = np.concatenate([r for _, r in blocks])[order]
-    out = out.iloc[order].reset_index(drop=True)
-    first, last = (
-        (f"{keys[0]:%Y-%m}", f"{keys[-1]:%Y-%m}") if dated else (keys[0], keys[-1])
-    )
-    notes = [
-        f"The file has {', '.join(names)} for each period ({first} … {last}); read it "
-        "as one row per line and period."
-        + ("" if dated else " The periods have no year, so they cannot be dated.")
-    ]
-    if ignored:
-        notes.append(
-            "Ignored the total column(s): " + ", ".join(map(str, ignored)) + "."
-        )
-    return out, long_rows, notes
-
-
-def _free_name(name: str, taken: list[str]) -> str:
-    candidate, n = name, 2
-    lowered = {t.lower() for t in taken}
-    while candidate.lower() in lowered:
-        candidate, n = f"{name} ({n})", n + 1
-    return candidate
-
-
-# --------------------------------------------------------------- workbook statements
-
-_MONTH_NUMBER = {
-    name: i + 1
-    for i, name in enumerate(
-        (
-            "jan",
-            "feb",
-            "mar",
-            "apr",
-            "may",
-            "jun",
-            "jul",
-            "aug",
-            "sep",
-            "oct",
-            "nov",
-            "dec",
-        )
-    )
-}
-_MONTH_CELL = re.compile(
-    rf"^({_MONTHS})\.?(?:[ \-/']*(\d{{4}}|\d{{2}}))?$",
-)
-_INCOME_SHEET = re.compile(r"\b(income|revenue|revenues|sales|turnover)\b")
-_EXPENSE_SHEET = re.compile(
-    r"\b(expense|expenses|expenditure|costs|overheads?|operating|operation|operations)\b"
-)
-_SUMMARY_SHEET = re.compile(r"\b(summary|overview|profit|p and l|pnl|pl)\b")
-_CONTRA = re.compile(
-    r"^(?:less )?(?:sales )?(?:returns?|discounts?|allowances?|refunds?|rebates?)"
-    r"(?: and (?:allowances|discounts|returns))?$"
-)
-_YEAR_TEXT = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
-#: Most statement sheets a workbook template has (summary, income, expenses, …).
-_MAX_STATEMENT_SHEETS = 6
-
-
-def _month_of(value: Any) -> tuple[int, int | None] | None:
-    """``(month, year or None)`` of a month header cell (``JAN``, ``January 2024``,
-    ``Jan-24``, a date); None otherwise."""
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return None
-    if hasattr(value, "year") and hasattr(value, "month"):
-        return int(value.month), int(value.year)
-    found = _MONTH_CELL.match(" ".join(str(value).lower().split()))
-    if not found:
-        return None
-    year = found.group(2)
-    if year is not None and len(year) == 2:
-        year = "20" + year
-    return _MONTH_NUMBER[found.group(1)[:3]], int(year) if year else None
-
-
-@dataclass
-class _MonthSheet:
-    """One sheet's line items by month (accounts down, months across)."""
-
-    name: str
-    labels: list[str]
-    values: np.ndarray  # lines × 12 (NaN when empty)
-    rows: np.ndarray  # source row (or column) number of each line
-    years: set[int]
-    ignored: list[str]
-    title: str
-    header_row: int
-    transposed: bool
-
-
-def _month_header(
-    cells: pd.DataFrame,
-) -> tuple[int, dict[int, tuple[int, int | None]]] | None:
-    """The row holding at least three month headers, and column → (month, year)."""
-    for row in range(min(len(cells), 40)):
-        months = {}
-        for col in range(cells.shape[1]):
-            month = _month_of(cells.iat[row, col])
-            if month is not None:
-                months[col] = month
-        if len(months) >= 3 and len({m for m, _ in months.values()}) == len(months):
-            return row, months
-    return None
-
-
-def _month_sheet(name: str, cells: pd.DataFrame) -> _MonthSheet | None:
-    """Read a sheet with months across (or down: read transposed) and line items."""
-    transposed = False
-    top = cells.iloc[:6].to_numpy().ravel()
-    title = " ".join(
-        " ".join(str(v).split())
-        for v in top
-        if isinstance(v, str) and v.strip() and _month_of(v) is None
-    )
-    found = _month_header(cells)
-    if found is None and cells.shape[0] >= 3:
-        flipped = cells.T.reset_index(drop=True)
-        flipped.columns = range(flipped.shape[1])
-        found = _month_header(flipped)
-        if found is not None:
-            cells, transposed = flipped, True
-    if found is None:
-        return None
-    header, months = found
-    first = min(months)
-    label_col = None
-    best = 0
-    for col in range(first):
-        below = cells.iloc[header + 1 :, col]
-        texty = below.map(lambda v: isinstance(v, str) and bool(v.strip())).sum()
-        if texty > best:
-            label_col, best = col, int(texty)
-    if label_col is None or best < 2:
-        return None
-    ignored = []
-    for col in range(first, cells.shape[1]):
-        value = cells.iat[header, col]
-        if (
-            col not in months
-            and isinstance(value, str)
-            and _TOTAL_COLUMN.match(value.strip())
-        ):
-            ignored.append(" ".join(value.split()))
-    labels: list[str] = []
-    rows: list[int] = []
-    block: list[np.ndarray] = []
-    for row in range(header + 1, len(cells)):
-        label = cells.iat[row, label_col]
-        if not isinstance(label, str) or not label.strip():
-            continue
-        line = np.full(12, np.nan)
-        for col, (month, _) in months.items():
-            line[month - 1] = _cell_number(cells.iat[row, col])
-        labels.append(" ".join(label.split()))
-        rows.append(row + 1)
-        block.append(line)
-    if len(labels) < 2:
-        return None
-    years = {y for _, y in months.values() if y}
-    header_row = header + 1
-    if transposed:
-        # lines are columns of the sheet: they all come from the row naming the accounts
-        header_row = label_col + 1
-        rows = [header_row] * len(rows)
-    return _MonthSheet(
-        name, labels, np.vstack(block), np.asarray(rows, dtype="int64"), years,
-        ignored, title, header_row, transposed,
-    )  # fmt: skip
-
-
-def _cell_number(value: Any) -> float:
-    if value is None or isinstance(value, bool):
-        return np.nan
-    if isinstance(value, (int, float, np.integer, np.floating)):
-        return float(value)
-    parsed = parse_numbers(pd.Series([str(value)], dtype="str"))
-    return float(parsed.values.iloc[0])
-
-
-def _sheet_kind(sheet: _MonthSheet) -> str | None:
-    name = _norm(sheet.name)
-    if _SUMMARY_SHEET.search(name) and not _INCOME_SHEET.search(name):
-        return "summary"
-    if _INCOME_SHEET.search(name) and not _EXPENSE_SHEET.search(name):
-        return "income"
-    if _EXPENSE_SHEET.search(name):
-        return "expense"
-    labels = [_norm(label) for label in sheet.labels]
-    if any(_NET_PROFIT.match(label) for label in labels):
-        return "summary"
-    income = sum(bool(_INCOME_SECTION.match(lb) or _CONTRA.match(lb)) for lb in labels)
-    return "income" if income >= 2 else None
-
-
-def _statement_year(
-    sheets: list[_MonthSheet], names: list[str], filename: str
-) -> tuple[int, str]:
-    """The year of month headers that have none: from a title, a sheet name or the file
-    name, else the current year; with the sentence saying where it came from."""
-    for sheet in sheets:
-        if sheet.years:
-            return max(sheet.years), f"the month headers of '{sheet.name}'"
-    for sheet in sheets:
-        found = _YEAR_TEXT.search(sheet.title)
-        if found:
-            return int(found.group(1)), f"the title of '{sheet.name}'"
-    for name in names:
-        found = _YEAR_TEXT.search(name)
-        if found:
-            return int(found.group(1)), f"the sheet name '{name}'"
-    found = _YEAR_TEXT.search(filename or "")
-    if found:
-        return int(found.group(1)), f"the file name '{filename}'"
-    year = pd.Timestamp.now().year
-    return year, "no title, sheet name or file name, so the current year is assumed"
-
-
-def read_workbook_statement(
-    workbook: dict[str, Any], filename: str = ""
-) -> Statement | None:
-    """A profit-and-loss workbook template (a summary sheet, an income sheet and an
-    expenses sheet, months across as ``JAN … DEC`` without a year) as one statement.
-
-    Income-sheet lines give revenue (returns, discounts and allowances taken off), cost
-    of sales lines and the expense sheet give costs; the summary sheet is only used to
-    cross-check net income. ``YTD``/``Total``/``FY`` columns are never periods; months
-    after the last month with any line item are not periods. None when the workbook is
-    not such a template (fewer than an income and an expense or summary sheet).
-    """
-    names = list(workbook)
-    if not 2 <= len(names) <= 3 * _MAX_STATEMENT_SHEETS:
-        return None
-    sheets = []
-    for name in names:
-        grid = workbook[name]
-        if grid.cells.empty or len(grid.cells) > MAX_ROWS:
-            continue
-        sheet = _month_sheet(name, grid.cells)
-        if sheet is not None:
-            sheets.append(sheet)
-    kinds = {s.name: _sheet_kind(s) for s in sheets}
-    income = [s for s in sheets if kinds[s.name] == "income"]
-    expense = [s for s in sheets if kinds[s.name] == "expense"]
-    summary = [s for s in sheets if kinds[s.name] == "summary"]
-    if not income or not (expense or summary) or len(sheets) > _MAX_STATEMENT_SHEETS:
-        return None
-    parts = [*income, *expense]
-    year, source = _statement_year(sheets, names, filename)
-    labels: list[str] = []
-    blocks: list[np.ndarray] = []
-    rows: list[int] = []
-    for sheet, header in [(s, "Income") for s in income] + [
-        (s, "Expenses") for s in expense
-    ]:
-        labels.append(header)
-        blocks.append(np.full(12, np.nan))
-        rows.append(sheet.header_row)
-        labels.extend(sheet.labels)
-        blocks.append(sheet.values)
-        rows.extend(sheet.rows.tolist())
-    values = np.vstack([b.reshape(-1, 12) for b in blocks])
-    kinds_of_lines = classify_lines(
-        pd.Series(labels, dtype="str"), ~np.isnan(values).all(axis=1)
-    )
-    items = kinds_of_lines.isin(["income", "cost", "contra"]).to_numpy()
-    filled = np.flatnonzero((np.nan_to_num(values[items]) != 0).any(axis=0))
-    if filled.size == 0:
-        return None
-    last = int(filled[-1])
-    month_names = [
-        pd.Timestamp(year, m + 1, 1).strftime("%b %Y") for m in range(last + 1)
-    ]
-    table = pd.DataFrame({LABEL: pd.Series(labels, dtype="str")})
-    for m, column in enumerate(month_names):
-        table[column] = values[:, m]
-    periods = {
-        column: pd.Timestamp(year, m + 1, 1).strftime("%Y-%m-%d")
-        for m, column in enumerate(month_names)
-    }
-    ignored = sorted({c for s in parts for c in s.ignored})
-    check: dict[str, float] = {}
-    if summary:
-        s = summary[0]
-        for label, line in zip(s.labels, s.values, strict=True):
-            if _NET_PROFIT.match(_norm(label)):
-                check = {
-                    month_names[m]: float(line[m])
-                    for m in range(last + 1)
-                    if not np.isnan(line[m])
-                }
-    undated = not any(s.years for s in sheets)
-    notes = [
-        "Read the workbook as one profit and loss statement: "
-        + " + ".join(f"'{s.name}'" for s in parts)
-        + (f" (net income checked against '{summary[0].name}')" if summary else "")
-        + "; expense-sheet lines are costs, never revenue.",
-    ]
-    if undated:
-        notes.append(f"The months have no year; used {year}, found in {source}.")
-    if last < 11:
-        notes.append(
-            f"The months after {month_names[-1]} are empty (not yet filled in), so the "
-            "series ends there; they are not counted as zero months."
-        )
-    if any(s.transposed for s in parts):
-        notes.append("Months run down the rows; read the statement transposed.")
-    info = {
-        "label": LABEL,
-        "periods": periods,
-        "ignored_columns": ignored,
-        "title": " ".join(s.title for s in sheets)[:200],
-        "sheets": [s.name for s in parts],
-        "summary_sheet": summary[0].name if summary else None,
-        "net_income_check": check,
-        "notes": notes,
-    }
-    return Statement(
-        table, np.asarray(rows, dtype="int64"), parts[0].header_row, ".", info
     )
