@@ -469,7 +469,7 @@ def rank_models(
     model.
 
     The ``reference`` model (the ensemble) goes first unless the best model beat it
-    *clearly* (:func:`analytics.backtest.clearly_better`: lower MASE origin after origin,
+    *clearly* (:func:`analytics.forecast.backtest.clearly_better`: lower MASE origin after origin,
     beyond chance) — a combination of models is the safer bet than one model that led
     by a hair on 3-5 overlapping cut-offs. It is never put above the benchmark (the
     first model of ``order``) on MASE, so the chosen model's backtest MASE stays at or
