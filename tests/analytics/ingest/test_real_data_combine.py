@@ -15,7 +15,7 @@ from analytics.errors import IngestError
 from analytics.ingest import ingest_bytes
 from analytics.ingest.combine import SOURCE_FILE, Part, combine
 
-DATA_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "data"
+DATA_DIR = Path(__file__).resolve().parents[3].parent / "shared" / "data"
 
 pytestmark = pytest.mark.skipif(
     not DATA_DIR.exists(), reason="real sample files not present"

@@ -11,7 +11,7 @@ import pytest
 
 from analytics.ingest import ingest_bytes
 
-DATA_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "data"
+DATA_DIR = Path(__file__).resolve().parents[3].parent / "shared" / "data"
 
 pytestmark = pytest.mark.skipif(
     not DATA_DIR.exists(), reason="real sample files not present"

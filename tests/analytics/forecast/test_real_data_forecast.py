@@ -18,7 +18,7 @@ import pytest
 from analytics.forecast import forecast
 from analytics.schema import conform_canonical
 
-DATA_DIR = Path(__file__).resolve().parents[3] / "shared" / "data"
+DATA_DIR = Path(__file__).resolve().parents[4] / "shared" / "data"
 
 pytestmark = [
     pytest.mark.skipif(
