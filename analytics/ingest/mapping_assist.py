@@ -17,6 +17,7 @@ from typing import Any
 
 import pandas as pd
 
+from analytics.errors import UserFacingError
 from analytics.ingest.parsing import parse_dates, parse_numbers
 from analytics.schema import (
     CATEGORY,
@@ -60,7 +61,7 @@ _ROLE_HINTS: dict[str, str] = {
 _FENCE = re.compile(r"^```(?:json)?\s*(.*?)\s*```$", re.S | re.I)
 
 
-class MappingSuggestionError(ValueError):
+class MappingSuggestionError(UserFacingError, ValueError):
     """The model's mapping cannot be used; the message says why (shown to the user)."""
 
 
