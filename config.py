@@ -71,8 +71,8 @@ class Settings:
 
     @property
     def upload_limits(self):
-        """What one upload may expand to (``analytics.limits.UploadLimits``)."""
-        from analytics.limits import UploadLimits
+        """What one upload may expand to (``analytics.ingest.limits.UploadLimits``)."""
+        from analytics.ingest.limits import UploadLimits
 
         return UploadLimits(
             max_rows=self.MAX_ROWS,

@@ -43,8 +43,13 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from analytics.parsing import MISSING_SET, clean_text, parse_numbers, text_dictionary
-from analytics.roles import ColumnProfile, profile_column
+from analytics.ingest.parsing import (
+    MISSING_SET,
+    clean_text,
+    parse_numbers,
+    text_dictionary,
+)
+from analytics.ingest.roles import ColumnProfile, profile_column
 from analytics.schema import (
     CANONICAL_COLUMNS,
     CATEGORY,

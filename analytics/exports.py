@@ -7,6 +7,7 @@ import io
 import pandas as pd
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
+from analytics.errors import UserFacingError
 from analytics.formatting import NumberLocale, excel_date_format, get_locale
 
 #: A text cell starting with one of these is read as a formula by spreadsheet apps.
@@ -16,7 +17,7 @@ MAX_SHEET_NAME = 31
 _SHEET_NAME_FORBIDDEN = r"[\[\]:*?/\\]"
 
 
-class ExportError(ValueError):
+class ExportError(UserFacingError, ValueError):
     """A table cannot be exported as asked (message is shown to the user)."""
 
 

@@ -8,12 +8,13 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
+from analytics.errors import UserFacingError
 from analytics.schema import CATEGORY, DATE, SKU
 
 DateLike = str | dt.date | dt.datetime | pd.Timestamp | np.datetime64
 
 
-class FilterError(ValueError):
+class FilterError(UserFacingError, ValueError):
     """A filter value the user chose cannot be applied (message is shown to the user)."""
 
 

@@ -24,8 +24,8 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from analytics.combine import Part, overlap_rows  # noqa: E402
 from analytics.ingest import ingest_bytes  # noqa: E402
+from analytics.ingest.combine import Part, overlap_rows  # noqa: E402
 from benchmarks.datagen import csv_bytes, transactions  # noqa: E402
 from services.datasets import (  # noqa: E402
     Upload,

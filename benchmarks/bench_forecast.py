@@ -32,8 +32,9 @@ os.environ.setdefault(
     "NUMBA_CACHE_DIR", str(Path(tempfile.gettempdir()) / "smbrc-bench-numba")
 )
 
-from analytics import forecast_models as fm  # noqa: E402
-from analytics.forecast import _import_prophet, aggregate_series, forecast  # noqa: E402
+from analytics.forecast import aggregate_series, forecast  # noqa: E402
+from analytics.forecast import models as fm  # noqa: E402
+from analytics.forecast.run import _import_prophet  # noqa: E402
 from analytics.schema import conform_canonical  # noqa: E402
 
 RUNS = 5

@@ -1,4 +1,4 @@
-"""Forecasts per store / SKU (``analytics.forecast_batch.forecast_by``): time and accuracy.
+"""Forecasts per store / SKU (``analytics.forecast.forecast_by``): time and accuracy.
 
 * Walmart, 45 stores × 143 weeks: one batch of 45 series (wall and CPU time), the same
   fits one group at a time for comparison, and a holdout — the last 13 weeks of every store
@@ -25,8 +25,8 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from analytics import forecast_models as fm  # noqa: E402
-from analytics.forecast_batch import forecast_by  # noqa: E402
+from analytics.forecast import forecast_by  # noqa: E402
+from analytics.forecast import models as fm  # noqa: E402
 from analytics.schema import conform_canonical  # noqa: E402
 
 DATA_DIR = ROOT.parent / "shared" / "data"

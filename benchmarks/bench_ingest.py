@@ -23,7 +23,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from analytics.ingest import ingest_bytes  # noqa: E402
-from analytics.readers import encode_cells  # noqa: E402
+from analytics.ingest.grid_codec import encode_cells  # noqa: E402
 from benchmarks.datagen import csv_bytes, messy_csv_bytes, transactions  # noqa: E402
 from services.store import frame_to_bytes  # noqa: E402
 

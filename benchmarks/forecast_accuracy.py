@@ -30,8 +30,8 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from analytics import forecast_models as fm  # noqa: E402
 from analytics.forecast import forecast  # noqa: E402
+from analytics.forecast import models as fm  # noqa: E402
 from analytics.schema import conform_canonical  # noqa: E402
 
 DATA_DIR = ROOT.parent / "shared" / "data"

@@ -11,9 +11,7 @@ from typing import Any
 
 import pandas as pd
 
-from analytics.budget import time_budget
-from analytics.combine import Part, combine
-from analytics.errors import IngestError
+from analytics.errors import IngestError, UnsupportedFileType
 from analytics.ingest import (
     IngestResult,
     columns_signature,
@@ -21,21 +19,26 @@ from analytics.ingest import (
     ingest_grid,
     rebuild,
 )
-from analytics.limits import LimitExceeded, UploadLimits, check_amounts, check_upload
-from analytics.metrics import choose_granularity
-from analytics.readers import (
-    encode_cells,
-    grid_from_stored,
-    read_grid,
-    shape_table,
-    sheet_note,
-    sheet_record,
+from analytics.ingest.budget import TimeBudgetExceeded, time_budget
+from analytics.ingest.combine import Part, combine
+from analytics.ingest.grid_codec import encode_cells, grid_from_stored, sheet_record
+from analytics.ingest.limits import (
+    LimitExceeded,
+    UploadLimits,
+    check_amounts,
+    check_upload,
 )
-from analytics.sanity import non_finite_amounts, out_of_range_dates
+from analytics.ingest.read import read_grid, sheet_note
+from analytics.ingest.sanity import non_finite_amounts, out_of_range_dates
+from analytics.ingest.shape import shape_table
+from analytics.metrics import choose_granularity
 from analytics.schema import CATEGORY, DATE, ORDER, normalise_mapping
 from services.store import SessionStore
 
 logger = logging.getLogger(__name__)
+#: Refusals whose message already says what to do (a file type, a size or a time limit);
+#: any other ingestion error may get a plainer explanation from :func:`_explain_unusable`.
+_SAYS_WHAT_TO_DO = (UnsupportedFileType, LimitExceeded, TimeBudgetExceeded)
 
 
 @dataclass(frozen=True)
@@ -144,7 +147,9 @@ def _read_within_budget(
         ) from error
     except IngestError as error:
         better = (
-            _explain_unusable(data, filename, sheet) if error.status == 400 else None
+            _explain_unusable(data, filename, sheet)
+            if not isinstance(error, _SAYS_WHAT_TO_DO)
+            else None
         )
         if better is not None:
             raise better from error
@@ -627,7 +632,7 @@ def create_combined_session(
     :func:`create_session`).
 
     Every file is read on its own; files with the same columns get one mapping; the
-    results are combined by :func:`analytics.combine.combine` (refused with the reason
+    results are combined by :func:`analytics.ingest.combine.combine` (refused with the reason
     when they cannot be). Raises ``IngestError`` naming the file at fault.
     """
     if len(uploads) == 1:

@@ -48,8 +48,7 @@ def preload_forecast_models() -> float | None:
     The forkserver has one thread, so forking it afterwards is safe. Never raises: a
     failure here must not stop the forkserver (the job then imports what it needs).
     """
-    from analytics.forecast import load_prophet
-    from analytics.forecast_models import warm_up
+    from analytics.forecast import load_prophet, warm_up
 
     try:
         load_prophet()  # logged and survived when missing
@@ -285,10 +284,10 @@ def compute_group_forecast(
     max_jobs: int,
     wait_timeout: float = 300.0,
 ) -> dict[str, Any] | None:
-    """Forecasts per value of ``by`` (``analytics.forecast_batch.forecast_by``), cached
+    """Forecasts per value of ``by`` (``analytics.forecast.forecast_by``), cached
     per data revision and parameters. None when the session is gone; a bad ``by`` or
     ``limit`` raises ``ForecastError``; a failure comes back as ``status: "failed"``."""
-    from analytics.forecast_batch import DEFAULT_LIMIT, forecast_by
+    from analytics.forecast import DEFAULT_LIMIT, forecast_by
 
     dataset = load_dataset(store, sid)
     if dataset is None:

@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from analytics.errors import UserFacingError
 from services.store import SessionStore
 from services.views import Filters
 
@@ -32,7 +33,7 @@ MAX_LINKS = 50
 MAX_HOURS = 24 * 30
 
 
-class ShareError(ValueError):
+class ShareError(UserFacingError, ValueError):
     """A share link cannot be made as asked; the message says why."""
 
 

@@ -39,35 +39,63 @@ _CHUNK = 64 * 1024
 class SheetError(IngestError):
     """A Google Sheets link that cannot be used (message says why and what to do)."""
 
-    status = 400
+
+class SheetForbidden(SheetError):
+    """The sheet may not be read with the access the app has."""
 
 
-def _error(message: str, status: int = 400) -> SheetError:
-    error = SheetError(message)
-    error.status = status
-    return error
+class SheetPrivate(SheetForbidden):
+    """The sheet is not shared by link (a service account may still read it)."""
+
+
+class SheetNotFound(SheetError):
+    """The sheet or its tab does not exist."""
+
+
+class SheetTooLarge(SheetError):
+    """The sheet's data is larger than ``MAX_BYTES``."""
+
+
+class SheetNotSpreadsheet(SheetError):
+    """The link answered with something other than spreadsheet data."""
+
+
+class SheetSetupError(SheetError):
+    """The app's own Google access is misconfigured (the service account key)."""
+
+
+class SheetUnavailable(SheetError):
+    """Google Sheets failed, or answered with an error or an unexpected redirect."""
+
+
+class SheetBusy(SheetError):
+    """Google Sheets is limiting requests."""
+
+
+class SheetTimeout(SheetError):
+    """Google Sheets did not answer in time."""
 
 
 def parse_sheet_url(url: str) -> tuple[str, str | None]:
     """``(spreadsheet id, gid or None)`` of a Google Sheets link; raises SheetError otherwise."""
     if not isinstance(url, str) or not url.strip():
-        raise _error(
+        raise SheetError(
             "Paste the link of a Google Sheet (https://docs.google.com/spreadsheets/d/…)."
         )
     url = url.strip()
     if len(url) > 2048 or any(ord(ch) < 33 or ch == "\\" for ch in url):
-        raise _error(
+        raise SheetError(
             "This does not look like a Google Sheets link. Copy the link from the browser's address bar."
         )
     try:
         parts = urlsplit(url)
         port = parts.port
     except ValueError as error:
-        raise _error(
+        raise SheetError(
             "This does not look like a Google Sheets link. Copy the link from the browser's address bar."
         ) from error
     if parts.scheme != "https":
-        raise _error(
+        raise SheetError(
             "Only https:// Google Sheets links are accepted (https://docs.google.com/spreadsheets/d/…)."
         )
     if (
@@ -76,16 +104,16 @@ def parse_sheet_url(url: str) -> tuple[str, str | None]:
         or parts.password
         or port not in (None, 443)
     ):
-        raise _error(
+        raise SheetError(
             "Only links to docs.google.com are accepted (https://docs.google.com/spreadsheets/d/…)."
         )
     if (parts.hostname or "").lower() != HOST:
-        raise _error(
+        raise SheetError(
             "Only Google Sheets links on docs.google.com are accepted (https://docs.google.com/spreadsheets/d/…)."
         )
     match = _ID_RE.match(parts.path)
     if not match:
-        raise _error(
+        raise SheetError(
             "This Google link is not a spreadsheet link. Open the sheet and copy the link that "
             "looks like https://docs.google.com/spreadsheets/d/<id>/edit."
         )
@@ -138,7 +166,7 @@ def fetch_sheet(
     """Download a Google Sheet tab as CSV.
 
     Returns ``(csv bytes, filename)`` where the filename is ``"<title or id>.csv"``.
-    Raises :class:`SheetError` with a user-readable message (and an HTTP-ish ``status``)
+    Raises a :class:`SheetError` (one subclass per kind of failure) with a user-readable message
     for bad links, private or missing sheets, non-spreadsheet answers, oversize
     downloads and network failures.
     """
@@ -146,15 +174,13 @@ def fetch_sheet(
     try:
         return _fetch_public(sheet_id, gid, timeout=timeout, session=session)
     except SheetError as error:
-        if service_account_file and getattr(error, "private", False):
+        if service_account_file and isinstance(error, SheetPrivate):
             return _fetch_with_service_account(sheet_id, gid, service_account_file)
         raise
 
 
 def _private_error() -> SheetError:
-    error = _error(_PRIVATE, 403)
-    error.private = True  # type: ignore[attr-defined]
-    return error
+    return SheetPrivate(_PRIVATE)
 
 
 def _fetch_public(
@@ -176,28 +202,25 @@ def _fetch_public(
                     if _is_sign_in(location):
                         raise _private_error()
                     if not _allowed_redirect(location):
-                        raise _error(
+                        raise SheetUnavailable(
                             "Google Sheets redirected to an unexpected address; the sheet could not be loaded.",
-                            502,
                         )
                     target = location
                     continue
                 return _read_response(response, sheet_id)
             finally:
                 response.close()
-        raise _error(
+        raise SheetUnavailable(
             "Google Sheets redirected too many times; the sheet could not be loaded.",
-            502,
         )
     except requests.Timeout as error:
-        raise _error(
-            "Google Sheets did not answer in time. Try again in a moment.", 504
+        raise SheetTimeout(
+            "Google Sheets did not answer in time. Try again in a moment."
         ) from error
     except requests.RequestException as error:
         logger.info("google sheets fetch failed: %s", type(error).__name__)
-        raise _error(
+        raise SheetUnavailable(
             "Could not reach Google Sheets. Check the link and try again in a moment.",
-            502,
         ) from error
     finally:
         if own:
@@ -209,17 +232,16 @@ def _read_response(response: Any, sheet_id: str) -> tuple[bytes, str]:
     if status in (401, 403):
         raise _private_error()
     if status == 404:
-        raise _error(
+        raise SheetNotFound(
             "This Google Sheet was not found. Check the link (the sheet may have been deleted).",
-            404,
         )
     if status == 429:
-        raise _error(
-            "Google Sheets is limiting requests right now. Try again in a minute.", 503
+        raise SheetBusy(
+            "Google Sheets is limiting requests right now. Try again in a minute."
         )
     if status >= 400:
-        raise _error(
-            f"Google Sheets answered with an error ({status}). Try again later.", 502
+        raise SheetUnavailable(
+            f"Google Sheets answered with an error ({status}). Try again later."
         )
     declared = response.headers.get("Content-Length")
     if declared and declared.isdigit() and int(declared) > MAX_BYTES:
@@ -235,18 +257,16 @@ def _read_response(response: Any, sheet_id: str) -> tuple[bytes, str]:
     if "text/html" in content_type or head.startswith((b"<!doctype html", b"<html")):
         raise _private_error()
     if not _looks_like_csv(content_type, data):
-        raise _error(
+        raise SheetNotSpreadsheet(
             "The link did not return spreadsheet data. Check that it points to a Google Sheet "
             "(not a document or a form).",
-            415,
         )
     return data, _filename(response.headers.get("Content-Disposition", ""), sheet_id)
 
 
 def _too_large() -> SheetError:
-    return _error(
+    return SheetTooLarge(
         "This sheet is larger than 16 MB. Export a smaller range, or download it as CSV and upload the file.",
-        413,
     )
 
 
@@ -305,10 +325,9 @@ def _fetch_with_service_account(
     try:
         client = gspread.service_account(filename=key_file)
     except (FileNotFoundError, ValueError, KeyError) as error:
-        raise _error(
+        raise SheetSetupError(
             "The Google service account key file could not be read. Check "
             "GOOGLE_SERVICE_ACCOUNT_FILE.",
-            500,
         ) from error
     try:
         book = client.open_by_key(sheet_id)
@@ -318,15 +337,13 @@ def _fetch_with_service_account(
         values = worksheet.get_all_values()
         title = book.title
     except gspread.exceptions.SpreadsheetNotFound as error:
-        raise _error(
+        raise SheetForbidden(
             "The service account cannot open this sheet. Share the sheet with the service "
             "account's e-mail address, or share it as 'Anyone with the link can view'.",
-            403,
         ) from error
     except gspread.exceptions.WorksheetNotFound as error:
-        raise _error(
+        raise SheetNotFound(
             "The tab in this link was not found in the sheet. Copy the link again from the tab you want.",
-            404,
         ) from error
     except gspread.exceptions.APIError as error:
         code = getattr(error, "code", None) or getattr(
@@ -335,11 +352,11 @@ def _fetch_with_service_account(
         if code in (401, 403):
             raise _private_error() from error
         if code == 404:
-            raise _error(
-                "This Google Sheet was not found. Check the link.", 404
+            raise SheetNotFound(
+                "This Google Sheet was not found. Check the link."
             ) from error
-        raise _error(
-            "Google Sheets answered with an error. Try again later.", 502
+        raise SheetUnavailable(
+            "Google Sheets answered with an error. Try again later."
         ) from error
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="\n").writerows(values)

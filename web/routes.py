@@ -23,7 +23,7 @@ from services.datasets import (
 from services.memory import release_memory
 from services.probes import ollama_status, prophet_status
 from services.store import StoreUnavailable, directory_problem
-from web.errors import json_error
+from web.errors import error_response, json_error, status_for
 from web.health_fastpath import FRESH_UNTIL
 from web.ownership import (
     NOT_OWNER_API_MESSAGE,
@@ -66,7 +66,7 @@ def create_routes_blueprint(limiter: Limiter, settings) -> Blueprint:
                     service_account_file=settings.GOOGLE_SERVICE_ACCOUNT_FILE or None,
                 )
             except IngestError as error:
-                return json_error(str(error), getattr(error, "status", 400))
+                return error_response(error)
             filename = _clean_filename(filename)
             source = "google_sheets"
         else:
@@ -93,10 +93,10 @@ def create_routes_blueprint(limiter: Limiter, settings) -> Blueprint:
         except IngestError as error:
             logger.info(
                 "upload rejected status=%s reason=%s",
-                error.status,
+                status_for(error),
                 type(error).__name__,
             )
-            refused, status = json_error(str(error), error.status)
+            refused, status = error_response(error)
             refused.call_on_close(release_memory)
             return refused, status
         finally:
@@ -155,9 +155,11 @@ def create_routes_blueprint(limiter: Limiter, settings) -> Blueprint:
             )
         except IngestError as error:
             logger.info(
-                "files refused status=%s reason=%s", error.status, type(error).__name__
+                "files refused status=%s reason=%s",
+                status_for(error),
+                type(error).__name__,
             )
-            return json_error(str(error), error.status)
+            return error_response(error)
         finally:
             del uploads
         logger.info(
@@ -318,11 +320,11 @@ def _create_combined(store, uploads: list[Upload], settings):
     except IngestError as error:
         logger.info(
             "upload rejected status=%s reason=%s files=%s",
-            error.status,
+            status_for(error),
             type(error).__name__,
             len(uploads),
         )
-        return json_error(str(error), error.status)
+        return error_response(error)
     logger.info(
         "upload of %s files ingested in %.0fms",
         len(uploads),

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from analytics.errors import UserFacingError
 from analytics.grounding.context import DataContext
 from analytics.grounding.facts import (
     NO_MODEL,
@@ -89,7 +90,7 @@ EXAMPLE_QUESTIONS: tuple[str, ...] = (
 )
 
 
-class ChatError(ValueError):
+class ChatError(UserFacingError, ValueError):
     """A question that cannot be answered as asked (message is shown to the user)."""
 
 

@@ -77,7 +77,7 @@ SYNONYM_GROUPS: tuple[tuple[str, ...], ...] = (
     ("ship mode", "shipping method", "shipping mode", "delivery method", "ship method"),
     ("sub category", "subcategory"),
     ("discount band", "discount level", "discount tier"),
-    # several uploaded files: analytics.combine.SOURCE_FILE
+    # several uploaded files: analytics.ingest.combine.SOURCE_FILE
     ("source file", "file", "uploaded file"),
 )
 

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from analytics.errors import UserFacingError
 from analytics.schema import CATEGORY, CUSTOMER, ORDER, SKU
 
 # ----------------------------------------------------------------- measure names
@@ -73,7 +74,7 @@ COMPARES = ("previous_period", "year_ago")
 MAX_LIMIT = 10_000
 
 
-class QueryError(ValueError):
+class QueryError(UserFacingError, ValueError):
     """A query that cannot be answered as asked; the message says what exists."""
 
 

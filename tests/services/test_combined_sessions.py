@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from analytics.errors import IngestError
-from analytics.limits import LimitExceeded, UploadLimits
+from analytics.ingest.limits import LimitExceeded, UploadLimits
 from services.datasets import (
     Upload,
     add_files,
@@ -19,6 +19,7 @@ from services.datasets import (
 )
 from services.store import DiskcacheSessionStore
 from tests.conftest import transactions_frame
+from web.errors import status_for
 
 OWNER = {"browser": "browser-digest", "token": "token-digest"}
 
@@ -76,7 +77,7 @@ def test_the_combined_rows_obey_the_row_limit(store):
         create_combined_session(
             store, [upload("a.csv", first), upload("b.csv", second)], limits=limits
         )
-    assert error.value.status == 413
+    assert status_for(error.value) == 413
     assert f"{limits.max_rows:,} rows" in str(error.value)
 
 

@@ -7,7 +7,7 @@ import threading
 
 import numpy as np
 
-from analytics import forecast_models as fm
+from analytics.forecast import models as fm
 from services import forecasts
 
 

@@ -12,6 +12,7 @@ from requests.adapters import BaseAdapter
 from analytics.errors import IngestError
 from services import sheets
 from services.sheets import SheetError, fetch_sheet, parse_sheet_url
+from web.errors import status_for
 
 SHEET_ID = "1BxiMVs0XRA5nFMdKvBdBZjgmUUqptlbs74OgvE2upms"
 URL = f"https://docs.google.com/spreadsheets/d/{SHEET_ID}/edit#gid=0"
@@ -99,7 +100,7 @@ def test_refused_links_never_touch_the_network(url):
     with pytest.raises(SheetError) as caught:
         fetch_sheet(url, session=session)
     assert adapter.calls == []
-    assert caught.value.status == 400
+    assert status_for(caught.value) == 400
     assert isinstance(caught.value, IngestError)
 
 
@@ -157,7 +158,7 @@ def test_redirects_elsewhere_are_refused(location, status):
     session, adapter = session_for({EXPORT: (302, {"Location": location}, b"")})
     with pytest.raises(SheetError) as caught:
         fetch_sheet(URL, session=session)
-    assert caught.value.status == status
+    assert status_for(caught.value) == status
     assert adapter.calls == [EXPORT]
 
 
@@ -209,7 +210,7 @@ def test_answers_that_are_errors(status, headers, body, expected_status, message
     session, _ = session_for({EXPORT: (status, headers, body)})
     with pytest.raises(SheetError) as caught:
         fetch_sheet(URL, session=session)
-    assert caught.value.status == expected_status
+    assert status_for(caught.value) == expected_status
     assert message in str(caught.value)
 
 
@@ -220,14 +221,14 @@ def test_download_is_capped_without_content_length(monkeypatch):
     )
     with pytest.raises(SheetError, match="larger than 16 MB") as caught:
         fetch_sheet(URL, session=session)
-    assert caught.value.status == 413
+    assert status_for(caught.value) == 413
 
 
 def test_network_failure_and_timeout():
     session, _ = session_for({})
     with pytest.raises(SheetError, match="Could not reach Google Sheets") as caught:
         fetch_sheet(URL, session=session)
-    assert caught.value.status == 502
+    assert status_for(caught.value) == 502
 
     class Slow:
         def get(self, *args: Any, **kwargs: Any):
@@ -358,7 +359,7 @@ def test_service_account_without_access(monkeypatch, private_session):
         fetch_sheet(
             URL, session=private_session, service_account_file="/secrets/sa.json"
         )
-    assert caught.value.status == 403
+    assert status_for(caught.value) == 403
 
 
 def test_service_account_key_file_unreadable(monkeypatch, private_session):
@@ -385,7 +386,7 @@ def test_service_account_api_error(monkeypatch, private_session):
         fetch_sheet(
             URL, session=private_session, service_account_file="/secrets/sa.json"
         )
-    assert caught.value.status == 502
+    assert status_for(caught.value) == 502
 
 
 def test_public_sheet_does_not_use_service_account(monkeypatch):

@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-from analytics import forecast as forecast_module
-from analytics import forecast_models
+from analytics.forecast import models as forecast_models
+from analytics.forecast import run as forecast_module
 from tests.conftest import transactions_frame, upload
 
 pytestmark = pytest.mark.slow  # Prophet fits

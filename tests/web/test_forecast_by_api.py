@@ -57,7 +57,7 @@ def test_forecast_by_is_cached(client, sid, monkeypatch):
     def fail(*args, **kwargs):
         raise AssertionError("recomputed instead of read from the cache")
 
-    monkeypatch.setattr("analytics.forecast_batch.forecast_by", fail)
+    monkeypatch.setattr("analytics.forecast.forecast_by", fail)
     assert client.get(url).get_json() == first
 
 

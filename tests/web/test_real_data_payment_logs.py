@@ -358,7 +358,7 @@ def test_stripe_test_mode_payments_do_not_count(client, bodies):
 
 
 def test_a_datev_journal_upload_is_refused_with_a_message_naming_it(client):
-    from tests.analytics.test_ingest_ledgers import DATEV_EXTF
+    from tests.analytics.ingest.test_ingest_ledgers import DATEV_EXTF
 
     response = upload(client, DATEV_EXTF, "EXTF_Buchungsstapel.csv")
     assert response.status_code == 400

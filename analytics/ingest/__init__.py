@@ -1,0 +1,52 @@
+"""Ingestion: uploaded bytes → canonical transactions frame and quality report.
+
+Modules, lowest first: ``budget`` (the wall-clock budget of one upload), ``parsing``
+(numbers and dates in every export style), ``read`` (file type, encoding, dialect, sheets,
+header, table shaping; the stored-sheet codec), ``roles`` (which column is which role),
+``limits`` (size guards on the bytes), ``sanity`` (non-finite amounts, impossible dates),
+``result`` (:class:`IngestResult`), ``ledgers`` (payment and marketplace logs), ``wide``
+(one column per period, and period headers), ``pnl`` (profit-and-loss statements),
+``pnl_workbook`` (workbook templates of monthly sheets), ``pipeline`` (:func:`ingest_bytes`, :func:`rebuild`),
+``combine`` (several files as one dataset), ``mapping_assist`` (a model's mapping
+proposal, validated). The pipeline's entry points are re-exported here; the other
+modules' names are imported from their module (``analytics.ingest.read.read_grid``).
+
+The re-exports are loaded on first use (module ``__getattr__``): importing a low-level
+module such as ``analytics.ingest.parsing`` runs this file first, and an eager import of
+the pipeline here would make ``analytics.dataset_model`` (which the pipeline uses, and
+which reads numbers with ``parsing``) import itself half-way.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+#: Public name → the module that defines it.
+_EXPORTS: dict[str, str] = {
+    "FOOTER_REASON": "analytics.ingest.pipeline",
+    "TRANSFER_REASON": "analytics.ingest.pipeline",
+    "UNPAID_REASON": "analytics.ingest.pipeline",
+    "columns_signature": "analytics.ingest.pipeline",
+    "decode_rows": "analytics.ingest.pipeline",
+    "encode_rows": "analytics.ingest.pipeline",
+    "ingest_bytes": "analytics.ingest.pipeline",
+    "ingest_grid": "analytics.ingest.pipeline",
+    "rebuild": "analytics.ingest.pipeline",
+    "IngestResult": "analytics.ingest.result",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))
