@@ -40,7 +40,11 @@ from analytics.forecast.frequency import (
 from analytics.forecast.models import ModelForecast, warm_up
 from analytics.forecast.result import ForecastResult
 from analytics.forecast.run import forecast, load_prophet, rank_models
-from analytics.forecast.sku_projection import project_sku_scores, sku_score_forecast
+from analytics.forecast.sku_projection import (
+    SKU_WINDOW,
+    project_sku_scores,
+    sku_score_forecast,
+)
 
 __all__ = [
     "CACHE_VERSION",
@@ -53,6 +57,7 @@ __all__ = [
     "MIN_SEASONS",
     "MODEL_LABELS",
     "MODEL_NAMES",
+    "SKU_WINDOW",
     "ForecastError",
     "ForecastResult",
     "FrequencyInfo",
