@@ -182,6 +182,7 @@ def create_app(
         housekeeper.start() if housekeeping else housekeeper
     )
 
+    _register_component_paths(app)
     logger.info(
         "app ready store=%s cache_dir=%s production=%s",
         store.backend,
@@ -189,6 +190,18 @@ def create_app(
         settings.production,
     )
     return app
+
+
+def _register_component_paths(app: Dash) -> None:
+    """Render the page shell once, so every script path the page asks for is known.
+
+    Dash learns which component scripts it may serve while rendering a page, one path at
+    a time. In a gunicorn worker that had not rendered a page yet, a script request that
+    arrived while another thread was rendering answered 500 ("the path requested is not
+    valid") and the page never started. Registering them at start-up closes that race.
+    """
+    with app.server.test_request_context("/"):
+        app.index()
 
 
 def main() -> None:

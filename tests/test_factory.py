@@ -97,3 +97,19 @@ def test_arrow_gives_memory_back_after_large_reads(make_app, monkeypatch):
     monkeypatch.delenv("ARROW_DEFAULT_MEMORY_POOL", raising=False)
     make_app()
     assert pa.default_memory_pool().backend_name == "jemalloc"
+
+
+def test_a_new_app_serves_every_page_script_before_rendering_a_page(make_app):
+    """A gunicorn worker's first request may be for a script of a page another worker
+    rendered: the app knows every script path from the start (was a 500 under load)."""
+    app = make_app()
+    client = app.server.test_client()
+    scripts = [
+        path
+        for path in app.registered_paths["dash"]
+        if path.startswith("deps/react") and path.endswith(".min.js")
+    ]
+    assert scripts, dict(app.registered_paths)
+    for path in scripts:
+        response = client.get(f"/_dash-component-suites/dash/{path}")
+        assert response.status_code == 200, (path, response.status_code)

@@ -138,7 +138,9 @@ def test_pages_and_paper_sizes(client, sid, tmp_path):
     assert 1 <= int(letter["Pages"]) <= 2
 
 
-def test_forecast_is_included_once_computed(client, sid, tmp_path):
+def test_forecast_is_included_once_computed(client, frame, tmp_path):
+    # a session of its own: /api/data on the shared one starts its forecast job
+    sid = new_session(client, frame, "shop <sales>.csv")
     before = pdf_text(client.get(f"/api/report/{sid}.pdf").data, tmp_path)
     assert "Not computed yet" in before
     result = client.get(f"/api/forecast/{sid}").get_json()
