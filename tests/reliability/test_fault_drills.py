@@ -90,6 +90,20 @@ def test_chat_answers_whatever_ollama_does(make_app, mode):
 
 
 # -- Redis -----------------------------------------------------------------------------------
+def _upload_through_proxy(url: str, frame, attempts: int = 3) -> str:
+    """The drill's first upload, before any cut: Redis is reached through the test's own
+    proxy thread with a 1 s timeout, which a loaded machine can miss once; the upload then
+    says so (503) and is simply sent again."""
+    for attempt in range(attempts):
+        try:
+            return upload_frame(url, frame)
+        except AssertionError as error:
+            if "does not answer" not in str(error) or attempt + 1 == attempts:
+                raise
+            time.sleep(1.0)
+    raise AssertionError("unreachable")
+
+
 @pytest.mark.redis
 def test_redis_cut_mid_run_degrades_and_recovers(base_env, tmp_path):
     import redis
@@ -102,7 +116,7 @@ def test_redis_cut_mid_run_degrades_and_recovers(base_env, tmp_path):
     seconds: list[float] = []
     try:
         with Gunicorn(env, tmp_path / "gunicorn.log") as server:
-            sid = upload_frame(server.url, frame)
+            sid = _upload_through_proxy(server.url, frame)
             assert _health(server.url)[0]["status"] == "healthy"
             for mode in ("refuse", "blackhole"):
                 proxy.set_mode(mode)
