@@ -47,8 +47,10 @@ def test_two_workers_share_uploaded_sessions(tmp_path):
     with Gunicorn(env, tmp_path / "gunicorn.log") as server:
         sid = upload_frame(server.url, frame)
         totals = set()
-        for _ in range(24):
-            # A new connection each time, so requests spread over both workers.
+        # A new connection each time, so requests spread over both workers; which one
+        # accepts is the kernel's choice, so read on (up to 240 times) until both have
+        # answered.
+        for attempt in range(240):
             response = requests.get(
                 f"{server.url}/api/data/{sid}",
                 headers={"Connection": "close"},
@@ -56,6 +58,8 @@ def test_two_workers_share_uploaded_sessions(tmp_path):
             )
             assert response.status_code == 200
             totals.add(response.json()["kpis"]["total_revenue"])
+            if attempt >= 23 and len(_answering_pids(server.log())) == 2:
+                break
         assert totals == {round(float(frame["Revenue"].sum()), 2)}
         health = requests.get(server.url + "/health", timeout=10).json()
         assert health["active_sessions"] == 1
@@ -67,44 +71,55 @@ def test_two_workers_share_uploaded_sessions(tmp_path):
 
 @pytest.mark.redis
 def test_scaled_out_on_redis_sessions_and_limits_are_shared(tmp_path):
-    """With REDIS_URL, two workers share sessions and one exact rate-limit counter."""
+    """With REDIS_URL, two servers (separate gunicorn arbiters, separate cache folders,
+    as on two hosts) share sessions and one exact rate-limit counter.
+
+    Two servers rather than two workers of one: which worker of one server accepts a
+    connection is the kernel's choice, so seven reads could all land on one of them.
+    """
     import uuid
 
     import redis
 
     db = 13
     redis.Redis.from_url(f"redis://127.0.0.1:6379/{db}").flushdb()
-    env = {
-        "SECRET_KEY": "gunicorn-redis-secret",
-        "CACHE_DIR": str(tmp_path / f"cache-{uuid.uuid4().hex[:6]}"),
-        "REDIS_URL": f"redis://127.0.0.1:6379/{db}",
-        "GUNICORN_WORKERS": "2",
-        "GUNICORN_THREADS": "2",
-        "RATE_LIMIT": "6",
-        "RATE_LIMIT_WINDOW": "60",
-        "OLLAMA_HOST": "http://127.0.0.1:9",
-        "LOG_LEVEL": "INFO",
-    }
+
+    def env(name: str) -> dict[str, str]:
+        return {
+            "SECRET_KEY": "gunicorn-redis-secret",
+            "CACHE_DIR": str(tmp_path / f"cache-{name}-{uuid.uuid4().hex[:6]}"),
+            "REDIS_URL": f"redis://127.0.0.1:6379/{db}",
+            "GUNICORN_WORKERS": "1",
+            "GUNICORN_THREADS": "2",
+            "RATE_LIMIT": "6",
+            "RATE_LIMIT_WINDOW": "60",
+            "OLLAMA_HOST": "http://127.0.0.1:9",
+            "LOG_LEVEL": "INFO",
+        }
+
     frame = transactions_frame(rows=200)
-    with Gunicorn(env, tmp_path / "gunicorn-redis.log") as server:
-        sid = upload_frame(server.url, frame)
-        statuses = [
-            requests.get(
-                f"{server.url}/api/data/{sid}",
-                headers={"Connection": "close"},
-                timeout=30,
-            ).status_code
-            for _ in range(7)
+    with (
+        Gunicorn(env("a"), tmp_path / "gunicorn-a.log") as first,
+        Gunicorn(env("b"), tmp_path / "gunicorn-b.log") as second,
+    ):
+        sid = upload_frame(first.url, frame)
+        responses = [
+            requests.get(f"{server.url}/api/data/{sid}", timeout=30)
+            for server in (second, first, second, first, second, first, second)
         ]
-        health = requests.get(server.url + "/health", timeout=10).json()
-        log = server.log()
-    # six reads fit in the API limit of 6; the seventh is refused whichever worker
-    # answers (counters in process memory would allow 6 per worker)
+        health = requests.get(second.url + "/health", timeout=10).json()
+        logs = first.log(), second.log()
+    statuses = [response.status_code for response in responses]
+    # six reads fit in the API limit of 6; the seventh is refused (counters in process
+    # memory would allow 6 per server), and the server that did not take the upload
+    # reads the same session
     assert statuses[:6] == [200] * 6
     assert statuses[6] == 429
+    total = round(float(frame["Revenue"].sum()), 2)
+    assert {r.json()["kpis"]["total_revenue"] for r in responses[:6]} == {total}
     assert health["store"] == {"backend": "redis", "ok": True}
-    pids = _answering_pids(log)
-    assert len(pids) == 2
+    assert all(_answering_pids(log) for log in logs), "both servers answered"
+    assert _answering_pids(logs[0]).isdisjoint(_answering_pids(logs[1]))
     redis.Redis.from_url(f"redis://127.0.0.1:6379/{db}").flushdb()
 
 
