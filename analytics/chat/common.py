@@ -48,6 +48,9 @@ AOV_ORDER = "avg_order"
 ORDERS = "orders"
 #: Distinct customers (customer ids), when lines carry a customer id.
 CUSTOMERS = "customers"
+#: Average price per unit sold: revenue / units (the quantity-weighted average of the
+#: lines' unit prices), when lines carry a quantity.
+AVG_PRICE = "avg_price"
 #: Chat metrics as the query engine's measures (the average transaction value is
 #: derived: revenue / transactions).
 ENGINE_MEASURES = {
@@ -72,6 +75,7 @@ METRIC_LABELS: dict[str, str] = {
     AOV_ORDER: "Average order value",
     ORDERS: "Orders",
     CUSTOMERS: "Customers",
+    AVG_PRICE: "Average price per unit",
 }
 DIMENSION_LABELS: dict[str, tuple[str, str]] = {
     SKU: ("SKU", "SKUs"),
@@ -162,6 +166,9 @@ class Intent:
     #: A measure column of the file the question names (its header), answered by the
     #: query engine with the unit and aggregation the dataset model gives it.
     measure: str | None = None
+    #: Days of the week the question is about (Monday = 0): a filter ("on Mondays",
+    #: "on weekends"), answered by the ``weekday_total`` intent.
+    weekdays: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -199,7 +206,7 @@ def metric_available(ctx: DataContext, metric: str) -> bool:
         return ctx.has_profit
     if metric == COST:
         return ctx.has_cost
-    if metric == QUANTITY:
+    if metric in (QUANTITY, AVG_PRICE):
         return ctx.has_quantity
     if metric in (ORDERS, AOV_ORDER):
         return ctx.has_orders

@@ -16,6 +16,7 @@ import re
 from analytics.chat.common import (
     AOV,
     AOV_ORDER,
+    AVG_PRICE,
     CALENDAR_DIMENSIONS,
     METRIC_LABELS,
     ORDERS,
@@ -214,7 +215,17 @@ _GROUPING = re.compile(r"\b(?:by|per|each|every|across|which|what)\s+(?:the\s+)?
 _WORD = re.compile(r"[^\W_]+")
 #: Intents that compute one metric for one grouping: their words must match exactly.
 _STRICT = frozenset(
-    {"total", "ranking", "breakdown", "count", "compare_entities", "measure_query"}
+    {
+        "total",
+        "ranking",
+        "breakdown",
+        "count",
+        "compare_entities",
+        "measure_query",
+        "weekday_total",
+        "per_customer",
+        "new_customers",
+    }
 )
 #: Metrics each intent shows besides the one asked for.
 _SHOWN_WITH = {
@@ -224,6 +235,9 @@ _SHOWN_WITH = {
     "count": {"transactions", REVENUE},
     "compare_entities": {REVENUE, PROFIT, "margin", "transactions"},
     "measure_query": set(),
+    "weekday_total": {"transactions"},
+    "per_customer": {REVENUE, ORDERS, "customers"},
+    "new_customers": {REVENUE, "customers"},
 }
 #: Intents that are themselves answers about what cannot be answered.
 SKIPPED = frozenset({"out_of_scope", "help", "unknown_sku", "empty"})
@@ -308,9 +322,12 @@ def coverage_gaps(
         and intent.kind not in _OWN_MESSAGES
         and not metric_available(ctx, intent.metric)
     ):
-        needs = {QUANTITY: "quantity", COST: "cost", "customers": "customer id"}.get(
-            intent.metric, "cost or profit"
-        )
+        needs = {
+            QUANTITY: "quantity",
+            AVG_PRICE: "quantity",
+            COST: "cost",
+            "customers": "customer id",
+        }.get(intent.metric, "cost or profit")
         gaps.append(
             Gap(
                 METRIC_LABELS.get(intent.metric, intent.metric).lower(),
@@ -463,7 +480,10 @@ def _groups_by(intent: Intent, dimension: str) -> bool:
         return True
     if dimension == "day" and intent.dimension == "weekday":
         return True
-    if intent.kind == "repeat_customers" and dimension == CUSTOMER:
+    if (
+        intent.kind in ("repeat_customers", "per_customer", "new_customers")
+        and dimension == CUSTOMER
+    ):
         return True
     if intent.kind == "compare_entities":
         return (dimension == CATEGORY and len(intent.categories) >= 2) or (

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from analytics.chat.asks import blank_daily, read_customer_ask, read_days, settle
 from analytics.chat.common import (
     CALENDAR_DIMENSIONS,
     MAX_TOP_N,
@@ -315,9 +316,14 @@ def _parse_core(
         )
     period_hits, horizon, notes, scan = parse_periods(scan, ctx)
     periods = [p for _, p in period_hits]
+    scan, weekdays, _ = read_days(scan)
+    scan, ask, spend = read_customer_ask(scan)
     scan, everyday = everyday_words(scan, ctx)
     n = _parse_n(scan)
     metric, metric_given = _metric(scan)
+    if spend and not metric_given:
+        metric, metric_given = REVENUE, True  # "what does a customer spend"
+    scan = blank_daily(scan, metric) if weekdays else scan
     if everyday is not None and not metric_given:
         # "busiest", "popular": the measure they stand for, said in a note
         word, metric, superlative = everyday
@@ -384,8 +390,10 @@ def _parse_core(
         where=tuple((column, tuple(values)) for column, values in where.items()),
         gaps=tuple(term_gaps),
         measure=measures[0] if measures else None,
+        weekdays=weekdays,
     )
-    return _decide(question, base, ctx, history, dataset, scan), scan
+    intent = _decide(question, base, ctx, history, dataset, scan)
+    return settle(intent, ask, ctx, scan), scan
 
 
 def _decide(
@@ -621,6 +629,7 @@ def _follow_up(
         dimension=base.dimension or previous.dimension,
         horizon=base.horizon or previous.horizon,
         where=base.where or previous.where,
+        weekdays=base.weekdays or previous.weekdays,
         gaps=base.gaps,
         notes=base.notes,
         follow_up=True,

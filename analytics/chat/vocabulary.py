@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from analytics.chat.common import AOV, AOV_ORDER, ORDERS
+from analytics.chat.common import AOV, AOV_ORDER, AVG_PRICE, ORDERS
 from analytics.schema import (
     CATEGORY,
     COST,
@@ -218,6 +218,16 @@ METRIC_WORDS: tuple[tuple[str, re.Pattern[str]], ...] = (
         ),
     ),
     (COST, word_pattern(r"costs?", r"cogs", r"expenses?", r"spend(?:ing)?", r"spent")),
+    (
+        AVG_PRICE,
+        word_pattern(
+            r"(?:average |avg |mean |typical )?prices? per (?:unit|item|piece)",
+            r"(?:average |avg |mean |typical )?(?:unit|selling|sale|sales|item) prices?",
+            r"(?:average |avg |mean |typical )prices?",
+            r"(?:revenue|sales) per (?:unit|item|piece)",
+            r"unitprices?",
+        ),
+    ),
     (QUANTITY, word_pattern(r"units?", r"quantit(?:y|ies)", r"volume", r"pieces")),
     (
         AOV_ORDER,
@@ -337,6 +347,10 @@ WEEKDAY_WORDS = word_pattern(
 )
 #: Customers who come back.
 REPEAT_WORDS = word_pattern(
+    r"(?:repeat|returning)(?: customers?| buyers?| clients?| purchases?| purchase| "
+    r"orders?| order| business)? (?:rate|ratio|share|percentage)",
+    r"(?:rate|share|percentage|proportion) of (?:repeat|returning) "
+    r"(?:customers?|buyers?|clients?|purchases?|orders?)",
     r"repeat(?:ed)? (?:customers?|buyers?|clients?|purchases?|orders?)",
     r"returning (?:customers?|buyers?|clients?)",
     r"(?:ordered|bought|purchased|came back|shopped)\s+(?:\w+\s+)?(?:more than once|again|twice|repeatedly)",

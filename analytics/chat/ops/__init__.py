@@ -10,7 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from analytics.chat.ops.breakdowns import op_breakdown
-from analytics.chat.ops.customers import op_repeat_customers
+from analytics.chat.ops.customers import (
+    op_new_customers,
+    op_per_customer,
+    op_repeat_customers,
+)
 from analytics.chat.ops.forecast import op_forecast
 from analytics.chat.ops.help import op_help, op_out_of_scope, op_overview
 from analytics.chat.ops.margin import op_margin, op_underperforming
@@ -19,6 +23,7 @@ from analytics.chat.ops.refusal import op_not_covered
 from analytics.chat.ops.skus import op_explain_rank, op_sku, op_unknown_sku
 from analytics.chat.ops.totals import op_compare, op_compare_entities, op_total
 from analytics.chat.ops.trend import op_trend
+from analytics.chat.ops.weekdays import op_weekday_total
 
 #: Intent kind -> operation (forecasts go through :func:`op_forecast`).
 OPERATIONS: dict[str, Callable[..., None]] = {
@@ -38,6 +43,9 @@ OPERATIONS: dict[str, Callable[..., None]] = {
     "out_of_scope": op_out_of_scope,
     "unknown_sku": op_unknown_sku,
     "repeat_customers": op_repeat_customers,
+    "new_customers": op_new_customers,
+    "per_customer": op_per_customer,
+    "weekday_total": op_weekday_total,
     "not_covered": op_not_covered,
 }
 #: Intents answered from templates only (the model adds nothing safe to them).

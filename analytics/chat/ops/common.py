@@ -13,6 +13,7 @@ import pandas as pd
 from analytics.chat.common import (
     AOV,
     AOV_ORDER,
+    AVG_PRICE,
     DIMENSION_LABELS,
     ENGINE_MEASURES,
     METRIC_LABELS,
@@ -98,6 +99,13 @@ ORDERS_NOTE = (
 )
 
 
+#: What the average price per unit is, said next to it.
+PRICE_NOTE = (
+    "_Average price per unit is revenue ÷ units sold: each line's price weighted by "
+    "its quantity (returned units included), not the plain average of a price column._"
+)
+
+
 def has_dimension(df: pd.DataFrame, dimension: str) -> bool:
     """True when the frame has column ``dimension`` with at least one value."""
     return dimension in df.columns and bool(df[dimension].notna().any())
@@ -127,6 +135,8 @@ def _engine_measures(df: pd.DataFrame, wanted: Sequence[str]) -> tuple[str, ...]
             out.append("profit")  # ratios come with their parts
         if name == "aov":
             out.append("orders")
+        if metric == AVG_PRICE and known_share(df[QUANTITY]):
+            out.append("quantity")  # revenue / units
         if name:
             out.append(name)
     return tuple(dict.fromkeys(out))
@@ -164,11 +174,18 @@ def figures(
     money = [c for c in (REVENUE, COST, PROFIT, AOV_ORDER) if c in out]
     out[money] = out[money].round(6)
     for metric in (*wanted, PROFIT, "margin"):
-        if metric not in out and metric != AOV:
+        if metric not in out and metric not in (AOV, AVG_PRICE):
             out[metric] = np.nan
     transactions = out["transactions"].to_numpy()
     with np.errstate(divide="ignore", invalid="ignore"):
         out[AOV] = np.where(transactions > 0, out[REVENUE] / transactions, np.nan)
+        if AVG_PRICE in wanted:
+            units = (
+                out[QUANTITY].to_numpy("float64")
+                if QUANTITY in out
+                else np.full(len(out), np.nan)
+            )
+            out[AVG_PRICE] = np.where(units > 0, out[REVENUE] / units, np.nan)
         total = result.totals["revenue"]
         out["revenue_share"] = out[REVENUE] / total if total else np.nan
     return out
@@ -236,6 +253,7 @@ def usable_metric(sheet: FactSheet, ctx: DataContext, metric: str) -> str:
         "margin": "cost or profit",
         COST: "cost",
         QUANTITY: "quantity",
+        AVG_PRICE: "quantity",
         ORDERS: "order id",
         AOV_ORDER: "order id",
         "customers": "customer id",
@@ -255,6 +273,8 @@ def ranked_metric(sheet: FactSheet, ctx: DataContext, metric: str) -> str:
     metric = usable_metric(sheet, ctx, metric)
     if metric in (ORDERS, AOV_ORDER):
         sheet.caveat(ORDERS_NOTE)
+    if metric == AVG_PRICE:
+        sheet.caveat(PRICE_NOTE)
     return metric
 
 

@@ -1,24 +1,31 @@
-"""Customers who come back: how many ordered more than once, and what they bring."""
+"""Customers: who comes back, new and returning customers, averages per customer.
+
+New customers and averages per customer use ``analytics.customers`` (the Customers
+view's definitions), on the rows of the question's scope and period.
+"""
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 import pandas as pd
 
 from analytics.chat.common import ORDERS, Intent
-from analytics.chat.ops.common import figures, scope_of
+from analytics.chat.ops.common import ORDERS_NOTE, Scope, rows_in, scope_of
+from analytics.customers import CustomerView, customer_view
 from analytics.grounding.context import DataContext
 from analytics.grounding.facts import FactSheet
-from analytics.query import NOT_SET
+from analytics.query import filter_rows, frame_model
 from analytics.schema import CUSTOMER, REVENUE
 
 
 def op_repeat_customers(
     sheet: FactSheet, df: pd.DataFrame, ctx: DataContext, intent: Intent
 ) -> None:
-    """Customers with two or more distinct orders, their share of customers and revenue
-    (orders per customer from the query engine)."""
+    """Customers with two or more distinct orders, their share of the customers who
+    bought (the repeat rate) and of revenue: the Customers view's figures
+    (``analytics.customers.customer_view``) on the question's scope and period."""
     period = intent.periods[0] if intent.periods else None
-    scope = scope_of(intent, skus=False)
     where = ctx.where(period)
     sheet.op("repeat_customers", period=period.iso() if period else "all")
     sheet.period = period.label if period else ctx.span()
@@ -32,35 +39,35 @@ def op_repeat_customers(
             "next and can't count repeat customers."
         )
         return
-    per_customer = figures(df, (ORDERS,), scope, period, CUSTOMER)
-    sheet.rows = int(per_customer["transactions"].sum())
-    if per_customer[ORDERS].isna().all():
+    rows, scope = _customer_rows(df, replace(intent, skus=()))
+    view = customer_view(rows_in(rows, period), top=0)
+    sheet.rows = view.coverage["lines_with_customer"]
+    if view.unit != "orders":
         sheet.add(
             "Too few of your lines carry an order id to count orders exactly, so I "
             "can't count repeat customers."
         )
         return
-    known = per_customer.loc[per_customer[CUSTOMER] != NOT_SET]
-    if known.empty:
+    if view.repeat_rate is None:
         sheet.add(f"There are no orders with a customer{scope.words} in {where}.")
         return
-    repeat = known.loc[known[ORDERS] >= 2]
     plain = scope.plain
+    repeat = view.rfm["frequency"] > 1
     n_repeat = sheet.count(
-        f"Customers with more than one order{plain}, {where}", len(repeat)
+        f"Customers with more than one order{plain}, {where}", view.repeat_customers
     )
-    n_all = sheet.count(f"Customers with orders{plain}, {where}", len(known))
+    n_all = sheet.count(f"Customers with orders{plain}, {where}", len(view.rfm))
     share = sheet.pct(
         f"Share of customers with more than one order{plain}, {where}",
-        len(repeat) / len(known),
+        view.repeat_rate,
     )
     sheet.add(
-        f"**{n_repeat} of {n_all} customers** ({share}) placed more than one order"
-        f"{scope.words} in {where}."
+        f"**{n_repeat} of {n_all} customers** ({share}, the repeat rate) placed more "
+        f"than one order{scope.words} in {where}."
     )
-    total = float(known[REVENUE].sum())
+    total = float(view.coverage["revenue_with_customer"])
     if total:
-        theirs = float(repeat[REVENUE].sum())
+        theirs = float(view.rfm.loc[repeat, "monetary"].sum())
         revenue = sheet.money(
             f"Revenue of customers with more than one order{plain}, {where}", theirs
         )
@@ -68,4 +75,199 @@ def op_repeat_customers(
             f"Revenue share of customers with more than one order{plain}, {where}",
             theirs / total,
         )
-        sheet.add(f"They brought {revenue}, {part} of the revenue of these customers.")
+        sheet.add(
+            f"They brought {revenue}, {part} of the net revenue of the lines with a "
+            "customer id."
+        )
+    _left_out(sheet, view)
+
+
+def _customer_rows(df: pd.DataFrame, intent: Intent) -> tuple[pd.DataFrame, Scope]:
+    """The rows of the question's scope (its SKUs, categories and column values), any
+    date."""
+    scope = scope_of(intent)
+    if not scope.filters:
+        return df, scope
+    return filter_rows(df, frame_model(df, None), scope.filters), scope
+
+
+def _left_out(sheet: FactSheet, view: CustomerView) -> None:
+    """How lines without a customer id are treated (as in the Customers view)."""
+    cover = view.coverage
+    left = cover["lines"] - cover["lines_with_customer"]
+    if left:
+        lines = sheet.count("Lines without a customer id", left)
+        revenue = sheet.money(
+            "Revenue of lines without a customer id",
+            cover["revenue"] - cover["revenue_with_customer"],
+        )
+        sheet.caveat(
+            f"_{lines} lines have no customer id (or no date); they and their revenue "
+            f"({revenue}) are left out of the customer figures, as in the Customers "
+            "view._"
+        )
+
+
+def op_per_customer(
+    sheet: FactSheet, df: pd.DataFrame, ctx: DataContext, intent: Intent
+) -> None:
+    """Average revenue or orders per customer (``analytics.customers``' definitions:
+    revenue per customer = net revenue of the lines with a customer id / customers;
+    orders per customer = orders / customers with a purchase)."""
+    period = intent.periods[0] if intent.periods else None
+    rows, scope = _customer_rows(df, intent)
+    rows = rows_in(rows, period)
+    where = ctx.where(period)
+    metric = ORDERS if intent.metric == ORDERS else REVENUE
+    sheet.op("per_customer", metric=metric, period=period.iso() if period else "all")
+    sheet.period = period.label if period else ctx.span()
+    view = customer_view(rows, top=0)
+    sheet.rows = view.coverage["lines_with_customer"]
+    if view.customers == 0:
+        sheet.add(f"There are no lines with a customer id{scope.words} in {where}.")
+        return
+    plain = scope.plain
+    if metric == ORDERS:
+        if view.unit != "orders":
+            sheet.add(
+                "Too few of your customer lines carry an order id to count orders "
+                "exactly, so I can't give orders per customer."
+            )
+            return
+        if view.orders_per_customer is None:
+            sheet.add(f"No customer bought anything{scope.words} in {where}.")
+            return
+        buyers = len(view.rfm)
+        average = sheet.count(
+            f"Orders per customer{plain}, {where}", view.orders_per_customer, 2
+        )
+        orders = sheet.count(
+            f"Orders of customers{plain}, {where}",
+            round(view.orders_per_customer * buyers),
+        )
+        n_buyers = sheet.count(f"Customers with a purchase{plain}, {where}", buyers)
+        sheet.add(
+            f"**Orders per customer**{scope.words}, {where}: **{average}** on average "
+            f"({orders} orders from {n_buyers} customers who bought)."
+        )
+        sheet.caveat(ORDERS_NOTE)
+    else:
+        average = sheet.money(
+            f"Revenue per customer{plain}, {where}", view.revenue_per_customer
+        )
+        revenue = sheet.money(
+            f"Revenue of customers{plain}, {where}",
+            view.coverage["revenue_with_customer"],
+        )
+        n_customers = sheet.count(f"Customers{plain}, {where}", view.customers)
+        sheet.add(
+            f"**Average revenue per customer**{scope.words}, {where}: **{average}** "
+            f"({revenue} of net revenue from {n_customers} customers)."
+        )
+    _left_out(sheet, view)
+    what = "Orders" if metric == ORDERS else "Revenue"
+    sheet.add(
+        "",
+        f"This is the average over customers; for each customer's own figure, ask "
+        f"“{what} by customer{' in ' + period.label if period else ''}”.",
+    )
+
+
+def op_new_customers(
+    sheet: FactSheet, df: pd.DataFrame, ctx: DataContext, intent: Intent
+) -> None:
+    """New customers (first purchase in the period) and returning ones (a purchase in
+    the period, the first one before it), with their revenue in the period; without a
+    period, new customers per year; "per month", the Customers view's monthly table."""
+    period = intent.periods[0] if intent.periods else None
+    rows, scope = _customer_rows(df, intent)
+    where = ctx.where(period)
+    sheet.op("new_customers", period=period.iso() if period else "all")
+    sheet.period = period.label if period else ctx.span()
+    everyone = customer_view(rows, top=_all(rows))
+    sheet.rows = everyone.coverage["lines_with_customer"]
+    plain = scope.plain
+    if everyone.customers == 0:
+        sheet.add(f"There are no lines with a customer id{scope.words}.")
+        return
+    if intent.dimension == "month" or period is None:
+        _new_by_time(sheet, everyone, ctx, intent, scope)
+    else:
+        in_period = customer_view(rows_in(rows, period), top=_all(rows))
+        first = everyone.top.set_index("customer")["first"]
+        seen = in_period.top.set_index("customer")
+        new = (
+            seen.index.map(first).to_series(index=seen.index).ge(period.start)
+        ).to_numpy()
+        bought = seen["first"].notna().to_numpy()
+        n_new = sheet.count(f"New customers{plain}, {where}", int((new & bought).sum()))
+        n_back = sheet.count(
+            f"Returning customers{plain}, {where}", int((~new & bought).sum())
+        )
+        new_revenue = sheet.money(
+            f"Revenue of new customers{plain}, {where}",
+            float(seen.loc[new, "revenue"].sum()),
+        )
+        back_revenue = sheet.money(
+            f"Revenue of returning customers{plain}, {where}",
+            float(seen.loc[~new, "revenue"].sum()),
+        )
+        sheet.add(
+            f"**{n_new} new customers**{scope.words} in {where}: their first purchase "
+            f"in your data was in that period; they brought {new_revenue} there.",
+            f"**{n_back} returning customers** bought in {where} after a first purchase "
+            f"before it; they brought {back_revenue} there.",
+        )
+    first_day = everyone.top["first"].min()
+    sheet.caveat(
+        "_A customer is new at their first purchase in your data (which starts "
+        f"{first_day:%Y-%m-%d}{' for this selection' if scope.filters else ''}): "
+        "customers who bought before it look new. Revenue is net (returns "
+        "included)._"
+    )
+    _left_out(sheet, everyone)
+
+
+def _all(rows: pd.DataFrame) -> int:
+    """A ``top`` that keeps every customer."""
+    return int(rows[CUSTOMER].nunique()) + 1
+
+
+def _new_by_time(
+    sheet: FactSheet, view: CustomerView, ctx: DataContext, intent: Intent, scope: Scope
+) -> None:
+    """New customers per month (asked "per month") or per year, with the revenue of
+    new and returning customers (the Customers view's monthly figures)."""
+    monthly = view.monthly
+    period = intent.periods[0] if intent.periods else None
+    if period is not None:
+        monthly = monthly.loc[
+            (monthly["month"] >= period.start.replace(day=1))
+            & (monthly["month"] <= period.end)
+        ]
+    monthly_grain = intent.dimension == "month"
+    key = monthly["month"].dt.strftime("%Y-%m" if monthly_grain else "%Y")
+    table = monthly.groupby(key)[["new_customers", "new", "returning"]].sum()
+    where = ctx.where(period)
+    grain = "month" if monthly_grain else "year"
+    sheet.add(
+        f"**New customers by {grain}**{scope.words}, {where} (revenue of new and of "
+        "returning customers in each):",
+        "",
+    )
+    plain = scope.plain
+    for label, row in table.iterrows():
+        n_new = sheet.count(f"New customers{plain}, {label}", int(row["new_customers"]))
+        new = sheet.money(f"Revenue of new customers{plain}, {label}", row["new"])
+        back = sheet.money(
+            f"Revenue of returning customers{plain}, {label}", row["returning"]
+        )
+        sheet.add(
+            f"- {label}: {n_new} new customers; revenue new {new}, returning {back}"
+        )
+    sheet.add(
+        "",
+        f"Revenue is *new* in the month of a customer's first purchase and *returning* "
+        "in later months (as in the Customers view). Ask “new customers in "
+        f"{table.index[-1] if len(table) else 'a period'}” for one period.",
+    )

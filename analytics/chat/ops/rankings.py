@@ -14,6 +14,7 @@ from analytics import metrics
 from analytics.chat.common import (
     AOV,
     AOV_ORDER,
+    AVG_PRICE,
     CALENDAR_DIMENSIONS,
     DEFAULT_TOP_N,
     METRIC_LABELS,
@@ -321,10 +322,11 @@ _WEEKDAYS = (
     "Sunday",
 )
 #: Metrics that are ratios: per calendar month or weekday they are ratios of the sums.
-_RATIOS = {
+RATIO_PARTS = {
     "margin": (PROFIT, REVENUE),
     AOV: (REVENUE, "transactions"),
     AOV_ORDER: (REVENUE, ORDERS),
+    AVG_PRICE: (REVENUE, QUANTITY),
 }
 
 
@@ -344,7 +346,7 @@ def op_calendar_ranking(
     n = intent.n or 3
     ask = _ask(sheet, ctx, intent, "calendar_ranking", granularity=grain, n=n)
     metric, where, scope_words = ask.metric, ask.where, ask.scope.words
-    parts = _RATIOS.get(metric, (metric,))
+    parts = RATIO_PARTS.get(metric, (metric,))
     name = METRIC_LABELS[metric]
     if grain == "month_of_year":
         months = _by_period(df, ask, "month", *parts)
@@ -377,8 +379,8 @@ def op_calendar_ranking(
         spans = pd.Series(days.day_of_week).value_counts().reindex(sums.index).fillna(0)
         labels = {d: _WEEKDAYS[d] for d in sums.index}
         per, unit = "per day", "day"
-    if metric in _RATIOS:
-        top_col, bottom_col = _RATIOS[metric]
+    if metric in RATIO_PARTS:
+        top_col, bottom_col = RATIO_PARTS[metric]
         values = (sums[top_col] / sums[bottom_col]).where(sums[bottom_col] != 0)
         shown_name = name
     else:
