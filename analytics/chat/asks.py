@@ -298,7 +298,7 @@ def settle(intent: Intent, ask: str | None, ctx: DataContext, scan: str) -> Inte
             )
         )
     if (
-        intent.kind not in ("total", "overview", "compare")
+        intent.kind not in ("total", "overview", "compare", "weekday_total")
         or intent.dimension not in (None, "day", "weekday")
         or len(intent.periods) > 1
         or intent.share

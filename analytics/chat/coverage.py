@@ -175,8 +175,8 @@ CONCEPTS: tuple[tuple[re.Pattern[str], str], ...] = (
     ),
     (
         word_pattern(r"new customers?", r"first[- ]time", r"acquired", r"acquisition"),
-        "I can't yet tell new customers from existing ones, so I can't answer about "
-        "“{word}”.",
+        "I can count new customers (a first purchase in a period: “How many new "
+        "customers in 2024?”) and what they brought, but not “{word}” as asked.",
     ),
     (
         word_pattern(

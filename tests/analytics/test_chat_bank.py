@@ -109,7 +109,11 @@ def dataset(name: str) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
             "quantity": raw["Quantity"],
             "unit_price": raw["UnitPrice"],
             "sku": raw["StockCode"],
-            "customer": raw["CustomerID"].astype("Int64").astype("str"),
+            # lines without a CustomerID have no customer (as ingestion leaves them)
+            "customer": raw["CustomerID"]
+            .astype("Int64")
+            .astype("str")
+            .where(raw["CustomerID"].notna()),
         }
         roles = {"InvoiceDate": "date", "Quantity": "quantity",
                  "UnitPrice": "unit_price", "StockCode": "sku",
@@ -493,6 +497,107 @@ def growth(column: str, year: int):
 
 def weakest_weekday(df: pd.DataFrame) -> float:
     return float(per_weekday(df).min())
+
+
+def _days_between(df: pd.DataFrame, start=None, end=None) -> pd.DatetimeIndex:
+    """Every day from the data's first date (or ``start``) to its last (or ``end``)."""
+    first, last = df["date"].min().normalize(), df["date"].max().normalize()
+    if start:
+        first, last = max(first, pd.Timestamp(start)), min(last, pd.Timestamp(end))
+    return pd.date_range(first, last)
+
+
+def on_days(days: tuple[int, ...], metric="revenue", start=None, end=None, **where_):
+    """``metric`` on the days of the week ``days`` (Monday = 0)."""
+
+    def compute(df: pd.DataFrame) -> float:
+        rows = _rows(df, start, end, where_)
+        rows = rows.loc[rows["date"].dt.day_of_week.isin(days)]
+        if metric == "orders":
+            return float(rows.loc[rows["revenue"] > 0, "order_id"].nunique())
+        return float(rows[metric].sum())
+
+    return compute
+
+
+def per_day_on(days: tuple[int, ...], start=None, end=None):
+    """Revenue on ``days`` divided by how many such days lie in the data's span."""
+
+    def compute(df: pd.DataFrame) -> float:
+        covered = _days_between(df, start, end).day_of_week.isin(days).sum()
+        return on_days(days, start=start, end=end)(df) / float(covered)
+
+    return compute
+
+
+def _buyers(df: pd.DataFrame) -> pd.DataFrame:
+    """Lines with a customer id and a positive amount (purchases)."""
+    return df.loc[df["customer"].notna() & (df["revenue"] > 0)]
+
+
+def orders_per_customer(start=None, end=None):
+    def compute(df: pd.DataFrame) -> float:
+        bought = _buyers(_rows(df, start, end, {}))
+        pairs = bought[["customer", "order_id"]].drop_duplicates()
+        return len(pairs) / bought["customer"].nunique()
+
+    return compute
+
+
+def revenue_per_customer(start=None, end=None, **where_):
+    """Net revenue of the lines with a customer id / distinct customers."""
+
+    def compute(df: pd.DataFrame) -> float:
+        rows = _rows(df, start, end, where_)
+        known = rows.loc[rows["customer"].notna()]
+        return float(known["revenue"].sum() / known["customer"].nunique())
+
+    return compute
+
+
+def repeat_rate(df: pd.DataFrame) -> float:
+    """Customers with two or more orders / customers with a purchase."""
+    orders_ = _buyers(df).groupby("customer")["order_id"].nunique()
+    return float((orders_ >= 2).mean())
+
+
+def _first_purchase(df: pd.DataFrame) -> pd.Series:
+    return _buyers(df).groupby("customer")["date"].min().dt.normalize()
+
+
+def new_customers(start: str, end: str, revenue: bool = False):
+    """Customers whose first purchase falls in the period (or their revenue there)."""
+
+    def compute(df: pd.DataFrame) -> float:
+        first = _first_purchase(df)
+        new = first.index[(first >= start) & (first <= end)]
+        if revenue:
+            rows = _rows(df, start, end, {})
+            return float(rows.loc[rows["customer"].isin(new), "revenue"].sum())
+        return float(len(new))
+
+    return compute
+
+
+def returning_customers(start: str, end: str):
+    """Customers with a purchase in the period whose first purchase was before it."""
+
+    def compute(df: pd.DataFrame) -> float:
+        first = _first_purchase(df)
+        bought = _buyers(_rows(df, start, end, {}))["customer"].unique()
+        return float((first.loc[bought] < pd.Timestamp(start)).sum())
+
+    return compute
+
+
+def price_per_unit(start=None, end=None):
+    """Revenue / units: the quantity-weighted average price."""
+
+    def compute(df: pd.DataFrame) -> float:
+        rows = _rows(df, start, end, {})
+        return float(rows["revenue"].sum() / rows["quantity"].sum())
+
+    return compute
 
 
 # --------------------------------------------------------------------------- the bank
@@ -1061,6 +1166,91 @@ BANK: tuple[Case, ...] = (
     Case("sc-pay-2024", SC, "What did we pay in 2024?", refuse="pay"),
     Case("sc-satisfaction", SC, "Which sales rep has the happiest customers?",
          refuse="happiest"),
+    # ---- named days of the week are a filter, never a ranking of the days
+    Case("or-mondays", OR, "What was revenue on Mondays?", on_days((0,)),
+         "Revenue on Mondays"),
+    Case("ss-mondays", SS, "sales on Mondays", on_days((0,)), "Revenue on Mondays"),
+    Case("ss-monday", SS, "How much revenue did we make on Monday?", on_days((0,)),
+         "Revenue on Mondays"),
+    Case("ss-mondays-per-day", SS, "What were sales on a Monday on average?",
+         per_day_on((0,)), "Average revenue per day on Mondays"),
+    Case("ss-weekends", SS, "total sales on weekends", on_days((5, 6)),
+         "Revenue on weekend days"),
+    Case("ss-weekend-2016", SS, "How much did we sell at the weekend in 2016?",
+         on_days((5, 6), start="2016-01-01", end="2016-12-31"),
+         "Revenue on weekend days, 2016"),
+    Case("ss-saturday-profit", SS, "Profit on Saturdays in 2017",
+         on_days((5,), "profit", start="2017-01-01", end="2017-12-31"),
+         "Profit on Saturdays, 2017"),
+    Case("ss-sundays-west", SS, "Revenue on Sundays in the West",
+         on_days((6,), Region="West"), "Revenue on Sundays for region West"),
+    Case("ss-weekdays-per-day", SS, "Average daily sales on weekdays in 2015",
+         per_day_on((0, 1, 2, 3, 4), "2015-01-01", "2015-12-31"),
+         "Average revenue per day on weekdays, 2015"),
+    Case("ss-monday-best", SS, "Is Monday our strongest day?", best_weekday,
+         "Average revenue per day"),
+    Case("or-weekend", OR, "What were sales on weekends?", on_days((5, 6)),
+         "Revenue on weekend days"),
+    Case("sa-sunday-orders", SA, "How many orders on Sundays?",
+         on_days((6,), "orders"), "Orders on Sundays"),
+    Case("sa-weekdays-2024", SA, "Revenue on weekdays in 2024",
+         on_days((0, 1, 2, 3, 4), start="2024-01-01", end="2024-12-31"),
+         "Revenue on weekdays, 2024"),
+    Case("sb-fridays", SB, "units sold on Fridays", on_days((4,), "quantity"),
+         "Units sold on Fridays"),
+    Case("wm-weekends", WM, "sales on weekends", refuse="one date per week"),
+    Case("ss-top-products-mondays", SS, "Top 5 products on Mondays", refuse="Mondays"),
+    # ---- customers: averages, repeat rate, new and returning (the Customers view)
+    Case("ss-orders-per-customer", SS, "orders per customer", orders_per_customer(),
+         "Orders per customer"),
+    Case("ss-orders-each-customer", SS,
+         "How many orders does each customer place on average?",
+         orders_per_customer(), "Orders per customer"),
+    Case("ss-revenue-per-customer", SS, "What is the average revenue per customer?",
+         revenue_per_customer(), "Revenue per customer"),
+    Case("ss-revenue-per-customer-2017", SS, "revenue per customer in 2017",
+         revenue_per_customer("2017-01-01", "2017-12-31"),
+         "Revenue per customer, 2017"),
+    Case("ss-customer-spend-west", SS, "How much does a customer spend on average in "
+         "the West?", revenue_per_customer(Region="West"),
+         "Revenue per customer for region West"),
+    Case("or-revenue-per-customer", OR, "average revenue per customer",
+         revenue_per_customer(), "Revenue per customer"),
+    Case("or-orders-per-customer", OR, "What is the average number of orders per "
+         "customer?", orders_per_customer(), "Orders per customer"),
+    Case("sa-spend-per-customer", SA, "What does the average customer spend?",
+         revenue_per_customer(), "Revenue per customer"),
+    Case("sb-orders-per-customer", SB, "orders per customer", refuse="order id"),
+    Case("wm-revenue-per-customer", WM, "revenue per customer", refuse="customer"),
+    Case("ss-profit-per-customer", SS, "profit per customer", refuse="profit"),
+    Case("ss-repeat-rate", SS, "What is the repeat rate?", repeat_rate,
+         "Share of customers with more than one order", tol=1e-6),
+    Case("or-repeat-rate", OR, "repeat customer rate", repeat_rate,
+         "Share of customers with more than one order", tol=1e-6),
+    Case("sc-repeat-rate", SC, "What's our repeat purchase rate?", repeat_rate,
+         "Share of customers with more than one order", tol=1e-6),
+    Case("ss-new-2017", SS, "How many new customers in 2017?",
+         new_customers("2017-01-01", "2017-12-31"), "New customers, 2017"),
+    Case("or-new-2011", OR, "How many new customers in 2011?",
+         new_customers("2011-01-01", "2011-12-31"), "New customers, 2011"),
+    Case("ss-returning-2016", SS, "new vs returning customers in 2016",
+         returning_customers("2016-01-01", "2016-12-31"), "Returning customers, 2016"),
+    Case("ss-new-revenue-2017", SS, "Revenue from new customers in 2017",
+         new_customers("2017-01-01", "2017-12-31", revenue=True),
+         "Revenue of new customers, 2017"),
+    Case("sa-first-time-2024", SA, "first-time customers in 2024",
+         new_customers("2024-01-01", "2024-12-31"), "New customers, 2024"),
+    Case("sb-new-march", SB, "How many new clients did we get in March 2024?",
+         new_customers("2024-03-01", "2024-03-31"), "New customers, March 2024"),
+    Case("fs-new-customers", FS, "How many new customers?", refuse="customer"),
+    # ---- the average price per unit (revenue / units)
+    Case("or-unit-price", OR, "What is the average unit price?", price_per_unit(),
+         "Average price per unit"),
+    Case("or-price-2011", OR, "average price per unit in 2011",
+         price_per_unit("2011-01-01", "2011-12-31"), "Average price per unit, 2011"),
+    Case("ss-selling-price", SS, "What is the average selling price?",
+         price_per_unit(), "Average price per unit"),
+    Case("wm-unit-price", WM, "What is the average unit price?", refuse="quantity"),
 )  # fmt: skip
 IDS = [case.id for case in BANK]
 REFUSALS = ("not_covered", "out_of_scope", "unknown_sku")
@@ -1211,3 +1401,58 @@ def test_the_ingested_superstore_file_refusals(question: str, missing: str) -> N
     result = answer(frame, question, source_columns=model)
     assert result.intent == "not_covered"
     assert missing.lower() in result.answer.lower()
+
+
+@functools.cache
+def ingested_online_retail() -> tuple[pd.DataFrame, list[dict[str, Any]], pd.DataFrame]:
+    """The real Online Retail sample through ingestion, and the raw file with plain
+    pandas (revenue = Quantity × UnitPrice, cancellations included)."""
+    from analytics.ingest import ingest_bytes
+
+    path = DATA_DIR / "online_retail_uci_sample.csv"
+    result = ingest_bytes(path.read_bytes(), path.name)
+    raw = pd.read_csv(path, dtype={"StockCode": "str", "InvoiceNo": "str"})
+    raw["date"] = pd.to_datetime(raw["InvoiceDate"], format="%m/%d/%Y %H:%M")
+    raw["revenue"] = raw["Quantity"] * raw["UnitPrice"]
+    return result.frame, result.report["columns"], raw
+
+
+def _or_buyers(raw: pd.DataFrame) -> pd.DataFrame:
+    return raw.loc[raw["CustomerID"].notna() & (raw["revenue"] > 0)]
+
+
+def _or_new_2011(raw: pd.DataFrame) -> float:
+    first = _or_buyers(raw).groupby("CustomerID")["date"].min()
+    return float((first.dt.year == 2011).sum())
+
+
+INGESTED_RETAIL: tuple[tuple[str, str, Callable[[pd.DataFrame], float]], ...] = (
+    ("What was revenue on Mondays?", "Revenue on Mondays",
+     lambda raw: raw.loc[raw["date"].dt.day_of_week == 0, "revenue"].sum()),
+    ("What is the average unit price?", "Average price per unit",
+     lambda raw: raw["revenue"].sum() / raw["Quantity"].sum()),
+    ("average revenue per customer", "Revenue per customer",
+     lambda raw: raw.loc[raw["CustomerID"].notna(), "revenue"].sum()
+     / raw["CustomerID"].nunique()),
+    ("orders per customer", "Orders per customer",
+     lambda raw: len(_or_buyers(raw)[["CustomerID", "InvoiceNo"]].drop_duplicates())
+     / _or_buyers(raw)["CustomerID"].nunique()),
+    ("What is the repeat rate?", "Share of customers with more than one order",
+     lambda raw: (_or_buyers(raw).groupby("CustomerID")["InvoiceNo"].nunique() >= 2)
+     .mean()),
+    ("How many new customers in 2011?", "New customers, 2011", _or_new_2011),
+)  # fmt: skip
+
+
+@needs_real
+@pytest.mark.parametrize(("question", "label", "expected"), INGESTED_RETAIL)
+def test_the_ingested_online_retail_file(question: str, label: str, expected) -> None:
+    """What ingestion keeps of the Online Retail file (its UnitPrice, CustomerID and
+    InvoiceNo) answers these questions with the raw file's figures."""
+    frame, model, raw = ingested_online_retail()
+    result = answer(frame, question, source_columns=model)
+    value = float(expected(raw))
+    facts = [f for f in result.facts if f.label.startswith(label)]
+    assert facts, (result.intent, [f.label for f in result.facts])
+    assert facts[0].value == pytest.approx(value, abs=0.01 if abs(value) > 1 else 1e-5)
+    assert facts[0].display in result.answer

@@ -262,8 +262,10 @@ def _new_by_time(
         back = sheet.money(
             f"Revenue of returning customers{plain}, {label}", row["returning"]
         )
+        noun = "customer" if int(row["new_customers"]) == 1 else "customers"
         sheet.add(
-            f"- {label}: {n_new} new customers; revenue new {new}, returning {back}"
+            f"- {label}: {n_new} new {noun}; revenue in customers' first month {new}, "
+            f"in later months {back}"
         )
     sheet.add(
         "",
