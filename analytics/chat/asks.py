@@ -61,12 +61,29 @@ _DAYS = re.compile(
 )
 
 
-def read_days(scan: str) -> tuple[str, tuple[int, ...], tuple[str, ...]]:
-    """Named days of the week in ``scan``: (scan with them blanked, day numbers, the
-    words as written). "weekdays" is read as Monday to Friday only after a preposition
-    ("on weekdays"): alone it names the day-of-week grouping."""
+#: One particular day ("last Monday", "this weekend"), not every such day.
+_ONE_DAY = re.compile(
+    r"\b(?:last|this|past|previous|next|coming|that|yesterday|today)\s+"
+    r"(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day|week-?end)\b"
+)
+
+
+def read_days(scan: str) -> tuple[str, tuple[int, ...], list[Gap]]:
+    """Named days of the week in ``scan``: (scan with them blanked, day numbers, gaps
+    for one particular day such as "last Monday"). "weekdays" is read as Monday to
+    Friday only after a preposition ("on weekdays"): alone it names the day-of-week
+    grouping."""
     days: list[int] = []
-    words: list[str] = []
+    gaps = [
+        Gap(
+            match.group(0),
+            "I read a named day as every such day (“revenue on Mondays”); for one "
+            "day, give its date (for example “revenue on 2024-03-04”).",
+        )
+        for match in _ONE_DAY.finditer(scan)
+    ]
+    for match in list(_ONE_DAY.finditer(scan)):
+        scan = blank_out(scan, match.start(), match.end())
     for match in list(_DAYS.finditer(scan)):
         if match.group("day"):
             chosen: tuple[int, ...] = (DAY_STEMS[match.group("day")],)
@@ -77,9 +94,8 @@ def read_days(scan: str) -> tuple[str, tuple[int, ...], tuple[str, ...]]:
         else:
             continue
         days.extend(chosen)
-        words.append(match.group(0).strip())
         scan = blank_out(scan, match.start(), match.end())
-    return scan, tuple(dict.fromkeys(days)), tuple(words)
+    return scan, tuple(dict.fromkeys(days)), gaps
 
 
 def days_words(days: tuple[int, ...]) -> str:
@@ -160,6 +176,7 @@ _SPEND = word_pattern(
 
 NEW_CUSTOMER_WORDS = word_pattern(
     rf"(?:brand[- ])?new {_CUSTOMER}",
+    rf"{_CUSTOMER} (?:who |that )?(?:are|were|is|was) (?:brand[- ])?new",
     rf"first[- ]time {_CUSTOMER}",
     rf"{_CUSTOMER} (?:who|that) (?:bought|ordered|purchased) for the first time",
 )
@@ -170,6 +187,15 @@ _NEW_VS_RETURNING = word_pattern(
     r"new (?:vs\.?|versus|and|or) (?:existing|returning|repeat)",
     r"first[- ]time (?:vs\.?|versus|and|or) (?:repeat|returning)",
 )
+
+
+_RETURNING = word_pattern(
+    rf"returning {_CUSTOMER}", rf"{_CUSTOMER} (?:who|that) returned"
+)
+_REPEATED = word_pattern(
+    r"repeat\w*", r"more than once", r"twice", r"again", r"rate", r"ratio",
+    r"more than (?:one|1)",
+)  # fmt: skip
 
 
 def read_customer_ask(scan: str) -> tuple[str, str | None, bool]:
@@ -203,6 +229,15 @@ def settle(intent: Intent, ask: str | None, ctx: DataContext, scan: str) -> Inte
     that these answers cannot give becomes a gap, never a different answer."""
     if intent.kind in ("out_of_scope", "help", "unknown_sku"):
         return intent
+    if (
+        intent.kind == "repeat_customers"
+        and intent.periods
+        and _RETURNING.search(scan)
+        and not _REPEATED.search(scan)
+    ):
+        # "returning customers in 2017": bought in 2017 after buying before (the
+        # Customers view's returning), not two orders within 2017
+        ask = "new_customers"
     gaps: list[Gap] = []
     days = intent.weekdays
     if ask is not None:

@@ -316,7 +316,8 @@ def _parse_core(
         )
     period_hits, horizon, notes, scan = parse_periods(scan, ctx)
     periods = [p for _, p in period_hits]
-    scan, weekdays, _ = read_days(scan)
+    scan, weekdays, day_gaps = read_days(scan)
+    term_gaps.extend(day_gaps)
     scan, ask, spend = read_customer_ask(scan)
     scan, everyday = everyday_words(scan, ctx)
     n = _parse_n(scan)

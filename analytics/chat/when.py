@@ -45,6 +45,37 @@ _P_MONTH = re.compile(
     r"december|(?<=in )may)\b"
 )
 _P_QUARTER = re.compile(r"\bq([1-4])\b")
+#: One day: 2024-03-04, 4 March 2024, March 4th, 2024 (year, month, day groups).
+_P_DAYS: tuple[tuple[re.Pattern[str], tuple[int, int, int]], ...] = (
+    (
+        re.compile(
+            r"(?<![\w-])"
+            + YEAR_RE
+            + r"-(0?[1-9]|1[0-2])-(0?[1-9]|[12]\d|3[01])(?![\w-])"
+        ),
+        (1, 2, 3),
+    ),
+    (
+        re.compile(
+            r"\b(0?[1-9]|[12]\d|3[01])(?:st|nd|rd|th)?\s+(?:of\s+)?"
+            + MONTH_RE
+            + r"\.?,?\s*"
+            + YEAR_RE
+            + r"\b"
+        ),
+        (3, 2, 1),
+    ),
+    (
+        re.compile(
+            r"\b"
+            + MONTH_RE
+            + r"\.?\s+(0?[1-9]|[12]\d|3[01])(?:st|nd|rd|th)?,?\s+"
+            + YEAR_RE
+            + r"\b"
+        ),
+        (3, 1, 2),
+    ),
+)
 _P_YEAR = re.compile(r"(?<![\w-])" + YEAR_RE + r"(?![\w-])")
 P_RANGE = re.compile(r"\b(from|between)\b")
 
@@ -75,6 +106,17 @@ def parse_periods(
             f"“{word}” is read as {period.label}, the latest in your data "
             f"(which runs to {ctx.covered_to:%Y-%m-%d})."
         )
+
+    for pattern, (y, m, d) in _P_DAYS:
+        for match in list(pattern.finditer(scan)):
+            month = match.group(m)
+            month = int(month) if month.isdigit() else _month_number(month)
+            try:
+                day = pd.Timestamp(int(match.group(y)), month, int(match.group(d)))
+            except ValueError:
+                continue  # not a date ("February 30")
+            scan = blank_out(scan, match.start(), match.end())
+            found.append((match.start(), range_period(day, day, f"{day:%Y-%m-%d}")))
 
     for match in list(_P_LAST_N.finditer(scan)):
         which, count, unit = (

@@ -161,6 +161,29 @@ def test_a_follow_up_keeps_the_named_days(sales: pd.DataFrame) -> None:
     )
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What was revenue on 2022-03-07?",
+        "revenue on 7 March 2022",
+        "sales on March 7th, 2022",
+    ],
+)
+def test_one_date_is_that_day_not_its_month(sales: pd.DataFrame, question: str) -> None:
+    result = answer(sales, question)
+    day = sales.loc[sales["date"] == "2022-03-07", "revenue"].sum()
+    assert value_of(result, "Revenue, 2022-03-07") == pytest.approx(day, abs=0.01)
+
+
+@pytest.mark.parametrize("question", ["sales last Monday", "revenue this weekend"])
+def test_one_particular_named_day_is_refused(
+    sales: pd.DataFrame, question: str
+) -> None:
+    result = answer(sales, question)
+    assert result.intent == "not_covered"
+    assert "give its date" in result.answer
+
+
 # --------------------------------------------------------------------------- customers
 
 
@@ -212,6 +235,9 @@ def shop() -> pd.DataFrame:
         ("How many new customers in 2024?", "new_customers"),
         ("new vs returning customers in 2024", "new_customers"),
         ("first-time buyers in March 2024", "new_customers"),
+        ("revenue from returning customers in 2024", "new_customers"),
+        ("What percentage of customers were new in 2024?", "new_customers"),
+        ("How many repeat customers in 2024?", "repeat_customers"),
         # nearby questions keep their answers
         ("Revenue by customer", "breakdown"),
         ("revenue for each customer", "breakdown"),

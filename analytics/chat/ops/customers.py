@@ -212,9 +212,15 @@ def op_new_customers(
             f"Revenue of returning customers{plain}, {where}",
             float(seen.loc[~new, "revenue"].sum()),
         )
+        buyers = int(bought.sum())
+        share = sheet.pct(
+            f"Share of new customers among the customers who bought{plain}, {where}",
+            (new & bought).sum() / buyers if buyers else None,
+        )
         sheet.add(
-            f"**{n_new} new customers**{scope.words} in {where}: their first purchase "
-            f"in your data was in that period; they brought {new_revenue} there.",
+            f"**{n_new} new customers**{scope.words} in {where} ({share} of the "
+            "customers who bought there): their first purchase in your data was in "
+            f"that period; they brought {new_revenue} there.",
             f"**{n_back} returning customers** bought in {where} after a first purchase "
             f"before it; they brought {back_revenue} there.",
         )
