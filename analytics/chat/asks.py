@@ -189,6 +189,9 @@ _NEW_VS_RETURNING = word_pattern(
 )
 
 
+_MONTHLY = word_pattern(
+    r"monthly", r"each month", r"every month", r"per month", r"month by month"
+)
 _RETURNING = word_pattern(
     rf"returning {_CUSTOMER}", rf"{_CUSTOMER} (?:who|that) returned"
 )
@@ -278,6 +281,8 @@ def settle(intent: Intent, ask: str | None, ctx: DataContext, scan: str) -> Inte
                 )
             )
         dimension = intent.dimension
+        if ask == "new_customers" and _MONTHLY.search(scan):
+            dimension = "month"  # "monthly new customers"
         if dimension not in (None, CUSTOMER) and not (
             ask == "new_customers" and dimension == "month"
         ):

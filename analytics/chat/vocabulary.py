@@ -354,6 +354,7 @@ REPEAT_WORDS = word_pattern(
     r"repeat(?:ed)? (?:customers?|buyers?|clients?|purchases?|orders?)",
     r"returning (?:customers?|buyers?|clients?)",
     r"(?:ordered|bought|purchased|came back|shopped)\s+(?:\w+\s+)?(?:more than once|again|twice|repeatedly)",
+    r"(?:placed|made|had|with|placing|making) more than (?:one|1) orders?",
     r"more than (?:one|1) orders?",
     r"(?:loyal|recurring) (?:customers?|clients?)",
 )

@@ -238,6 +238,8 @@ def shop() -> pd.DataFrame:
         ("revenue from returning customers in 2024", "new_customers"),
         ("What percentage of customers were new in 2024?", "new_customers"),
         ("How many repeat customers in 2024?", "repeat_customers"),
+        ("How many customers placed more than one order in 2024?", "repeat_customers"),
+        ("monthly new customers in 2024", "new_customers"),
         # nearby questions keep their answers
         ("Revenue by customer", "breakdown"),
         ("revenue for each customer", "breakdown"),
@@ -301,6 +303,24 @@ def test_new_customers_per_month_are_the_customers_view_s(shop: pd.DataFrame) ->
         label = f"{row.month:%Y-%m}"
         assert value_of(result, f"New customers, {label}") == row.new_customers
         assert value_of(result, f"Revenue of new customers, {label}") == row.new
+
+
+def test_monthly_new_customers_are_listed_per_month(shop: pd.DataFrame) -> None:
+    intent = parse_question(shop, "monthly new customers in 2024")
+    assert intent.dimension == "month"
+    result = answer(shop, "monthly new customers in 2024")
+    assert value_of(result, "New customers, 2024-02") == 1  # c2
+    assert "- 2023-11:" not in result.answer  # the months of the period only
+
+
+def test_customer_figures_follow_the_dashboard_filters(shop: pd.DataFrame) -> None:
+    """The chat answers on the rows under the filters, as the Customers view does."""
+    result = answer(shop, "average revenue per customer", filters={"skus": ["A"]})
+    view = customer_view(shop.loc[shop["sku"] == "A"])
+    assert value_of(result, "Revenue per customer") == pytest.approx(
+        view.revenue_per_customer, abs=0.005
+    )
+    assert "SKU A" in result.answer
 
 
 def test_customer_questions_without_a_customer_id_are_refused(

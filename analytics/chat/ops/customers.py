@@ -101,8 +101,9 @@ def _left_out(sheet: FactSheet, view: CustomerView) -> None:
             "Revenue of lines without a customer id",
             cover["revenue"] - cover["revenue_with_customer"],
         )
+        have = "line has" if left == 1 else "lines have"
         sheet.caveat(
-            f"_{lines} lines have no customer id (or no date); they and their revenue "
+            f"_{lines} {have} no customer id (or no date); they and their revenue "
             f"({revenue}) are left out of the customer figures, as in the Customers "
             "view._"
         )
