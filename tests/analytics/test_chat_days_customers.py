@@ -323,6 +323,23 @@ def test_customer_figures_follow_the_dashboard_filters(shop: pd.DataFrame) -> No
     assert "SKU A" in result.answer
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "How many new customers in 2019?",
+        "orders per customer in 2019",
+        "What is the repeat rate in 2019?",
+        "revenue on Mondays in 2019",
+    ],
+)
+def test_a_period_outside_the_data_is_said_not_answered_with_zeros(
+    shop: pd.DataFrame, question: str
+) -> None:
+    result = answer(shop, question)
+    assert "no rows in 2019" in result.answer
+    assert not [f for f in result.facts if isinstance(f.value, (int, float))]
+
+
 def test_customer_questions_without_a_customer_id_are_refused(
     sales: pd.DataFrame,
 ) -> None:

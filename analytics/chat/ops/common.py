@@ -106,6 +106,15 @@ PRICE_NOTE = (
 )
 
 
+def outside(sheet: FactSheet, ctx: DataContext, period: Period | None) -> bool:
+    """Says so (and returns True) when ``period`` lies outside the data."""
+    if period is None or ctx.overlaps(period):
+        return False
+    sheet.rows = 0
+    sheet.add(f"Your data has no rows in {period.label}: it covers {ctx.span()}.")
+    return True
+
+
 def has_dimension(df: pd.DataFrame, dimension: str) -> bool:
     """True when the frame has column ``dimension`` with at least one value."""
     return dimension in df.columns and bool(df[dimension].notna().any())

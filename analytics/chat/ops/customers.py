@@ -11,7 +11,7 @@ from dataclasses import replace
 import pandas as pd
 
 from analytics.chat.common import ORDERS, Intent
-from analytics.chat.ops.common import ORDERS_NOTE, Scope, rows_in, scope_of
+from analytics.chat.ops.common import ORDERS_NOTE, Scope, outside, rows_in, scope_of
 from analytics.customers import CustomerView, customer_view
 from analytics.grounding.context import DataContext
 from analytics.grounding.facts import FactSheet
@@ -29,6 +29,8 @@ def op_repeat_customers(
     where = ctx.where(period)
     sheet.op("repeat_customers", period=period.iso() if period else "all")
     sheet.period = period.label if period else ctx.span()
+    if outside(sheet, ctx, period):
+        return
     sheet.rows = ctx.rows
     if not ctx.has_customer:
         sheet.add("Your data has no customer column, so I can't tell who came back.")
@@ -122,6 +124,8 @@ def op_per_customer(
     metric = ORDERS if intent.metric == ORDERS else REVENUE
     sheet.op("per_customer", metric=metric, period=period.iso() if period else "all")
     sheet.period = period.label if period else ctx.span()
+    if outside(sheet, ctx, period):
+        return
     view = customer_view(rows, top=0)
     sheet.rows = view.coverage["lines_with_customer"]
     if view.customers == 0:
@@ -150,6 +154,8 @@ def op_per_customer(
         sheet.add(
             f"**Orders per customer**{scope.words}, {where}: **{average}** on average "
             f"({orders} orders from {n_buyers} customers who bought)."
+            if buyers > 1
+            else f"({orders} from the one customer who bought)."
         )
         sheet.caveat(ORDERS_NOTE)
     else:
@@ -163,7 +169,8 @@ def op_per_customer(
         n_customers = sheet.count(f"Customers{plain}, {where}", view.customers)
         sheet.add(
             f"**Average revenue per customer**{scope.words}, {where}: **{average}** "
-            f"({revenue} of net revenue from {n_customers} customers)."
+            f"({revenue} of net revenue from {n_customers} "
+            f"{'customer' if view.customers == 1 else 'customers'})."
         )
     _left_out(sheet, view)
     what = "Orders" if metric == ORDERS else "Revenue"
@@ -185,6 +192,8 @@ def op_new_customers(
     where = ctx.where(period)
     sheet.op("new_customers", period=period.iso() if period else "all")
     sheet.period = period.label if period else ctx.span()
+    if outside(sheet, ctx, period):
+        return
     everyone = customer_view(rows, top=_all(rows))
     sheet.rows = everyone.coverage["lines_with_customer"]
     plain = scope.plain

@@ -12,7 +12,7 @@ import pandas as pd
 
 from analytics.chat.asks import DAY_NAMES, days_unit, days_words
 from analytics.chat.common import METRIC_LABELS, Intent
-from analytics.chat.ops.common import figures, ranked_metric, scope_of
+from analytics.chat.ops.common import figures, outside, ranked_metric, scope_of
 from analytics.chat.ops.rankings import RATIO_PARTS
 from analytics.grounding.context import DataContext
 from analytics.grounding.facts import FactSheet
@@ -51,6 +51,8 @@ def op_weekday_total(
         period=period.iso() if period else "all",
     )
     sheet.period = period.label if period else ctx.span()
+    if outside(sheet, ctx, period):
+        return
     if not ctx.has_dates:
         sheet.add("Your data has no dates, so I can't tell the days of the week apart.")
         return
