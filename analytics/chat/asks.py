@@ -143,6 +143,10 @@ _EACH_CUSTOMER = re.compile(
     rf"\b(?:each|every|a|an|one|the average|an average|the typical|a typical) "
     rf"{_CUSTOMER}\b"
 )
+#: Customers as the ones spending: "do customers spend", "customers spent".
+_CUSTOMERS_SPEND = re.compile(
+    rf"\b{_CUSTOMER}(?:\s+\w+){{0,3}}?\s+(?:spend\w*|spent)\b"
+)
 _AVERAGE_CUSTOMER = re.compile(
     r"\baverage (?:customer|client|buyer) (?:spend\w*|value|revenue|sales)\b"
 )
@@ -151,6 +155,7 @@ _LISTED = word_pattern(
     rf"by {_CUSTOMER}",
     rf"for each {_CUSTOMER}",
     rf"each {_CUSTOMER}'s",
+    rf"(?:each|every) {_CUSTOMER}",
     r"list\w*",
     r"breakdown",
     r"break down",
@@ -202,8 +207,10 @@ _REPEATED = word_pattern(
 
 
 def read_customer_ask(scan: str) -> tuple[str, str | None, bool]:
-    """("per_customer" | "new_customers" | None) asked in ``scan``, with the words
-    that ask it blanked, and whether the question says "spend" (revenue)."""
+    """("per_customer" | "new_customers" | "spend" | None) asked in ``scan``, with the
+    words that ask it blanked, and whether the question says "spend" (revenue);
+    "spend" is customers spending without an average ("how much did customers
+    spend"): their revenue."""
     new = NEW_CUSTOMER_WORDS.search(scan) or _NEW_VS_RETURNING.search(scan)
     if new is not None:
         for pattern in (_NEW_VS_RETURNING, NEW_CUSTOMER_WORDS):
@@ -211,10 +218,15 @@ def read_customer_ask(scan: str) -> tuple[str, str | None, bool]:
                 scan = blank_out(scan, match.start(), match.end())
         return scan, "new_customers", False
     per = _PER_CUSTOMER.search(scan) or _AVERAGE_CUSTOMER.search(scan)
-    each = _EACH_CUSTOMER.search(scan)
+    each = _EACH_CUSTOMER.search(scan) or _CUSTOMERS_SPEND.search(scan)
     average = AVERAGE_WORDS.search(scan)
     if per is None and not (each is not None and average is not None):
-        return scan, None, False
+        spent = _CUSTOMERS_SPEND.search(scan)
+        if spent is None:
+            return scan, None, False
+        # "how much did customers spend": what customers spend is revenue, not cost
+        verb = _SPEND.search(scan, spent.start())
+        return blank_out(scan, verb.start(), verb.end()), "spend", True
     if _LISTED.search(scan) and average is None:
         return scan, None, False  # "revenue by customer", "list revenue per customer"
     spend = _SPEND.search(scan) is not None
@@ -241,6 +253,11 @@ def settle(intent: Intent, ask: str | None, ctx: DataContext, scan: str) -> Inte
         # "returning customers in 2017": bought in 2017 after buying before (the
         # Customers view's returning), not two orders within 2017
         ask = "new_customers"
+    if ask == "spend":
+        # "how much did customers spend in 2017": their revenue, not a list of them
+        ask = None
+        if intent.dimension == CUSTOMER and not _LISTED.search(scan):
+            intent = replace(intent, kind="total", dimension=None)
     gaps: list[Gap] = []
     days = intent.weekdays
     if ask is not None:

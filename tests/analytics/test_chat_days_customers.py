@@ -240,6 +240,9 @@ def shop() -> pd.DataFrame:
         ("How many repeat customers in 2024?", "repeat_customers"),
         ("How many customers placed more than one order in 2024?", "repeat_customers"),
         ("monthly new customers in 2024", "new_customers"),
+        ("How much do customers spend on average?", "per_customer"),
+        ("How much did customers spend in 2024?", "total"),
+        ("How much did each customer spend in 2024?", "breakdown"),
         # nearby questions keep their answers
         ("Revenue by customer", "breakdown"),
         ("revenue for each customer", "breakdown"),
@@ -254,6 +257,8 @@ def test_customer_questions_are_read_as_asked(
     intent = parse_question(shop, question)
     assert intent.kind == kind
     assert not intent.gaps
+    if "spend" in question:
+        assert intent.metric == "revenue"  # what customers spend, not a cost
 
 
 def test_orders_per_customer_is_the_average_over_customers(shop: pd.DataFrame) -> None:
