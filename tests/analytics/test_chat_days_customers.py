@@ -301,6 +301,12 @@ def test_new_and_returning_customers_of_a_period(shop: pd.DataFrame) -> None:
     assert check_template(shop.assign(category=None), question, result) == []
 
 
+def test_a_period_without_customer_purchases_says_so(shop: pd.DataFrame) -> None:
+    result = answer(shop, "How many new customers in December 2023?")
+    assert "No customer with an id bought" in result.answer
+    assert not [f for f in result.facts if f.label.startswith("New customers")]
+
+
 def test_new_customers_per_month_are_the_customers_view_s(shop: pd.DataFrame) -> None:
     result = answer(shop, "new customers per month")
     monthly = customer_view(shop).monthly

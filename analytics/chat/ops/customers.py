@@ -210,6 +210,12 @@ def op_new_customers(
             seen.index.map(first).to_series(index=seen.index).ge(period.start)
         ).to_numpy()
         bought = seen["first"].notna().to_numpy()
+        if not bought.any():
+            sheet.add(
+                f"No customer with an id bought anything{scope.words} in {where}."
+            )
+            _left_out(sheet, in_period)
+            return
         n_new = sheet.count(f"New customers{plain}, {where}", int((new & bought).sum()))
         n_back = sheet.count(
             f"Returning customers{plain}, {where}", int((~new & bought).sum())
