@@ -416,6 +416,19 @@ def test_forecast_is_computed_when_none_is_given(sales: pd.DataFrame) -> None:
     assert value_of(result, "Forecast revenue, next month") > 0
 
 
+def test_a_computed_forecast_further_ahead_than_the_history_is_refused(
+    sales: pd.DataFrame,
+) -> None:
+    last = sales["date"].max()
+    year = last.year + 40
+    result = answer(sales, f"What will revenue be in {year}?")
+    assert result.intent == "forecast"
+    assert "too far ahead to forecast" in result.answer
+    assert f"your data ends on {last:%Y-%m-%d}" in result.answer
+    assert not [f for f in result.facts if isinstance(f.value, (int, float))]
+    assert "between and" not in result.answer
+
+
 def test_why_is_a_sku_ranked_low_explains_its_weakest_component(
     sales: pd.DataFrame,
 ) -> None:

@@ -750,6 +750,9 @@ BANK: tuple[Case, ...] = (
     Case("or-margin-country", OR, "Which country has the best margin?",
          refuse="no cost or profit"),
     Case("or-description", OR, "Revenue by description", refuse="Description"),
+    Case("or-far-future", OR, "What will revenue be in 2016?",
+         refuse="too far ahead to forecast"),
+    Case("ss-far-future", SS, "Sales in 2025?", refuse="too far ahead to forecast"),
     # ---- Walmart: Store is a dimension; temperature etc. are not money
     Case("wm-store", WM, "Which store had the highest sales?",
          group_best("Store", "revenue"), of("Revenue of store {key}", "Store", "revenue")),

@@ -83,6 +83,14 @@ def _forecast_window(intent: Intent, ctx: DataContext) -> Period | None:
     )
 
 
+_UNIT_NAMES = {
+    "daily": "day",
+    "weekly": "week",
+    "monthly": "month",
+    "quarterly": "quarter",
+}
+
+
 def _horizon_for(
     window: Period | None, last_history: pd.Timestamp, label: str
 ) -> int | None:
@@ -96,7 +104,7 @@ def _horizon_for(
 def _compute_forecast(
     df: pd.DataFrame, ctx: DataContext, metric: str, window: Period | None
 ) -> dict[str, Any]:
-    from analytics.forecast import ForecastError, aggregate_series
+    from analytics.forecast import MAX_HORIZON, ForecastError, aggregate_series
     from analytics.forecast import forecast as run_forecast
 
     months = (
@@ -109,6 +117,15 @@ def _compute_forecast(
     try:
         info, series = aggregate_series(df, metric, freq)
         horizon = _horizon_for(window, series.index[-1], info.label)
+        if horizon is not None and horizon > min(len(series), MAX_HORIZON):
+            return {
+                "status": "too_far",
+                "points": [],
+                "backtest": {},
+                "unit": info.label,
+                "history": len(series),
+                "last": series.index[-1],
+            }
         result = run_forecast(df, metric=metric, horizon=horizon, freq=freq)
     except ForecastError as exc:
         return {"status": "failed", "message": str(exc), "points": [], "backtest": {}}
@@ -149,6 +166,16 @@ def op_forecast(
     )
     sheet.period, sheet.rows = ctx.span(), ctx.rows
     points = fc.get("points") or []
+    if fc.get("status") == "too_far" and window is not None:
+        unit = _UNIT_NAMES.get(fc["unit"], "period")
+        sheet.add(
+            f"{window.iso()} is too far "
+            f"ahead to forecast: your data ends on {ctx.last or fc['last']:%Y-%m-%d} and holds "
+            f"{fc['history']} {unit}s, and I don't forecast further ahead than the "
+            "history the forecast learns from. Ask about a nearer period, or add "
+            "older data."
+        )
+        return
     if fc.get("status") == "failed" or not points:
         sheet.add(
             f"I can't forecast {name.lower()} from this data: "
