@@ -23,7 +23,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from analytics import metrics
 from analytics.formatting import format_money, format_pct
 from analytics.grounding import (
     LLM,
@@ -39,6 +38,10 @@ from analytics.grounding import (
     unsupported_figures,
     year_period,
 )
+from analytics.metrics.breakdowns import breakdown
+from analytics.metrics.cards import kpis
+from analytics.metrics.series import seasonality, timeseries
+from analytics.metrics.skus import abc_pareto, loss_making_skus
 from analytics.schema import CATEGORY, DATE, PROFIT, REVENUE, SKU
 
 logger = logging.getLogger(__name__)
@@ -145,7 +148,7 @@ def _trend(df: pd.DataFrame, ctx: DataContext, currency: str | None) -> dict | N
         return _insight("revenue_trend", title, sheet)
     if not ctx.has_dates:
         return None
-    _, monthly = metrics.timeseries(df, "month")
+    _, monthly = timeseries(df, "month")
     monthly = _complete_months(ctx, monthly)
     if len(monthly) < 6:
         return None
@@ -179,8 +182,8 @@ def _trend(df: pd.DataFrame, ctx: DataContext, currency: str | None) -> dict | N
 def _category_driver(
     sheet: FactSheet, now: pd.DataFrame, then: pd.DataFrame, this: Any, before: Any
 ) -> None:
-    a = metrics.breakdown(now, by=CATEGORY).set_index(CATEGORY)[REVENUE]
-    b = metrics.breakdown(then, by=CATEGORY).set_index(CATEGORY)[REVENUE]
+    a = breakdown(now, by=CATEGORY).set_index(CATEGORY)[REVENUE]
+    b = breakdown(then, by=CATEGORY).set_index(CATEGORY)[REVENUE]
     diff = a.sub(b, fill_value=0.0).sort_values(kind="mergesort")
     if diff.empty:
         return
@@ -204,8 +207,8 @@ def _margin(df: pd.DataFrame, ctx: DataContext, currency: str | None) -> dict | 
     pair = _year_pair(ctx)
     if pair is not None:
         this, before = pair
-        now = metrics.kpis(_slice(df, this))["profit_margin"]
-        then = metrics.kpis(_slice(df, before))["profit_margin"]
+        now = kpis(_slice(df, this))["profit_margin"]
+        then = kpis(_slice(df, before))["profit_margin"]
         if now is not None and then is not None:
             a = sheet.pct(f"Profit margin, {this.label}", now)
             b = sheet.pct(f"Profit margin, {before.label}", then)
@@ -227,7 +230,7 @@ def _margin(df: pd.DataFrame, ctx: DataContext, currency: str | None) -> dict | 
             _thin_category(sheet, _slice(df, this), now, this.label)
             title = f"Margin {verb} {d}"
             return _insight("margin", title, sheet)
-    figures = metrics.kpis(df)
+    figures = kpis(df)
     margin = figures["profit_margin"]
     if margin is None:
         return None
@@ -243,7 +246,7 @@ def _thin_category(
 ) -> None:
     if rows[CATEGORY].notna().sum() == 0:
         return
-    table = metrics.breakdown(rows, by=CATEGORY)
+    table = breakdown(rows, by=CATEGORY)
     material = table.loc[table["revenue_share"] >= 0.1].sort_values(
         "margin", kind="mergesort"
     )
@@ -267,7 +270,7 @@ def _skus(df: pd.DataFrame, ctx: DataContext, currency: str | None) -> dict | No
     if not ctx.has_sku:
         return None
     sheet = FactSheet(currency)
-    pareto = metrics.abc_pareto(df)
+    pareto = abc_pareto(df)
     carriers = pareto.loc[pareto["class"] == "A"]
     total = len(pareto)
     if total == 0:
@@ -287,7 +290,7 @@ def _skus(df: pd.DataFrame, ctx: DataContext, currency: str | None) -> dict | No
     )
     title = f"{n} SKUs carry {covered} of revenue"
     if ctx.has_profit:
-        losses = metrics.loss_making_skus(df)
+        losses = loss_making_skus(df)
         if not losses.empty:
             k = sheet.count("Loss-making SKUs", len(losses))
             loss = sheet.money(
@@ -335,10 +338,10 @@ def _anomalies(df: pd.DataFrame, ctx: DataContext, currency: str | None) -> dict
     if not ctx.has_dates:
         return None
     granularity, season = "month", 12
-    series = _complete_months(ctx, metrics.timeseries(df, "month")[1])
+    series = _complete_months(ctx, timeseries(df, "month")[1])
     if ctx.sampling == "week" or len(series) < ANOMALY_MIN_PERIODS:
         granularity, season = "week", 52
-        series = _complete_weeks(ctx, metrics.timeseries(df, "week")[1])
+        series = _complete_weeks(ctx, timeseries(df, "week")[1])
     if len(series) < ANOMALY_MIN_PERIODS:
         return None
     revenue = series[REVENUE].astype("float64")
@@ -457,7 +460,7 @@ def _category_mix(
     if not ctx.has_category:
         return None
     sheet = FactSheet(currency)
-    table = metrics.breakdown(df, by=CATEGORY)
+    table = breakdown(df, by=CATEGORY)
     top = table.iloc[0]
     share = sheet.pct(
         f"Revenue share of category {top[CATEGORY]}", top["revenue_share"]
@@ -477,7 +480,7 @@ def _seasonality(
 ) -> dict | None:
     if not ctx.has_dates:
         return None
-    profile = metrics.seasonality(df)["month"]
+    profile = seasonality(df)["month"]
     if profile is None:
         return None
     present = profile.loc[profile["periods"] >= 2]
@@ -534,7 +537,7 @@ def _summary(
     df: pd.DataFrame, ctx: DataContext, currency: str | None
 ) -> tuple[str, list[Fact]]:
     sheet = FactSheet(currency)
-    figures = metrics.kpis(df)
+    figures = kpis(df)
     r = sheet.money("Revenue, all dates", figures["total_revenue"])
     text = f"Over {ctx.span()} you sold {r}"
     if figures["total_profit"] is not None:

@@ -11,7 +11,6 @@ import pandas as pd
 from dash import ALL, MATCH, Dash, Input, Output, State, html
 from dash.exceptions import PreventUpdate
 
-from analytics.filters import FilterError
 from analytics.formatting import (
     format_date,
     format_money,
@@ -21,8 +20,12 @@ from analytics.formatting import (
     format_points,
 )
 from analytics.metrics import (
+    BAND_LABELS,
+    FEW_SALES_BELOW,
+    FilterError,
     breakdown,
     choose_granularity,
+    hide_few_sales,
     kpi_cards,
     margins_of,
     pareto_classes,
@@ -33,7 +36,6 @@ from analytics.metrics import (
 )
 from analytics.query import QueryError, order_figures
 from analytics.schema import CATEGORY, PROFIT
-from analytics.sku import BAND_LABELS, FEW_SALES_BELOW, hide_few_sales
 from callbacks.context import store, triggered_id
 from components import ids
 from components.dashboard import (

@@ -168,7 +168,7 @@ def ask(
     ``{"answer", "facts", "model", "operations", "based_on", "note"}`` (see
     ``analytics.chat.ChatAnswer.to_dict``; ``based_on.filters`` are the dashboard's filters,
     ``note`` says when the model was not used), or None when the session is unknown or
-    expired. Raises ``analytics.filters.FilterError`` for unusable filters.
+    expired. Raises ``analytics.metrics.FilterError`` for unusable filters.
     """
     view = load_view(store, sid, filters)
     if view is None:
@@ -228,7 +228,7 @@ def dashboard_insights(
     -------
     ``{"summary", "insights": [{"title", "text", "kind", "facts"}], "model", "note",
     "based_on": {"period", "rows", "filters"}}``, or None when the session is unknown or
-    expired. Raises ``analytics.filters.FilterError`` for unusable filters.
+    expired. Raises ``analytics.metrics.FilterError`` for unusable filters.
     """
     view = load_view(store, sid, filters)
     if view is None:

@@ -13,13 +13,21 @@ from typing import Any
 
 import pandas as pd
 
-from analytics.changes import COMPARES, Change, comparison_bounds, what_changed
 from analytics.customers import CustomerView, customer_view, has_customers
 from analytics.dataset_model import ColumnInfo, DatasetModel, model_of
-from analytics.filters import FilterError, filter_frame
 from analytics.forecast import SKU_WINDOW, project_sku_scores
 from analytics.formatting import format_date
-from analytics.metrics import choose_granularity
+from analytics.metrics import (
+    COMPARES,
+    Change,
+    FilterError,
+    choose_granularity,
+    comparison_bounds,
+    filter_frame,
+    monthly_sku_scores,
+    sku_scores,
+    what_changed,
+)
 from analytics.query import (
     Filter,
     QueryError,
@@ -32,7 +40,6 @@ from analytics.query import (
     values_of,
 )
 from analytics.schema import CATEGORY, CUSTOMER, DATE, SKU
-from analytics.sku import monthly_sku_scores, sku_scores
 from services.datasets import Dataset
 from services.frames import FrameCache
 from services.store import SessionStore
@@ -169,7 +176,7 @@ def dataset_model(dataset: Dataset) -> DatasetModel:
 
 
 def build_view(dataset: Dataset, filters: Filters) -> View:
-    """Apply ``filters``; raises ``analytics.filters.FilterError`` on unusable values."""
+    """Apply ``filters``; raises ``analytics.metrics.FilterError`` on unusable values."""
     frame = dataset.frame
     if filters.dimensions:
         try:
@@ -362,7 +369,7 @@ def cached_sku_scores(store: SessionStore, view: View) -> pd.DataFrame:
     """SKU scores of the rows in view, with next month's projected score and a
     "trending down" flag; computed once per data revision and filter set.
 
-    Columns: those of ``analytics.sku.sku_scores`` plus ``projected_score`` (NaN with fewer
+    Columns: those of ``analytics.metrics.sku_scores`` plus ``projected_score`` (NaN with fewer
     than 3 scored months) and ``trending_down`` (bool). The projection and the trend come
     from the monthly scores of the last ``SKU_WINDOW`` months in view, normalised within
     each month exactly like the overall score (each month is scored among its own SKUs,

@@ -54,7 +54,6 @@ DEFERRED_LONG = {
     "analytics.ingest.pnl",
     "analytics.ingest.roles",
     "analytics.insights",
-    "analytics.metrics",
     "callbacks.dashboard",
     "components.dashboard",
     "components.figures",

@@ -12,22 +12,23 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analytics.filters import filter_frame
 from analytics.metrics import (
     breakdown,
+    filter_frame,
     kpi_cards,
     kpis,
     loss_making_skus,
     margin_series,
+    monthly_sku_scores,
     seasonality,
+    sku_scores,
     timeseries,
     top_bottom_skus,
 )
 from analytics.schema import conform_canonical
-from analytics.sku import monthly_sku_scores, sku_scores
 from tests.sku_reference import assert_same_ranking, reference_scores
 
-DATA_DIR = Path(__file__).resolve().parents[3] / "shared" / "data"
+DATA_DIR = Path(__file__).resolve().parents[4] / "shared" / "data"
 
 pytestmark = pytest.mark.skipif(
     not DATA_DIR.exists(), reason="real sample files (shared/data) are not available"

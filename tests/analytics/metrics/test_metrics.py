@@ -7,7 +7,6 @@ import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal
 
-from analytics.filters import filter_frame
 from analytics.metrics import (
     KPI_CARD_KEYS,
     NOT_SET,
@@ -16,6 +15,7 @@ from analytics.metrics import (
     breakdown,
     breakdown_by_period,
     choose_granularity,
+    filter_frame,
     kpi_cards,
     kpis,
     loss_making_skus,
@@ -728,7 +728,7 @@ def test_rankings_from_shared_sku_totals_equal_the_direct_ones(seed):
 
 @pytest.mark.parametrize("ascending", [True, False])
 def test_sorting_presorted_totals_breaks_ties_by_key_like_a_two_key_sort(ascending):
-    from analytics.metrics import _sort
+    from analytics.metrics.breakdowns import sort_by as _sort
 
     rows = random_sales(seed=9)
     totals = sku_totals(rows)  # in SKU order: the one-key path
