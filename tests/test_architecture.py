@@ -53,7 +53,6 @@ DEFERRED_LONG = {
     "analytics.ingest.pipeline",
     "analytics.ingest.pnl",
     "analytics.ingest.roles",
-    "analytics.insights",
     "callbacks.dashboard",
     "components.dashboard",
     "components.figures",
