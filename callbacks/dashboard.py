@@ -31,7 +31,6 @@ from analytics.metrics import (
     pareto_classes,
     rank_skus,
     seasonality,
-    sku_totals,
     timeseries,
 )
 from analytics.query import QueryError, order_figures
@@ -61,6 +60,7 @@ from services.views import (
     Filters,
     View,
     cached_dataset,
+    cached_sku_figures,
     cached_sku_scores,
     column_values,
     dimension_breakdown,
@@ -253,7 +253,7 @@ def update_charts(
     metric = sku_metric if sku_metric in ("revenue", "profit") else "revenue"
     if metric == PROFIT and not rows[PROFIT].notna().any():
         metric = "revenue"
-    per_sku = sku_totals(rows)  # one pass for the SKU bars and the Pareto chart
+    per_sku = cached_sku_figures(view).totals  # shared with the SKU table, insights
     top, bottom = rank_skus(per_sku, n=10, by=metric)
     pareto_by = pareto_metric if pareto_metric in ("revenue", "profit") else "revenue"
     return (

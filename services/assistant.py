@@ -26,7 +26,7 @@ from services.forecasts import ForecastParams, cached_forecast
 from services.llm import LLMConfig, LLMUnavailable, OllamaChat, chat, stream_chat
 from services.probes import ollama_status
 from services.store import SessionStore
-from services.views import Filters, View, load_view
+from services.views import Filters, View, cached_sku_figures, load_view
 
 logger = logging.getLogger(__name__)
 
@@ -246,7 +246,10 @@ def dashboard_insights(
     if isinstance(cached, dict) and time.time() < cached.get("retry_at", float("inf")):
         return cached["result"]
     computed = insights(
-        view.rows, forecast=forecast, currency=meta.get("currency") or "$"
+        view.rows,
+        forecast=forecast,
+        currency=meta.get("currency") or "$",
+        sku_figures=cached_sku_figures(view),
     )
     llm = None
     if usable:

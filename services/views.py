@@ -21,10 +21,12 @@ from analytics.metrics import (
     COMPARES,
     Change,
     FilterError,
+    SkuFigures,
     choose_granularity,
     comparison_bounds,
     filter_frame,
     monthly_sku_scores,
+    sku_figures,
     sku_scores,
     what_changed,
 )
@@ -380,8 +382,16 @@ def cached_sku_scores(store: SessionStore, view: View) -> pd.DataFrame:
     return SKU_FRAMES.get(key, lambda: _scores_with_projection(store, view))
 
 
+def cached_sku_figures(view: View) -> SkuFigures:
+    """The per-SKU figures of the rows in view (``analytics.metrics.sku_figures``),
+    computed once per data revision and filter set: the SKU table, the SKU charts and
+    the insights of one filter change share them."""
+    key = ("sku_figures", *_memo_key(view.dataset, view.filters))
+    return SKU_FRAMES.get(key, lambda: sku_figures(view.rows))
+
+
 def _scores_with_projection(store: SessionStore, view: View) -> pd.DataFrame:
-    scores = sku_scores(view.rows)
+    scores = sku_scores(view.rows, cached_sku_figures(view))
     monthly = _recent_monthly_scores(store, view)
     if len(monthly):
         # fitted per SKU code (grouping integers, not text: same sums, same order)

@@ -27,10 +27,15 @@ from analytics.insights.timeline import (
     forecast_insight,
     seasonality_insight,
 )
+from analytics.metrics.skus import SkuFigures
 
 
 def insights(
-    df: pd.DataFrame, *, forecast: Any = None, currency: str | None = "$"
+    df: pd.DataFrame,
+    *,
+    forecast: Any = None,
+    currency: str | None = "$",
+    sku_figures: SkuFigures | None = None,
 ) -> dict[str, Any]:
     """An executive summary and 3-5 insights about a canonical frame.
 
@@ -42,6 +47,9 @@ def insights(
         Optional ``ForecastResult`` (or its ``to_dict()``) for the outlook insight.
     currency:
         Symbol or code used to show money.
+    sku_figures:
+        The frame's ``analytics.metrics.sku_figures`` when already computed (shared
+        with the SKU table and charts of the same rows); they must be those of ``df``.
 
     Returns
     -------
@@ -53,15 +61,20 @@ def insights(
     if len(df) == 0:
         return {"summary": "There is no data to summarise yet.", "insights": []}
     with slices_kept():
-        return _insights(df, forecast, currency)
+        return _insights(df, forecast, currency, sku_figures)
 
 
-def _insights(df: pd.DataFrame, forecast: Any, currency: str | None) -> dict[str, Any]:
+def _insights(
+    df: pd.DataFrame,
+    forecast: Any,
+    currency: str | None,
+    sku_figures: SkuFigures | None = None,
+) -> dict[str, Any]:
     ctx = data_context(df)
     primary = (
         trend_insight(df, ctx, currency),
         margin_insight(df, ctx, currency),
-        skus_insight(df, ctx, currency),
+        skus_insight(df, ctx, currency, sku_figures),
         anomaly_insight(df, ctx, currency),
         forecast_insight(df, ctx, forecast, currency),
     )

@@ -26,7 +26,12 @@ from analytics.insights.common import (
 from analytics.metrics.breakdowns import breakdown
 from analytics.metrics.cards import kpis
 from analytics.metrics.series import timeseries
-from analytics.metrics.skus import abc_pareto, loss_making_skus
+from analytics.metrics.skus import (
+    SkuFigures,
+    loss_makers,
+    pareto_classes,
+    sku_figures,
+)
 from analytics.schema import CATEGORY, PROFIT, REVENUE, SKU
 
 
@@ -187,13 +192,18 @@ def _thin_category(
 
 
 def skus_insight(
-    df: pd.DataFrame, ctx: DataContext, currency: str | None
+    df: pd.DataFrame,
+    ctx: DataContext,
+    currency: str | None,
+    figures: SkuFigures | None = None,
 ) -> dict | None:
-    """The SKUs that carry revenue (A class) and those that lose money."""
+    """The SKUs that carry revenue (A class) and those that lose money; ``figures`` are
+    the frame's :func:`sku_figures` when already computed."""
     if not ctx.has_sku:
         return None
     sheet = FactSheet(currency)
-    pareto = abc_pareto(df)
+    totals = (sku_figures(df) if figures is None else figures).totals
+    pareto = pareto_classes(totals)
     carriers = pareto.loc[pareto["class"] == "A"]
     total = len(pareto)
     if total == 0:
@@ -213,7 +223,7 @@ def skus_insight(
     )
     title = f"{n} SKUs carry {covered} of revenue"
     if ctx.has_profit:
-        losses = loss_making_skus(df)
+        losses = loss_makers(totals)
         if not losses.empty:
             k = sheet.count("Loss-making SKUs", len(losses))
             loss = sheet.money(

@@ -42,6 +42,12 @@ def totals_by(
     """Revenue, cost, profit, margin, transactions and quantity per value of ``key``
     (which has no missing values); groups in order of appearance, or sorted."""
     codes, labels = pd.factorize(key, sort=sort)
+    return totals_of(df, codes, labels, name)
+
+
+def totals_of(df: pd.DataFrame, codes: np.ndarray, labels, name: str) -> pd.DataFrame:
+    """``totals_by`` from the group of each row already numbered: ``codes`` (0..n-1,
+    one per row of ``df``) index ``labels``, the group names (column ``name``)."""
     size = len(labels)
     counts = np.bincount(codes, minlength=size)
 

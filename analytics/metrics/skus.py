@@ -28,11 +28,13 @@ computed in a different order tied.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
 from analytics.formatting import format_money, format_number, format_pct
-from analytics.metrics.breakdowns import sort_by, totals_by
+from analytics.metrics.breakdowns import sort_by, totals_of
 from analytics.metrics.common import MetricError, check_choice, group_sums
 from analytics.metrics.periods import month_numbers, month_starts_of
 from analytics.schema import DATE, PROFIT, QUANTITY, REVENUE, SKU
@@ -47,27 +49,12 @@ BAND_LABELS: dict[str, str] = {"green": "High", "amber": "Medium", "red": "Low"}
 FEW_SALES_BELOW = 3
 
 SCORE_COLUMNS: tuple[str, ...] = (
-    "sku",
-    "rank",
-    "score",
-    "band",
-    "frequency_score",
-    "price_score",
-    "consistency_score",
-    "transactions",
-    "avg_amount",
-    "revenue",
-    "profit",
-    "few_sales",
-)
+    "sku", "rank", "score", "band", "frequency_score", "price_score", "consistency_score",
+    "transactions", "avg_amount", "revenue", "profit", "few_sales",
+)  # fmt: skip
 MONTHLY_COLUMNS: tuple[str, ...] = (
-    "month",
-    "sku",
-    "score",
-    "rank",
-    "transactions",
-    "revenue",
-)
+    "month", "sku", "score", "rank", "transactions", "revenue",
+)  # fmt: skip
 
 #: Decimals at which averages and relative spreads are compared.
 _DECIMALS_SCALE = 1e6
@@ -86,6 +73,35 @@ def _with_sku(df: pd.DataFrame) -> pd.DataFrame:
 # ---- per-SKU totals and rankings ---------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class SkuFigures:
+    """The per-SKU figures of one frame, computed once and shared by the SKU rankings,
+    the ABC classes, the loss makers and the SKU score (one filter change of the
+    dashboard asks for all of them on the same rows).
+
+    ``totals`` is :func:`sku_totals` (SKUs in sorted order); ``codes`` numbers the SKU
+    of each row that has one (an index into ``totals``, in row order) and ``known``
+    marks those rows (None when every row has a SKU).
+    """
+
+    totals: pd.DataFrame
+    codes: np.ndarray
+    known: np.ndarray | None
+
+
+def sku_figures(df: pd.DataFrame) -> SkuFigures:
+    """The :class:`SkuFigures` of a canonical frame (rows without a SKU left out)."""
+    known = df[SKU].notna()
+    every = bool(known.all())
+    rows = df if every else df.loc[known]
+    codes, skus = pd.factorize(rows[SKU], sort=True)
+    return SkuFigures(
+        totals=totals_of(rows, codes, skus, SKU),
+        codes=codes,
+        known=None if every else known.to_numpy(dtype=bool),
+    )
+
+
 def sku_totals(df: pd.DataFrame) -> pd.DataFrame:
     """Per-SKU totals (rows without a SKU are left out), sorted by SKU.
 
@@ -94,12 +110,7 @@ def sku_totals(df: pd.DataFrame) -> pd.DataFrame:
     Columns ``sku``, ``revenue``, ``cost``, ``profit``, ``margin``, ``transactions``,
     ``quantity``; cost/profit/quantity NaN where unknown for that SKU.
     """
-    return _sku_totals(df, sort=True)
-
-
-def _sku_totals(df: pd.DataFrame, *, sort: bool) -> pd.DataFrame:
-    rows = _with_sku(df)
-    return totals_by(rows, rows[SKU], SKU, sort=sort)
+    return sku_figures(df).totals
 
 
 def top_bottom_skus(
@@ -117,7 +128,7 @@ def top_bottom_skus(
     check_choice(by, RANKING_METRICS, "ranking")
     if n < 1:
         raise MetricError("The number of SKUs to show must be at least 1.")
-    return rank_skus(_sku_totals(df, sort=False), n, by)
+    return rank_skus(sku_totals(df), n, by)
 
 
 def rank_skus(
@@ -128,9 +139,17 @@ def rank_skus(
     if n < 1:
         raise MetricError("The number of SKUs to show must be at least 1.")
     totals = totals.loc[totals[by].notna()]
-    top = sort_by(totals, by, SKU, ascending=False).head(n)
-    bottom = sort_by(totals, by, SKU, ascending=True).head(n)
-    return top, bottom
+    return _first(totals, by, n, ascending=False), _first(totals, by, n, ascending=True)
+
+
+def _first(totals: pd.DataFrame, by: str, n: int, *, ascending: bool) -> pd.DataFrame:
+    """``sort_by(totals, by, SKU, ascending).head(n)`` (``by`` has no NaN); for totals in
+    SKU order (``sku_totals``), only the ``n`` rows kept are gathered."""
+    if not totals[SKU].is_monotonic_increasing:
+        return sort_by(totals, by, SKU, ascending=ascending).head(n)
+    values = totals[by].to_numpy(dtype="float64")
+    order = np.argsort(values if ascending else -values, kind="stable")
+    return totals.take(order[:n]).reset_index(drop=True)
 
 
 def abc_pareto(df: pd.DataFrame, by: str = REVENUE) -> pd.DataFrame:
@@ -150,7 +169,7 @@ def abc_pareto(df: pd.DataFrame, by: str = REVENUE) -> pd.DataFrame:
     Columns ``sku``, ``value``, ``share``, ``cumulative_share``, ``class``.
     """
     check_choice(by, RANKING_METRICS, "ranking")
-    return pareto_classes(_sku_totals(df, sort=False), by)
+    return pareto_classes(sku_totals(df), by)
 
 
 def pareto_classes(totals: pd.DataFrame, by: str = REVENUE) -> pd.DataFrame:
@@ -188,7 +207,11 @@ def loss_making_skus(df: pd.DataFrame) -> pd.DataFrame:
     -------
     Columns as ``sku_totals``; empty when the data has no profit figures.
     """
-    totals = _sku_totals(df, sort=False)
+    return loss_makers(sku_totals(df))
+
+
+def loss_makers(totals: pd.DataFrame) -> pd.DataFrame:
+    """``loss_making_skus`` from per-SKU totals already computed (``sku_totals``)."""
     losses = totals.loc[totals[PROFIT].round(6) < 0]
     return sort_by(losses, PROFIT, SKU, ascending=True)
 
@@ -336,17 +359,23 @@ def _pair_codes(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 # ---- the score of each SKU ------------------------------------------------------------
 
 
-def _score_table(df: pd.DataFrame) -> pd.DataFrame:
+def _score_table(df: pd.DataFrame, figures: SkuFigures | None = None) -> pd.DataFrame:
     """``sku_scores`` plus ``spread`` (v, the relative standard deviation)."""
-    rows = _with_sku(df)
-    codes, uniques = pd.factorize(rows[SKU], sort=True)
+    if figures is None:
+        rows = _with_sku(df)
+        codes, uniques = pd.factorize(rows[SKU], sort=True)
+        amounts = rows[REVENUE].to_numpy(dtype="float64")
+        profits = rows[PROFIT].to_numpy(dtype="float64")
+    else:
+        codes, uniques = figures.codes, pd.Index(figures.totals[SKU])
+        amounts = df[REVENUE].to_numpy(dtype="float64")
+        profits = df[PROFIT].to_numpy(dtype="float64")
+        if figures.known is not None:
+            amounts, profits = amounts[figures.known], profits[figures.known]
     groups = len(uniques)
-    amounts = rows[REVENUE].to_numpy(dtype="float64")
     n, revenue, mean, v = _moments(codes, amounts, groups)
 
-    profit = group_sums(
-        codes, rows[PROFIT].to_numpy(dtype="float64"), groups, nan_when_unknown=True
-    )
+    profit = group_sums(codes, profits, groups, nan_when_unknown=True)
 
     f, p, c = _components(n, mean, v, np.zeros(groups, dtype="int64"))
     score = _score(f, p, c)
@@ -371,7 +400,7 @@ def _score_table(df: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def sku_scores(df: pd.DataFrame) -> pd.DataFrame:
+def sku_scores(df: pd.DataFrame, figures: SkuFigures | None = None) -> pd.DataFrame:
     """Performance score of every SKU (see the module docstring for the formula).
 
     Parameters
@@ -379,6 +408,9 @@ def sku_scores(df: pd.DataFrame) -> pd.DataFrame:
     df:
         Canonical frame; uses ``sku``, ``revenue`` and ``profit``. Rows without a SKU are
         left out.
+    figures:
+        The frame's :func:`sku_figures` when already computed (its SKU numbering is
+        reused); they must be those of ``df``.
 
     Returns
     -------
@@ -389,7 +421,7 @@ def sku_scores(df: pd.DataFrame) -> pd.DataFrame:
     known profits; NaN when the SKU has none), ``few_sales`` (bool: fewer than
     ``FEW_SALES_BELOW`` transactions).
     """
-    return _score_table(df).drop(columns="spread")
+    return _score_table(df, figures).drop(columns="spread")
 
 
 def band_label(band: str) -> str:
