@@ -60,6 +60,7 @@ from services.views import (
     Filters,
     View,
     cached_dataset,
+    cached_history_figures,
     cached_sku_figures,
     cached_sku_scores,
     column_values,
@@ -183,6 +184,7 @@ def update_kpis(
         previous=comparison.rows
         if comparison is not None and comparison.covered
         else None,
+        history=cached_history_figures(view),
     )
     if comparison is not None:
         _compare_cards(cards, comparison)

@@ -8,7 +8,7 @@ import json
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pandas as pd
@@ -21,10 +21,12 @@ from analytics.metrics import (
     COMPARES,
     Change,
     FilterError,
+    HistoryFigures,
     SkuFigures,
     choose_granularity,
     comparison_bounds,
     filter_frame,
+    history_figures,
     monthly_sku_scores,
     sku_figures,
     sku_scores,
@@ -388,6 +390,19 @@ def cached_sku_figures(view: View) -> SkuFigures:
     the insights of one filter change share them."""
     key = ("sku_figures", *_memo_key(view.dataset, view.filters))
     return SKU_FRAMES.get(key, lambda: sku_figures(view.rows))
+
+
+#: What the KPI cards read from a view's history (coverage, monthly totals), per
+#: session, data revision and non-date filters: a change of dates reuses them.
+HISTORY_FIGURES = Memo(8)
+
+
+def cached_history_figures(view: View) -> HistoryFigures:
+    """``analytics.metrics.history_figures`` of the view's history (every date under the
+    same non-date filters), computed once per data revision and non-date filters."""
+    undated = replace(view.filters, start=None, end=None)
+    key = ("history", *_memo_key(view.dataset, undated))
+    return HISTORY_FIGURES.get(key, lambda: history_figures(view.history))
 
 
 def _scores_with_projection(store: SessionStore, view: View) -> pd.DataFrame:

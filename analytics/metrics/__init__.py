@@ -40,6 +40,8 @@ _EXPORTS: dict[str, str] = {
     "parse_date": "analytics.metrics.filters",
     "previous_period_bounds": "analytics.metrics.filters",
     "KPI_CARD_KEYS": "analytics.metrics.cards",
+    "HistoryFigures": "analytics.metrics.cards",
+    "history_figures": "analytics.metrics.cards",
     "kpi_cards": "analytics.metrics.cards",
     "kpis": "analytics.metrics.cards",
     "margin_series": "analytics.metrics.series",

@@ -3,6 +3,8 @@ before, with month-on-month and year-on-year growth."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -138,6 +140,7 @@ def kpi_cards(
     start: DateLike | None = None,
     end: DateLike | None = None,
     previous: pd.DataFrame | None = None,
+    history: HistoryFigures | None = None,
 ) -> dict:
     """Headline cards of the rows in view, compared with the period before, plus growth.
 
@@ -155,6 +158,9 @@ def kpi_cards(
     previous:
         Optional explicit comparison frame; by default the rows of ``df_full`` in
         ``previous_period_bounds(start, end)``.
+    history:
+        ``history_figures(df_full)`` when already computed (they do not depend on the
+        date range, so a change of dates reuses them); they must be those of ``df_full``.
 
     Returns
     -------
@@ -188,7 +194,9 @@ def kpi_cards(
       (monthly data covers its whole month).
     """
     current = _figures(df_filtered)
-    coverage = coverage_of(df_full)
+    if history is None:
+        history = history_figures(df_full)
+    coverage = history.coverage
     chosen_first, chosen_last = date_bounds(start, end)
     first, last = chosen_first, chosen_last
     if coverage is not None:
@@ -224,7 +232,7 @@ def kpi_cards(
         for key in KPI_CARD_KEYS
     }
     cards["comparison"] = comparison
-    cards["growth"] = _growth(df_full, coverage, chosen_first, chosen_last)
+    cards["growth"] = _growth(history, chosen_first, chosen_last)
     return cards
 
 
@@ -248,14 +256,31 @@ def _monthly_totals(df: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+@dataclass(frozen=True)
+class HistoryFigures:
+    """What the KPI cards read from the whole history (``kpi_cards``' ``df_full``), the
+    same for every date range: the :class:`Coverage` of its dates and its revenue and
+    profit per month (index: ``month_numbers``)."""
+
+    coverage: Coverage | None
+    monthly: pd.DataFrame
+
+
+def history_figures(df_full: pd.DataFrame) -> HistoryFigures:
+    """The :class:`HistoryFigures` of a history frame."""
+    return HistoryFigures(
+        coverage=coverage_of(df_full), monthly=_monthly_totals(df_full)
+    )
+
+
 def _growth(
-    df_full: pd.DataFrame,
-    coverage: Coverage | None,
+    history: HistoryFigures,
     first: pd.Timestamp | None,
     last: pd.Timestamp | None,
 ) -> dict[str, dict | None]:
     """Month-on-month and year-on-year growth; ``first``/``last`` are the chosen bounds
     (None = open: only the data's own coverage limits the anchor month)."""
+    coverage = history.coverage
     if coverage is None:
         return {"mom": None, "yoy": None}
     end = coverage.end if last is None else min(last, coverage.end)
@@ -264,7 +289,7 @@ def _growth(
         anchor -= 1
     if not _full_month(anchor, coverage, first, last):
         return {"mom": None, "yoy": None}
-    totals = _monthly_totals(df_full)
+    totals = history.monthly
     return {
         "mom": _window_growth(totals, coverage, anchor, 1),
         "yoy": _window_growth(totals, coverage, anchor, 12),

@@ -828,3 +828,18 @@ def test_sku_scores_from_shared_figures_equal_the_direct_ones(seed):
     assert_frame_equal(
         sku_scores(complete, sku_figures(complete)), sku_scores(complete)
     )
+
+
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [(None, None), ("2023-03-01", "2023-08-31"), ("2023-06-10", "2024-04-20")],
+)
+def test_kpi_cards_from_shared_history_figures_equal_the_direct_ones(start, end):
+    from analytics.metrics import history_figures
+
+    history = random_sales(seed=4)
+    rows = filter_frame(history, start=start, end=end)
+    shared = history_figures(history)
+    assert kpi_cards(history, rows, start=start, end=end, history=shared) == kpi_cards(
+        history, rows, start=start, end=end
+    )

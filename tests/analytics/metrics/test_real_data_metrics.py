@@ -351,3 +351,16 @@ def test_shared_sku_figures_give_the_same_scores_and_rankings(name, request):
         assert_frame_equal(bottom, sort_by(known, by, "sku", ascending=True).head(10))
         assert_frame_equal(pareto_classes(totals, by), pareto_classes(shuffled, by))
     assert_frame_equal(loss_makers(totals), loss_makers(shuffled))
+
+
+@pytest.mark.parametrize("name", ["superstore", "walmart", "retail_sales"])
+def test_kpi_cards_from_shared_history_figures_are_unchanged(name, request):
+    from analytics.metrics import history_figures
+
+    frame = request.getfixturevalue(name)
+    shared = history_figures(frame)
+    last = frame["date"].max()
+    for start, end in [(None, None), (f"{last.year}-01-01", f"{last:%Y-%m-%d}")]:
+        rows = filter_frame(frame, start=start, end=end)
+        got = kpi_cards(frame, rows, start=start, end=end, history=shared)
+        assert got == kpi_cards(frame, rows, start=start, end=end)
