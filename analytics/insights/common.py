@@ -16,7 +16,8 @@ from analytics.grounding import (
     range_period,
     year_period,
 )
-from analytics.schema import DATE
+from analytics.metrics.breakdowns import breakdown
+from analytics.schema import CATEGORY, COST, DATE, PROFIT, QUANTITY, REVENUE
 
 MIN_INSIGHTS = 3
 MAX_INSIGHTS = 5
@@ -77,17 +78,37 @@ _SLICES: contextvars.ContextVar[dict | None] = contextvars.ContextVar(
 )
 
 
+#: The columns the insights read from a period's rows (totals, margins, the category
+#: breakdown): only those are cut, not the text columns they never read.
+SLICE_COLUMNS = (DATE, REVENUE, COST, PROFIT, QUANTITY, CATEGORY)
+
+
 def slice_of(df: pd.DataFrame, period: Any) -> pd.DataFrame:
-    """The rows of ``df`` dated within ``period`` (cut once per ``slices_kept`` block)."""
+    """The rows of ``df`` dated within ``period``, columns ``SLICE_COLUMNS`` (cut once
+    per ``slices_kept`` block)."""
     kept = _SLICES.get()
     key = (id(df), period.start, period.end)
     if kept is not None and key in kept and kept[key][0] is df:
         return kept[key][1]
     dates = df[DATE]
-    rows = df.loc[(dates >= period.start) & (dates < period.end + pd.Timedelta(days=1))]
+    inside = (dates >= period.start) & (dates < period.end + pd.Timedelta(days=1))
+    rows = df.loc[inside, [c for c in SLICE_COLUMNS if c in df]]
     if kept is not None:
         kept[key] = (df, rows)
     return rows
+
+
+def category_breakdown(rows: pd.DataFrame) -> pd.DataFrame:
+    """``breakdown(rows, by=CATEGORY)``, computed once per frame in a ``slices_kept``
+    block (the trend's driver and the margin's thin category read the same period)."""
+    kept = _SLICES.get()
+    key = ("category_breakdown", id(rows))
+    if kept is not None and key in kept and kept[key][0] is rows:
+        return kept[key][1]
+    table = breakdown(rows, by=CATEGORY)
+    if kept is not None:
+        kept[key] = (rows, table)
+    return table
 
 
 @contextlib.contextmanager

@@ -17,6 +17,7 @@ from analytics.grounding import (
     quote,
 )
 from analytics.insights.common import (
+    category_breakdown,
     complete_months,
     insight,
     shown_as_zero,
@@ -24,7 +25,7 @@ from analytics.insights.common import (
     year_pair,
 )
 from analytics.metrics.breakdowns import breakdown
-from analytics.metrics.cards import kpis
+from analytics.metrics.cards import kpis, profit_margin
 from analytics.metrics.series import timeseries
 from analytics.metrics.skus import (
     SkuFigures,
@@ -104,8 +105,8 @@ def trend_insight(
 def _category_driver(
     sheet: FactSheet, now: pd.DataFrame, then: pd.DataFrame, this: Any, before: Any
 ) -> None:
-    a = breakdown(now, by=CATEGORY).set_index(CATEGORY)[REVENUE]
-    b = breakdown(then, by=CATEGORY).set_index(CATEGORY)[REVENUE]
+    a = category_breakdown(now).set_index(CATEGORY)[REVENUE]
+    b = category_breakdown(then).set_index(CATEGORY)[REVENUE]
     diff = a.sub(b, fill_value=0.0).sort_values(kind="mergesort")
     if diff.empty:
         return
@@ -132,8 +133,8 @@ def margin_insight(
     pair = year_pair(ctx)
     if pair is not None:
         this, before = pair
-        now = kpis(slice_of(df, this))["profit_margin"]
-        then = kpis(slice_of(df, before))["profit_margin"]
+        now = profit_margin(slice_of(df, this))
+        then = profit_margin(slice_of(df, before))
         if now is not None and then is not None:
             a = sheet.pct(f"Profit margin, {this.label}", now)
             b = sheet.pct(f"Profit margin, {before.label}", then)
@@ -171,7 +172,7 @@ def _thin_category(
 ) -> None:
     if rows[CATEGORY].notna().sum() == 0:
         return
-    table = breakdown(rows, by=CATEGORY)
+    table = category_breakdown(rows)
     material = table.loc[table["revenue_share"] >= 0.1].sort_values(
         "margin", kind="mergesort"
     )

@@ -44,6 +44,7 @@ _EXPORTS: dict[str, str] = {
     "history_figures": "analytics.metrics.cards",
     "kpi_cards": "analytics.metrics.cards",
     "kpis": "analytics.metrics.cards",
+    "profit_margin": "analytics.metrics.cards",
     "margin_series": "analytics.metrics.series",
     "margins_of": "analytics.metrics.series",
     "seasonality": "analytics.metrics.series",

@@ -37,6 +37,26 @@ KPI_CARD_KEYS: tuple[str, ...] = (
 )
 
 
+def _revenue_profit_margin(
+    df: pd.DataFrame,
+) -> tuple[float, float | None, float | None]:
+    revenue = float(df[REVENUE].sum())
+    has_profit = bool(df[PROFIT].notna().any())
+    total_profit = float(df[PROFIT].sum()) if has_profit else None
+    margin = (
+        round(total_profit / revenue, 6)
+        if total_profit is not None and revenue != 0
+        else None
+    )
+    return revenue, total_profit, margin
+
+
+def profit_margin(df: pd.DataFrame) -> float | None:
+    """``kpis(df)["profit_margin"]`` alone (profit / revenue rounded to 6 places; None
+    without profit figures or revenue), without the other headline figures."""
+    return _revenue_profit_margin(df)[2]
+
+
 def kpis(df: pd.DataFrame) -> dict:
     """Headline figures of a canonical frame.
 
@@ -58,16 +78,9 @@ def kpis(df: pd.DataFrame) -> dict:
     """
     from analytics.query.engine import order_figures
 
-    revenue = float(df[REVENUE].sum())
+    revenue, total_profit, margin = _revenue_profit_margin(df)
     has_cost = bool(df[COST].notna().any())
-    has_profit = bool(df[PROFIT].notna().any())
     total_cost = float(df[COST].sum()) if has_cost else None
-    total_profit = float(df[PROFIT].sum()) if has_profit else None
-    margin = (
-        round(total_profit / revenue, 6)
-        if total_profit is not None and revenue != 0
-        else None
-    )
     dates = df[DATE].dropna()
     return {
         "total_revenue": money(revenue),
