@@ -25,13 +25,6 @@ from numbers import Real
 import babel
 import babel.dates
 
-#: English month names, January first: the one table the app reads and writes months with
-#: (``MONTH_NAMES[m - 1]`` for month number ``m``; ``name[:3]`` is the short form).
-MONTH_NAMES: tuple[str, ...] = (
-    "January", "February", "March", "April", "May", "June", "July", "August",
-    "September", "October", "November", "December",
-)  # fmt: skip
-
 #: Shown wherever a figure is unknown (None, NaN, infinite).
 MISSING = "—"
 #: Typographic minus sign used for negative figures ("−$1,234.56").

@@ -21,8 +21,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from analytics.customers import customer_view  # noqa: E402
-from analytics.filters import filter_frame  # noqa: E402
 from analytics.ingest import ingest_bytes  # noqa: E402
+from analytics.metrics import filter_frame  # noqa: E402
 from benchmarks.datagen import csv_bytes, orders  # noqa: E402
 
 RUNS = 20

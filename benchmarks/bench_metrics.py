@@ -23,18 +23,19 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from analytics.filters import filter_frame  # noqa: E402
-from analytics.metrics import (  # noqa: E402
+from analytics.metrics import (  # noqa: E402  # noqa: E402
     abc_pareto,
     breakdown,
+    filter_frame,  # noqa: E402
     kpi_cards,
     margin_series,
+    monthly_sku_scores,
     seasonality,
+    sku_scores,
     timeseries,
     top_bottom_skus,
 )
 from analytics.schema import conform_canonical  # noqa: E402
-from analytics.sku import monthly_sku_scores, sku_scores  # noqa: E402
 from benchmarks.datagen import transactions  # noqa: E402
 
 ROWS = 300_000

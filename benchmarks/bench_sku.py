@@ -21,8 +21,8 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from analytics.metrics import monthly_sku_scores, sku_scores  # noqa: E402
 from analytics.schema import conform_canonical  # noqa: E402
-from analytics.sku import monthly_sku_scores, sku_scores  # noqa: E402
 
 RUNS = 5
 SKUS = 50_000

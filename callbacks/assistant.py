@@ -16,7 +16,7 @@ from dash import ALL, Dash, Input, Output, Patch, State, html
 from dash.exceptions import PreventUpdate
 
 from analytics.chat import MAX_QUESTION_CHARS
-from analytics.filters import FilterError
+from analytics.metrics import FilterError
 from callbacks.context import owns_session, triggered_id
 from callbacks.context import settings as current_settings
 from callbacks.context import store as current_store

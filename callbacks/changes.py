@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from dash import Dash, Input, Output, html
 
-from analytics.filters import FilterError
 from analytics.formatting import format_date, format_money
+from analytics.metrics import FilterError
 from callbacks.context import store
 from callbacks.dashboard import DIMENSIONS_INPUT, FILTER_INPUTS
 from components import ids

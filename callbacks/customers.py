@@ -8,8 +8,8 @@ import dash_bootstrap_components as dbc
 from dash import Dash, Output, dash_table, html
 
 from analytics.customers import CustomerView
-from analytics.filters import FilterError
 from analytics.formatting import format_date, format_money, format_number, format_pct
+from analytics.metrics import FilterError
 from callbacks.context import store
 from callbacks.dashboard import DIMENSIONS_INPUT, FILTER_INPUTS, download_links
 from components import ids

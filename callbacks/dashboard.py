@@ -11,7 +11,6 @@ import pandas as pd
 from dash import ALL, MATCH, Dash, Input, Output, State, html
 from dash.exceptions import PreventUpdate
 
-from analytics.filters import FilterError
 from analytics.formatting import (
     format_date,
     format_money,
@@ -21,19 +20,21 @@ from analytics.formatting import (
     format_points,
 )
 from analytics.metrics import (
+    BAND_LABELS,
+    FEW_SALES_BELOW,
+    FilterError,
     breakdown,
     choose_granularity,
+    hide_few_sales,
     kpi_cards,
     margins_of,
     pareto_classes,
     rank_skus,
     seasonality,
-    sku_totals,
     timeseries,
 )
 from analytics.query import QueryError, order_figures
 from analytics.schema import CATEGORY, PROFIT
-from analytics.sku import BAND_LABELS, FEW_SALES_BELOW, hide_few_sales
 from callbacks.context import store, triggered_id
 from components import ids
 from components.dashboard import (
@@ -59,6 +60,8 @@ from services.views import (
     Filters,
     View,
     cached_dataset,
+    cached_history_figures,
+    cached_sku_figures,
     cached_sku_scores,
     column_values,
     dimension_breakdown,
@@ -181,6 +184,7 @@ def update_kpis(
         previous=comparison.rows
         if comparison is not None and comparison.covered
         else None,
+        history=cached_history_figures(view),
     )
     if comparison is not None:
         _compare_cards(cards, comparison)
@@ -251,7 +255,7 @@ def update_charts(
     metric = sku_metric if sku_metric in ("revenue", "profit") else "revenue"
     if metric == PROFIT and not rows[PROFIT].notna().any():
         metric = "revenue"
-    per_sku = sku_totals(rows)  # one pass for the SKU bars and the Pareto chart
+    per_sku = cached_sku_figures(view).totals  # shared with the SKU table, insights
     top, bottom = rank_skus(per_sku, n=10, by=metric)
     pareto_by = pareto_metric if pareto_metric in ("revenue", "profit") else "revenue"
     return (

@@ -6,10 +6,9 @@ import dash_bootstrap_components as dbc
 from dash import Dash, Input, Output, State, dcc, html
 from dash.exceptions import PreventUpdate
 
-from analytics.filters import FilterError
 from analytics.forecast import ForecastError, sku_score_forecast
 from analytics.formatting import format_money, format_number
-from analytics.sku import UnknownSkuError, sku_history, sku_summary
+from analytics.metrics import FilterError, UnknownSkuError, sku_history, sku_summary
 from callbacks.context import store
 from components import ids
 from components.figures import graph_config, sku_history_figure, sku_score_figure

@@ -12,7 +12,7 @@ import dash_bootstrap_components as dbc
 from dash import dash_table, dcc, html
 
 from analytics.formatting import current_locale, format_date_range, format_number
-from analytics.sku import AMBER_FROM, BAND_LABELS, FEW_SALES_BELOW, GREEN_FROM
+from analytics.metrics import AMBER_FROM, BAND_LABELS, FEW_SALES_BELOW, GREEN_FROM
 from components import ids
 from components.assistant import chat_card, insights_card
 from components.figures import GRAPH_CONFIG, graph_config  # noqa: F401 (re-exported)

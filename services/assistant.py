@@ -26,7 +26,7 @@ from services.forecasts import ForecastParams, cached_forecast
 from services.llm import LLMConfig, LLMUnavailable, OllamaChat, chat, stream_chat
 from services.probes import ollama_status
 from services.store import SessionStore
-from services.views import Filters, View, load_view
+from services.views import Filters, View, cached_sku_figures, load_view
 
 logger = logging.getLogger(__name__)
 
@@ -168,7 +168,7 @@ def ask(
     ``{"answer", "facts", "model", "operations", "based_on", "note"}`` (see
     ``analytics.chat.ChatAnswer.to_dict``; ``based_on.filters`` are the dashboard's filters,
     ``note`` says when the model was not used), or None when the session is unknown or
-    expired. Raises ``analytics.filters.FilterError`` for unusable filters.
+    expired. Raises ``analytics.metrics.FilterError`` for unusable filters.
     """
     view = load_view(store, sid, filters)
     if view is None:
@@ -228,7 +228,7 @@ def dashboard_insights(
     -------
     ``{"summary", "insights": [{"title", "text", "kind", "facts"}], "model", "note",
     "based_on": {"period", "rows", "filters"}}``, or None when the session is unknown or
-    expired. Raises ``analytics.filters.FilterError`` for unusable filters.
+    expired. Raises ``analytics.metrics.FilterError`` for unusable filters.
     """
     view = load_view(store, sid, filters)
     if view is None:
@@ -246,7 +246,10 @@ def dashboard_insights(
     if isinstance(cached, dict) and time.time() < cached.get("retry_at", float("inf")):
         return cached["result"]
     computed = insights(
-        view.rows, forecast=forecast, currency=meta.get("currency") or "$"
+        view.rows,
+        forecast=forecast,
+        currency=meta.get("currency") or "$",
+        sku_figures=cached_sku_figures(view),
     )
     llm = None
     if usable:

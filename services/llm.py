@@ -28,6 +28,8 @@ import httpx
 import ollama
 from pydantic import ValidationError
 
+from config import Settings
+
 logger = logging.getLogger(__name__)
 
 #: Roles a chat message may carry.
@@ -56,13 +58,14 @@ class LLMConfig:
     ``max_retries`` the extra attempts after a connection error or a 5xx/429 reply;
     ``temperature`` and ``max_tokens`` (Ollama's ``num_predict``) are sampling options;
     backoff between attempts is ``backoff_base * 2**attempt`` seconds (at most
-    ``backoff_max``) times a random factor in [0.5, 1].
+    ``backoff_max``) times a random factor in [0.5, 1]. The defaults of the first four
+    are those of ``config.Settings`` (``OLLAMA_*``), the one place they are defined.
     """
 
-    host: str = "http://127.0.0.1:11434"
-    model: str = "llama3"
-    timeout: float = 90.0
-    max_retries: int = 3
+    host: str = Settings.OLLAMA_HOST
+    model: str = Settings.OLLAMA_MODEL
+    timeout: float = Settings.OLLAMA_TIMEOUT
+    max_retries: int = Settings.OLLAMA_MAX_RETRIES
     backoff_base: float = 0.5
     backoff_max: float = 8.0
     temperature: float = 0.2

@@ -29,10 +29,15 @@ from analytics.formatting import (
     format_points,
 )
 from analytics.insights import insights
-from analytics.metrics import breakdown, kpi_cards, timeseries
+from analytics.metrics import (
+    BAND_LABELS,
+    breakdown,
+    hide_few_sales,
+    kpi_cards,
+    timeseries,
+)
 from analytics.query import order_figures
 from analytics.schema import CATEGORY, PROFIT, REVENUE
-from analytics.sku import BAND_LABELS, hide_few_sales
 from services.forecasts import ForecastParams, cached_forecast
 from services.views import View, cached_sku_scores
 

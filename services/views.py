@@ -8,18 +8,30 @@ import json
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pandas as pd
 
-from analytics.changes import COMPARES, Change, comparison_bounds, what_changed
 from analytics.customers import CustomerView, customer_view, has_customers
 from analytics.dataset_model import ColumnInfo, DatasetModel, model_of
-from analytics.filters import FilterError, filter_frame
 from analytics.forecast import SKU_WINDOW, project_sku_scores
 from analytics.formatting import format_date
-from analytics.metrics import choose_granularity
+from analytics.metrics import (
+    COMPARES,
+    Change,
+    FilterError,
+    HistoryFigures,
+    SkuFigures,
+    choose_granularity,
+    comparison_bounds,
+    filter_frame,
+    history_figures,
+    monthly_sku_scores,
+    sku_figures,
+    sku_scores,
+    what_changed,
+)
 from analytics.query import (
     Filter,
     QueryError,
@@ -32,7 +44,6 @@ from analytics.query import (
     values_of,
 )
 from analytics.schema import CATEGORY, CUSTOMER, DATE, SKU
-from analytics.sku import monthly_sku_scores, sku_scores
 from services.datasets import Dataset
 from services.frames import FrameCache
 from services.store import SessionStore
@@ -169,7 +180,7 @@ def dataset_model(dataset: Dataset) -> DatasetModel:
 
 
 def build_view(dataset: Dataset, filters: Filters) -> View:
-    """Apply ``filters``; raises ``analytics.filters.FilterError`` on unusable values."""
+    """Apply ``filters``; raises ``analytics.metrics.FilterError`` on unusable values."""
     frame = dataset.frame
     if filters.dimensions:
         try:
@@ -362,7 +373,7 @@ def cached_sku_scores(store: SessionStore, view: View) -> pd.DataFrame:
     """SKU scores of the rows in view, with next month's projected score and a
     "trending down" flag; computed once per data revision and filter set.
 
-    Columns: those of ``analytics.sku.sku_scores`` plus ``projected_score`` (NaN with fewer
+    Columns: those of ``analytics.metrics.sku_scores`` plus ``projected_score`` (NaN with fewer
     than 3 scored months) and ``trending_down`` (bool). The projection and the trend come
     from the monthly scores of the last ``SKU_WINDOW`` months in view, normalised within
     each month exactly like the overall score (each month is scored among its own SKUs,
@@ -373,8 +384,29 @@ def cached_sku_scores(store: SessionStore, view: View) -> pd.DataFrame:
     return SKU_FRAMES.get(key, lambda: _scores_with_projection(store, view))
 
 
+def cached_sku_figures(view: View) -> SkuFigures:
+    """The per-SKU figures of the rows in view (``analytics.metrics.sku_figures``),
+    computed once per data revision and filter set: the SKU table, the SKU charts and
+    the insights of one filter change share them."""
+    key = ("sku_figures", *_memo_key(view.dataset, view.filters))
+    return SKU_FRAMES.get(key, lambda: sku_figures(view.rows))
+
+
+#: What the KPI cards read from a view's history (coverage, monthly totals), per
+#: session, data revision and non-date filters: a change of dates reuses them.
+HISTORY_FIGURES = Memo(8)
+
+
+def cached_history_figures(view: View) -> HistoryFigures:
+    """``analytics.metrics.history_figures`` of the view's history (every date under the
+    same non-date filters), computed once per data revision and non-date filters."""
+    undated = replace(view.filters, start=None, end=None)
+    key = ("history", *_memo_key(view.dataset, undated))
+    return HISTORY_FIGURES.get(key, lambda: history_figures(view.history))
+
+
 def _scores_with_projection(store: SessionStore, view: View) -> pd.DataFrame:
-    scores = sku_scores(view.rows)
+    scores = sku_scores(view.rows, cached_sku_figures(view))
     monthly = _recent_monthly_scores(store, view)
     if len(monthly):
         # fitted per SKU code (grouping integers, not text: same sums, same order)

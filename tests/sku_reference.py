@@ -2,7 +2,7 @@
 
 No pandas and no numpy: sums, means and standard deviations are plain arithmetic and the
 average ranks of tied values are worked out by hand, so agreement with
-``analytics.sku`` is agreement between two independent implementations of the formula.
+``analytics.metrics.skus`` is agreement between two independent implementations of the formula.
 """
 
 from __future__ import annotations

@@ -53,8 +53,6 @@ DEFERRED_LONG = {
     "analytics.ingest.pipeline",
     "analytics.ingest.pnl",
     "analytics.ingest.roles",
-    "analytics.insights",
-    "analytics.metrics",
     "callbacks.dashboard",
     "components.dashboard",
     "components.figures",

@@ -16,16 +16,17 @@ import pandas as pd
 from flask import Blueprint, Response, current_app, g, request
 from flask_limiter import Limiter
 
-from analytics.changes import change_json
 from analytics.customers import rfm_table, summary_json
 from analytics.exports import to_csv_bytes, to_xlsx_bytes
-from analytics.filters import FilterError
 from analytics.forecast import ForecastError
 from analytics.metrics import (
     FREQ_ALIASES,
+    FilterError,
     breakdown,
     breakdown_by_period,
+    change_json,
     choose_granularity,
+    hide_few_sales,
     kpis,
     timeseries,
 )
@@ -36,7 +37,6 @@ from analytics.query import (
     spec_from_json,
 )
 from analytics.schema import CANONICAL_COLUMNS, CATEGORY, SOURCE_ROW
-from analytics.sku import hide_few_sales
 from services.datasets import Dataset
 from services.forecasts import (
     ForecastParams,

@@ -9,7 +9,7 @@ from flask import Blueprint, current_app, request
 from flask_limiter import Limiter
 
 from analytics.chat import MAX_QUESTION_CHARS
-from analytics.filters import FilterError
+from analytics.metrics import FilterError
 from services.assistant import PUBLIC_KEYS, ask, dashboard_insights
 from services.views import Filters
 from web.api import filters_from_query, session_not_found

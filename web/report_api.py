@@ -8,7 +8,7 @@ import time
 from flask import Blueprint, Response, current_app, request
 from flask_limiter import Limiter
 
-from analytics.filters import FilterError
+from analytics.metrics import FilterError
 from services.report import report_content
 from services.report_pdf import PAPERS, render_pdf
 from services.report_text import render_html, render_markdown

@@ -19,7 +19,7 @@ from flask import Blueprint, Response, current_app, request
 from flask_limiter import Limiter
 
 from analytics.exports import to_csv_bytes
-from analytics.filters import FilterError
+from analytics.metrics import FilterError
 from analytics.schema import CANONICAL_COLUMNS, SOURCE_ROW
 from services.report import report_content
 from services.report_pdf import PAPERS, render_pdf

@@ -30,13 +30,13 @@ from analytics.chat.query_path import (
     spec_omissions,
 )
 from analytics.chat.wording import model_name, with_model
-from analytics.filters import filter_frame
 from analytics.grounding.context import DataContext, data_context
 from analytics.grounding.facts import (
     LLM,
     Fact,
     FactSheet,
 )
+from analytics.metrics.filters import filter_frame
 from analytics.query import QueryError
 
 
@@ -66,7 +66,7 @@ def answer(
         Previous turns, oldest first, as ``{"question", "answer", "facts"}`` dicts;
         follow-ups ("and in 2015?") reuse the last question's intent.
     filters:
-        Keyword arguments of ``analytics.filters.filter_frame`` (``start``, ``end``,
+        Keyword arguments of ``analytics.metrics.filter_frame`` (``start``, ``end``,
         ``categories``, ``sku_query``, ``skus``) applied before answering.
     forecast:
         A ``ForecastResult`` or its ``to_dict()`` for forecast questions; without it a
@@ -227,7 +227,7 @@ def answer(
 
 
 def describe_filters(filters: Mapping[str, Any] | None) -> str:
-    """``analytics.filters.filter_frame`` keyword arguments in words ("" for none)."""
+    """``analytics.metrics.filter_frame`` keyword arguments in words ("" for none)."""
     if not filters:
         return ""
     parts = []

@@ -25,6 +25,7 @@ from analytics.grounding.periods import (
     range_period,
     year_period,
 )
+from analytics.metrics.periods import MONTH_NAMES
 
 _P_RELATIVE = re.compile(
     r"\b(this|current|last|previous|past|prior|next|coming|upcoming)\s+"
@@ -40,9 +41,11 @@ _P_MONTH_YEAR = re.compile(
     r"\b" + MONTH_RE + r"\.?\s*(?:of\s+|,\s*)?" + YEAR_RE + r"\b"
 )
 _P_ISO_MONTH = re.compile(r"(?<![\w-])" + YEAR_RE + r"-(0[1-9]|1[0-2])(?![\w-])")
+#: A full month name; "may" only after "in" (else it is the verb).
 _P_MONTH = re.compile(
-    r"\b(january|february|march|april|june|july|august|september|october|november|"
-    r"december|(?<=in )may)\b"
+    r"\b("
+    + "|".join(name.lower() for name in MONTH_NAMES if name != "May")
+    + r"|(?<=in )may)\b"
 )
 _P_QUARTER = re.compile(r"\bq([1-4])\b")
 #: One day: 2024-03-04, 4 March 2024, March 4th, 2024 (year, month, day groups).

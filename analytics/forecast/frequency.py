@@ -18,7 +18,7 @@ from analytics.forecast.common import (
     SEASON_LENGTHS,
     ForecastError,
 )
-from analytics.metrics import choose_granularity
+from analytics.metrics.periods import choose_granularity
 from analytics.schema import DATE, REVENUE
 
 _GRANULARITY_FREQ = {

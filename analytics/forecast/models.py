@@ -193,6 +193,35 @@ def prophet_settings(dates: pd.DatetimeIndex, label: str) -> dict[str, Any]:
     }
 
 
+class _InputsAsFiles:
+    """A ``cmdstanpy.CmdStanModel`` whose ``optimize`` reads its data and initial values
+    from JSON files written (``cmdstanpy.write_stan_json``, as cmdstanpy itself writes
+    them) into ``folder``, never into cmdstanpy's per-process temporary folder."""
+
+    def __init__(self, model: Any, folder: str) -> None:
+        self._model = model
+        self._folder = folder
+
+    def _as_file(self, name: str, value: Any) -> Any:
+        if not isinstance(value, dict):
+            return value
+        import cmdstanpy
+
+        path = os.path.join(self._folder, f"{name}.json")
+        cmdstanpy.write_stan_json(path, value)
+        return path
+
+    def optimize(self, data: Any = None, inits: Any = None, **kwargs: Any) -> Any:
+        return self._model.optimize(
+            data=self._as_file("data", data),
+            inits=self._as_file("inits", inits),
+            **kwargs,
+        )
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._model, name)
+
+
 def prophet_model(
     prophet_cls: Callable[..., Any],
     dates: pd.DatetimeIndex,
@@ -225,11 +254,14 @@ def prophet_model(
         warnings.filterwarnings("ignore", module=r"prophet\.")
         # Prophet picks Newton below 100 points, which can take seconds on near-exact
         # fits; L-BFGS is fast and Prophet still falls back to Newton if it fails.
-        # cmdstanpy writes each fit's input to one temporary folder per process, made
-        # at import and removed at exit: a process forked from this one removes it when
-        # it exits, so make sure it is there, and give each fit its own output folder.
-        os.makedirs(cmdstanpy._TMPDIR, exist_ok=True)
+        # cmdstanpy writes a fit's inputs given as dicts to one temporary folder per
+        # process, made at import and removed at exit: a process forked from this one
+        # removes it when it exits. Each fit gets a folder of its own instead, for its
+        # input files (cmdstanpy's documented file inputs) and its output.
         with tempfile.TemporaryDirectory(prefix="prophet-fit-") as output_dir:
+            backend = getattr(model, "stan_backend", None)  # None: not cmdstanpy's
+            if backend is not None:
+                backend.model = _InputsAsFiles(backend.model, output_dir)
             model.fit(history, algorithm="LBFGS", output_dir=output_dir)
         yhat = model.predict(future)["yhat"].to_numpy(dtype="float64")
         model.uncertainty_samples = max(int(uncertainty_samples), 20)

@@ -21,7 +21,7 @@ SKU_MIN_MONTHS = 3
 SKU_TREND_ALPHA = 0.05
 #: Two-sided level of the projected_lower/projected_upper band.
 SKU_BAND = 0.80
-#: Range of the scores of ``analytics.sku`` (0-100); projections and bands are clipped to it.
+#: Range of the scores of ``analytics.metrics.skus`` (0-100); projections and bands are clipped to it.
 SCORE_BOUNDS: tuple[float, float] = (0.0, 100.0)
 
 _SKU_COLUMNS = [
@@ -157,7 +157,7 @@ def project_sku_scores(
     ----------
     monthly_scores:
         Frame with ``month`` (month start), ``sku``, ``score`` (other columns ignored),
-        as from ``analytics.sku.monthly_sku_scores`` (each month scored with the SKU
+        as from ``analytics.metrics.monthly_sku_scores`` (each month scored with the SKU
         score's percentile ranks among that month's SKUs); not modified.
     periods:
         Months ahead of the latest month (1 = next month).
@@ -165,7 +165,7 @@ def project_sku_scores(
         Months of history per fit (default 6).
     bounds:
         Score range the projection and its band are clipped to (default 0-100, the range
-        of ``analytics.sku`` scores); None leaves them unclipped. The slope is never
+        of ``analytics.metrics.skus`` scores); None leaves them unclipped. The slope is never
         clipped.
 
     Returns

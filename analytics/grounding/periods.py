@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from analytics.formatting import MONTH_NAMES
+from analytics.metrics.periods import MONTH_NAMES, MONTH_WORDS_GROUP
 
 
 @dataclass(frozen=True)
@@ -86,9 +86,6 @@ def range_period(
 
 
 #: A month name or abbreviation, as a regex group.
-MONTH_RE = (
-    r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
-    r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
-)
+MONTH_RE = MONTH_WORDS_GROUP
 #: A four-digit year from 1900 to 2099, as a regex group.
 YEAR_RE = r"((?:19|20)\d{2})"

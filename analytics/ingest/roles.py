@@ -32,6 +32,7 @@ from analytics.ingest.parsing import (
     parse_numbers,
     spread_sample,
 )
+from analytics.metrics.periods import MONTH_WORDS_PATTERN
 from analytics.schema import (
     CATEGORY,
     COST,
@@ -937,10 +938,7 @@ _EXPENSE_LABEL = re.compile(
     r"(?:expenses|expense|costs|overheads|expenditure|expenditures)$"
 )
 #: A header that is just a month name: one period's amounts, never the table's revenue.
-_MONTH_HEADER = re.compile(
-    r"^(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec|january|february|march|"
-    r"april|june|july|august|september|october|november|december)$"
-)
+_MONTH_HEADER = re.compile(rf"^(?:{MONTH_WORDS_PATTERN})$")
 
 
 def describe_non_sales(profiles: list[ColumnProfile]) -> str:

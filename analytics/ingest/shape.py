@@ -12,11 +12,11 @@ import pandas as pd
 import pyarrow.compute as pc
 
 from analytics.errors import IngestError
-from analytics.formatting import MONTH_NAMES
 from analytics.ingest.budget import check_time
 from analytics.ingest.grid import Grid, Shaped
 from analytics.ingest.parsing import DATE_SHAPE_RE, MISSING_TOKENS, clean_text
 from analytics.ingest.sniff import WHAT_TO_UPLOAD
+from analytics.metrics.periods import MONTH_WORDS
 
 #: Labels of total rows (RE2 syntax, case-insensitive; "Total Income" lines belong to statements).
 _TOTAL_LABEL = (
@@ -460,11 +460,6 @@ _MONTH_NAMES = re.compile(
     r"^(?:month|monat|mes|mois|mese|maand|month name|month number|month no|sales month)$",
     re.I,
 )
-_MONTHS = {
-    word: number
-    for number, name in enumerate(MONTH_NAMES, start=1)
-    for word in (name.lower(), name[:3].lower())
-} | {"sept": 9}
 
 
 def add_year_month_period(table: pd.DataFrame) -> tuple[pd.DataFrame, str] | None:
@@ -485,7 +480,7 @@ def add_year_month_period(table: pd.DataFrame) -> tuple[pd.DataFrame, str] | Non
     year = pd.to_numeric(clean_text(table[years[0]]), errors="coerce")
     text = clean_text(table[months[-1]]).str.lower().str.strip(". ")
     month = pd.to_numeric(text, errors="coerce")
-    month = month.fillna(text.map(_MONTHS))
+    month = month.fillna(text.map(MONTH_WORDS))
     usable = year.between(1900, 2100) & (year == year.round()) & month.between(1, 12)
     if usable.mean() < 0.95:
         return None

@@ -13,19 +13,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from analytics.formatting import MONTH_NAMES
 from analytics.ingest.parsing import (
     DATE_SHAPE_RE,
     parse_dates,
     parse_numbers,
 )
+from analytics.metrics.periods import MONTH_WORDS, MONTH_WORDS_PATTERN
 
-MONTH_WORDS = [name[:3].lower() for name in MONTH_NAMES]
-MONTH_WORDS.insert(MONTH_WORDS.index("sep") + 1, "sept")
 #: Month words as a regex alternation, short forms first: jan|…|sept|…|january|…
-MONTHS_PATTERN = "|".join(
-    MONTH_WORDS + [n.lower() for n in MONTH_NAMES if n.lower() not in MONTH_WORDS]
-)
+MONTHS_PATTERN = MONTH_WORDS_PATTERN
 
 
 _DATE_SHAPE = re.compile(rf"(?:{DATE_SHAPE_RE})|[0-9]{{8}}[ T].*")
@@ -229,25 +225,6 @@ def _free_name(name: str, taken: list[str]) -> str:
     return candidate
 
 
-_MONTH_NUMBER = {
-    name: i + 1
-    for i, name in enumerate(
-        (
-            "jan",
-            "feb",
-            "mar",
-            "apr",
-            "may",
-            "jun",
-            "jul",
-            "aug",
-            "sep",
-            "oct",
-            "nov",
-            "dec",
-        )
-    )
-}
 _MONTH_CELL = re.compile(
     rf"^({MONTHS_PATTERN})\.?(?:[ \-/']*(\d{{4}}|\d{{2}}))?$",
 )
@@ -267,4 +244,4 @@ def month_of(value: Any) -> tuple[int, int | None] | None:
     year = found.group(2)
     if year is not None and len(year) == 2:
         year = "20" + year
-    return _MONTH_NUMBER[found.group(1)[:3]], int(year) if year else None
+    return MONTH_WORDS[found.group(1)[:3]], int(year) if year else None

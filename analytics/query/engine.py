@@ -31,7 +31,7 @@ from analytics.dataset_model import (
     WEIGHTED_MEAN,
     DatasetModel,
 )
-from analytics.filters import previous_period_bounds
+from analytics.metrics.filters import previous_period_bounds
 from analytics.query.kernels import (
     Groups,
     aggregate,

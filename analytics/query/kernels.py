@@ -16,7 +16,7 @@ import pandas as pd
 import pyarrow.compute as pc
 
 from analytics.dataset_model import MEAN, SUM
-from analytics.formatting import MONTH_NAMES
+from analytics.metrics.periods import MONTH_NAMES
 from analytics.query.spec import (
     AOV,
     COST,

@@ -19,7 +19,7 @@ from analytics.dataset_model import (
     match_key,
     model_of,
 )
-from analytics.filters import FilterError, date_bounds
+from analytics.metrics.filters import FilterError, date_bounds
 from analytics.query.kernels import per_column
 from analytics.query.spec import (
     AOV,

@@ -334,3 +334,12 @@ def test_the_amazon_fee_month_of_the_online_retail_sample_is_unusual() -> None:
     item = by_kind(insights(frame), "anomaly")
     assert item["title"] == "Unusual revenue in November 2011"
     assert fact(item, "Revenue, November 2011") == pytest.approx(-3248.07, abs=0.01)
+
+
+@pytest.mark.parametrize("spike", [True, False])
+def test_insights_with_shared_sku_figures_are_unchanged(spike):
+    from analytics.metrics import sku_figures
+
+    sales = make_sales(spike=spike)
+    sales.loc[sales.index[::50], "sku"] = None  # rows without a SKU are left out
+    assert insights(sales, sku_figures=sku_figures(sales)) == insights(sales)

@@ -11,7 +11,8 @@ import pandas as pd
 import pytest
 
 from analytics.grounding.context import data_context
-from analytics.insights import _seasonality, insights
+from analytics.insights import insights
+from analytics.insights.timeline import seasonality_insight as _seasonality
 from analytics.schema import conform_canonical
 
 CHANGE_WORDS = re.compile(

@@ -12,8 +12,9 @@ import pytest
 
 from analytics.forecast import project_sku_scores
 from analytics.ingest import ingest_bytes
-from analytics.insights import _insights, insights
-from analytics.sku import monthly_sku_scores, sku_scores
+from analytics.insights import insights
+from analytics.insights.build import _insights
+from analytics.metrics import monthly_sku_scores, sku_scores
 from benchmarks.datagen import csv_bytes, transactions
 from services.datasets import Dataset
 from services.views import (

@@ -2,7 +2,7 @@
 
 Every figure is checked against an independent plain-pandas computation on the raw rows
 that were uploaded (the formula of the SKU score is re-implemented here from its
-documentation in ``analytics/sku.py``).
+documentation in ``analytics/metrics/skus.py``).
 """
 
 from __future__ import annotations

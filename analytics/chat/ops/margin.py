@@ -29,6 +29,7 @@ from analytics.grounding.periods import (
     Period,
     range_period,
 )
+from analytics.metrics.skus import sku_scores, sku_summary
 from analytics.query import NOT_SET
 from analytics.schema import (
     CATEGORY,
@@ -36,7 +37,6 @@ from analytics.schema import (
     REVENUE,
     SKU,
 )
-from analytics.sku import sku_scores, sku_summary
 
 
 def op_underperforming(

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from analytics import metrics
 from analytics.chat.common import (
     AOV,
     AOV_ORDER,
@@ -44,6 +43,7 @@ from analytics.grounding.periods import (
     range_period,
     year_period,
 )
+from analytics.metrics.skus import pareto_classes
 from analytics.query import NOT_SET
 from analytics.schema import (
     CATEGORY,
@@ -303,7 +303,7 @@ def op_count(
     )
     if dimension != SKU or not ctx.has_sku:
         return
-    pareto = metrics.pareto_classes(known[[SKU, REVENUE]])
+    pareto = pareto_classes(known[[SKU, REVENUE]])
     carriers = sheet.count(
         f"{plural.capitalize()} bringing 80% of revenue, {where}",
         int((pareto["class"] == "A").sum()),

@@ -27,6 +27,7 @@ from analytics.grounding.facts import (
     FactSheet,
     quote,
 )
+from analytics.metrics.skus import UnknownSkuError, sku_scores, sku_summary
 from analytics.query import NOT_SET
 from analytics.schema import (
     PROFIT,
@@ -34,7 +35,6 @@ from analytics.schema import (
     REVENUE,
     SKU,
 )
-from analytics.sku import UnknownSkuError, sku_scores, sku_summary
 
 
 def op_explain_rank(

@@ -29,7 +29,7 @@ COLUMNS = [
 def _scores(
     per_sku: dict[str, list[float | None]], start: str = "2024-01-01"
 ) -> pd.DataFrame:
-    """Monthly scores frame shaped like analytics.sku.monthly_sku_scores; None = no row."""
+    """Monthly scores frame shaped like analytics.metrics.monthly_sku_scores; None = no row."""
     rows = []
     for sku, values in per_sku.items():
         months = pd.date_range(start, periods=len(values), freq="MS")

@@ -1,4 +1,4 @@
-"""Tests for analytics.sku: the documented SKU performance score and its drill-downs."""
+"""Tests for analytics.metrics.skus: the documented SKU performance score and its drill-downs."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal
 
-from analytics.sku import (
+from analytics.metrics import (
     MONTHLY_COLUMNS,
     SCORE_COLUMNS,
     UnknownSkuError,

@@ -1,4 +1,4 @@
-"""What changed (analytics.changes) against plain pandas: the contributions add up to the
+"""What changed (analytics.metrics.changes) against plain pandas: the contributions add up to the
 total change exactly, on generated lines and on the real Superstore file."""
 
 from __future__ import annotations
@@ -9,12 +9,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analytics.changes import comparison_bounds, what_changed
-from analytics.filters import FilterError
 from analytics.ingest import ingest_bytes
+from analytics.metrics import FilterError, comparison_bounds, what_changed
 from tests.analytics.conftest import build_canonical
 
-DATA_DIR = Path(__file__).resolve().parents[3] / "shared" / "data"
+DATA_DIR = Path(__file__).resolve().parents[4] / "shared" / "data"
 
 
 def lines(seed: int = 1, n: int = 4000) -> pd.DataFrame:

@@ -4,7 +4,7 @@ to the total change).
 
 Pure (no Dash/Flask) and vectorised. Comparison periods:
 
-- ``previous_period``: ``analytics.filters.previous_period_bounds`` (the same length just
+- ``previous_period``: ``analytics.metrics.filters.previous_period_bounds`` (the same length just
   before; whole months compare with whole months);
 - ``year_ago``: the same dates a year earlier, or — for daily and weekly data, where the
   weekday matters — 364 days earlier (52 weeks), so a Monday compares with a Monday.
@@ -17,14 +17,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from analytics.filters import FilterError, date_bounds, previous_period_bounds
+from analytics.metrics.common import NOT_SET
+from analytics.metrics.filters import FilterError, date_bounds, previous_period_bounds
 from analytics.schema import DATE, PROFIT, REVENUE
 
 COMPARES = ("previous_period", "year_ago")
 #: Values listed one by one; the rest are summed as one "Other" row.
 TOP_VALUES = 8
-#: Label of lines without a value in the dimension.
-NOT_SET = "(not set)"
 #: Dimensions with more values than this are not offered for the split.
 MAX_VALUES = 5000
 
@@ -231,6 +230,7 @@ def _split(current, previous, by: str, measure: str, top: int) -> pd.DataFrame:
 
 
 def change_json(change: Change) -> dict:
+    """A :class:`Change` as JSON-ready plain values."""
     return {
         "measure": change.measure,
         "by": change.by,

@@ -1,4 +1,4 @@
-"""Tests for analytics.filters: date ranges, categories, SKU search, comparison periods."""
+"""Tests for analytics.metrics.filters: date ranges, categories, SKU search, comparison periods."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal
 
-from analytics.filters import (
+from analytics.metrics import (
     FilterError,
     date_bounds,
     filter_frame,

@@ -11,23 +11,25 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from pandas.testing import assert_frame_equal
 
-from analytics.filters import filter_frame
 from analytics.metrics import (
     breakdown,
+    filter_frame,
     kpi_cards,
     kpis,
     loss_making_skus,
     margin_series,
+    monthly_sku_scores,
     seasonality,
+    sku_scores,
     timeseries,
     top_bottom_skus,
 )
 from analytics.schema import conform_canonical
-from analytics.sku import monthly_sku_scores, sku_scores
 from tests.sku_reference import assert_same_ranking, reference_scores
 
-DATA_DIR = Path(__file__).resolve().parents[3] / "shared" / "data"
+DATA_DIR = Path(__file__).resolve().parents[4] / "shared" / "data"
 
 pytestmark = pytest.mark.skipif(
     not DATA_DIR.exists(), reason="real sample files (shared/data) are not available"
@@ -325,3 +327,40 @@ def test_prophet_retail_sales(retail_sales):
     assert growth["mom"]["period"] == "2016-05"
     assert growth["yoy"]["period"] == "2015-06..2016-05"
     assert seasonality(retail_sales)["weekday"] is None
+
+
+@pytest.mark.parametrize(
+    "name", ["superstore", "financial", "online_retail", "walmart", "retail_sales"]
+)
+def test_shared_sku_figures_give_the_same_scores_and_rankings(name, request):
+    from analytics.metrics import loss_makers, pareto_classes, sku_figures, sku_totals
+    from analytics.metrics.breakdowns import sort_by
+
+    frame = request.getfixturevalue(name)
+    figures = sku_figures(frame)
+    assert_frame_equal(sku_scores(frame, figures), sku_scores(frame))
+    totals = figures.totals
+    shuffled = totals.iloc[::-1].reset_index(drop=True)
+    assert_frame_equal(totals, sku_totals(frame))
+    for by in ("revenue", "profit"):
+        if totals[by].isna().all():
+            continue
+        top, bottom = top_bottom_skus(frame, n=10, by=by)
+        known = shuffled.loc[shuffled[by].notna()]
+        assert_frame_equal(top, sort_by(known, by, "sku", ascending=False).head(10))
+        assert_frame_equal(bottom, sort_by(known, by, "sku", ascending=True).head(10))
+        assert_frame_equal(pareto_classes(totals, by), pareto_classes(shuffled, by))
+    assert_frame_equal(loss_makers(totals), loss_makers(shuffled))
+
+
+@pytest.mark.parametrize("name", ["superstore", "walmart", "retail_sales"])
+def test_kpi_cards_from_shared_history_figures_are_unchanged(name, request):
+    from analytics.metrics import history_figures
+
+    frame = request.getfixturevalue(name)
+    shared = history_figures(frame)
+    last = frame["date"].max()
+    for start, end in [(None, None), (f"{last.year}-01-01", f"{last:%Y-%m-%d}")]:
+        rows = filter_frame(frame, start=start, end=end)
+        got = kpi_cards(frame, rows, start=start, end=end, history=shared)
+        assert got == kpi_cards(frame, rows, start=start, end=end)

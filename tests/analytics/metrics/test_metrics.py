@@ -7,7 +7,6 @@ import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal
 
-from analytics.filters import filter_frame
 from analytics.metrics import (
     KPI_CARD_KEYS,
     NOT_SET,
@@ -16,6 +15,7 @@ from analytics.metrics import (
     breakdown,
     breakdown_by_period,
     choose_granularity,
+    filter_frame,
     kpi_cards,
     kpis,
     loss_making_skus,
@@ -728,7 +728,7 @@ def test_rankings_from_shared_sku_totals_equal_the_direct_ones(seed):
 
 @pytest.mark.parametrize("ascending", [True, False])
 def test_sorting_presorted_totals_breaks_ties_by_key_like_a_two_key_sort(ascending):
-    from analytics.metrics import _sort
+    from analytics.metrics.breakdowns import sort_by as _sort
 
     rows = random_sales(seed=9)
     totals = sku_totals(rows)  # in SKU order: the one-key path
@@ -790,3 +790,56 @@ def test_profits_that_cancel_out_are_no_loss():
     assert 0.1 + 0.2 - 0.3 != 0  # the noise this is about
     losses = loss_making_skus(frame)
     assert list(losses["sku"]) == ["B"]
+
+
+@pytest.mark.parametrize("seed", [2, 8])
+def test_rankings_of_totals_in_sku_order_equal_those_of_shuffled_totals(seed):
+    """The first ``n`` of totals in SKU order are gathered without sorting every row;
+    totals in another order take the full two-key sort: same frames."""
+    from analytics.metrics import loss_makers, pareto_classes, rank_skus
+
+    totals = sku_totals(random_sales(seed=seed))
+    shuffled = totals.sample(frac=1.0, random_state=seed).reset_index(drop=True)
+    assert not shuffled["sku"].is_monotonic_increasing
+    for by in ("revenue", "profit"):
+        for n in (1, 7, len(totals) + 3):
+            for got, expected in zip(
+                rank_skus(totals, n=n, by=by),
+                rank_skus(shuffled, n=n, by=by),
+                strict=True,
+            ):
+                assert_frame_equal(got, expected)
+        assert_frame_equal(
+            pareto_classes(totals, by=by), pareto_classes(shuffled, by=by)
+        )
+    assert_frame_equal(loss_makers(totals), loss_makers(shuffled))
+
+
+@pytest.mark.parametrize("seed", [3, 11])
+def test_sku_scores_from_shared_figures_equal_the_direct_ones(seed):
+    from analytics.metrics import sku_figures, sku_scores
+
+    rows = random_sales(seed=seed)
+    assert rows["sku"].isna().any()  # rows without a SKU are left out both ways
+    figures = sku_figures(rows)
+    assert_frame_equal(figures.totals, sku_totals(rows))
+    assert_frame_equal(sku_scores(rows, figures), sku_scores(rows))
+    complete = rows.loc[rows["sku"].notna()].reset_index(drop=True)
+    assert_frame_equal(
+        sku_scores(complete, sku_figures(complete)), sku_scores(complete)
+    )
+
+
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [(None, None), ("2023-03-01", "2023-08-31"), ("2023-06-10", "2024-04-20")],
+)
+def test_kpi_cards_from_shared_history_figures_equal_the_direct_ones(start, end):
+    from analytics.metrics import history_figures
+
+    history = random_sales(seed=4)
+    rows = filter_frame(history, start=start, end=end)
+    shared = history_figures(history)
+    assert kpi_cards(history, rows, start=start, end=end, history=shared) == kpi_cards(
+        history, rows, start=start, end=end
+    )

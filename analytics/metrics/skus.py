@@ -1,8 +1,11 @@
-"""SKU performance score: how often a SKU sells, at what amount, and how steadily.
+"""SKUs: per-SKU totals and rankings (top and bottom, ABC classes, loss makers), and the
+SKU performance score with its drill-downs.
 
-The score is documented to users and computed exactly as follows. For the SKUs in view,
-over the rows of the frame, with ``a`` the row's revenue:
+Per-SKU totals and rankings are plain sums: revenue, cost, profit, margin, transactions
+and quantity per SKU (``sku_totals``), ranked by revenue or profit.
 
+The performance score is documented to users and computed exactly as follows. For the
+SKUs in view, over the rows of the frame, with ``a`` the row's revenue:
 - ``n`` = number of rows; ``m`` = mean of ``a``; ``v`` = population standard deviation of
   ``a`` divided by ``|m|``, defined only when ``n >= 2`` and ``m != 0``;
 - ``pr(x)`` = percentile rank of ``x`` among the SKUs where ``x`` is defined:
@@ -25,13 +28,18 @@ computed in a different order tied.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
 from analytics.formatting import format_money, format_number, format_pct
-from analytics.metrics import month_numbers, month_starts_of
+from analytics.metrics.breakdowns import sort_by, totals_of
+from analytics.metrics.common import MetricError, check_choice, group_sums
+from analytics.metrics.periods import month_numbers, month_starts_of
 from analytics.schema import DATE, PROFIT, QUANTITY, REVENUE, SKU
 
+RANKING_METRICS: tuple[str, ...] = (REVENUE, PROFIT)
 WEIGHTS: dict[str, float] = {"frequency": 0.4, "price": 0.4, "consistency": 0.2}
 GREEN_FROM = 70.0
 AMBER_FROM = 40.0
@@ -41,27 +49,12 @@ BAND_LABELS: dict[str, str] = {"green": "High", "amber": "Medium", "red": "Low"}
 FEW_SALES_BELOW = 3
 
 SCORE_COLUMNS: tuple[str, ...] = (
-    "sku",
-    "rank",
-    "score",
-    "band",
-    "frequency_score",
-    "price_score",
-    "consistency_score",
-    "transactions",
-    "avg_amount",
-    "revenue",
-    "profit",
-    "few_sales",
-)
+    "sku", "rank", "score", "band", "frequency_score", "price_score", "consistency_score",
+    "transactions", "avg_amount", "revenue", "profit", "few_sales",
+)  # fmt: skip
 MONTHLY_COLUMNS: tuple[str, ...] = (
-    "month",
-    "sku",
-    "score",
-    "rank",
-    "transactions",
-    "revenue",
-)
+    "month", "sku", "score", "rank", "transactions", "revenue",
+)  # fmt: skip
 
 #: Decimals at which averages and relative spreads are compared.
 _DECIMALS_SCALE = 1e6
@@ -71,12 +64,159 @@ class UnknownSkuError(ValueError):
     """The SKU asked for does not occur in the data (message is shown to the user)."""
 
 
+def _with_sku(df: pd.DataFrame) -> pd.DataFrame:
+    """The rows that have a SKU (no copy when all have one)."""
+    known = df[SKU].notna()
+    return df if known.all() else df.loc[known]
+
+
+# ---- per-SKU totals and rankings ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SkuFigures:
+    """The per-SKU figures of one frame, computed once and shared by the SKU rankings,
+    the ABC classes, the loss makers and the SKU score (one filter change of the
+    dashboard asks for all of them on the same rows).
+
+    ``totals`` is :func:`sku_totals` (SKUs in sorted order); ``codes`` numbers the SKU
+    of each row that has one (an index into ``totals``, in row order) and ``known``
+    marks those rows (None when every row has a SKU).
+    """
+
+    totals: pd.DataFrame
+    codes: np.ndarray
+    known: np.ndarray | None
+
+
+def sku_figures(df: pd.DataFrame) -> SkuFigures:
+    """The :class:`SkuFigures` of a canonical frame (rows without a SKU left out)."""
+    known = df[SKU].notna()
+    every = bool(known.all())
+    rows = df if every else df.loc[known]
+    codes, skus = pd.factorize(rows[SKU], sort=True)
+    return SkuFigures(
+        totals=totals_of(rows, codes, skus, SKU),
+        codes=codes,
+        known=None if every else known.to_numpy(dtype=bool),
+    )
+
+
+def sku_totals(df: pd.DataFrame) -> pd.DataFrame:
+    """Per-SKU totals (rows without a SKU are left out), sorted by SKU.
+
+    Returns
+    -------
+    Columns ``sku``, ``revenue``, ``cost``, ``profit``, ``margin``, ``transactions``,
+    ``quantity``; cost/profit/quantity NaN where unknown for that SKU.
+    """
+    return sku_figures(df).totals
+
+
+def top_bottom_skus(
+    df: pd.DataFrame, n: int = 10, by: str = REVENUE
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The ``n`` best and ``n`` worst SKUs by revenue or profit.
+
+    Returns
+    -------
+    ``(top, bottom)``, frames shaped like ``sku_totals``: ``top`` sorted by ``by``
+    descending, ``bottom`` ascending (worst first), ties by SKU. SKUs whose profit is
+    unknown are left out when ranking by profit. With fewer than ``2 n`` SKUs the two
+    lists share SKUs.
+    """
+    check_choice(by, RANKING_METRICS, "ranking")
+    if n < 1:
+        raise MetricError("The number of SKUs to show must be at least 1.")
+    return rank_skus(sku_totals(df), n, by)
+
+
+def rank_skus(
+    totals: pd.DataFrame, n: int = 10, by: str = REVENUE
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``top_bottom_skus`` from per-SKU totals already computed (``sku_totals``)."""
+    check_choice(by, RANKING_METRICS, "ranking")
+    if n < 1:
+        raise MetricError("The number of SKUs to show must be at least 1.")
+    totals = totals.loc[totals[by].notna()]
+    return _first(totals, by, n, ascending=False), _first(totals, by, n, ascending=True)
+
+
+def _first(totals: pd.DataFrame, by: str, n: int, *, ascending: bool) -> pd.DataFrame:
+    """``sort_by(totals, by, SKU, ascending).head(n)`` (``by`` has no NaN); for totals in
+    SKU order (``sku_totals``), only the ``n`` rows kept are gathered."""
+    if not totals[SKU].is_monotonic_increasing:
+        return sort_by(totals, by, SKU, ascending=ascending).head(n)
+    values = totals[by].to_numpy(dtype="float64")
+    order = np.argsort(values if ascending else -values, kind="stable")
+    return totals.take(order[:n]).reset_index(drop=True)
+
+
+def abc_pareto(df: pd.DataFrame, by: str = REVENUE) -> pd.DataFrame:
+    """ABC (Pareto) classes of SKUs by revenue or profit.
+
+    SKUs are sorted by value, largest first (ties by SKU). Only positive values count
+    towards the total: ``share`` = value / sum of positive values and
+    ``cumulative_share`` is the running share of positive values. A SKU is class "A" when
+    the SKUs before it hold less than 80 % (so the SKU that crosses 80 % is still A),
+    "B" when they hold less than 95 %, else "C". SKUs with a zero or negative value
+    (e.g. loss makers by profit) are always "C"; their cumulative share stays at the
+    level reached by the positive ones. SKUs with unknown profit are left out when
+    ``by="profit"``; when no value is positive every SKU is "C" and shares are NaN.
+
+    Returns
+    -------
+    Columns ``sku``, ``value``, ``share``, ``cumulative_share``, ``class``.
+    """
+    check_choice(by, RANKING_METRICS, "ranking")
+    return pareto_classes(sku_totals(df), by)
+
+
+def pareto_classes(totals: pd.DataFrame, by: str = REVENUE) -> pd.DataFrame:
+    """``abc_pareto`` from per-SKU totals already computed (``sku_totals``)."""
+    check_choice(by, RANKING_METRICS, "ranking")
+    totals = totals.loc[totals[by].notna(), [SKU, by]].rename(columns={by: "value"})
+    ordered = sort_by(totals, "value", SKU, ascending=False)
+    value = ordered["value"].to_numpy(dtype="float64")
+    positive = np.clip(value, 0.0, None)
+    total = positive.sum()
+    if total > 0:
+        cumulative = np.cumsum(positive) / total
+        before = cumulative - positive / total
+        share = value / total
+    else:
+        cumulative = before = share = np.full(len(value), np.nan)
+    eps = 1e-12
+    classes = np.where(
+        before < 0.80 - eps, "A", np.where(before < 0.95 - eps, "B", "C")
+    )
+    classes = np.where(value > 0, classes, "C")
+    ordered["share"] = share
+    ordered["cumulative_share"] = cumulative
+    ordered["class"] = pd.Series(classes, dtype="str")
+    return ordered
+
+
+def loss_making_skus(df: pd.DataFrame) -> pd.DataFrame:
+    """SKUs whose total profit is negative, biggest loss first (ties by SKU).
+
+    A total is compared in whole millionths: lines that cancel out exactly (12.5 and
+    -12.5) add up to a float noise like -2e-15, which is no loss.
+
+    Returns
+    -------
+    Columns as ``sku_totals``; empty when the data has no profit figures.
+    """
+    return loss_makers(sku_totals(df))
+
+
+def loss_makers(totals: pd.DataFrame) -> pd.DataFrame:
+    """``loss_making_skus`` from per-SKU totals already computed (``sku_totals``)."""
+    losses = totals.loc[totals[PROFIT].round(6) < 0]
+    return sort_by(losses, PROFIT, SKU, ascending=True)
+
+
 # ---- the formula, on per-SKU sums ----------------------------------------------------------
-
-
-def _sums(codes: np.ndarray, weights: np.ndarray | None, groups: int) -> np.ndarray:
-    """Per-group sums (counts when ``weights`` is None) as float64, also when empty."""
-    return np.bincount(codes, weights=weights, minlength=groups).astype("float64")
 
 
 def _compared(values: np.ndarray) -> np.ndarray:
@@ -94,14 +234,14 @@ def _moments(
     passes (mean, then squared deviations from it) keep the standard deviation exact for
     constant amounts.
     """
-    n = _sums(codes, None, groups)
-    total = _sums(codes, amounts, groups)
+    n = np.bincount(codes, minlength=groups).astype("float64")
+    total = group_sums(codes, amounts, groups)
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = total / n
     mean[_compared(mean) == 0] = 0.0
     deviation = amounts - mean[codes]
     with np.errstate(invalid="ignore", divide="ignore"):
-        variance = _sums(codes, deviation * deviation, groups) / n
+        variance = group_sums(codes, deviation * deviation, groups) / n
     v = np.full(groups, np.nan)
     defined = (n >= 2) & (mean != 0)
     v[defined] = np.sqrt(variance[defined]) / np.abs(mean[defined])
@@ -216,25 +356,26 @@ def _pair_codes(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return distinct, lookup[keys]
 
 
-def _with_sku(df: pd.DataFrame) -> pd.DataFrame:
-    return df.loc[df[SKU].notna()]
+# ---- the score of each SKU ------------------------------------------------------------
 
 
-# ---- public API -------------------------------------------------------------------------------
-
-
-def _score_table(df: pd.DataFrame) -> pd.DataFrame:
+def _score_table(df: pd.DataFrame, figures: SkuFigures | None = None) -> pd.DataFrame:
     """``sku_scores`` plus ``spread`` (v, the relative standard deviation)."""
-    rows = _with_sku(df)
-    codes, uniques = pd.factorize(rows[SKU], sort=True)
+    if figures is None:
+        rows = _with_sku(df)
+        codes, uniques = pd.factorize(rows[SKU], sort=True)
+        amounts = rows[REVENUE].to_numpy(dtype="float64")
+        profits = rows[PROFIT].to_numpy(dtype="float64")
+    else:
+        codes, uniques = figures.codes, pd.Index(figures.totals[SKU])
+        amounts = df[REVENUE].to_numpy(dtype="float64")
+        profits = df[PROFIT].to_numpy(dtype="float64")
+        if figures.known is not None:
+            amounts, profits = amounts[figures.known], profits[figures.known]
     groups = len(uniques)
-    amounts = rows[REVENUE].to_numpy(dtype="float64")
     n, revenue, mean, v = _moments(codes, amounts, groups)
 
-    profit_values = rows[PROFIT].to_numpy(dtype="float64")
-    known = ~np.isnan(profit_values)
-    profit = _sums(codes, np.where(known, profit_values, 0.0), groups)
-    profit[_sums(codes, known.astype("float64"), groups) == 0] = np.nan
+    profit = group_sums(codes, profits, groups, nan_when_unknown=True)
 
     f, p, c = _components(n, mean, v, np.zeros(groups, dtype="int64"))
     score = _score(f, p, c)
@@ -259,7 +400,7 @@ def _score_table(df: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def sku_scores(df: pd.DataFrame) -> pd.DataFrame:
+def sku_scores(df: pd.DataFrame, figures: SkuFigures | None = None) -> pd.DataFrame:
     """Performance score of every SKU (see the module docstring for the formula).
 
     Parameters
@@ -267,6 +408,9 @@ def sku_scores(df: pd.DataFrame) -> pd.DataFrame:
     df:
         Canonical frame; uses ``sku``, ``revenue`` and ``profit``. Rows without a SKU are
         left out.
+    figures:
+        The frame's :func:`sku_figures` when already computed (its SKU numbering is
+        reused); they must be those of ``df``.
 
     Returns
     -------
@@ -277,7 +421,7 @@ def sku_scores(df: pd.DataFrame) -> pd.DataFrame:
     known profits; NaN when the SKU has none), ``few_sales`` (bool: fewer than
     ``FEW_SALES_BELOW`` transactions).
     """
-    return _score_table(df).drop(columns="spread")
+    return _score_table(df, figures).drop(columns="spread")
 
 
 def band_label(band: str) -> str:
