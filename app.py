@@ -17,9 +17,14 @@ from callbacks import register_callbacks
 from components import ids
 from components.shell import app_shell
 from config import PROJECT_DIR, ConfigError, Settings, load_env_file, load_settings
-from services.forecasts import start_warm_up
+from services.forecasts import start_warm_up, use_numba_cache
 from services.housekeeping import Housekeeper
-from services.jobs import JobManager, background_manager, start_runner
+from services.jobs import (
+    JobManager,
+    background_manager,
+    start_runner,
+    wait_for_runner,
+)
 from services.store import StoreUnavailable, store_from_settings
 from services.views import FRAMES
 from web.api import create_api_blueprint
@@ -117,7 +122,7 @@ def create_app(
         logger.error(
             "cache directory %s cannot be created: %s", settings.CACHE_DIR, error
         )
-    start_warm_up(settings.CACHE_DIR)
+    use_numba_cache(settings.CACHE_DIR)  # before the job runner starts: it inherits it
 
     server = Flask(__name__, instance_path=str(PROJECT_DIR / "instance"))
     server.config["DEBUG"] = settings.FLASK_DEBUG
@@ -135,6 +140,9 @@ def create_app(
             start_runner()
         except OSError:  # jobs start it on first use (and report if it cannot start)
             logger.exception("the job runner could not be started")
+    start_warm_up(
+        settings.CACHE_DIR, after=None if settings.REDIS_URL else wait_for_runner
+    )
     server.extensions["smbrc.jobs"] = manager
     app = RevenueDash(
         __name__,

@@ -39,8 +39,9 @@ def use_numba_cache(cache_dir: str) -> None:
 
 
 def preload_forecast_models() -> float | None:
-    """Import Prophet and statsforecast and fit every statsforecast model once, in this
-    thread; returns the seconds it took (None when statsforecast is unavailable).
+    """Import Prophet and statsforecast and fit Prophet and every statsforecast model
+    once, in this thread; returns the seconds the statsforecast part took (None when
+    statsforecast is unavailable).
 
     The job runner's forkserver runs this while it starts (``services.job_preload`` is in
     ``services.jobs.PRELOAD``): it is a fresh interpreter, so without it every forecast job
@@ -49,9 +50,15 @@ def preload_forecast_models() -> float | None:
     failure here must not stop the forkserver (the job then imports what it needs).
     """
     from analytics.forecast import load_prophet, warm_up
+    from analytics.forecast.models import warm_up_prophet
 
+    prophet_cls, _ = load_prophet()  # logged and survived when missing
+    if prophet_cls is not None:
+        try:
+            warm_up_prophet(prophet_cls)
+        except Exception as exc:  # noqa: BLE001 - a job then loads Stan's model itself
+            logger.warning("Prophet not warmed up: %s", exc)
     try:
-        load_prophet()  # logged and survived when missing
         return warm_up()
     except Exception as exc:  # noqa: BLE001 - without statsforecast the app still forecasts
         logger.warning("forecast models not preloaded: %s", exc)
@@ -62,10 +69,18 @@ def preload_forecast_models() -> float | None:
 WARM_UP_FORK_WAIT = 20.0
 
 
-def start_warm_up(cache_dir: str) -> threading.Thread | None:
+def start_warm_up(
+    cache_dir: str, after: Callable[[], object] | None = None
+) -> threading.Thread | None:
     """Import Prophet and compile (or load) the statsforecast models in a background
     thread, once per process, so no user's forecast waits for it. Returns the thread
     (None when already started).
+
+    ``after`` runs first in that thread (the app passes
+    :func:`services.jobs.wait_for_runner`): the job runner's forkserver preloads the
+    same libraries when the app starts, and the first forecast job waits for it, so the
+    web process leaves it the CPU until it is ready (on two cores the two loads at once
+    took twice as long each).
 
     Background jobs are forked from this process and inherit the warmed-up models. A
     fork while the thread compiles would copy numba's compiler lock held by a thread
@@ -76,14 +91,21 @@ def start_warm_up(cache_dir: str) -> threading.Thread | None:
         return None
     _warm_up_started.set()
     use_numba_cache(cache_dir)
-    done = threading.Event()
-    os.register_at_fork(before=lambda: done.wait(WARM_UP_FORK_WAIT))
+    idle = threading.Event()
+    idle.set()
+    os.register_at_fork(before=lambda: idle.wait(WARM_UP_FORK_WAIT))
 
     def run() -> None:
+        if after is not None:
+            try:
+                after()
+            except Exception as exc:  # noqa: BLE001 - warm up this process anyway
+                logger.warning("job runner not ready: %s", exc)
+        idle.clear()
         try:
             warm()
         finally:
-            done.set()
+            idle.set()
 
     def warm() -> None:
         seconds = preload_forecast_models()

@@ -16,8 +16,12 @@ PRELOAD_SECONDS = preload_forecast_models()
 
 
 def loaded_libraries() -> dict[str, bool]:
-    """Which forecast libraries this process has imported (for tests and diagnostics)."""
-    return {name: name in sys.modules for name in ("statsforecast.models", "prophet")}
+    """Which forecast libraries this process has imported (for tests and diagnostics;
+    ``cmdstanpy`` is only imported by a first Prophet fit)."""
+    return {
+        name: name in sys.modules
+        for name in ("statsforecast.models", "prophet", "cmdstanpy")
+    }
 
 
 def report_loaded(queue) -> None:  # noqa: ANN001 - a multiprocessing queue

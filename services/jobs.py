@@ -116,6 +116,20 @@ def start_runner() -> None:
         _runner_pid = os.getpid()
 
 
+def wait_for_runner() -> float:
+    """Start this process's forkserver and wait until it has preloaded the job modules
+    (a no-op job is started from it, which it forks only once its preload is done), so
+    the first forecast job of a new web process does not pay for it. Returns seconds."""
+    start = time.perf_counter()
+    start_runner()
+    process = job_context().Process(
+        target=os.getpid, daemon=True, name="runner-warm-up"
+    )
+    process.start()
+    process.join(STARTUP_GRACE_SECONDS)
+    return time.perf_counter() - start
+
+
 @dataclass(frozen=True)
 class JobTarget:
     """A picklable reference to a job function ``func(settings, *args)``."""

@@ -67,7 +67,37 @@ def test_job_processes_start_with_the_forecast_libraries_loaded() -> None:
         loaded = queue.get(timeout=180)
     finally:
         process.join(30)
-    assert loaded == {"statsforecast.models": True, "prophet": True}
+    # cmdstanpy: Prophet was fitted once there too (Stan's model loaded)
+    assert loaded == {"statsforecast.models": True, "prophet": True, "cmdstanpy": True}
+
+
+def test_wait_for_runner_returns_once_the_runner_forks_jobs() -> None:
+    from services import job_preload, jobs
+
+    jobs.wait_for_runner()
+    context = jobs.job_context()
+    queue = context.Queue()
+    process = context.Process(target=job_preload.report_loaded, args=(queue,))
+    process.start()
+    try:
+        assert queue.get(timeout=60)["statsforecast.models"] is True
+    finally:
+        process.join(30)
+
+
+def test_warm_up_waits_for_the_runner_first_and_survives_its_failure(
+    tmp_path, monkeypatch
+) -> None:
+    calls: list[str] = []
+    monkeypatch.setattr(
+        forecasts, "preload_forecast_models", lambda: calls.append("warm") or 0.0
+    )
+    for after in (lambda: calls.append("runner"), lambda: 1 / 0):
+        monkeypatch.setattr(forecasts, "_warm_up_started", threading.Event())
+        thread = forecasts.start_warm_up(str(tmp_path), after=after)
+        thread.join(30)
+        assert not thread.is_alive()
+    assert calls == ["runner", "warm", "warm"]
 
 
 def test_preload_survives_missing_statsforecast(monkeypatch) -> None:
