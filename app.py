@@ -17,7 +17,7 @@ from callbacks import register_callbacks
 from components import ids
 from components.shell import app_shell
 from config import PROJECT_DIR, ConfigError, Settings, load_env_file, load_settings
-from services.forecasts import start_warm_up
+from services.forecasts import start_warm_up, use_numba_cache
 from services.housekeeping import Housekeeper
 from services.jobs import JobManager, background_manager, start_runner
 from services.store import StoreUnavailable, store_from_settings
@@ -100,13 +100,21 @@ def service_unavailable(error: Exception):
 
 
 def create_app(
-    config: Mapping[str, object] | None = None, *, housekeeping: bool = True
+    config: Mapping[str, object] | None = None,
+    *,
+    housekeeping: bool = True,
+    warm_up_forecasts: bool = False,
 ) -> Dash:
     """Build the Flask server and the Dash app on it, wired with every feature.
 
     ``config`` overrides settings by name (see ``config.Settings``); the environment and
     ``.env`` supply the rest. ``housekeeping`` starts the session-sweep timer thread
-    (the web app does; the Celery worker does not).
+    (the web app does; the Celery worker does not). ``warm_up_forecasts`` imports the
+    forecast libraries and fits each model once in a background thread (the Celery
+    worker, whose job processes fork from it, does). A web process does not: its jobs
+    fork from the job runner's forkserver, which preloads them itself
+    (``services.job_preload``), and Prophet and statsforecast would add about 200 MB
+    to every web worker; a forecast computed in a request imports them on first use.
     """
     settings = load_settings(config)
     configure_logging(settings.LOG_LEVEL)
@@ -117,7 +125,10 @@ def create_app(
         logger.error(
             "cache directory %s cannot be created: %s", settings.CACHE_DIR, error
         )
-    start_warm_up(settings.CACHE_DIR)
+    if warm_up_forecasts:
+        start_warm_up(settings.CACHE_DIR)
+    else:  # the forkserver and in-request forecasts find numba's cache
+        use_numba_cache(settings.CACHE_DIR)
 
     server = Flask(__name__, instance_path=str(PROJECT_DIR / "instance"))
     server.config["DEBUG"] = settings.FLASK_DEBUG
