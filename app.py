@@ -20,6 +20,7 @@ from config import PROJECT_DIR, ConfigError, Settings, load_env_file, load_setti
 from services.forecasts import start_warm_up, use_numba_cache
 from services.housekeeping import Housekeeper
 from services.jobs import JobManager, background_manager, start_runner
+from services.memory import map_large_allocations
 from services.store import StoreUnavailable, store_from_settings
 from services.views import FRAMES
 from web.api import create_api_blueprint
@@ -72,8 +73,11 @@ def use_returning_allocator() -> None:
     Arrow's default allocator (mimalloc) keeps freed pages for reuse, so a worker that read
     one large file stays at its peak; jemalloc with no decay delay returns them (about
     70 MB less at the peak of a 300k-row upload, at the same speed). An
-    ``ARROW_DEFAULT_MEMORY_POOL`` set by the operator wins.
+    ``ARROW_DEFAULT_MEMORY_POOL`` set by the operator wins. Large NumPy and pandas
+    arrays get mappings of their own, given back when freed
+    (``services.memory.map_large_allocations``).
     """
+    map_large_allocations()
     if os.environ.get("ARROW_DEFAULT_MEMORY_POOL"):
         return
     import pyarrow as pa
