@@ -25,6 +25,7 @@ from services.jobs import (
     start_runner,
     wait_for_runner,
 )
+from services.memory import map_large_allocations
 from services.store import StoreUnavailable, store_from_settings
 from services.views import FRAMES
 from web.api import create_api_blueprint
@@ -77,8 +78,11 @@ def use_returning_allocator() -> None:
     Arrow's default allocator (mimalloc) keeps freed pages for reuse, so a worker that read
     one large file stays at its peak; jemalloc with no decay delay returns them (about
     70 MB less at the peak of a 300k-row upload, at the same speed). An
-    ``ARROW_DEFAULT_MEMORY_POOL`` set by the operator wins.
+    ``ARROW_DEFAULT_MEMORY_POOL`` set by the operator wins. Large NumPy and pandas
+    arrays get mappings of their own, given back when freed
+    (``services.memory.map_large_allocations``).
     """
+    map_large_allocations()
     if os.environ.get("ARROW_DEFAULT_MEMORY_POOL"):
         return
     import pyarrow as pa
@@ -105,13 +109,21 @@ def service_unavailable(error: Exception):
 
 
 def create_app(
-    config: Mapping[str, object] | None = None, *, housekeeping: bool = True
+    config: Mapping[str, object] | None = None,
+    *,
+    housekeeping: bool = True,
+    warm_up_forecasts: bool = False,
 ) -> Dash:
     """Build the Flask server and the Dash app on it, wired with every feature.
 
     ``config`` overrides settings by name (see ``config.Settings``); the environment and
     ``.env`` supply the rest. ``housekeeping`` starts the session-sweep timer thread
-    (the web app does; the Celery worker does not).
+    (the web app does; the Celery worker does not). ``warm_up_forecasts`` imports the
+    forecast libraries and fits each model once in a background thread (the Celery
+    worker, whose job processes fork from it, does). A web process does not: its jobs
+    fork from the job runner's forkserver, which preloads them itself
+    (``services.job_preload``), and Prophet and statsforecast would add about 200 MB
+    to every web worker; a forecast computed in a request imports them on first use.
     """
     settings = load_settings(config)
     configure_logging(settings.LOG_LEVEL)
@@ -140,9 +152,10 @@ def create_app(
             start_runner()
         except OSError:  # jobs start it on first use (and report if it cannot start)
             logger.exception("the job runner could not be started")
-    start_warm_up(
-        settings.CACHE_DIR, after=None if settings.REDIS_URL else wait_for_runner
-    )
+    if warm_up_forecasts:  # the Celery worker; web jobs fork from the preloaded runner
+        start_warm_up(
+            settings.CACHE_DIR, after=None if settings.REDIS_URL else wait_for_runner
+        )
     server.extensions["smbrc.jobs"] = manager
     app = RevenueDash(
         __name__,

@@ -12,7 +12,8 @@ load_env_file()
 
 from app import create_app  # noqa: E402
 
-app = create_app(housekeeping=False)  # the web app sweeps sessions
+# the web app sweeps sessions; jobs fork from this process: warm the models up once
+app = create_app(housekeeping=False, warm_up_forecasts=True)
 celery_app = app.server.extensions.get("smbrc.celery")
 if celery_app is None:
     sys.exit(

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import io
+import re
 
 import pandas as pd
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from analytics.errors import UserFacingError
 from analytics.formatting import NumberLocale, excel_date_format, get_locale
@@ -15,6 +15,9 @@ FORMULA_TRIGGERS: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
 _TRIGGER_PATTERN = r"^[=+\-@\t\r]"
 MAX_SHEET_NAME = 31
 _SHEET_NAME_FORBIDDEN = r"[\[\]:*?/\\]"
+#: Control characters an Excel cell cannot hold (openpyxl's ``ILLEGAL_CHARACTERS_RE``,
+#: repeated here so that openpyxl is only loaded by the first workbook written or read).
+ILLEGAL_CHARACTERS_RE = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
 
 
 class ExportError(UserFacingError, ValueError):

@@ -137,8 +137,10 @@ def conform_canonical(df: pd.DataFrame) -> pd.DataFrame:
             out[col] = pd.Series(np.nan, index=index, dtype="float64")
     for col in TEXT_COLUMNS:
         if col in df:
-            out[col] = df[col].astype("str").where(df[col].notna())
-            out[col] = out[col].astype("str")
+            values = df[col]
+            if values.dtype != "str":  # a str column is already what this makes
+                values = values.astype("str").where(values.notna()).astype("str")
+            out[col] = values
         else:
             out[col] = pd.Series(pd.NA, index=index, dtype="str")
     return pd.DataFrame(out, index=index).reset_index(drop=True)

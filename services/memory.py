@@ -5,6 +5,13 @@ the freed pages in the process (its arenas only shrink from the top), so a worke
 read a 300,000-row file stays hundreds of MB larger than it needs to be. ``malloc_trim``
 returns those pages; Arrow's pool is asked to release what it caches as well. Both are
 no-ops where unavailable (another libc, another allocator).
+
+:func:`map_large_allocations` lowers the peak as well: glibc raises its threshold for
+serving a block with its own ``mmap`` each time such a block is freed (up to 32 MB), so
+after the first upload the column arrays of the next (a few MB each) come from the heap,
+where freed blocks of one step are not reused by the larger ones of the next. A fixed
+threshold keeps every large array in its own mapping, unmapped when freed: the messy
+300,000-row file peaks about 80 MB lower.
 """
 
 from __future__ import annotations
@@ -25,6 +32,20 @@ try:
         _LIBC = _candidate
 except OSError:  # pragma: no cover - no C library to load
     _LIBC = None
+
+
+#: ``mallopt`` parameter number of glibc's mmap threshold (``M_MMAP_THRESHOLD``).
+_M_MMAP_THRESHOLD = -3
+#: Blocks from this size on get a mapping of their own (glibc's initial threshold).
+MMAP_THRESHOLD = 128 * 1024
+
+
+def map_large_allocations() -> bool:
+    """Keep glibc's mmap threshold fixed at :data:`MMAP_THRESHOLD` in this process (a
+    set value also stops glibc from raising it); True when the C library took it."""
+    if _LIBC is None or not hasattr(_LIBC, "mallopt"):
+        return False
+    return bool(_LIBC.mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD))
 
 
 def release_memory() -> None:

@@ -10,7 +10,6 @@ from flask_limiter import Limiter
 
 from analytics.metrics import FilterError
 from services.report import report_content
-from services.report_pdf import PAPERS, render_pdf
 from services.report_text import render_html, render_markdown
 from services.views import build_view, cached_dataset
 from web.api import filters_from_query, min_sales_from_query, session_not_found
@@ -43,6 +42,9 @@ def create_report_blueprint(limiter: Limiter, settings) -> Blueprint:
     def report(session_id: str, fmt: str):
         if fmt not in FORMATS:
             return json_error("Unknown report format. Use .pdf, .md or .html.", 404)
+        # fpdf2 (~40 MB) is loaded by the first report asked for, not in every worker
+        from services.report_pdf import PAPERS, render_pdf
+
         paper = (request.args.get("paper") or "a4").lower()
         if paper not in PAPERS:
             return json_error(

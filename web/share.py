@@ -22,7 +22,6 @@ from analytics.exports import to_csv_bytes
 from analytics.metrics import FilterError
 from analytics.schema import CANONICAL_COLUMNS, SOURCE_ROW
 from services.report import report_content
-from services.report_pdf import PAPERS, render_pdf
 from services.report_text import render_html
 from services.share import (
     TOKEN_LENGTH,
@@ -270,6 +269,9 @@ def create_share_blueprint(limiter: Limiter, settings) -> Blueprint:
         if error is not None:
             return error
         share, view = found
+        # fpdf2 (~40 MB) is loaded by the first report asked for, not in every worker
+        from services.report_pdf import PAPERS, render_pdf
+
         paper = (request.args.get("paper") or "a4").lower()
         if paper not in PAPERS:
             return json_error("Use paper=a4 or paper=letter.", 400)

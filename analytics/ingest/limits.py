@@ -105,9 +105,10 @@ def _check_text(data: bytes, limits: UploadLimits) -> None:
             "that line in a text editor, or export the data again."
         )
     delimiter = _main_delimiter(data[: 64 * 1024])
-    # delimiters per line: positions of every delimiter, counted between line starts
+    # delimiters per line: positions of every delimiter, counted from each line start to
+    # the next (the newline between a line's end and the next start is no delimiter)
     found = np.flatnonzero(arr == delimiter[0])
-    counts = np.searchsorted(found, ends) - np.searchsorted(found, starts)
+    counts = np.diff(np.searchsorted(found, np.append(starts, len(arr))))
     widest = int(counts.max()) + 1
     if widest > limits.max_columns:
         line = int(np.argmax(counts))

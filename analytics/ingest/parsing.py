@@ -347,7 +347,14 @@ def decimal_votes(series: pd.Series) -> tuple[int, int]:
     check_time()
     if series.dtype.kind != "O" and series.dtype != "str":
         return (0, 0)
-    t = pc.utf8_trim_whitespace(_arrow(series))
+    t = _arrow(series)
+    # every vote needs a point or a comma, and the clean-up below only removes
+    # characters: values without either (and missing ones) cannot vote
+    marked = pc.or_(pc.match_substring(t, "."), pc.match_substring(t, ","))
+    t = pc.filter(t, marked)
+    if len(t) == 0:
+        return (0, 0)
+    t = pc.utf8_trim_whitespace(t)
     t = pc.replace_substring_regex(t, CURRENCY_RE, "")
     t = pc.replace_substring_regex(t, _SPACES_RE, "")
     t = pc.replace_substring_regex(t, "[()%+−-]", "")

@@ -819,28 +819,31 @@ def _duplicates(
 ) -> np.ndarray:
     """Rows (among those kept) that repeat an earlier kept row exactly.
 
-    One cheap pass first: every column is turned into 64-bit numbers that are equal when
-    the values are (text by its Arrow dictionary code, numbers and dates by their bits)
-    and mixed into one hash per row. Rows whose hash is unique cannot repeat another row;
-    only the rest (usually none, or the true repeats) are compared exactly, by
-    :func:`_exact_duplicates`. A hash collision only adds a row to that exact check, so
-    the answer is the exact one.
+    Every column is turned once into 64-bit numbers that are equal exactly when the
+    values are (text by its Arrow dictionary code, numbers and dates by their bits), and
+    these are mixed into one hash per row. Rows whose hash is unique cannot repeat another
+    row; only the rest (usually none, or the true repeats) are compared exactly, on the
+    same 64-bit numbers (:func:`_exact_repeats`). A hash collision only adds a row to that
+    exact check, so the answer is the exact one.
     """
     out = np.zeros(len(table), dtype=bool)
     if table.empty or table.shape[1] == 0:
         return out
     rows = np.flatnonzero(keep)
     key = np.full(len(rows), 0x9E3779B97F4A7C15, dtype="uint64")
+    columns = []
     for name in table.columns:
         check_time()
+        bits = _row_bits(table[name], encodings)[rows]
+        columns.append(bits)
         with np.errstate(over="ignore"):
-            key = _mix(key ^ _row_bits(table[name], encodings)[rows])
-    shared = pd.Series(key).duplicated(keep=False).to_numpy()
-    if not shared.any():
+            key = _mix(key ^ bits)
+    shared = np.flatnonzero(pd.Series(key).duplicated(keep=False).to_numpy())
+    if not len(shared):
         return out
-    candidates = np.zeros(len(table), dtype=bool)
-    candidates[rows[shared]] = True
-    return _exact_duplicates(table, candidates)
+    repeats = _exact_repeats([bits[shared] for bits in columns])
+    out[rows[shared[repeats]]] = True
+    return out
 
 
 def _row_bits(column: pd.Series, encodings: dict | None) -> np.ndarray:
@@ -864,35 +867,31 @@ def _mix(x: np.ndarray) -> np.ndarray:
     return x ^ (x >> np.uint64(31))
 
 
-def _exact_duplicates(table: pd.DataFrame, keep: np.ndarray) -> np.ndarray:
-    """Rows (among those kept) that repeat an earlier kept row exactly.
+def _exact_repeats(columns: list[np.ndarray]) -> np.ndarray:
+    """Positions that repeat an earlier position exactly, over equal-length uint64
+    columns (:func:`_row_bits` of some rows, in row order).
 
-    Columns are encoded to integer codes and combined into one exact row key, which is
-    compressed (dropping rows already unique) whenever it could overflow.
+    Each column is factorised to small codes, combined into one exact row key, which is
+    compressed (dropping positions already unique) whenever it could overflow.
     """
-    out = np.zeros(len(table), dtype=bool)
-    rows = np.flatnonzero(keep)
-    if not len(rows):
-        return out
-    subset = table.iloc[rows]
-    key = np.zeros(len(rows), dtype="int64")
+    positions = np.arange(len(columns[0]))
+    key = np.zeros(len(positions), dtype="int64")
     bound = 1
-    for name in table.columns:
-        codes, size = _codes(subset[name])
+    for bits in columns:
+        codes, uniques = pd.factorize(bits[positions])
+        size = len(uniques)
         if bound * size >= 2**62:
-            # compress the key, and drop rows that are already unique
-            key, uniques = pd.factorize(key)
+            # compress the key, and drop positions that are already unique
+            key, kept = pd.factorize(key)
             shared = pd.Series(key).duplicated(keep=False).to_numpy()
             if not shared.any():
-                return out
-            rows, key = rows[shared], key[shared].astype("int64")
-            subset = subset.iloc[np.flatnonzero(shared)]
+                return positions[:0]
+            positions, key = positions[shared], key[shared].astype("int64")
             codes = codes[shared]
-            bound = len(uniques)
+            bound = len(kept)
         key = key * size + codes
         bound *= size
-    out[rows[pd.Series(key).duplicated().to_numpy()]] = True
-    return out
+    return positions[pd.Series(key).duplicated().to_numpy()]
 
 
 #: Headers of a column naming the order a line belongs to (lines of one order in a row).

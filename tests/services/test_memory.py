@@ -20,3 +20,10 @@ def test_an_upload_gives_memory_back_once_answered(client, sales_csv, monkeypatc
     assert refused.status_code == 400
     refused.close()
     assert len(calls) == 2
+
+
+def test_large_allocations_are_mapped_where_glibc_allows():
+    if memory._LIBC is None or not hasattr(memory._LIBC, "mallopt"):
+        assert memory.map_large_allocations() is False
+    else:
+        assert memory.map_large_allocations() is True
