@@ -161,7 +161,7 @@ def update_kpis(
         )
     if view is None:
         return [], "", dbc.Alert(EXPIRED, color="secondary", className="mb-3"), "#", "#"
-    currency = view.dataset.meta.get("currency") or "$"
+    currency = view.dataset.meta.currency_symbol
     rows = view.rows
     links = download_links(view)[:2]
     summary = _summary(view)
@@ -231,7 +231,7 @@ def update_charts(
         return (empty_figure(str(error)),) * len(CHART_OUTPUTS)
     if view is None:
         return (empty_figure(EXPIRED),) * len(CHART_OUTPUTS)
-    currency = view.dataset.meta.get("currency") or "$"
+    currency = view.dataset.meta.currency_symbol
     rows = view.rows
     if rows.empty:
         return (empty_figure(NO_MATCH),) * len(CHART_OUTPUTS)
@@ -281,7 +281,7 @@ def _summary(view: View) -> str:
 def download_links(view: View, min_sales: int | None = None) -> list[str]:
     """Data CSV/XLSX and SKU ranking CSV/XLSX links under the view's filters; the ranking
     links also hide SKUs with fewer than ``min_sales`` sales, as the table does."""
-    sid = view.dataset.meta["session_id"]
+    sid = view.dataset.meta.session_id
     query = filter_params(view.filters)
     suffix = f"?{urlencode(query)}" if query else ""
     if min_sales is not None:
@@ -518,7 +518,7 @@ def update_breakdown(
         result = dimension_breakdown(view, [by], limit=BREAKDOWN_ROWS)
     except (FilterError, QueryError) as error:
         return empty_figure(str(error)), columns, [], str(error)
-    currency = view.dataset.meta.get("currency") or "$"
+    currency = view.dataset.meta.currency_symbol
     group = result.columns[0]
     records = [{"value": row[group], **row} for row in result.rows]
     for record in records:

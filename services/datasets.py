@@ -6,7 +6,7 @@ import csv
 import logging
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pandas as pd
@@ -33,6 +33,7 @@ from analytics.ingest.sanity import non_finite_amounts, out_of_range_dates
 from analytics.ingest.shape import shape_table
 from analytics.metrics import choose_granularity
 from analytics.schema import CATEGORY, DATE, ORDER, normalise_mapping
+from services.session_meta import DETECTED, SessionMeta
 from services.store import SessionStore
 
 logger = logging.getLogger(__name__)
@@ -45,7 +46,7 @@ _SAYS_WHAT_TO_DO = (UnsupportedFileType, LimitExceeded, TimeBudgetExceeded)
 class Dataset:
     """A live session's metadata and canonical frame."""
 
-    meta: dict[str, Any]
+    meta: SessionMeta
     frame: pd.DataFrame
 
 
@@ -61,9 +62,8 @@ def _mapping_key(owner_browser: str, columns: list[str]) -> str:
     return f"mapping:{owner_browser}:{columns_signature(columns)}"
 
 
-def _owner_browser(meta_or_owner: Mapping[str, Any] | None) -> str | None:
-    owner = (meta_or_owner or {}).get("owner", meta_or_owner) or {}
-    return owner.get("browser") if isinstance(owner, Mapping) else None
+def _owner_browser(owner: Mapping[str, Any] | None) -> str | None:
+    return (owner or {}).get("browser")
 
 
 def create_session(
@@ -75,7 +75,7 @@ def create_session(
     source: str = "upload",
     owner: Mapping[str, str | None] | None = None,
     limits: UploadLimits | None = None,
-) -> dict[str, Any]:
+) -> SessionMeta:
     """Ingest ``data`` (in memory only) and store it as a new session.
 
     ``owner`` holds the digests of who may change the session (``browser``: the
@@ -88,24 +88,25 @@ def create_session(
     result = _read_upload(data, filename, sheet, limits)
     result, origin = _apply_remembered(store, result, _owner_browser(owner))
     check_amounts(result.frame)
-    meta = _meta_from_result(result, filename=filename, source=source)
-    meta["owner"] = dict(owner or {})
-    meta["mapping_origin"] = origin
     frames = {"frame": result.frame, "table": result.table}
-    if result.sheets:
-        meta["sheets"] = [sheet_record(grid) for grid in result.sheets.values()]
-        for index, grid in enumerate(result.sheets.values()):
-            frames[_sheet_frame(index)] = encode_cells(grid.cells)
+    for index, grid in enumerate(result.sheets.values()):
+        frames[_sheet_frame(index)] = encode_cells(grid.cells)
+    meta = SessionMeta(
+        **_meta_from_result(result, filename=filename, source=source),
+        owner=dict(owner or {}),
+        mapping_origin=origin,
+        sheets=[sheet_record(grid) for grid in result.sheets.values()],
+    )
     sid = store.create(meta, frames)
     logger.info(
         "session created rows=%s columns=%s sheets=%s",
-        meta["rows"],
-        len(meta["columns"]),
+        meta.rows,
+        len(meta.columns),
         len(result.sheets) or 1,
     )
     # read back as stored; a session whose lifetime is shorter than the upload took
     # may be gone already: its id is still the answer (the dashboard says it expired)
-    return store.get_meta(sid) or {**meta, "session_id": sid}
+    return store.get_meta(sid) or replace(meta, session_id=sid)
 
 
 def _read_upload(
@@ -176,15 +177,12 @@ def _sheet_frame(index: int) -> str:
     return f"sheet:{index}"
 
 
-DETECTED = {"source": "detected"}
-
-
 def _apply_remembered(
     store: SessionStore, result: IngestResult, owner_browser: str | None
 ) -> tuple[IngestResult, dict[str, Any]]:
     """Apply the mapping this browser confirmed earlier for a table with the same columns.
 
-    Returns the result and where its mapping came from (``meta["mapping_origin"]``):
+    Returns the result and where its mapping came from (``SessionMeta.mapping_origin``):
     ``{"source": "detected"}``, or ``{"source": "remembered", "confirmed_at",
     "detected"}`` so the dashboard can say so and undo it in one click.
     """
@@ -227,7 +225,7 @@ def _apply_remembered(
     }
 
 
-def forget_mapping(store: SessionStore, sid: str) -> dict[str, Any]:
+def forget_mapping(store: SessionStore, sid: str) -> SessionMeta:
     """Undo a remembered mapping: back to the detected one, and forget it for this browser.
 
     KeyError when the session is unknown or expired; ``IngestError`` when the session's
@@ -236,17 +234,17 @@ def forget_mapping(store: SessionStore, sid: str) -> dict[str, Any]:
     meta = store.get_meta(sid)
     if meta is None:
         raise KeyError(sid)
-    origin = meta.get("mapping_origin") or {}
+    origin = meta.mapping_origin
     if origin.get("source") != "remembered":
         raise IngestError("This dashboard does not use a remembered mapping.")
-    browser = _owner_browser(meta)
+    browser = _owner_browser(meta.owner)
     if browser:
-        store.delete_global(_mapping_key(browser, meta["columns"]))
+        store.delete_global(_mapping_key(browser, meta.columns))
     updated = remap_session(store, sid, origin["detected"], remember=False)
     return store.update_meta(sid, {"mapping_origin": dict(DETECTED)}) or updated
 
 
-def switch_sheet(store: SessionStore, sid: str, sheet: str) -> dict[str, Any]:
+def switch_sheet(store: SessionStore, sid: str, sheet: str) -> SessionMeta:
     """Rebuild a session's dataset from another sheet of its workbook.
 
     The sheets were stored at upload (the file itself never is). Raises ``KeyError`` for
@@ -256,7 +254,7 @@ def switch_sheet(store: SessionStore, sid: str, sheet: str) -> dict[str, Any]:
     meta = store.get_meta(sid)
     if meta is None:
         raise KeyError(sid)
-    records = meta.get("sheets") or []
+    records = meta.sheets
     names = [r["name"] for r in records]
     if sheet not in names:
         raise IngestError(
@@ -274,17 +272,15 @@ def switch_sheet(store: SessionStore, sid: str, sheet: str) -> dict[str, Any]:
     except IngestError as error:
         raise IngestError(
             f"The sheet '{sheet}' cannot be used: {error} The dashboard still shows "
-            f"the sheet '{meta['report']['read'].get('sheet')}'."
+            f"the sheet '{meta.report['read'].get('sheet')}'."
         ) from error
-    result, origin = _apply_remembered(store, result, _owner_browser(meta))
+    result, origin = _apply_remembered(store, result, _owner_browser(meta.owner))
     check_amounts(result.frame)
     store.put_frame(sid, "frame", result.frame)
     store.put_frame(sid, "table", result.table)
-    changes = _meta_from_result(
-        result, filename=meta["filename"], source=meta.get("source", "upload")
-    )
+    changes = _meta_from_result(result, filename=meta.filename, source=meta.source)
     changes["mapping_origin"] = origin
-    changes["revision"] = int(meta.get("revision", 0)) + 1
+    changes["revision"] = meta.revision + 1
     return store.update_meta(sid, changes)
 
 
@@ -295,7 +291,7 @@ def remap_session(
     *,
     drop_duplicates: bool | None = None,
     remember: bool = True,
-) -> dict[str, Any]:
+) -> SessionMeta:
     """Rebuild a session's dataset with a user-corrected mapping.
 
     With ``remember`` the mapping is kept for the session owner's browser, for its next
@@ -305,24 +301,18 @@ def remap_session(
     table = store.get_frame(sid, "table")
     if meta is None or table is None:
         raise KeyError(sid)
-    drop = (
-        meta.get("drop_duplicates", False)
-        if drop_duplicates is None
-        else drop_duplicates
-    )
+    drop = meta.drop_duplicates if drop_duplicates is None else drop_duplicates
     if len(_source_records(meta)) > 1:
         return _remap_files(store, sid, meta, mapping, drop, remember=remember)
     result = rebuild(
-        table, mapping, read_info=meta["report"]["read"], drop_duplicates=drop
+        table, mapping, read_info=meta.report["read"], drop_duplicates=drop
     )
     check_amounts(result.frame)
     store.put_frame(sid, "frame", result.frame)
-    changes = _meta_from_result(
-        result, filename=meta["filename"], source=meta.get("source", "upload")
-    )
+    changes = _meta_from_result(result, filename=meta.filename, source=meta.source)
     changes["drop_duplicates"] = drop
-    changes["revision"] = int(meta.get("revision", 0)) + 1
-    browser = _owner_browser(meta)
+    changes["revision"] = meta.revision + 1
+    browser = _owner_browser(meta.owner)
     if remember:
         changes["mapping_origin"] = {"source": "confirmed", "confirmed_at": time.time()}
     updated = store.update_meta(sid, changes)
@@ -338,12 +328,12 @@ def remap_session(
 def _remap_files(
     store: SessionStore,
     sid: str,
-    meta: dict[str, Any],
+    meta: SessionMeta,
     mapping: Mapping[str, str | None],
     drop: bool,
     *,
     remember: bool,
-) -> dict[str, Any]:
+) -> SessionMeta:
     """:func:`remap_session` for a session of several files: one mapping for all of
     them, which needs them to have the same columns."""
     signatures = {
@@ -363,11 +353,11 @@ def _remap_files(
         sid,
         meta,
         parts,
-        keep_overlaps=bool(meta.get("keep_overlaps", False)),
+        keep_overlaps=meta.keep_overlaps,
         drop_duplicates=drop,
         tables_changed=False,
     )
-    browser = _owner_browser(meta)
+    browser = _owner_browser(meta.owner)
     if remember:
         updated = store.update_meta(
             sid,
@@ -375,7 +365,7 @@ def _remap_files(
         )
         if browser:
             store.set_global(
-                _mapping_key(browser, meta["columns"]),
+                _mapping_key(browser, meta.columns),
                 {"mapping": parts[0].result.mapping, "confirmed_at": time.time()},
                 ttl=REMEMBER_MAPPING_SECONDS,
             )
@@ -383,7 +373,7 @@ def _remap_files(
 
 
 def _file_columns(
-    store: SessionStore, sid: str, meta: Mapping[str, Any]
+    store: SessionStore, sid: str, meta: SessionMeta
 ) -> list[dict[str, Any]]:
     out = []
     for index, _record in enumerate(_source_records(meta)):
@@ -412,6 +402,7 @@ MAX_CATEGORY_OPTIONS = 500
 def _meta_from_result(
     result: IngestResult, *, filename: str, source: str
 ) -> dict[str, Any]:
+    """The fields of :class:`SessionMeta` that describe an ingestion's result."""
     frame = result.frame
     dates = frame[DATE].dropna()
     categories = frame[CATEGORY].dropna().unique()
@@ -447,7 +438,7 @@ class Upload:
     filename: str
 
 
-#: Combined meta keeps, per file, what rebuilding it needs (``meta["sources"]``).
+#: Combined meta keeps, per file, what rebuilding it needs (``SessionMeta.sources``).
 SOURCES = "sources"
 
 
@@ -599,13 +590,13 @@ def _check_combined_size(parts: list[Part], limits: UploadLimits | None) -> None
 def _combined_meta(
     parts: list[Part], keep_overlaps: bool, drop_duplicates: bool
 ) -> tuple[IngestResult, dict[str, Any]]:
-    """The combined result and the session metadata describing it."""
+    """The combined result and the SessionMeta fields describing it."""
     result = combine(parts, keep_overlaps=keep_overlaps)
     check_amounts(result.frame)
     first = parts[0].name
     label = f"{first} + {len(parts) - 1} more file{'s' if len(parts) > 2 else ''}"
-    meta = _meta_from_result(result, filename=label, source="upload")
-    meta[SOURCES] = [
+    fields = _meta_from_result(result, filename=label, source="upload")
+    fields[SOURCES] = [
         {
             "name": p.name,
             "read": p.result.report["read"],
@@ -613,10 +604,10 @@ def _combined_meta(
         }
         for p in parts
     ]
-    meta["keep_overlaps"] = bool(keep_overlaps)
-    meta["drop_duplicates"] = bool(drop_duplicates)
-    meta["sheets"] = []
-    return result, meta
+    fields["keep_overlaps"] = bool(keep_overlaps)
+    fields["drop_duplicates"] = bool(drop_duplicates)
+    fields["sheets"] = []
+    return result, fields
 
 
 def create_combined_session(
@@ -627,7 +618,7 @@ def create_combined_session(
     owner: Mapping[str, str | None] | None = None,
     limits: UploadLimits | None = None,
     keep_overlaps: bool = False,
-) -> dict[str, Any]:
+) -> SessionMeta:
     """Ingest several files and store them as one session (one file: as
     :func:`create_session`).
 
@@ -647,30 +638,28 @@ def create_combined_session(
     parts, origins = _read_parts(store, uploads, _owner_browser(owner), limits, [])
     _check_combined_size(parts, limits)
     parts = _one_mapping(parts, drop_duplicates=False)
-    result, meta = _combined_meta(parts, keep_overlaps, drop_duplicates=False)
-    meta["source"] = source
-    meta["owner"] = dict(owner or {})
-    meta["mapping_origin"] = origins[0]
+    result, fields = _combined_meta(parts, keep_overlaps, drop_duplicates=False)
+    fields["source"] = source
+    meta = SessionMeta(**fields, owner=dict(owner or {}), mapping_origin=origins[0])
     frames = {"frame": result.frame}
     for index, part in enumerate(parts):
         frames[_table_frame(index)] = part.result.table
     sid = store.create(meta, frames)
-    logger.info("combined session created files=%s rows=%s", len(parts), meta["rows"])
+    logger.info("combined session created files=%s rows=%s", len(parts), meta.rows)
     # read back as stored; a session whose lifetime is shorter than the upload took
     # may be gone already: its id is still the answer (the dashboard says it expired)
-    return store.get_meta(sid) or {**meta, "session_id": sid}
+    return store.get_meta(sid) or replace(meta, session_id=sid)
 
 
-def _source_records(meta: Mapping[str, Any]) -> list[dict[str, Any]]:
+def _source_records(meta: SessionMeta) -> list[dict[str, Any]]:
     """What rebuilding each of a session's files needs (a one-file session too)."""
-    records = meta.get(SOURCES)
-    if records:
-        return list(records)
+    if meta.sources:
+        return list(meta.sources)
     return [
         {
-            "name": meta["filename"],
-            "read": meta["report"]["read"],
-            "mapping": meta["mapping"],
+            "name": meta.filename,
+            "read": meta.report["read"],
+            "mapping": meta.mapping,
         }
     ]
 
@@ -678,7 +667,7 @@ def _source_records(meta: Mapping[str, Any]) -> list[dict[str, Any]]:
 def _stored_parts(
     store: SessionStore,
     sid: str,
-    meta: Mapping[str, Any],
+    meta: SessionMeta,
     *,
     drop_duplicates: bool,
     mapping: Mapping[str, str | None] | None = None,
@@ -708,40 +697,38 @@ def _stored_parts(
 def _store_parts(
     store: SessionStore,
     sid: str,
-    meta: Mapping[str, Any],
+    meta: SessionMeta,
     parts: list[Part],
     *,
     keep_overlaps: bool,
     drop_duplicates: bool,
     tables_changed: bool,
     keep_confidence: bool = False,
-) -> dict[str, Any]:
+) -> SessionMeta:
     """Store a session's new set of files (one or several) as its next revision."""
     old_count = len(_source_records(meta))
     if len(parts) == 1:
         result = parts[0].result
-        changes = _meta_from_result(
-            result, filename=parts[0].name, source=meta.get("source", "upload")
-        )
+        changes = _meta_from_result(result, filename=parts[0].name, source=meta.source)
         changes[SOURCES] = None
         changes["sheets"] = []
     else:
         result, changes = _combined_meta(parts, keep_overlaps, drop_duplicates)
-        changes["source"] = meta.get("source", "upload")
+        changes["source"] = meta.source
     if tables_changed:
         for index, part in enumerate(parts):
             store.put_frame(sid, _table_frame(index), part.result.table)
         for index in range(len(parts), old_count):
             store.put_frame(sid, _table_frame(index), pd.DataFrame())
-        for index in range(len(meta.get("sheets") or [])):
+        for index in range(len(meta.sheets)):
             store.put_frame(sid, _sheet_frame(index), pd.DataFrame())
     store.put_frame(sid, "frame", result.frame)
-    if keep_confidence and meta.get("confidence"):
+    if keep_confidence and meta.confidence:
         # the files already there keep the detection's confidence in their mapping
-        changes["confidence"] = meta["confidence"]
+        changes["confidence"] = meta.confidence
     changes["keep_overlaps"] = bool(keep_overlaps)
     changes["drop_duplicates"] = bool(drop_duplicates)
-    changes["revision"] = int(meta.get("revision", 0)) + 1
+    changes["revision"] = meta.revision + 1
     return store.update_meta(sid, changes)
 
 
@@ -757,7 +744,7 @@ def add_files(
     replace: bool = False,
     limits: UploadLimits | None = None,
     keep_overlaps: bool | None = None,
-) -> dict[str, Any]:
+) -> SessionMeta:
     """Add files to a session's data, or replace its data with them (same session id,
     next revision). The caller checks ownership.
 
@@ -767,7 +754,7 @@ def add_files(
     meta = store.get_meta(sid)
     if meta is None:
         raise KeyError(sid)
-    browser = _owner_browser(meta)
+    browser = _owner_browser(meta.owner)
     records = [] if replace else _source_records(meta)
     leaders = []
     for index, record in enumerate(records[:1] + records[-1:]):
@@ -795,12 +782,8 @@ def add_files(
             meta = store.get_meta(sid)
             if meta is None:
                 raise KeyError(sid)
-            drop = bool(meta.get("drop_duplicates", False))
-            keep = (
-                bool(meta.get("keep_overlaps", False))
-                if keep_overlaps is None
-                else keep_overlaps
-            )
+            drop = meta.drop_duplicates
+            keep = meta.keep_overlaps if keep_overlaps is None else keep_overlaps
             old = (
                 [] if replace else _stored_parts(store, sid, meta, drop_duplicates=drop)
             )
@@ -826,19 +809,19 @@ def add_files(
         "session files %s files=%s rows=%s",
         "replaced" if replace else "added",
         len(parts),
-        updated.get("rows"),
+        updated.rows,
     )
     return updated
 
 
-def set_keep_overlaps(store: SessionStore, sid: str, keep: bool) -> dict[str, Any]:
+def set_keep_overlaps(store: SessionStore, sid: str, keep: bool) -> SessionMeta:
     """Count (``keep``) or set aside rows repeating rows of an earlier file."""
     meta = store.get_meta(sid)
     if meta is None:
         raise KeyError(sid)
     if len(_source_records(meta)) < 2:
         raise IngestError("This dashboard shows one file: there is nothing to overlap.")
-    drop = bool(meta.get("drop_duplicates", False))
+    drop = meta.drop_duplicates
     parts = _stored_parts(store, sid, meta, drop_duplicates=drop)
     return _store_parts(
         store,

@@ -34,6 +34,7 @@ from analytics.query import order_figures
 from analytics.schema import CATEGORY, PROFIT, REVENUE
 from analytics.sku import BAND_LABELS, hide_few_sales
 from services.forecasts import ForecastParams, cached_forecast
+from services.session_meta import SessionMeta
 from services.views import View, cached_sku_scores
 
 #: SKUs listed at each end of the ranking.
@@ -272,10 +273,10 @@ def _forecast(store, sid: str, currency: str) -> dict[str, Any]:
 def _insights(store, settings, view: View, currency: str) -> dict[str, Any]:
     """The insights the dashboard showed (cached), else the same insights without the model."""
     meta = view.dataset.meta
-    sid, filters = meta["session_id"], view.filters
+    sid, filters = meta.session_id, view.filters
     forecast = None if filters.active else cached_forecast(store, sid, ForecastParams())
     prefix = (
-        f"insights:{int(meta.get('revision', 0))}:{current_locale().tag}:"
+        f"insights:{meta.revision}:{current_locale().tag}:"
         f"{filters.key()}:{'forecast' if forecast else 'no-forecast'}:"
     )
     for model in (settings.OLLAMA_MODEL, NO_MODEL):
@@ -300,10 +301,10 @@ def _insights(store, settings, view: View, currency: str) -> dict[str, Any]:
     }
 
 
-def _quality(meta: dict[str, Any]) -> dict[str, Any]:
-    report = meta.get("report") or {}
-    rows_read = report.get("rows_read", meta.get("rows_read"))
-    lines = [f"{rows_read:,} rows read, {meta.get('rows', 0):,} used."]
+def _quality(meta: SessionMeta) -> dict[str, Any]:
+    report = meta.report
+    rows_read = report.get("rows_read", meta.rows_read)
+    lines = [f"{rows_read:,} rows read, {meta.rows:,} used."]
     for item in report.get("set_aside") or []:
         lines.append(f"{item['count']:,} set aside: {item['reason']}")
     duplicates = report.get("duplicates") or {}
@@ -326,7 +327,7 @@ def _quality(meta: dict[str, Any]) -> dict[str, Any]:
     return {
         "lines": lines,
         "assumptions": list(report.get("assumptions") or []),
-        "warnings": list(meta.get("warnings") or []),
+        "warnings": list(meta.warnings),
     }
 
 
@@ -344,11 +345,11 @@ def report_content(
     ``ValueError`` for an unknown granularity.
     """
     meta, rows = view.dataset.meta, view.rows
-    currency = meta.get("currency") or "$"
-    sid = meta["session_id"]
+    currency = meta.currency_symbol
+    sid = meta.session_id
     content: dict[str, Any] = {
-        "title": f"Revenue report: {meta['filename']}",
-        "filename": meta["filename"],
+        "title": f"Revenue report: {meta.filename}",
+        "filename": meta.filename,
         "currency": currency,
         "generated": datetime.fromtimestamp(time.time(), UTC).strftime(
             "%Y-%m-%d %H:%M UTC"

@@ -44,6 +44,7 @@ from services.forecasts import (
     compute_group_forecast,
     forecast_summary,
 )
+from services.session_meta import SessionMeta
 from services.views import (
     SCORE_FORMULA,
     VIEWS,
@@ -302,7 +303,9 @@ def _computed_part(
     ]
 
 
-def current_forecast(store, sid: str, meta: dict | None = None) -> dict[str, Any]:
+def current_forecast(
+    store, sid: str, meta: SessionMeta | None = None
+) -> dict[str, Any]:
     return forecast_summary(
         store, sid, current_app.extensions["smbrc.settings"], meta=meta
     )
@@ -338,7 +341,7 @@ class AnswerCache:
 
 def column_kinds(dataset) -> list[dict[str, Any]]:
     """``[{name, kind, unit, role}]`` of every source column (see README, "Column kinds")."""
-    report = dataset.meta.get("report") or {}
+    report = dataset.meta.report
     return [
         {
             "name": c["name"],
@@ -376,7 +379,7 @@ def data_payload(
     Raises ``FilterError`` or ``ValueError`` (e.g. an unknown granularity) for the user.
     """
     meta = dataset.meta
-    sid = meta["session_id"]
+    sid = meta.session_id
     granularity = request.args.get("granularity") or None
     if granularity is not None and granularity not in FREQ_ALIASES:
         raise ValueError(
@@ -388,7 +391,7 @@ def data_payload(
         [
             DATA_CACHE_VERSION,
             SCORE_FORMULA,
-            meta.get("revision", 0),
+            meta.revision,
             filters.key(),
             granularity,
             min_sales,
@@ -417,15 +420,15 @@ def data_payload(
             parts[part] = cached["v"]
     document: dict[str, Any] = {
         "session_id": sid,
-        "created_at": _iso(meta["created_at"]),
-        "expires_at": _iso(meta["expires_at"]),
+        "created_at": _iso(meta.created_at),
+        "expires_at": _iso(meta.expires_at),
         "source": {
-            "filename": meta["filename"],
-            "rows": meta["rows_read"],
-            "columns": meta["columns"],
-            "type": meta.get("source", "upload"),
+            "filename": meta.filename,
+            "rows": meta.rows_read,
+            "columns": meta.columns,
+            "type": meta.source,
         },
-        "mapping": meta["mapping"],
+        "mapping": meta.mapping,
         "columns": column_kinds(dataset),
         "filters": filters.as_dict(),
     }
@@ -434,8 +437,8 @@ def data_payload(
         document["forecast"] = (
             forecast if forecast is not None else current_forecast(store, sid)
         )
-    document["warnings"] = meta["warnings"]
-    document["quality"] = meta["report"]
+    document["warnings"] = meta.warnings
+    document["quality"] = meta.report
     return document
 
 
@@ -475,7 +478,7 @@ def create_api_blueprint(limiter: Limiter, settings) -> Blueprint:
             [
                 DATA_CACHE_VERSION,
                 SCORE_FORMULA,
-                meta,
+                meta.to_dict(),
                 filters.key(),
                 sorted(request.args.items(multi=True)),
                 min_sales,
@@ -669,7 +672,7 @@ def create_api_blueprint(limiter: Limiter, settings) -> Blueprint:
             if fmt == "csv"
             else to_xlsx_bytes(frame, sheet_name=sheet)
         )
-        stem = view.dataset.meta["filename"].rsplit(".", 1)[0][:60] or "export"
+        stem = view.dataset.meta.filename.rsplit(".", 1)[0][:60] or "export"
         safe_stem = "".join(
             ch if ch.isalnum() or ch in "-_ " else "_" for ch in stem
         ).strip()

@@ -73,7 +73,7 @@ def create_report_blueprint(limiter: Limiter, settings) -> Blueprint:
         logger.info(
             "report %s built in %.0fms", fmt, (time.perf_counter() - started) * 1000
         )
-        name = f"{_file_stem(dataset.meta['filename'])}-report.{fmt}"
+        name = f"{_file_stem(dataset.meta.filename)}-report.{fmt}"
         disposition = "attachment" if fmt == "pdf" else "inline"
         return Response(
             body,

@@ -22,6 +22,7 @@ from services.datasets import (
 )
 from services.memory import release_memory
 from services.probes import ollama_status, prophet_status
+from services.session_meta import SessionMeta
 from services.store import StoreUnavailable, directory_problem
 from web.errors import error_response, json_error, status_for
 from web.health_fastpath import FRESH_UNTIL
@@ -180,7 +181,7 @@ def create_routes_blueprint(limiter: Limiter, settings) -> Blueprint:
         meta = create_session(
             store, demo_csv(), DEMO_FILENAME, source="demo", owner=owner
         )
-        logger.info("demo session created rows=%s", meta["rows"])
+        logger.info("demo session created rows=%s", meta.rows)
         return {**_created(meta), "owner_token": owner_token}, 201
 
     #: (monotonic time it was taken, the store's figures and probe results)
@@ -333,20 +334,20 @@ def _create_combined(store, uploads: list[Upload], settings):
     return {**_created(meta), "owner_token": owner_token}, 201
 
 
-def _created(meta: dict) -> dict:
+def _created(meta: SessionMeta) -> dict:
     """The answer to a request that created a session."""
-    sid = meta["session_id"]
+    sid = meta.session_id
     return {
         "session_id": sid,
         "dashboard_url": current_app.extensions["smbrc.dash"].get_relative_path(
             f"/dashboard/{sid}"
         ),
-        "rows": meta["rows"],
-        "mapping": meta["mapping"],
-        "warnings": meta["warnings"],
+        "rows": meta.rows,
+        "mapping": meta.mapping,
+        "warnings": meta.warnings,
         "files": [
             {k: f[k] for k in FILE_FIELDS if k in f}
-            for f in (meta.get("report") or {}).get("files") or []
+            for f in meta.report.get("files") or []
         ],
     }
 

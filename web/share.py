@@ -251,7 +251,7 @@ def create_share_blueprint(limiter: Limiter, settings) -> Blueprint:
         share, view = found
         started = time.perf_counter()
         content = report_content(store(), settings, view)
-        content["title"] = f"Shared view: {view.dataset.meta['filename']}"
+        content["title"] = f"Shared view: {view.dataset.meta.filename}"
         page = render_html(content).replace(
             "</h1>",
             "</h1>" + _form(token, view.filters, share.allow_exports, share.expires_at),

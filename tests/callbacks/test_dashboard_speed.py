@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from analytics.formatting import format_money
@@ -57,7 +59,7 @@ def test_a_filtered_view_is_built_once_per_revision_and_filters(app, sales_csv):
     assert VIEWS.view(dataset, Filters()).rows is not first.rows
     # new data under the same session (a remap): the old rows are not reused
     rebuilt = Dataset(
-        meta={**dataset.meta, "revision": int(dataset.meta.get("revision", 0)) + 1},
+        meta=replace(dataset.meta, revision=dataset.meta.revision + 1),
         frame=dataset.frame.iloc[:10],
     )
     fresh = VIEWS.view(rebuilt, filters)

@@ -4,6 +4,8 @@ may change anything."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandas as pd
 import pytest
 from dash import no_update
@@ -48,7 +50,7 @@ def revenue(client, sid) -> float:
 def test_a_mapping_applies_to_every_file(app, client, overlapping, year):
     sid, _early, _late = overlapping
     meta = app.server.extensions["smbrc.store"].get_meta(sid)
-    mapping = {**meta["mapping"], "revenue": "Unit Price", "cost": None}
+    mapping = {**meta.mapping, "revenue": "Unit Price", "cost": None}
     role_ids = [{"type": "mapping-role", "role": role} for role in ROLES]
     values = [mapping.get(role) or NONE_VALUE for role in ROLES]
     with app.server.test_request_context("/", headers=as_owner(sid)):
@@ -66,7 +68,7 @@ def test_a_mapping_cannot_apply_to_files_with_different_columns(app, client, yea
     ]
     meta = app.server.extensions["smbrc.store"].get_meta(sid)
     role_ids = [{"type": "mapping-role", "role": role} for role in ROLES]
-    values = [meta["mapping"].get(role) or NONE_VALUE for role in ROLES]
+    values = [meta.mapping.get(role) or NONE_VALUE for role in ROLES]
     with app.server.test_request_context("/", headers=as_owner(sid)):
         status, href = apply_mapping(1, values, role_ids, None, sid)
     assert href is no_update
@@ -94,7 +96,7 @@ def test_only_the_owner_may_keep_repeated_rows(app, client, overlapping):
     assert href is no_update
     assert "Only the browser that uploaded" in str(status.to_plotly_json())
     meta = app.server.extensions["smbrc.store"].get_meta(sid)
-    assert meta["keep_overlaps"] is False
+    assert meta.keep_overlaps is False
 
 
 def test_the_quality_card_lists_the_files(app, overlapping):
@@ -105,4 +107,4 @@ def test_the_quality_card_lists_the_files(app, overlapping):
     march = int((early["Date"].str[:7] == "2024-03").sum())
     assert f"{march:,} row(s) are identical on every column" in card
     assert "overlap from 2024-03-01" in card
-    assert files_section({**meta, "report": {**meta["report"], "files": []}}) is None
+    assert files_section(replace(meta, report={**meta.report, "files": []})) is None

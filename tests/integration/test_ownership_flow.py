@@ -88,10 +88,10 @@ def test_a_visitor_with_the_link_can_view_but_not_change(
         assert "Only the browser that uploaded this file" in refused
         screenshot(other_browser, artifacts_dir / "visitor-refused.png")
         meta = app.server.extensions["smbrc.store"].get_meta(sid)
-        assert meta.get("revision", 0) == 0
+        assert meta.revision == 0
 
         # The uploader's own browser may apply it (the page reloads at once).
         button = browser.find_element(By.ID, "mapping-apply")
         browser.execute_script("arguments[0].click();", button)
         wait.until(lambda d: "?v=1" in d.current_url)
-        assert app.server.extensions["smbrc.store"].get_meta(sid)["revision"] == 1
+        assert app.server.extensions["smbrc.store"].get_meta(sid).revision == 1

@@ -99,7 +99,7 @@ def test_a_remembered_mapping_is_undone_in_one_click(app, alice, shop):
     again = post_upload(alice, shop)
     sid = again["session_id"]
     meta = app.server.extensions["smbrc.store"].get_meta(sid)
-    assert meta["mapping_origin"]["source"] == "remembered"
+    assert meta.mapping_origin["source"] == "remembered"
     with app.server.test_request_context("/", headers=cookie_headers(alice)):
         status, href = undo_remembered(1, sid)
     assert href == f"/dashboard/{sid}?v=1", status
@@ -123,8 +123,9 @@ def test_the_quality_card_says_where_a_remembered_mapping_came_from(app, alice, 
     assert "Undo: use the detected mapping" in text
     assert "detected from this file" in str(
         quality_card(
-            app.server.extensions["smbrc.store"].get_meta(first["session_id"])
-            | {"mapping_origin": {"source": "detected"}}
+            app.server.extensions["smbrc.store"]
+            .get_meta(first["session_id"])
+            .with_changes({"mapping_origin": {"source": "detected"}})
         ).to_plotly_json()
     )
 

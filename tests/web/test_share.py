@@ -118,7 +118,7 @@ def test_expired_link_says_so(client, token, sid, monkeypatch):
 def test_expiry_never_outlives_the_session(client, token, sid):
     meta = store_of(client).get_meta(sid)
     created = share(client, token, sid, hours=24 * 29).get_json()
-    assert created["expires_at"] == pytest.approx(meta["expires_at"])
+    assert created["expires_at"] == pytest.approx(meta.expires_at)
     bad = share(client, token, sid, hours=-1)
     assert bad.status_code == 400 and "between" in bad.get_json()["error"]
     words = share(client, token, sid, hours="two days")
