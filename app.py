@@ -16,7 +16,7 @@ from markupsafe import escape
 from callbacks import register_callbacks
 from components import ids
 from components.shell import app_shell
-from config import PROJECT_DIR, ConfigError, Settings, load_env_file, load_settings
+from config import PROJECT_DIR, ConfigError, load_env_file, load_settings
 from services.forecasts import start_warm_up
 from services.housekeeping import Housekeeper
 from services.jobs import JobManager, background_manager, start_runner
@@ -26,6 +26,7 @@ from web.api import create_api_blueprint
 from web.chat_api import create_chat_blueprint
 from web.compression import init_compression
 from web.errors import json_error
+from web.extensions import Extensions, extensions, install
 from web.health_fastpath import HealthFastPath
 from web.locale import init_locale, locale_choice, theme_from
 from web.logging_setup import configure_logging
@@ -122,20 +123,18 @@ def create_app(
     server = Flask(__name__, instance_path=str(PROJECT_DIR / "instance"))
     server.config["DEBUG"] = settings.FLASK_DEBUG
     store = store_from_settings(settings)
-    server.extensions["smbrc.settings"] = settings
-    server.extensions["smbrc.store"] = store
     FRAMES.resize(settings.FRAME_CACHE_MB * 2**20)
 
     manager = background_manager(settings, store)
+    ext = install(server, Extensions(settings=settings, store=store, jobs=manager))
     if settings.REDIS_URL:
-        server.extensions["smbrc.celery"] = manager.handle
+        ext.celery = manager.handle
     else:
-        server.extensions["smbrc.jobs_dir"] = manager.directory
+        ext.jobs_dir = manager.directory
         try:
             start_runner()
         except OSError:  # jobs start it on first use (and report if it cannot start)
             logger.exception("the job runner could not be started")
-    server.extensions["smbrc.jobs"] = manager
     app = RevenueDash(
         __name__,
         server=server,
@@ -150,7 +149,7 @@ def create_app(
             {"name": "viewport", "content": "width=device-width, initial-scale=1"}
         ],
     )
-    server.extensions["smbrc.dash"] = app
+    ext.dash = app
     app.layout = page_layout
     register_callbacks(app, settings)
 
@@ -178,9 +177,7 @@ def create_app(
     )
     # not in a Celery worker (``housekeeping=False``): its pool forks the process, which
     # must then have no thread of its own
-    server.extensions["smbrc.housekeeper"] = (
-        housekeeper.start() if housekeeping else housekeeper
-    )
+    ext.housekeeper = housekeeper.start() if housekeeping else housekeeper
 
     _register_component_paths(app)
     logger.info(
@@ -212,7 +209,7 @@ def main() -> None:
     except ConfigError as error:
         sys.stderr.write(f"error: {error}\n")
         raise SystemExit(2) from None
-    settings: Settings = app.server.extensions["smbrc.settings"]
+    settings = extensions(app.server).settings
     # SIGTERM ends the process through its exit handlers, which stop the job processes
     # it started (the page then reports those jobs as lost, with Retry)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))

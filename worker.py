@@ -11,9 +11,10 @@ from config import load_env_file
 load_env_file()
 
 from app import create_app  # noqa: E402
+from web.extensions import extensions  # noqa: E402
 
 app = create_app(housekeeping=False)  # the web app sweeps sessions
-celery_app = app.server.extensions.get("smbrc.celery")
+celery_app = extensions(app.server).celery
 if celery_app is None:
     sys.exit(
         "error: the Celery worker needs REDIS_URL; without it jobs run in the app itself."

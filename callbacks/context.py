@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from flask import current_app
-
 from config import Settings
 from services.session_meta import SessionMeta
 from services.store import SessionStore
+from web.extensions import extensions
 
 
 def store() -> SessionStore:
-    return current_app.extensions["smbrc.store"]
+    return extensions().store
 
 
 def settings() -> Settings:
-    return current_app.extensions["smbrc.settings"]
+    return extensions().settings
 
 
 def triggered_id() -> object:

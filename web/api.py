@@ -60,6 +60,7 @@ from services.views import (
     view_changes,
 )
 from web.errors import json_error
+from web.extensions import extensions
 from web.ownership import NOT_OWNER_API_MESSAGE, is_owner
 
 logger = logging.getLogger(__name__)
@@ -74,7 +75,7 @@ EXPORT_FORMATS = {
 
 
 def session_not_found():
-    hours = current_app.extensions["smbrc.settings"].SESSION_TIMEOUT_HOURS
+    hours = extensions().settings.SESSION_TIMEOUT_HOURS
     return json_error(
         f"This session does not exist or has expired (sessions last {hours:g} hours). "
         "Upload the file again to start a new one.",
@@ -306,9 +307,7 @@ def _computed_part(
 def current_forecast(
     store, sid: str, meta: SessionMeta | None = None
 ) -> dict[str, Any]:
-    return forecast_summary(
-        store, sid, current_app.extensions["smbrc.settings"], meta=meta
-    )
+    return forecast_summary(store, sid, extensions().settings, meta=meta)
 
 
 class AnswerCache:
@@ -385,7 +384,7 @@ def data_payload(
         raise ValueError(
             f"Unknown granularity {granularity!r}; use one of {', '.join(FREQ_ALIASES)}."
         )
-    settings = current_app.extensions["smbrc.settings"]
+    settings = extensions().settings
     page = Page.from_query(settings.API_PAGE_SIZE, settings.API_MAX_PAGE_SIZE)
     key = json.dumps(
         [
@@ -448,7 +447,7 @@ def create_api_blueprint(limiter: Limiter, settings) -> Blueprint:
     limiter.limit(settings.rate_limit_string, scope="api")(bp)
 
     def view_or_error(session_id: str) -> View | tuple:
-        store = current_app.extensions["smbrc.store"]
+        store = extensions().store
         dataset = cached_dataset(store, session_id)
         if dataset is None:
             return session_not_found()
@@ -461,7 +460,7 @@ def create_api_blueprint(limiter: Limiter, settings) -> Blueprint:
 
     @bp.get("/data/<session_id>")
     def data(session_id: str):
-        store = current_app.extensions["smbrc.store"]
+        store = extensions().store
         meta = store.get_meta(session_id)
         if meta is None:
             return session_not_found()
@@ -560,7 +559,7 @@ def create_api_blueprint(limiter: Limiter, settings) -> Blueprint:
                 '["Region"]} with Content-Type: application/json.',
                 400,
             )
-        store = current_app.extensions["smbrc.store"]
+        store = extensions().store
         dataset = cached_dataset(store, session_id)
         if dataset is None:
             return session_not_found()
@@ -578,7 +577,7 @@ def create_api_blueprint(limiter: Limiter, settings) -> Blueprint:
         with ``by`` (``sku``, ``category``, ``customer`` or a dimension's header) one
         forecast per value of that column for the ``limit`` largest (default 20, at
         most 200), fitted in one batch."""
-        store = current_app.extensions["smbrc.store"]
+        store = extensions().store
         if store.get_meta(session_id) is None:
             return session_not_found()
         args = request.args
@@ -663,7 +662,7 @@ def create_api_blueprint(limiter: Limiter, settings) -> Blueprint:
             except ValueError as error:
                 return json_error(str(error), 400)
             frame = hide_few_sales(
-                cached_sku_scores(current_app.extensions["smbrc.store"], view),
+                cached_sku_scores(extensions().store, view),
                 min_sales,
             )
             sheet = "SKU ranking"
@@ -686,7 +685,7 @@ def create_api_blueprint(limiter: Limiter, settings) -> Blueprint:
     @bp.delete("/session/<session_id>")
     def delete_session(session_id: str):
         """Delete a session and its data now (owner only)."""
-        store = current_app.extensions["smbrc.store"]
+        store = extensions().store
         meta = store.get_meta(session_id)
         if meta is None:
             return session_not_found()

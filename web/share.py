@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from html import escape
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, request
 from flask_limiter import Limiter
 
 from analytics.exports import to_csv_bytes
@@ -36,6 +36,7 @@ from services.share import (
 from services.views import Filters, build_view, cached_dataset
 from web.api import session_not_found
 from web.errors import json_error
+from web.extensions import extensions
 from web.ownership import is_owner
 
 logger = logging.getLogger(__name__)
@@ -150,7 +151,7 @@ def create_share_blueprint(limiter: Limiter, settings) -> Blueprint:
     limiter.limit(settings.rate_limit_string, scope="share")(bp)
 
     def store():
-        return current_app.extensions["smbrc.store"]
+        return extensions().store
 
     @bp.before_app_request
     def share_tokens_never_write():

@@ -17,6 +17,7 @@ from components.files import files_section
 from components.quality import NONE_VALUE, quality_card
 from tests.conftest import as_owner, transactions_frame
 from tests.web.test_upload_files import post_files
+from web.extensions import extensions
 
 
 def csv(frame: pd.DataFrame) -> bytes:
@@ -49,7 +50,7 @@ def revenue(client, sid) -> float:
 
 def test_a_mapping_applies_to_every_file(app, client, overlapping, year):
     sid, _early, _late = overlapping
-    meta = app.server.extensions["smbrc.store"].get_meta(sid)
+    meta = extensions(app.server).store.get_meta(sid)
     mapping = {**meta.mapping, "revenue": "Unit Price", "cost": None}
     role_ids = [{"type": "mapping-role", "role": role} for role in ROLES]
     values = [mapping.get(role) or NONE_VALUE for role in ROLES]
@@ -66,7 +67,7 @@ def test_a_mapping_cannot_apply_to_files_with_different_columns(app, client, yea
     sid = post_files(client, [("a.csv", csv(a)), ("b.csv", csv(b))]).get_json()[
         "session_id"
     ]
-    meta = app.server.extensions["smbrc.store"].get_meta(sid)
+    meta = extensions(app.server).store.get_meta(sid)
     role_ids = [{"type": "mapping-role", "role": role} for role in ROLES]
     values = [meta.mapping.get(role) or NONE_VALUE for role in ROLES]
     with app.server.test_request_context("/", headers=as_owner(sid)):
@@ -95,13 +96,13 @@ def test_only_the_owner_may_keep_repeated_rows(app, client, overlapping):
         status, href = apply_overlaps(1, ["keep"], sid)
     assert href is no_update
     assert "Only the browser that uploaded" in str(status.to_plotly_json())
-    meta = app.server.extensions["smbrc.store"].get_meta(sid)
+    meta = extensions(app.server).store.get_meta(sid)
     assert meta.keep_overlaps is False
 
 
 def test_the_quality_card_lists_the_files(app, overlapping):
     sid, early, late = overlapping
-    meta = app.server.extensions["smbrc.store"].get_meta(sid)
+    meta = extensions(app.server).store.get_meta(sid)
     card = str(quality_card(meta).to_plotly_json())
     assert "Files (2)" in card and "early.csv" in card and "late.csv" in card
     march = int((early["Date"].str[:7] == "2024-03").sum())

@@ -10,6 +10,7 @@ import pytest
 
 from services.share import resolve_share
 from tests.conftest import csrf_token, module_client, new_session, transactions_frame
+from web.extensions import extensions
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +38,7 @@ def share(client, token, sid, **body):
 
 
 def store_of(client):
-    return client.application.extensions["smbrc.store"]
+    return extensions(client.application).store
 
 
 def test_a_link_shows_the_shared_filters_without_the_session_id(
