@@ -20,19 +20,7 @@ from analytics.formatting import (
     format_pct,
     format_points,
 )
-from analytics.metrics import (
-    breakdown,
-    choose_granularity,
-    kpi_cards,
-    margins_of,
-    pareto_classes,
-    rank_skus,
-    seasonality,
-    sku_totals,
-    timeseries,
-)
-from analytics.query import QueryError, order_figures
-from analytics.schema import CATEGORY, PROFIT
+from analytics.query import QueryError
 from analytics.sku import BAND_LABELS, FEW_SALES_BELOW, hide_few_sales
 from callbacks.context import store, triggered_id
 from components import ids
@@ -54,6 +42,7 @@ from components.figures import (
     timeseries_figure,
     warm_up,
 )
+from services.overview import Overview
 from services.views import (
     Comparison,
     Filters,
@@ -65,7 +54,6 @@ from services.views import (
     join_filter_values,
     load_view,
     split_filter_values,
-    view_comparison,
 )
 
 logger = logging.getLogger(__name__)
@@ -172,21 +160,14 @@ def update_kpis(
             dbc.Alert(NO_MATCH, color="info", className="mb-3"),
             *links,
         )
-    comparison = view_comparison(view, compare, granularity or choose_granularity(rows))
-    cards = kpi_cards(
-        view.history,
-        rows,
-        start=filters.start,
-        end=filters.end,
-        previous=comparison.rows
-        if comparison is not None and comparison.covered
-        else None,
-    )
+    overview = Overview(view, granularity)
+    comparison = overview.comparison(compare)
+    cards = overview.kpi_cards(comparison)
     if comparison is not None:
         _compare_cards(cards, comparison)
     elif compare == "off":
         _no_comparison(cards)
-    return kpi_row(cards, currency, orders=order_figures(rows)), summary, None, *links
+    return kpi_row(cards, currency, orders=overview.orders), summary, None, *links
 
 
 def _no_comparison(cards: dict) -> None:
@@ -235,24 +216,17 @@ def update_charts(
     rows = view.rows
     if rows.empty:
         return (empty_figure(NO_MATCH),) * len(CHART_OUTPUTS)
-    used, series = timeseries(rows, granularity or None)
-    comparison = view_comparison(view, compare, used)
-    compared_series = None
-    if comparison is not None and comparison.covered and len(comparison.rows):
-        compared_series = timeseries(comparison.rows, used)[1]
-    margins = margins_of(series)
-    has_categories = bool(rows[CATEGORY].notna().any())
+    overview = Overview(view, granularity)
+    used, series = overview.freq, overview.series
+    comparison = overview.comparison(compare)
+    compared_series = overview.compared_series(comparison)
+    by_category = overview.by_category
     categories_fig = category_figure(
-        breakdown(rows, by=CATEGORY)
-        if has_categories
-        else rows.iloc[0:0].assign(category=[]),
+        by_category if by_category is not None else rows.iloc[0:0].assign(category=[]),
         currency,
     )
-    metric = sku_metric if sku_metric in ("revenue", "profit") else "revenue"
-    if metric == PROFIT and not rows[PROFIT].notna().any():
-        metric = "revenue"
-    per_sku = sku_totals(rows)  # one pass for the SKU bars and the Pareto chart
-    top, bottom = rank_skus(per_sku, n=10, by=metric)
+    metric = overview.sku_metric(sku_metric)
+    top, bottom = overview.top_bottom(metric, n=10)
     pareto_by = pareto_metric if pareto_metric in ("revenue", "profit") else "revenue"
     return (
         timeseries_figure(
@@ -262,11 +236,11 @@ def update_charts(
             compared_series,
             "" if comparison is None else comparison.label,
         ),
-        margin_figure(margins, used),
+        margin_figure(overview.margins, used),
         categories_fig,
         sku_bars_figure(top, bottom, metric, currency),
-        pareto_figure(pareto_classes(per_sku, by=pareto_by), pareto_by, currency),
-        seasonality_figure(seasonality(rows)),
+        pareto_figure(overview.pareto(pareto_by), pareto_by, currency),
+        seasonality_figure(overview.seasonality),
     )
 
 

@@ -1,9 +1,9 @@
 """The one-page report: what the dashboard shows for a session and its filters, gathered
 once as plain data so the PDF and the Markdown/HTML brief say the same thing.
 
-Every figure comes from the functions the dashboard and ``GET /api/data`` use
-(``kpi_cards``, ``timeseries``, ``breakdown``, ``cached_sku_scores``, the cached
-forecast and insights); nothing is recomputed another way. The forecast is only read
+Every figure comes from what the dashboard and ``GET /api/data`` use (the view's
+``services.overview.Overview``: cards and series; ``breakdown``, ``cached_sku_scores``,
+the cached forecast and insights); nothing is recomputed another way. The forecast is only read
 from the cache: a report never starts or waits for one.
 """
 
@@ -29,11 +29,11 @@ from analytics.formatting import (
     format_points,
 )
 from analytics.insights import insights
-from analytics.metrics import breakdown, kpi_cards, timeseries
-from analytics.query import order_figures
+from analytics.metrics import breakdown
 from analytics.schema import CATEGORY, PROFIT, REVENUE
 from analytics.sku import BAND_LABELS, hide_few_sales
 from services.forecasts import ForecastParams, cached_forecast
+from services.overview import Overview
 from services.session_meta import SessionMeta
 from services.views import View, cached_sku_scores
 
@@ -370,16 +370,15 @@ def report_content(
         "quality": _quality(meta),
         "insights": {"summary": "", "items": []},
     }
-    granularity, series = timeseries(rows, granularity)
+    overview = Overview(view, granularity)
+    granularity, series = overview.freq, overview.series
     if rows.empty:
         return content
     dates = rows["date"].dropna()
     if len(dates):
         content["span"] = (format_date(dates.min()), format_date(dates.max()))
-    cards = kpi_cards(
-        view.history, rows, start=view.filters.start, end=view.filters.end
-    )
-    content["cards"] = _cards(cards, currency, order_figures(rows))
+    cards = overview.kpi_cards(None)
+    content["cards"] = _cards(cards, currency, overview.orders)
     content["comparison"] = comparison_label(cards)
     content["growth"], content["growth_detail"] = _growth_lines(
         cards.get("growth") or {}, currency

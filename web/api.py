@@ -21,21 +21,14 @@ from analytics.customers import rfm_table, summary_json
 from analytics.exports import to_csv_bytes, to_xlsx_bytes
 from analytics.filters import FilterError
 from analytics.forecast import ForecastError
-from analytics.metrics import (
-    FREQ_ALIASES,
-    breakdown,
-    breakdown_by_period,
-    choose_granularity,
-    kpis,
-    timeseries,
-)
+from analytics.metrics import FREQ_ALIASES
 from analytics.query import (
     QueryError,
     frame_model,
     run,
     spec_from_json,
 )
-from analytics.schema import CANONICAL_COLUMNS, CATEGORY, SOURCE_ROW
+from analytics.schema import CANONICAL_COLUMNS, SOURCE_ROW
 from analytics.sku import hide_few_sales
 from services.datasets import Dataset
 from services.forecasts import (
@@ -44,6 +37,7 @@ from services.forecasts import (
     compute_group_forecast,
     forecast_summary,
 )
+from services.overview import Overview
 from services.session_meta import SessionMeta
 from services.views import (
     SCORE_FORMULA,
@@ -258,23 +252,21 @@ def customers_summary(view: View) -> dict[str, Any] | None:
 
 def _computed_part(
     part: str,
-    view: View,
+    overview: Overview,
     store,
-    granularity: str | None,
     min_sales: int | None,
     page: Page,
 ) -> Any:
-    rows = view.rows
+    view = overview.view
     if part == "kpis":
-        return kpis(rows)
+        return overview.kpis
     if part == "timeseries":
-        freq, series = timeseries(rows, granularity)
         return {
-            "freq": freq,
-            "points": _records(series, money=("revenue", "cost", "profit")),
+            "freq": overview.freq,
+            "points": _records(overview.series, money=("revenue", "cost", "profit")),
         }
     if part == "breakdowns":
-        if not rows[CATEGORY].notna().any():
+        if not overview.has_categories:
             return {
                 "by_category": None,
                 "by_period": None,
@@ -282,14 +274,9 @@ def _computed_part(
             }
         return {
             "by_category": _records(
-                breakdown(rows, by=CATEGORY), money=("revenue", "cost", "profit")
+                overview.by_category, money=("revenue", "cost", "profit")
             ),
-            "by_period": _records(
-                breakdown_by_period(
-                    rows, granularity or choose_granularity(rows), by=CATEGORY
-                ),
-                money=("revenue", "profit"),
-            ),
+            "by_period": _records(overview.by_period, money=("revenue", "profit")),
             "by_dimension": by_dimension(view),
         }
     if part == "customers":
@@ -400,18 +387,16 @@ def data_payload(
         ]
     )
     prefix = "api:" + hashlib.sha1(key.encode()).hexdigest()[:20]
-    view: View | None = None
+    overview: Overview | None = None
     parts: dict[str, Any] = {}
     for part in include:
         if part == "forecast":
             continue
         cached = store.get_value(sid, f"{prefix}:{part}")
         if cached is None:
-            if view is None:
-                view = VIEWS.view(dataset, filters)
-            cached = {
-                "v": _computed_part(part, view, store, granularity, min_sales, page)
-            }
+            if overview is None:
+                overview = Overview(VIEWS.view(dataset, filters), granularity)
+            cached = {"v": _computed_part(part, overview, store, min_sales, page)}
             store.set_value(sid, f"{prefix}:{part}", cached)
         if part == "sku_scores":
             parts["sku_scores"], parts["sku_scores_page"] = cached["v"]
