@@ -19,7 +19,8 @@ from components.shell import app_shell
 from config import PROJECT_DIR, ConfigError, load_env_file, load_settings
 from services.forecasts import start_warm_up
 from services.housekeeping import Housekeeper
-from services.jobs import JobManager, background_manager, start_runner
+from services.job_backends import background_manager
+from services.jobs import JobManager, start_runner
 from services.store import StoreUnavailable, store_from_settings
 from services.views import FRAMES
 from web.api import create_api_blueprint

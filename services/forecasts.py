@@ -13,7 +13,8 @@ from typing import Any
 from analytics.forecast import MODEL_NAMES, ForecastError, forecast, forecast_cache_key
 from config import Settings
 from services.datasets import load_dataset
-from services.jobs import DEADLINE_GRACE_SECONDS, JobTarget, job_slot, submit_job
+from services.job_slots import job_slot
+from services.jobs import DEADLINE_GRACE_SECONDS, JobTarget, submit_job
 from services.session_meta import SessionMeta
 from services.store import SessionStore, StoreUnavailable, store_from_settings
 

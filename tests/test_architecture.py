@@ -58,9 +58,6 @@ DEFERRED_LONG = {
     "callbacks.dashboard",
     "components.dashboard",
     "components.figures",
-    "services.datasets",
-    "services.jobs",
-    "web.api",
 }
 
 

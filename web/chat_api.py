@@ -12,7 +12,7 @@ from analytics.chat import MAX_QUESTION_CHARS
 from analytics.filters import FilterError
 from services.assistant import PUBLIC_KEYS, ask, dashboard_insights
 from services.views import Filters
-from web.api import filters_from_query, session_not_found
+from web.api_params import filters_from_query, session_not_found
 from web.errors import json_error
 from web.extensions import extensions
 from web.ownership import NOT_OWNER_API_MESSAGE, is_owner

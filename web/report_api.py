@@ -13,7 +13,7 @@ from services.report import report_content
 from services.report_pdf import PAPERS, render_pdf
 from services.report_text import render_html, render_markdown
 from services.views import build_view, cached_dataset
-from web.api import filters_from_query, min_sales_from_query, session_not_found
+from web.api_params import filters_from_query, min_sales_from_query, session_not_found
 from web.errors import json_error
 from web.extensions import extensions
 

@@ -34,7 +34,7 @@ from services.share import (
     revoke_share,
 )
 from services.views import Filters, build_view, cached_dataset
-from web.api import session_not_found
+from web.api_params import session_not_found
 from web.errors import json_error
 from web.extensions import extensions
 from web.ownership import is_owner
