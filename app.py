@@ -16,15 +16,11 @@ from markupsafe import escape
 from callbacks import register_callbacks
 from components import ids
 from components.shell import app_shell
-from config import PROJECT_DIR, ConfigError, Settings, load_env_file, load_settings
+from config import PROJECT_DIR, ConfigError, load_env_file, load_settings
 from services.forecasts import start_warm_up, use_numba_cache
 from services.housekeeping import Housekeeper
-from services.jobs import (
-    JobManager,
-    background_manager,
-    start_runner,
-    wait_for_runner,
-)
+from services.job_backends import background_manager
+from services.jobs import JobManager, start_runner, wait_for_runner
 from services.memory import map_large_allocations
 from services.store import StoreUnavailable, store_from_settings
 from services.views import FRAMES
@@ -32,6 +28,7 @@ from web.api import create_api_blueprint
 from web.chat_api import create_chat_blueprint
 from web.compression import init_compression
 from web.errors import json_error
+from web.extensions import Extensions, extensions, install
 from web.health_fastpath import HealthFastPath
 from web.locale import init_locale, locale_choice, theme_from
 from web.logging_setup import configure_logging
@@ -139,15 +136,14 @@ def create_app(
     server = Flask(__name__, instance_path=str(PROJECT_DIR / "instance"))
     server.config["DEBUG"] = settings.FLASK_DEBUG
     store = store_from_settings(settings)
-    server.extensions["smbrc.settings"] = settings
-    server.extensions["smbrc.store"] = store
     FRAMES.resize(settings.FRAME_CACHE_MB * 2**20)
 
     manager = background_manager(settings, store)
+    ext = install(server, Extensions(settings=settings, store=store, jobs=manager))
     if settings.REDIS_URL:
-        server.extensions["smbrc.celery"] = manager.handle
+        ext.celery = manager.handle
     else:
-        server.extensions["smbrc.jobs_dir"] = manager.directory
+        ext.jobs_dir = manager.directory
         try:
             start_runner()
         except OSError:  # jobs start it on first use (and report if it cannot start)
@@ -156,7 +152,6 @@ def create_app(
         start_warm_up(
             settings.CACHE_DIR, after=None if settings.REDIS_URL else wait_for_runner
         )
-    server.extensions["smbrc.jobs"] = manager
     app = RevenueDash(
         __name__,
         server=server,
@@ -171,7 +166,7 @@ def create_app(
             {"name": "viewport", "content": "width=device-width, initial-scale=1"}
         ],
     )
-    server.extensions["smbrc.dash"] = app
+    ext.dash = app
     app.layout = page_layout
     register_callbacks(app, settings)
 
@@ -199,9 +194,7 @@ def create_app(
     )
     # not in a Celery worker (``housekeeping=False``): its pool forks the process, which
     # must then have no thread of its own
-    server.extensions["smbrc.housekeeper"] = (
-        housekeeper.start() if housekeeping else housekeeper
-    )
+    ext.housekeeper = housekeeper.start() if housekeeping else housekeeper
 
     _register_component_paths(app)
     logger.info(
@@ -233,7 +226,7 @@ def main() -> None:
     except ConfigError as error:
         sys.stderr.write(f"error: {error}\n")
         raise SystemExit(2) from None
-    settings: Settings = app.server.extensions["smbrc.settings"]
+    settings = extensions(app.server).settings
     # SIGTERM ends the process through its exit handlers, which stop the job processes
     # it started (the page then reports those jobs as lost, with Retry)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))

@@ -34,6 +34,6 @@ control_socket_disable = True
 def post_fork(server, worker):
     """A worker's background jobs belong to the arbiter: they survive the worker's death
     (the page polls another worker for the result) and end when the server stops."""
-    from services.jobs import jobs_outlive_this_process
+    from services.job_processes import jobs_outlive_this_process
 
     jobs_outlive_this_process()

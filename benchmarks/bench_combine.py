@@ -94,10 +94,10 @@ def main() -> None:
         uploads = [Upload(data, name) for name, data in files]
         combined = median_time(lambda: create_combined_session(store, uploads))
         combined_cpu = CPU[0]
-        sid = create_combined_session(store, uploads)["session_id"]
+        sid = create_combined_session(store, uploads).session_id
         doubled = [Upload(data, name) for name, data in overlapping(frame)]
         with_repeats = median_time(lambda: create_combined_session(store, doubled))
-        rows = create_combined_session(store, doubled)["rows"]
+        rows = create_combined_session(store, doubled).rows
         adding = median_time(
             lambda: add_files(store, sid, [Upload(extra, "month-13.csv")]), runs=1
         )

@@ -49,7 +49,7 @@ def update_changes(
         )
     except FilterError as error:
         return _only_text(str(error))
-    currency = view.dataset.meta.get("currency") or "$"
+    currency = view.dataset.meta.currency_symbol
     by = {"category": "category", "sku": "SKU", "customer": "customer"}.get(
         change.by, change.by
     )

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from flask import current_app
-
 from config import Settings
+from services.session_meta import SessionMeta
 from services.store import SessionStore
+from web.extensions import extensions
 
 
 def store() -> SessionStore:
-    return current_app.extensions["smbrc.store"]
+    return extensions().store
 
 
 def settings() -> Settings:
-    return current_app.extensions["smbrc.settings"]
+    return extensions().settings
 
 
 def triggered_id() -> object:
@@ -27,7 +27,7 @@ def triggered_id() -> object:
         return None
 
 
-def owns_session(meta: dict | None, secret_key: str | None = None) -> bool:
+def owns_session(meta: SessionMeta | None, secret_key: str | None = None) -> bool:
     """True when the request behind this callback may change the session ``meta``.
 
     Reads the owner cookie (or the ``X-Owner-Token`` header) from Dash's callback

@@ -144,7 +144,7 @@ def update_customers(
     if found is None:
         empty = empty_figure("")
         return True, [], None, empty, empty, None, None, "#"
-    currency = view.dataset.meta.get("currency") or "$"
+    currency = view.dataset.meta.currency_symbol
     notes = (
         dbc.Alert(
             [html.Div(n) for n in found.notes], color="light", className="small mb-3"

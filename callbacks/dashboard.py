@@ -19,22 +19,8 @@ from analytics.formatting import (
     format_pct,
     format_points,
 )
-from analytics.metrics import (
-    BAND_LABELS,
-    FEW_SALES_BELOW,
-    FilterError,
-    breakdown,
-    choose_granularity,
-    hide_few_sales,
-    kpi_cards,
-    margins_of,
-    pareto_classes,
-    rank_skus,
-    seasonality,
-    timeseries,
-)
-from analytics.query import QueryError, order_figures
-from analytics.schema import CATEGORY, PROFIT
+from analytics.metrics import BAND_LABELS, FEW_SALES_BELOW, FilterError, hide_few_sales
+from analytics.query import QueryError
 from callbacks.context import store, triggered_id
 from components import ids
 from components.dashboard import (
@@ -55,20 +41,18 @@ from components.figures import (
     timeseries_figure,
     warm_up,
 )
+from services.overview import Overview
 from services.views import (
     Comparison,
     Filters,
     View,
     cached_dataset,
-    cached_history_figures,
-    cached_sku_figures,
     cached_sku_scores,
     column_values,
     dimension_breakdown,
     join_filter_values,
     load_view,
     split_filter_values,
-    view_comparison,
 )
 
 logger = logging.getLogger(__name__)
@@ -164,7 +148,7 @@ def update_kpis(
         )
     if view is None:
         return [], "", dbc.Alert(EXPIRED, color="secondary", className="mb-3"), "#", "#"
-    currency = view.dataset.meta.get("currency") or "$"
+    currency = view.dataset.meta.currency_symbol
     rows = view.rows
     links = download_links(view)[:2]
     summary = _summary(view)
@@ -175,22 +159,14 @@ def update_kpis(
             dbc.Alert(NO_MATCH, color="info", className="mb-3"),
             *links,
         )
-    comparison = view_comparison(view, compare, granularity or choose_granularity(rows))
-    cards = kpi_cards(
-        view.history,
-        rows,
-        start=filters.start,
-        end=filters.end,
-        previous=comparison.rows
-        if comparison is not None and comparison.covered
-        else None,
-        history=cached_history_figures(view),
-    )
+    overview = Overview(view, granularity)
+    comparison = overview.comparison(compare)
+    cards = overview.kpi_cards(comparison)
     if comparison is not None:
         _compare_cards(cards, comparison)
     elif compare == "off":
         _no_comparison(cards)
-    return kpi_row(cards, currency, orders=order_figures(rows)), summary, None, *links
+    return kpi_row(cards, currency, orders=overview.orders), summary, None, *links
 
 
 def _no_comparison(cards: dict) -> None:
@@ -235,28 +211,21 @@ def update_charts(
         return (empty_figure(str(error)),) * len(CHART_OUTPUTS)
     if view is None:
         return (empty_figure(EXPIRED),) * len(CHART_OUTPUTS)
-    currency = view.dataset.meta.get("currency") or "$"
+    currency = view.dataset.meta.currency_symbol
     rows = view.rows
     if rows.empty:
         return (empty_figure(NO_MATCH),) * len(CHART_OUTPUTS)
-    used, series = timeseries(rows, granularity or None)
-    comparison = view_comparison(view, compare, used)
-    compared_series = None
-    if comparison is not None and comparison.covered and len(comparison.rows):
-        compared_series = timeseries(comparison.rows, used)[1]
-    margins = margins_of(series)
-    has_categories = bool(rows[CATEGORY].notna().any())
+    overview = Overview(view, granularity)
+    used, series = overview.freq, overview.series
+    comparison = overview.comparison(compare)
+    compared_series = overview.compared_series(comparison)
+    by_category = overview.by_category
     categories_fig = category_figure(
-        breakdown(rows, by=CATEGORY)
-        if has_categories
-        else rows.iloc[0:0].assign(category=[]),
+        by_category if by_category is not None else rows.iloc[0:0].assign(category=[]),
         currency,
     )
-    metric = sku_metric if sku_metric in ("revenue", "profit") else "revenue"
-    if metric == PROFIT and not rows[PROFIT].notna().any():
-        metric = "revenue"
-    per_sku = cached_sku_figures(view).totals  # shared with the SKU table, insights
-    top, bottom = rank_skus(per_sku, n=10, by=metric)
+    metric = overview.sku_metric(sku_metric)
+    top, bottom = overview.top_bottom(metric, n=10)
     pareto_by = pareto_metric if pareto_metric in ("revenue", "profit") else "revenue"
     return (
         timeseries_figure(
@@ -266,11 +235,11 @@ def update_charts(
             compared_series,
             "" if comparison is None else comparison.label,
         ),
-        margin_figure(margins, used),
+        margin_figure(overview.margins, used),
         categories_fig,
         sku_bars_figure(top, bottom, metric, currency),
-        pareto_figure(pareto_classes(per_sku, by=pareto_by), pareto_by, currency),
-        seasonality_figure(seasonality(rows)),
+        pareto_figure(overview.pareto(pareto_by), pareto_by, currency),
+        seasonality_figure(overview.seasonality),
     )
 
 
@@ -285,7 +254,7 @@ def _summary(view: View) -> str:
 def download_links(view: View, min_sales: int | None = None) -> list[str]:
     """Data CSV/XLSX and SKU ranking CSV/XLSX links under the view's filters; the ranking
     links also hide SKUs with fewer than ``min_sales`` sales, as the table does."""
-    sid = view.dataset.meta["session_id"]
+    sid = view.dataset.meta.session_id
     query = filter_params(view.filters)
     suffix = f"?{urlencode(query)}" if query else ""
     if min_sales is not None:
@@ -522,7 +491,7 @@ def update_breakdown(
         result = dimension_breakdown(view, [by], limit=BREAKDOWN_ROWS)
     except (FilterError, QueryError) as error:
         return empty_figure(str(error)), columns, [], str(error)
-    currency = view.dataset.meta.get("currency") or "$"
+    currency = view.dataset.meta.currency_symbol
     group = result.columns[0]
     records = [{"value": row[group], **row} for row in result.rows]
     for record in records:

@@ -34,7 +34,7 @@ def apply_overlaps(
             NOT_OWNER_MESSAGE, color="warning", className="small mb-0"
         ), no_update
     try:
-        meta = set_keep_overlaps(store(), meta["session_id"], bool(keep))
+        meta = set_keep_overlaps(store(), meta.session_id, bool(keep))
     except KeyError:
         return dbc.Alert(
             "This session has expired. Upload the files again.", color="secondary"
@@ -46,7 +46,7 @@ def apply_overlaps(
         dbc.Alert(
             f"{done} Reloading the dashboard…", color="success", className="small mb-0"
         ),
-        f"/dashboard/{meta['session_id']}?v={meta.get('revision', 0)}",
+        f"/dashboard/{meta.session_id}?v={meta.revision}",
     )
 
 

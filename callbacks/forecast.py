@@ -81,8 +81,8 @@ def run_forecast(
     if result is None:
         message = "This session has expired. Upload the file again."
         return empty_figure(message), [message], RETRY_HIDDEN
-    meta = store.get_meta(session_id or "") or {}
-    currency = meta.get("currency") or "$"
+    meta = store.get_meta(session_id or "")
+    currency = meta.currency_symbol if meta else "$"
     retry = RETRY_SHOWN if result.get("status") == "failed" else RETRY_HIDDEN
     return forecast_figure(result, currency), forecast_info(result), retry
 
@@ -111,8 +111,8 @@ def _run_by(
     if result is None:
         message = "This session has expired. Upload the file again."
         return empty_figure(message), [message], RETRY_HIDDEN
-    meta = store.get_meta(session_id or "") or {}
-    currency = meta.get("currency") or "$"
+    meta = store.get_meta(session_id or "")
+    currency = meta.currency_symbol if meta else "$"
     retry = RETRY_SHOWN if result.get("status") == "failed" else RETRY_HIDDEN
     return (
         forecast_by_figure(result, currency),

@@ -96,8 +96,8 @@ def _rebuild(
         ), no_update
     except IngestError as error:
         return dbc.Alert(str(error), color="danger", className="small mb-0"), no_update
-    sid = meta["session_id"]
-    params = [("v", str(meta.get("revision", 0))), *kept_selection(search, sid)]
+    sid = meta.session_id
+    params = [("v", str(meta.revision)), *kept_selection(search, sid)]
     return (
         dbc.Alert(
             f"{done} Reloading the dashboard…", color="success", className="small mb-0"

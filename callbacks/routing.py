@@ -55,9 +55,7 @@ def render_page(pathname: str | None, search: str | None = None) -> Component:
             c: v for c, v in state["dimensions"].items() if c in columns
         }
         options = {c: column_values(dataset, c) for c in state["dimensions"]}
-        page = dashboard_page(
-            meta, meta.get("granularity", "month"), columns, state, options
-        )
+        page = dashboard_page(meta, meta.granularity, columns, state, options)
         if not owns_session(meta):
             # after the stores and the header: a shared link is for viewing
             page.children.insert(3, view_only_notice())

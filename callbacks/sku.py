@@ -44,7 +44,7 @@ def show_sku_detail(
         return True, dbc.Alert(str(error), color="warning"), sku
     if view is None:
         return True, dbc.Alert("This session has expired.", color="secondary"), sku
-    currency = view.dataset.meta.get("currency") or "$"
+    currency = view.dataset.meta.currency_symbol
     try:
         summary = sku_summary(view.rows, sku, currency)
         history = sku_history(view.rows, sku)

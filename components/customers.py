@@ -4,7 +4,7 @@ month, the cohort retention heatmap, RFM segments and the top customers (filled 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 import dash_bootstrap_components as dbc
 import numpy as np
@@ -17,8 +17,11 @@ from components import ids
 from components.dashboard import chart_card, graph
 from components.figures import base_layout, empty_figure, money_hover
 
+if TYPE_CHECKING:
+    from services.session_meta import SessionMeta
 
-def customers_section(meta: dict[str, Any]) -> html.Div:
+
+def customers_section(meta: SessionMeta) -> html.Div:
     """The section; hidden while no column is mapped to Customer (the callback shows it
     when the data has customer ids)."""
     return html.Div(
@@ -81,7 +84,7 @@ def customers_section(meta: dict[str, Any]) -> html.Div:
             ),
         ],
         id=ids.CUSTOMERS_SECTION,
-        hidden=not (meta.get("mapping") or {}).get("customer"),
+        hidden=not meta.has_customers,
         className="customers-section mt-2",
     )
 

@@ -6,7 +6,7 @@ the stored data whenever a filter or a chart option changes.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import dash_bootstrap_components as dbc
 from dash import dash_table, dcc, html
@@ -21,6 +21,9 @@ from components.forecast import forecast_card
 from components.quality import quality_card
 from components.report import report_button, report_menu_items
 from components.share import share_button, share_modal
+
+if TYPE_CHECKING:
+    from services.session_meta import SessionMeta
 
 GRANULARITY_OPTIONS = [
     {"label": "Day", "value": "day"},
@@ -56,7 +59,7 @@ SCORE_HELP = (
 
 
 def dashboard_page(
-    meta: dict[str, Any],
+    meta: SessionMeta,
     granularity: str,
     columns: list[str] | None = None,
     state: dict[str, Any] | None = None,
@@ -69,16 +72,16 @@ def dashboard_page(
     # the section builds on this module's cards, so it is imported here
     from components.customers import customers_section
 
-    has_profit = bool(meta["mapping"].get("profit") or meta["mapping"].get("cost"))
+    has_profit = bool(meta.mapping.get("profit") or meta.mapping.get("cost"))
     columns = columns or []
     state = state or {}
     return html.Div(
         [
-            dcc.Store(id=ids.SESSION_ID, data=meta["session_id"]),
+            dcc.Store(id=ids.SESSION_ID, data=meta.session_id),
             dcc.Store(id=ids.SKU_SELECTED),
             dcc.Store(id=ids.FILTER_DIMENSIONS, data=state.get("dimensions") or {}),
             dashboard_header(meta),
-            warnings_panel(meta.get("warnings", [])),
+            warnings_panel(meta.warnings),
             quality_card(meta),
             filter_bar(meta, columns, state, value_options or {}),
             html.Div(id=ids.DASHBOARD_ALERTS),
@@ -254,14 +257,14 @@ def demo_badge() -> dbc.Badge:
     )
 
 
-def dashboard_header(meta: dict[str, Any]) -> html.Div:
-    is_demo = meta.get("source") == "demo"
-    rows_read = meta.get("rows_read", meta["rows"])
-    details = [f"{format_number(meta['rows'])} rows used"]
-    if rows_read != meta["rows"]:
+def dashboard_header(meta: SessionMeta) -> html.Div:
+    is_demo = meta.source == "demo"
+    rows_read = meta.rows_read
+    details = [f"{format_number(meta.rows)} rows used"]
+    if rows_read != meta.rows:
         details.append(f"of {format_number(rows_read)} read")
-    if meta.get("date_start"):
-        details.append(f"· {format_date_range(meta['date_start'], meta['date_end'])}")
+    if meta.date_start:
+        details.append(f"· {format_date_range(meta.date_start, meta.date_end)}")
     downloads = dbc.DropdownMenu(
         [
             dbc.DropdownMenuItem("Cleaned data", header=True),
@@ -291,7 +294,7 @@ def dashboard_header(meta: dict[str, Any]) -> html.Div:
             html.Div(
                 [
                     html.H1(
-                        [meta["filename"], demo_badge() if is_demo else None],
+                        [meta.filename, demo_badge() if is_demo else None],
                         className="h3 fw-bold mb-1 text-break",
                     ),
                     html.Div(" ".join(details), className="text-muted small"),
@@ -326,12 +329,12 @@ def dashboard_header(meta: dict[str, Any]) -> html.Div:
 
 
 def filter_bar(
-    meta: dict[str, Any],
+    meta: SessionMeta,
     columns: list[str] | None = None,
     state: dict[str, Any] | None = None,
     value_options: dict[str, list[str]] | None = None,
 ) -> dbc.Card:
-    categories = meta.get("categories") or []
+    categories = meta.categories
     state = state or {}
     chosen = state.get("dimensions") or {}
     return dbc.Card(
@@ -347,14 +350,14 @@ def filter_bar(
                             ),
                             dcc.DatePickerRange(
                                 id=ids.FILTER_DATES,
-                                min_date_allowed=meta.get("date_start"),
-                                max_date_allowed=meta.get("date_end"),
-                                initial_visible_month=meta.get("date_end"),
+                                min_date_allowed=meta.date_start,
+                                max_date_allowed=meta.date_end,
+                                initial_visible_month=meta.date_end,
                                 start_date_placeholder_text="From",
                                 end_date_placeholder_text="To",
                                 display_format="YYYY-MM-DD",
                                 clearable=True,
-                                disabled=not meta.get("date_start"),
+                                disabled=not meta.date_start,
                                 className="w-100",
                                 start_date=state.get("start"),
                                 end_date=state.get("end"),

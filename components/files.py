@@ -9,13 +9,16 @@ session's owner may do; the page reloads on success and shows the refusal otherw
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from components import ids
 from components.upload import ACCEPT
+
+if TYPE_CHECKING:
+    from services.session_meta import SessionMeta
 
 _DELIMITERS = {
     ",": "comma",
@@ -27,7 +30,7 @@ _DELIMITERS = {
 }
 
 
-def files_actions(meta: dict[str, Any]) -> html.Div:
+def files_actions(meta: SessionMeta) -> html.Div:
     """The "Files" menu of the header ("Add files…", "Replace data…") and the (fixed,
     bottom-right) status area they report to.
 
@@ -60,7 +63,7 @@ def files_actions(meta: dict[str, Any]) -> html.Div:
         ],
         id=ids.FILES_ACTIONS,
         **{
-            "data-session-id": meta["session_id"],
+            "data-session-id": meta.session_id,
             "data-accept": ACCEPT,
         },
     )
@@ -91,9 +94,9 @@ def _set_aside_text(record: dict[str, Any]) -> str | html.Span:
     return html.Span(f"{count:,}", title=reasons, className="text-decoration-underline")
 
 
-def files_section(meta: dict[str, Any]) -> html.Div | None:
+def files_section(meta: SessionMeta) -> html.Div | None:
     """Every file of a combined dashboard, with gaps and overlaps (None for one file)."""
-    report = meta.get("report") or {}
+    report = meta.report
     files = report.get("files") or []
     if len(files) < 2:
         return None
@@ -167,7 +170,7 @@ def files_section(meta: dict[str, Any]) -> html.Div | None:
     )
 
 
-def _overlap_choice(meta: dict[str, Any]) -> html.Div:
+def _overlap_choice(meta: SessionMeta) -> html.Div:
     return html.Div(
         [
             dbc.Checklist(
@@ -178,7 +181,7 @@ def _overlap_choice(meta: dict[str, Any]) -> html.Div:
                         "value": "keep",
                     }
                 ],
-                value=["keep"] if meta.get("keep_overlaps") else [],
+                value=["keep"] if meta.keep_overlaps else [],
                 switch=True,
                 className="small mb-1",
             ),

@@ -4,7 +4,7 @@ column plays which role, with a dropdown per role to correct it."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import dash_bootstrap_components as dbc
 from dash import dcc, html
@@ -13,6 +13,9 @@ from analytics.formatting import format_number, format_pct
 from analytics.schema import ROLE_LABELS, ROLES
 from components import ids
 from components.files import files_section
+
+if TYPE_CHECKING:
+    from services.session_meta import SessionMeta
 
 NONE_VALUE = "__none__"
 
@@ -61,9 +64,9 @@ def _read_facts(read: dict[str, Any]) -> list[str]:
     return facts
 
 
-def _sheet_switcher(meta: dict[str, Any], current: str | None) -> html.Div | None:
+def _sheet_switcher(meta: SessionMeta, current: str | None) -> html.Div | None:
     """A workbook's sheets as a dropdown, to read another sheet (None for one sheet)."""
-    sheets = meta.get("sheets") or []
+    sheets = meta.sheets
     if len(sheets) < 2:
         return None
     options = [
@@ -153,9 +156,9 @@ def column_kinds(columns: list[dict[str, Any]] | None) -> html.Div | None:
     )
 
 
-def _mapping_origin(meta: dict[str, Any]) -> html.Div:
+def _mapping_origin(meta: SessionMeta) -> html.Div:
     """Where the mapping in use came from, with a one-click undo for a remembered one."""
-    origin = meta.get("mapping_origin") or {}
+    origin = meta.mapping_origin
     source = origin.get("source")
     when = origin.get("confirmed_at")
     day = (
@@ -191,19 +194,19 @@ def _mapping_origin(meta: dict[str, Any]) -> html.Div:
     return html.Div(text, className="small text-muted mb-2", id=ids.MAPPING_ORIGIN)
 
 
-def quality_card(meta: dict[str, Any]) -> dbc.Card:
-    report = meta.get("report") or {}
+def quality_card(meta: SessionMeta) -> dbc.Card:
+    report = meta.report
     read = report.get("read") or {}
     set_aside = report.get("set_aside") or []
     duplicates = report.get("duplicates") or {}
     negatives = report.get("negatives") or {}
-    confidence = meta.get("confidence") or {}
-    mapping = meta.get("mapping") or {}
-    columns = meta.get("columns") or []
+    confidence = meta.confidence
+    mapping = meta.mapping
+    columns = meta.columns
 
     rows_read, rows_used = (
-        report.get("rows_read", meta.get("rows_read")),
-        meta.get("rows"),
+        report.get("rows_read", meta.rows_read),
+        meta.rows,
     )
     summary = [
         html.Li(
@@ -327,7 +330,7 @@ def quality_card(meta: dict[str, Any]) -> dbc.Card:
                         options=[
                             {"label": "Drop exact duplicate rows", "value": "drop"}
                         ],
-                        value=["drop"] if meta.get("drop_duplicates") else [],
+                        value=["drop"] if meta.drop_duplicates else [],
                         switch=True,
                         className="small mb-2",
                     ),
@@ -363,8 +366,8 @@ def quality_card(meta: dict[str, Any]) -> dbc.Card:
                                     f" · {format_number(rows_used)} of {format_number(rows_read)} rows used"
                                     + (
                                         f" · sheet “{read.get('sheet')}” of "
-                                        f"{len(meta['sheets'])}"
-                                        if len(meta.get("sheets") or []) > 1
+                                        f"{len(meta.sheets)}"
+                                        if len(meta.sheets) > 1
                                         else ""
                                     )
                                     + (" · please review" if flagged else ""),

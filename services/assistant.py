@@ -25,6 +25,7 @@ from config import Settings
 from services.forecasts import ForecastParams, cached_forecast
 from services.llm import LLMConfig, LLMUnavailable, OllamaChat, chat, stream_chat
 from services.probes import ollama_status
+from services.session_meta import SessionMeta
 from services.store import SessionStore
 from services.views import Filters, View, cached_sku_figures, load_view
 
@@ -117,17 +118,16 @@ def _based_on(view: View, extra: Mapping[str, Any] | None = None) -> dict[str, A
 
 
 def source_columns(
-    meta: Mapping[str, Any],
+    meta: SessionMeta,
 ) -> list[dict[str, Any]] | dict[str, str | None]:
     """The uploaded table's columns for the chat: the dataset model stored with the
     ingest report (kind, unit, role, frame field of each column), or for data stored
     without one, its headers each with the role it is mapped to (or None)."""
-    model = (meta.get("report") or {}).get("columns")
+    model = meta.report.get("columns")
     if isinstance(model, list) and model:
         return [dict(c) for c in model if isinstance(c, Mapping)]
-    mapping = meta.get("mapping") or {}
-    roles = {str(column): role for role, column in mapping.items() if column}
-    return {str(column): roles.get(str(column)) for column in meta.get("columns") or []}
+    roles = {str(column): role for role, column in meta.mapping.items() if column}
+    return {str(column): roles.get(str(column)) for column in meta.columns}
 
 
 def _default_forecast(store: SessionStore, sid: str, filters: Filters) -> dict | None:
@@ -191,7 +191,7 @@ def ask(
         history=history,
         forecast=_default_forecast(store, sid, filters),
         llm=llm,
-        currency=view.dataset.meta.get("currency") or "$",
+        currency=view.dataset.meta.currency_symbol,
         source_columns=source_columns(view.dataset.meta),
         view=filters.describe() if filters.active else None,
     ).to_dict()
@@ -239,7 +239,7 @@ def dashboard_insights(
     model = settings.OLLAMA_MODEL if usable else NO_MODEL
     key = (
         # per locale too: the texts carry figures written in the reader's locale
-        f"insights:{int(meta.get('revision', 0))}:{current_locale().tag}:"
+        f"insights:{meta.revision}:{current_locale().tag}:"
         f"{filters.key()}:{'forecast' if forecast else 'no-forecast'}:{model}"
     )
     cached = store.get_value(sid, key)
@@ -248,7 +248,7 @@ def dashboard_insights(
     computed = insights(
         view.rows,
         forecast=forecast,
-        currency=meta.get("currency") or "$",
+        currency=meta.currency_symbol,
         sku_figures=cached_sku_figures(view),
     )
     llm = None

@@ -13,7 +13,9 @@ from typing import Any
 from analytics.forecast import MODEL_NAMES, ForecastError, forecast, forecast_cache_key
 from config import Settings
 from services.datasets import load_dataset
-from services.jobs import DEADLINE_GRACE_SECONDS, JobTarget, job_slot, submit_job
+from services.job_slots import job_slot
+from services.jobs import DEADLINE_GRACE_SECONDS, JobTarget, submit_job
+from services.session_meta import SessionMeta
 from services.store import SessionStore, StoreUnavailable, store_from_settings
 
 logger = logging.getLogger(__name__)
@@ -179,14 +181,14 @@ def cached_forecast(
     sid: str,
     params: ForecastParams,
     *,
-    meta: dict[str, Any] | None = None,
+    meta: SessionMeta | None = None,
 ) -> dict[str, Any] | None:
     """The cached forecast for ``params`` (None when not computed, or the session is
     gone). ``meta``: the session's metadata when the caller has just read it."""
     meta = store.get_meta(sid) if meta is None else meta
     if meta is None:
         return None
-    return store.get_value(sid, cache_key(sid, int(meta.get("revision", 0)), params))
+    return store.get_value(sid, cache_key(sid, meta.revision, params))
 
 
 def compute_forecast(
@@ -209,7 +211,7 @@ def compute_forecast(
     dataset = load_dataset(store, sid)
     if dataset is None:
         return None
-    key = cache_key(sid, int(dataset.meta.get("revision", 0)), params)
+    key = cache_key(sid, dataset.meta.revision, params)
     try:
         with job_slot(store, max_jobs, on_wait=on_wait, timeout=wait_timeout):
             result = forecast(
@@ -316,7 +318,7 @@ def compute_group_forecast(
         return None
     column, label = group_column(dataset, by)
     limit = DEFAULT_LIMIT if limit is None else int(limit)
-    revision = int(dataset.meta.get("revision", 0))
+    revision = dataset.meta.revision
     key = forecast_cache_key(
         sid, {**asdict(params), "revision": revision, "by": column, "limit": limit}
     )
@@ -398,7 +400,7 @@ def request_forecast(
     params: ForecastParams,
     *,
     wait: float = 0.0,
-    meta: dict[str, Any] | None = None,
+    meta: SessionMeta | None = None,
 ) -> dict[str, Any] | None:
     """The forecast for an API request: cached, else computed by a job-runner process.
 
@@ -453,7 +455,7 @@ def forecast_summary(
     store: SessionStore,
     sid: str,
     settings: Settings,
-    meta: dict[str, Any] | None = None,
+    meta: SessionMeta | None = None,
 ) -> dict[str, Any]:
     """The default forecast for ``GET /api/data``: ready when cached, else started and pending."""
     result = request_forecast(

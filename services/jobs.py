@@ -20,9 +20,9 @@ With ``REDIS_URL`` set, jobs go to Celery workers through Redis (``celery -A
 worker:celery_app worker``), with the same deadline as a Celery time limit.
 
 Either way, at most ``MAX_CONCURRENT_JOBS`` heavy jobs compute at once across all
-processes (:func:`job_slot`). A slot is a lease: its holder renews it every few seconds,
-so the slot of a killed job frees itself within ``SLOT_LEASE_SECONDS``, and cancelling a
-job frees its slot at once.
+processes (``services.job_slots``): a slot is a lease, freed within
+``SLOT_LEASE_SECONDS`` when its job is killed and at once when it is cancelled. Which
+manager an app uses: ``services.job_backends``; job processes: ``services.job_processes``.
 """
 
 from __future__ import annotations
@@ -33,17 +33,17 @@ import multiprocessing
 import os
 import secrets
 import signal
-import socket
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from dash.background_callback.managers import BaseBackgroundCallbackManager
 
 from config import Settings
+from services.job_processes import kill_tree, owner_gone, process_alive, this_process
+from services.job_slots import HOST, JOB_ENV, release_job_slots, release_own_slots
 from services.store import SessionStore, StoreUnavailable, open_cache
 
 logger = logging.getLogger(__name__)
@@ -59,8 +59,6 @@ PRELOAD = (
     "services.forecasts",
     "services.job_preload",
 )
-#: Seconds a job slot stays taken without being renewed by its holder.
-SLOT_LEASE_SECONDS = 15.0
 #: How often a running job writes its heartbeat, in seconds.
 HEARTBEAT_SECONDS = 3.0
 #: A job on another host counts as alive while its heartbeat is younger than this.
@@ -70,11 +68,8 @@ STARTUP_GRACE_SECONDS = 90.0
 #: Extra time after the deadline before the web side stops waiting for a job's own
 #: watchdog and reports it as timed out.
 DEADLINE_GRACE_SECONDS = 10.0
-#: The environment variable naming the job a process runs (slot leases carry it).
-JOB_ENV = "SMBRC_JOB_ID"
 
 TERMINAL = ("done", "failed", "cancelled", "timed_out", "lost")
-HOST = socket.gethostname()
 
 MESSAGES = {
     "lost": "The job stopped before it finished (its process ended, for example "
@@ -177,38 +172,6 @@ def _record_key(job_id: str) -> str:
     return f"job:{job_id}"
 
 
-def _process_alive(pid: int | None, started: float | None) -> bool:
-    import psutil
-
-    if not pid:
-        return False
-    try:
-        process = psutil.Process(pid)
-        if started is not None and abs(process.create_time() - started) > 1.0:
-            return False  # the pid was reused by another process
-        return process.status() != psutil.STATUS_ZOMBIE
-    except psutil.Error:
-        return False
-
-
-def _kill_tree(pid: int | None, started: float | None) -> None:
-    import psutil
-
-    if not _process_alive(pid, started):
-        return
-    try:
-        process = psutil.Process(pid)
-        for child in process.children(recursive=True):
-            try:
-                child.kill()
-            except psutil.Error:
-                pass
-        process.kill()
-        process.wait(2)
-    except psutil.Error:
-        pass
-
-
 class JobManager(BaseBackgroundCallbackManager):
     """Dash background-callback manager that runs jobs in the forkserver-started runner.
 
@@ -280,7 +243,7 @@ class JobManager(BaseBackgroundCallbackManager):
                 "job_id": job_id,
                 "deadline": now + self.timeout,
                 "expire": self.expire,
-                "owner": _this_process(),
+                "owner": this_process(),
             },
             name=f"job-{job_id}",
             daemon=True,
@@ -308,7 +271,7 @@ class JobManager(BaseBackgroundCallbackManager):
         if record is None:
             return
         if record.get("host") == HOST:
-            _kill_tree(record.get("pid"), record.get("pid_started"))
+            kill_tree(record.get("pid"), record.get("pid_started"))
         if record.get("state") not in TERMINAL:
             self._update(job, state="cancelled")
             logger.info("job cancelled job=%s", job)
@@ -378,7 +341,7 @@ class JobManager(BaseBackgroundCallbackManager):
             return None  # the result is on its way (or was already read)
         if time.time() > record["deadline"] + DEADLINE_GRACE_SECONDS:
             if record.get("host") == HOST:
-                _kill_tree(record.get("pid"), record.get("pid_started"))
+                kill_tree(record.get("pid"), record.get("pid_started"))
             self._update(job, state="timed_out")
             release_job_slots(self.store, self.settings.MAX_CONCURRENT_JOBS, job)
             logger.warning("job timed out job=%s", job)
@@ -432,7 +395,7 @@ class JobManager(BaseBackgroundCallbackManager):
             # of a new web process waits for the forkserver's preload)
             return time.time() - record["created"] < STARTUP_GRACE_SECONDS
         if record.get("host") == HOST:
-            return _process_alive(record.get("pid"), record.get("pid_started"))
+            return process_alive(record.get("pid"), record.get("pid_started"))
         return time.time() - record.get("heartbeat", 0) < HEARTBEAT_STALE_SECONDS
 
 
@@ -511,41 +474,6 @@ class _ResultCache:
         return getattr(self._cache, name)
 
 
-#: Set in a gunicorn worker: its jobs belong to the arbiter, not to the worker.
-_jobs_owned_by_parent = False
-
-
-def jobs_outlive_this_process() -> None:
-    """Make the jobs this process starts belong to its parent (gunicorn's ``post_fork``).
-
-    A gunicorn worker that dies (killed, or recycled) leaves its jobs running: the page,
-    polling another worker, still gets their results. They end with the arbiter.
-    """
-    global _jobs_owned_by_parent
-    _jobs_owned_by_parent = True
-
-
-def _this_process() -> tuple[int, float]:
-    """Who a job belongs to: this process (or, in a gunicorn worker, the arbiter), as pid
-    and start time (pids are reused)."""
-    import psutil
-
-    process = psutil.Process()
-    if _jobs_owned_by_parent and process.parent() is not None:
-        process = process.parent()
-    return process.pid, process.create_time()
-
-
-def _owner_gone(owner: tuple[int, float] | None) -> bool:
-    """True once the web process that started a job has ended.
-
-    A job is a grandchild of the web process (forked by its forkserver), so nothing kills
-    it when the web process dies abruptly or exits while the job is still being started;
-    the job checks on its owner itself and ends with it.
-    """
-    return owner is not None and not _process_alive(*owner)
-
-
 def run_job(
     *,
     directory: str,
@@ -567,7 +495,7 @@ def run_job(
 
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    if _owner_gone(owner):
+    if owner_gone(owner):
         os._exit(4)  # the server stopped while this job was being started
     os.environ[JOB_ENV] = job_id
     cache = open_cache(directory)
@@ -605,13 +533,13 @@ def run_job(
                     update(state="timed_out")
                     cache.set(result_key, _error_result("timed_out", message))
                     logger.warning("job stopped at its deadline job=%s", job_id)
-                    _release_own_slots(target.settings, job_id)
+                    release_own_slots(target.settings, job_id)
                     os._exit(3)
-                if _owner_gone(owner):
+                if owner_gone(owner):
                     update(state="lost")
                     cache.set(result_key, _error_result("lost", MESSAGES["lost"]))
                     logger.warning("job ended with its web process job=%s", job_id)
-                    _release_own_slots(target.settings, job_id)
+                    release_own_slots(target.settings, job_id)
                     os._exit(4)
                 update(heartbeat=now)
             except StoreUnavailable:
@@ -646,7 +574,7 @@ def submit_job(target: JobTarget, *args: Any, timeout: float) -> Any:
             args,
             time.time() + timeout,
             secrets.token_hex(8),
-            _this_process(),
+            this_process(),
         ),
         daemon=True,
         name="api-job",
@@ -663,202 +591,20 @@ def _run_plain(
 ) -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    if _owner_gone(owner):
+    if owner_gone(owner):
         os._exit(4)  # the server stopped while this job was being started
     os.environ[JOB_ENV] = job_id
 
     def watchdog() -> None:
         while time.time() < deadline:
             time.sleep(min(HEARTBEAT_SECONDS, max(0.0, deadline - time.time())))
-            if _owner_gone(owner):
+            if owner_gone(owner):
                 logger.warning("api job ended with its web process job=%s", job_id)
-                _release_own_slots(target.settings, job_id)
+                release_own_slots(target.settings, job_id)
                 os._exit(4)
         logger.warning("api job stopped at its deadline job=%s", job_id)
-        _release_own_slots(target.settings, job_id)
+        release_own_slots(target.settings, job_id)
         os._exit(3)
 
     threading.Thread(target=watchdog, daemon=True, name="job-watchdog").start()
     target.resolve()(*args)
-
-
-def _release_own_slots(settings: Settings, job_id: str) -> None:
-    from services.store import store_from_settings
-
-    try:
-        release_job_slots(
-            store_from_settings(settings), settings.MAX_CONCURRENT_JOBS, job_id
-        )
-    except Exception:  # noqa: BLE001 - the lease runs out by itself
-        logger.warning("job slots of job=%s left to expire", job_id)
-
-
-# -- scale-out: Celery --------------------------------------------------------------------------
-def background_manager(settings: Settings, store: SessionStore):
-    """The Dash background-callback manager the settings ask for."""
-    if settings.REDIS_URL:
-        return _celery_manager(make_celery(settings), settings, store)
-    return JobManager(os.path.join(settings.CACHE_DIR, "jobs"), settings, store)
-
-
-def _celery_manager(celery: Any, settings: Settings, store: SessionStore) -> Any:
-    """Dash's ``CeleryManager`` that also frees a cancelled job's slot at once.
-
-    Celery's terminate signals the worker's child process, which never gets to release
-    the slot it holds: without this, the slot stays taken until its lease runs out.
-    """
-    from dash import CeleryManager
-
-    manager = CeleryManager(celery, expire=3600)
-    terminate = manager.terminate_job
-
-    def terminate_job(job):
-        terminate(job)
-        if job:
-            freed = release_job_slots(store, settings.MAX_CONCURRENT_JOBS, str(job))
-            if freed:
-                logger.info("job cancelled job=%s slots_freed=%d", job, freed)
-
-    manager.terminate_job = terminate_job
-    return manager
-
-
-def _name_celery_task(task_id: str | None = None, **_: Any) -> None:
-    """Celery's ``task_prerun``: the slot a task takes carries its task id (the job id
-    the dashboard cancels), so a cancel can free it."""
-    if task_id:
-        os.environ[JOB_ENV] = task_id
-
-
-def _unname_celery_task(**_: Any) -> None:
-    os.environ.pop(JOB_ENV, None)
-
-
-def make_celery(settings: Settings):
-    """A Celery app on Redis for background callbacks (scale-out deployments).
-
-    Every network wait is bounded (``STORE_TIMEOUT``), so an unreachable Redis fails a
-    request within seconds instead of hanging it; a job past ``JOB_TIMEOUT_SECONDS`` is
-    stopped by Celery's time limit.
-    """
-    from celery import Celery
-    from celery.signals import task_postrun, task_prerun
-
-    task_prerun.connect(_name_celery_task, weak=False)
-    task_postrun.connect(_unname_celery_task, weak=False)
-    timeout = settings.STORE_TIMEOUT
-    celery = Celery("smbrc", broker=settings.REDIS_URL, backend=settings.REDIS_URL)
-    celery.conf.update(
-        worker_concurrency=settings.MAX_CONCURRENT_JOBS,
-        task_acks_late=True,
-        task_reject_on_worker_lost=True,
-        task_soft_time_limit=settings.JOB_TIMEOUT_SECONDS,
-        task_time_limit=settings.JOB_TIMEOUT_SECONDS + DEADLINE_GRACE_SECONDS,
-        result_expires=3600,
-        broker_connection_retry_on_startup=True,
-        broker_connection_timeout=timeout,
-        broker_transport_options={
-            "socket_timeout": timeout,
-            "socket_connect_timeout": timeout,
-            "max_retries": 1,
-        },
-        redis_socket_timeout=timeout,
-        redis_socket_connect_timeout=timeout,
-        redis_retry_on_timeout=False,
-        task_publish_retry=True,
-        task_publish_retry_policy={
-            "max_retries": 1,
-            "interval_start": 0,
-            "interval_step": 0.5,
-            "interval_max": 0.5,
-        },
-    )
-    return celery
-
-
-# -- the cap on concurrent jobs ------------------------------------------------------------
-def _slot_owner() -> dict[str, Any]:
-    return {
-        "job": os.environ.get(JOB_ENV) or f"pid:{os.getpid()}",
-        "token": secrets.token_hex(6),
-        "host": HOST,
-    }
-
-
-def release_job_slots(store: SessionStore, max_jobs: int, job: str) -> int:
-    """Free the slots held by ``job`` (after it was cancelled or killed); returns how many."""
-    freed = 0
-    try:
-        for slot in range(max_jobs):
-            owner = store.get_global(f"jobslot:{slot}")
-            if isinstance(owner, dict) and owner.get("job") == job:
-                store.delete_global(f"jobslot:{slot}")
-                freed += 1
-    except StoreUnavailable:
-        logger.warning("job slots of job=%s could not be released now", job)
-    return freed
-
-
-@contextmanager
-def job_slot(
-    store: SessionStore,
-    max_jobs: int,
-    *,
-    on_wait: Callable[[float], None] | None = None,
-    timeout: float = 300.0,
-    poll: float = 0.5,
-    lease: float = SLOT_LEASE_SECONDS,
-) -> Iterator[int]:
-    """Hold one of ``max_jobs`` slots shared by every process while the block runs.
-
-    ``on_wait(seconds_waited)`` is called while queued. Raises ``TimeoutError`` when no slot
-    frees up within ``timeout`` seconds. The slot is a lease renewed every ``lease / 3``
-    seconds while the block runs: the slot of a killed job frees itself after ``lease``.
-    """
-    started = time.monotonic()
-    owner = _slot_owner()
-    while True:
-        for slot in range(max_jobs):
-            key = f"jobslot:{slot}"
-            if store.add_global(key, owner, lease):
-                stop = threading.Event()
-                renewer = threading.Thread(
-                    target=_renew_slot,
-                    args=(store, key, owner, lease, stop),
-                    daemon=True,
-                    name=f"slot-{slot}",
-                )
-                renewer.start()
-                try:
-                    yield slot
-                finally:
-                    stop.set()
-                    renewer.join(timeout=5)
-                    try:
-                        if store.get_global(key) == owner:
-                            store.delete_global(key)
-                    except StoreUnavailable:
-                        pass  # the lease runs out by itself
-                return
-        waited = time.monotonic() - started
-        if waited > timeout:
-            raise TimeoutError("all job slots stayed busy")
-        if on_wait is not None:
-            on_wait(waited)
-        time.sleep(poll)
-
-
-def _renew_slot(
-    store: SessionStore,
-    key: str,
-    owner: dict[str, Any],
-    lease: float,
-    stop: threading.Event,
-) -> None:
-    while not stop.wait(lease / 3):
-        try:
-            if store.get_global(key) != owner:
-                return  # released for us (cancelled) or expired and taken
-            store.set_global(key, owner, ttl=lease)
-        except StoreUnavailable:
-            logger.warning("job slot lease %s could not be renewed", key)

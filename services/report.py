@@ -1,9 +1,9 @@
 """The one-page report: what the dashboard shows for a session and its filters, gathered
 once as plain data so the PDF and the Markdown/HTML brief say the same thing.
 
-Every figure comes from the functions the dashboard and ``GET /api/data`` use
-(``kpi_cards``, ``timeseries``, ``breakdown``, ``cached_sku_scores``, the cached
-forecast and insights); nothing is recomputed another way. The forecast is only read
+Every figure comes from what the dashboard and ``GET /api/data`` use (the view's
+``services.overview.Overview``: cards and series; ``breakdown``, ``cached_sku_scores``,
+the cached forecast and insights); nothing is recomputed another way. The forecast is only read
 from the cache: a report never starts or waits for one.
 """
 
@@ -33,12 +33,11 @@ from analytics.metrics import (
     BAND_LABELS,
     breakdown,
     hide_few_sales,
-    kpi_cards,
-    timeseries,
 )
-from analytics.query import order_figures
 from analytics.schema import CATEGORY, PROFIT, REVENUE
 from services.forecasts import ForecastParams, cached_forecast
+from services.overview import Overview
+from services.session_meta import SessionMeta
 from services.views import View, cached_sku_scores
 
 #: SKUs listed at each end of the ranking.
@@ -277,10 +276,10 @@ def _forecast(store, sid: str, currency: str) -> dict[str, Any]:
 def _insights(store, settings, view: View, currency: str) -> dict[str, Any]:
     """The insights the dashboard showed (cached), else the same insights without the model."""
     meta = view.dataset.meta
-    sid, filters = meta["session_id"], view.filters
+    sid, filters = meta.session_id, view.filters
     forecast = None if filters.active else cached_forecast(store, sid, ForecastParams())
     prefix = (
-        f"insights:{int(meta.get('revision', 0))}:{current_locale().tag}:"
+        f"insights:{meta.revision}:{current_locale().tag}:"
         f"{filters.key()}:{'forecast' if forecast else 'no-forecast'}:"
     )
     for model in (settings.OLLAMA_MODEL, NO_MODEL):
@@ -305,10 +304,10 @@ def _insights(store, settings, view: View, currency: str) -> dict[str, Any]:
     }
 
 
-def _quality(meta: dict[str, Any]) -> dict[str, Any]:
-    report = meta.get("report") or {}
-    rows_read = report.get("rows_read", meta.get("rows_read"))
-    lines = [f"{rows_read:,} rows read, {meta.get('rows', 0):,} used."]
+def _quality(meta: SessionMeta) -> dict[str, Any]:
+    report = meta.report
+    rows_read = report.get("rows_read", meta.rows_read)
+    lines = [f"{rows_read:,} rows read, {meta.rows:,} used."]
     for item in report.get("set_aside") or []:
         lines.append(f"{item['count']:,} set aside: {item['reason']}")
     duplicates = report.get("duplicates") or {}
@@ -331,7 +330,7 @@ def _quality(meta: dict[str, Any]) -> dict[str, Any]:
     return {
         "lines": lines,
         "assumptions": list(report.get("assumptions") or []),
-        "warnings": list(meta.get("warnings") or []),
+        "warnings": list(meta.warnings),
     }
 
 
@@ -349,11 +348,11 @@ def report_content(
     ``ValueError`` for an unknown granularity.
     """
     meta, rows = view.dataset.meta, view.rows
-    currency = meta.get("currency") or "$"
-    sid = meta["session_id"]
+    currency = meta.currency_symbol
+    sid = meta.session_id
     content: dict[str, Any] = {
-        "title": f"Revenue report: {meta['filename']}",
-        "filename": meta["filename"],
+        "title": f"Revenue report: {meta.filename}",
+        "filename": meta.filename,
         "currency": currency,
         "generated": datetime.fromtimestamp(time.time(), UTC).strftime(
             "%Y-%m-%d %H:%M UTC"
@@ -374,16 +373,15 @@ def report_content(
         "quality": _quality(meta),
         "insights": {"summary": "", "items": []},
     }
-    granularity, series = timeseries(rows, granularity)
+    overview = Overview(view, granularity)
+    granularity, series = overview.freq, overview.series
     if rows.empty:
         return content
     dates = rows["date"].dropna()
     if len(dates):
         content["span"] = (format_date(dates.min()), format_date(dates.max()))
-    cards = kpi_cards(
-        view.history, rows, start=view.filters.start, end=view.filters.end
-    )
-    content["cards"] = _cards(cards, currency, order_figures(rows))
+    cards = overview.kpi_cards(None)
+    content["cards"] = _cards(cards, currency, overview.orders)
     content["comparison"] = comparison_label(cards)
     content["growth"], content["growth_detail"] = _growth_lines(
         cards.get("growth") or {}, currency

@@ -102,7 +102,7 @@ def create_share(
     if meta is None:
         raise KeyError(sid)
     now = time.time()
-    session_end = float(meta["expires_at"])
+    session_end = float(meta.expires_at)
     if hours is not None and not 0 < hours <= MAX_HOURS:
         raise ShareError(
             f"A link can last between a few minutes and {MAX_HOURS // 24} days; "

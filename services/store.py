@@ -6,7 +6,7 @@ process memory, so any gunicorn worker can serve any request.
 
 Layout of a session ``sid``:
 
-- ``meta``: a JSON-serialisable dict (filename, created_at, expires_at, mapping, report...).
+- ``meta``: a ``SessionMeta`` (filename, created_at, expires_at, mapping...), stored as JSON.
 - frames: named pandas DataFrames stored as Parquet bytes (``"frame"`` is the canonical
   dataset, ``"table"`` the source table it was built from, others are derived caches).
 - values: named JSON-serialisable values (chat history, forecast results...).
@@ -42,6 +42,8 @@ from contextlib import contextmanager
 from typing import Any
 
 import pandas as pd
+
+from services.session_meta import SessionMeta, check_keys
 
 logger = logging.getLogger(__name__)
 
@@ -227,12 +229,12 @@ class SessionStore(ABC):
         self.ttl = float(ttl_seconds)
 
     # -- sessions ---------------------------------------------------------------------------
-    def create(self, meta: dict[str, Any], frames: dict[str, pd.DataFrame]) -> str:
+    def create(self, meta: SessionMeta, frames: dict[str, pd.DataFrame]) -> str:
         """Store a new session; returns its id. ``meta`` gains id, created_at and expires_at."""
         sid = new_session_id()
         now = time.time()
         meta = {
-            **meta,
+            **meta.to_dict(),
             "session_id": sid,
             "created_at": now,
             "expires_at": now + self.ttl,
@@ -244,57 +246,51 @@ class SessionStore(ABC):
         self._index_add(sid, meta["expires_at"])
         return sid
 
-    def get_meta(self, sid: str) -> dict[str, Any] | None:
+    def get_meta(self, sid: str) -> SessionMeta | None:
         """The session's metadata, or None when unknown or expired."""
-        if not is_session_id(sid):
-            return None
-        raw = self._get(self._key(sid, "meta"))
-        if raw is None:
-            return None
-        meta = json.loads(raw)
-        if meta["expires_at"] <= time.time():
-            return None
-        return meta
+        stored = self._stored_meta(sid)  # keys this version does not know are kept
+        return None if stored is None else SessionMeta.from_dict(stored)
 
-    def update_meta(self, sid: str, changes: dict[str, Any]) -> dict[str, Any]:
-        """Merge ``changes`` into the metadata (keeps the expiry); KeyError when unknown."""
+    def _stored_meta(self, sid: str) -> dict[str, Any] | None:
+        """The metadata as stored (a dict), or None when unknown or expired."""
+        raw = self._get(self._key(sid, "meta")) if is_session_id(sid) else None
+        meta = None if raw is None else json.loads(raw)
+        return meta if meta and meta["expires_at"] > time.time() else None
+
+    def update_meta(self, sid: str, changes: dict[str, Any]) -> SessionMeta:
+        """Merge ``changes`` (SessionMeta keys) into the stored metadata; KeyError when unknown."""
+        check_keys(changes)
         with self.lock(f"{sid}:meta"):
-            meta = self.get_meta(sid)
+            meta = self._stored_meta(sid)
             if meta is None:
                 raise KeyError(sid)
             meta.update(changes)
-            self._set(self._key(sid, "meta"), _dumps(meta), self._remaining(meta))
-            return meta
+            self._set(self._key(sid, "meta"), _dumps(meta), self._remaining(sid))
+            return SessionMeta.from_dict(meta)
 
     def get_frame(self, sid: str, name: str = "frame") -> pd.DataFrame | None:
         """A stored frame of a live session, or None."""
-        if self.get_meta(sid) is None:
+        if self._stored_meta(sid) is None:
             return None
         raw = self._get(self._key(sid, "frame", name))
         return None if raw is None else frame_from_bytes(raw)
 
     def put_frame(self, sid: str, name: str, frame: pd.DataFrame) -> None:
         """Store (or replace) a named frame of a live session."""
-        meta = self.get_meta(sid)
-        if meta is None:
-            raise KeyError(sid)
-        self._set(
-            self._key(sid, "frame", name), frame_to_bytes(frame), self._remaining(meta)
-        )
+        ttl = self._remaining(sid)
+        self._set(self._key(sid, "frame", name), frame_to_bytes(frame), ttl)
 
     def get_value(self, sid: str, name: str, default: Any = None) -> Any:
         """A named JSON value of a live session."""
-        if self.get_meta(sid) is None:
+        if self._stored_meta(sid) is None:
             return default
         raw = self._get(self._key(sid, "value", name))
         return default if raw is None else json.loads(raw)
 
     def set_value(self, sid: str, name: str, value: Any) -> None:
         """Store a named JSON value of a live session (expires with it)."""
-        meta = self.get_meta(sid)
-        if meta is None:
-            raise KeyError(sid)
-        self._set(self._key(sid, "value", name), _dumps(value), self._remaining(meta))
+        ttl = self._remaining(sid)
+        self._set(self._key(sid, "value", name), _dumps(value), ttl)
 
     def append_value(
         self, sid: str, name: str, item: Any, *, keep: int | None = None
@@ -389,7 +385,11 @@ class SessionStore(ABC):
             "cleanup_count": int(self._get("stats:cleanup_count") or 0),
         }
 
-    def _remaining(self, meta: dict[str, Any]) -> float:
+    def _remaining(self, sid: str) -> float:
+        """Seconds a live session has left (at least 1); KeyError when unknown or expired."""
+        meta = self._stored_meta(sid)
+        if meta is None:
+            raise KeyError(sid)
         return max(1.0, meta["expires_at"] - time.time())
 
     @staticmethod

@@ -175,8 +175,7 @@ class View:
 
 def dataset_model(dataset: Dataset) -> DatasetModel:
     """The dataset model stored with a session (see ``analytics.dataset_model``)."""
-    report = dataset.meta.get("report") or {}
-    return model_of(dataset.frame, report.get("columns"))
+    return model_of(dataset.frame, dataset.meta.report.get("columns"))
 
 
 def build_view(dataset: Dataset, filters: Filters) -> View:
@@ -292,8 +291,8 @@ def _bytes_of(value: Any) -> int:
 
 def _memo_key(dataset: Dataset, filters: Filters) -> tuple[str, int, Filters]:
     return (
-        str(dataset.meta.get("session_id", "")),
-        int(dataset.meta.get("revision", 0)),
+        dataset.meta.session_id,
+        dataset.meta.revision,
         filters,
     )
 
@@ -353,7 +352,7 @@ def cached_dataset(
     meta = store.get_meta(sid)
     if meta is None:
         return None
-    revision = int(meta.get("revision", 0))
+    revision = meta.revision
     frame = frames.get(sid, revision)
     if frame is None:
         frame = store.get_frame(sid, "frame")
@@ -462,7 +461,7 @@ def cached_customer_view(view: View) -> CustomerView | None:
     if not has_customers(view.dataset.frame):
         return None
     meta = view.dataset.meta
-    key = (meta["session_id"], meta.get("revision", 0), view.filters.key())
+    key = (meta.session_id, meta.revision, view.filters.key())
     with _CUSTOMER_LOCK:
         found = _CUSTOMER_VIEWS.get(key)
         if found is not None:

@@ -56,9 +56,6 @@ DEFERRED_LONG = {
     "callbacks.dashboard",
     "components.dashboard",
     "components.figures",
-    "services.datasets",
-    "services.jobs",
-    "web.api",
 }
 
 

@@ -7,15 +7,29 @@ import pytest
 from app import create_app
 from config import DEFAULT_SECRET_KEY, ConfigError, load_settings
 from tests.conftest import upload
+from web.extensions import extensions
 
 
 def test_factory_honours_config(make_app, tmp_path):
     app = make_app(RATE_LIMIT=3, SESSION_TIMEOUT_HOURS=2)
-    settings = app.server.extensions["smbrc.settings"]
+    settings = extensions(app.server).settings
     assert settings.RATE_LIMIT == 3
     assert settings.session_ttl_seconds == 7200
     assert settings.CACHE_DIR.startswith(str(tmp_path))
     assert app.server.config["SECRET_KEY"] == "test-secret-key"
+
+
+def test_the_factory_sets_one_record_of_its_services(make_app):
+    app = make_app()
+    ext = extensions(app.server)
+    assert ext.dash is app
+    assert ext.store.backend == "diskcache" and ext.store.ping()
+    assert ext.jobs is not None and ext.celery is None  # no REDIS_URL: local jobs
+    assert ext.jobs_dir == ext.jobs.directory
+    assert ext.housekeeper is not None
+    with app.server.app_context():
+        assert extensions() is ext
+    assert extensions(make_app().server) is not ext
 
 
 def test_two_instances_in_one_process_both_serve_callbacks(make_app, sales_csv):

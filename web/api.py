@@ -5,60 +5,42 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import math
-import threading
-from collections import OrderedDict
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any
 
-import pandas as pd
 from flask import Blueprint, Response, current_app, g, request
 from flask_limiter import Limiter
 
 from analytics.customers import rfm_table, summary_json
 from analytics.exports import to_csv_bytes, to_xlsx_bytes
 from analytics.forecast import ForecastError
-from analytics.metrics import (
-    FREQ_ALIASES,
-    FilterError,
-    breakdown,
-    breakdown_by_period,
-    change_json,
-    choose_granularity,
-    hide_few_sales,
-    kpis,
-    timeseries,
-)
-from analytics.query import (
-    QueryError,
-    frame_model,
-    run,
-    spec_from_json,
-)
-from analytics.schema import CANONICAL_COLUMNS, CATEGORY, SOURCE_ROW
-from services.datasets import Dataset
-from services.forecasts import (
-    ForecastParams,
-    compute_forecast,
-    compute_group_forecast,
-    forecast_summary,
-)
+from analytics.metrics import FilterError, change_json, hide_few_sales
+from analytics.query import QueryError, frame_model, run, spec_from_json
+from analytics.schema import CANONICAL_COLUMNS, SOURCE_ROW
+from services.forecasts import ForecastParams, compute_forecast, compute_group_forecast
 from services.views import (
     SCORE_FORMULA,
-    VIEWS,
-    Filters,
     View,
     build_view,
     cached_customer_view,
     cached_dataset,
     cached_sku_scores,
     dataset_model,
-    dimension_breakdown,
-    split_filter_values,
     view_changes,
 )
+from web.api_data import (
+    DATA_CACHE_VERSION,
+    AnswerCache,
+    current_forecast,
+    data_payload,
+    include_from_query,
+)
+from web.api_params import (
+    filters_from_query,
+    min_sales_from_query,
+    session_not_found,
+    whole_number,
+)
 from web.errors import json_error
+from web.extensions import extensions
 from web.ownership import NOT_OWNER_API_MESSAGE, is_owner
 
 logger = logging.getLogger(__name__)
@@ -72,371 +54,7 @@ EXPORT_FORMATS = {
 }
 
 
-def session_not_found():
-    hours = current_app.extensions["smbrc.settings"].SESSION_TIMEOUT_HOURS
-    return json_error(
-        f"This session does not exist or has expired (sessions last {hours:g} hours). "
-        "Upload the file again to start a new one.",
-        404,
-    )
-
-
-def _iso(ts: float) -> str:
-    return (
-        datetime.fromtimestamp(ts, UTC)
-        .replace(tzinfo=None)
-        .isoformat(timespec="seconds")
-    )
-
-
-def _num(value: object, places: int = 2) -> float | None:
-    if value is None:
-        return None
-    number = float(value)
-    return round(number, places) if math.isfinite(number) else None
-
-
-def _records(frame: pd.DataFrame, money: tuple[str, ...] = ()) -> list[dict[str, Any]]:
-    out = []
-    for row in frame.to_dict("records"):
-        clean: dict[str, Any] = {}
-        for key, value in row.items():
-            if isinstance(value, pd.Timestamp):
-                clean[key] = value.strftime("%Y-%m-%d")
-            elif isinstance(value, float):
-                clean[key] = _num(value, 2 if key in money else 6)
-            elif hasattr(value, "item"):
-                clean[key] = value.item()
-            else:
-                clean[key] = value
-        out.append(clean)
-    return out
-
-
-def dimension_filters(raw: list[str]) -> dict[str, list[str]]:
-    """``filter=Column:v1,v2`` parameters (repeatable) as ``{column: [values]}``;
-    raises ``FilterError`` for one without a column or values."""
-    chosen: dict[str, list[str]] = {}
-    for item in raw:
-        column, sep, values = item.partition(":")
-        picked = split_filter_values(values)
-        if not sep or not column.strip() or not picked:
-            raise FilterError(
-                f"The filter '{item}' must look like filter=Column:value1,value2 "
-                "(for example filter=Region:West,East; a value holding a comma in "
-                'double quotes: filter=Customer:"Smith, John").'
-            )
-        chosen.setdefault(column.strip(), []).extend(picked)
-    return chosen
-
-
-@dataclass(frozen=True)
-class Page:
-    """``limit`` and ``offset`` query parameters of a paged collection."""
-
-    offset: int
-    limit: int
-
-    @classmethod
-    def from_query(cls, default: int, maximum: int) -> Page:
-        """Read ``offset`` (default 0) and ``limit`` (default ``default``, at most
-        ``maximum``); raises ``ValueError`` with a user message for bad values."""
-        values = {}
-        for name, fallback in (("offset", 0), ("limit", default)):
-            raw = request.args.get(name)
-            try:
-                values[name] = fallback if raw in (None, "") else int(raw)
-            except ValueError:
-                raise ValueError(
-                    f"{name} must be a whole number, not {raw!r}."
-                ) from None
-        if values["offset"] < 0:
-            raise ValueError(
-                "offset must be 0 or more (the position of the first SKU to return)."
-            )
-        if not 1 <= values["limit"] <= maximum:
-            raise ValueError(
-                f"limit must be between 1 and {maximum:,} (SKUs per page); page through "
-                "longer rankings with offset."
-            )
-        return cls(offset=values["offset"], limit=values["limit"])
-
-
-def filters_from_query() -> Filters:
-    """``start``, ``end`` (YYYY-MM-DD), ``category`` (comma-separated), ``sku``
-    (substring) and ``filter=Column:v1,v2`` (repeatable, any column the data keeps)."""
-    args = request.args
-    return Filters.from_inputs(
-        args.get("start"),
-        args.get("end"),
-        args.get("category"),
-        args.get("sku"),
-        dimensions=dimension_filters(args.getlist("filter")),
-    )
-
-
-def _whole_number(raw: str, name: str) -> int:
-    """A positive whole number from the query, or ``ForecastError`` saying what is wrong."""
-    text = str(raw).strip()
-    if not text.isdigit():
-        raise ForecastError(f"{name} must be a whole number, got {text[:20]!r}.")
-    return int(text)
-
-
-def min_sales_from_query() -> int | None:
-    """``min_sales``: hide SKUs with fewer sales (a whole number ≥ 1); absent or empty → None.
-
-    Raises ``ValueError`` with a message for the user on anything else.
-    """
-    raw = (request.args.get("min_sales") or "").strip()
-    if not raw:
-        return None
-    if not raw.isdigit() or int(raw) < 1:
-        raise ValueError(
-            f"min_sales must be a whole number of at least 1 (got {raw!r}); "
-            "leave it out to show every SKU."
-        )
-    return int(raw)
-
-
-#: The computed parts of ``GET /api/data``, any of which ``?include=`` can ask for alone.
-DATA_PARTS = (
-    "kpis",
-    "timeseries",
-    "breakdowns",
-    "sku_scores",
-    "customers",
-    "forecast",
-)
-#: Part of the names the computed parts are kept under: older layouts are ignored.
-DATA_CACHE_VERSION = "d1"
-
-
-def include_from_query() -> tuple[str, ...]:
-    """``include``: comma-separated parts of DATA_PARTS; absent or empty → all of them.
-
-    Raises ``ValueError`` with a message for the user on an unknown part.
-    """
-    raw = (request.args.get("include") or "").strip()
-    if not raw:
-        return DATA_PARTS
-    asked = [p.strip() for p in raw.split(",") if p.strip()]
-    unknown = [p for p in asked if p not in DATA_PARTS]
-    if unknown:
-        raise ValueError(
-            f"Unknown part {unknown[0]!r} in include. Use any of "
-            f"{', '.join(DATA_PARTS)} (comma-separated), or leave include out for all."
-        )
-    return tuple(p for p in DATA_PARTS if p in asked)
-
-
 EXPORT_NAMES = {"data": "cleaned", "skus": "sku-ranking", "customers": "customers-rfm"}
-
-
-def customers_summary(view: View) -> dict[str, Any] | None:
-    """``customers`` of ``/api/data``: the headline customer figures, None without
-    customer ids (the whole view is ``GET /api/customers/<id>``)."""
-    found = cached_customer_view(view)
-    if found is None:
-        return None
-    full = summary_json(found)
-    keys = (
-        "unit",
-        "repeat_basis",
-        "customers",
-        "repeat_customers",
-        "repeat_rate",
-        "orders_per_customer",
-        "revenue_per_customer",
-        "coverage",
-        "notes",
-    )
-    return {k: full[k] for k in keys}
-
-
-def _computed_part(
-    part: str,
-    view: View,
-    store,
-    granularity: str | None,
-    min_sales: int | None,
-    page: Page,
-) -> Any:
-    rows = view.rows
-    if part == "kpis":
-        return kpis(rows)
-    if part == "timeseries":
-        freq, series = timeseries(rows, granularity)
-        return {
-            "freq": freq,
-            "points": _records(series, money=("revenue", "cost", "profit")),
-        }
-    if part == "breakdowns":
-        if not rows[CATEGORY].notna().any():
-            return {
-                "by_category": None,
-                "by_period": None,
-                "by_dimension": by_dimension(view),
-            }
-        return {
-            "by_category": _records(
-                breakdown(rows, by=CATEGORY), money=("revenue", "cost", "profit")
-            ),
-            "by_period": _records(
-                breakdown_by_period(
-                    rows, granularity or choose_granularity(rows), by=CATEGORY
-                ),
-                money=("revenue", "profit"),
-            ),
-            "by_dimension": by_dimension(view),
-        }
-    if part == "customers":
-        return customers_summary(view)
-    scores = hide_few_sales(cached_sku_scores(store, view), min_sales)
-    return [
-        _records(
-            scores.iloc[page.offset : page.offset + page.limit],
-            money=("revenue", "cost", "profit", "avg_amount"),
-        ),
-        {"offset": page.offset, "limit": page.limit, "total": int(len(scores))},
-    ]
-
-
-def current_forecast(store, sid: str, meta: dict | None = None) -> dict[str, Any]:
-    return forecast_summary(
-        store, sid, current_app.extensions["smbrc.settings"], meta=meta
-    )
-
-
-class AnswerCache:
-    """Encoded ``/api/data`` answers of this process, by everything they are made of.
-
-    A repeated question (a dashboard polling, several API clients) is answered from these
-    bytes without reading the computed parts back or encoding them again; the key holds
-    the session's whole metadata (revision, expiry, warnings) and the forecast status, so
-    any change to them makes a new answer. Safe across threads.
-    """
-
-    def __init__(self, size: int = 16) -> None:
-        self.size = size
-        self._lock = threading.Lock()
-        self._answers: OrderedDict[str, bytes] = OrderedDict()
-
-    def get(self, key: str) -> bytes | None:
-        with self._lock:
-            body = self._answers.get(key)
-            if body is not None:
-                self._answers.move_to_end(key)
-            return body
-
-    def put(self, key: str, body: bytes) -> None:
-        with self._lock:
-            self._answers[key] = body
-            while len(self._answers) > self.size:
-                self._answers.popitem(last=False)
-
-
-def column_kinds(dataset) -> list[dict[str, Any]]:
-    """``[{name, kind, unit, role}]`` of every source column (see README, "Column kinds")."""
-    report = dataset.meta.get("report") or {}
-    return [
-        {
-            "name": c["name"],
-            "kind": c["kind"],
-            "unit": c.get("unit"),
-            "role": c.get("role"),
-        }
-        for c in report.get("columns") or []
-    ]
-
-
-def by_dimension(view: View) -> list[dict[str, Any]] | None:
-    """``breakdowns.by_dimension`` for ``group_by=Column`` (repeatable): revenue,
-    profit, margin, orders, transactions and share per value (the figures the data
-    has). Raises ``QueryError`` for an unknown column."""
-    columns = request.args.getlist("group_by")
-    if not columns:
-        return None
-    return dimension_breakdown(view, columns).rows
-
-
-def data_payload(
-    dataset: Dataset,
-    filters: Filters,
-    store,
-    include: tuple[str, ...] = DATA_PARTS,
-    min_sales: int | None = None,
-    forecast: dict[str, Any] | None = None,
-) -> dict[str, Any]:
-    """The ``GET /api/data/<id>`` document (see README, "API"), with the parts asked for.
-
-    The computed parts are kept in the session store under the data's revision, the
-    filters and the parameters, so every worker answers a repeated question without
-    filtering or aggregating again; the rest (metadata, forecast status) is read fresh.
-    Raises ``FilterError`` or ``ValueError`` (e.g. an unknown granularity) for the user.
-    """
-    meta = dataset.meta
-    sid = meta["session_id"]
-    granularity = request.args.get("granularity") or None
-    if granularity is not None and granularity not in FREQ_ALIASES:
-        raise ValueError(
-            f"Unknown granularity {granularity!r}; use one of {', '.join(FREQ_ALIASES)}."
-        )
-    settings = current_app.extensions["smbrc.settings"]
-    page = Page.from_query(settings.API_PAGE_SIZE, settings.API_MAX_PAGE_SIZE)
-    key = json.dumps(
-        [
-            DATA_CACHE_VERSION,
-            SCORE_FORMULA,
-            meta.get("revision", 0),
-            filters.key(),
-            granularity,
-            min_sales,
-            request.args.getlist("group_by"),
-            page.offset,
-            page.limit,
-        ]
-    )
-    prefix = "api:" + hashlib.sha1(key.encode()).hexdigest()[:20]
-    view: View | None = None
-    parts: dict[str, Any] = {}
-    for part in include:
-        if part == "forecast":
-            continue
-        cached = store.get_value(sid, f"{prefix}:{part}")
-        if cached is None:
-            if view is None:
-                view = VIEWS.view(dataset, filters)
-            cached = {
-                "v": _computed_part(part, view, store, granularity, min_sales, page)
-            }
-            store.set_value(sid, f"{prefix}:{part}", cached)
-        if part == "sku_scores":
-            parts["sku_scores"], parts["sku_scores_page"] = cached["v"]
-        else:
-            parts[part] = cached["v"]
-    document: dict[str, Any] = {
-        "session_id": sid,
-        "created_at": _iso(meta["created_at"]),
-        "expires_at": _iso(meta["expires_at"]),
-        "source": {
-            "filename": meta["filename"],
-            "rows": meta["rows_read"],
-            "columns": meta["columns"],
-            "type": meta.get("source", "upload"),
-        },
-        "mapping": meta["mapping"],
-        "columns": column_kinds(dataset),
-        "filters": filters.as_dict(),
-    }
-    document.update(parts)
-    if "forecast" in include:
-        document["forecast"] = (
-            forecast if forecast is not None else current_forecast(store, sid)
-        )
-    document["warnings"] = meta["warnings"]
-    document["quality"] = meta["report"]
-    return document
 
 
 def create_api_blueprint(limiter: Limiter, settings) -> Blueprint:
@@ -445,7 +63,7 @@ def create_api_blueprint(limiter: Limiter, settings) -> Blueprint:
     limiter.limit(settings.rate_limit_string, scope="api")(bp)
 
     def view_or_error(session_id: str) -> View | tuple:
-        store = current_app.extensions["smbrc.store"]
+        store = extensions().store
         dataset = cached_dataset(store, session_id)
         if dataset is None:
             return session_not_found()
@@ -458,7 +76,7 @@ def create_api_blueprint(limiter: Limiter, settings) -> Blueprint:
 
     @bp.get("/data/<session_id>")
     def data(session_id: str):
-        store = current_app.extensions["smbrc.store"]
+        store = extensions().store
         meta = store.get_meta(session_id)
         if meta is None:
             return session_not_found()
@@ -475,7 +93,7 @@ def create_api_blueprint(limiter: Limiter, settings) -> Blueprint:
             [
                 DATA_CACHE_VERSION,
                 SCORE_FORMULA,
-                meta,
+                meta.to_dict(),
                 filters.key(),
                 sorted(request.args.items(multi=True)),
                 min_sales,
@@ -557,7 +175,7 @@ def create_api_blueprint(limiter: Limiter, settings) -> Blueprint:
                 '["Region"]} with Content-Type: application/json.',
                 400,
             )
-        store = current_app.extensions["smbrc.store"]
+        store = extensions().store
         dataset = cached_dataset(store, session_id)
         if dataset is None:
             return session_not_found()
@@ -575,7 +193,7 @@ def create_api_blueprint(limiter: Limiter, settings) -> Blueprint:
         with ``by`` (``sku``, ``category``, ``customer`` or a dimension's header) one
         forecast per value of that column for the ``limit`` largest (default 20, at
         most 200), fitted in one batch."""
-        store = current_app.extensions["smbrc.store"]
+        store = extensions().store
         if store.get_meta(session_id) is None:
             return session_not_found()
         args = request.args
@@ -596,7 +214,7 @@ def create_api_blueprint(limiter: Limiter, settings) -> Blueprint:
                     session_id,
                     params,
                     args["by"],
-                    None if limit in (None, "") else _whole_number(limit, "limit"),
+                    None if limit in (None, "") else whole_number(limit, "limit"),
                     max_jobs=settings.MAX_CONCURRENT_JOBS,
                     wait_timeout=min(
                         API_SLOT_WAIT_SECONDS, settings.JOB_TIMEOUT_SECONDS
@@ -660,7 +278,7 @@ def create_api_blueprint(limiter: Limiter, settings) -> Blueprint:
             except ValueError as error:
                 return json_error(str(error), 400)
             frame = hide_few_sales(
-                cached_sku_scores(current_app.extensions["smbrc.store"], view),
+                cached_sku_scores(extensions().store, view),
                 min_sales,
             )
             sheet = "SKU ranking"
@@ -669,7 +287,7 @@ def create_api_blueprint(limiter: Limiter, settings) -> Blueprint:
             if fmt == "csv"
             else to_xlsx_bytes(frame, sheet_name=sheet)
         )
-        stem = view.dataset.meta["filename"].rsplit(".", 1)[0][:60] or "export"
+        stem = view.dataset.meta.filename.rsplit(".", 1)[0][:60] or "export"
         safe_stem = "".join(
             ch if ch.isalnum() or ch in "-_ " else "_" for ch in stem
         ).strip()
@@ -683,7 +301,7 @@ def create_api_blueprint(limiter: Limiter, settings) -> Blueprint:
     @bp.delete("/session/<session_id>")
     def delete_session(session_id: str):
         """Delete a session and its data now (owner only)."""
-        store = current_app.extensions["smbrc.store"]
+        store = extensions().store
         meta = store.get_meta(session_id)
         if meta is None:
             return session_not_found()

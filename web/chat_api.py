@@ -5,15 +5,16 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Blueprint, current_app, request
+from flask import Blueprint, request
 from flask_limiter import Limiter
 
 from analytics.chat import MAX_QUESTION_CHARS
 from analytics.metrics import FilterError
 from services.assistant import PUBLIC_KEYS, ask, dashboard_insights
 from services.views import Filters
-from web.api import filters_from_query, session_not_found
+from web.api_params import filters_from_query, session_not_found
 from web.errors import json_error
+from web.extensions import extensions
 from web.ownership import NOT_OWNER_API_MESSAGE, is_owner
 
 logger = logging.getLogger(__name__)
@@ -71,7 +72,7 @@ def create_chat_blueprint(limiter: Limiter, settings) -> Blueprint:
                 f"{MAX_QUESTION_CHARS} characters and ask one thing at a time.",
                 400,
             )
-        store = current_app.extensions["smbrc.store"]
+        store = extensions().store
         meta = store.get_meta(session_id)
         if meta is None:
             return session_not_found()
@@ -94,7 +95,7 @@ def create_chat_blueprint(limiter: Limiter, settings) -> Blueprint:
 
     @bp.get("/insights/<session_id>")
     def insights(session_id: str):
-        store = current_app.extensions["smbrc.store"]
+        store = extensions().store
         try:
             result = dashboard_insights(
                 store, settings, session_id, filters_from_query()

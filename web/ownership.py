@@ -6,10 +6,10 @@ Reading a dashboard by its id stays open (the id is the share link); every write
 
 - the **owner cookie** (``smbrc_owner``): a random browser id, signed with ``SECRET_KEY``,
   HttpOnly, ``SameSite=Lax``, set on the first page or upload. The session's metadata
-  keeps only a digest of it (``meta["owner"]["browser"]``), so nothing readable through
+  keeps only a digest of it (``SessionMeta.owner["browser"]``), so nothing readable through
   the API can be replayed as the cookie;
 - the **owner token** returned by ``POST /upload`` (``owner_token``), sent back as the
-  ``X-Owner-Token`` header by API clients (digest in ``meta["owner"]["token"]``).
+  ``X-Owner-Token`` header by API clients (digest in ``SessionMeta.owner["token"]``).
 
 Remembered column mappings are kept per browser digest (see ``services.datasets``).
 """
@@ -20,10 +20,11 @@ import hashlib
 import hmac
 import secrets
 from collections.abc import Mapping
-from typing import Any
 
 from flask import Flask, Response, current_app, g, has_request_context, request
 from itsdangerous import BadSignature, URLSafeSerializer
+
+from services.session_meta import SessionMeta
 
 OWNER_COOKIE = "smbrc_owner"
 OWNER_HEADER = "X-Owner-Token"
@@ -88,7 +89,7 @@ def new_owner_token() -> tuple[str, str]:
 
 
 def owner_matches(
-    meta: dict[str, Any] | None,
+    meta: SessionMeta | None,
     cookies: Mapping[str, str],
     headers: Mapping[str, str],
     secret_key: str | bytes,
@@ -98,9 +99,9 @@ def owner_matches(
     The pure form of :func:`is_owner`, for background jobs that get the request's
     cookies from Dash's callback context instead of a Flask request.
     """
-    if not meta:
+    if meta is None:
         return False
-    owner = meta.get("owner") or {}
+    owner = meta.owner
     token = _header(headers, OWNER_HEADER)
     if (
         token
@@ -127,9 +128,9 @@ def _header(headers: Mapping[str, str], name: str) -> str:
     return ""
 
 
-def is_owner(meta: dict[str, Any] | None) -> bool:
+def is_owner(meta: SessionMeta | None) -> bool:
     """True when the current request may change the session described by ``meta``."""
-    if not meta or not has_request_context():
+    if meta is None or not has_request_context():
         return False
     return owner_matches(
         meta, request.cookies, request.headers, current_app.secret_key or ""

@@ -5,15 +5,16 @@ from __future__ import annotations
 import logging
 import time
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, request
 from flask_limiter import Limiter
 
 from analytics.metrics import FilterError
 from services.report import report_content
 from services.report_text import render_html, render_markdown
 from services.views import build_view, cached_dataset
-from web.api import filters_from_query, min_sales_from_query, session_not_found
+from web.api_params import filters_from_query, min_sales_from_query, session_not_found
 from web.errors import json_error
+from web.extensions import extensions
 
 logger = logging.getLogger(__name__)
 
@@ -50,7 +51,7 @@ def create_report_blueprint(limiter: Limiter, settings) -> Blueprint:
             return json_error(
                 f"Unknown paper size {paper!r}; use paper=a4 or paper=letter.", 400
             )
-        store = current_app.extensions["smbrc.store"]
+        store = extensions().store
         dataset = cached_dataset(store, session_id)
         if dataset is None:
             return session_not_found()
@@ -75,7 +76,7 @@ def create_report_blueprint(limiter: Limiter, settings) -> Blueprint:
         logger.info(
             "report %s built in %.0fms", fmt, (time.perf_counter() - started) * 1000
         )
-        name = f"{_file_stem(dataset.meta['filename'])}-report.{fmt}"
+        name = f"{_file_stem(dataset.meta.filename)}-report.{fmt}"
         disposition = "attachment" if fmt == "pdf" else "inline"
         return Response(
             body,

@@ -9,7 +9,7 @@ import time
 import unicodedata
 from datetime import UTC, datetime
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, jsonify, request
 from flask_limiter import Limiter
 
 from analytics.demo import DEMO_FILENAME, demo_csv
@@ -22,8 +22,10 @@ from services.datasets import (
 )
 from services.memory import release_memory
 from services.probes import ollama_status, prophet_status
+from services.session_meta import SessionMeta
 from services.store import StoreUnavailable, directory_problem
 from web.errors import error_response, json_error, status_for
+from web.extensions import extensions
 from web.health_fastpath import FRESH_UNTIL
 from web.ownership import (
     NOT_OWNER_API_MESSAGE,
@@ -54,7 +56,7 @@ def create_routes_blueprint(limiter: Limiter, settings) -> Blueprint:
     @bp.post("/upload")
     @limiter.limit(settings.rate_limit_string, scope="upload")
     def upload():
-        store = current_app.extensions["smbrc.store"]
+        store = extensions().store
         sheet_url = (request.form.get("sheet_url") or "").strip()
         sheet = (request.form.get("sheet") or "").strip() or None
         if sheet_url:
@@ -113,7 +115,7 @@ def create_routes_blueprint(limiter: Limiter, settings) -> Blueprint:
     def add_to_session(session_id: str):
         """Add files to a dashboard (``mode=add``, the default) or replace its data
         (``mode=replace``): a write, allowed to the session's owner only."""
-        store = current_app.extensions["smbrc.store"]
+        store = extensions().store
         meta = store.get_meta(session_id)
         if meta is None:
             return json_error(
@@ -174,13 +176,13 @@ def create_routes_blueprint(limiter: Limiter, settings) -> Blueprint:
     def demo():
         """A new session holding the demo shop (made-up data), as if it were uploaded:
         owned by this browser (and the returned owner token) like an upload."""
-        store = current_app.extensions["smbrc.store"]
+        store = extensions().store
         owner_token, token_digest = new_owner_token()
         owner = {"browser": browser_digest(create=True), "token": token_digest}
         meta = create_session(
             store, demo_csv(), DEMO_FILENAME, source="demo", owner=owner
         )
-        logger.info("demo session created rows=%s", meta["rows"])
+        logger.info("demo session created rows=%s", meta.rows)
         return {**_created(meta), "owner_token": owner_token}, 201
 
     #: (monotonic time it was taken, the store's figures and probe results)
@@ -204,7 +206,7 @@ def create_routes_blueprint(limiter: Limiter, settings) -> Blueprint:
             ):
                 request.environ[FRESH_UNTIL] = last_check[0][0] + HEALTH_CHECK_SECONDS
                 return last_check[0][1]
-        store = current_app.extensions["smbrc.store"]
+        store = extensions().store
         reasons: list[str] = []
         problem = store.problem()
         store_ok = problem is None
@@ -217,7 +219,7 @@ def create_routes_blueprint(limiter: Limiter, settings) -> Blueprint:
             except StoreUnavailable as error:
                 store_ok = False
                 reasons.append(str(error))
-        jobs_dir = current_app.extensions.get("smbrc.jobs_dir")
+        jobs_dir = extensions().jobs_dir
         jobs_problem = directory_problem(jobs_dir) if jobs_dir else None
         if jobs_problem and jobs_problem not in reasons:
             reasons.append(jobs_problem)
@@ -333,20 +335,18 @@ def _create_combined(store, uploads: list[Upload], settings):
     return {**_created(meta), "owner_token": owner_token}, 201
 
 
-def _created(meta: dict) -> dict:
+def _created(meta: SessionMeta) -> dict:
     """The answer to a request that created a session."""
-    sid = meta["session_id"]
+    sid = meta.session_id
     return {
         "session_id": sid,
-        "dashboard_url": current_app.extensions["smbrc.dash"].get_relative_path(
-            f"/dashboard/{sid}"
-        ),
-        "rows": meta["rows"],
-        "mapping": meta["mapping"],
-        "warnings": meta["warnings"],
+        "dashboard_url": extensions().dash.get_relative_path(f"/dashboard/{sid}"),
+        "rows": meta.rows,
+        "mapping": meta.mapping,
+        "warnings": meta.warnings,
         "files": [
             {k: f[k] for k in FILE_FIELDS if k in f}
-            for f in (meta.get("report") or {}).get("files") or []
+            for f in meta.report.get("files") or []
         ],
     }
 

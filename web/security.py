@@ -18,6 +18,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import Settings
 from web.errors import json_error
+from web.extensions import extensions
 from web.ownership import init_ownership
 from web.ratelimit_storage import rate_limit_storage_uri
 
@@ -188,7 +189,7 @@ def init_security(
             request.method == "GET"
             and response.status_code == 200
             and response.mimetype == "text/html"
-            and not known_page(request.path, server.extensions.get("smbrc.store"))
+            and not known_page(request.path, extensions(server).store)
         ):
             response.status_code = 404
         return response

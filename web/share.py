@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from html import escape
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, request
 from flask_limiter import Limiter
 
 from analytics.exports import to_csv_bytes
@@ -33,8 +33,9 @@ from services.share import (
     revoke_share,
 )
 from services.views import Filters, build_view, cached_dataset
-from web.api import session_not_found
+from web.api_params import session_not_found
 from web.errors import json_error
+from web.extensions import extensions
 from web.ownership import is_owner
 
 logger = logging.getLogger(__name__)
@@ -149,7 +150,7 @@ def create_share_blueprint(limiter: Limiter, settings) -> Blueprint:
     limiter.limit(settings.rate_limit_string, scope="share")(bp)
 
     def store():
-        return current_app.extensions["smbrc.store"]
+        return extensions().store
 
     @bp.before_app_request
     def share_tokens_never_write():
@@ -250,7 +251,7 @@ def create_share_blueprint(limiter: Limiter, settings) -> Blueprint:
         share, view = found
         started = time.perf_counter()
         content = report_content(store(), settings, view)
-        content["title"] = f"Shared view: {view.dataset.meta['filename']}"
+        content["title"] = f"Shared view: {view.dataset.meta.filename}"
         page = render_html(content).replace(
             "</h1>",
             "</h1>" + _form(token, view.filters, share.allow_exports, share.expires_at),

@@ -22,6 +22,7 @@ from services.assistant import HISTORY_KEY
 from services.forecasts import ForecastParams, cache_key
 from tests.conftest import as_owner, upload
 from tests.fakes.ollama_server import FakeOllama, Reply, rephrase_facts
+from web.extensions import extensions
 
 ALL = (None, None, None, None)  # start, end, categories, sku query
 UNKNOWN_SID = "Z" * 32
@@ -56,7 +57,7 @@ def markdowns(component) -> list[dcc.Markdown]:
 
 
 def chat(app, sid, question, *filters, progress=None):
-    settings = app.server.extensions["smbrc.settings"]
+    settings = extensions(app.server).settings
     calls = [] if progress is None else progress
     with app.server.test_request_context("/", headers=as_owner(sid)):
         return run_chat(
@@ -86,7 +87,7 @@ def test_insights_follow_the_category_filter(app, sid, sales_frame):
 
 def cache_default_forecast(app, sid) -> None:
     """What the forecast card leaves behind (a cheap model stands in for the backtested one)."""
-    store = app.server.extensions["smbrc.store"]
+    store = extensions(app.server).store
     result = forecast(store.get_frame(sid), metric="revenue", model="trend").to_dict()
     store.set_value(sid, cache_key(sid, 0, ForecastParams()), result)
 
@@ -155,7 +156,7 @@ def test_chat_job_answers_from_the_data_and_records_the_turn(app, sid, sales_fra
     expected = f"`{profit.idxmax()}`: profit {format_money(round(float(profit.max()), 2), '$')}"
     assert expected in markdowns(messages[-1])[0].children
     assert progress[0] == ("Working out the figures…", "")
-    turns = app.server.extensions["smbrc.store"].get_value(sid, HISTORY_KEY)
+    turns = extensions(app.server).store.get_value(sid, HISTORY_KEY)
     assert [t["question"] for t in turns] == ["Top 5 products by profit"]
     assert len(messages) == 3  # welcome, question, answer
 
@@ -177,11 +178,11 @@ def test_chat_job_on_an_expired_session(app):
 def test_chat_job_reports_bad_filters_without_recording(app, sid):
     messages = chat(app, sid, "Top 3 products", "2024-05-01", "2024-01-01", None, None)
     assert "after the end date" in text_of(messages[-1])
-    assert app.server.extensions["smbrc.store"].get_value(sid, HISTORY_KEY) is None
+    assert extensions(app.server).store.get_value(sid, HISTORY_KEY) is None
 
 
 def test_chat_job_without_a_question_does_nothing(app, sid):
-    settings = app.server.extensions["smbrc.settings"]
+    settings = extensions(app.server).settings
     with pytest.raises(PreventUpdate):
         run_chat(settings, lambda _: None, None, sid, *ALL)
 

@@ -27,6 +27,7 @@ from callbacks.dashboard import (
 from callbacks.routing import render_page
 from components import ids
 from tests.conftest import transactions_frame, upload
+from web.extensions import extensions
 
 
 @pytest.fixture(scope="module")
@@ -318,7 +319,7 @@ def test_the_chat_answers_under_the_column_filters_and_names_them(app, sid, shop
     from callbacks.assistant import run_chat
     from tests.conftest import as_owner
 
-    settings = app.server.extensions["smbrc.settings"]
+    settings = extensions(app.server).settings
     with app.server.test_request_context("/", headers=as_owner(sid)):
         messages = run_chat(
             settings,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from analytics.formatting import format_money
@@ -9,6 +11,7 @@ from callbacks.dashboard import update_charts, update_kpis
 from services.datasets import Dataset
 from services.views import VIEWS, Filters, cached_dataset
 from tests.conftest import upload
+from web.extensions import extensions
 
 
 def _text(children) -> str:
@@ -47,7 +50,7 @@ def test_expired_session_gives_a_message_in_both(app):
 
 
 def test_a_filtered_view_is_built_once_per_revision_and_filters(app, sales_csv):
-    store = app.server.extensions["smbrc.store"]
+    store = extensions(app.server).store
     sid = upload(app.server.test_client(), sales_csv).get_json()["session_id"]
     dataset = cached_dataset(store, sid)
     filters = Filters.from_inputs(None, None, ["Software"], None)
@@ -57,7 +60,7 @@ def test_a_filtered_view_is_built_once_per_revision_and_filters(app, sales_csv):
     assert VIEWS.view(dataset, Filters()).rows is not first.rows
     # new data under the same session (a remap): the old rows are not reused
     rebuilt = Dataset(
-        meta={**dataset.meta, "revision": int(dataset.meta.get("revision", 0)) + 1},
+        meta=replace(dataset.meta, revision=dataset.meta.revision + 1),
         frame=dataset.frame.iloc[:10],
     )
     fresh = VIEWS.view(rebuilt, filters)

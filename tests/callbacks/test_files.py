@@ -4,6 +4,8 @@ may change anything."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandas as pd
 import pytest
 from dash import no_update
@@ -15,6 +17,7 @@ from components.files import files_section
 from components.quality import NONE_VALUE, quality_card
 from tests.conftest import as_owner, transactions_frame
 from tests.web.test_upload_files import post_files
+from web.extensions import extensions
 
 
 def csv(frame: pd.DataFrame) -> bytes:
@@ -47,8 +50,8 @@ def revenue(client, sid) -> float:
 
 def test_a_mapping_applies_to_every_file(app, client, overlapping, year):
     sid, _early, _late = overlapping
-    meta = app.server.extensions["smbrc.store"].get_meta(sid)
-    mapping = {**meta["mapping"], "revenue": "Unit Price", "cost": None}
+    meta = extensions(app.server).store.get_meta(sid)
+    mapping = {**meta.mapping, "revenue": "Unit Price", "cost": None}
     role_ids = [{"type": "mapping-role", "role": role} for role in ROLES]
     values = [mapping.get(role) or NONE_VALUE for role in ROLES]
     with app.server.test_request_context("/", headers=as_owner(sid)):
@@ -64,9 +67,9 @@ def test_a_mapping_cannot_apply_to_files_with_different_columns(app, client, yea
     sid = post_files(client, [("a.csv", csv(a)), ("b.csv", csv(b))]).get_json()[
         "session_id"
     ]
-    meta = app.server.extensions["smbrc.store"].get_meta(sid)
+    meta = extensions(app.server).store.get_meta(sid)
     role_ids = [{"type": "mapping-role", "role": role} for role in ROLES]
-    values = [meta["mapping"].get(role) or NONE_VALUE for role in ROLES]
+    values = [meta.mapping.get(role) or NONE_VALUE for role in ROLES]
     with app.server.test_request_context("/", headers=as_owner(sid)):
         status, href = apply_mapping(1, values, role_ids, None, sid)
     assert href is no_update
@@ -93,16 +96,16 @@ def test_only_the_owner_may_keep_repeated_rows(app, client, overlapping):
         status, href = apply_overlaps(1, ["keep"], sid)
     assert href is no_update
     assert "Only the browser that uploaded" in str(status.to_plotly_json())
-    meta = app.server.extensions["smbrc.store"].get_meta(sid)
-    assert meta["keep_overlaps"] is False
+    meta = extensions(app.server).store.get_meta(sid)
+    assert meta.keep_overlaps is False
 
 
 def test_the_quality_card_lists_the_files(app, overlapping):
     sid, early, late = overlapping
-    meta = app.server.extensions["smbrc.store"].get_meta(sid)
+    meta = extensions(app.server).store.get_meta(sid)
     card = str(quality_card(meta).to_plotly_json())
     assert "Files (2)" in card and "early.csv" in card and "late.csv" in card
     march = int((early["Date"].str[:7] == "2024-03").sum())
     assert f"{march:,} row(s) are identical on every column" in card
     assert "overlap from 2024-03-01" in card
-    assert files_section({**meta, "report": {**meta["report"], "files": []}}) is None
+    assert files_section(replace(meta, report={**meta.report, "files": []})) is None

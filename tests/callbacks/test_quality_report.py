@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from components.quality import quality_card
+from services.session_meta import SessionMeta
 
 
 def _texts(component) -> list[str]:
@@ -20,20 +21,20 @@ def _texts(component) -> list[str]:
     return out
 
 
-def _meta(read: dict, negatives: dict) -> dict:
-    return {
-        "report": {
+def _meta(read: dict, negatives: dict) -> SessionMeta:
+    return SessionMeta(
+        report={
             "read": {"file_type": "csv", **read},
             "rows_read": 10,
             "set_aside": [],
             "negatives": negatives,
             "assumptions": [],
         },
-        "rows": 10,
-        "mapping": {},
-        "confidence": {},
-        "columns": ["Date", "Sales Amount"],
-    }
+        rows=10,
+        mapping={},
+        confidence={},
+        columns=["Date", "Sales Amount"],
+    )
 
 
 def test_two_header_rows_are_shown_as_combined():
@@ -60,13 +61,13 @@ def test_a_payment_log_card_shows_rows_set_aside_and_joined():
 
     log = amazon_settlement()
     result = ingest_bytes(log.data, log.filename)
-    meta = {
-        "report": result.report,
-        "rows": len(result.frame),
-        "mapping": result.mapping,
-        "confidence": result.confidence,
-        "columns": list(result.table.columns),
-    }
+    meta = SessionMeta(
+        report=result.report,
+        rows=len(result.frame),
+        mapping=result.mapping,
+        confidence=result.confidence,
+        columns=list(result.table.columns),
+    )
     text = " ".join(_texts(quality_card(meta)))
     joined = result.report["joined"]
     assert joined > 0
@@ -88,7 +89,7 @@ def test_columns_are_listed_by_kind_with_units_and_roles():
     ).encode()
     result = ingest_bytes(csv, "orders.csv")
     meta = _meta({}, {})
-    meta["report"]["columns"] = result.report["columns"]
+    meta.report["columns"] = result.report["columns"]
     text = " ".join(_texts(quality_card(meta)))
     assert "Dimensions (group and filter by): " in text
     assert "Region" in text

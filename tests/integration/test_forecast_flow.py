@@ -10,6 +10,7 @@ from selenium.webdriver.support.ui import Select, WebDriverWait
 from tests.conftest import csrf_token, transactions_frame, upload
 from tests.integration.conftest import screenshot
 from tests.integration.servers import Gunicorn, ThreadedServer, upload_frame
+from web.extensions import extensions
 
 pytestmark = pytest.mark.browser
 
@@ -95,7 +96,7 @@ def _forecast_arrives_and_follows_the_model_choice(browser, shot) -> None:
 
 def test_a_queued_forecast_can_be_cancelled_then_retried(browser, dashboard):
     app, url = dashboard
-    store = app.server.extensions["smbrc.store"]
+    store = extensions(app.server).store
     assert store.add_global("jobslot:0", 1, 120)  # the only job slot is busy
     try:
         with ThreadedServer(app.server) as server:

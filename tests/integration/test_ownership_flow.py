@@ -11,6 +11,7 @@ from analytics.formatting import format_money
 from tests.conftest import transactions_frame
 from tests.integration.conftest import screenshot
 from tests.integration.servers import ThreadedServer
+from web.extensions import extensions
 
 pytestmark = pytest.mark.browser
 
@@ -87,11 +88,11 @@ def test_a_visitor_with_the_link_can_view_but_not_change(
         refused = _press_apply_mapping(other_browser, visitor)
         assert "Only the browser that uploaded this file" in refused
         screenshot(other_browser, artifacts_dir / "visitor-refused.png")
-        meta = app.server.extensions["smbrc.store"].get_meta(sid)
-        assert meta.get("revision", 0) == 0
+        meta = extensions(app.server).store.get_meta(sid)
+        assert meta.revision == 0
 
         # The uploader's own browser may apply it (the page reloads at once).
         button = browser.find_element(By.ID, "mapping-apply")
         browser.execute_script("arguments[0].click();", button)
         wait.until(lambda d: "?v=1" in d.current_url)
-        assert app.server.extensions["smbrc.store"].get_meta(sid)["revision"] == 1
+        assert extensions(app.server).store.get_meta(sid).revision == 1

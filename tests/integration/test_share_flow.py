@@ -14,13 +14,14 @@ from selenium.webdriver.support.ui import WebDriverWait
 from services.share import digest
 from tests.integration.conftest import screenshot
 from tests.integration.servers import ThreadedServer
+from web.extensions import extensions
 
 pytestmark = pytest.mark.browser
 
 
 def test_share_view_revoke_and_expiry(browser, make_app, artifacts_dir):
     app = make_app()
-    store = app.server.extensions["smbrc.store"]
+    store = extensions(app.server).store
     with ThreadedServer(app.server) as server:
         browser.get(server.url + "/")
         wait = WebDriverWait(browser, 60)

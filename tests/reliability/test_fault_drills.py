@@ -20,6 +20,7 @@ from tests.reliability.conftest import latency_figures, report
 from tests.reliability.dash_client import DashPage, text_of
 from tests.reliability.proxy import TcpProxy
 from tests.reliability.runs import chat_verdict, forecast_verdict, money
+from web.extensions import extensions
 from web.routes import HEALTH_CHECK_SECONDS
 
 pytestmark = pytest.mark.slow
@@ -364,7 +365,7 @@ def test_dev_server_stop_ends_its_jobs(tmp_path, how):
 def test_cancelled_jobs_leave_no_slot_behind(make_app):
     """Two Cancel clicks in a row, then anyone's forecast starts at once (one slot)."""
     app = make_app(MAX_CONCURRENT_JOBS=1)
-    store = app.server.extensions["smbrc.store"]
+    store = extensions(app.server).store
     frame = transactions_frame(rows=1500, days=800, seed=71)
     with ThreadedServer(app.server) as server:
         sid = upload_frame(server.url, frame)

@@ -43,19 +43,17 @@ def test_a_confirmed_mapping_applies_to_every_file_with_those_columns(store):
     first, second = halves()
     sid = create_session(
         store, first.to_csv(index=False).encode(), "old.csv", owner=OWNER
-    )["session_id"]
+    ).session_id
     meta = store.get_meta(sid)
-    remap_session(
-        store, sid, {**meta["mapping"], "revenue": "Unit Price", "cost": None}
-    )
+    remap_session(store, sid, {**meta.mapping, "revenue": "Unit Price", "cost": None})
     combined = create_combined_session(
         store,
         [upload("jan-feb.csv", first), upload("mar-apr.csv", second)],
         owner=OWNER,
     )
-    assert combined["mapping"]["revenue"] == "Unit Price"
-    assert combined["mapping_origin"]["source"] == "remembered"
-    frame = load_dataset(store, combined["session_id"]).frame
+    assert combined.mapping["revenue"] == "Unit Price"
+    assert combined.mapping_origin["source"] == "remembered"
+    frame = load_dataset(store, combined.session_id).frame
     expected = first["Unit Price"].sum() + second["Unit Price"].sum()
     assert frame["revenue"].sum() == pytest.approx(expected, abs=0.01)
 
@@ -91,10 +89,10 @@ def test_adding_leaves_the_session_unchanged_when_refused(store):
     first, second = halves()
     sid = create_combined_session(
         store, [upload("a.csv", first), upload("b.csv", second)]
-    )["session_id"]
+    ).session_id
     before = store.get_meta(sid)
     with pytest.raises(IngestError):
         add_files(store, sid, [upload("no-cost.csv", second.drop(columns=["Cost"]))])
     after = store.get_meta(sid)
-    assert after.get("revision", 0) == before.get("revision", 0)
-    assert after["rows"] == before["rows"]
+    assert after.revision == before.revision
+    assert after.rows == before.rows

@@ -124,9 +124,9 @@ def sales() -> pd.DataFrame:
 
 def test_the_frame_is_decoded_once_then_served_from_memory(two_clients, sales):
     store, _ = two_clients
-    sid = create_session(store, sales.to_csv(index=False).encode(), "sales.csv")[
-        "session_id"
-    ]
+    sid = create_session(
+        store, sales.to_csv(index=False).encode(), "sales.csv"
+    ).session_id
     counting, cache = CountingStore(store), FrameCache(max_bytes=10**8)
     first = cached_dataset(counting, sid, cache)
     second = cached_dataset(counting, sid, cache)
@@ -137,18 +137,18 @@ def test_the_frame_is_decoded_once_then_served_from_memory(two_clients, sales):
 
 def test_a_remap_by_another_worker_is_seen_on_the_next_call(two_clients, sales):
     mine, other = two_clients
-    sid = create_session(mine, sales.to_csv(index=False).encode(), "sales.csv")[
-        "session_id"
-    ]
+    sid = create_session(
+        mine, sales.to_csv(index=False).encode(), "sales.csv"
+    ).session_id
     cache = FrameCache(max_bytes=10**8)
     before = cached_dataset(mine, sid, cache)
     assert before.frame["revenue"].sum() == pytest.approx(sales["Revenue"].sum())
 
-    mapping = {**before.meta["mapping"], "revenue": "Cost", "cost": None}
+    mapping = {**before.meta.mapping, "revenue": "Cost", "cost": None}
     remap_session(other, sid, mapping)  # another worker, with its own store client
 
     after = cached_dataset(mine, sid, cache)
-    assert after.meta["revision"] == 1
+    assert after.meta.revision == 1
     assert after.frame["revenue"].sum() == pytest.approx(sales["Cost"].sum())
     assert after.frame["cost"].isna().all()
     view = load_view(mine, sid, Filters())
@@ -159,9 +159,9 @@ def test_an_expired_or_deleted_session_is_gone_even_when_its_frame_is_kept(
     two_clients, sales
 ):
     store, other = two_clients
-    sid = create_session(store, sales.to_csv(index=False).encode(), "sales.csv")[
-        "session_id"
-    ]
+    sid = create_session(
+        store, sales.to_csv(index=False).encode(), "sales.csv"
+    ).session_id
     cache = FrameCache(max_bytes=10**8)
     assert cached_dataset(store, sid, cache) is not None
     other.delete(sid)

@@ -10,14 +10,9 @@ import psutil
 import pytest
 
 from config import load_settings
-from services.jobs import (
-    JobManager,
-    JobTarget,
-    _JobSpec,
-    background_manager,
-    job_context,
-    job_slot,
-)
+from services.job_backends import background_manager
+from services.job_slots import job_slot
+from services.jobs import JobManager, JobTarget, _JobSpec, job_context
 from services.store import DiskcacheSessionStore, store_from_settings
 
 
@@ -219,7 +214,7 @@ def test_manager_is_celery_with_redis(tmp_path):
 def test_celery_cancel_frees_the_slot_at_once(tmp_path, monkeypatch):
     """A cancelled Celery job's slot is free for the next forecast right away (the killed
     worker child never releases it itself; before, it waited out the lease)."""
-    from services import jobs
+    from services import job_backends, job_slots
 
     settings = load_settings(
         {
@@ -234,7 +229,7 @@ def test_celery_cancel_frees_the_slot_at_once(tmp_path, monkeypatch):
     terminated = []
     monkeypatch.setattr(manager.handle.control, "terminate", terminated.append)
     # what a task does when it starts: its slot carries its task id
-    jobs._name_celery_task(task_id="task-123")
+    job_backends._name_celery_task(task_id="task-123")
     try:
         with job_slot(store, 1, timeout=5.0):
             assert store.get_global("jobslot:0")["job"] == "task-123"
@@ -242,5 +237,5 @@ def test_celery_cancel_frees_the_slot_at_once(tmp_path, monkeypatch):
             assert terminated == ["task-123"]
             assert store.get_global("jobslot:0") is None
     finally:
-        jobs._unname_celery_task()
-    assert jobs.JOB_ENV not in os.environ
+        job_backends._unname_celery_task()
+    assert job_slots.JOB_ENV not in os.environ

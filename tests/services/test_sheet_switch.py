@@ -37,36 +37,36 @@ def _revenue(store, sid) -> float:
 def test_upload_keeps_the_sheets_and_lists_them(store, workbook):
     data, total = workbook
     meta = create_session(store, data, "book.xlsx")
-    assert [s["name"] for s in meta["sheets"]] == ["Notes", "Transactions", "Summary"]
-    assert [s["rows"] for s in meta["sheets"]] == [2, 41, 3]
-    assert meta["report"]["read"]["sheet"] == "Transactions"
-    assert _revenue(store, meta["session_id"]) == pytest.approx(total)
+    assert [s["name"] for s in meta.sheets] == ["Notes", "Transactions", "Summary"]
+    assert [s["rows"] for s in meta.sheets] == [2, 41, 3]
+    assert meta.report["read"]["sheet"] == "Transactions"
+    assert _revenue(store, meta.session_id) == pytest.approx(total)
 
 
 def test_switching_reads_the_other_sheet_and_back(store, workbook):
     data, total = workbook
-    sid = create_session(store, data, "book.xlsx")["session_id"]
+    sid = create_session(store, data, "book.xlsx").session_id
     meta = switch_sheet(store, sid, "Summary")
-    assert meta["revision"] == 1
-    assert meta["report"]["read"]["sheet"] == "Summary"
-    assert meta["mapping"]["revenue"] == "Revenue"
-    assert meta["mapping"]["category"] == "Category"
-    assert meta["rows"] == 2
+    assert meta.revision == 1
+    assert meta.report["read"]["sheet"] == "Summary"
+    assert meta.mapping["revenue"] == "Revenue"
+    assert meta.mapping["category"] == "Category"
+    assert meta.rows == 2
     assert _revenue(store, sid) == pytest.approx(3.0)
     assert (
         "Read the sheet 'Summary' (chosen on the dashboard); the workbook also has "
-        "'Notes', 'Transactions'." in meta["report"]["assumptions"]
+        "'Notes', 'Transactions'." in meta.report["assumptions"]
     )
-    assert [s["name"] for s in meta["sheets"]] == ["Notes", "Transactions", "Summary"]
+    assert [s["name"] for s in meta.sheets] == ["Notes", "Transactions", "Summary"]
     back = switch_sheet(store, sid, "Transactions")
-    assert back["revision"] == 2
-    assert back["date_start"] == "2024-01-03"
+    assert back.revision == 2
+    assert back.date_start == "2024-01-03"
     assert _revenue(store, sid) == pytest.approx(total)
 
 
 def test_a_sheet_without_sales_is_refused_and_nothing_changes(store, workbook):
     data, total = workbook
-    sid = create_session(store, data, "book.xlsx")["session_id"]
+    sid = create_session(store, data, "book.xlsx").session_id
     before = store.get_meta(sid)
     with pytest.raises(IngestError) as error:
         switch_sheet(store, sid, "Notes")
@@ -79,7 +79,7 @@ def test_a_sheet_without_sales_is_refused_and_nothing_changes(store, workbook):
 
 def test_unknown_sheet_and_expired_session(store, workbook):
     data, _ = workbook
-    sid = create_session(store, data, "book.xlsx")["session_id"]
+    sid = create_session(store, data, "book.xlsx").session_id
     with pytest.raises(
         IngestError, match="no sheet called 'Nope'.*Notes, Transactions"
     ):
@@ -92,8 +92,8 @@ def test_unknown_sheet_and_expired_session(store, workbook):
 
 
 def test_a_csv_session_has_no_sheets_to_switch(store):
-    sid = create_session(store, b"Date,Sales\n2024-01-01,5\n", "a.csv")["session_id"]
-    assert "sheets" not in store.get_meta(sid)
+    sid = create_session(store, b"Date,Sales\n2024-01-01,5\n", "a.csv").session_id
+    assert store.get_meta(sid).sheets == []
     with pytest.raises(IngestError, match="no sheet called 'Sheet1'"):
         switch_sheet(store, sid, "Sheet1")
 
@@ -101,16 +101,16 @@ def test_a_csv_session_has_no_sheets_to_switch(store):
 def test_a_mapping_confirmed_for_a_sheet_applies_when_switching_to_it(store, workbook):
     data, _ = workbook
     owner = {"browser": "browser-digest"}
-    sid = create_session(store, data, "book.xlsx", owner=owner)["session_id"]
+    sid = create_session(store, data, "book.xlsx", owner=owner).session_id
     switch_sheet(store, sid, "Summary")
     remap_session(store, sid, {"revenue": "Revenue", "category": None})
     again = switch_sheet(
         store,
-        create_session(store, data, "b.xlsx", owner=owner)["session_id"],
+        create_session(store, data, "b.xlsx", owner=owner).session_id,
         "Summary",
     )
-    assert again["mapping"]["category"] is None
-    assert "Applied the column mapping you confirmed earlier" in again["warnings"][0]
+    assert again.mapping["category"] is None
+    assert "Applied the column mapping you confirmed earlier" in again.warnings[0]
 
 
 def test_quality_card_offers_the_sheets_only_for_workbooks(store, workbook):

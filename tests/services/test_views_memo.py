@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -17,6 +18,7 @@ from analytics.insights.build import _insights
 from analytics.metrics import monthly_sku_scores, sku_scores
 from benchmarks.datagen import csv_bytes, transactions
 from services.datasets import Dataset
+from services.session_meta import SessionMeta
 from services.views import (
     Filters,
     Memo,
@@ -47,7 +49,7 @@ def full_scores(rows: pd.DataFrame) -> pd.DataFrame:
 
 def dataset_of(data: bytes, name: str, sid: str) -> Dataset:
     frame = ingest_bytes(data, name).frame
-    return Dataset(meta={"session_id": sid, "revision": 0}, frame=frame)
+    return Dataset(meta=SessionMeta(session_id=sid), frame=frame)
 
 
 @pytest.fixture(scope="module")
@@ -126,7 +128,7 @@ def test_view_memo_gives_the_callers_metadata(generated):
     views = ViewMemo()
     filters = Filters.from_inputs("2022-01-01", "2022-12-31")
     first = views.view(generated, filters)
-    fresh = Dataset(meta={**generated.meta, "name": "x"}, frame=generated.frame)
+    fresh = Dataset(meta=replace(generated.meta, filename="x"), frame=generated.frame)
     again = views.view(fresh, filters)
     assert again.rows is first.rows
     assert again.dataset is fresh
@@ -150,7 +152,7 @@ def test_projection_when_the_latest_month_has_no_usable_amounts(generated):
         frame["date"].dt.month == latest.month
     )
     frame.loc[last_month, "revenue"] = np.nan
-    dataset = Dataset(meta={"session_id": "nan-month", "revision": 0}, frame=frame)
+    dataset = Dataset(meta=SessionMeta(session_id="nan-month"), frame=frame)
     view = build_view(dataset, Filters())
     pd.testing.assert_frame_equal(
         cached_sku_scores(None, view), full_scores(view.rows), check_exact=True

@@ -7,6 +7,7 @@ import time
 import pytest
 
 from tests.conftest import upload
+from web.extensions import extensions
 
 TOP_KEYS = {
     "session_id",
@@ -139,10 +140,8 @@ def test_a_fractional_session_timeout_is_kept_not_rounded_to_zero(make_app, sale
     client = app.server.test_client()
     created = upload(client, sales_csv)
     assert created.status_code == 201
-    meta = app.server.extensions["smbrc.store"].get_meta(
-        created.get_json()["session_id"]
-    )
-    assert meta is None or 0.3 < meta["expires_at"] - meta["created_at"] < 0.4
+    meta = extensions(app.server).store.get_meta(created.get_json()["session_id"])
+    assert meta is None or 0.3 < meta.expires_at - meta.created_at < 0.4
     time.sleep(0.5)
     assert (
         client.get(f"/api/data/{created.get_json()['session_id']}").status_code == 404
@@ -155,7 +154,7 @@ def test_health_reports_a_store_problem_as_degraded(client, monkeypatch):
     def unavailable(*args, **kwargs):
         raise StoreUnavailable("The session store is busy right now; try again.")
 
-    store = client.application.extensions["smbrc.store"]
+    store = extensions(client.application).store
     monkeypatch.setattr(store, "_set", unavailable)
     monkeypatch.setattr(store, "_get", unavailable)
     body = client.get("/health").get_json()
@@ -190,7 +189,7 @@ def test_a_session_gone_before_the_upload_answers_is_still_a_201(
     """A lifetime shorter than the upload took: the answer names the new session (whose
     dashboard then says it expired), never a 500."""
     app = make_app()
-    store = app.server.extensions["smbrc.store"]
+    store = extensions(app.server).store
     monkeypatch.setattr(store, "get_meta", lambda sid: None)
     created = upload(app.server.test_client(), sales_csv)
     assert created.status_code == 201

@@ -14,6 +14,7 @@ from tests.fakes.ollama_server import (
     rephrase_facts,
     wrong_number_reply,
 )
+from web.extensions import extensions
 
 PUBLIC = {"answer", "facts", "model", "based_on", "note"}
 UNKNOWN_SID = "A" * 32
@@ -47,7 +48,7 @@ def revenue_in(frame: pd.DataFrame, year: str) -> str:
 
 
 def history(app, sid: str) -> list[dict]:
-    return app.server.extensions["smbrc.store"].get_value(sid, HISTORY_KEY, [])
+    return extensions(app.server).store.get_value(sid, HISTORY_KEY, [])
 
 
 def test_chat_contract_and_grounded_figure(client, session, sales_frame):
@@ -181,7 +182,7 @@ def test_history_is_shared_by_app_instances_on_one_cache_dir(make_app, sales_csv
 
 
 def test_history_keeps_the_last_turns(app, client, session):
-    store = app.server.extensions["smbrc.store"]
+    store = extensions(app.server).store
     old = [
         {"question": f"q{i}", "answer": "a", "facts": []}
         for i in range(MAX_HISTORY_TURNS + 5)

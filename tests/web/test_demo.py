@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from analytics.demo import DEMO_FILENAME, demo_shop
 from components.dashboard import dashboard_header
+from services.session_meta import SessionMeta
 from tests.conftest import csrf_token, module_client
 
 
@@ -60,12 +63,9 @@ def test_each_demo_is_its_own_session(client):
 
 
 def test_the_dashboard_header_says_demo_data_only_for_the_demo():
-    meta = {
-        "session_id": "s" * 32,
-        "filename": DEMO_FILENAME,
-        "rows": 10,
-        "source": "demo",
-    }
+    meta = SessionMeta(
+        session_id="s" * 32, filename=DEMO_FILENAME, rows=10, source="demo"
+    )
     assert "Demo data" in str(dashboard_header(meta).to_plotly_json())
-    uploaded = {**meta, "source": "upload"}
+    uploaded = replace(meta, source="upload")
     assert "Demo data" not in str(dashboard_header(uploaded).to_plotly_json())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+from web.extensions import extensions
 from web.routes import HEALTH_CHECK_SECONDS
 
 
@@ -35,7 +36,7 @@ def test_health_figures_are_never_older_than_before(client, monkeypatch):
     def unavailable(*args, **kwargs):
         raise StoreUnavailable("The session store is busy right now; try again.")
 
-    store = client.application.extensions["smbrc.store"]
+    store = extensions(client.application).store
     monkeypatch.setattr(store, "problem", lambda: "The store is gone.")
     monkeypatch.setattr(store, "_get", unavailable)
     time.sleep(HEALTH_CHECK_SECONDS + 0.05)

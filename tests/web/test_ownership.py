@@ -17,6 +17,7 @@ from callbacks.mapping import apply_mapping, read_sheet, undo_remembered
 from components.quality import NONE_VALUE
 from services.assistant import HISTORY_KEY
 from tests.conftest import csrf_token, transactions_frame, upload
+from web.extensions import extensions
 from web.ownership import NOT_OWNER_MESSAGE, OWNER_COOKIE, OWNER_HEADER
 
 
@@ -98,8 +99,8 @@ def test_a_remembered_mapping_is_undone_in_one_click(app, alice, shop):
     )
     again = post_upload(alice, shop)
     sid = again["session_id"]
-    meta = app.server.extensions["smbrc.store"].get_meta(sid)
-    assert meta["mapping_origin"]["source"] == "remembered"
+    meta = extensions(app.server).store.get_meta(sid)
+    assert meta.mapping_origin["source"] == "remembered"
     with app.server.test_request_context("/", headers=cookie_headers(alice)):
         status, href = undo_remembered(1, sid)
     assert href == f"/dashboard/{sid}?v=1", status
@@ -115,16 +116,15 @@ def test_the_quality_card_says_where_a_remembered_mapping_came_from(app, alice, 
     remap(
         app, alice, first["session_id"], {**first["mapping"], "revenue": "Postal Code"}
     )
-    meta = app.server.extensions["smbrc.store"].get_meta(
-        post_upload(alice, shop)["session_id"]
-    )
+    meta = extensions(app.server).store.get_meta(post_upload(alice, shop)["session_id"])
     text = str(quality_card(meta).to_plotly_json())
     assert "remembered from your earlier upload" in text
     assert "Undo: use the detected mapping" in text
     assert "detected from this file" in str(
         quality_card(
-            app.server.extensions["smbrc.store"].get_meta(first["session_id"])
-            | {"mapping_origin": {"source": "detected"}}
+            extensions(app.server)
+            .store.get_meta(first["session_id"])
+            .with_changes({"mapping_origin": {"source": "detected"}})
         ).to_plotly_json()
     )
 
@@ -188,7 +188,7 @@ def test_a_stranger_cannot_append_chat_turns(app, alice, bob, shop):
         headers={"X-CSRFToken": csrf_token(bob)},
     )
     assert response.status_code == 403
-    store = app.server.extensions["smbrc.store"]
+    store = extensions(app.server).store
     assert store.get_value(sid, HISTORY_KEY) is None
     # the owner's own browser may
     ok = alice.post(
@@ -204,7 +204,7 @@ def test_the_chat_job_refuses_a_stranger(app, alice, bob, shop):
     created = post_upload(alice, shop)
     sid = created["session_id"]
     bob.get("/")
-    settings = app.server.extensions["smbrc.settings"]
+    settings = extensions(app.server).settings
     with app.server.test_request_context("/", headers=cookie_headers(bob)):
         messages = run_chat(
             settings,
@@ -217,7 +217,7 @@ def test_the_chat_job_refuses_a_stranger(app, alice, bob, shop):
             None,
         )
     assert NOT_OWNER_MESSAGE in str([m.to_plotly_json() for m in messages])
-    assert app.server.extensions["smbrc.store"].get_value(sid, HISTORY_KEY) is None
+    assert extensions(app.server).store.get_value(sid, HISTORY_KEY) is None
 
 
 def test_only_the_owner_can_delete_a_session(app, alice, bob, shop):

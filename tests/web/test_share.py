@@ -10,6 +10,7 @@ import pytest
 
 from services.share import resolve_share
 from tests.conftest import csrf_token, module_client, new_session, transactions_frame
+from web.extensions import extensions
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +38,7 @@ def share(client, token, sid, **body):
 
 
 def store_of(client):
-    return client.application.extensions["smbrc.store"]
+    return extensions(client.application).store
 
 
 def test_a_link_shows_the_shared_filters_without_the_session_id(
@@ -118,7 +119,7 @@ def test_expired_link_says_so(client, token, sid, monkeypatch):
 def test_expiry_never_outlives_the_session(client, token, sid):
     meta = store_of(client).get_meta(sid)
     created = share(client, token, sid, hours=24 * 29).get_json()
-    assert created["expires_at"] == pytest.approx(meta["expires_at"])
+    assert created["expires_at"] == pytest.approx(meta.expires_at)
     bad = share(client, token, sid, hours=-1)
     assert bad.status_code == 400 and "between" in bad.get_json()["error"]
     words = share(client, token, sid, hours="two days")

@@ -14,6 +14,7 @@ from callbacks.report import report_links
 from services.share import create_share
 from services.views import Filters
 from tests.conftest import module_client, new_session, transactions_frame
+from web.extensions import extensions
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +35,7 @@ def sid(client, frame) -> str:
 
 
 def test_share_link_keeps_the_column_filter(client, sid, frame):
-    store = client.application.extensions["smbrc.store"]
+    store = extensions(client.application).store
     token, share = create_share(
         store, sid, Filters.from_inputs(dimensions={"Region": ["West"]})
     )

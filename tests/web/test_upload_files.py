@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from tests.conftest import OWNER_TOKENS, as_owner, csrf_token, transactions_frame
+from web.extensions import extensions
 
 
 def post_files(client, files, url="/upload", token=None, headers=None, **form):
@@ -255,10 +256,10 @@ def test_the_quality_report_lists_every_file(client, year):
     ]
     from app import create_app  # noqa: F401  (the app is already built)
 
-    meta = client.application.extensions["smbrc.store"].get_meta(sid)
-    files = meta["report"]["files"]
+    meta = extensions(client.application).store.get_meta(sid)
+    files = meta.report["files"]
     assert [f["date_start"][:7] for f in files] == ["2024-01", "2024-05"]
-    assert any("No data for April 2024" in n for n in meta["report"]["span_notes"])
+    assert any("No data for April 2024" in n for n in meta.report["span_notes"])
 
 
 def test_adding_files_has_the_upload_rate_limit(make_app, year):
