@@ -337,14 +337,11 @@ def coverage_gaps(
             )
         )
 
-    if intent.kind == "repeat_customers" and not (ctx.has_orders and ctx.has_customer):
+    if intent.kind == "repeat_customers" and not ctx.has_customer:
         gaps.append(
             Gap(
                 "more than once",
-                "Your data has no order id column, so I can't tell one order from the "
-                "next and can't count customers who came back."
-                if ctx.has_customer
-                else "Your data has no customer column, so I can't tell who came back.",
+                "Your data has no customer column, so I can't tell who came back.",
             )
         )
 

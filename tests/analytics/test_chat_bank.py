@@ -150,6 +150,11 @@ def dataset(name: str) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
         roles = {"Date": "date", " Sales": "revenue", "COGS": "cost",
                  "Profit": "profit", "Units Sold": "quantity", "Product": "sku"}  # fmt: skip
         return _with_dimensions(base, dims, measures, roles)
+    if name == "online_retail_no_order":
+        # the Online Retail file as mapped without its InvoiceNo (customers, no order id)
+        frame, model = dataset("online_retail")
+        model = [c for c in model if c.get("role") != "order_id"]
+        return frame.drop(columns="order_id"), model
     if name == "shop_a":
         return _shop_a()
     if name == "shop_b":
@@ -561,6 +566,21 @@ def repeat_rate(df: pd.DataFrame) -> float:
     return float((orders_ >= 2).mean())
 
 
+def repeat_rate_days(start=None, end=None):
+    """Without order ids: customers who bought on two or more distinct days /
+    customers with a purchase."""
+
+    def compute(df: pd.DataFrame) -> float:
+        rows = _buyers(_rows(df, start, end, {}))
+        visits = pd.DataFrame(
+            {"customer": rows["customer"], "day": rows["date"].dt.date}
+        )
+        days = visits.drop_duplicates()["customer"].value_counts()
+        return float((days >= 2).mean())
+
+    return compute
+
+
 def _first_purchase(df: pd.DataFrame) -> pd.Series:
     return _buyers(df).groupby("customer")["date"].min().dt.normalize()
 
@@ -623,6 +643,7 @@ SS, OR, WM, FS, SA, SB, SC = (
     "superstore", "online_retail", "walmart", "financial", "shop_a", "shop_b",
     "shop_c",
 )  # fmt: skip
+ORD = "online_retail_no_order"
 
 
 def of(prefix: str, by: str, metric: str, lowest: bool = False, start=None, end=None):
@@ -1252,6 +1273,16 @@ BANK: tuple[Case, ...] = (
          "Share of customers with more than one order", tol=1e-6),
     Case("sc-repeat-rate", SC, "What's our repeat purchase rate?", repeat_rate,
          "Share of customers with more than one order", tol=1e-6),
+    Case("ord-repeat-rate", ORD, "What is the repeat rate?", repeat_rate_days(),
+         "Share of customers with more than one purchase day", tol=1e-6),
+    Case("ord-repeat-rate-2011", ORD, "repeat customer rate in 2011",
+         repeat_rate_days("2011-01-01", "2011-12-31"),
+         "Share of customers with more than one purchase day, 2011", tol=1e-6),
+    Case("ord-placed-orders", ORD, "How many customers placed more than one order?",
+         refuse="order id"),
+    Case("sb-repeat-march", SB, "What is the repeat rate in March 2024?",
+         repeat_rate_days("2024-03-01", "2024-03-31"),
+         "Share of customers with more than one purchase day, March 2024", tol=1e-6),
     Case("ss-new-2017", SS, "How many new customers in 2017?",
          new_customers("2017-01-01", "2017-12-31"), "New customers, 2017"),
     Case("or-new-2011", OR, "How many new customers in 2011?",

@@ -291,6 +291,46 @@ def test_the_repeat_rate_is_the_customers_view_s(shop: pd.DataFrame) -> None:
     assert value_of(result, "Customers with more than one order") == 1
 
 
+def test_without_order_ids_the_repeat_rate_counts_purchase_days() -> None:
+    """As the Customers view: several lines of one customer on one day are one
+    purchase; c1 bought on two days, c2 two lines on one day, c3 once."""
+    frame = conform_canonical(
+        pd.DataFrame(
+            {
+                "date": pd.to_datetime(
+                    [
+                        "2024-01-02 09:00",
+                        "2024-01-02 17:00",
+                        "2024-02-05 10:00",
+                        "2024-03-01 08:00",
+                        "2024-03-01 12:00",
+                        "2024-03-09 10:00",
+                    ]
+                ),  # fmt: skip
+                "revenue": [10.0, 20.0, 30.0, 40.0, 50.0, 60.0],
+                "sku": ["A", "B", "A", "A", "C", "B"],
+                "customer": ["c1", "c1", "c1", "c2", "c2", "c3"],
+            }
+        )
+    )
+    result = answer(frame, "What is the repeat rate?")
+    assert result.intent == "repeat_customers"
+    assert customer_view(frame).repeat_basis == "purchase days"
+    assert value_of(result, "Share of customers with more than one purchase day") == (
+        pytest.approx(1 / 3)
+    )
+    assert value_of(result, "Customers with more than one purchase day") == 1
+    assert (
+        value_of(result, "Revenue of customers with more than one purchase day") == 60
+    )
+    assert "purchase days" in result.answer
+    assert "order" not in result.answer.replace("order id", "")
+    # orders are not purchase days: asked about orders, it still refuses
+    refused = answer(frame, "How many customers placed more than one order?")
+    assert refused.intent == "not_covered"
+    assert "order id" in refused.answer
+
+
 def test_new_and_returning_customers_of_a_period(shop: pd.DataFrame) -> None:
     question = "How many new customers in 2024?"
     result = answer(shop, question)

@@ -35,46 +35,49 @@ def op_repeat_customers(
     if not ctx.has_customer:
         sheet.add("Your data has no customer column, so I can't tell who came back.")
         return
-    if not ctx.has_orders:
-        sheet.add(
-            "Your data has no order id column, so I can't tell one order from the "
-            "next and can't count repeat customers."
-        )
-        return
     rows, scope = _customer_rows(df, replace(intent, skus=()))
     view = customer_view(rows_in(rows, period), top=0)
     sheet.rows = view.coverage["lines_with_customer"]
-    if view.unit != "orders":
-        sheet.add(
-            "Too few of your lines carry an order id to count orders exactly, so I "
-            "can't count repeat customers."
-        )
-        return
     if view.repeat_rate is None:
-        sheet.add(f"There are no orders with a customer{scope.words} in {where}.")
+        sheet.add(f"There are no purchases with a customer{scope.words} in {where}.")
         return
+    # the Customers view's basis: orders, or purchase days when too few lines carry
+    # an order id (several lines of one day are one visit)
+    days = view.repeat_basis != "orders"
+    more = "purchase days" if days else "orders"
+    placed = "bought on more than one day" if days else "placed more than one order"
     plain = scope.plain
     repeat = view.rfm["frequency"] > 1
+    one = "purchase day" if days else "order"
     n_repeat = sheet.count(
-        f"Customers with more than one order{plain}, {where}", view.repeat_customers
+        f"Customers with more than one {one}{plain}, {where}", view.repeat_customers
     )
-    n_all = sheet.count(f"Customers with orders{plain}, {where}", len(view.rfm))
+    n_all = sheet.count(
+        f"Customers with {'a purchase' if days else 'orders'}{plain}, {where}",
+        len(view.rfm),
+    )
     share = sheet.pct(
-        f"Share of customers with more than one order{plain}, {where}",
+        f"Share of customers with more than one {one}{plain}, {where}",
         view.repeat_rate,
     )
     sheet.add(
-        f"**{n_repeat} of {n_all} customers** ({share}, the repeat rate) placed more "
-        f"than one order{scope.words} in {where}."
+        f"**{n_repeat} of {n_all} customers** ({share}, the repeat rate) {placed}"
+        f"{scope.words} in {where}."
     )
+    if days:
+        sheet.caveat(
+            "_Your data has no order id on enough lines, so the repeat rate counts "
+            f"{more}, as the Customers view does: several lines of one customer on one "
+            "day are one purchase._"
+        )
     total = float(view.coverage["revenue_with_customer"])
     if total:
         theirs = float(view.rfm.loc[repeat, "monetary"].sum())
         revenue = sheet.money(
-            f"Revenue of customers with more than one order{plain}, {where}", theirs
+            f"Revenue of customers with more than one {one}{plain}, {where}", theirs
         )
         part = sheet.pct(
-            f"Revenue share of customers with more than one order{plain}, {where}",
+            f"Revenue share of customers with more than one {one}{plain}, {where}",
             theirs / total,
         )
         sheet.add(
