@@ -225,6 +225,8 @@ _STRICT = frozenset(
         "weekday_total",
         "per_customer",
         "new_customers",
+        "retention",
+        "rfm_segments",
     }
 )
 #: Metrics each intent shows besides the one asked for.
@@ -238,6 +240,8 @@ _SHOWN_WITH = {
     "weekday_total": {"transactions"},
     "per_customer": {REVENUE, ORDERS, "customers"},
     "new_customers": {REVENUE, "customers"},
+    "retention": {REVENUE, "customers"},
+    "rfm_segments": {REVENUE, "customers"},
 }
 #: Intents that are themselves answers about what cannot be answered.
 SKIPPED = frozenset({"out_of_scope", "help", "unknown_sku", "empty"})
@@ -478,7 +482,14 @@ def _groups_by(intent: Intent, dimension: str) -> bool:
     if dimension == "day" and intent.dimension == "weekday":
         return True
     if (
-        intent.kind in ("repeat_customers", "per_customer", "new_customers")
+        intent.kind
+        in (
+            "repeat_customers",
+            "per_customer",
+            "new_customers",
+            "retention",
+            "rfm_segments",
+        )
         and dimension == CUSTOMER
     ):
         return True

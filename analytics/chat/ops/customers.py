@@ -35,7 +35,7 @@ def op_repeat_customers(
     if not ctx.has_customer:
         sheet.add("Your data has no customer column, so I can't tell who came back.")
         return
-    rows, scope = _customer_rows(df, replace(intent, skus=()))
+    rows, scope = customer_rows(df, replace(intent, skus=()))
     view = customer_view(rows_in(rows, period), top=0)
     sheet.rows = view.coverage["lines_with_customer"]
     if view.repeat_rate is None:
@@ -84,10 +84,10 @@ def op_repeat_customers(
             f"They brought {revenue}, {part} of the net revenue of the lines with a "
             "customer id."
         )
-    _left_out(sheet, view)
+    left_out(sheet, view)
 
 
-def _customer_rows(df: pd.DataFrame, intent: Intent) -> tuple[pd.DataFrame, Scope]:
+def customer_rows(df: pd.DataFrame, intent: Intent) -> tuple[pd.DataFrame, Scope]:
     """The rows of the question's scope (its SKUs, categories and column values), any
     date."""
     scope = scope_of(intent)
@@ -96,7 +96,7 @@ def _customer_rows(df: pd.DataFrame, intent: Intent) -> tuple[pd.DataFrame, Scop
     return filter_rows(df, frame_model(df, None), scope.filters), scope
 
 
-def _left_out(sheet: FactSheet, view: CustomerView) -> None:
+def left_out(sheet: FactSheet, view: CustomerView) -> None:
     """How lines without a customer id are treated (as in the Customers view)."""
     cover = view.coverage
     left = cover["lines"] - cover["lines_with_customer"]
@@ -121,7 +121,7 @@ def op_per_customer(
     revenue per customer = net revenue of the lines with a customer id / customers;
     orders per customer = orders / customers with a purchase)."""
     period = intent.periods[0] if intent.periods else None
-    rows, scope = _customer_rows(df, intent)
+    rows, scope = customer_rows(df, intent)
     rows = rows_in(rows, period)
     where = ctx.where(period)
     metric = ORDERS if intent.metric == ORDERS else REVENUE
@@ -175,7 +175,7 @@ def op_per_customer(
             f"({revenue} of net revenue from {n_customers} "
             f"{'customer' if view.customers == 1 else 'customers'})."
         )
-    _left_out(sheet, view)
+    left_out(sheet, view)
     what = "Orders" if metric == ORDERS else "Revenue"
     sheet.add(
         "",
@@ -191,13 +191,13 @@ def op_new_customers(
     the period, the first one before it), with their revenue in the period; without a
     period, new customers per year; "per month", the Customers view's monthly table."""
     period = intent.periods[0] if intent.periods else None
-    rows, scope = _customer_rows(df, intent)
+    rows, scope = customer_rows(df, intent)
     where = ctx.where(period)
     sheet.op("new_customers", period=period.iso() if period else "all")
     sheet.period = period.label if period else ctx.span()
     if outside(sheet, ctx, period):
         return
-    everyone = customer_view(rows, top=_all(rows))
+    everyone = customer_view(rows, top=every_customer(rows))
     sheet.rows = everyone.coverage["lines_with_customer"]
     plain = scope.plain
     if everyone.customers == 0:
@@ -206,7 +206,7 @@ def op_new_customers(
     if intent.dimension == "month" or period is None:
         _new_by_time(sheet, everyone, ctx, intent, scope)
     else:
-        in_period = customer_view(rows_in(rows, period), top=_all(rows))
+        in_period = customer_view(rows_in(rows, period), top=every_customer(rows))
         first = everyone.top.set_index("customer")["first"]
         seen = in_period.top.set_index("customer")
         new = (
@@ -217,7 +217,7 @@ def op_new_customers(
             sheet.add(
                 f"No customer with an id bought anything{scope.words} in {where}."
             )
-            _left_out(sheet, in_period)
+            left_out(sheet, in_period)
             return
         n_new = sheet.count(f"New customers{plain}, {where}", int((new & bought).sum()))
         n_back = sheet.count(
@@ -250,10 +250,10 @@ def op_new_customers(
         "customers who bought before it look new. Revenue is net (returns "
         "included)._"
     )
-    _left_out(sheet, everyone)
+    left_out(sheet, everyone)
 
 
-def _all(rows: pd.DataFrame) -> int:
+def every_customer(rows: pd.DataFrame) -> int:
     """A ``top`` that keeps every customer."""
     return int(rows[CUSTOMER].nunique()) + 1
 
