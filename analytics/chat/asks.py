@@ -206,11 +206,39 @@ _REPEATED = word_pattern(
 )  # fmt: skip
 
 
+#: The Customers view's RFM segments, by name or as a whole.
+_RFM = word_pattern(
+    r"rfm(?: segments?| scores?| analysis)?",
+    rf"{_CUSTOMER} segment(?:s|ation)",
+    r"(?:customers? )?at[- ]risk(?: customers?)?",
+    r"champions?",
+    r"can'?t lose them",
+    r"hibernating(?: customers?)?",
+    r"needs? attention",
+)
+#: The Customers view's cohort retention.
+_RETENTION = word_pattern(
+    rf"(?:{_CUSTOMER} )?retention(?: rates?)?",
+    r"(?:customer )?cohorts?(?: retention| analysis)?",
+    rf"{_CUSTOMER}\s+(?:\w+\s+){{0,4}}came back",
+)
+
+
+_NAMES_ASKED = re.compile(r"\b(?:which|list|names?|show me (?:the|all))\b")
+
+
 def read_customer_ask(scan: str) -> tuple[str, str | None, bool]:
     """("per_customer" | "new_customers" | "spend" | None) asked in ``scan``, with the
     words that ask it blanked, and whether the question says "spend" (revenue);
     "spend" is customers spending without an average ("how much did customers
     spend"): their revenue."""
+    for kind, pattern in (("rfm_segments", _RFM), ("retention", _RETENTION)):
+        if pattern.search(scan):
+            if _NAMES_ASKED.search(scan):
+                kind += " list"  # "which customers came back": names, not counts
+            for match in list(pattern.finditer(scan)):
+                scan = blank_out(scan, match.start(), match.end())
+            return scan, kind, False
     new = NEW_CUSTOMER_WORDS.search(scan) or _NEW_VS_RETURNING.search(scan)
     if new is not None:
         for pattern in (_NEW_VS_RETURNING, NEW_CUSTOMER_WORDS):
@@ -261,7 +289,7 @@ def settle(intent: Intent, ask: str | None, ctx: DataContext, scan: str) -> Inte
     gaps: list[Gap] = []
     days = intent.weekdays
     if ask is not None:
-        kind = ask
+        kind = ask.removesuffix(" list")
         if days:
             gaps.append(
                 Gap(
@@ -270,6 +298,7 @@ def settle(intent: Intent, ask: str | None, ctx: DataContext, scan: str) -> Inte
                     "for them.",
                 )
             )
+        counts = kind in ("new_customers", "retention", "rfm_segments")
         if not ctx.has_customer:
             gaps.append(
                 Gap(
@@ -278,22 +307,23 @@ def settle(intent: Intent, ask: str | None, ctx: DataContext, scan: str) -> Inte
                     "from another.",
                 )
             )
-        elif ask == "new_customers" and not ctx.has_dates:
+        elif counts and not ctx.has_dates:
             gaps.append(
                 Gap(
-                    "new customers",
-                    "Your data has no dates, so I can't tell who is new.",
+                    "customers",
+                    "Your data has no dates, so I can't tell who is new, who came back "
+                    "or how recently a customer bought.",
                 )
             )
-        allowed = (REVENUE, CUSTOMERS) if ask == "new_customers" else (REVENUE, ORDERS)
+        allowed = (REVENUE, CUSTOMERS) if counts else (REVENUE, ORDERS)
         if intent.metric_given and intent.metric not in allowed:
             label = METRIC_LABELS.get(intent.metric, intent.metric).lower()
             gaps.append(
                 Gap(
                     label,
-                    "For new and returning customers I give their number and revenue, "
+                    "For these customer figures I give customers and revenue, "
                     f"not {label}."
-                    if ask == "new_customers"
+                    if counts
                     else f"Per customer I give revenue and orders, not {label}.",
                 )
             )
@@ -309,6 +339,15 @@ def settle(intent: Intent, ask: str | None, ctx: DataContext, scan: str) -> Inte
                     singular,
                     f"I give this for one selection at a time, not split by {singular}; "
                     f"ask about one {singular} (for example “... in ...”).",
+                )
+            )
+        if ask.endswith(" list"):
+            ask = kind = ask.removesuffix(" list")
+            gaps.append(
+                Gap(
+                    "which customers",
+                    "For retention and customer segments I give how many customers "
+                    "and their revenue, not a list of them; ask “top customers” for one.",
                 )
             )
         if len(intent.periods) > 1:

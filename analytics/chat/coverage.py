@@ -225,6 +225,8 @@ _STRICT = frozenset(
         "weekday_total",
         "per_customer",
         "new_customers",
+        "retention",
+        "rfm_segments",
     }
 )
 #: Metrics each intent shows besides the one asked for.
@@ -238,6 +240,8 @@ _SHOWN_WITH = {
     "weekday_total": {"transactions"},
     "per_customer": {REVENUE, ORDERS, "customers"},
     "new_customers": {REVENUE, "customers"},
+    "retention": {REVENUE, "customers"},
+    "rfm_segments": {REVENUE, "customers"},
 }
 #: Intents that are themselves answers about what cannot be answered.
 SKIPPED = frozenset({"out_of_scope", "help", "unknown_sku", "empty"})
@@ -337,14 +341,11 @@ def coverage_gaps(
             )
         )
 
-    if intent.kind == "repeat_customers" and not (ctx.has_orders and ctx.has_customer):
+    if intent.kind == "repeat_customers" and not ctx.has_customer:
         gaps.append(
             Gap(
                 "more than once",
-                "Your data has no order id column, so I can't tell one order from the "
-                "next and can't count customers who came back."
-                if ctx.has_customer
-                else "Your data has no customer column, so I can't tell who came back.",
+                "Your data has no customer column, so I can't tell who came back.",
             )
         )
 
@@ -481,7 +482,14 @@ def _groups_by(intent: Intent, dimension: str) -> bool:
     if dimension == "day" and intent.dimension == "weekday":
         return True
     if (
-        intent.kind in ("repeat_customers", "per_customer", "new_customers")
+        intent.kind
+        in (
+            "repeat_customers",
+            "per_customer",
+            "new_customers",
+            "retention",
+            "rfm_segments",
+        )
         and dimension == CUSTOMER
     ):
         return True

@@ -150,6 +150,11 @@ def dataset(name: str) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
         roles = {"Date": "date", " Sales": "revenue", "COGS": "cost",
                  "Profit": "profit", "Units Sold": "quantity", "Product": "sku"}  # fmt: skip
         return _with_dimensions(base, dims, measures, roles)
+    if name == "online_retail_no_order":
+        # the Online Retail file as mapped without its InvoiceNo (customers, no order id)
+        frame, model = dataset("online_retail")
+        model = [c for c in model if c.get("role") != "order_id"]
+        return frame.drop(columns="order_id"), model
     if name == "shop_a":
         return _shop_a()
     if name == "shop_b":
@@ -561,6 +566,86 @@ def repeat_rate(df: pd.DataFrame) -> float:
     return float((orders_ >= 2).mean())
 
 
+def repeat_rate_days(start=None, end=None):
+    """Without order ids: customers who bought on two or more distinct days /
+    customers with a purchase."""
+
+    def compute(df: pd.DataFrame) -> float:
+        rows = _buyers(_rows(df, start, end, {}))
+        visits = pd.DataFrame(
+            {"customer": rows["customer"], "day": rows["date"].dt.date}
+        )
+        days = visits.drop_duplicates()["customer"].value_counts()
+        return float((days >= 2).mean())
+
+    return compute
+
+
+def came_back(start=None, end=None, share: bool = True, next_month: bool = False):
+    """Of the customers whose first purchase month is in [start, end] (any month, and
+    before the data's last month), those with a purchase in a later month (or in the
+    month right after the first one); their number or share."""
+
+    def compute(df: pd.DataFrame) -> float:
+        buyers = _buyers(df.loc[df["date"].notna()])
+        months = buyers["date"].dt.to_period("M")
+        first = months.groupby(buyers["customer"]).min()
+        last_data = df.loc[df["customer"].notna(), "date"].dt.to_period("M").max()
+        cohort = first.loc[first < last_data]
+        if start:
+            cohort = cohort.loc[
+                (cohort >= pd.Period(start, "M")) & (cohort <= pd.Period(end, "M"))
+            ]
+        if next_month:
+            pairs = pd.DataFrame(
+                {"c": buyers["customer"], "m": months}
+            ).drop_duplicates()
+            target = pairs["c"].map(cohort) + 1
+            back = pairs.loc[pairs["m"] == target, "c"].nunique()
+        else:
+            back = int(
+                (months.groupby(buyers["customer"]).max()[cohort.index] > cohort).sum()
+            )
+        return back / len(cohort) if share else float(back)
+
+    return compute
+
+
+def rfm_segment(segment: str, revenue: bool = False):
+    """Customers (or net revenue) of an RFM segment: recency to the last date, orders
+    (distinct order ids among purchases), net revenue; quintile scores; first rule."""
+
+    def compute(df: pd.DataFrame) -> float:
+        known = df.loc[df["customer"].notna() & df["date"].notna()]
+        buyers = _buyers(known)
+        end = known["date"].dt.normalize().max()
+        recency = (
+            end - buyers.groupby("customer")["date"].max().dt.normalize()
+        ).dt.days
+        frequency = buyers.groupby("customer")["order_id"].nunique()
+        monetary = known.groupby("customer")["revenue"].sum()[recency.index]
+
+        def quintile(v: pd.Series) -> pd.Series:
+            return np.ceil(v.rank(method="average", pct=True) * 5).clip(1, 5)
+
+        r, f, m = quintile(-recency), quintile(frequency), quintile(monetary)
+        names = pd.Series("Hibernating", index=r.index)
+        rules = [
+            ("Needs attention", r == 3),
+            ("New or promising", r >= 4),
+            ("At risk", (r <= 2) & (f >= 3)),
+            ("Can't lose them", (r <= 2) & (f >= 4) & (m >= 4)),
+            ("Loyal", (r >= 3) & (f >= 3)),
+            ("Champions", (r >= 4) & (f >= 4)),
+        ]
+        for name, rule in rules:  # the last assignment wins: the first rule
+            names[rule] = name
+        chosen = names == segment
+        return float(monetary[chosen].sum()) if revenue else float(chosen.sum())
+
+    return compute
+
+
 def _first_purchase(df: pd.DataFrame) -> pd.Series:
     return _buyers(df).groupby("customer")["date"].min().dt.normalize()
 
@@ -623,6 +708,7 @@ SS, OR, WM, FS, SA, SB, SC = (
     "superstore", "online_retail", "walmart", "financial", "shop_a", "shop_b",
     "shop_c",
 )  # fmt: skip
+ORD = "online_retail_no_order"
 
 
 def of(prefix: str, by: str, metric: str, lowest: bool = False, start=None, end=None):
@@ -1252,6 +1338,42 @@ BANK: tuple[Case, ...] = (
          "Share of customers with more than one order", tol=1e-6),
     Case("sc-repeat-rate", SC, "What's our repeat purchase rate?", repeat_rate,
          "Share of customers with more than one order", tol=1e-6),
+    Case("ord-repeat-rate", ORD, "What is the repeat rate?", repeat_rate_days(),
+         "Share of customers with more than one purchase day", tol=1e-6),
+    Case("ord-repeat-rate-2011", ORD, "repeat customer rate in 2011",
+         repeat_rate_days("2011-01-01", "2011-12-31"),
+         "Share of customers with more than one purchase day, 2011", tol=1e-6),
+    Case("ord-placed-orders", ORD, "How many customers placed more than one order?",
+         refuse="order id"),
+    Case("sb-repeat-march", SB, "What is the repeat rate in March 2024?",
+         repeat_rate_days("2024-03-01", "2024-03-31"),
+         "Share of customers with more than one purchase day, March 2024", tol=1e-6),
+    # ---- retention (the Customers view's cohorts) and RFM segments
+    Case("or-retention", OR, "What is our customer retention?", came_back(),
+         "Share of customers who came back in a later month", tol=1e-5),
+    Case("ss-retention-rate", SS, "retention rate", came_back(),
+         "Share of customers who came back in a later month", tol=1e-5),
+    Case("or-came-back-jan", OR, "How many customers from January 2011 came back?",
+         came_back("2011-01-01", "2011-01-31", share=False),
+         "Customers who came back in a later month, first purchase in January 2011"),
+    Case("or-cohort-retention", OR, "cohort retention",
+         came_back(next_month=True), "Share of customers retained the next month",
+         tol=1e-5),
+    Case("ss-cohort-2016", SS, "cohort retention in 2016",
+         came_back("2016-01-01", "2016-12-31", next_month=True),
+         "Share of customers retained the next month, first purchase in 2016",
+         tol=1e-5),
+    Case("or-at-risk", OR, "How many customers are at risk?", rfm_segment("At risk"),
+         "Customers in segment At risk"),
+    Case("ss-champions", SS, "Who are our champions?", rfm_segment("Champions"),
+         "Customers in segment Champions"),
+    Case("ss-champions-revenue", SS, "rfm analysis", rfm_segment("Champions", True),
+         "Revenue of segment Champions"),
+    Case("or-customer-segments", OR, "customer segments",
+         rfm_segment("Hibernating"), "Customers in segment Hibernating"),
+    Case("ss-customer-segments", SS, "customer segments", where("Segment", "Consumer"),
+         "Revenue of segment Consumer"),
+    Case("wm-retention", WM, "What is our customer retention?", refuse="customer"),
     Case("ss-new-2017", SS, "How many new customers in 2017?",
          new_customers("2017-01-01", "2017-12-31"), "New customers, 2017"),
     Case("or-new-2011", OR, "How many new customers in 2011?",

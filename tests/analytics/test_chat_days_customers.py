@@ -291,6 +291,46 @@ def test_the_repeat_rate_is_the_customers_view_s(shop: pd.DataFrame) -> None:
     assert value_of(result, "Customers with more than one order") == 1
 
 
+def test_without_order_ids_the_repeat_rate_counts_purchase_days() -> None:
+    """As the Customers view: several lines of one customer on one day are one
+    purchase; c1 bought on two days, c2 two lines on one day, c3 once."""
+    frame = conform_canonical(
+        pd.DataFrame(
+            {
+                "date": pd.to_datetime(
+                    [
+                        "2024-01-02 09:00",
+                        "2024-01-02 17:00",
+                        "2024-02-05 10:00",
+                        "2024-03-01 08:00",
+                        "2024-03-01 12:00",
+                        "2024-03-09 10:00",
+                    ]
+                ),  # fmt: skip
+                "revenue": [10.0, 20.0, 30.0, 40.0, 50.0, 60.0],
+                "sku": ["A", "B", "A", "A", "C", "B"],
+                "customer": ["c1", "c1", "c1", "c2", "c2", "c3"],
+            }
+        )
+    )
+    result = answer(frame, "What is the repeat rate?")
+    assert result.intent == "repeat_customers"
+    assert customer_view(frame).repeat_basis == "purchase days"
+    assert value_of(result, "Share of customers with more than one purchase day") == (
+        pytest.approx(1 / 3)
+    )
+    assert value_of(result, "Customers with more than one purchase day") == 1
+    assert (
+        value_of(result, "Revenue of customers with more than one purchase day") == 60
+    )
+    assert "purchase days" in result.answer
+    assert "order" not in result.answer.replace("order id", "")
+    # orders are not purchase days: asked about orders, it still refuses
+    refused = answer(frame, "How many customers placed more than one order?")
+    assert refused.intent == "not_covered"
+    assert "order id" in refused.answer
+
+
 def test_new_and_returning_customers_of_a_period(shop: pd.DataFrame) -> None:
     question = "How many new customers in 2024?"
     result = answer(shop, question)
@@ -390,3 +430,94 @@ def test_average_unit_price_without_quantities_names_what_is_missing(
     result = answer(frame, "What is the average unit price?")
     assert result.intent == "not_covered"
     assert "quantity" in result.answer
+
+
+# ------------------------------------------------------------ retention and RFM segments
+
+
+@pytest.fixture(scope="module")
+def cohorts() -> pd.DataFrame:
+    """January 2024: c1, c2, c3 buy; c1 comes back in February, c2 in April, c3
+    never. February: c4 buys and comes back in March. April (the last month): c5."""
+    frame = conform_canonical(
+        pd.DataFrame(
+            {
+                "date": pd.to_datetime(
+                    [
+                        "2024-01-05",
+                        "2024-01-09",
+                        "2024-01-20",
+                        "2024-02-03",
+                        "2024-04-10",
+                        "2024-02-11",
+                        "2024-03-02",
+                        "2024-04-22",
+                    ]
+                ),  # fmt: skip
+                "revenue": [10.0, 20.0, 30.0, 40.0, 50.0, 60.0, 70.0, 80.0],
+                "sku": ["A"] * 8,
+                "customer": ["c1", "c2", "c3", "c1", "c2", "c4", "c4", "c5"],
+            }
+        )
+    )
+    frame["order_id"] = [f"O{i}" for i in range(8)]
+    return frame
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("What is our customer retention?", "retention"),
+        ("retention rate", "retention"),
+        ("cohort retention", "retention"),
+        ("How many customers from January 2024 came back?", "retention"),
+        ("How many customers are at risk?", "rfm_segments"),
+        ("Who are our champions?", "rfm_segments"),
+        ("customer segments", "rfm_segments"),
+        ("Which customers came back?", "not_covered"),
+        ("What is the repeat rate?", "repeat_customers"),
+        ("How many new customers in 2024?", "new_customers"),
+    ],
+)
+def test_retention_and_segment_questions(
+    cohorts: pd.DataFrame, question: str, kind: str
+) -> None:
+    assert answer(cohorts, question).intent == kind
+
+
+def test_retention_is_the_share_of_a_cohort_that_came_back(
+    cohorts: pd.DataFrame,
+) -> None:
+    result = answer(cohorts, "What is our customer retention?")
+    # c5's first month is the last month: it cannot have come back yet
+    assert value_of(result, "Customers who could come back") == 4
+    assert value_of(result, "Customers who came back in a later month") == 3
+    assert value_of(result, "Share of customers who came back") == pytest.approx(0.75)
+    # month 1 of the view's cohort table: c1 (Jan -> Feb) and c4 (Feb -> Mar)
+    view = customer_view(cohorts)
+    assert value_of(result, "Customers retained the next month") == 2
+    assert view.cohorts[1].dropna().tolist() == [pytest.approx(1 / 3), 1.0]
+    assert "later month" in result.answer and "April 2024" in result.answer
+    january = answer(cohorts, "How many customers from January 2024 came back?")
+    assert value_of(january, "Customers who came back in a later month") == 2
+    assert value_of(january, "Share of customers who came back") == (
+        pytest.approx(2 / 3)
+    )
+    assert value_of(january, "Share of customers retained the next month") == (
+        pytest.approx(1 / 3)
+    )
+
+
+def test_rfm_segments_are_the_view_s(cohorts: pd.DataFrame) -> None:
+    result = answer(cohorts, "How many customers are at risk?")
+    view = customer_view(cohorts)
+    for row in view.segments.to_dict("records"):
+        assert (
+            value_of(result, f"Customers in segment {row['segment']}")
+            == (row["customers"])
+        )
+        assert value_of(result, f"Revenue of segment {row['segment']}") == (
+            pytest.approx(row["revenue"])
+        )
+        assert f"**{row['segment']}**" in result.answer
+    assert sum(view.segments["customers"]) == 5

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from analytics.chat.ops.breakdowns import op_breakdown
+from analytics.chat.ops.cohorts import op_retention, op_rfm_segments
 from analytics.chat.ops.customers import (
     op_new_customers,
     op_per_customer,
@@ -45,6 +46,8 @@ OPERATIONS: dict[str, Callable[..., None]] = {
     "repeat_customers": op_repeat_customers,
     "new_customers": op_new_customers,
     "per_customer": op_per_customer,
+    "retention": op_retention,
+    "rfm_segments": op_rfm_segments,
     "weekday_total": op_weekday_total,
     "not_covered": op_not_covered,
 }

@@ -35,56 +35,59 @@ def op_repeat_customers(
     if not ctx.has_customer:
         sheet.add("Your data has no customer column, so I can't tell who came back.")
         return
-    if not ctx.has_orders:
-        sheet.add(
-            "Your data has no order id column, so I can't tell one order from the "
-            "next and can't count repeat customers."
-        )
-        return
-    rows, scope = _customer_rows(df, replace(intent, skus=()))
+    rows, scope = customer_rows(df, replace(intent, skus=()))
     view = customer_view(rows_in(rows, period), top=0)
     sheet.rows = view.coverage["lines_with_customer"]
-    if view.unit != "orders":
-        sheet.add(
-            "Too few of your lines carry an order id to count orders exactly, so I "
-            "can't count repeat customers."
-        )
-        return
     if view.repeat_rate is None:
-        sheet.add(f"There are no orders with a customer{scope.words} in {where}.")
+        sheet.add(f"There are no purchases with a customer{scope.words} in {where}.")
         return
+    # the Customers view's basis: orders, or purchase days when too few lines carry
+    # an order id (several lines of one day are one visit)
+    days = view.repeat_basis != "orders"
+    more = "purchase days" if days else "orders"
+    placed = "bought on more than one day" if days else "placed more than one order"
     plain = scope.plain
     repeat = view.rfm["frequency"] > 1
+    one = "purchase day" if days else "order"
     n_repeat = sheet.count(
-        f"Customers with more than one order{plain}, {where}", view.repeat_customers
+        f"Customers with more than one {one}{plain}, {where}", view.repeat_customers
     )
-    n_all = sheet.count(f"Customers with orders{plain}, {where}", len(view.rfm))
+    n_all = sheet.count(
+        f"Customers with {'a purchase' if days else 'orders'}{plain}, {where}",
+        len(view.rfm),
+    )
     share = sheet.pct(
-        f"Share of customers with more than one order{plain}, {where}",
+        f"Share of customers with more than one {one}{plain}, {where}",
         view.repeat_rate,
     )
     sheet.add(
-        f"**{n_repeat} of {n_all} customers** ({share}, the repeat rate) placed more "
-        f"than one order{scope.words} in {where}."
+        f"**{n_repeat} of {n_all} customers** ({share}, the repeat rate) {placed}"
+        f"{scope.words} in {where}."
     )
+    if days:
+        sheet.caveat(
+            "_Your data has no order id on enough lines, so the repeat rate counts "
+            f"{more}, as the Customers view does: several lines of one customer on one "
+            "day are one purchase._"
+        )
     total = float(view.coverage["revenue_with_customer"])
     if total:
         theirs = float(view.rfm.loc[repeat, "monetary"].sum())
         revenue = sheet.money(
-            f"Revenue of customers with more than one order{plain}, {where}", theirs
+            f"Revenue of customers with more than one {one}{plain}, {where}", theirs
         )
         part = sheet.pct(
-            f"Revenue share of customers with more than one order{plain}, {where}",
+            f"Revenue share of customers with more than one {one}{plain}, {where}",
             theirs / total,
         )
         sheet.add(
             f"They brought {revenue}, {part} of the net revenue of the lines with a "
             "customer id."
         )
-    _left_out(sheet, view)
+    left_out(sheet, view)
 
 
-def _customer_rows(df: pd.DataFrame, intent: Intent) -> tuple[pd.DataFrame, Scope]:
+def customer_rows(df: pd.DataFrame, intent: Intent) -> tuple[pd.DataFrame, Scope]:
     """The rows of the question's scope (its SKUs, categories and column values), any
     date."""
     scope = scope_of(intent)
@@ -93,7 +96,7 @@ def _customer_rows(df: pd.DataFrame, intent: Intent) -> tuple[pd.DataFrame, Scop
     return filter_rows(df, frame_model(df, None), scope.filters), scope
 
 
-def _left_out(sheet: FactSheet, view: CustomerView) -> None:
+def left_out(sheet: FactSheet, view: CustomerView) -> None:
     """How lines without a customer id are treated (as in the Customers view)."""
     cover = view.coverage
     left = cover["lines"] - cover["lines_with_customer"]
@@ -118,7 +121,7 @@ def op_per_customer(
     revenue per customer = net revenue of the lines with a customer id / customers;
     orders per customer = orders / customers with a purchase)."""
     period = intent.periods[0] if intent.periods else None
-    rows, scope = _customer_rows(df, intent)
+    rows, scope = customer_rows(df, intent)
     rows = rows_in(rows, period)
     where = ctx.where(period)
     metric = ORDERS if intent.metric == ORDERS else REVENUE
@@ -172,7 +175,7 @@ def op_per_customer(
             f"({revenue} of net revenue from {n_customers} "
             f"{'customer' if view.customers == 1 else 'customers'})."
         )
-    _left_out(sheet, view)
+    left_out(sheet, view)
     what = "Orders" if metric == ORDERS else "Revenue"
     sheet.add(
         "",
@@ -188,13 +191,13 @@ def op_new_customers(
     the period, the first one before it), with their revenue in the period; without a
     period, new customers per year; "per month", the Customers view's monthly table."""
     period = intent.periods[0] if intent.periods else None
-    rows, scope = _customer_rows(df, intent)
+    rows, scope = customer_rows(df, intent)
     where = ctx.where(period)
     sheet.op("new_customers", period=period.iso() if period else "all")
     sheet.period = period.label if period else ctx.span()
     if outside(sheet, ctx, period):
         return
-    everyone = customer_view(rows, top=_all(rows))
+    everyone = customer_view(rows, top=every_customer(rows))
     sheet.rows = everyone.coverage["lines_with_customer"]
     plain = scope.plain
     if everyone.customers == 0:
@@ -203,7 +206,7 @@ def op_new_customers(
     if intent.dimension == "month" or period is None:
         _new_by_time(sheet, everyone, ctx, intent, scope)
     else:
-        in_period = customer_view(rows_in(rows, period), top=_all(rows))
+        in_period = customer_view(rows_in(rows, period), top=every_customer(rows))
         first = everyone.top.set_index("customer")["first"]
         seen = in_period.top.set_index("customer")
         new = (
@@ -214,7 +217,7 @@ def op_new_customers(
             sheet.add(
                 f"No customer with an id bought anything{scope.words} in {where}."
             )
-            _left_out(sheet, in_period)
+            left_out(sheet, in_period)
             return
         n_new = sheet.count(f"New customers{plain}, {where}", int((new & bought).sum()))
         n_back = sheet.count(
@@ -247,10 +250,10 @@ def op_new_customers(
         "customers who bought before it look new. Revenue is net (returns "
         "included)._"
     )
-    _left_out(sheet, everyone)
+    left_out(sheet, everyone)
 
 
-def _all(rows: pd.DataFrame) -> int:
+def every_customer(rows: pd.DataFrame) -> int:
     """A ``top`` that keeps every customer."""
     return int(rows[CUSTOMER].nunique()) + 1
 
