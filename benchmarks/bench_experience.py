@@ -13,11 +13,14 @@ One run prints every figure next to its goal:
 
 Run: ``.venv/bin/python benchmarks/bench_experience.py`` (or ``make bench``). Needs chromium
 and chromedriver (``make browser``); without ``../shared/data`` the browser rows use a
-generated 10k-row file instead.
+generated 10k-row file instead. ``--browser`` measures only the browser rows;
+``--project DIR`` (repeatable) serves another checkout's code instead of this one, each in
+turn, so two versions are measured in one run under the same load.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import re
@@ -68,10 +71,15 @@ GRAPHS = (
 )
 
 
+#: Ports of the servers this run started (each server gets its own).
+_STARTED: list[int] = []
+
+
 def start_server(
-    cache_dir: str, log_path: Path, workers: int = 2
+    cache_dir: str, log_path: Path, workers: int = 2, project: Path = PROJECT
 ) -> tuple[subprocess.Popen, str]:
-    port = 6200 + os.getpid() % 300
+    port = 6200 + os.getpid() % 300 + 300 * len(_STARTED)
+    _STARTED.append(port)
     env = {
         **os.environ,
         "SECRET_KEY": "bench-secret",
@@ -86,7 +94,7 @@ def start_server(
     log = log_path.open("wb")
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:server"],
-        cwd=PROJECT,
+        cwd=project,
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
@@ -121,7 +129,9 @@ def upload(url: str, body: bytes, filename: str) -> tuple[requests.Session, str]
 # -- browser ---------------------------------------------------------------------------------
 
 
-def browser_runs(url: str, path: Path) -> dict[str, list[float]]:
+def browser_runs(
+    url: str, path: Path, runs: int = BROWSER_RUNS
+) -> dict[str, list[float]]:
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
@@ -148,7 +158,7 @@ def browser_runs(url: str, path: Path) -> dict[str, list[float]]:
         "encodings": [],
     }
     try:
-        for _ in range(BROWSER_RUNS):
+        for _ in range(runs):
             driver.execute_cdp_cmd("Network.clearBrowserCache", {})
             driver.get(url + "/")
             wait = WebDriverWait(driver, 60, poll_frequency=0.02)
@@ -290,7 +300,68 @@ def load(
 # -- report ----------------------------------------------------------------------------------
 
 
+def browser_only(projects: list[Path]) -> None:
+    """The browser rows only, for each checkout in ``projects``: one server each, their
+    runs taken in turn (run 1 of each, then run 2 …) so a change of load on the machine
+    weighs on all of them alike."""
+    with tempfile.TemporaryDirectory() as workdir:
+        work = Path(workdir)
+        path = REAL_FILE
+        if not path.exists():
+            path = work / "generated-10k.csv"
+            path.write_bytes(csv_bytes(transactions(rows=10_000)))
+        print(f"file: {path.name}; browser: {BROWSER_RUNS} runs each, in turn, medians")
+        servers = []
+        results: list[dict[str, list[float]]] = []
+        try:
+            for n, project in enumerate(projects):
+                servers.append(
+                    start_server(
+                        str(work / f"cache{n}"),
+                        work / f"server{n}.log",
+                        project=project,
+                    )
+                )
+                results.append({})
+            for _ in range(BROWSER_RUNS):
+                for (_, url), got in zip(servers, results, strict=True):
+                    for key, values in browser_runs(url, path, runs=1).items():
+                        if key == "encodings":
+                            got[key] = values
+                        else:
+                            got.setdefault(key, []).extend(values)
+        finally:
+            for process, _ in servers:
+                process.terminate()
+                process.wait(timeout=30)
+        for project, got in zip(projects, results, strict=True):
+            revenue = statistics.median(got["revenue"])
+            charts = statistics.median(got["charts"])
+            mb = statistics.median(got["bytes"]) / 1e6
+            warm = statistics.median(got["warm"]) / 1e3
+            print(
+                f"{project}: revenue {revenue:.2f} s (goal ≤ 2), six charts "
+                f"{charts:.2f} s (goal ≤ 3), cold {mb:.2f} MB, warm {warm:.0f} kB"
+            )
+            print(
+                "  revenue runs (s): "
+                + ", ".join(f"{v:.2f}" for v in got["revenue"])
+                + "; charts runs (s): "
+                + ", ".join(f"{v:.2f}" for v in got["charts"])
+            )
+            print("  script encodings: " + " ".join(got["encodings"][:6]))
+
+
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--browser", action="store_true", help="browser rows only")
+    parser.add_argument(
+        "--project", action="append", type=Path, help="checkout to serve (repeatable)"
+    )
+    args = parser.parse_args()
+    if args.browser or args.project:
+        browser_only([p.resolve() for p in args.project or [PROJECT]])
+        return
     rows: list[tuple[str, str, str, bool]] = []
     with tempfile.TemporaryDirectory() as workdir:
         work = Path(workdir)
