@@ -852,6 +852,8 @@ def register(app: Dash) -> None:
         Input(ids.COMPARE, "value"),
         Input(ids.GRANULARITY, "value"),
         DIMENSIONS_INPUT,
+        # the page arrives with its cards (callbacks.routing.fill_kpis)
+        prevent_initial_call=True,
     )(update_kpis)
     app.callback(
         *CHART_OUTPUTS,

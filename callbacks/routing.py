@@ -8,9 +8,9 @@ from dash import Dash, Input, Output, State
 from dash.development.base_component import Component
 
 from callbacks.context import owns_session, settings, store
-from callbacks.dashboard import parse_search
+from callbacks.dashboard import parse_search, update_kpis
 from components import ids
-from components.dashboard import dashboard_page
+from components.dashboard import DEFAULT_COMPARE, dashboard_page
 from components.pages import not_found_page, session_expired_page, view_only_notice
 from components.upload import upload_page
 from services.views import breakdown_columns, cached_dataset, column_values
@@ -55,14 +55,35 @@ def render_page(pathname: str | None, search: str | None = None) -> Component:
             c: v for c, v in state["dimensions"].items() if c in columns
         }
         options = {c: column_values(dataset, c) for c in state["dimensions"]}
-        page = dashboard_page(
-            meta, meta.get("granularity", "month"), columns, state, options
-        )
+        granularity = meta.get("granularity", "month")
+        page = dashboard_page(meta, granularity, columns, state, options)
+        fill_kpis(page, match.group(1), state, granularity)
         if not owns_session(meta):
             # after the stores and the header: a shared link is for viewing
             page.children.insert(3, view_only_notice())
         return page
     return not_found_page()
+
+
+def fill_kpis(page: Component, session_id: str, state: dict, granularity: str) -> None:
+    """Put the KPI cards, filter summary, alert and data links in the page as it is
+    built, so the headline figures arrive with the page (the KPI callback answers only
+    later changes of the filters)."""
+    cards, summary, alert, csv_href, xlsx_href = update_kpis(
+        session_id,
+        state.get("start"),
+        state.get("end"),
+        state.get("categories"),
+        state.get("sku"),
+        state.get("compare") or DEFAULT_COMPARE,
+        granularity,
+        state.get("dimensions"),
+    )
+    page[ids.KPI_ROW].children = cards
+    page[ids.FILTER_SUMMARY].children = summary
+    page[ids.DASHBOARD_ALERTS].children = alert
+    page[ids.DOWNLOAD_DATA_CSV].href = csv_href
+    page[ids.DOWNLOAD_DATA_XLSX].href = xlsx_href
 
 
 def register(app: Dash) -> None:

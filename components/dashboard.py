@@ -86,6 +86,8 @@ def dashboard_page(
                 dbc.Row(id=ids.KPI_ROW, className="g-3 mb-4"),
                 type="dot",
                 delay_show=400,
+                # the cards come with the page: shown at once, not behind a spinner
+                show_initially=False,
             ),
             insights_card(),
             dbc.Row(
