@@ -47,6 +47,7 @@ from benchmarks.datagen import csv_bytes, transactions  # noqa: E402
 from benchmarks.load import load as lean_load  # noqa: E402
 from benchmarks.load import worker_pids  # noqa: E402
 from components import ids  # noqa: E402
+from components.filters import filter_state  # noqa: E402
 
 PROJECT = Path(__file__).resolve().parents[1]
 REAL_FILE = PROJECT.parent / "shared" / "data" / "superstore_classic_cp1252.csv"
@@ -251,8 +252,7 @@ def filter_changes(url: str, http: requests.Session, sid: str) -> list[float]:
         dep
         for dep in dependencies
         if any(
-            i["id"] == ids.FILTER_DATES and i["property"] == "end_date"
-            for i in dep["inputs"]
+            i["id"] == ids.FILTERS and i["property"] == "data" for i in dep["inputs"]
         )
         and dep.get("clientside_function") is None
     ]
@@ -264,10 +264,11 @@ def filter_changes(url: str, http: requests.Session, sid: str) -> list[float]:
     for n in range(FILTER_CHANGES):
         values = {
             **base,
-            (ids.FILTER_DATES, "start_date"): "2022-01-01",
-            (ids.FILTER_DATES, "end_date"): f"2023-{1 + n % 12:02d}-{10 + n:02d}",
+            (ids.FILTERS, "data"): filter_state(
+                "2022-01-01", f"2023-{1 + n % 12:02d}-{10 + n:02d}"
+            ),
         }
-        bodies = [payload(d, values, [f"{ids.FILTER_DATES}.end_date"]) for d in fired]
+        bodies = [payload(d, values, [f"{ids.FILTERS}.data"]) for d in fired]
         started = time.perf_counter()
         replies = list(
             pool.map(
@@ -331,8 +332,15 @@ def browser_only(projects: list[Path]) -> None:
                 )
                 results.append({})
             for _ in range(BROWSER_RUNS):
-                for (_, url), got in zip(servers, results, strict=True):
-                    for key, values in browser_runs(url, path, runs=1).items():
+                for n, ((_, url), got) in enumerate(zip(servers, results, strict=True)):
+                    try:
+                        measured = browser_runs(url, path, runs=1)
+                    except Exception:
+                        log = (work / f"server{n}.log").read_text(errors="replace")
+                        print(f"{projects[n]} failed; its server's log ends:")
+                        print(log[-3000:])
+                        raise
+                    for key, values in measured.items():
                         if key == "encodings":
                             got[key] = values
                         else:

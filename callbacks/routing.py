@@ -8,7 +8,8 @@ from dash import Dash, Input, Output, State
 from dash.development.base_component import Component
 
 from callbacks.context import owns_session, settings, store
-from callbacks.dashboard import parse_search, update_kpis
+from callbacks.dashboard import update_kpis
+from callbacks.filters import parse_search
 from components import ids
 from components.dashboard import DEFAULT_COMPARE, dashboard_page
 from components.pages import not_found_page, session_expired_page, view_only_notice
@@ -71,13 +72,9 @@ def fill_kpis(page: Component, session_id: str, state: dict, granularity: str) -
     later changes of the filters)."""
     cards, summary, alert, csv_href, xlsx_href = update_kpis(
         session_id,
-        state.get("start"),
-        state.get("end"),
-        state.get("categories"),
-        state.get("sku"),
+        page[ids.FILTERS].data,
         state.get("compare") or DEFAULT_COMPARE,
         granularity,
-        state.get("dimensions"),
     )
     page[ids.KPI_ROW].children = cards
     page[ids.FILTER_SUMMARY].children = summary

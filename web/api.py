@@ -37,6 +37,7 @@ from analytics.query import (
 )
 from analytics.schema import CANONICAL_COLUMNS, CATEGORY, SOURCE_ROW
 from analytics.sku import hide_few_sales
+from analytics.sku_table import sku_export
 from services.datasets import Dataset
 from services.forecasts import (
     ForecastParams,
@@ -659,9 +660,11 @@ def create_api_blueprint(limiter: Limiter, settings) -> Blueprint:
                 min_sales = min_sales_from_query()
             except ValueError as error:
                 return json_error(str(error), 400)
-            frame = hide_few_sales(
-                cached_sku_scores(current_app.extensions["smbrc.store"], view),
-                min_sales,
+            frame = sku_export(
+                hide_few_sales(
+                    cached_sku_scores(current_app.extensions["smbrc.store"], view),
+                    min_sales,
+                )
             )
             sheet = "SKU ranking"
         body = (
