@@ -192,7 +192,7 @@ def browser_runs(
             wait.until(charts_drawn)
             time.sleep(0.3)
             out["bytes"].append(transferred(driver))
-            out["encodings"] = encodings(driver)
+            out["encodings"] = encodings(driver, url)
             # and again with a warm cache (a returning visitor)
             driver.get("about:blank")
             driver.get(dashboard)
@@ -214,7 +214,7 @@ def charts_drawn(driver) -> bool:
     )
 
 
-def encodings(driver) -> list[str]:
+def encodings(driver, url: str) -> list[str]:
     """``Content-Encoding`` of each script the page loaded (from Chrome's network log)."""
     found = []
     for entry in driver.get_log("performance"):
@@ -222,7 +222,10 @@ def encodings(driver) -> list[str]:
         if message.get("method") != "Network.responseReceived":
             continue
         response = message["params"]["response"]
-        if response.get("mimeType", "").endswith("javascript"):
+        # the server's scripts only (not the browser's own new-tab page)
+        if response.get("mimeType", "").endswith("javascript") and response[
+            "url"
+        ].startswith(url):
             headers = {k.lower(): v for k, v in response.get("headers", {}).items()}
             name = response["url"].rsplit("/", 1)[-1].split("?")[0][:24]
             found.append(f"{name}={headers.get('content-encoding', 'none')}")
