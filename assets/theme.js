@@ -67,7 +67,8 @@
   }
 
   function wrap(Plotly) {
-    if (!Plotly || Plotly.__smbrcThemed) return Plotly;
+    // a promise of plotly.js (assets/upload.js) is wrapped when plotly.js replaces it
+    if (!Plotly || Plotly.__smbrcThemed || typeof Plotly.then === "function") return Plotly;
     ["react", "newPlot"].forEach(function (name) {
       var original = Plotly[name];
       if (typeof original !== "function") return;

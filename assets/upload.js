@@ -79,8 +79,48 @@
     return null;
   }
 
+  function openDashboard(url) {
+    /* The page's scripts are loaded already: change the address the way dcc.Link does
+       and let the routing callback draw the dashboard in this page (no reload). From
+       another dashboard, or where the history cannot be written, load the page. */
+    if (window.location.pathname.indexOf("/dashboard/") === 0 || !window.history.pushState) {
+      window.location.assign(url);
+      return;
+    }
+    window.history.pushState({}, "", url);
+    window.dispatchEvent(new CustomEvent("_dashprivate_pushstate"));
+    window.scrollTo(0, 0);
+  }
+
+  function loadScript(url) {
+    return new Promise(function (resolve, reject) {
+      var script = document.createElement("script");
+      script.src = url;
+      script.async = true;
+      script.onload = function () { resolve(window.Plotly); };
+      script.onerror = function () { reject(new Error("plotly.js did not load")); };
+      document.head.appendChild(script);
+    });
+  }
+
+  function preloadCharts() {
+    /* plotly.js (4.8 MB) is what the dashboard's charts wait for longest: this page
+       loads it while the server reads the file. Until it has run, window.Plotly is a
+       promise of it, which Dash's graph component waits on (it loads plotly.js itself
+       only while window.Plotly is unset); plotly.js puts itself there when it runs. */
+    var url = window._dashPlotlyJSURL;
+    if (window.Plotly || !url || window.location.pathname.indexOf("/dashboard/") === 0) {
+      return;
+    }
+    window.Plotly = loadScript(url).catch(function () {
+      window.Plotly = undefined;
+      return loadScript(url);  // once more; a second failure shows on the charts
+    });
+  }
+
   function send(formData, label, url) {
     if (busy) { return; }
+    preloadCharts();
     busy = true;
     setStatus("", "");
     setProgress(0, label);
@@ -101,7 +141,7 @@
       try { body = JSON.parse(xhr.responseText); } catch (e) { body = null; }
       if (xhr.status === 201 && body && body.dashboard_url) {
         setProgress(100, "Opening your dashboard…");
-        window.location.assign(body.dashboard_url);
+        openDashboard(body.dashboard_url);
         return;
       }
       setProgress(null);

@@ -31,6 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.datagen import csv_bytes, transactions  # noqa: E402
 from components import ids  # noqa: E402
+from components.filters import filter_state  # noqa: E402
 
 PROJECT = Path(__file__).resolve().parents[1]
 CALLS = 20
@@ -42,6 +43,7 @@ APP_TIMING = re.compile(
 
 #: What the page holds before the user touches anything (see components/dashboard.py).
 INITIAL: dict[tuple[str, str], Any] = {
+    (ids.FILTERS, "data"): filter_state(),
     (ids.GRANULARITY, "value"): "month",
     (ids.SKU_BARS_METRIC, "value"): "revenue",
     (ids.PARETO_METRIC, "value"): "revenue",
@@ -53,21 +55,18 @@ INITIAL: dict[tuple[str, str], Any] = {
 VARIATIONS: dict[str, tuple[dict[tuple[str, str], Any], list[str], tuple[str, ...]]] = {
     "no filter": ({}, [], ("kpis", "overview", "sku table")),
     "category": (
-        {(ids.FILTER_CATEGORY, "value"): ["Electronics"]},
-        [f"{ids.FILTER_CATEGORY}.value"],
+        {(ids.FILTERS, "data"): filter_state(categories=["Electronics"])},
+        [f"{ids.FILTERS}.data"],
         ("kpis", "overview", "sku table"),
     ),
     "date range": (
-        {
-            (ids.FILTER_DATES, "start_date"): "2023-01-01",
-            (ids.FILTER_DATES, "end_date"): "2023-06-30",
-        },
-        [f"{ids.FILTER_DATES}.end_date"],
+        {(ids.FILTERS, "data"): filter_state("2023-01-01", "2023-06-30")},
+        [f"{ids.FILTERS}.data"],
         ("kpis", "overview", "sku table"),
     ),
     "SKU search": (
-        {(ids.FILTER_SKU, "value"): "SKU-12"},
-        [f"{ids.FILTER_SKU}.value"],
+        {(ids.FILTERS, "data"): filter_state(sku="SKU-12")},
+        [f"{ids.FILTERS}.data"],
         ("kpis", "overview", "sku table"),
     ),
     "granularity day": (

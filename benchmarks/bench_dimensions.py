@@ -44,9 +44,11 @@ def timed(fn) -> list[float]:
 
 def main() -> None:
     from app import create_app
-    from callbacks.dashboard import search_column_values, update_breakdown, update_kpis
+    from callbacks.dashboard import update_breakdown, update_kpis
+    from callbacks.filters import search_column_values
     from callbacks.routing import render_page
     from components import ids
+    from components.filters import filter_state
 
     data = csv_bytes(orders(300_000))
     with tempfile.TemporaryDirectory() as cache:
@@ -72,19 +74,17 @@ def main() -> None:
         assert response.status_code == 201, response.get_json()
         sid = response.get_json()["session_id"]
         with app.server.test_request_context("/"):
-            update_kpis(sid, None, None, None, None, None, None, WEST)  # warm caches
+            update_kpis(sid, filter_state(dimensions=WEST))  # warm caches
             report(
                 "KPI cards, Region: West",
-                timed(
-                    lambda: update_kpis(sid, None, None, None, None, None, None, WEST)
-                ),
+                timed(lambda: update_kpis(sid, filter_state(dimensions=WEST))),
             )
             for by in ("Segment", "City", "Customer ID"):
                 report(
                     f"breakdown by {by}, Region: West",
                     timed(
                         lambda by=by: update_breakdown(
-                            sid, None, None, None, None, by, WEST
+                            sid, filter_state(dimensions=WEST), by
                         )
                     ),
                 )

@@ -13,11 +13,14 @@ One run prints every figure next to its goal:
 
 Run: ``.venv/bin/python benchmarks/bench_experience.py`` (or ``make bench``). Needs chromium
 and chromedriver (``make browser``); without ``../shared/data`` the browser rows use a
-generated 10k-row file instead.
+generated 10k-row file instead. ``--browser`` measures only the browser rows;
+``--project DIR`` (repeatable) serves another checkout's code instead of this one, each in
+turn, so two versions are measured in one run under the same load.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import re
@@ -44,6 +47,7 @@ from benchmarks.datagen import csv_bytes, transactions  # noqa: E402
 from benchmarks.load import load as lean_load  # noqa: E402
 from benchmarks.load import worker_pids  # noqa: E402
 from components import ids  # noqa: E402
+from components.filters import filter_state  # noqa: E402
 
 PROJECT = Path(__file__).resolve().parents[1]
 REAL_FILE = PROJECT.parent / "shared" / "data" / "superstore_classic_cp1252.csv"
@@ -68,10 +72,15 @@ GRAPHS = (
 )
 
 
+#: Ports of the servers this run started (each server gets its own).
+_STARTED: list[int] = []
+
+
 def start_server(
-    cache_dir: str, log_path: Path, workers: int = 2
+    cache_dir: str, log_path: Path, workers: int = 2, project: Path = PROJECT
 ) -> tuple[subprocess.Popen, str]:
-    port = 6200 + os.getpid() % 300
+    port = 6200 + os.getpid() % 300 + 300 * len(_STARTED)
+    _STARTED.append(port)
     env = {
         **os.environ,
         "SECRET_KEY": "bench-secret",
@@ -86,7 +95,7 @@ def start_server(
     log = log_path.open("wb")
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:server"],
-        cwd=PROJECT,
+        cwd=project,
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
@@ -121,8 +130,11 @@ def upload(url: str, body: bytes, filename: str) -> tuple[requests.Session, str]
 # -- browser ---------------------------------------------------------------------------------
 
 
-def browser_runs(url: str, path: Path) -> dict[str, list[float]]:
+def browser_runs(
+    url: str, path: Path, runs: int = BROWSER_RUNS
+) -> dict[str, list[float]]:
     from selenium import webdriver
+    from selenium.common.exceptions import TimeoutException as ScriptTimeoutError
     from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ec
@@ -148,10 +160,16 @@ def browser_runs(url: str, path: Path) -> dict[str, list[float]]:
         "encodings": [],
     }
     try:
-        for _ in range(BROWSER_RUNS):
+        for _ in range(runs):
             driver.execute_cdp_cmd("Network.clearBrowserCache", {})
             driver.get(url + "/")
-            wait = WebDriverWait(driver, 60, poll_frequency=0.02)
+            # on a loaded machine the renderer may not answer one poll in time: poll again
+            wait = WebDriverWait(
+                driver,
+                60,
+                poll_frequency=0.02,
+                ignored_exceptions=(ScriptTimeoutError,),
+            )
             file_input = wait.until(
                 ec.presence_of_element_located((By.ID, "upload-file-input"))
             )
@@ -174,7 +192,7 @@ def browser_runs(url: str, path: Path) -> dict[str, list[float]]:
             wait.until(charts_drawn)
             time.sleep(0.3)
             out["bytes"].append(transferred(driver))
-            out["encodings"] = encodings(driver)
+            out["encodings"] = encodings(driver, url)
             # and again with a warm cache (a returning visitor)
             driver.get("about:blank")
             driver.get(dashboard)
@@ -196,7 +214,7 @@ def charts_drawn(driver) -> bool:
     )
 
 
-def encodings(driver) -> list[str]:
+def encodings(driver, url: str) -> list[str]:
     """``Content-Encoding`` of each script the page loaded (from Chrome's network log)."""
     found = []
     for entry in driver.get_log("performance"):
@@ -204,7 +222,10 @@ def encodings(driver) -> list[str]:
         if message.get("method") != "Network.responseReceived":
             continue
         response = message["params"]["response"]
-        if response.get("mimeType", "").endswith("javascript"):
+        # the server's scripts only (not the browser's own new-tab page)
+        if response.get("mimeType", "").endswith("javascript") and response[
+            "url"
+        ].startswith(url):
             headers = {k.lower(): v for k, v in response.get("headers", {}).items()}
             name = response["url"].rsplit("/", 1)[-1].split("?")[0][:24]
             found.append(f"{name}={headers.get('content-encoding', 'none')}")
@@ -234,8 +255,7 @@ def filter_changes(url: str, http: requests.Session, sid: str) -> list[float]:
         dep
         for dep in dependencies
         if any(
-            i["id"] == ids.FILTER_DATES and i["property"] == "end_date"
-            for i in dep["inputs"]
+            i["id"] == ids.FILTERS and i["property"] == "data" for i in dep["inputs"]
         )
         and dep.get("clientside_function") is None
     ]
@@ -247,10 +267,11 @@ def filter_changes(url: str, http: requests.Session, sid: str) -> list[float]:
     for n in range(FILTER_CHANGES):
         values = {
             **base,
-            (ids.FILTER_DATES, "start_date"): "2022-01-01",
-            (ids.FILTER_DATES, "end_date"): f"2023-{1 + n % 12:02d}-{10 + n:02d}",
+            (ids.FILTERS, "data"): filter_state(
+                "2022-01-01", f"2023-{1 + n % 12:02d}-{10 + n:02d}"
+            ),
         }
-        bodies = [payload(d, values, [f"{ids.FILTER_DATES}.end_date"]) for d in fired]
+        bodies = [payload(d, values, [f"{ids.FILTERS}.data"]) for d in fired]
         started = time.perf_counter()
         replies = list(
             pool.map(
@@ -290,7 +311,75 @@ def load(
 # -- report ----------------------------------------------------------------------------------
 
 
+def browser_only(projects: list[Path]) -> None:
+    """The browser rows only, for each checkout in ``projects``: one server each, their
+    runs taken in turn (run 1 of each, then run 2 …) so a change of load on the machine
+    weighs on all of them alike."""
+    with tempfile.TemporaryDirectory() as workdir:
+        work = Path(workdir)
+        path = REAL_FILE
+        if not path.exists():
+            path = work / "generated-10k.csv"
+            path.write_bytes(csv_bytes(transactions(rows=10_000)))
+        print(f"file: {path.name}; browser: {BROWSER_RUNS} runs each, in turn, medians")
+        servers = []
+        results: list[dict[str, list[float]]] = []
+        try:
+            for n, project in enumerate(projects):
+                servers.append(
+                    start_server(
+                        str(work / f"cache{n}"),
+                        work / f"server{n}.log",
+                        project=project,
+                    )
+                )
+                results.append({})
+            for _ in range(BROWSER_RUNS):
+                for n, ((_, url), got) in enumerate(zip(servers, results, strict=True)):
+                    try:
+                        measured = browser_runs(url, path, runs=1)
+                    except Exception:
+                        log = (work / f"server{n}.log").read_text(errors="replace")
+                        print(f"{projects[n]} failed; its server's log ends:")
+                        print(log[-3000:])
+                        raise
+                    for key, values in measured.items():
+                        if key == "encodings":
+                            got[key] = values
+                        else:
+                            got.setdefault(key, []).extend(values)
+        finally:
+            for process, _ in servers:
+                process.terminate()
+                process.wait(timeout=30)
+        for project, got in zip(projects, results, strict=True):
+            revenue = statistics.median(got["revenue"])
+            charts = statistics.median(got["charts"])
+            mb = statistics.median(got["bytes"]) / 1e6
+            warm = statistics.median(got["warm"]) / 1e3
+            print(
+                f"{project}: revenue {revenue:.2f} s (goal ≤ 2), six charts "
+                f"{charts:.2f} s (goal ≤ 3), cold {mb:.2f} MB, warm {warm:.0f} kB"
+            )
+            print(
+                "  revenue runs (s): "
+                + ", ".join(f"{v:.2f}" for v in got["revenue"])
+                + "; charts runs (s): "
+                + ", ".join(f"{v:.2f}" for v in got["charts"])
+            )
+            print("  script encodings: " + " ".join(got["encodings"][:6]))
+
+
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--browser", action="store_true", help="browser rows only")
+    parser.add_argument(
+        "--project", action="append", type=Path, help="checkout to serve (repeatable)"
+    )
+    args = parser.parse_args()
+    if args.browser or args.project:
+        browser_only([p.resolve() for p in args.project or [PROJECT]])
+        return
     rows: list[tuple[str, str, str, bool]] = []
     with tempfile.TemporaryDirectory() as workdir:
         work = Path(workdir)

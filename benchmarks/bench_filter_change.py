@@ -36,6 +36,7 @@ from benchmarks.bench_dashboard import INITIAL, payload, split_outputs  # noqa: 
 from benchmarks.datagen import csv_bytes, transactions  # noqa: E402
 from components import ids  # noqa: E402
 from components.dashboard import DEFAULT_COMPARE  # noqa: E402
+from components.filters import filter_state  # noqa: E402
 
 #: What the page holds besides INITIAL (the comparison it opens with).
 PAGE = {
@@ -94,8 +95,7 @@ def main() -> None:
             d
             for d in dependencies
             if any(
-                i["id"] == ids.FILTER_DATES and i["property"] == "end_date"
-                for i in d["inputs"]
+                i["id"] == ids.FILTERS and i["property"] == "data" for i in d["inputs"]
             )
             and d.get("clientside_function") is None
         ]
@@ -103,7 +103,7 @@ def main() -> None:
         base = {**PAGE, (ids.SESSION_ID, "data"): sid}
 
         def post(dependency: dict, values: dict) -> tuple[float, float]:
-            request = payload(dependency, values, [f"{ids.FILTER_DATES}.end_date"])
+            request = payload(dependency, values, [f"{ids.FILTERS}.data"])
             started, cpu = time.perf_counter(), time.thread_time()
             answer = client.post(
                 "/_dash-update-component", json=request, headers=headers
@@ -117,8 +117,9 @@ def main() -> None:
         def change(n: int) -> dict:
             return {
                 **base,
-                (ids.FILTER_DATES, "start_date"): "2022-01-01",
-                (ids.FILTER_DATES, "end_date"): f"2023-{1 + n % 12:02d}-{10 + n:02d}",
+                (ids.FILTERS, "data"): filter_state(
+                    "2022-01-01", f"2023-{1 + n % 12:02d}-{10 + n:02d}"
+                ),
             }
 
         # warm-up: first draw of the whole data (imports, decoded frame, figure code)

@@ -10,12 +10,14 @@ from callbacks import (
     customers,
     dashboard,
     files,
+    filters,
     forecast,
     mapping,
     report,
     routing,
     share,
     sku,
+    sku_table,
 )
 from config import Settings
 
@@ -23,7 +25,9 @@ from config import Settings
 def register_callbacks(app: Dash, settings: Settings) -> None:
     """Attach every callback of the product to ``app``."""
     routing.register(app)
+    filters.register(app)
     dashboard.register(app)
+    sku_table.register(app)
     customers.register(app)
     changes.register(app)
     sku.register(app)

@@ -20,7 +20,7 @@ from analytics.metrics import FilterError
 from callbacks.context import owns_session, triggered_id
 from callbacks.context import settings as current_settings
 from callbacks.context import store as current_store
-from callbacks.dashboard import DIMENSIONS_INPUT, FILTER_INPUTS
+from callbacks.filters import FILTERS_STATE, VIEW_INPUTS, filters_of
 from components import ids
 from components.assistant import (
     SUGGESTED_QUESTIONS,
@@ -34,7 +34,6 @@ from config import Settings
 from services.assistant import ask, dashboard_insights, load_history
 from services.jobs import JobTarget, job_callback, job_failure
 from services.store import store_from_settings
-from services.views import Filters
 from web.ownership import NOT_OWNER_MESSAGE
 
 EXPIRED = "This session has expired. Upload the file again to ask about it."
@@ -46,17 +45,12 @@ POLL_MS = 500
 
 def update_insights(
     session_id: str | None,
-    start: str | None,
-    end: str | None,
-    categories: list[str] | None,
-    sku_query: str | None,
-    dimensions: dict[str, list[str]] | None = None,
+    filters: dict | None = None,
 ) -> list:
     """The insights card for the filtered rows."""
-    filters = Filters.from_inputs(start, end, categories, sku_query, dimensions)
     try:
         result = dashboard_insights(
-            current_store(), current_settings(), session_id or "", filters
+            current_store(), current_settings(), session_id or "", filters_of(filters)
         )
     except FilterError as error:
         return [dbc.Alert(str(error), color="warning", className="mb-0")]
@@ -68,19 +62,15 @@ def update_insights(
 def refresh_insights(
     _forecast_info: object,
     session_id: str | None,
-    start: str | None,
-    end: str | None,
-    categories: list[str] | None,
-    sku_query: str | None,
-    dimensions: dict[str, list[str]] | None = None,
+    filters: dict | None = None,
 ) -> list:
     """Once the forecast card has its forecast, add the outlook to unfiltered insights.
 
     A separate callback: the first insights must not wait for the forecast job.
     """
-    if Filters.from_inputs(start, end, categories, sku_query, dimensions).active:
+    if filters_of(filters).active:
         raise PreventUpdate  # filtered insights leave the all-data forecast out
-    return update_insights(session_id, start, end, categories, sku_query, dimensions)
+    return update_insights(session_id, filters)
 
 
 def show_history(session_id: str | None) -> list:
@@ -144,11 +134,7 @@ def run_chat(
     set_progress: Callable[[tuple[str, str]], None],
     pending: dict[str, Any] | None,
     session_id: str | None,
-    start: str | None,
-    end: str | None,
-    categories: list[str] | None,
-    sku_query: str | None,
-    dimensions: dict[str, list[str]] | None = None,
+    filters: dict | None = None,
 ) -> list:
     """Answer the pending question and return the whole conversation, newest last."""
     question = (pending or {}).get("question")
@@ -174,9 +160,10 @@ def run_chat(
             question_bubble(question),
             error_bubble(NOT_OWNER_MESSAGE),
         ]
-    filters = Filters.from_inputs(start, end, categories, sku_query, dimensions)
     try:
-        result = ask(store, settings, sid, question, filters, on_text=streaming)
+        result = ask(
+            store, settings, sid, question, filters_of(filters), on_text=streaming
+        )
     except FilterError as error:
         return [
             *chat_messages(load_history(store, sid)),
@@ -193,36 +180,20 @@ def chat_job_target(
     set_progress: Callable[[tuple[str, str]], None],
     pending: dict[str, Any] | None,
     session_id: str | None,
-    start: str | None,
-    end: str | None,
-    categories: list[str] | None,
-    sku_query: str | None,
-    dimensions: dict[str, list[str]] | None = None,
+    filters: dict | None = None,
 ) -> tuple[list, str]:
     """The job body the runner calls: the conversation, and Retry hidden."""
-    messages = run_chat(
-        settings,
-        set_progress,
-        pending,
-        session_id,
-        start,
-        end,
-        categories,
-        sku_query,
-        dimensions,
-    )
+    messages = run_chat(settings, set_progress, pending, session_id, filters)
     return messages, RETRY_HIDDEN
 
 
 def register(app: Dash, settings: Settings) -> None:
-    app.callback(
-        Output(ids.INSIGHTS_BODY, "children"), *FILTER_INPUTS, DIMENSIONS_INPUT
-    )(update_insights)
+    app.callback(Output(ids.INSIGHTS_BODY, "children"), *VIEW_INPUTS)(update_insights)
     app.callback(
         Output(ids.INSIGHTS_BODY, "children", allow_duplicate=True),
         Input(ids.FORECAST_INFO, "children"),
-        *(State(i.component_id, i.component_property) for i in FILTER_INPUTS),
-        State(ids.FILTER_DIMENSIONS, "data"),
+        State(ids.SESSION_ID, "data"),
+        FILTERS_STATE,
         prevent_initial_call=True,
     )(refresh_insights)
     app.callback(
@@ -243,20 +214,8 @@ def register(app: Dash, settings: Settings) -> None:
         prevent_initial_call=True,
     )(submit_question)
 
-    def chat_job(
-        set_progress, pending, session_id, start, end, categories, sku_query, dims
-    ):
-        return chat_job_target(
-            settings,
-            set_progress,
-            pending,
-            session_id,
-            start,
-            end,
-            categories,
-            sku_query,
-            dims,
-        )
+    def chat_job(set_progress, pending, session_id, filters):
+        return chat_job_target(settings, set_progress, pending, session_id, filters)
 
     job_callback(chat_job, JobTarget.of(chat_job_target, settings))
     app.callback(
@@ -264,11 +223,7 @@ def register(app: Dash, settings: Settings) -> None:
         Output(ids.CHAT_RETRY, "className"),
         Input(ids.CHAT_PENDING, "data"),
         State(ids.SESSION_ID, "data"),
-        State(ids.FILTER_DATES, "start_date"),
-        State(ids.FILTER_DATES, "end_date"),
-        State(ids.FILTER_CATEGORY, "value"),
-        State(ids.FILTER_SKU, "value"),
-        State(ids.FILTER_DIMENSIONS, "data"),
+        FILTERS_STATE,
         background=True,
         on_error=chat_job_ended,
         interval=POLL_MS,

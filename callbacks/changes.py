@@ -8,28 +8,24 @@ from dash import Dash, Input, Output, html
 from analytics.formatting import format_date, format_money
 from analytics.metrics import FilterError
 from callbacks.context import store
-from callbacks.dashboard import DIMENSIONS_INPUT, FILTER_INPUTS
+from callbacks.filters import VIEW_INPUTS, filters_of
 from components import ids
 from components.figures import changes_figure, empty_figure
-from services.views import Filters, load_view, view_changes, view_comparison
+from services.views import load_view, view_changes, view_comparison
 
 
 def update_changes(
     session_id: str | None,
-    start: str | None,
-    end: str | None,
-    categories: list[str] | None,
-    sku_query: str | None,
+    filters: dict | None,
     compare: str | None,
     measure: str | None,
     granularity: str | None,
-    dimensions: dict[str, list[str]] | None = None,
 ) -> tuple:
     """(explanation, waterfall figure, class of the chart's box).
 
     With nothing to compare, the card is one line saying why: the chart's box is
     hidden (``CHART_HIDDEN``) and its figure left empty."""
-    filters = Filters.from_inputs(start, end, categories, sku_query, dimensions)
+    filters = filters_of(filters)
     if compare not in ("previous_period", "year_ago"):
         return _only_text("Choose a comparison on the chart above to see what changed.")
     try:
@@ -94,9 +90,8 @@ def register(app: Dash) -> None:
         Output(ids.CHANGES_TEXT, "children"),
         Output(ids.CHANGES_GRAPH, "figure"),
         Output(ids.CHANGES_CHART, "className"),
-        *FILTER_INPUTS,
+        *VIEW_INPUTS,
         Input(ids.COMPARE, "value"),
         Input(ids.CHANGES_MEASURE, "value"),
         Input(ids.GRANULARITY, "value"),
-        DIMENSIONS_INPUT,
     )(update_changes)

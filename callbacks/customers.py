@@ -11,12 +11,12 @@ from analytics.customers import CustomerView
 from analytics.formatting import format_date, format_money, format_number, format_pct
 from analytics.metrics import FilterError
 from callbacks.context import store
-from callbacks.dashboard import DIMENSIONS_INPUT, FILTER_INPUTS, download_links
+from callbacks.filters import VIEW_INPUTS, download_links, filters_of
 from components import ids
+from components.cards import kpi_card
 from components.customers import cohort_figure, new_returning_figure
-from components.dashboard import kpi_card
 from components.figures import empty_figure
-from services.views import Filters, cached_customer_view, load_view
+from services.views import cached_customer_view, load_view
 
 logger = logging.getLogger(__name__)
 
@@ -128,14 +128,10 @@ def _table(rows: list[dict], columns: list[tuple[str, str]]) -> dash_table.DataT
 
 def update_customers(
     session_id: str | None,
-    start: str | None,
-    end: str | None,
-    categories: list[str] | None,
-    sku_query: str | None,
-    dimensions: dict[str, list[str]] | None = None,
+    filters: dict | None,
 ) -> tuple:
     """(hidden, KPI cards, notes, monthly figure, cohort figure, segments, top, CSV link)."""
-    filters = Filters.from_inputs(start, end, categories, sku_query, dimensions)
+    filters = filters_of(filters)
     try:
         view = load_view(store(), session_id or "", filters)
     except FilterError:
@@ -175,6 +171,5 @@ def register(app: Dash) -> None:
         Output(ids.CUSTOMERS_SEGMENTS, "children"),
         Output(ids.CUSTOMERS_TOP, "children"),
         Output(ids.DOWNLOAD_CUSTOMERS_CSV, "href"),
-        *FILTER_INPUTS,
-        DIMENSIONS_INPUT,
+        *VIEW_INPUTS,
     )(update_customers)

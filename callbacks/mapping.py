@@ -13,8 +13,9 @@ from dash.exceptions import PreventUpdate
 from analytics.errors import IngestError
 from analytics.schema import CATEGORY
 from callbacks.context import owns_session, store
-from callbacks.dashboard import parse_search, state_search
+from callbacks.filters import parse_search, state_search
 from components import ids
+from components.filters import filter_state
 from components.quality import NONE_VALUE
 from services.datasets import forget_mapping, remap_session, switch_sheet
 from services.views import cached_dataset, column_values
@@ -54,11 +55,13 @@ def kept_selection(search: str | None, session_id: str) -> list[tuple[str, str]]
         if chosen:
             dimensions[column] = chosen
     rebuilt = state_search(
-        state.get("start"),
-        state.get("end"),
-        categories,
-        state.get("sku"),
-        dimensions,
+        filter_state(
+            state.get("start"),
+            state.get("end"),
+            categories,
+            state.get("sku"),
+            dimensions,
+        ),
         state.get("by"),
         urlencode(current),
         state.get("compare"),

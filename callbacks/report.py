@@ -6,32 +6,26 @@ from urllib.parse import urlencode
 
 from dash import Dash, Input, Output
 
-from callbacks.dashboard import _min_sales, filter_params
+from callbacks.filters import FILTERS_INPUT, filter_params, filters_of, min_sales_of
 from components import ids
-from services.views import Filters
 
 
 def report_links(
     session_id: str | None,
-    start: str | None,
-    end: str | None,
-    categories: list[str] | None,
-    sku_query: str | None,
+    filters: dict | None,
     granularity: str | None,
     hide_few: bool | None,
     min_sales: object,
-    dimensions: dict[str, list[str]] | None = None,
 ) -> tuple[str, str, str, str]:
     """PDF (A4), PDF (Letter), Markdown and HTML report URLs with the same query
     parameters ``GET /api/data`` takes."""
     if not session_id:
         return "#", "#", "#", "#"
-    filters = Filters.from_inputs(start, end, categories, sku_query, dimensions)
-    query = filter_params(filters) + [
+    query = filter_params(filters_of(filters)) + [
         (key, str(value))
         for key, value in (
             ("granularity", granularity or None),
-            ("min_sales", _min_sales(hide_few, min_sales)),
+            ("min_sales", min_sales_of(hide_few, min_sales)),
         )
         if value
     ]
@@ -51,12 +45,8 @@ def register(app: Dash) -> None:
         Output(ids.REPORT_MARKDOWN, "href"),
         Output(ids.REPORT_HTML, "href"),
         Input(ids.SESSION_ID, "data"),
-        Input(ids.FILTER_DATES, "start_date"),
-        Input(ids.FILTER_DATES, "end_date"),
-        Input(ids.FILTER_CATEGORY, "value"),
-        Input(ids.FILTER_SKU, "value"),
+        FILTERS_INPUT,
         Input(ids.GRANULARITY, "value"),
         Input(ids.SKU_HIDE_FEW, "value"),
         Input(ids.SKU_MIN_SALES, "value"),
-        Input(ids.FILTER_DIMENSIONS, "data"),
     )(report_links)

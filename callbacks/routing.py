@@ -8,9 +8,10 @@ from dash import Dash, Input, Output, State
 from dash.development.base_component import Component
 
 from callbacks.context import owns_session, settings, store
-from callbacks.dashboard import parse_search
+from callbacks.dashboard import update_kpis
+from callbacks.filters import parse_search
 from components import ids
-from components.dashboard import dashboard_page
+from components.dashboard import DEFAULT_COMPARE, dashboard_page
 from components.pages import not_found_page, session_expired_page, view_only_notice
 from components.upload import upload_page
 from services.views import breakdown_columns, cached_dataset, column_values
@@ -56,11 +57,29 @@ def render_page(pathname: str | None, search: str | None = None) -> Component:
         }
         options = {c: column_values(dataset, c) for c in state["dimensions"]}
         page = dashboard_page(meta, meta.granularity, columns, state, options)
+        fill_kpis(page, match.group(1), state, meta.granularity)
         if not owns_session(meta):
             # after the stores and the header: a shared link is for viewing
             page.children.insert(3, view_only_notice())
         return page
     return not_found_page()
+
+
+def fill_kpis(page: Component, session_id: str, state: dict, granularity: str) -> None:
+    """Put the KPI cards, filter summary, alert and data links in the page as it is
+    built, so the headline figures arrive with the page (the KPI callback answers only
+    later changes of the filters)."""
+    cards, summary, alert, csv_href, xlsx_href = update_kpis(
+        session_id,
+        page[ids.FILTERS].data,
+        state.get("compare") or DEFAULT_COMPARE,
+        granularity,
+    )
+    page[ids.KPI_ROW].children = cards
+    page[ids.FILTER_SUMMARY].children = summary
+    page[ids.DASHBOARD_ALERTS].children = alert
+    page[ids.DOWNLOAD_DATA_CSV].href = csv_href
+    page[ids.DOWNLOAD_DATA_XLSX].href = xlsx_href
 
 
 def register(app: Dash) -> None:

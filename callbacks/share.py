@@ -10,10 +10,10 @@ from dash.exceptions import PreventUpdate
 from flask import request
 
 from callbacks.context import store, triggered_id
+from callbacks.filters import FILTERS_STATE, filters_of
 from components import ids
 from components.share import share_rows
 from services.share import ShareError, create_share, list_shares, revoke_share
-from services.views import Filters
 from web.ownership import is_owner
 
 
@@ -22,13 +22,9 @@ def update_share(
     _create: int | None,
     _revoke: list,
     session_id: str | None,
-    start: str | None,
-    end: str | None,
-    categories: list[str] | None,
-    sku_query: str | None,
+    filters: dict | None,
     hours: str | None,
     exports: bool | None,
-    dimensions: dict[str, list[str]] | None = None,
 ) -> tuple:
     """(modal open, result message, list of links) after opening, creating or revoking."""
     trigger = triggered_id()
@@ -46,7 +42,7 @@ def update_share(
             token, _share = create_share(
                 store(),
                 session_id,
-                Filters.from_inputs(start, end, categories, sku_query, dimensions),
+                filters_of(filters),
                 hours=float(hours) if hours else None,
                 allow_exports=bool(exports),
             )
@@ -80,12 +76,8 @@ def register(app: Dash) -> None:
         Input(ids.SHARE_CREATE, "n_clicks"),
         Input({"type": ids.SHARE_REVOKE, "id": ALL}, "n_clicks"),
         State(ids.SESSION_ID, "data"),
-        State(ids.FILTER_DATES, "start_date"),
-        State(ids.FILTER_DATES, "end_date"),
-        State(ids.FILTER_CATEGORY, "value"),
-        State(ids.FILTER_SKU, "value"),
+        FILTERS_STATE,
         State(ids.SHARE_HOURS, "value"),
         State(ids.SHARE_EXPORTS, "value"),
-        State(ids.FILTER_DIMENSIONS, "data"),
         prevent_initial_call=True,
     )(update_share)

@@ -10,9 +10,11 @@ from analytics.forecast import ForecastError, sku_score_forecast
 from analytics.formatting import format_money, format_number
 from analytics.metrics import FilterError, UnknownSkuError, sku_history, sku_summary
 from callbacks.context import store
+from callbacks.filters import FILTERS_STATE, filters_of
 from components import ids
-from components.figures import graph_config, sku_history_figure, sku_score_figure
-from services.views import Filters, cached_monthly_scores, load_view
+from components.figures import graph_config
+from components.sku_figures import sku_history_figure, sku_score_figure
+from services.views import cached_monthly_scores, load_view
 
 BAND_COLORS = {"green": "success", "amber": "warning", "red": "danger"}
 COMPONENT_LABELS = {
@@ -25,11 +27,7 @@ COMPONENT_LABELS = {
 def show_sku_detail(
     sku: str | None,
     session_id: str | None,
-    start: str | None,
-    end: str | None,
-    categories: list[str] | None,
-    sku_query: str | None,
-    dimensions: dict[str, list[str]] | None = None,
+    filters: dict | None,
 ) -> tuple[bool, object, str]:
     """Open the side panel for ``sku`` under the current filters."""
     if not sku:
@@ -38,7 +36,7 @@ def show_sku_detail(
         view = load_view(
             store(),
             session_id or "",
-            Filters.from_inputs(start, end, categories, sku_query, dimensions),
+            filters_of(filters),
         )
     except FilterError as error:
         return True, dbc.Alert(str(error), color="warning"), sku
@@ -173,10 +171,6 @@ def register(app: Dash) -> None:
         Output(ids.SKU_DETAIL, "title"),
         Input(ids.SKU_SELECTED, "data"),
         State(ids.SESSION_ID, "data"),
-        State(ids.FILTER_DATES, "start_date"),
-        State(ids.FILTER_DATES, "end_date"),
-        State(ids.FILTER_CATEGORY, "value"),
-        State(ids.FILTER_SKU, "value"),
-        State(ids.FILTER_DIMENSIONS, "data"),
+        FILTERS_STATE,
         prevent_initial_call=True,
     )(show_sku_detail)

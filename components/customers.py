@@ -14,7 +14,7 @@ from dash import html
 
 from analytics.formatting import d3_date_format, format_date, format_number
 from components import ids
-from components.dashboard import chart_card, graph
+from components.cards import chart_card, graph
 from components.figures import base_layout, empty_figure, money_hover
 
 if TYPE_CHECKING:

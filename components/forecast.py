@@ -11,6 +11,7 @@ from dash import dcc, html
 from analytics.forecast import MODEL_LABELS
 from analytics.formatting import d3_date_format, format_number, format_pct
 from components import ids
+from components.cards import labelled_field
 from components.figures import (
     COLORS,
     base_layout,
@@ -85,12 +86,8 @@ def forecast_card(has_profit: bool) -> dbc.Card:
                 md=2,
             ),
             dbc.Col(
-                [
-                    dbc.Label(
-                        "Horizon (periods)",
-                        html_for=ids.FORECAST_HORIZON,
-                        className="small fw-semibold mb-1",
-                    ),
+                labelled_field(
+                    "Horizon (periods)",
                     dbc.Input(
                         id=ids.FORECAST_HORIZON,
                         type="number",
@@ -101,7 +98,7 @@ def forecast_card(has_profit: bool) -> dbc.Card:
                         size="sm",
                         debounce=True,
                     ),
-                ],
+                ),
                 xs=6,
                 md=2,
             ),
@@ -184,10 +181,9 @@ def forecast_card(has_profit: bool) -> dbc.Card:
 
 
 def _select(component_id: str, label: str, options: list[dict], value: str) -> list:
-    return [
-        dbc.Label(label, html_for=component_id, className="small fw-semibold mb-1"),
-        dbc.Select(id=component_id, options=options, value=value, size="sm"),
-    ]
+    return labelled_field(
+        label, dbc.Select(id=component_id, options=options, value=value, size="sm")
+    )
 
 
 def forecast_figure(result: dict[str, Any], currency: str = "$") -> go.Figure:

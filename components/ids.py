@@ -25,6 +25,8 @@ FILTER_SUMMARY = "filter-summary"
 #: the "Add filter" column picker and the chosen column filters ({column: [values]})
 FILTER_ADD = "filter-add"
 FILTER_DIMENSIONS = "filter-dimensions"
+#: every filter of the dashboard as one dict (components.filters.filter_state)
+FILTERS = "filters"
 FILTER_DIMS_BOX = "filter-dims-box"
 #: types of the per-column dict ids ({"type": DIM_VALUES, "column": <name>})
 DIM_VALUES = "dim-values"

@@ -13,6 +13,7 @@ from analytics.customers import rfm_table, summary_json
 from analytics.exports import to_csv_bytes, to_xlsx_bytes
 from analytics.forecast import ForecastError
 from analytics.metrics import FilterError, change_json, hide_few_sales
+from analytics.metrics.sku_table import sku_export
 from analytics.query import QueryError, frame_model, run, spec_from_json
 from analytics.schema import CANONICAL_COLUMNS, SOURCE_ROW
 from services.forecasts import ForecastParams, compute_forecast, compute_group_forecast
@@ -277,9 +278,11 @@ def create_api_blueprint(limiter: Limiter, settings) -> Blueprint:
                 min_sales = min_sales_from_query()
             except ValueError as error:
                 return json_error(str(error), 400)
-            frame = hide_few_sales(
-                cached_sku_scores(extensions().store, view),
-                min_sales,
+            frame = sku_export(
+                hide_few_sales(
+                    cached_sku_scores(extensions().store, view),
+                    min_sales,
+                )
             )
             sheet = "SKU ranking"
         body = (

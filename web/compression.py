@@ -4,7 +4,9 @@ Every text response (pages, scripts, styles, JSON, callback answers) is compress
 zstd, brotli or gzip, whichever the browser prefers (Flask-Compress). Scripts and styles
 whose URL carries a version (Dash's fingerprinted component bundles, ``/assets/...?m=``)
 never change under that URL: they are compressed once per process and the browser may keep
-them for a year without asking again.
+them for a year without asking again. Package files under an unversioned URL (plotly.js,
+which dcc asks for by name) are compressed once per process too, but not kept for a year
+by the browser (the next release of the package keeps the URL).
 """
 
 from __future__ import annotations
@@ -37,13 +39,21 @@ def is_versioned(req: Request) -> bool:
     return path.startswith(ASSETS) and bool(req.args.get("m"))
 
 
-def _cache_key(req: Request) -> str:
-    """A versioned file's URL, or the key a view put in ``g.compress_cache_key`` (the
-    ETag of an answer whose bytes never differ under it); else not cached."""
+def is_package_file(req: Request) -> bool:
+    """Whether the URL names a file of an installed package (Dash's component suites),
+    whose bytes do not change while the process runs, with or without a version in the
+    URL: dcc loads plotly.min.js (4.8 MB) from an unversioned one."""
+    return req.path.startswith(COMPONENT_SUITES)
+
+
+def cache_key(req: Request) -> str:
+    """A versioned or package file's URL, or the key a view put in
+    ``g.compress_cache_key`` (the ETag of an answer whose bytes never differ under it);
+    else not cached."""
     answer = g.get("compress_cache_key")
     if answer:
         return ANSWER_PREFIX + answer
-    if req.method != "GET" or not is_versioned(req):
+    if req.method != "GET" or not (is_versioned(req) or is_package_file(req)):
         return _NOT_CACHED
     return req.full_path
 
@@ -87,7 +97,7 @@ def init_compression(server: Flask) -> None:
     server.config.setdefault("COMPRESS_ALGORITHM_STREAMING", ["br", "zstd", "gzip"])
     # quality 5 is as fast as the default 4 and 9 % smaller on plotly.min.js (1.29 MB)
     server.config.setdefault("COMPRESS_BR_LEVEL", 5)
-    server.config.setdefault("COMPRESS_CACHE_KEY", _cache_key)
+    server.config.setdefault("COMPRESS_CACHE_KEY", cache_key)
     server.config.setdefault("COMPRESS_CACHE_BACKEND", VersionedFileCache)
     Compress(server)
 

@@ -18,13 +18,14 @@ from callbacks.assistant import (
 )
 from components import ids
 from components.assistant import SUGGESTED_QUESTIONS, answer_bubble, insight_style
+from components.filters import filter_state
 from services.assistant import HISTORY_KEY
 from services.forecasts import ForecastParams, cache_key
 from tests.conftest import as_owner, upload
 from tests.fakes.ollama_server import FakeOllama, Reply, rephrase_facts
 from web.extensions import extensions
 
-ALL = (None, None, None, None)  # start, end, categories, sku query
+ALL = (None,)  # the page's filter dict: no filter
 UNKNOWN_SID = "Z" * 32
 
 
@@ -65,7 +66,7 @@ def chat(app, sid, question, *filters, progress=None):
             calls.append,
             {"question": question, "at": 1.0},
             sid,
-            *(filters or ALL),
+            filter_state(*filters) if filters else None,
         )
 
 
@@ -80,7 +81,7 @@ def test_insights_card_shows_summary_and_items(app, sid, sales_frame):
 
 def test_insights_follow_the_category_filter(app, sid, sales_frame):
     with app.server.test_request_context("/"):
-        content = update_insights(sid, None, None, ["Hardware"], None)
+        content = update_insights(sid, filter_state(categories=["Hardware"]))
     hardware = sales_frame.loc[sales_frame["Category"] == "Hardware", "Revenue"].sum()
     assert format_money(round(float(hardware), 2), "$") in content[0].children
 
@@ -103,14 +104,14 @@ def test_insights_gain_the_outlook_once_the_forecast_is_ready(app, sid):
 
 def test_filtered_insights_ignore_the_all_data_forecast(app, sid):
     with app.server.test_request_context("/"), pytest.raises(PreventUpdate):
-        refresh_insights([], sid, None, None, ["Hardware"], None)
+        refresh_insights([], sid, filter_state(categories=["Hardware"]))
 
 
 @pytest.mark.parametrize(
     ("session", "filters", "needle"),
     [
         (UNKNOWN_SID, ALL, "expired"),
-        (None, ("2024-05-01", "2024-01-01", None, None), "after the end date"),
+        (None, (filter_state("2024-05-01", "2024-01-01"),), "after the end date"),
     ],
 )
 def test_insights_problems_are_shown_in_the_card(app, sid, session, filters, needle):

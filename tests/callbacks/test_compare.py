@@ -9,6 +9,7 @@ import pytest
 from analytics.formatting import format_money, format_pct
 from callbacks.changes import update_changes
 from callbacks.dashboard import update_overview
+from components.filters import filter_state
 from tests.conftest import transactions_frame, upload
 
 
@@ -39,10 +40,7 @@ def test_year_ago_draws_last_year_and_the_kpis_compare_with_it(app, sid, table):
     with app.server.test_request_context("/"):
         out = update_overview(
             sid,
-            "2023-01-01",
-            "2023-06-30",
-            None,
-            None,
+            filter_state("2023-01-01", "2023-06-30"),
             "month",
             "revenue",
             "revenue",
@@ -66,10 +64,7 @@ def test_off_draws_no_comparison(app, sid):
     with app.server.test_request_context("/"):
         out = update_overview(
             sid,
-            "2023-01-01",
-            "2023-06-30",
-            None,
-            None,
+            filter_state("2023-01-01", "2023-06-30"),
             "month",
             "revenue",
             "revenue",
@@ -77,10 +72,7 @@ def test_off_draws_no_comparison(app, sid):
         )
         on = update_overview(
             sid,
-            "2023-01-01",
-            "2023-06-30",
-            None,
-            None,
+            filter_state("2023-01-01", "2023-06-30"),
             "month",
             "revenue",
             "revenue",
@@ -97,10 +89,7 @@ def test_what_changed_names_the_periods_and_adds_up(app, sid, table):
     with app.server.test_request_context("/"):
         text, figure, chart_class = update_changes(
             sid,
-            "2023-04-01",
-            "2023-06-30",
-            None,
-            None,
+            filter_state("2023-04-01", "2023-06-30"),
             "previous_period",
             "revenue",
             "month",
@@ -119,7 +108,11 @@ def test_what_changed_names_the_periods_and_adds_up(app, sid, table):
 def test_what_changed_says_when_the_data_does_not_reach_back(app, sid):
     with app.server.test_request_context("/"):
         text, _, chart_class = update_changes(
-            sid, "2022-02-01", "2022-03-31", None, None, "year_ago", "revenue", "month"
+            sid,
+            filter_state("2022-02-01", "2022-03-31"),
+            "year_ago",
+            "revenue",
+            "month",
         )
     # one line saying why, and no chart
     assert "does not reach back to Feb 1, 2021" in text.children

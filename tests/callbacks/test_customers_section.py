@@ -9,6 +9,7 @@ import pytest
 
 from analytics.formatting import format_number, format_pct
 from callbacks.customers import update_customers
+from components.filters import filter_state
 from tests.conftest import transactions_frame, upload
 
 
@@ -30,7 +31,7 @@ def session(app, frame: pd.DataFrame) -> str:
 
 def section(app, sid, *filters):
     with app.server.test_request_context("/"):
-        return update_customers(sid, *(filters or (None, None, None, None)))
+        return update_customers(sid, filter_state(*filters) if filters else None)
 
 
 def _text(children) -> str:

@@ -7,15 +7,13 @@ import pytest
 from dash.exceptions import PreventUpdate
 
 from analytics.formatting import format_money
-from callbacks.dashboard import (
-    clear_filters,
-    filter_by_clicked_category,
-    update_overview,
-    update_sku_table,
-)
+from callbacks.dashboard import update_overview
+from callbacks.filters import clear_filters, filter_by_clicked_category
+from callbacks.sku_table import update_sku_table
+from components.filters import filter_state
 from tests.conftest import upload
 
-ALL = (None, None, None, None)  # start, end, categories, sku query
+ALL = (None,)  # the page's filter dict: no filter
 
 
 @pytest.fixture
@@ -27,7 +25,8 @@ def overview(
     app, sid, *filters, granularity="month", sku_metric="revenue", pareto="revenue"
 ):
     with app.server.test_request_context("/"):
-        return update_overview(sid, *(filters or ALL), granularity, sku_metric, pareto)
+        chosen = filter_state(*filters) if filters else None
+        return update_overview(sid, chosen, granularity, sku_metric, pareto)
 
 
 def _text(children) -> str:
@@ -219,10 +218,34 @@ def test_orders_and_aov_cards_only_with_an_order_id(app, sales_frame):
 def test_a_clicked_bar_opens_the_raw_sku_not_its_escaped_label(
     monkeypatch, graph, point
 ):
-    import callbacks.dashboard as dashboard
+    import callbacks.sku_table as sku_table
     from components import ids
 
     trigger = ids.SKU_BARS_GRAPH if graph == "sku-bars" else ids.PARETO_GRAPH
-    monkeypatch.setattr(dashboard, "triggered_id", lambda: trigger)
+    monkeypatch.setattr(sku_table, "triggered_id", lambda: trigger)
     click = {"points": [point]}
-    assert dashboard.select_sku(None, click, click) == "<b>x"
+    assert sku_table.select_sku(None, click, click) == "<b>x"
+
+
+def test_one_column_table_drives_the_sku_table_its_sorting_and_exports(app, sid):
+    from analytics.metrics.sku_table import EXPORTED, SKU_COLUMNS, SORT_FIELDS
+    from components.sku_table import table_columns
+
+    shown = [c["id"] for c in table_columns()]
+    assert shown == [c.name for c in SKU_COLUMNS if c.label is not None]
+    # a text column sorts by the figure it stands for; the trend by the rank
+    assert SORT_FIELDS["band_label"] == "score" and "trend" not in SORT_FIELDS
+    with app.server.test_request_context("/"):
+        by_band, *_ = update_sku_table(
+            sid, None, 0, [{"column_id": "band_label", "direction": "desc"}]
+        )
+        by_trend, *_ = update_sku_table(
+            sid, None, 0, [{"column_id": "trend", "direction": "desc"}]
+        )
+    scores = [row["score"] for row in by_band]
+    assert scores == sorted(scores, reverse=True)
+    ranks = [row["rank"] for row in by_trend]  # sorted as asked, by rank
+    assert ranks == sorted(ranks, reverse=True)
+    export = app.server.test_client().get(f"/api/export/{sid}/skus.csv")
+    header = export.get_data(as_text=True).lstrip("\ufeff").splitlines()[0].split(",")
+    assert set(header) == EXPORTED

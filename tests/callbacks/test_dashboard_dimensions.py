@@ -12,20 +12,20 @@ import pytest
 from dash.exceptions import PreventUpdate
 
 from analytics.formatting import format_money
-from callbacks import dashboard
-from callbacks.dashboard import (
+from callbacks import dashboard, filters
+from callbacks.dashboard import update_breakdown, update_overview
+from callbacks.filters import (
     collect_dimension_values,
     edit_dimension_filters,
     parse_search,
     search_column_values,
     state_search,
-    update_breakdown,
-    update_overview,
-    update_sku_table,
     write_search,
 )
 from callbacks.routing import render_page
+from callbacks.sku_table import update_sku_table
 from components import ids
+from components.filters import filter_state
 from tests.conftest import transactions_frame, upload
 from web.extensions import extensions
 
@@ -53,8 +53,8 @@ def _text(children) -> str:
 def test_overview_follows_a_column_filter(app, sid, shop):
     with app.server.test_request_context("/"):
         out = update_overview(
-            sid, None, None, None, None, "month", "revenue", "revenue",
-            dimensions={"Region": ["West", "East"]},
+            sid, filter_state(dimensions={"Region": ["West", "East"]}),
+            "month", "revenue", "revenue",
         )  # fmt: skip
     kept = shop[shop["Region"].isin(["West", "East"])]
     assert format_money(round(float(kept["Revenue"].sum()), 2), "$") in _text(out[0])
@@ -65,8 +65,8 @@ def test_overview_follows_a_column_filter(app, sid, shop):
 def test_column_filter_and_category_together(app, sid, shop):
     with app.server.test_request_context("/"):
         out = update_overview(
-            sid, None, None, ["Software"], None, "month", "revenue", "revenue",
-            dimensions={"Segment": ["Corporate"]},
+            sid, filter_state(None, None, ["Software"], None, {"Segment": ["Corporate"]}),
+            "month", "revenue", "revenue",
         )  # fmt: skip
     kept = shop[(shop["Category"] == "Software") & (shop["Segment"] == "Corporate")]
     assert format_money(round(float(kept["Revenue"].sum()), 2), "$") in _text(out[0])
@@ -75,7 +75,7 @@ def test_column_filter_and_category_together(app, sid, shop):
 def test_sku_table_follows_a_column_filter(app, sid, shop):
     with app.server.test_request_context("/"):
         records, *_rest, csv_link, _xlsx = update_sku_table(
-            sid, None, None, None, None, 0, None, False, None, {"Region": ["Central"]}
+            sid, filter_state(dimensions={"Region": ["Central"]}), 0, None, False, None
         )
     kept = shop[shop["Region"] == "Central"]
     assert len(records) == min(15, kept["SKU"].nunique())
@@ -88,7 +88,7 @@ def test_sku_table_follows_a_column_filter(app, sid, shop):
 def test_breakdown_figures_match_pandas(app, sid, shop):
     with app.server.test_request_context("/"):
         figure, columns, records, _note = update_breakdown(
-            sid, None, None, None, None, "Segment", {"Region": ["West"]}
+            sid, filter_state(dimensions={"Region": ["West"]}), "Segment"
         )
     west = shop[shop["Region"] == "West"]
     groups = west.groupby("Segment")
@@ -121,9 +121,7 @@ def test_breakdown_figures_match_pandas(app, sid, shop):
 
 def test_breakdown_of_an_unknown_column_says_so(app, sid):
     with app.server.test_request_context("/"):
-        figure, _columns, records, note = update_breakdown(
-            sid, None, None, None, None, "Planet", None
-        )
+        figure, _columns, records, note = update_breakdown(sid, None, "Planet")
     assert records == []
     assert "Planet" in note
 
@@ -131,8 +129,8 @@ def test_breakdown_of_an_unknown_column_says_so(app, sid):
 def test_filter_on_a_value_that_is_not_there_is_a_message(app, sid):
     with app.server.test_request_context("/"):
         out = update_overview(
-            sid, None, None, None, None, "month", "revenue", "revenue",
-            dimensions={"Region": ["Atlantis"]},
+            sid, filter_state(dimensions={"Region": ["Atlantis"]}),
+            "month", "revenue", "revenue",
         )  # fmt: skip
     assert "Atlantis" in str(out[8].to_plotly_json())
 
@@ -142,7 +140,7 @@ def test_add_remove_click_and_clear(app, sid, monkeypatch):
     value_ids = [{"type": ids.DIM_VALUES, "column": "Region"}]
 
     def call(trigger, **kw):
-        monkeypatch.setattr(dashboard, "triggered_id", lambda: trigger)
+        monkeypatch.setattr(filters, "triggered_id", lambda: trigger)
         args = {
             "add": None,
             "_remove_clicks": [None],
@@ -196,11 +194,13 @@ def test_value_search_offers_matching_values(app, sid):
 
 def test_address_round_trip():
     search = state_search(
-        "2023-02-01",
-        None,
-        ["Software"],
-        None,
-        {"Region": ["West", "East"], "Segment": ["Home Office"]},
+        filter_state(
+            "2023-02-01",
+            None,
+            ["Software"],
+            None,
+            {"Region": ["West", "East"], "Segment": ["Home Office"]},
+        ),
         "Segment",
         "?v=2",
     )
@@ -227,13 +227,11 @@ def test_address_round_trip():
 
 def test_write_search_only_on_dashboards_and_on_change():
     with pytest.raises(PreventUpdate):
-        write_search(None, None, None, None, {}, "Region", None, "/", "")
+        write_search(filter_state(), "Region", None, "/", "")
     with pytest.raises(PreventUpdate):
-        write_search(
-            None, None, None, None, {}, "Region", None, "/dashboard/x", "?by=Region"
-        )
+        write_search(filter_state(), "Region", None, "/dashboard/x", "?by=Region")
     assert (
-        write_search(None, None, None, None, {"Region": ["West"]}, "Region", "year_ago", "/dashboard/x", "?by=Region")
+        write_search(filter_state(dimensions={"Region": ["West"]}), "Region", "year_ago", "/dashboard/x", "?by=Region")
         == "?filter=Region%3AWest&by=Region&compare=year_ago"
     )  # fmt: skip
 
@@ -247,6 +245,10 @@ def test_page_opens_with_the_address_selection(app, sid):
     layout = str(page.to_plotly_json())
     store = _find(page, ids.FILTER_DIMENSIONS)
     assert store.data == {"Region": ["West"]}  # a column the file lacks is left out
+    # the callbacks' one filter dict holds the same selection
+    assert _find(page, ids.FILTERS).data == filter_state(
+        dimensions={"Region": ["West"]}
+    )
     assert _find(page, ids.BREAKDOWN_BY).value == "Segment"
     assert _find(page, ids.COMPARE).value == "year_ago"
     assert "Order ID" in str(_find(page, ids.FILTER_ADD).options)
@@ -284,16 +286,15 @@ def test_a_value_holding_a_comma_survives_the_links_and_the_address(app):
     chosen = {"Customer Name": ["Smith, John", 'Doe "JD", Jane']}
     with app.server.test_request_context("/"):
         out = update_overview(
-            sid, None, None, None, None, "month", "revenue", "revenue",
-            dimensions=chosen,
-        )  # fmt: skip
+            sid, filter_state(dimensions=chosen), "month", "revenue", "revenue"
+        )
     kept = frame[frame["Customer Name"] != "Lee"]
     export = client.get(out[9])
     assert export.status_code == 200, export.get_data(as_text=True)
     rows = pd.read_csv(io.BytesIO(export.data))
     assert len(rows) == len(kept)
     assert rows["revenue"].sum() == pytest.approx(kept["Revenue"].sum(), abs=0.01)
-    search = state_search(None, None, None, None, chosen, None)
+    search = state_search(filter_state(dimensions=chosen), None)
     assert parse_search(search)["dimensions"] == {
         "Customer Name": sorted(chosen["Customer Name"])
     }
@@ -304,9 +305,7 @@ def test_a_long_breakdown_lists_the_largest_values_and_says_so(
 ):
     monkeypatch.setattr(dashboard, "BREAKDOWN_ROWS", 10)
     with app.server.test_request_context("/"):
-        _fig, _cols, records, note = update_breakdown(
-            sid, None, None, None, None, "Order ID", None
-        )
+        _fig, _cols, records, note = update_breakdown(sid, None, "Order ID")
     per_order = shop.groupby("Order ID")["Revenue"].sum()
     top = per_order.sort_values(ascending=False, kind="stable").head(10)
     assert [r["revenue"] for r in records] == pytest.approx(top.round(2).tolist())
@@ -325,8 +324,7 @@ def test_the_chat_answers_under_the_column_filters_and_names_them(app, sid, shop
             settings,
             lambda *_: None,
             {"question": "What was my total revenue?", "at": 1.0},
-            sid, None, None, None, None,
-            {"Region": ["West"], "Segment": ["Corporate"]},
+            sid, filter_state(dimensions={"Region": ["West"], "Segment": ["Corporate"]}),
         )  # fmt: skip
     kept = shop[(shop["Region"] == "West") & (shop["Segment"] == "Corporate")]
     text = str(messages[-1].to_plotly_json())

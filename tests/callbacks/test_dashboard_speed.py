@@ -8,6 +8,7 @@ import pytest
 
 from analytics.formatting import format_money
 from callbacks.dashboard import update_charts, update_kpis
+from components.filters import filter_state
 from services.datasets import Dataset
 from services.views import VIEWS, Filters, cached_dataset
 from tests.conftest import upload
@@ -24,12 +25,9 @@ def test_kpis_and_charts_answer_separately_with_the_same_rows(
     sid = upload(app.server.test_client(), sales_csv).get_json()["session_id"]
     software = sales_frame[sales_frame["Category"] == "Software"]
     with app.server.test_request_context("/"):
-        cards, summary, alert, csv_link, _ = update_kpis(
-            sid, None, None, ["Software"], None
-        )
-        charts = update_charts(
-            sid, None, None, ["Software"], None, "month", "revenue", "revenue"
-        )
+        software_only = filter_state(categories=["Software"])
+        cards, summary, alert, csv_link, _ = update_kpis(sid, software_only)
+        charts = update_charts(sid, software_only, "month", "revenue", "revenue")
     assert format_money(round(float(software["Revenue"].sum()), 2), "$") in _text(cards)
     assert alert is None
     assert "category Software" in summary
@@ -42,8 +40,8 @@ def test_kpis_and_charts_answer_separately_with_the_same_rows(
 
 def test_expired_session_gives_a_message_in_both(app):
     with app.server.test_request_context("/"):
-        cards, summary, alert, *links = update_kpis("Z" * 32, None, None, None, None)
-        charts = update_charts("Z" * 32, None, None, None, None, None, None, None)
+        cards, summary, alert, *links = update_kpis("Z" * 32, None)
+        charts = update_charts("Z" * 32, None, None, None, None)
     assert cards == [] and links == ["#", "#"]
     assert "expired" in str(alert.to_plotly_json())
     assert all("expired" in str(fig.layout.annotations) for fig in charts)

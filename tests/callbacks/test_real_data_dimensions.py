@@ -8,6 +8,7 @@ import pytest
 
 from analytics.formatting import format_money
 from callbacks.dashboard import update_breakdown, update_overview
+from components.filters import filter_state
 from tests.conftest import SHARED_DATA, upload
 
 pytestmark = pytest.mark.skipif(
@@ -30,9 +31,7 @@ def sid(app):
 
 def test_breakdown_by_segment_covers_the_readme_totals(app, sid, raw):
     with app.server.test_request_context("/"):
-        _fig, _cols, records, _note = update_breakdown(
-            sid, None, None, None, None, "Segment", None
-        )
+        _fig, _cols, records, _note = update_breakdown(sid, None, "Segment")
     assert sum(r["revenue"] for r in records) == pytest.approx(2_297_200.86, abs=0.05)
     assert sum(r["profit"] for r in records) == pytest.approx(286_397.02, abs=0.05)
     orders = raw.groupby("Segment")["Order ID"].nunique()
@@ -43,11 +42,14 @@ def test_region_filter_and_breakdown_by_ship_mode(app, sid, raw):
     west = raw[raw["Region"] == "West"]
     with app.server.test_request_context("/"):
         out = update_overview(
-            sid, None, None, None, None, "month", "revenue", "revenue",
-            dimensions={"Region": ["West"]},
-        )  # fmt: skip
+            sid,
+            filter_state(dimensions={"Region": ["West"]}),
+            "month",
+            "revenue",
+            "revenue",
+        )
         _fig, _cols, records, _note = update_breakdown(
-            sid, None, None, None, None, "Ship Mode", {"Region": ["West"]}
+            sid, filter_state(dimensions={"Region": ["West"]}), "Ship Mode"
         )
     cards = str([c.to_plotly_json() for c in out[0]])
     assert format_money(round(float(west["Sales"].sum()), 2), "$") in cards

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from analytics.formatting import format_money
 from callbacks.routing import render_page
+from components import ids
 from tests.conftest import upload
 
 
@@ -31,3 +33,26 @@ def test_unknown_session_is_expired_page(app):
 def test_other_paths_are_not_found(app):
     with app.server.test_request_context("/"):
         assert "Page not found" in _text(render_page("/nowhere"))
+
+
+def test_dashboard_arrives_with_its_kpi_cards_under_the_address_filters(
+    app, sales_csv, sales_frame
+):
+    sid = upload(app.server.test_client(), sales_csv).get_json()["session_id"]
+    software = sales_frame[sales_frame["Category"] == "Software"]
+    with app.server.test_request_context("/"):
+        page = render_page(f"/dashboard/{sid}", "?category=Software")
+        row = _text(page[ids.KPI_ROW])
+        summary = page[ids.FILTER_SUMMARY].children
+        csv_href = page[ids.DOWNLOAD_DATA_CSV].href
+        revenue = format_money(round(float(software["Revenue"].sum()), 2), "$")
+        everything = format_money(round(float(sales_frame["Revenue"].sum()), 2), "$")
+    assert "kpi-total_revenue" in row and revenue in row and everything not in row
+    assert "category Software" in summary
+    assert csv_href.startswith(f"/api/export/{sid}/data.csv") and "Software" in csv_href
+
+
+def test_an_expired_link_has_no_cards_to_fill(app):
+    with app.server.test_request_context("/"):
+        page = render_page("/dashboard/" + "Q" * 32)
+    assert "kpi-total_revenue" not in _text(page)

@@ -8,7 +8,7 @@ import pytest
 from callbacks.sku import show_sku_detail
 from tests.conftest import upload
 
-ALL = (None, None, None, None)  # start, end, categories, sku query
+ALL = (None,)  # the page's filter dict: no filter
 
 
 @pytest.fixture

@@ -212,9 +212,6 @@ def test_the_chat_job_refuses_a_stranger(app, alice, bob, shop):
             {"question": "Top 3 products", "at": 1.0},
             sid,
             None,
-            None,
-            None,
-            None,
         )
     assert NOT_OWNER_MESSAGE in str([m.to_plotly_json() for m in messages])
     assert extensions(app.server).store.get_value(sid, HISTORY_KEY) is None

@@ -14,6 +14,7 @@ import pytest
 
 from analytics.formatting import format_date
 from callbacks.report import report_links
+from components.filters import filter_state
 from tests.conftest import module_client, new_session, transactions_frame
 
 
@@ -198,7 +199,11 @@ def test_no_rows_still_gives_a_report(client, sid, tmp_path):
 
 def test_report_links_follow_the_filters():
     pdf, letter, markdown, html = report_links(
-        "abc", "2024-01-01", None, ["Tea", "Coffee"], " mug ", "week", True, "4"
+        "abc",
+        filter_state("2024-01-01", None, ["Tea", "Coffee"], " mug "),
+        "week",
+        True,
+        "4",
     )
     assert pdf == (
         "/api/report/abc.pdf?start=2024-01-01&category=Coffee%2CTea&sku=mug"
@@ -207,7 +212,7 @@ def test_report_links_follow_the_filters():
     assert letter == pdf + "&paper=letter"
     assert markdown.startswith("/api/report/abc.md?start=2024-01-01")
     assert html.startswith("/api/report/abc.html?")
-    assert report_links(None, None, None, None, None, None, None, None) == (
+    assert report_links(None, None, None, None, None) == (
         "#",
         "#",
         "#",

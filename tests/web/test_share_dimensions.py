@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from callbacks.report import report_links
+from components.filters import filter_state
 from services.share import create_share
 from services.views import Filters
 from tests.conftest import module_client, new_session, transactions_frame
@@ -52,7 +53,11 @@ def test_share_link_keeps_the_column_filter(client, sid, frame):
 
 def test_report_links_carry_the_column_filters(client, sid, frame):
     links = report_links(
-        sid, None, None, ["Hardware"], None, "month", False, None, {"Region": ["East"]}
+        sid,
+        filter_state(None, None, ["Hardware"], None, {"Region": ["East"]}),
+        "month",
+        False,
+        None,
     )
     query = parse_qs(urlparse(links[0]).query)
     assert query["filter"] == ["Region:East"] and query["category"] == ["Hardware"]

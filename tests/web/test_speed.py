@@ -8,8 +8,10 @@ import json
 import re
 
 import pytest
+from flask import request
 
 from tests.conftest import upload
+from web.compression import cache_key
 
 SCRIPT_SRC = re.compile(r'<script src="([^"]+)"')
 
@@ -45,6 +47,21 @@ def test_page_scripts_are_compressed_and_kept_for_a_year(client):
 
 def test_assets_without_a_version_are_not_kept_for_a_year(client):
     response = client.get("/assets/10_app.css")
+    assert response.status_code == 200
+    assert "immutable" not in response.headers.get("Cache-Control", "")
+
+
+def test_plotly_is_compressed_once_but_not_kept_for_a_year(app, client):
+    # dcc asks for plotly.js by an unversioned URL: its compressed body (1.3 MB of
+    # brotli, seconds of CPU under load) is kept per process, the URL is not immutable
+    path = "/_dash-component-suites/plotly/package_data/plotly.min.js"
+    with app.server.test_request_context(path):
+        assert cache_key(request) == path + "?"
+    with app.server.test_request_context("/_dash-update-component", method="POST"):
+        assert cache_key(request) == ""
+    with app.server.test_request_context("/dashboard/x"):
+        assert cache_key(request) == ""
+    response = client.get(path)
     assert response.status_code == 200
     assert "immutable" not in response.headers.get("Cache-Control", "")
 
