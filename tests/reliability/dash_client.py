@@ -188,11 +188,7 @@ class DashPage:
             [("chat-pending", "data", {"question": question, "at": time.time()})],
             [
                 ("session-id", "data", sid),
-                ("filter-dates", "start_date", None),
-                ("filter-dates", "end_date", None),
-                ("filter-category", "value", None),
-                ("filter-sku", "value", None),
-                ("filter-dimensions", "data", None),
+                ("filters", "data", None),  # the page's filter dict: no filter
             ],
             deadline=deadline,
             poll=0.5,
