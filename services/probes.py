@@ -45,6 +45,13 @@ def _probe_prophet(store: SessionStore) -> None:
             timeout=120,
             check=False,
         )
+        if result.returncode < 0:  # the check was killed (the server is stopping)
+            logger.info("prophet check ended by signal %d", -result.returncode)
+            try:  # checked again on the next /health
+                store.delete_global("probe:prophet:running")
+            except StoreUnavailable:
+                pass
+            return
         ok = result.returncode == 0
         status = {
             "available": ok,
