@@ -24,16 +24,12 @@ seconds (Redis) or a few bounded retries (diskcache): never a hang, never a raw
 
 from __future__ import annotations
 
-import errno
 import io
 import json
 import logging
 import os
 import re
 import secrets
-import shutil
-import sqlite3
-import threading
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
@@ -43,144 +39,16 @@ from typing import Any
 
 import pandas as pd
 
+from services.disk_cache import (  # noqa: F401 - StoreUnavailable is this module's API too
+    StoreUnavailable,
+    directory_problem,
+    open_cache,
+)
 from services.session_meta import SessionMeta, check_keys
 
 logger = logging.getLogger(__name__)
 
 SESSION_ID_RE = re.compile(r"^[A-Za-z0-9_-]{32}$")
-#: SQLite busy timeout of one attempt, and how many attempts, on a diskcache operation.
-SQLITE_TIMEOUT = 2.0
-SQLITE_ATTEMPTS = 4
-#: Below this much free space in the cache directory, /health reports degraded.
-MIN_FREE_BYTES = 64 * 2**20
-
-
-class StoreUnavailable(RuntimeError):
-    """The session store cannot be used right now; ``str()`` says why, for a person."""
-
-
-def _sqlite_reason(directory: str, error: BaseException) -> str:
-    text = str(error).lower()
-    code = getattr(error, "errno", None)
-    if code == errno.ENOSPC:
-        text = "disk full"
-    elif code in (errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOTDIR, errno.ENOENT):
-        text = "readonly"
-    if (
-        "readonly" in text
-        or "read-only" in text
-        or "permission" in text
-        or "unable to open" in text
-    ):
-        return (
-            f"The cache directory {directory} is not writable: give the app's user "
-            "write access to it or set CACHE_DIR to a writable directory."
-        )
-    if "full" in text or "no space" in text:
-        return (
-            f"The disk holding the cache directory {directory} is full: free some "
-            "space or move CACHE_DIR."
-        )
-    if "locked" in text or "busy" in text:
-        return "The session store is busy right now; try again in a moment."
-    return f"The session store in {directory} cannot be used ({error})."
-
-
-def _retrying(method):
-    """Retry a diskcache call on a busy database a few times, then raise StoreUnavailable."""
-
-    def call(self, *args, **kwargs):
-        delay = 0.05
-        for attempt in range(SQLITE_ATTEMPTS):
-            try:
-                return method(self, *args, **kwargs)
-            except sqlite3.OperationalError as error:
-                text = str(error).lower()
-                busy = "locked" in text or "busy" in text
-                if not busy or attempt == SQLITE_ATTEMPTS - 1:
-                    raise StoreUnavailable(
-                        _sqlite_reason(self.directory, error)
-                    ) from error
-                time.sleep(delay)
-                delay *= 2
-            except (sqlite3.DatabaseError, OSError) as error:
-                raise StoreUnavailable(_sqlite_reason(self.directory, error)) from error
-        raise AssertionError("unreachable")
-
-    call.__name__ = method.__name__
-    call.__doc__ = method.__doc__
-    return call
-
-
-_caches: dict[tuple[int, str], Any] = {}
-_caches_lock = threading.Lock()
-
-
-def open_cache(directory: str):
-    """This process's diskcache ``Cache`` on ``directory`` (opened once per process).
-
-    Operations time out after ``SQLITE_TIMEOUT`` seconds and are retried a few times
-    before :class:`StoreUnavailable`; memory-mapping is off, so a full or vanished disk
-    gives an error instead of killing the process with SIGBUS.
-    """
-    key = (os.getpid(), directory)
-    cache = _caches.get(key)
-    if cache is not None:
-        return cache
-    with _caches_lock:
-        cache = _caches.get(key)
-        if cache is None:
-            cache = _open_cache(directory)
-            _caches[key] = cache
-    return cache
-
-
-def _open_cache(directory: str):
-    import diskcache
-
-    class RetryingCache(diskcache.Cache):
-        get = _retrying(diskcache.Cache.get)
-        set = _retrying(diskcache.Cache.set)
-        add = _retrying(diskcache.Cache.add)
-        delete = _retrying(diskcache.Cache.delete)
-        touch = _retrying(diskcache.Cache.touch)
-        incr = _retrying(diskcache.Cache.incr)
-        evict = _retrying(diskcache.Cache.evict)
-
-    deadline = time.monotonic() + SQLITE_TIMEOUT * SQLITE_ATTEMPTS
-    while True:
-        try:
-            return RetryingCache(
-                directory,
-                timeout=SQLITE_TIMEOUT,
-                eviction_policy="none",
-                sqlite_mmap_size=0,
-            )
-        except sqlite3.OperationalError as error:
-            busy = "locked" in str(error).lower()
-            if not busy or time.monotonic() > deadline:
-                raise StoreUnavailable(_sqlite_reason(directory, error)) from error
-            time.sleep(0.1)
-        except (sqlite3.DatabaseError, OSError) as error:
-            raise StoreUnavailable(_sqlite_reason(directory, error)) from error
-
-
-def directory_problem(directory: str) -> str | None:
-    """Why ``directory`` cannot hold the cache (not writable, disk full), or None."""
-    try:
-        os.makedirs(directory, exist_ok=True)
-        probe = os.path.join(directory, f".write-probe-{os.getpid()}")
-        with open(probe, "wb") as handle:
-            handle.write(b"ok")
-        os.remove(probe)
-    except OSError as error:
-        return _sqlite_reason(directory, error)
-    try:
-        if shutil.disk_usage(directory).free < MIN_FREE_BYTES:
-            return _sqlite_reason(directory, OSError("no space left"))
-    except OSError:
-        pass
-    return None
 
 
 def new_session_id() -> str:

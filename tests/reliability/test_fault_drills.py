@@ -308,7 +308,7 @@ def test_full_disk_is_reported_by_health(make_app, monkeypatch):
     app = make_app()
     client = app.server.test_client()
     assert client.get("/health").get_json()["status"] == "healthy"
-    monkeypatch.setattr("services.store.MIN_FREE_BYTES", 2**62)
+    monkeypatch.setattr("services.disk_cache.MIN_FREE_BYTES", 2**62)
     time.sleep(HEALTH_CHECK_SECONDS + 0.05)  # /health's figures are at most this old
     health = client.get("/health").get_json()
     assert health["status"] == "degraded"

@@ -268,3 +268,32 @@ def test_a_created_session_is_stored_as_the_same_dict(make_store):
         created_at=stored["created_at"],
         expires_at=stored["expires_at"],
     )
+
+
+def test_a_large_value_is_written_in_one_call_and_reads_back_the_same(tmp_path):
+    """Large bytes (a Parquet frame) go to their own file in one write, not line by line
+    as diskcache's own ``Disk`` does, and read back byte for byte."""
+    import diskcache
+
+    from services.disk_cache import open_cache
+
+    chunks: list[int] = []
+    original = diskcache.Disk._write
+
+    def counting_write(self, full_path, iterator, mode, encoding=None):
+        pieces = list(iterator)
+        chunks.append(len(pieces))
+        return original(self, full_path, iter(pieces), mode, encoding)
+
+    cache = open_cache(str(tmp_path / "cache"))
+    value = b"".join(bytes([i % 251]) + b"\n" for i in range(3_000_000))  # many lines
+    diskcache.Disk._write = counting_write
+    try:
+        cache.set("big", value)
+    finally:
+        diskcache.Disk._write = original
+    assert chunks == [1]  # one piece, one write
+    assert cache.get("big") == value
+    small = b"tiny\n" * 3
+    cache.set("small", small)  # kept in SQLite, as before
+    assert cache.get("small") == small
