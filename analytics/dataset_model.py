@@ -49,7 +49,7 @@ from analytics.ingest.parsing import (
     parse_numbers,
     text_dictionary,
 )
-from analytics.ingest.roles import ColumnProfile, profile_column
+from analytics.ingest.profiles import ColumnProfile, profile_column
 from analytics.schema import (
     CANONICAL_COLUMNS,
     CATEGORY,

@@ -48,7 +48,6 @@ DEFERRED_LONG = {
     "analytics.ingest.ledgers",
     "analytics.ingest.parsing",
     "analytics.ingest.pnl",
-    "analytics.ingest.roles",
 }
 
 

@@ -2,7 +2,7 @@
 
 Modules, lowest first: ``budget`` (the wall-clock budget of one upload), ``parsing``
 (numbers and dates in every export style), ``read`` (file type, encoding, dialect, sheets,
-header, table shaping; the stored-sheet codec), ``roles`` (which column is which role),
+header, table shaping; the stored-sheet codec), ``roles`` (which column is which role; ``profiles``, ``role_words``, ``ratios``),
 ``limits`` (size guards on the bytes), ``sanity`` (non-finite amounts, impossible dates),
 ``result`` (:class:`IngestResult`), ``ledgers`` (payment and marketplace logs), ``wide``
 (one column per period, and period headers), ``pnl`` (profit-and-loss statements),

@@ -35,14 +35,10 @@ from analytics.ingest.payment_columns import (
     transfer_rows,
     unpaid_rows,
 )
+from analytics.ingest.profiles import ColumnProfile
+from analytics.ingest.ratios import profit_from_ratio
 from analytics.ingest.result import IngestResult
-from analytics.ingest.roles import (
-    NUMERIC_ROLES,
-    TEXT_ROLES,
-    ColumnProfile,
-    profit_from_ratio,
-    role_label,
-)
+from analytics.ingest.roles import NUMERIC_ROLES, TEXT_ROLES, role_label
 from analytics.schema import (
     COST,
     DATE,

@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 
 from analytics.ingest.parsing import clean_text, parse_numbers
-from analytics.ingest.roles import normalise_header
+from analytics.ingest.role_words import normalise_header
 
 __all__ = ["Layout", "Ledger", "classify", "detect"]
 

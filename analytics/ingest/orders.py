@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from analytics.ingest.parsing import clean_text
-from analytics.ingest.roles import normalise_header
+from analytics.ingest.role_words import normalise_header
 from analytics.schema import ORDER, QUANTITY, REVENUE, UNIT_PRICE
 
 #: Headers of a column naming the order a line belongs to (lines of one order in a row).

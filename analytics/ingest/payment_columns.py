@@ -18,7 +18,7 @@ from analytics.ingest.parsing import (
     missing_mask,
     parse_numbers,
 )
-from analytics.ingest.roles import normalise_header
+from analytics.ingest.role_words import normalise_header
 from analytics.schema import CUSTOMER, QUANTITY, REVENUE, SKU
 
 TRANSFER_REASON = "payout or bank transfer (money moved, not a sale)"

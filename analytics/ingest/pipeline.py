@@ -11,7 +11,7 @@ Derived values: revenue = quantity × unit price when no revenue column is mappe
 revenue net of a refunded-amount column filled on every line (payment exports);
 profit = revenue − cost and cost = revenue − profit when only one of them is known;
 with neither, profit = revenue × margin per line from a margin (or markup) rate column
-(:func:`analytics.ingest.roles.profit_ratio`). A workbook template of income and expense sheets
+(:func:`analytics.ingest.ratios.profit_ratio`). A workbook template of income and expense sheets
 is one statement (:func:`analytics.ingest.pnl_workbook.read_workbook_statement`).
 Returns, cancellations and negative quantities stay in as negative amounts (net
 figures) and are counted in ``report["negatives"]``; lines with a negative quantity and
@@ -55,15 +55,11 @@ from analytics.ingest.parsing import (
     decimal_votes,
     spread_sample,
 )
+from analytics.ingest.profiles import profile_table
+from analytics.ingest.ratios import profit_ratio
 from analytics.ingest.read import cell_ranges, rank_sheets, read_grid, sheet_note
 from analytics.ingest.result import IngestResult
-from analytics.ingest.roles import (
-    describe_non_sales,
-    detect_roles,
-    profile_table,
-    profit_ratio,
-    role_label,
-)
+from analytics.ingest.roles import describe_non_sales, detect_roles, role_label
 from analytics.ingest.shape import add_year_month_period, shape_table
 from analytics.ingest.wide import unpivot_periods
 from analytics.schema import (
