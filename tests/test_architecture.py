@@ -47,7 +47,6 @@ LONG = 650
 DEFERRED_LONG = {
     "analytics.ingest.ledgers",
     "analytics.ingest.parsing",
-    "analytics.ingest.pnl",
 }
 
 
