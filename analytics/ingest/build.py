@@ -18,15 +18,9 @@ import analytics.ingest.ledgers as ledgers
 from analytics.dataset_model import extend_frame
 from analytics.errors import IngestError
 from analytics.ingest.duplicates import duplicate_rows
+from analytics.ingest.number_parsing import NumberParse, parse_numbers
 from analytics.ingest.orders import inherit_order_dates, repeated_order_amount
-from analytics.ingest.parsing import (
-    DateParse,
-    NumberParse,
-    clean_text,
-    missing_mask,
-    parse_dates,
-    parse_numbers,
-)
+from analytics.ingest.parsing import DateParse, clean_text, missing_mask, parse_dates
 from analytics.ingest.payment_columns import (
     TRANSFER_REASON,
     UNPAID_REASON,

@@ -36,7 +36,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from analytics.ingest.parsing import clean_text, parse_numbers
+from analytics.ingest.number_parsing import parse_numbers
+from analytics.ingest.parsing import clean_text
 from analytics.ingest.role_words import normalise_header
 
 __all__ = ["Layout", "Ledger", "classify", "detect"]

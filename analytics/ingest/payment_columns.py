@@ -11,13 +11,9 @@ import numpy as np
 import pandas as pd
 import pyarrow.compute as pc
 
+from analytics.ingest.number_parsing import CURRENCY_CODES, parse_numbers
 from analytics.ingest.orders import order_key
-from analytics.ingest.parsing import (
-    CURRENCY_CODES,
-    clean_text,
-    missing_mask,
-    parse_numbers,
-)
+from analytics.ingest.parsing import clean_text, missing_mask
 from analytics.ingest.role_words import normalise_header
 from analytics.schema import CUSTOMER, QUANTITY, REVENUE, SKU
 

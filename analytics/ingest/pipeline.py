@@ -51,10 +51,8 @@ from analytics.errors import IngestError
 from analytics.ingest.budget import TimeBudgetExceeded
 from analytics.ingest.build import build_result, encode_rows
 from analytics.ingest.grid import Grid
-from analytics.ingest.parsing import (
-    decimal_votes,
-    spread_sample,
-)
+from analytics.ingest.number_parsing import decimal_votes
+from analytics.ingest.parsing import spread_sample
 from analytics.ingest.profiles import profile_table
 from analytics.ingest.ratios import profit_ratio
 from analytics.ingest.read import cell_ranges, rank_sheets, read_grid, sheet_note

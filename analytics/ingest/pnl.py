@@ -45,7 +45,8 @@ import numpy as np
 import pandas as pd
 
 from analytics.errors import IngestError
-from analytics.ingest.parsing import clean_text, parse_numbers
+from analytics.ingest.number_parsing import parse_numbers
+from analytics.ingest.parsing import clean_text
 from analytics.ingest.pnl_periods import title_period, undated_months
 from analytics.ingest.result import IngestResult
 from analytics.ingest.wide import period_of

@@ -11,11 +11,11 @@ import numpy as np
 import pandas as pd
 
 from analytics.ingest.budget import check_time
+from analytics.ingest.number_parsing import parse_numbers
 from analytics.ingest.parsing import (
     clean_text,
     looks_like_dates,
     parse_dates,
-    parse_numbers,
     spread_sample,
 )
 from analytics.ingest.role_words import DATE_WORDS, name_score, normalise_header
