@@ -5,8 +5,8 @@ Modules, lowest first: ``budget`` (the wall-clock budget of one upload), ``parsi
 type, encoding, dialect, sheets, header, table shaping; the stored-sheet codec), ``roles``
 (which column is which role; ``profiles``, ``role_words``, ``ratios``), ``limits`` (size
 guards on the bytes), ``sanity`` (non-finite amounts, impossible dates), ``result``
-(:class:`IngestResult`), ``ledgers`` (payment and marketplace logs),
-``wide`` (one column per period, and period headers), ``pnl``
+(:class:`IngestResult`), ``ledgers`` (payment and marketplace logs; their lines sorted:
+``ledger_lines``), ``wide`` (one column per period, and period headers), ``pnl``
 (profit-and-loss statements; their periods: ``pnl_periods``), ``pnl_workbook`` (workbook
 templates of monthly sheets), ``orders`` (lines of one order), ``payment_columns`` (type,
 status, refund and currency columns), ``duplicates`` (exact repeats), ``build`` (table and

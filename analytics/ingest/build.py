@@ -18,6 +18,7 @@ import analytics.ingest.ledgers as ledgers
 from analytics.dataset_model import extend_frame
 from analytics.errors import IngestError
 from analytics.ingest.duplicates import duplicate_rows
+from analytics.ingest.ledger_lines import classify
 from analytics.ingest.number_parsing import NumberParse, parse_numbers
 from analytics.ingest.orders import inherit_order_dates, repeated_order_amount
 from analytics.ingest.parsing import DateParse, clean_text, missing_mask, parse_dates
@@ -453,7 +454,7 @@ def _ledger(
     layout = ledgers.detect(table)
     if layout is None or layout.amount != mapping[REVENUE]:
         return None
-    return ledgers.classify(table, layout, decimal=read.get("decimal") or ".")
+    return classify(table, layout, decimal=read.get("decimal") or ".")
 
 
 def _apply_ledger(ledger: ledgers.Ledger, data: dict[str, Any]) -> None:
