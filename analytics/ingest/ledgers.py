@@ -504,6 +504,8 @@ def _revenue_sides(
 
 
 def classify_journal(table: pd.DataFrame, layout: Layout, decimal: str) -> Ledger:
+    """Sort the postings of a bookkeeping journal: revenue is the postings on revenue
+    accounts (credits positive, debits negative); other postings are set aside."""
     amount = parse_numbers(table[layout.amount], decimal=decimal).values.abs()
     sign = lower_text(table, layout.sign).str.strip().str[:1]
     credit = sign.isin(["h", "c", "k"]).to_numpy()  # Haben, credit, Kredit
