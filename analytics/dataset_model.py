@@ -43,13 +43,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from analytics.ingest.parsing import (
-    MISSING_SET,
-    clean_text,
-    parse_numbers,
-    text_dictionary,
-)
-from analytics.ingest.roles import ColumnProfile, profile_column
+from analytics.ingest.number_parsing import parse_numbers
+from analytics.ingest.parsing import MISSING_SET, clean_text, text_dictionary
+from analytics.ingest.profiles import ColumnProfile, profile_column
 from analytics.schema import (
     CANONICAL_COLUMNS,
     CATEGORY,

@@ -44,13 +44,7 @@ DEFERRED_PRIVATE: set[tuple[str, str, str]] = set()
 #: Lines above which a module is too long to read in one sitting.
 LONG = 650
 #: Modules still over ``LONG`` lines, to split (a new one fails; one split leaves the set).
-DEFERRED_LONG = {
-    "analytics.ingest.ledgers",
-    "analytics.ingest.parsing",
-    "analytics.ingest.pipeline",
-    "analytics.ingest.pnl",
-    "analytics.ingest.roles",
-}
+DEFERRED_LONG: set[str] = set()
 
 
 def _modules() -> dict[str, Path]:

@@ -1,12 +1,16 @@
 """Ingestion: uploaded bytes → canonical transactions frame and quality report.
 
 Modules, lowest first: ``budget`` (the wall-clock budget of one upload), ``parsing``
-(numbers and dates in every export style), ``read`` (file type, encoding, dialect, sheets,
-header, table shaping; the stored-sheet codec), ``roles`` (which column is which role),
-``limits`` (size guards on the bytes), ``sanity`` (non-finite amounts, impossible dates),
-``result`` (:class:`IngestResult`), ``ledgers`` (payment and marketplace logs), ``wide``
-(one column per period, and period headers), ``pnl`` (profit-and-loss statements),
-``pnl_workbook`` (workbook templates of monthly sheets), ``pipeline`` (:func:`ingest_bytes`, :func:`rebuild`),
+(text cells and dates in every export style; numbers: ``number_parsing``), ``read`` (file
+type, encoding, dialect, sheets, header, table shaping; the stored-sheet codec), ``roles``
+(which column is which role; ``profiles``, ``role_words``, ``ratios``), ``limits`` (size
+guards on the bytes), ``sanity`` (non-finite amounts, impossible dates), ``result``
+(:class:`IngestResult`), ``ledgers`` (payment and marketplace logs; their lines sorted:
+``ledger_lines``), ``wide`` (one column per period, and period headers), ``pnl``
+(profit-and-loss statements; their periods: ``pnl_periods``), ``pnl_workbook`` (workbook
+templates of monthly sheets), ``orders`` (lines of one order), ``payment_columns`` (type,
+status, refund and currency columns), ``duplicates`` (exact repeats), ``build`` (table and
+mapping → frame and report), ``pipeline`` (:func:`ingest_bytes`, :func:`rebuild`),
 ``combine`` (several files as one dataset), ``mapping_assist`` (a model's mapping
 proposal, validated). The pipeline's entry points are re-exported here; the other
 modules' names are imported from their module (``analytics.ingest.read.read_grid``).
@@ -24,12 +28,12 @@ from typing import Any
 
 #: Public name → the module that defines it.
 _EXPORTS: dict[str, str] = {
-    "FOOTER_REASON": "analytics.ingest.pipeline",
-    "TRANSFER_REASON": "analytics.ingest.pipeline",
-    "UNPAID_REASON": "analytics.ingest.pipeline",
+    "FOOTER_REASON": "analytics.ingest.build",
+    "TRANSFER_REASON": "analytics.ingest.payment_columns",
+    "UNPAID_REASON": "analytics.ingest.payment_columns",
     "columns_signature": "analytics.ingest.pipeline",
-    "decode_rows": "analytics.ingest.pipeline",
-    "encode_rows": "analytics.ingest.pipeline",
+    "decode_rows": "analytics.ingest.build",
+    "encode_rows": "analytics.ingest.build",
     "ingest_bytes": "analytics.ingest.pipeline",
     "ingest_grid": "analytics.ingest.pipeline",
     "rebuild": "analytics.ingest.pipeline",

@@ -36,7 +36,8 @@ import pandas as pd
 
 from analytics.dataset_model import DIMENSION, ColumnInfo
 from analytics.errors import IngestError
-from analytics.ingest.pipeline import columns_signature, decode_rows
+from analytics.ingest.build import decode_rows
+from analytics.ingest.pipeline import columns_signature
 from analytics.ingest.result import IngestResult
 from analytics.metrics.periods import MONTH_NAMES
 from analytics.schema import (

@@ -18,7 +18,8 @@ from typing import Any
 import pandas as pd
 
 from analytics.errors import UserFacingError
-from analytics.ingest.parsing import parse_dates, parse_numbers
+from analytics.ingest.number_parsing import parse_numbers
+from analytics.ingest.parsing import parse_dates
 from analytics.schema import (
     CATEGORY,
     COST,

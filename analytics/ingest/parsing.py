@@ -1,6 +1,6 @@
 """Vectorised parsing of the numbers and dates that exports write in many styles.
 
-Numbers: ``1,234.56``, ``1.234,56``, ``1 234,56`` (also with non-breaking or thin
+Numbers (:mod:`analytics.ingest.number_parsing`): ``1,234.56``, ``1.234,56``, ``1 234,56`` (also with non-breaking or thin
 spaces), ``1'234.56``, currency symbols and codes (``$74.69``, ``1.234,56 €``,
 ``USD 10``), negatives as ``-5``, ``(5)``, ``5-`` or with a Unicode minus, percentages
 (``12.5%`` → 0.125), and missing markers (``-``, ``N/A``, ``None``, empty). The decimal
@@ -56,45 +56,11 @@ MISSING_TOKENS: tuple[str, ...] = (
     "#null!",
 )
 
-CURRENCY_CODES: tuple[str, ...] = (
-    "USD", "EUR", "GBP", "CAD", "AUD", "NZD", "CHF", "JPY", "CNY", "RMB", "INR", "SEK",
-    "NOK", "DKK", "PLN", "CZK", "HUF", "ZAR", "BRL", "MXN", "SGD", "HKD", "KRW", "RUB",
-    "TRY", "ILS", "AED", "SAR", "THB", "MYR", "IDR", "PHP", "NGN", "KES", "RON", "BGN",
-)  # fmt: skip
-_SYMBOL_TO_CODE = {"$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY", "₹": "INR", "₩": "KRW",
-                   "₽": "RUB", "₺": "TRY", "₪": "ILS", "₫": "VND", "฿": "THB", "zł": "PLN",
-                   "kr": "SEK", "R$": "BRL", "A$": "AUD", "C$": "CAD", "US$": "USD",
-                   "CHF": "CHF", "Fr.": "CHF"}  # fmt: skip
-_CODES_RE = "|".join(CURRENCY_CODES)
-#: Currency symbols and codes (RE2 syntax: runs inside Arrow).
-CURRENCY_RE = (
-    rf"(?i)(?:(?:{_CODES_RE})|(?:US|[ACR])?\$|[€£¥₹₩₽₺₪₫฿¢]|zł|\bkr\.?|\bFr\.)"
-)
-_CURRENCY_FIND = re.compile(
-    rf"\b({_CODES_RE})\b|((?:US|[ACR])?\$|[€£¥₹₩₽₺₪₫฿]|zł|\bkr\b|\bFr\.)", re.IGNORECASE
-)
-#: Grouping characters removed before reading a number (spaces of all widths, apostrophes).
-_SPACES_RE = "[ \t\u00a0\u202f\u2009\u2007'’`]"
-_PLAIN_NUMBER = r"^[+-]?[0-9]+(?:\.[0-9]+)?$"
-_VALID_DOT = r"^-?(?:(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]*)?|\.[0-9]+)$"
-_VALID_COMMA = r"^-?(?:(?:[0-9]{1,3}(?:\.[0-9]{3})+|[0-9]+)(?:,[0-9]*)?|,[0-9]+)$"
-_VOTE_DOT = (
-    r"^(?:-?[0-9]{1,3}(?:,[0-9]{3})+\.[0-9]*"  # 1,234.5
-    r"|-?[0-9]*\.(?:[0-9]{1,2}|[0-9]{4,})"  # 12.5, 0.1234
-    r"|-?(?:[0-9]{4,}|0)\.[0-9]+"  # 1234.567, 0.125
-    r"|-?[0-9]{1,3}(?:,[0-9]{3}){2,})$"  # 1,234,567
-)
-_VOTE_COMMA = (
-    r"^(?:-?[0-9]{1,3}(?:\.[0-9]{3})+,[0-9]*"
-    r"|-?[0-9]*,(?:[0-9]{1,2}|[0-9]{4,})"
-    r"|-?(?:[0-9]{4,}|0),[0-9]+"
-    r"|-?[0-9]{1,3}(?:\.[0-9]{3}){2,})$"
-)
 #: :data:`MISSING_TOKENS` as an Arrow array, for ``pc.is_in`` on lower-cased text.
 MISSING_SET = pa.array(list(MISSING_TOKENS), type=pa.string())
 
 
-def _arrow(series: pd.Series) -> pa.ChunkedArray:
+def arrow_text(series: pd.Series) -> pa.ChunkedArray:
     """A text column as an Arrow string array (missing values null)."""
     if series.dtype == "str" and hasattr(series.array, "__arrow_array__"):
         arr = series.array.__arrow_array__()
@@ -104,12 +70,13 @@ def _arrow(series: pd.Series) -> pa.ChunkedArray:
     return arr if isinstance(arr, pa.ChunkedArray) else pa.chunked_array([arr])
 
 
-def _full(arr: pa.ChunkedArray, pattern: str) -> pa.ChunkedArray:
+def full_match(arr: pa.ChunkedArray, pattern: str) -> pa.ChunkedArray:
     """Boolean (null-safe: False) full match of an anchored RE2 pattern."""
     return pc.fill_null(pc.match_substring_regex(arr, pattern), False)
 
 
-def _count(mask: pa.ChunkedArray) -> int:
+def count_true(mask: pa.ChunkedArray) -> int:
+    """How many values of a boolean Arrow array are true (nulls count as false)."""
     return int(pc.sum(pc.cast(mask, pa.int64()), min_count=0).as_py() or 0)
 
 
@@ -136,7 +103,7 @@ def _to_str_series(arr: pa.ChunkedArray, index: pd.Index) -> pd.Series:
 
 def text_dictionary(series: pd.Series) -> tuple[pa.Array, pa.Array]:
     """(indices, cleaned distinct values) of a text column; missing markers become null."""
-    encoded = pc.dictionary_encode(_arrow(series)).combine_chunks()
+    encoded = pc.dictionary_encode(arrow_text(series)).combine_chunks()
     values = pc.utf8_trim_whitespace(encoded.dictionary)
     missing = pc.fill_null(pc.is_in(pc.utf8_lower(values), value_set=MISSING_SET), True)
     return encoded.indices, pc.if_else(missing, pa.scalar(None, values.type), values)
@@ -168,197 +135,6 @@ def clean_text(series: pd.Series) -> pd.Series:
         return series.dt.strftime("%Y-%m-%d").astype("str")
     indices, values = text_dictionary(series)
     return _to_str_series(pa.chunked_array([pc.take(values, indices)]), series.index)
-
-
-@dataclass(frozen=True)
-class NumberParse:
-    """Result of :func:`parse_numbers` (``values`` aligned with the input)."""
-
-    values: pd.Series
-    decimal: str
-    thousands: str | None
-    percent: bool
-    currency: str | None
-    valid: int
-    invalid: int
-    decided: bool
-
-
-def parse_numbers(
-    series: pd.Series, *, decimal: str | None = None, percent_as_fraction: bool = True
-) -> NumberParse:
-    """Parse a column of numbers written as text.
-
-    Parameters
-    ----------
-    series:
-        Values as read (``str``, numbers, or objects); missing markers are missing.
-    decimal:
-        The file's decimal separator (``"."`` or ``","``) for columns whose values do
-        not decide it themselves; ``None`` means ``"."``.
-
-    Returns
-    -------
-    :class:`NumberParse`: float64 values (NaN where missing or unreadable), the decimal
-    and thousands separators used, whether values were percentages, the currency seen
-    (ISO code where known) and the counts of readable / unreadable non-missing cells.
-    """
-    check_time()
-    index = series.index
-    if series.dtype.kind in "fiub":
-        values = series.astype("float64")
-        n = int(values.notna().sum())
-        return NumberParse(values, ".", None, False, None, n, 0, False)
-    if series.dtype.kind == "M":
-        n = int(series.notna().sum())
-        return NumberParse(
-            pd.Series(np.nan, index=index), ".", None, False, None, 0, n, False
-        )
-    hint = decimal or "."
-    raw = _arrow(series)
-    present = len(raw) - raw.null_count
-    if hint == ".":
-        try:
-            values = pc.cast(raw, pa.float64()).to_numpy(zero_copy_only=False)
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-            values = None
-        if values is not None and np.isfinite(values).sum() == present:
-            return NumberParse(
-                pd.Series(values, index=index),
-                ".",
-                None,
-                False,
-                None,
-                present,
-                0,
-                False,
-            )
-    text = pc.utf8_trim_whitespace(raw)
-    encoded = pc.dictionary_encode(text).combine_chunks()
-    parsed = _parse_unique_numbers(encoded.dictionary, hint, percent_as_fraction)
-    indices = encoded.indices
-    values = pc.take(parsed.values, indices).to_numpy(zero_copy_only=False)
-    values = np.asarray(values, dtype="float64")
-    valid = int(np.count_nonzero(~np.isnan(values)))
-    missing = pc.fill_null(pc.take(parsed.missing, indices), True)
-    non_missing = len(values) - _count(missing)
-    return NumberParse(
-        pd.Series(values, index=index),
-        parsed.decimal,
-        parsed.thousands,
-        parsed.percent,
-        parsed.currency,
-        valid,
-        non_missing - valid,
-        parsed.decided,
-    )
-
-
-@dataclass(frozen=True)
-class _UniqueNumbers:
-    values: pa.Array
-    missing: pa.Array
-    decimal: str
-    thousands: str | None
-    percent: bool
-    currency: str | None
-    decided: bool
-
-
-def _any(mask: pa.Array | pa.ChunkedArray) -> bool:
-    return bool(pc.any(pc.fill_null(mask, False)).as_py())
-
-
-def _parse_unique_numbers(
-    text: pa.Array, hint: str, percent_as_fraction: bool
-) -> _UniqueNumbers:
-    missing = pc.fill_null(pc.is_in(pc.utf8_lower(text), value_set=MISSING_SET), True)
-    t = pc.if_else(missing, pa.scalar(None, pa.string()), text)
-    percent = pc.fill_null(pc.match_substring(t, "%"), False)
-    any_paren = _any(pc.match_substring(t, "("))
-    paren = _full(t, r"^\(.*\)$") if any_paren else None
-    currency = None
-    if _any(pc.match_substring_regex(t, CURRENCY_RE)):
-        currency = _currency_of(
-            pc.drop_null(
-                pc.filter(
-                    t, pc.fill_null(pc.match_substring_regex(t, CURRENCY_RE), False)
-                )
-            ).to_pylist()[:200]
-        )
-        t = pc.replace_substring_regex(t, f"{CURRENCY_RE}|{_SPACES_RE}|[()%+]", "")
-    else:
-        t = pc.replace_substring_regex(t, f"{_SPACES_RE}|[()%+]", "")
-    if _any(pc.match_substring(t, "−")):
-        t = pc.replace_substring(t, "−", "-")
-    if _any(pc.ends_with(t, "-")):
-        t = pc.replace_substring_regex(t, r"^([0-9.,]+)-$", r"-\1")
-    if paren is not None:
-        leading_minus = pc.fill_null(pc.starts_with(t, "-"), False)
-        negate = pc.and_(paren, pc.invert(leading_minus))
-        t = pc.if_else(negate, pc.replace_substring_regex(t, "^(.*)$", r"-\1"), t)
-    dot_votes = _count(_full(t, _VOTE_DOT))
-    comma_votes = _count(_full(t, _VOTE_COMMA))
-    decided = bool(dot_votes or comma_votes)
-    chosen = ("." if dot_votes >= comma_votes else ",") if decided else hint
-    if chosen == ".":
-        valid = _full(t, _VALID_DOT)
-        grouped = _any(pc.and_(valid, pc.fill_null(pc.match_substring(t, ","), False)))
-        normal = pc.replace_substring(t, ",", "")
-    else:
-        valid = _full(t, _VALID_COMMA)
-        grouped = _any(pc.and_(valid, pc.fill_null(pc.match_substring(t, "."), False)))
-        normal = pc.replace_substring(pc.replace_substring(t, ".", ""), ",", ".")
-    normal = pc.if_else(valid, normal, pa.scalar(None, pa.string()))
-    values = pc.cast(normal, pa.float64())
-    n_valid = _count(valid)
-    is_percent = n_valid > 0 and _count(pc.and_(valid, percent)) > 0.5 * n_valid
-    if percent_as_fraction and _any(percent):
-        values = pc.if_else(percent, pc.divide(values, 100.0), values)
-    thousands = ("," if chosen == "." else ".") if grouped else None
-    if not grouped and _any(
-        pc.match_substring_regex(text, "[0-9][ \u00a0\u202f\u2009][0-9]{3}")
-    ):
-        thousands = " "
-    return _UniqueNumbers(
-        values, missing, chosen, thousands, is_percent, currency, decided
-    )
-
-
-def _currency_of(values: list[str]) -> str | None:
-    """The most common currency symbol/code in ``values`` as an ISO code (or the symbol)."""
-    tokens: dict[str, int] = {}
-    for value in values:
-        match = _CURRENCY_FIND.search(value)
-        if match:
-            token = match.group(1) or match.group(2)
-            tokens[token] = tokens.get(token, 0) + 1
-    if not tokens:
-        return None
-    token = max(tokens, key=lambda k: tokens[k])
-    upper = token.upper()
-    if upper in CURRENCY_CODES:
-        return "CNY" if upper == "RMB" else upper
-    return _SYMBOL_TO_CODE.get(token, _SYMBOL_TO_CODE.get(token.lower(), token))
-
-
-def decimal_votes(series: pd.Series) -> tuple[int, int]:
-    """(values that only read with a decimal point, values that only read with a comma)."""
-    check_time()
-    if series.dtype.kind != "O" and series.dtype != "str":
-        return (0, 0)
-    t = _arrow(series)
-    # every vote needs a point or a comma, and the clean-up below only removes
-    # characters: values without either (and missing ones) cannot vote
-    marked = pc.or_(pc.match_substring(t, "."), pc.match_substring(t, ","))
-    t = pc.filter(t, marked)
-    if len(t) == 0:
-        return (0, 0)
-    t = pc.utf8_trim_whitespace(t)
-    t = pc.replace_substring_regex(t, CURRENCY_RE, "")
-    t = pc.replace_substring_regex(t, _SPACES_RE, "")
-    t = pc.replace_substring_regex(t, "[()%+−-]", "")
-    return (_count(_full(t, _VOTE_DOT)), _count(_full(t, _VOTE_COMMA)))
 
 
 # --------------------------------------------------------------------------- dates
@@ -428,7 +204,7 @@ def looks_like_dates(sample: pd.Series) -> float:
     text = clean_text(sample).dropna()
     if text.empty:
         return 0.0
-    return _count(_full(_arrow(text), _DATE_SHAPE_FULL)) / len(text)
+    return count_true(full_match(arrow_text(text), _DATE_SHAPE_FULL)) / len(text)
 
 
 def _time_parts(sample: pd.Series) -> list[str]:

@@ -10,9 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from analytics.ingest.parsing import (
-    parse_numbers,
-)
+from analytics.ingest.number_parsing import parse_numbers
 from analytics.ingest.pnl import (
     CONTRA,
     INCOME_SECTION,

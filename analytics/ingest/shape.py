@@ -376,7 +376,7 @@ def _is_index_column(col: pd.Series) -> bool:
 
 
 def _mostly_numbers(sample: pd.Series) -> bool:
-    from analytics.ingest.parsing import parse_numbers
+    from analytics.ingest.number_parsing import parse_numbers
 
     parsed = parse_numbers(sample)
     return parsed.valid > 0 and parsed.valid >= 0.9 * (parsed.valid + parsed.invalid)

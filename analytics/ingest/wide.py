@@ -13,11 +13,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from analytics.ingest.parsing import (
-    DATE_SHAPE_RE,
-    parse_dates,
-    parse_numbers,
-)
+from analytics.ingest.number_parsing import parse_numbers
+from analytics.ingest.parsing import DATE_SHAPE_RE, parse_dates
 from analytics.metrics.periods import MONTH_WORDS, MONTH_WORDS_PATTERN
 
 #: Month words as a regex alternation, short forms first: jan|…|sept|…|january|…

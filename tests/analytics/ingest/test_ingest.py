@@ -197,7 +197,7 @@ def test_unusable_files_raise_clear_errors(data, name, error):
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_duplicate_rows_match_pandas(seed):
-    from analytics.ingest.pipeline import _duplicates
+    from analytics.ingest.duplicates import duplicate_rows as _duplicates
 
     rng = np.random.default_rng(seed)
     n = 500
@@ -220,7 +220,7 @@ def test_duplicate_rows_match_pandas(seed):
 def test_duplicate_rows_match_pandas_on_every_column_type(seed):
     """The hash pre-pass never drops a true repeat: NaN, -0.0, ints, booleans, nullable
     integers, objects, and enough distinct columns to compress the exact key."""
-    from analytics.ingest.pipeline import _duplicates
+    from analytics.ingest.duplicates import duplicate_rows as _duplicates
 
     rng = np.random.default_rng(seed)
     n = 2000

@@ -246,4 +246,4 @@ def test_a_payment_settled_in_another_currency_takes_its_fee_from_the_fee_column
     ],
 )
 def test_line_kinds_are_read_from_the_type_text(value, kind):
-    assert ledgers._kind_of(pd.Series([value], dtype="str")).iloc[0] == kind
+    assert ledgers.kind_of(pd.Series([value], dtype="str")).iloc[0] == kind

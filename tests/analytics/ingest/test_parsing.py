@@ -6,12 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analytics.ingest.parsing import (
-    clean_text,
-    missing_mask,
-    parse_dates,
-    parse_numbers,
-)
+from analytics.ingest.number_parsing import parse_numbers
+from analytics.ingest.parsing import clean_text, missing_mask, parse_dates
 
 
 def text(values: list) -> pd.Series:

@@ -6,7 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analytics.ingest.roles import detect_roles, normalise_header, profile_table
+from analytics.ingest.profiles import profile_table
+from analytics.ingest.role_words import normalise_header
+from analytics.ingest.roles import detect_roles
 
 ROWS = 40
 
