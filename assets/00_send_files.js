@@ -1,6 +1,7 @@
 /* What the upload page (upload.js) and the dashboard's "Add files" / "Replace data"
- * (files.js) share: the CSRF token, the hidden file picker and the POST of the chosen
- * files. Loaded before both (Dash loads the assets in name order) as `window.smbrcSendFiles`.
+ * (files.js) share: the CSRF token, the hidden file picker, the POST of the chosen files
+ * and the status alert. Loaded before both (Dash loads the assets in name order) as
+ * `window.smbrcSendFiles`.
  */
 (function () {
   "use strict";
@@ -56,6 +57,28 @@
     xhr.send(form);
   }
 
+  /* Shows `text` as a Bootstrap alert of `kind` (info, success, danger …) in `box`,
+   * replacing what was there (nothing without text); `extraClass` goes on the alert, and
+   * `closable` gives a danger alert a close button. */
+  function showStatus(box, kind, text, extraClass, closable) {
+    if (!box) { return; }
+    box.textContent = "";
+    if (!text) { return; }
+    var div = document.createElement("div");
+    div.className = "alert " + (extraClass ? extraClass + " " : "") + "mb-0 alert-" + kind;
+    div.setAttribute("role", kind === "danger" ? "alert" : "status");
+    div.textContent = text;
+    if (closable && kind === "danger") {
+      var close = document.createElement("button");
+      close.type = "button";
+      close.className = "btn-close float-end ms-2";
+      close.setAttribute("aria-label", "Close");
+      close.addEventListener("click", function () { box.textContent = ""; });
+      div.insertBefore(close, div.firstChild);
+    }
+    box.appendChild(div);
+  }
+
   /* The words for a refused upload: the server's own, else its HTTP status. */
   function refusal(status, body) {
     return body && body.error ? body.error :
@@ -68,5 +91,6 @@
     hiddenFileInput: hiddenFileInput,
     post: post,
     refusal: refusal,
+    showStatus: showStatus,
   };
 })();

@@ -20,23 +20,7 @@
   function byId(id) { return document.getElementById(id); }
 
   function setStatus(kind, text) {
-    var box = byId(STATUS);
-    if (!box) { return; }
-    box.textContent = "";
-    if (!text) { return; }
-    var div = document.createElement("div");
-    div.className = "alert shadow mb-0 alert-" + kind;
-    div.setAttribute("role", kind === "danger" ? "alert" : "status");
-    div.textContent = text;
-    if (kind === "danger") {
-      var close = document.createElement("button");
-      close.type = "button";
-      close.className = "btn-close float-end ms-2";
-      close.setAttribute("aria-label", "Close");
-      close.addEventListener("click", function () { box.textContent = ""; });
-      div.insertBefore(close, div.firstChild);
-    }
-    box.appendChild(div);
+    shared.showStatus(byId(STATUS), kind, text, "shadow", true);
   }
 
   function accepted(name) {

@@ -26,15 +26,7 @@
   function byId(id) { return document.getElementById(id); }
 
   function setStatus(kind, text) {
-    var box = byId(STATUS);
-    if (!box) { return; }
-    box.textContent = "";
-    if (!text) { return; }
-    var div = document.createElement("div");
-    div.className = "alert mb-0 alert-" + kind;
-    div.setAttribute("role", kind === "danger" ? "alert" : "status");
-    div.textContent = text;
-    box.appendChild(div);
+    shared.showStatus(byId(STATUS), kind, text, "", false);
   }
 
   function setProgress(percent, label) {
