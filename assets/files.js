@@ -12,35 +12,15 @@
   var REPLACE = "files-replace";
   var STATUS = "files-status";
   var INPUT = "files-input";
-  var ACCEPT = ".csv,.tsv,.txt,.xlsx,.xls";
+  var shared = window.smbrcSendFiles;
+  var ACCEPT = shared.ACCEPT;
   var busy = false;
   var mode = "add";
 
   function byId(id) { return document.getElementById(id); }
 
-  function csrfToken() {
-    var meta = document.querySelector('meta[name="csrf-token"]');
-    return meta ? meta.getAttribute("content") : "";
-  }
-
   function setStatus(kind, text) {
-    var box = byId(STATUS);
-    if (!box) { return; }
-    box.textContent = "";
-    if (!text) { return; }
-    var div = document.createElement("div");
-    div.className = "alert shadow mb-0 alert-" + kind;
-    div.setAttribute("role", kind === "danger" ? "alert" : "status");
-    div.textContent = text;
-    if (kind === "danger") {
-      var close = document.createElement("button");
-      close.type = "button";
-      close.className = "btn-close float-end ms-2";
-      close.setAttribute("aria-label", "Close");
-      close.addEventListener("click", function () { box.textContent = ""; });
-      div.insertBefore(close, div.firstChild);
-    }
-    box.appendChild(div);
+    shared.showStatus(byId(STATUS), kind, text, "shadow", true);
   }
 
   function accepted(name) {
@@ -66,54 +46,32 @@
     busy = true;
     var what = files.length + (files.length > 1 ? " files" : " file");
     setStatus("info", (mode === "replace" ? "Replacing the data with " : "Adding ") + what + "…");
-    var xhr = new XMLHttpRequest();
-    xhr.open("POST", "/upload/" + encodeURIComponent(sid));
-    xhr.setRequestHeader("X-CSRFToken", csrfToken());
-    xhr.setRequestHeader("Accept", "application/json");
-    xhr.upload.onprogress = function (event) {
-      if (event.lengthComputable && event.loaded < event.total) {
-        setStatus("info", "Uploading " + what + "… " + Math.round((event.loaded / event.total) * 100) + "%");
-      } else {
-        setStatus("info", "Reading " + what + "…");
-      }
-    };
-    xhr.onload = function () {
-      busy = false;
-      var body = null;
-      try { body = JSON.parse(xhr.responseText); } catch (e) { body = null; }
-      if (xhr.status === 200 && body && body.dashboard_url) {
-        setStatus("success", "Done: " + body.rows.toLocaleString() + " rows. Reloading the dashboard…");
-        window.location.assign(body.dashboard_url + "?v=" + Date.now());
-        return;
-      }
-      setStatus("danger", body && body.error ? body.error :
-        "The upload failed (HTTP " + xhr.status + "). Try again in a moment.");
-    };
-    xhr.onerror = function () {
-      busy = false;
-      setStatus("danger", "The connection to the server was lost during the upload. Check that the app is running and try again.");
-    };
-    xhr.send(form);
+    shared.post("/upload/" + encodeURIComponent(sid), form, {
+      progress: function (event) {
+        if (event.lengthComputable && event.loaded < event.total) {
+          setStatus("info", "Uploading " + what + "… " + Math.round((event.loaded / event.total) * 100) + "%");
+        } else {
+          setStatus("info", "Reading " + what + "…");
+        }
+      },
+      done: function (status, body) {
+        busy = false;
+        if (status === 200 && body && body.dashboard_url) {
+          setStatus("success", "Done: " + body.rows.toLocaleString() + " rows. Reloading the dashboard…");
+          window.location.assign(body.dashboard_url + "?v=" + Date.now());
+          return;
+        }
+        setStatus("danger", shared.refusal(status, body));
+      },
+      lost: function (message) {
+        busy = false;
+        setStatus("danger", message);
+      },
+    });
   }
 
   function fileInput() {
-    var input = byId(INPUT);
-    if (input) { return input; }
-    input = document.createElement("input");
-    input.type = "file";
-    input.id = INPUT;
-    input.multiple = true;
-    input.accept = ACCEPT;
-    input.className = "visually-hidden";
-    input.setAttribute("aria-hidden", "true");
-    input.tabIndex = -1;
-    input.addEventListener("change", function () {
-      var files = Array.prototype.slice.call(input.files || []);
-      input.value = "";
-      send(files);
-    });
-    document.body.appendChild(input);
-    return input;
+    return shared.hiddenFileInput(INPUT, ACCEPT, send);
   }
 
   document.addEventListener("click", function (event) {

@@ -14,7 +14,8 @@
 
   var DROPZONE = "upload-dropzone";
   var FILE_INPUT = "upload-file-input";
-  var ACCEPT = ".csv,.tsv,.txt,.xlsx,.xls";
+  var shared = window.smbrcSendFiles;
+  var ACCEPT = shared.ACCEPT;
   var STATUS = "upload-status";
   var PROGRESS = "upload-progress";
   var SHEET_INPUT = "sheet-url-input";
@@ -22,23 +23,10 @@
   var DEMO_BUTTON = "demo-button";
   var busy = false;
 
-  function csrfToken() {
-    var meta = document.querySelector('meta[name="csrf-token"]');
-    return meta ? meta.getAttribute("content") : "";
-  }
-
   function byId(id) { return document.getElementById(id); }
 
   function setStatus(kind, text) {
-    var box = byId(STATUS);
-    if (!box) { return; }
-    box.textContent = "";
-    if (!text) { return; }
-    var div = document.createElement("div");
-    div.className = "alert mb-0 alert-" + kind;
-    div.setAttribute("role", kind === "danger" ? "alert" : "status");
-    div.textContent = text;
-    box.appendChild(div);
+    shared.showStatus(byId(STATUS), kind, text, "", false);
   }
 
   function setProgress(percent, label) {
@@ -124,37 +112,30 @@
     busy = true;
     setStatus("", "");
     setProgress(0, label);
-    var xhr = new XMLHttpRequest();
-    xhr.open("POST", url || "/upload");
-    xhr.setRequestHeader("X-CSRFToken", csrfToken());
-    xhr.setRequestHeader("Accept", "application/json");
-    xhr.upload.onprogress = function (event) {
-      if (event.lengthComputable) {
-        var pct = Math.round((event.loaded / event.total) * 100);
-        setProgress(pct, pct < 100 ? "Uploading… " + pct + "%" : "Reading your data…");
-      }
-    };
-    xhr.upload.onload = function () { setProgress(100, "Reading your data…"); };
-    xhr.onload = function () {
-      busy = false;
-      var body = null;
-      try { body = JSON.parse(xhr.responseText); } catch (e) { body = null; }
-      if (xhr.status === 201 && body && body.dashboard_url) {
-        setProgress(100, "Opening your dashboard…");
-        openDashboard(body.dashboard_url);
-        return;
-      }
-      setProgress(null);
-      var message = body && body.error ? body.error :
-        "The upload failed (HTTP " + xhr.status + "). Try again in a moment.";
-      setStatus("danger", message);
-    };
-    xhr.onerror = function () {
-      busy = false;
-      setProgress(null);
-      setStatus("danger", "The connection to the server was lost during the upload. Check that the app is running and try again.");
-    };
-    xhr.send(formData);
+    shared.post(url || "/upload", formData, {
+      progress: function (event) {
+        if (event.lengthComputable) {
+          var pct = Math.round((event.loaded / event.total) * 100);
+          setProgress(pct, pct < 100 ? "Uploading… " + pct + "%" : "Reading your data…");
+        }
+      },
+      sent: function () { setProgress(100, "Reading your data…"); },
+      done: function (status, body) {
+        busy = false;
+        if (status === 201 && body && body.dashboard_url) {
+          setProgress(100, "Opening your dashboard…");
+          openDashboard(body.dashboard_url);
+          return;
+        }
+        setProgress(null);
+        setStatus("danger", shared.refusal(status, body));
+      },
+      lost: function (message) {
+        busy = false;
+        setProgress(null);
+        setStatus("danger", message);
+      },
+    });
   }
 
   function validateAll(files, zone) {
@@ -188,24 +169,9 @@
   }
 
   function fileInput() {
-    /* One hidden <input type=file> kept in the body: the native picker is opened from it. */
-    var input = byId(FILE_INPUT);
-    if (input) { return input; }
     var zone = byId(DROPZONE);
-    input = document.createElement("input");
-    input.type = "file";
-    input.id = FILE_INPUT;
-    input.accept = zone ? (zone.getAttribute("data-accept") || ACCEPT) : ACCEPT;
-    input.multiple = true;
-    input.className = "visually-hidden";
-    input.setAttribute("aria-hidden", "true");
-    input.tabIndex = -1;
-    input.addEventListener("change", function () {
-      if (input.files && input.files.length) { uploadFiles(input.files); }
-      input.value = "";
-    });
-    document.body.appendChild(input);
-    return input;
+    var accept = zone ? (zone.getAttribute("data-accept") || ACCEPT) : ACCEPT;
+    return shared.hiddenFileInput(FILE_INPUT, accept, uploadFiles);
   }
 
   function pickFile() { fileInput().click(); }

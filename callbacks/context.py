@@ -27,6 +27,18 @@ def triggered_id() -> object:
         return None
 
 
+def _callback_cookies_headers() -> tuple[dict, dict]:
+    """The cookies and headers Dash's callback context carries (background jobs carry
+    them too); empty outside a callback call."""
+    from dash import ctx
+    from dash.exceptions import MissingCallbackContextException
+
+    try:
+        return dict(ctx.cookies or {}), dict(ctx.headers or {})
+    except MissingCallbackContextException:
+        return {}, {}
+
+
 def owns_session(meta: SessionMeta | None, secret_key: str | None = None) -> bool:
     """True when the request behind this callback may change the session ``meta``.
 
@@ -34,18 +46,11 @@ def owns_session(meta: SessionMeta | None, secret_key: str | None = None) -> boo
     context, which background jobs carry too, or else from the Flask request. Jobs
     running outside the app pass ``secret_key``.
     """
-    from dash import ctx
-    from dash.exceptions import MissingCallbackContextException
     from flask import has_request_context, request
 
     from web.ownership import owner_matches
 
-    cookies: dict = {}
-    headers: dict = {}
-    try:
-        cookies, headers = dict(ctx.cookies or {}), dict(ctx.headers or {})
-    except MissingCallbackContextException:
-        pass
+    cookies, headers = _callback_cookies_headers()
     if not cookies and not headers and has_request_context():
         cookies, headers = dict(request.cookies), dict(request.headers)
     return owner_matches(meta, cookies, headers, secret_key or settings().SECRET_KEY)
@@ -55,15 +60,7 @@ def reader_locale(default: str | None = None) -> str:
     """The reader's locale tag for work outside the request (a background job): read
     from the cookies and headers Dash's callback context carries, as the request's own
     locale is (``web.locale``)."""
-    from dash import ctx
-    from dash.exceptions import MissingCallbackContextException
-
     from web.locale import locale_from
 
-    cookies: dict = {}
-    headers: dict = {}
-    try:
-        cookies, headers = dict(ctx.cookies or {}), dict(ctx.headers or {})
-    except MissingCallbackContextException:
-        pass
+    cookies, headers = _callback_cookies_headers()
     return locale_from(cookies, headers, default)

@@ -7,6 +7,7 @@ from typing import Any
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
+from analytics.formatting import current_locale
 from components.figures import graph_config
 
 
@@ -99,3 +100,32 @@ def labelled_field(label: str, control: Any, *, hidden: bool = False) -> list:
         ),
         control,
     ]
+
+
+def list_table_style(
+    *, header: dict | None = None, cell: dict | None = None
+) -> dict[str, Any]:
+    """The look shared by the dashboard's list-view tables, as ``DataTable`` keywords.
+
+    ``header`` and ``cell`` add to (or override) the shared header and cell styles. The
+    numbers are written with the reader's separators, so call it while the layout is
+    built (per request).
+    """
+    locale = current_locale()
+    return {
+        "style_as_list_view": True,
+        "style_table": {"overflowX": "auto"},
+        "style_header": {
+            "fontWeight": "600",
+            "backgroundColor": "var(--bs-tertiary-bg, #f8f9fa)",
+            **(header or {}),
+        },
+        "locale_format": {"decimal": locale.decimal, "group": locale.group},
+        "style_cell": {
+            "fontFamily": "inherit",
+            "fontSize": "0.875rem",
+            "padding": "6px 10px",
+            "textAlign": "right",
+            **(cell or {}),
+        },
+    }

@@ -11,10 +11,16 @@ from typing import TYPE_CHECKING, Any
 import dash_bootstrap_components as dbc
 from dash import dash_table, dcc, html
 
-from analytics.formatting import current_locale, format_date_range, format_number
+from analytics.formatting import format_date_range, format_number
 from components import ids
 from components.assistant import chat_card, insights_card
-from components.cards import chart_card, graph, labelled_field, segmented
+from components.cards import (
+    chart_card,
+    graph,
+    labelled_field,
+    list_table_style,
+    segmented,
+)
 from components.customers import customers_section
 from components.files import files_actions
 from components.filters import filter_bar, filter_state
@@ -325,23 +331,7 @@ def breakdown_card(columns: list[str], by: str | None) -> dbc.Card:
         data=[],
         page_size=15,
         sort_action="native",
-        style_as_list_view=True,
-        style_table={"overflowX": "auto"},
-        style_header={
-            "fontWeight": "600",
-            "backgroundColor": "var(--bs-tertiary-bg, #f8f9fa)",
-        },
-        # numbers written with the reader's separators (the layout is built per request)
-        locale_format={
-            "decimal": current_locale().decimal,
-            "group": current_locale().group,
-        },
-        style_cell={
-            "fontFamily": "inherit",
-            "fontSize": "0.875rem",
-            "padding": "6px 10px",
-            "textAlign": "right",
-        },
+        **list_table_style(),
         style_cell_conditional=[{"if": {"column_id": "value"}, "textAlign": "left"}],
         style_data_conditional=[
             {

@@ -5,10 +5,10 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import dash_table, dcc, html
 
-from analytics.formatting import current_locale
 from analytics.metrics import AMBER_FROM, BAND_LABELS, FEW_SALES_BELOW, GREEN_FROM
 from analytics.metrics.sku_table import shown_columns
 from components import ids
+from components.cards import list_table_style
 
 SKU_PAGE_SIZE = 15
 
@@ -91,25 +91,7 @@ def sku_ranking_card() -> dbc.Card:
         sort_action="custom",
         sort_mode="single",
         sort_by=[{"column_id": "rank", "direction": "asc"}],
-        style_as_list_view=True,
-        style_table={"overflowX": "auto"},
-        style_header={
-            "fontWeight": "600",
-            "backgroundColor": "var(--bs-tertiary-bg, #f8f9fa)",
-            "whiteSpace": "normal",
-        },
-        # numbers written with the reader's separators (the layout is built per request)
-        locale_format={
-            "decimal": current_locale().decimal,
-            "group": current_locale().group,
-        },
-        style_cell={
-            "fontFamily": "inherit",
-            "fontSize": "0.875rem",
-            "padding": "6px 10px",
-            "textAlign": "right",
-            "cursor": "pointer",
-        },
+        **list_table_style(header={"whiteSpace": "normal"}, cell={"cursor": "pointer"}),
         style_cell_conditional=[{"if": {"column_id": "sku"}, "textAlign": "left"}],
         style_data_conditional=BAND_STYLES,
     )

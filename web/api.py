@@ -40,7 +40,7 @@ from web.api_params import (
     session_not_found,
     whole_number,
 )
-from web.errors import json_error
+from web.errors import json_error, not_json_object
 from web.extensions import extensions
 from web.ownership import NOT_OWNER_API_MESSAGE, is_owner
 
@@ -170,12 +170,9 @@ def create_api_blueprint(limiter: Limiter, settings) -> Blueprint:
     def query(session_id: str):
         """Answer a query spec (JSON body, see README "Query API") on the session."""
         body = request.get_json(silent=True)
-        if not isinstance(body, dict):
-            return json_error(
-                'Send a JSON object such as {"measures": ["revenue"], "group_by": '
-                '["Region"]} with Content-Type: application/json.',
-                400,
-            )
+        example = '{"measures": ["revenue"], "group_by": ["Region"]}'
+        if refused := not_json_object(body, example):
+            return refused
         store = extensions().store
         dataset = cached_dataset(store, session_id)
         if dataset is None:

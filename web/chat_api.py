@@ -13,7 +13,7 @@ from analytics.metrics import FilterError
 from services.assistant import PUBLIC_KEYS, ask, dashboard_insights
 from services.views import Filters
 from web.api_params import filters_from_query, session_not_found
-from web.errors import json_error
+from web.errors import json_error, not_json_object
 from web.extensions import extensions
 from web.ownership import NOT_OWNER_API_MESSAGE, is_owner
 
@@ -54,12 +54,9 @@ def create_chat_blueprint(limiter: Limiter, settings) -> Blueprint:
     @bp.post("/chat/<session_id>")
     def chat(session_id: str):
         body = request.get_json(silent=True)
-        if not isinstance(body, dict):
-            return json_error(
-                'Send a JSON object such as {"message": "Top 5 products by profit"} '
-                "with Content-Type: application/json.",
-                400,
-            )
+        example = '{"message": "Top 5 products by profit"}'
+        if refused := not_json_object(body, example):
+            return refused
         message = body.get("message")
         if not isinstance(message, str) or not message.strip():
             return json_error(

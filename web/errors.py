@@ -45,6 +45,17 @@ def json_error(message: str, status: int, **extra: object) -> tuple[Response, in
     return jsonify({"error": message, **extra}), status
 
 
+def not_json_object(body: object, example: str) -> tuple[Response, int] | None:
+    """The 400 answer to a request body that is not a JSON object (None when it is one);
+    ``example`` shows the object the route wants."""
+    if isinstance(body, dict):
+        return None
+    return json_error(
+        f"Send a JSON object such as {example} with Content-Type: application/json.",
+        400,
+    )
+
+
 def error_response(error: UserFacingError) -> tuple[Response, int]:
     """The JSON answer to a user-facing error: its message with its type's status."""
     return json_error(error.user_message, status_for(error))

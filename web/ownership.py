@@ -88,6 +88,13 @@ def new_owner_token() -> tuple[str, str]:
     return token, digest(token)
 
 
+def new_owner() -> tuple[str, dict[str, str | None]]:
+    """A fresh owner token (for API clients) and the owner a new session keeps: this
+    browser's digest (setting its id cookie if it has none) and the token's digest."""
+    token, token_digest = new_owner_token()
+    return token, {"browser": browser_digest(create=True), "token": token_digest}
+
+
 def owner_matches(
     meta: SessionMeta | None,
     cookies: Mapping[str, str],

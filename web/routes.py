@@ -30,9 +30,8 @@ from web.health_fastpath import FRESH_UNTIL
 from web.ownership import (
     NOT_OWNER_API_MESSAGE,
     OWNER_COOKIE,
-    browser_digest,
     is_owner,
-    new_owner_token,
+    new_owner,
 )
 from web.security import too_large_message, total_too_large_message
 
@@ -80,8 +79,7 @@ def create_routes_blueprint(limiter: Limiter, settings) -> Blueprint:
             data, filename = uploads[0].data, uploads[0].filename
             source = "upload"
         started = time.perf_counter()
-        owner_token, token_digest = new_owner_token()
-        owner = {"browser": browser_digest(create=True), "token": token_digest}
+        owner_token, owner = new_owner()
         try:
             meta = create_session(
                 store,
@@ -177,8 +175,7 @@ def create_routes_blueprint(limiter: Limiter, settings) -> Blueprint:
         """A new session holding the demo shop (made-up data), as if it were uploaded:
         owned by this browser (and the returned owner token) like an upload."""
         store = extensions().store
-        owner_token, token_digest = new_owner_token()
-        owner = {"browser": browser_digest(create=True), "token": token_digest}
+        owner_token, owner = new_owner()
         meta = create_session(
             store, demo_csv(), DEMO_FILENAME, source="demo", owner=owner
         )
@@ -309,8 +306,7 @@ def _uploads(settings) -> list[Upload] | tuple:
 def _create_combined(store, uploads: list[Upload], settings):
     """``POST /upload`` with several files: one session holding all of them."""
     started = time.perf_counter()
-    owner_token, token_digest = new_owner_token()
-    owner = {"browser": browser_digest(create=True), "token": token_digest}
+    owner_token, owner = new_owner()
     try:
         meta = create_combined_session(
             store,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 from analytics.chat.common import Intent
-from analytics.chat.ops.common import outside, rows_in
+from analytics.chat.ops.common import period_op, rows_in
 from analytics.chat.ops.customers import customer_rows, every_customer, left_out
 from analytics.customers import SEGMENT_RULES, customer_view
 from analytics.grounding.context import DataContext
@@ -21,9 +21,7 @@ def op_rfm_segments(
     period = intent.periods[0] if intent.periods else None
     rows, scope = customer_rows(df, intent)
     where = ctx.where(period)
-    sheet.op("rfm_segments", period=period.iso() if period else "all")
-    sheet.period = period.label if period else ctx.span()
-    if outside(sheet, ctx, period):
+    if period_op(sheet, ctx, period, "rfm_segments"):
         return
     view = customer_view(rows_in(rows, period), top=0)
     sheet.rows = view.coverage["lines_with_customer"]
@@ -72,9 +70,7 @@ def op_retention(
     period = intent.periods[0] if intent.periods else None
     rows, scope = customer_rows(df, intent)
     where = ctx.where(period)
-    sheet.op("retention", period=period.iso() if period else "all")
-    sheet.period = period.label if period else ctx.span()
-    if outside(sheet, ctx, period):
+    if period_op(sheet, ctx, period, "retention"):
         return
     view = customer_view(rows, top=every_customer(rows))
     sheet.rows = view.coverage["lines_with_customer"]

@@ -115,6 +115,17 @@ def outside(sheet: FactSheet, ctx: DataContext, period: Period | None) -> bool:
     return True
 
 
+def period_op(
+    sheet: FactSheet, ctx: DataContext, period: Period | None, name: str, **params: Any
+) -> bool:
+    """Records the operation ``name`` on ``period`` (every date without one) and the
+    period the answer speaks of; says so (and returns True) when it lies outside the
+    data."""
+    sheet.op(name, **params, period=period.iso() if period else "all")
+    sheet.period = period.label if period else ctx.span()
+    return outside(sheet, ctx, period)
+
+
 def has_dimension(df: pd.DataFrame, dimension: str) -> bool:
     """True when the frame has column ``dimension`` with at least one value."""
     return dimension in df.columns and bool(df[dimension].notna().any())

@@ -11,7 +11,7 @@ from dataclasses import replace
 import pandas as pd
 
 from analytics.chat.common import ORDERS, Intent
-from analytics.chat.ops.common import ORDERS_NOTE, Scope, outside, rows_in, scope_of
+from analytics.chat.ops.common import ORDERS_NOTE, Scope, period_op, rows_in, scope_of
 from analytics.customers import CustomerView, customer_view
 from analytics.grounding.context import DataContext
 from analytics.grounding.facts import FactSheet
@@ -27,9 +27,7 @@ def op_repeat_customers(
     (``analytics.customers.customer_view``) on the question's scope and period."""
     period = intent.periods[0] if intent.periods else None
     where = ctx.where(period)
-    sheet.op("repeat_customers", period=period.iso() if period else "all")
-    sheet.period = period.label if period else ctx.span()
-    if outside(sheet, ctx, period):
+    if period_op(sheet, ctx, period, "repeat_customers"):
         return
     sheet.rows = ctx.rows
     if not ctx.has_customer:
@@ -125,9 +123,7 @@ def op_per_customer(
     rows = rows_in(rows, period)
     where = ctx.where(period)
     metric = ORDERS if intent.metric == ORDERS else REVENUE
-    sheet.op("per_customer", metric=metric, period=period.iso() if period else "all")
-    sheet.period = period.label if period else ctx.span()
-    if outside(sheet, ctx, period):
+    if period_op(sheet, ctx, period, "per_customer", metric=metric):
         return
     view = customer_view(rows, top=0)
     sheet.rows = view.coverage["lines_with_customer"]
@@ -193,9 +189,7 @@ def op_new_customers(
     period = intent.periods[0] if intent.periods else None
     rows, scope = customer_rows(df, intent)
     where = ctx.where(period)
-    sheet.op("new_customers", period=period.iso() if period else "all")
-    sheet.period = period.label if period else ctx.span()
-    if outside(sheet, ctx, period):
+    if period_op(sheet, ctx, period, "new_customers"):
         return
     everyone = customer_view(rows, top=every_customer(rows))
     sheet.rows = everyone.coverage["lines_with_customer"]

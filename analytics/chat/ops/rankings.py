@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from analytics.chat.asks import DAY_NAMES
 from analytics.chat.common import (
     AOV,
     AOV_ORDER,
@@ -312,15 +313,6 @@ def op_count(
     sheet.add(f"{carriers} of them bring 80% of revenue.")
 
 
-_WEEKDAYS = (
-    "Monday",
-    "Tuesday",
-    "Wednesday",
-    "Thursday",
-    "Friday",
-    "Saturday",
-    "Sunday",
-)
 #: Metrics that are ratios: per calendar month or weekday they are ratios of the sums.
 RATIO_PARTS = {
     "margin": (PROFIT, REVENUE),
@@ -370,14 +362,14 @@ def op_calendar_ranking(
         if days_table.empty:
             sheet.add(f"There are no dated sales{scope_words} in {where}.")
             return
-        weekday = [_WEEKDAYS.index(label) for label in days_table["weekday"]]
+        weekday = [DAY_NAMES.index(label) for label in days_table["weekday"]]
         sums = days_table.set_index(pd.Index(weekday))[list(parts)].sort_index()
         first, last = ctx.first, ctx.covered_to
         if ask.period is not None:
             first, last = max(first, ask.period.start), min(last, ask.period.end)
         days = pd.date_range(first, last, freq="D")
         spans = pd.Series(days.day_of_week).value_counts().reindex(sums.index).fillna(0)
-        labels = {d: _WEEKDAYS[d] for d in sums.index}
+        labels = {d: DAY_NAMES[d] for d in sums.index}
         per, unit = "per day", "day"
     if metric in RATIO_PARTS:
         top_col, bottom_col = RATIO_PARTS[metric]

@@ -12,7 +12,7 @@ import pandas as pd
 
 from analytics.chat.asks import DAY_NAMES, days_unit, days_words
 from analytics.chat.common import METRIC_LABELS, Intent
-from analytics.chat.ops.common import figures, outside, ranked_metric, scope_of
+from analytics.chat.ops.common import figures, period_op, ranked_metric, scope_of
 from analytics.chat.ops.rankings import RATIO_PARTS
 from analytics.grounding.context import DataContext
 from analytics.grounding.facts import FactSheet
@@ -44,14 +44,14 @@ def op_weekday_total(
     metric = ranked_metric(sheet, ctx, intent.metric)
     scope = scope_of(intent)
     where = ctx.where(period)
-    sheet.op(
+    if period_op(
+        sheet,
+        ctx,
+        period,
         "weekday_total",
         metric=metric,
         days=[DAY_NAMES[d] for d in days],
-        period=period.iso() if period else "all",
-    )
-    sheet.period = period.label if period else ctx.span()
-    if outside(sheet, ctx, period):
+    ):
         return
     if not ctx.has_dates:
         sheet.add("Your data has no dates, so I can't tell the days of the week apart.")
