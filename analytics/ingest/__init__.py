@@ -23,8 +23,7 @@ which reads numbers with ``parsing``) import itself half-way.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from analytics.lazy import lazy_exports
 
 #: Public name → the module that defines it.
 _EXPORTS: dict[str, str] = {
@@ -43,14 +42,4 @@ _EXPORTS: dict[str, str] = {
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_EXPORTS))
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())

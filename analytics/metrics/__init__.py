@@ -19,8 +19,7 @@ for them, and close a loop through ``cards``, which reads order figures from
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from analytics.lazy import lazy_exports
 
 #: Public name → the module that defines it.
 _EXPORTS: dict[str, str] = {
@@ -92,14 +91,4 @@ _EXPORTS: dict[str, str] = {
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_EXPORTS))
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())
